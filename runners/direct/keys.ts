@@ -1,0 +1,69 @@
+/**
+ * Grouping keys from key columns: a JavaScript primitive per row (the value itself for a single
+ * string or number column, a canonical string otherwise), usable as a Map key without per-row objects.
+ */
+import * as arrow from "apache-arrow";
+import { utf8Values, valueReader } from "../../sdk/columns";
+import { SchemaError } from "../../sdk/errors";
+
+/** A row's grouping key. */
+export type KeyPrimitive = string | number | boolean | null;
+
+const NULL_KEY = "\u0000null";
+
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    typeof x === "bigint" ? `${x}n` : x instanceof Uint8Array ? `b64:${Buffer.from(x).toString("base64")}` : x,
+  );
+}
+
+/** The key columns of a batch by field name, with a clear error for a missing field. */
+export function keyColumns(batch: arrow.RecordBatch, fields: readonly string[], where: string): arrow.Vector[] {
+  return fields.map((f) => {
+    const col = batch.getChild(f);
+    if (!col) {
+      throw new SchemaError({
+        code: "BL_NO_SUCH_FIELD",
+        where,
+        value: f,
+        rule: `the rows have no field of this name (fields: ${batch.schema.fields.map((x) => x.name).join(", ")})`,
+        fix: "group by an existing field, or map the rows to add it first",
+      });
+    }
+    return col;
+  });
+}
+
+/** Per-row grouping keys of the given key columns. */
+export function encodeKeys(columns: readonly arrow.Vector[], numRows: number): KeyPrimitive[] {
+  const out = new Array<KeyPrimitive>(numRows);
+  if (columns.length === 1) {
+    const col = columns[0];
+    const id = col.type.typeId;
+    if (id === arrow.Type.Utf8) {
+      const vals = utf8Values(col);
+      for (let i = 0; i < numRows; i++) out[i] = vals[i] ?? NULL_KEY;
+      return out;
+    }
+    const read = valueReader(col);
+    if (id === arrow.Type.Float || id === arrow.Type.Int || id === arrow.Type.Bool || id === arrow.Type.Timestamp) {
+      for (let i = 0; i < numRows; i++) {
+        const v = read(i);
+        out[i] = v === null ? NULL_KEY : typeof v === "bigint" ? `${v}n` : (v as number | boolean);
+      }
+      return out;
+    }
+    for (let i = 0; i < numRows; i++) {
+      const v = read(i);
+      out[i] = v === null ? NULL_KEY : canonical(v);
+    }
+    return out;
+  }
+  const readers = columns.map((c) => valueReader(c));
+  const vals = new Array<unknown>(columns.length);
+  for (let i = 0; i < numRows; i++) {
+    for (let c = 0; c < readers.length; c++) vals[c] = readers[c](i);
+    out[i] = canonical(vals);
+  }
+  return out;
+}

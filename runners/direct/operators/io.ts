@@ -1,0 +1,67 @@
+/** Sources and sinks: the read primitive drives a BoundedSource; the write primitive a two-phase Sink. */
+import * as arrow from "apache-arrow";
+import { globalBatch } from "../../../sdk/batch";
+import type { JsonValue } from "../../../sdk/graph";
+import { rowsToRecordBatch } from "../../../sdk/rows";
+import type { Sink, SinkWriter } from "../../../sdk/sink";
+import type { BoundedSource } from "../../../sdk/source";
+import type { Operator, OperatorContext } from "../operator";
+
+/** A source operator: has no inputs; the executor calls `run` to produce its data. */
+export interface SourceOperator extends Operator {
+  run(): Promise<void>;
+}
+
+/** The read operator. */
+export function readOperator(ctx: OperatorContext): SourceOperator {
+  const source = ctx.fn<BoundedSource>();
+  return {
+    processBatch() {
+      throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
+    },
+    async run() {
+      const parts = await source.split(1);
+      for (const part of parts) {
+        for await (const chunk of source.read(part, null)) {
+          if (chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
+        }
+      }
+    },
+  };
+}
+
+const FILE_SCHEMA = new arrow.Schema([new arrow.Field("file", new arrow.Utf8(), true)]);
+
+/** The write operator: stages while data flows, commits when its input ends, aborts on failure. */
+export function writeOperator(ctx: OperatorContext): Operator {
+  const sink = ctx.fn<Sink>();
+  const count = sink.numShards ?? 1;
+  const writers: SinkWriter[] = [];
+  let staged: JsonValue[] | null = null;
+  let committed = false;
+  let next = 0;
+  return {
+    async open() {
+      for (let i = 0; i < count; i++) writers.push(await sink.open({ index: i, count }));
+    },
+    async processBatch(_tag, batch) {
+      // Round-robin batches over shards; a batch is never split.
+      const w = writers[next];
+      next = (next + 1) % writers.length;
+      await w.write(batch);
+    },
+    async finish() {
+      staged = [];
+      for (const w of writers) staged.push(await w.close());
+      const files = await sink.commit(staged);
+      committed = true;
+      const data = rowsToRecordBatch(files.map((file) => ({ file })), ctx.schemaOf(ctx.transform.outputs.main) ?? FILE_SCHEMA, ctx.transform.uniqueName);
+      if (files.length > 0) ctx.emit("main", globalBatch(data));
+    },
+    async close(failed) {
+      if (!failed || committed) return;
+      if (staged) await sink.abort(staged);
+      else for (const w of writers) await w.abort().catch(() => {});
+    },
+  };
+}

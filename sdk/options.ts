@@ -1,0 +1,179 @@
+/**
+ * Typed pipeline options: declared once, parsed from `--name=value` command-line arguments (or given
+ * programmatically), with clear errors for unknown names and malformed values.
+ */
+import { OptionError } from "./errors";
+
+/** One option's declaration. */
+export interface OptionSpec<T = unknown> {
+  readonly kind: "string" | "number" | "integer" | "boolean" | "enum";
+  readonly description: string;
+  readonly default?: T;
+  readonly required?: boolean;
+  readonly choices?: readonly string[];
+  /** Type carrier; never set. */
+  readonly __value?: T;
+}
+
+/** A set of option declarations by name (camelCase; `--kebab-case` on the command line). */
+export type OptionSpecs = Record<string, OptionSpec<any>>;
+
+/** The parsed values of a set of option declarations. */
+export type OptionValues<S extends OptionSpecs> = {
+  [K in keyof S]: S[K] extends OptionSpec<infer T> ? (S[K]["required"] extends true ? T : S[K]["default"] extends T ? T : T | undefined) : never;
+};
+
+interface Extra<T> {
+  default?: T;
+  required?: boolean;
+}
+
+/** Option declarations. */
+export const option = {
+  /** A string option. */
+  string<E extends Extra<string>>(description: string, extra?: E): OptionSpec<string> & E {
+    return { kind: "string", description, ...(extra as E) };
+  },
+  /** A number option (any finite number). */
+  number<E extends Extra<number>>(description: string, extra?: E): OptionSpec<number> & E {
+    return { kind: "number", description, ...(extra as E) };
+  },
+  /** An integer option. */
+  integer<E extends Extra<number>>(description: string, extra?: E): OptionSpec<number> & E {
+    return { kind: "integer", description, ...(extra as E) };
+  },
+  /** A boolean option: `--flag`, `--flag=true`, `--flag=false`, `--no-flag`. */
+  boolean<E extends Extra<boolean>>(description: string, extra?: E): OptionSpec<boolean> & E {
+    return { kind: "boolean", description, ...(extra as E) };
+  },
+  /** One of a fixed set of strings. */
+  enum<C extends string, E extends Extra<C>>(description: string, choices: readonly C[], extra?: E): OptionSpec<C> & E {
+    return { kind: "enum", description, choices, ...(extra as E) };
+  },
+};
+
+/** `checkpointDir` → `checkpoint-dir`. */
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `checkpoint-dir` → `checkpointDir`. */
+export function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Converts and validates one raw value. */
+export function convertOption(name: string, spec: OptionSpec, raw: unknown): unknown {
+  const flag = `--${kebab(name)}`;
+  const bad = (rule: string, fix: string) =>
+    new OptionError({ code: "BL_BAD_OPTION", where: `option ${flag}`, value: raw, rule, fix });
+  switch (spec.kind) {
+    case "string":
+      if (typeof raw !== "string") throw bad("must be a string", `pass ${flag}=<text>`);
+      return raw;
+    case "number":
+    case "integer": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) throw bad(`must be ${spec.kind === "integer" ? "an integer" : "a number"}`, `pass e.g. ${flag}=4`);
+      if (spec.kind === "integer" && !Number.isInteger(n)) throw bad("must be an integer", `pass e.g. ${flag}=${Math.round(n)}`);
+      return n;
+    }
+    case "boolean":
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "1" || raw === "yes") return true;
+      if (raw === "false" || raw === "0" || raw === "no") return false;
+      throw bad("must be true or false", `pass ${flag} or ${flag}=false`);
+    case "enum":
+      if (typeof raw !== "string" || !spec.choices!.includes(raw)) {
+        throw bad(`must be one of ${spec.choices!.join(", ")}`, `pass e.g. ${flag}=${spec.choices![0]}`);
+      }
+      return raw;
+  }
+}
+
+/**
+ * Parses `--name=value`, `--name value`, `--flag` and `--no-flag` arguments against declarations.
+ * Returns the values (defaults filled in) and the positional arguments.
+ * Unknown names are refused with the list of known ones; missing required options too.
+ */
+export function parseOptions<S extends OptionSpecs>(
+  argv: readonly string[],
+  specs: S,
+): { values: OptionValues<S>; positional: string[] } {
+  const raw: Record<string, unknown> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--") || arg === "--") {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    let name = camel(arg.slice(2, eq < 0 ? undefined : eq));
+    let value: unknown;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (!(name in specs) && name.startsWith("no") && camel(arg.slice(5)) in specs && specs[camel(arg.slice(5))].kind === "boolean") {
+      name = camel(arg.slice(5));
+      value = false;
+    } else if (specs[name]?.kind === "boolean") {
+      const next = argv[i + 1];
+      value = next === "true" || next === "false" ? (i++, next) : true;
+    } else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
+    else value = undefined;
+    if (!(name in specs)) throw unknownOption(arg.slice(0, eq < 0 ? undefined : eq), specs);
+    if (value === undefined) {
+      throw new OptionError({
+        code: "BL_BAD_OPTION",
+        where: `option --${kebab(name)}`,
+        rule: "needs a value",
+        fix: `pass --${kebab(name)}=<value>`,
+      });
+    }
+    raw[name] = value;
+  }
+  return { values: resolveOptions(raw, specs), positional };
+}
+
+/** Validates programmatic option values and fills in defaults. */
+export function resolveOptions<S extends OptionSpecs>(given: Record<string, unknown>, specs: S): OptionValues<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!(name in specs)) throw unknownOption(`--${kebab(name)}`, specs);
+    out[name] = convertOption(name, specs[name], value);
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (out[name] === undefined && spec.default !== undefined) out[name] = spec.default;
+    if (out[name] === undefined && spec.required) {
+      throw new OptionError({
+        code: "BL_MISSING_OPTION",
+        where: `option --${kebab(name)}`,
+        rule: "is required",
+        fix: `pass --${kebab(name)}=<value> (${spec.description})`,
+      });
+    }
+  }
+  return out as OptionValues<S>;
+}
+
+function unknownOption(flag: string, specs: OptionSpecs): OptionError {
+  const known = Object.keys(specs).map((k) => `--${kebab(k)}`).sort();
+  return new OptionError({
+    code: "BL_UNKNOWN_OPTION",
+    value: flag,
+    rule: "is not an option of this runner or pipeline",
+    fix: `use one of: ${known.join(", ")}`,
+  });
+}
+
+/** Renders declarations as `--help` text. */
+export function formatOptionHelp(title: string, specs: OptionSpecs): string {
+  const lines = [`${title}:`];
+  for (const [name, spec] of Object.entries(specs)) {
+    const kind = spec.kind === "enum" ? spec.choices!.join("|") : spec.kind;
+    const flag = `  --${kebab(name)}=<${kind}>`;
+    const extra = spec.required ? " (required)" : spec.default !== undefined ? ` (default: ${String(spec.default)})` : "";
+    lines.push(`${flag.padEnd(40)} ${spec.description}${extra}`);
+  }
+  return lines.join("\n");
+}

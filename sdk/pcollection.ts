@@ -1,0 +1,74 @@
+/**
+ * A typed handle on a PCollection in a pipeline graph. Rows are plain objects (or bare values for
+ * scalar schemas) with an Arrow schema, declared or inferred.
+ */
+import type * as arrow from "apache-arrow";
+import type { Pipeline } from "./pipeline";
+import type { PTransform, TransformFn, TransformLike } from "./transform";
+import type { WindowingStrategy } from "./window";
+import { ElementInfo, ElementwiseOptions, filter, flatMap, map, mapBatches } from "./pardo";
+
+/** A PCollection of rows of type `T`. */
+export class PCollection<T> {
+  /** Type carrier; never set. */
+  declare readonly __row?: T;
+
+  /** @internal Use transforms to make PCollections. */
+  constructor(
+    /** The pipeline it belongs to. */
+    readonly pipeline: Pipeline,
+    /** Its id in the graph. */
+    readonly id: string,
+  ) {}
+
+  /** Its Arrow schema, or null when the schema is inferred from the data at run time. */
+  get schema(): arrow.Schema | null {
+    return this.pipeline.schemaOf(this.id);
+  }
+
+  /** Whether it is finite. */
+  get bounded(): boolean {
+    return this.pipeline.graphPCollection(this.id).bounded;
+  }
+
+  /** Its windowing strategy. */
+  get windowing(): WindowingStrategy {
+    return this.pipeline.windowingOf(this.id);
+  }
+
+  /** Applies a transform under its own label. */
+  apply<O extends import("./transform").PValue>(t: TransformLike<PCollection<T>, O>): O;
+  /** Applies a transform under the given name. */
+  apply<O extends import("./transform").PValue>(name: string, t: TransformLike<PCollection<T>, O>): O;
+  apply<O extends import("./transform").PValue>(
+    a: string | TransformLike<PCollection<T>, O>,
+    b?: TransformLike<PCollection<T>, O>,
+  ): O {
+    return typeof a === "string" ? this.pipeline.applyTransform(this, b!, a) : this.pipeline.applyTransform(this, a);
+  }
+
+  /** Applies a transform; alias of `apply` that reads well in chains. */
+  pipe<O extends import("./transform").PValue>(t: PTransform<PCollection<T>, O> | TransformFn<PCollection<T>, O>, name?: string): O {
+    return this.pipeline.applyTransform(this, t, name);
+  }
+
+  /** Applies a row function to every row (`name` defaults to "Map"). */
+  map<O>(fn: (row: T, info: ElementInfo) => O, options?: ElementwiseOptions<O> & { name?: string }): PCollection<O> {
+    return this.pipeline.applyTransform(this, map(fn, options), options?.name);
+  }
+
+  /** Applies a function returning zero or more rows to every row. */
+  flatMap<O>(fn: (row: T, info: ElementInfo) => Iterable<O>, options?: ElementwiseOptions<O> & { name?: string }): PCollection<O> {
+    return this.pipeline.applyTransform(this, flatMap(fn, options), options?.name);
+  }
+
+  /** Keeps the rows for which `fn` is true. */
+  filter(fn: (row: T, info: ElementInfo) => boolean, options?: { name?: string }): PCollection<T> {
+    return this.pipeline.applyTransform(this, filter(fn), options?.name);
+  }
+
+  /** Applies a function to whole Arrow RecordBatches. */
+  mapBatches<O>(fn: (batch: arrow.RecordBatch) => arrow.RecordBatch, options?: ElementwiseOptions<O> & { name?: string }): PCollection<O> {
+    return this.pipeline.applyTransform(this, mapBatches<T, O>(fn, options), options?.name);
+  }
+}

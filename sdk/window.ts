@@ -1,0 +1,168 @@
+/**
+ * Windows and windowing strategies. A window function is plain data (a spec) so that the pipeline
+ * graph stays serializable; assignment works on whole timestamp columns.
+ */
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP, durationMs } from "./time";
+
+/** A window as seen by user code: the global window, or a half-open interval `[start, end)` of ms. */
+export interface Window {
+  /** Inclusive start in ms; `MIN_TIMESTAMP` for the global window. */
+  readonly start: number;
+  /** Exclusive end in ms. */
+  readonly end: number;
+  /** True for the global window. */
+  readonly global: boolean;
+}
+
+/** The global window. */
+export const GLOBAL_WINDOW: Window = Object.freeze({
+  start: MIN_TIMESTAMP,
+  end: GLOBAL_WINDOW_MAX_TIMESTAMP + 1,
+  global: true,
+});
+
+/** The largest timestamp inside a window (`end - 1` for intervals). */
+export function windowMaxTimestamp(w: Window): number {
+  return w.global ? GLOBAL_WINDOW_MAX_TIMESTAMP : w.end - 1;
+}
+
+/** A window function, as data. */
+export type WindowFnSpec =
+  | { kind: "global" }
+  | { kind: "fixed"; size: number; offset: number }
+  | { kind: "sliding"; size: number; period: number; offset: number }
+  | { kind: "sessions"; gap: number };
+
+/** How data is windowed and when panes fire. Triggers beyond the default arrive with event-time streaming. */
+export interface WindowingStrategy {
+  readonly windowFn: WindowFnSpec;
+  /** How late (ms past the watermark) data may arrive before it is dropped. */
+  readonly allowedLateness: number;
+  /** The trigger, as data; `{kind: "default"}` fires once when the watermark passes the window's end. */
+  readonly trigger: TriggerSpec;
+  readonly accumulation: "discarding" | "accumulating";
+  /** The timestamp given to grouped output. */
+  readonly timestampCombiner: "end_of_window" | "earliest" | "latest";
+}
+
+/** A trigger, as data. */
+export type TriggerSpec = { kind: "default" } | { kind: string; [k: string]: unknown };
+
+/** The default strategy: the global window, default trigger, no lateness. */
+export const DEFAULT_WINDOWING: WindowingStrategy = Object.freeze<WindowingStrategy>({
+  windowFn: { kind: "global" },
+  allowedLateness: 0,
+  trigger: { kind: "default" },
+  accumulation: "discarding",
+  timestampCombiner: "end_of_window",
+});
+
+/** Fixed windows of `size` (ms or a duration string such as "1m"), optionally offset. */
+export function fixedWindows(size: number | string, offset: number | string = 0): WindowFnSpec {
+  const s = positive(size, "fixed window size");
+  return { kind: "fixed", size: s, offset: mod(durationMs(offset), s) };
+}
+
+/** Sliding windows of `size` starting every `period`. */
+export function slidingWindows(size: number | string, period: number | string, offset: number | string = 0): WindowFnSpec {
+  const s = positive(size, "sliding window size");
+  const p = positive(period, "sliding window period");
+  return { kind: "sliding", size: s, period: p, offset: mod(durationMs(offset), p) };
+}
+
+/** Session windows that close after `gap` of inactivity per key. */
+export function sessions(gap: number | string): WindowFnSpec {
+  return { kind: "sessions", gap: positive(gap, "session gap") };
+}
+
+/** The single global window. */
+export function globalWindows(): WindowFnSpec {
+  return { kind: "global" };
+}
+
+function positive(d: number | string, what: string): number {
+  const ms = durationMs(d);
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`${what} must be a positive duration, got ${JSON.stringify(d)}`);
+  return ms;
+}
+
+function mod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+/** Whether windows of this function merge (sessions). */
+export function isMerging(fn: WindowFnSpec): boolean {
+  return fn.kind === "sessions";
+}
+
+/**
+ * Assigns windows to a column of timestamps. Returns, for each output row, the input row it comes
+ * from (`source`) and its window bounds; an element may land in several windows (sliding).
+ * Returns `null` for the global window (every row in it, one each).
+ */
+export function assignWindows(
+  fn: WindowFnSpec,
+  timestamps: Float64Array,
+): { source: Int32Array; start: Float64Array; end: Float64Array } | null {
+  const n = timestamps.length;
+  switch (fn.kind) {
+    case "global":
+      return null;
+    case "fixed": {
+      const source = new Int32Array(n);
+      const start = new Float64Array(n);
+      const end = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const ts = timestamps[i];
+        const s = ts - mod(ts - fn.offset, fn.size);
+        source[i] = i;
+        start[i] = s;
+        end[i] = s + fn.size;
+      }
+      return { source, start, end };
+    }
+    case "sliding": {
+      const per = Math.ceil(fn.size / fn.period);
+      const source = new Int32Array(n * per);
+      const start = new Float64Array(n * per);
+      const end = new Float64Array(n * per);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const ts = timestamps[i];
+        const last = ts - mod(ts - fn.offset, fn.period);
+        for (let s = last; s > ts - fn.size; s -= fn.period) {
+          source[k] = i;
+          start[k] = s;
+          end[k] = s + fn.size;
+          k++;
+        }
+      }
+      return { source: source.subarray(0, k), start: start.subarray(0, k), end: end.subarray(0, k) };
+    }
+    case "sessions": {
+      const source = new Int32Array(n);
+      const start = new Float64Array(n);
+      const end = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        source[i] = i;
+        start[i] = timestamps[i];
+        end[i] = timestamps[i] + fn.gap;
+      }
+      return { source, start, end };
+    }
+  }
+}
+
+/** The window a side input is read in for a main-input window (Beam's default window mapping). */
+export function sideInputWindow(sideFn: WindowFnSpec, mainWindow: Window): Window {
+  if (sideFn.kind === "global") return GLOBAL_WINDOW;
+  if (sideFn.kind === "sessions") {
+    throw new RangeError("session-windowed PCollections cannot be side inputs: window them with fixed or global windows first");
+  }
+  const ts = new Float64Array([windowMaxTimestamp(mainWindow)]);
+  const a = assignWindows(sideFn, ts)!;
+  // For sliding windows Beam takes the latest window containing the timestamp.
+  let best = 0;
+  for (let k = 1; k < a.start.length; k++) if (a.start[k] > a.start[best]) best = k;
+  return { start: a.start[best], end: a.end[best], global: false };
+}

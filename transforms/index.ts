@@ -1,0 +1,6 @@
+/** What users apply: sources, element-wise and grouping transforms, combiners, windows and IO. */
+export * from "./create";
+export * from "./combiners";
+export * from "./group";
+export * from "./windowing";
+export * from "./testing";

@@ -1,0 +1,2 @@
+/** Test utilities. */
+export * from "./collect";

@@ -1,0 +1,162 @@
+/**
+ * Event time and windows: set timestamps, assign windows, flatten PCollections together and
+ * reshuffle (a redistribution point).
+ */
+import type { ElementBatch } from "../sdk/batch";
+import { PipelineConstructionError, UserCodeError, wrapUserError } from "../sdk/errors";
+import { FLATTEN_URN, RESHUFFLE_URN, WINDOW_INTO_URN } from "../sdk/kv";
+import { columnar } from "../sdk/pardo";
+import type { PCollection } from "../sdk/pcollection";
+import { rowAccessor } from "../sdk/rows";
+import { schemasEqual, describeSchema } from "../sdk/schema";
+import { durationMs, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../sdk/time";
+import { PTransform, type ExpandContext } from "../sdk/transform";
+import { TriggerSpec, WindowFnSpec, WindowingStrategy } from "../sdk/window";
+import { valueReader } from "../sdk/columns";
+
+/** Options of {@link windowInto}. */
+export interface WindowIntoOptions {
+  /** How late data may be (ms or a duration such as "1h"). Default 0. */
+  readonly allowedLateness?: number | string;
+  /** The trigger, as data. Default: fire when the watermark passes the end of the window. */
+  readonly trigger?: TriggerSpec;
+  /** Whether later panes include earlier panes' data. Default discarding. */
+  readonly accumulation?: "discarding" | "accumulating";
+  /** The timestamp of grouped output. Default: the end of the window. */
+  readonly timestampCombiner?: "end_of_window" | "earliest" | "latest";
+}
+
+/** Assigns each row to windows of the given window function (see fixedWindows, slidingWindows, sessions, globalWindows). */
+export function windowInto<T>(windowFn: WindowFnSpec, options: WindowIntoOptions = {}): PTransform<PCollection<T>, PCollection<T>> {
+  return new (class extends PTransform<PCollection<T>, PCollection<T>> {
+    expand(input: PCollection<T>, ctx: ExpandContext): PCollection<T> {
+      const prev = input.windowing;
+      const windowing: WindowingStrategy = {
+        windowFn,
+        allowedLateness: options.allowedLateness !== undefined ? durationMs(options.allowedLateness) : prev.allowedLateness,
+        trigger: options.trigger ?? prev.trigger,
+        accumulation: options.accumulation ?? prev.accumulation,
+        timestampCombiner: options.timestampCombiner ?? prev.timestampCombiner,
+      };
+      return ctx.primitive({
+        urn: WINDOW_INTO_URN,
+        payload: { windowing: windowing as unknown as import("../sdk/graph").JsonValue },
+        inputs: { main: input },
+        outputs: { main: { schema: input.schema, windowing } },
+      }).main;
+    }
+  })("WindowInto");
+}
+
+/** Sets each row's event timestamp (ms) from a field holding a number of ms, or from a function of the row. */
+export function withTimestamps<T>(from: string | ((row: T) => number | Date)): PTransform<PCollection<T>, PCollection<T>> {
+  return new (class extends PTransform<PCollection<T>, PCollection<T>> {
+    expand(input: PCollection<T>, ctx: ExpandContext): PCollection<T> {
+      const name = ctx.name;
+      const fn = (batch: ElementBatch, emit: (tag: string, b: ElementBatch) => void) => {
+        const n = batch.data.numRows;
+        const ts = new Float64Array(n);
+        if (typeof from === "string") {
+          const col = batch.data.getChild(from);
+          if (!col) {
+            throw new UserCodeError({
+              code: "BL_NO_SUCH_FIELD",
+              where: `transform "${name}"`,
+              value: from,
+              rule: `the rows have no field of this name (fields: ${batch.data.schema.fields.map((f) => f.name).join(", ")})`,
+              fix: "name the field that holds the event time in ms",
+            });
+          }
+          const read = valueReader(col);
+          for (let i = 0; i < n; i++) ts[i] = check(read(i), i, name, from);
+        } else {
+          const read = rowAccessor(batch.data);
+          for (let i = 0; i < n; i++) {
+            const row = read(i) as T;
+            let v: number | Date;
+            try {
+              v = from(row);
+            } catch (e) {
+              throw wrapUserError(e, name, row);
+            }
+            ts[i] = check(v, i, name, "the function's result", row);
+          }
+        }
+        emit("main", { data: batch.data, timestamps: ts, windows: batch.windows, ...(batch.panes ? { panes: batch.panes } : {}) });
+      };
+      return input.apply("SetTimestamps", columnar<T, T>("SetTimestamps", fn, input.schema, { timestamps: typeof from === "string" ? from : "fn" }));
+    }
+  })("WithTimestamps");
+}
+
+function check(v: unknown, _i: number, name: string, what: string, row?: unknown): number {
+  const ms = v instanceof Date ? v.getTime() : typeof v === "bigint" ? Number(v) : v;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < MIN_TIMESTAMP || ms > MAX_TIMESTAMP) {
+    throw new UserCodeError({
+      code: "BL_BAD_TIMESTAMP",
+      where: `transform "${name}"`,
+      value: row ?? v,
+      rule: `${what} must be a finite number of ms since the epoch (or a Date) within Beam's timestamp range, got ${String(v)}`,
+      fix: "return e.g. Date.parse(row.time), or filter out rows without a time",
+    });
+  }
+  return ms;
+}
+
+/** Merges PCollections with the same schema and windowing into one. */
+export function flatten<T>(pcollections: readonly PCollection<T>[], name = "Flatten"): PCollection<T> {
+  if (pcollections.length === 0) {
+    throw new PipelineConstructionError({
+      code: "BL_EMPTY_FLATTEN",
+      value: [],
+      rule: "flatten needs at least one PCollection",
+      fix: "pass the PCollections to merge",
+    });
+  }
+  return pcollections[0].pipeline.applyTransform(
+    pcollections,
+    new (class extends PTransform<readonly PCollection<T>[], PCollection<T>> {
+      expand(input: readonly PCollection<T>[], ctx: ExpandContext): PCollection<T> {
+        const schemas = input.map((pc) => pc.schema);
+        const known = schemas.filter((s) => s !== null);
+        for (const s of known) {
+          if (!schemasEqual(s!, known[0]!)) {
+            throw new PipelineConstructionError({
+              code: "BL_FLATTEN_SCHEMAS",
+              where: `transform "${ctx.name}"`,
+              value: known.map((k) => describeSchema(k!)),
+              rule: "flattened PCollections must have the same schema",
+              fix: "map them to one schema first",
+            });
+          }
+        }
+        const w = input.map((pc) => JSON.stringify(pc.windowing.windowFn));
+        if (w.some((x) => x !== w[0])) {
+          throw new PipelineConstructionError({
+            code: "BL_FLATTEN_WINDOWING",
+            where: `transform "${ctx.name}"`,
+            value: w,
+            rule: "flattened PCollections must have the same window function",
+            fix: "apply the same windowInto to each before flattening",
+          });
+        }
+        return ctx.primitive({
+          urn: FLATTEN_URN,
+          payload: {},
+          inputs: Object.fromEntries(input.map((pc, i) => [String(i), pc])),
+          outputs: { main: { schema: known.length === input.length ? known[0]! : null } },
+        }).main;
+      }
+    })("Flatten"),
+    name,
+  );
+}
+
+/** A redistribution point: breaks fusion so later steps can be spread over workers. */
+export function reshuffle<T>(): PTransform<PCollection<T>, PCollection<T>> {
+  return new (class extends PTransform<PCollection<T>, PCollection<T>> {
+    expand(input: PCollection<T>, ctx: ExpandContext): PCollection<T> {
+      return ctx.primitive({ urn: RESHUFFLE_URN, payload: {}, inputs: { main: input }, outputs: { main: { schema: input.schema } } }).main;
+    }
+  })("Reshuffle");
+}
