@@ -185,3 +185,53 @@ class CombineTransform<I, O> extends PTransform<PCollection<I>, PCollection<O>> 
     return new arrow.Schema(fields);
   }
 }
+
+/** Counts each distinct element: `{key: element, value: count}` rows (Beam's Count.perElement), columnar. */
+export function countPerElement<T>(): PTransform<PCollection<T>, PCollection<KV<T, number>>> {
+  return new (class extends PTransform<PCollection<T>, PCollection<KV<T, number>>> {
+    expand(input: PCollection<T>, ctx: ExpandContext): PCollection<KV<T, number>> {
+      if (input.schema && !isScalarSchema(input.schema)) {
+        throw new SchemaError({
+          code: "BL_NOT_SCALAR",
+          where: `transform "${ctx.name}"`,
+          value: input.schema.fields.map((f) => f.name),
+          rule: "countPerElement counts bare values, and these rows are objects",
+          fix: 'count rows per field instead: groupBy("field").aggregate({ n: count() })',
+        });
+      }
+      const counted = input.apply("Count", new CombineTransform<T, { value: T; count: number }>("Count", {
+        keyFields: ["value"],
+        aggregates: { count: { field: null, fn: countFn() } },
+        shape: "flat",
+      }));
+      const outSchema = counted.schema ? kvSchemaOf(counted.schema) : null;
+      return counted.apply(
+        "ToKV",
+        columnar<{ value: T; count: number }, KV<T, number>>(
+          "ToKV",
+          (batch, emit) => {
+            const s = outSchema ?? kvSchemaOf(batch.data.schema);
+            emit("main", { ...batch, data: recordBatchFromColumns(s, [batch.data.getChild("value")!, batch.data.getChild("count")!]) });
+          },
+          outSchema,
+          { rename: { value: "key", count: "value" } },
+        ),
+      );
+    }
+  })("CountPerElement");
+}
+
+function kvSchemaOf(s: arrow.Schema): arrow.Schema {
+  return new arrow.Schema([new arrow.Field("key", s.fields[0].type, true), new arrow.Field("value", s.fields[1].type, true)]);
+}
+
+function countFn(): CombineFn<unknown, number, number> {
+  return {
+    createAccumulator: () => 0,
+    addInput: (a) => a + 1,
+    mergeAccumulators: (as) => as.reduce((x, y) => x + y, 0),
+    extractOutput: (a) => a,
+    outputType: () => new arrow.Int64(),
+    columnar: "count",
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The `beamline` command: `beamline run <pipeline-file.ts> [--runner=direct] [--<option>=<value> ...]`.
+ * A pipeline file default-exports a definition (see `definePipeline`); its options and the runner's
+ * are parsed together, unknown ones refused with the list of known ones.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildPipeline, isPipelineDefinition, PipelineDefinition } from "../sdk/definition";
+import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/errors";
+import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
+import { DirectRunner } from "./direct/runner";
+
+/** Options every run accepts, whatever the pipeline. */
+export const RUNNER_OPTIONS = {
+  runner: option.enum("where to run the pipeline", ["direct"] as const, { default: "direct" as const }),
+  batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536 }),
+  help: option.boolean("show the runner's and the pipeline's options", { default: false }),
+} satisfies OptionSpecs;
+
+const USAGE = `Usage:
+  beamline run <pipeline-file.ts> [--runner=direct] [--<option>=<value> ...]
+  beamline run <pipeline-file.ts> --help     options of the runner and of the pipeline
+  beamline --help`;
+
+/** Where the command writes. */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: CliIO = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+};
+
+/** Loads a pipeline definition from a file (TypeScript or JavaScript). */
+export function loadDefinition(file: string): PipelineDefinition {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) {
+    throw new OptionError({
+      code: "BL_NO_PIPELINE_FILE",
+      value: file,
+      rule: "no such pipeline file",
+      fix: "pass the path of a .ts file that default-exports definePipeline({...}), e.g. examples/wordcount.ts",
+    });
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(abs) as { default?: unknown };
+  const def = mod.default;
+  if (!isPipelineDefinition(def)) {
+    throw new PipelineConstructionError({
+      code: "BL_NOT_A_PIPELINE",
+      value: file,
+      rule: "the file does not default-export a pipeline definition",
+      fix: "end the file with `export default definePipeline({ options, build(p, options) { ... } })`",
+    });
+  }
+  return def;
+}
+
+/** Runs the command; resolves to the process exit code. */
+export async function main(argv: readonly string[], io: CliIO = stdio): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command !== "run") {
+      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run. ${USAGE}` });
+    }
+    const file = rest.find((a) => !a.startsWith("--"));
+    if (!file) {
+      if (rest.includes("--help")) {
+        io.out(`${USAGE}\n\n${formatOptionHelp("Runner options", RUNNER_OPTIONS)}`);
+        return 0;
+      }
+      throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
+    }
+    const def = loadDefinition(file);
+    const args = rest.filter((a) => a !== file);
+    if (args.includes("--help") || args.includes("-h")) {
+      const lines = [USAGE, "", formatOptionHelp("Runner options", RUNNER_OPTIONS), "", formatOptionHelp(`Pipeline options (${file})`, def.options)];
+      if (def.description) lines.splice(0, 0, def.description, "");
+      io.out(lines.join("\n"));
+      return 0;
+    }
+    for (const name of Object.keys(def.options)) {
+      if (name in RUNNER_OPTIONS) {
+        throw new PipelineConstructionError({
+          code: "BL_OPTION_CLASH",
+          where: file,
+          value: name,
+          rule: "a pipeline option has the name of a runner option",
+          fix: `rename it; runner options: ${Object.keys(RUNNER_OPTIONS).join(", ")}`,
+        });
+      }
+    }
+    const specs = { ...RUNNER_OPTIONS, ...def.options };
+    const { values, positional } = parseOptions(args, specs);
+    if (positional.length > 0) {
+      throw new OptionError({ code: "BL_EXTRA_ARGUMENT", value: positional[0], rule: "unexpected argument; options are written --name=value", fix: USAGE });
+    }
+    const pipelineValues: Record<string, unknown> = {};
+    for (const name of Object.keys(def.options)) pipelineValues[name] = (values as Record<string, unknown>)[name];
+    const pipeline = buildPipeline(def, pipelineValues);
+    const started = Date.now();
+    const result = await new DirectRunner({ batchSize: values.batchSize as number }).run(pipeline);
+    const seconds = ((Date.now() - started) / 1000).toFixed(2);
+    const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
+    io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved)`);
+    return 0;
+  } catch (e) {
+    if (e instanceof BeamlineError && e.domain !== "internal") {
+      io.err(`error [${e.code}]: ${e.message}`);
+      return 1;
+    }
+    io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 70;
+  }
+}
