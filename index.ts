@@ -4,7 +4,7 @@
  */
 export * from "./sdk";
 export * from "./transforms";
-// export * from "./transforms/io";
+export * from "./transforms/io";
 export { DirectRunner, defaultOperators } from "./runners/direct/runner";
 export type { DirectRunnerOptions, PipelineResult } from "./runners/direct/runner";
 export { runPipeline } from "./runners/run";

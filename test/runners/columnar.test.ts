@@ -54,7 +54,7 @@ describe("columnar hot paths", () => {
 
   test("combinePerKey with a built-in on {key, value} rows is columnar too", async () => {
     const p = new Pipeline();
-    const kvs = p.apply(fromArrow(arrow.tableFromArrays({ key: Int32Array.from([1, 2, 1]), value: Float64Array.from([1, 2, 3]) })));
+    const kvs = p.apply(fromArrow<{ key: number; value: number }>(arrow.tableFromArrays({ key: Int32Array.from([1, 2, 1]), value: Float64Array.from([1, 2, 3]) })));
     const out = collect(kvs.apply(combinePerKey(sum())));
     const spy = rowReads();
     try {

@@ -1,0 +1,68 @@
+/** Shared helpers for the IO tests: temp dirs, reading a source and writing a sink through their contracts. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as arrow from "apache-arrow";
+import { globalBatch } from "../../sdk/batch";
+import type { JsonValue } from "../../sdk/graph";
+import { Pipeline } from "../../sdk/pipeline";
+import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
+import type { Sink } from "../../sdk/sink";
+import type { BoundedSource } from "../../sdk/source";
+
+/** A fresh temporary directory. */
+export function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "beamline-io-"));
+}
+
+/** Reads every part of a source; returns rows by tag plus the batches. */
+export async function readAll(source: BoundedSource): Promise<{ main: unknown[]; deadLetter: any[]; batches: arrow.RecordBatch[] }> {
+  const parts = await source.split(4);
+  const main: unknown[] = [];
+  const deadLetter: any[] = [];
+  const batches: arrow.RecordBatch[] = [];
+  for (const part of parts) {
+    for await (const chunk of source.read(part, null)) {
+      if (chunk.tag === "deadLetter") deadLetter.push(...recordBatchToRows(chunk.batch.data));
+      else {
+        batches.push(chunk.batch.data);
+        main.push(...recordBatchToRows(chunk.batch.data));
+      }
+    }
+  }
+  return { main, deadLetter, batches };
+}
+
+/** Writes rows through a sink's two-phase contract (rows round-robin over shards, in batches); returns published paths. */
+export async function writeAll(sink: Sink, schema: arrow.Schema, rows: unknown[], opts: { shards?: number; batchRows?: number } = {}): Promise<string[]> {
+  const count = opts.shards ?? sink.numShards ?? 1;
+  const batchRows = opts.batchRows ?? 10000;
+  const writers = await Promise.all(Array.from({ length: count }, (_, index) => sink.open({ index, count })));
+  let w = 0;
+  for (let i = 0; i < rows.length; i += batchRows) {
+    await writers[w % count].write(globalBatch(rowsToRecordBatch(rows.slice(i, i + batchRows), schema, "test")));
+    w++;
+  }
+  const staged: JsonValue[] = [];
+  for (const writer of writers) staged.push(await writer.close());
+  return sink.commit(staged);
+}
+
+/** The source or sink a transform registered, found by building a one-transform pipeline. */
+export function fnOf<T>(p: Pipeline, name: string): T {
+  return p.fn<T>(name);
+}
+
+/** Lists files under a directory, recursively, relative to it. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}

@@ -1,0 +1,212 @@
+/**
+ * Arrow IPC files. `readArrow` reads the file format (random access by record batch) and the stream
+ * format; the schema comes from the first file at pipeline construction. `writeArrow` writes the IPC
+ * file format. Fields are read as nullable (Beamline schemas are all-nullable).
+ */
+import * as fs from "node:fs";
+import { pipeline as streamPipeline } from "node:stream/promises";
+import * as arrow from "apache-arrow";
+import { globalBatch } from "../../sdk/batch";
+import { IOError } from "../../sdk/errors";
+import type { JsonValue } from "../../sdk/graph";
+import type { PCollection } from "../../sdk/pcollection";
+import type { BoundedSource, SourceChunk } from "../../sdk/source";
+import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
+import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
+import { expandPattern, FilePattern, FileShardWriter, FileSink, filesToParts, ioFailure, partFile, patternList } from "./files";
+
+const MAGIC = Buffer.from("ARROW1");
+
+function readBytesSync(file: string, start: number, length: number): Buffer {
+  const fd = fs.openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(length);
+    const n = fs.readSync(fd, buf, 0, length, start);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function notArrow(file: string, why: string): IOError {
+  return new IOError({
+    code: "BL_ARROW_MALFORMED",
+    where: file,
+    value: file,
+    rule: `the file is not an Arrow IPC file or stream (${why})`,
+    fix: "check the path and the format; Arrow IPC files start with ARROW1, streams with a schema message",
+  });
+}
+
+/** Reads the schema of an Arrow IPC file (from its footer) or stream (from its first message) synchronously. */
+export function readArrowSchemaSync(file: string): arrow.Schema {
+  let head: Buffer;
+  let size: number;
+  try {
+    head = readBytesSync(file, 0, 16);
+    size = fs.statSync(file).size;
+  } catch (e) {
+    throw ioFailure(file, e, "read");
+  }
+  try {
+    if (head.subarray(0, 6).equals(MAGIC)) {
+      // The file format: the schema is in the footer. Build a minimal file of just the footer.
+      const tail = readBytesSync(file, size - 10, 10);
+      if (size < 18 || !tail.subarray(4).equals(MAGIC)) throw notArrow(file, "no ARROW1 at the end: a truncated file?");
+      const footerLen = tail.readInt32LE(0);
+      if (footerLen <= 0 || footerLen + 18 > size) throw notArrow(file, "a bad footer length");
+      const footer = readBytesSync(file, size - 10 - footerLen, footerLen);
+      const minimal = Buffer.concat([MAGIC, Buffer.alloc(2), footer, tail]);
+      try {
+        const reader = arrow.RecordBatchReader.from(new Uint8Array(minimal));
+        reader.open();
+        return reader.schema;
+      } catch {
+        return arrow.tableFromIPC(fs.readFileSync(file)).schema; // e.g. dictionaries: read it all
+      }
+    }
+    if (head.length < 8) throw notArrow(file, "it is too short");
+    const first = head.readUInt32LE(0);
+    const [metaStart, metaLen] = first === 0xffffffff ? [8, head.readInt32LE(4)] : [4, first];
+    if (metaLen <= 0 || metaLen > 1 << 28) throw notArrow(file, "no schema message at the start");
+    const message = readBytesSync(file, 0, metaStart + metaLen);
+    const eos = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    return arrow.tableFromIPC(new Uint8Array(Buffer.concat([message, eos]))).schema;
+  } catch (e) {
+    if (e instanceof IOError) throw e;
+    throw notArrow(file, (e as Error).message);
+  }
+}
+
+/** The source behind {@link readArrow}: one part per file; positions count record batches. */
+export class ArrowSource implements BoundedSource {
+  constructor(readonly pattern: FilePattern, readonly schema: arrow.Schema, readonly where = "readArrow") {}
+
+  /** One part per matched file. */
+  async split(_desiredParts: number): Promise<JsonValue[]> {
+    return filesToParts(this.pattern, this.where);
+  }
+
+  /** Reads record batches, relabelled with the declared (all-nullable) schema. */
+  async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
+    const file = partFile(part);
+    const skip = from && typeof from === "object" && !Array.isArray(from) && typeof from.batch === "number" ? from.batch : 0;
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(file, "r");
+    } catch (e) {
+      throw ioFailure(file, e, "read");
+    }
+    try {
+      const magic = Buffer.alloc(6);
+      await handle.read(magic, 0, 6, 0);
+      if (magic.equals(MAGIC)) {
+        const reader = await arrow.RecordBatchReader.from(handle);
+        await reader.open();
+        if (!reader.isFile()) throw notArrow(file, "a bad footer");
+        for (let i = skip; i < reader.numRecordBatches; i++) {
+          const b = await reader.readRecordBatch(i);
+          if (!b) break;
+          yield { batch: globalBatch(withSchema(b, this.schema, file)), position: { batch: i + 1 } };
+        }
+        await reader.cancel();
+      } else {
+        const reader = await arrow.RecordBatchReader.from(fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+        let i = 0;
+        for await (const b of reader) {
+          i++;
+          if (i <= skip) continue;
+          yield { batch: globalBatch(withSchema(b, this.schema, file)), position: { batch: i } };
+        }
+      }
+    } catch (e) {
+      if (e instanceof IOError) throw e;
+      throw notArrow(file, (e as Error).message);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+}
+
+class ReadArrow extends PTransform<PBegin, PCollection<any>> {
+  constructor(readonly pattern: FilePattern) {
+    super("ReadArrow");
+  }
+  expand(_input: PBegin, ctx: ExpandContext): PCollection<any> {
+    const where = `transform "${ctx.name}"`;
+    const first = expandPattern(this.pattern, where)[0];
+    const s = nullableSchema(readArrowSchemaSync(first));
+    const source = new ArrowSource(this.pattern, s, where);
+    return declareRead(ctx, { format: "arrow", pattern: patternList(this.pattern) }, s, source, false).main;
+  }
+}
+
+/** Reads Arrow IPC files (file or stream format); the schema comes from the first file at construction. */
+export function readArrow<T = any>(pattern: FilePattern): PTransform<PBegin, PCollection<T>> {
+  return new ReadArrow(pattern);
+}
+
+/** Options of {@link writeArrow}. */
+export interface WriteArrowOptions {
+  /** Appended to each shard's name; `.arrow` by default. */
+  readonly suffix?: string;
+  /** How many files to write; 1 by default. */
+  readonly numShards?: number;
+}
+
+/** The sink behind {@link writeArrow}: streams record batches into Arrow IPC files. */
+export class ArrowSink extends FileSink {
+  constructor(prefix: string, options: WriteArrowOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
+    super({ prefix, suffix: options.suffix ?? ".arrow", numShards: options.numShards ?? 1 });
+  }
+  protected async createWriter(staged: string): Promise<FileShardWriter> {
+    // The writer starts on the first batch (or at finish), once the schema is known: resetting it
+    // with a schema after its byte stream was taken would detach that stream.
+    let writer: arrow.RecordBatchFileWriter | null = null;
+    let done: Promise<void> = Promise.resolve();
+    let out: fs.WriteStream | null = null;
+    const start = (s: arrow.Schema): arrow.RecordBatchFileWriter => {
+      const w = new arrow.RecordBatchFileWriter();
+      w.reset(undefined, s);
+      out = fs.createWriteStream(staged, { flags: "wx", highWaterMark: 1 << 20 });
+      done = streamPipeline(w.toNodeStream(), out);
+      done.catch(() => undefined);
+      writer = w;
+      return w;
+    };
+    return {
+      write: (batch) => {
+        (writer ?? start(this.inputSchema ?? batch.schema)).write(batch);
+      },
+      finish: async () => {
+        const w = writer ?? start(this.inputSchema ?? new arrow.Schema([]));
+        w.finish();
+        w.close();
+        try {
+          await done;
+        } catch (e) {
+          throw ioFailure(staged, e, "write");
+        }
+      },
+      destroy: () => {
+        (writer as arrow.RecordBatchFileWriter | null)?.abort();
+        (out as fs.WriteStream | null)?.destroy();
+      },
+    };
+  }
+}
+
+class WriteArrow extends PTransform<PCollection<any>, PCollection<{ file: string }>> {
+  constructor(readonly prefix: string, readonly options: WriteArrowOptions) {
+    super("WriteArrow");
+  }
+  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> {
+    const sink = new ArrowSink(this.prefix, this.options, input.schema);
+    return declareWrite(ctx, input, { format: "arrow", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null }, sink);
+  }
+}
+
+/** Writes rows as Arrow IPC files (file format); returns the written paths. */
+export function writeArrow(prefix: string, options: WriteArrowOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+  return new WriteArrow(prefix, options);
+}

@@ -1,0 +1,163 @@
+/**
+ * What the file formats share: declaring read and write primitives, the dead-letter schema, schema
+ * normalisation and batch helpers.
+ */
+import * as arrow from "apache-arrow";
+import { globalBatch } from "../../sdk/batch";
+import { makeRecordBatch, vectorFromValues } from "../../sdk/columns";
+import { BeamlineError, IOError, SchemaError } from "../../sdk/errors";
+import type { JsonValue } from "../../sdk/graph";
+import type { PCollection } from "../../sdk/pcollection";
+import { schema, schemaToJson, t } from "../../sdk/schema";
+import { WRITE_URN, type Sink } from "../../sdk/sink";
+import { READ_URN, type BoundedSource, type SourceChunk } from "../../sdk/source";
+import type { ExpandContext } from "../../sdk/transform";
+
+/** A dead letter: a row that could not be read, where it was, its raw text and why. */
+export interface DeadLetter {
+  /** The file it came from. */
+  readonly file: string;
+  /** Its 1-based line number (the first line of a multi-line record). */
+  readonly line: number;
+  /** The raw text of the row. */
+  readonly raw: string;
+  /** Why it could not be read. */
+  readonly error: string;
+}
+
+/** The schema of dead-letter rows: `{file: string, line: int64, raw: string, error: string}`. */
+export const deadLetterSchema = schema({ file: t.string(), line: t.int64(), raw: t.string(), error: t.string() });
+
+/** The schema of what write transforms return: one row `{file}` per published file. */
+export const writtenFileSchema = schema({ file: t.string() });
+
+/** A read's result with dead letters: the rows read, and the rows that could not be read. */
+export type WithDeadLetters<T> = {
+  /** The rows read. */
+  readonly main: PCollection<T>;
+  /** The rows that could not be read, with the reason. */
+  readonly deadLetter: PCollection<DeadLetter>;
+};
+
+/** @internal Declares a read primitive for a bounded source. */
+export function declareRead(
+  ctx: ExpandContext,
+  payload: { [k: string]: JsonValue },
+  outSchema: arrow.Schema | null,
+  source: BoundedSource,
+  withDeadLetter: boolean,
+): Record<string, PCollection<any>> {
+  if (outSchema) checkSchemaSupported(outSchema, String(payload.format ?? "read"));
+  const outputs: Record<string, { schema: arrow.Schema | null; bounded: true }> = { main: { schema: outSchema, bounded: true } };
+  if (withDeadLetter) outputs.deadLetter = { schema: deadLetterSchema.arrow, bounded: true };
+  return ctx.primitive({ urn: READ_URN, payload: { ...payload, deadLetter: withDeadLetter }, inputs: {}, outputs, fn: source });
+}
+
+/** @internal Declares a write primitive for a sink; returns the PCollection of published file paths. */
+export function declareWrite(ctx: ExpandContext, input: PCollection<any>, payload: { [k: string]: JsonValue }, sink: Sink): PCollection<{ file: string }> {
+  const out = ctx.primitive({
+    urn: WRITE_URN,
+    payload,
+    inputs: { main: input },
+    outputs: { main: { schema: writtenFileSchema.arrow, bounded: input.bounded } },
+    fn: sink,
+  });
+  return out.main as PCollection<{ file: string }>;
+}
+
+/** @internal Throws a SchemaError naming the source when a schema holds a type Beamline cannot carry. */
+export function checkSchemaSupported(s: arrow.Schema, where: string): void {
+  try {
+    schemaToJson(s);
+  } catch (e) {
+    if (e instanceof BeamlineError) {
+      throw new SchemaError({
+        code: "BL_IO_UNSUPPORTED_TYPE",
+        where,
+        value: s.fields.map((f) => `${f.name}: ${f.type}`).join(", "),
+        rule: `the data has a column type Beamline schemas do not support (${e.rule})`,
+        fix: "convert the column to a supported type (strings, numbers, bools, timestamps, binary, lists, structs) before reading",
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}
+
+/** @internal The same schema with every field nullable (Beamline schemas are all-nullable). */
+export function nullableSchema(s: arrow.Schema): arrow.Schema {
+  if (s.fields.every((f) => f.nullable && nullableType(f.type) === f.type)) return s;
+  return new arrow.Schema(s.fields.map(nullableField), s.metadata);
+}
+
+function nullableField(f: arrow.Field): arrow.Field {
+  return new arrow.Field(f.name, nullableType(f.type), true, f.metadata);
+}
+
+function nullableType(type: arrow.DataType): arrow.DataType {
+  if (type instanceof arrow.Struct) {
+    if (type.children.every((c) => c.nullable && nullableType(c.type) === c.type)) return type;
+    return new arrow.Struct(type.children.map(nullableField));
+  }
+  if (type instanceof arrow.List) {
+    const c = type.children[0];
+    if (c.nullable && nullableType(c.type) === c.type) return type;
+    return new arrow.List(nullableField(c));
+  }
+  return type;
+}
+
+/** @internal Re-labels a batch's columns with `s` (same types, possibly different nullability or metadata). */
+export function withSchema(batch: arrow.RecordBatch, s: arrow.Schema, where: string): arrow.RecordBatch {
+  if (batch.schema === s) return batch;
+  const children = batch.data.children;
+  if (children.length !== s.fields.length || s.fields.some((f, i) => !sameType(f.type, children[i].type))) {
+    throw new IOError({
+      code: "BL_IO_SCHEMA_CHANGED",
+      where,
+      value: batch.schema.fields.map((f) => `${f.name}: ${f.type}`).join(", "),
+      rule: `the data's schema differs from the schema read at pipeline construction (${s.fields.map((f) => `${f.name}: ${f.type}`).join(", ")})`,
+      fix: "make every matched file have the same schema, or read them with separate transforms",
+    });
+  }
+  return makeRecordBatch(s, children.map((c, i) => retype(c, s.fields[i].type)), batch.numRows);
+}
+
+function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
+  return arrow.util.compareTypes(a, b);
+}
+
+function retype(data: arrow.Data, type: arrow.DataType): arrow.Data {
+  if (data.type === type) return data;
+  if (type instanceof arrow.Struct || type instanceof arrow.List) {
+    return data.clone(type, data.offset, data.length, data.nullCount, data as any, data.children.map((c, i) => retype(c, type.children[i].type)));
+  }
+  return data.clone(type);
+}
+
+/** @internal A utf8 column straight from bytes and offsets. */
+export function utf8Data(bytes: Uint8Array, offsets: Int32Array, length: number, nullBitmap?: Uint8Array, nullCount = 0): arrow.Data<arrow.Utf8> {
+  return arrow.makeData({ type: new arrow.Utf8(), length, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
+}
+
+/** @internal Builds a batch of dead letters. */
+export function deadLetterChunk(letters: readonly DeadLetter[]): SourceChunk {
+  const s = deadLetterSchema.arrow;
+  const cols = [
+    vectorFromValues(letters.map((d) => d.file), s.fields[0].type, "dead letters"),
+    vectorFromValues(letters.map((d) => d.line), s.fields[1].type, "dead letters"),
+    vectorFromValues(letters.map((d) => d.raw), s.fields[2].type, "dead letters"),
+    vectorFromValues(letters.map((d) => d.error), s.fields[3].type, "dead letters"),
+  ];
+  return { tag: "deadLetter", batch: globalBatch(makeRecordBatch(s, cols.map((c) => c.data[0]), letters.length)) };
+}
+
+/** @internal The fix offered for malformed rows. */
+export const BAD_ROW_FIX = "fix the input, or pass { deadLetter: true } to route bad rows to a dead-letter output";
+
+/** @internal Validates a positive-integer option. */
+export function positiveIntOption(name: string, v: unknown): void {
+  if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1)) {
+    throw new IOError({ code: "BL_IO_BAD_OPTION", where: `option ${name}`, value: v, rule: `${name} must be a positive integer`, fix: `pass ${name}: 1 or more` });
+  }
+}

@@ -1,0 +1,8 @@
+/** File IO: text, CSV, JSON Lines, Arrow IPC and Parquet sources and transactional sinks. */
+export * from "./files";
+export * from "./common";
+export * from "./text";
+export * from "./csv";
+export * from "./jsonl";
+export * from "./arrow";
+export * from "./parquet";

@@ -1,0 +1,233 @@
+/**
+ * Parquet files through parquet-wasm (Arrow IPC ↔ Parquet). `readParquet` splits by row group and
+ * takes the schema from the first file's footer at pipeline construction. `writeParquet` buffers a
+ * shard's batches in memory and writes the file when the shard closes (row groups of 65536 rows,
+ * Snappy compression by default).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import * as arrow from "apache-arrow";
+import type * as pw from "parquet-wasm/node/parquet_wasm";
+import { globalBatch } from "../../sdk/batch";
+import { IOError } from "../../sdk/errors";
+import type { JsonValue } from "../../sdk/graph";
+import type { PCollection } from "../../sdk/pcollection";
+import type { BoundedSource, SourceChunk } from "../../sdk/source";
+import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
+import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
+import { ByteFileWriter, expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList } from "./files";
+
+let wasm: typeof pw | null = null;
+
+/**
+ * @internal Loads parquet-wasm's node build. Its package marks every file as an ES module while the
+ * node build is CommonJS, so plain `require` fails under Node; this evaluates it as CommonJS.
+ */
+export function parquetWasm(): typeof pw {
+  if (wasm) return wasm;
+  let file: string;
+  try {
+    file = require.resolve("parquet-wasm");
+    if (!/[\\/]node[\\/]parquet_wasm\.js$/.test(file)) file = path.join(path.dirname(path.dirname(file)), "node", "parquet_wasm.js");
+  } catch (e) {
+    throw new IOError({ code: "BL_PARQUET_MISSING", domain: "internal", value: "parquet-wasm", rule: "the parquet-wasm package cannot be found", fix: "install it: npm install parquet-wasm@0.7.1", cause: e });
+  }
+  const mod = { exports: {} as Record<string, unknown> };
+  const src = fs.readFileSync(file, "utf8");
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  new Function("exports", "require", "module", "__filename", "__dirname", src)(mod.exports, createRequire(file), mod, file, path.dirname(file));
+  wasm = mod.exports as unknown as typeof pw;
+  return wasm;
+}
+
+function notParquet(file: string, why: string, cause?: unknown): IOError {
+  return new IOError({
+    code: "BL_PARQUET_MALFORMED",
+    where: file,
+    value: file,
+    rule: `the file is not a readable Parquet file (${why})`,
+    fix: "check the path and the format; Parquet files start and end with PAR1",
+    cause,
+  });
+}
+
+/** Reads the Arrow schema of a Parquet file synchronously, from its footer only. */
+export function readParquetSchemaSync(file: string): arrow.Schema {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (e) {
+    throw ioFailure(file, e, "read");
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < 12) throw notParquet(file, "it is too short");
+    const tail = Buffer.alloc(8);
+    fs.readSync(fd, tail, 0, 8, size - 8);
+    if (tail.subarray(4).toString("latin1") !== "PAR1") throw notParquet(file, "no PAR1 at the end");
+    const footerLen = tail.readUInt32LE(0);
+    if (footerLen + 12 > size) throw notParquet(file, "a bad footer length");
+    // A minimal buffer that holds just the footer: "PAR1" + footer + length + "PAR1".
+    const buf = Buffer.alloc(footerLen + 12);
+    buf.write("PAR1", 0, "latin1");
+    fs.readSync(fd, buf, 4, footerLen + 8, size - 8 - footerLen);
+    try {
+      return arrow.tableFromIPC(parquetWasm().readSchema(buf).intoIPCStream()).schema;
+    } catch (e) {
+      throw notParquet(file, String((e as Error)?.message ?? e), e);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The source behind {@link readParquet}: one part per row group. */
+export class ParquetSource implements BoundedSource {
+  constructor(readonly pattern: FilePattern, readonly schema: arrow.Schema, readonly where = "readParquet", readonly batchRows = 65536) {}
+
+  /** One part per row group of every matched file. */
+  async split(_desiredParts: number): Promise<JsonValue[]> {
+    const parts: JsonValue[] = [];
+    for (const file of expandPattern(this.pattern, this.where)) {
+      const pf = await this.open(file);
+      try {
+        const n = pf.metadata().numRowGroups();
+        for (let rg = 0; rg < n; rg++) parts.push({ file, rowGroup: rg });
+      } finally {
+        pf.free();
+      }
+    }
+    return parts;
+  }
+
+  private async open(file: string): Promise<pw.ParquetFile> {
+    let blob: Blob;
+    try {
+      blob = await fs.openAsBlob(file);
+    } catch (e) {
+      throw ioFailure(file, e, "read");
+    }
+    try {
+      return await parquetWasm().ParquetFile.fromFile(blob);
+    } catch (e) {
+      throw notParquet(file, String((e as Error)?.message ?? e), e);
+    }
+  }
+
+  /** Reads one row group in batches; positions count batches within it. */
+  async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
+    const file = partFile(part);
+    const rowGroup = (part as { rowGroup?: unknown }).rowGroup;
+    const skip = from && typeof from === "object" && !Array.isArray(from) && typeof from.batch === "number" ? from.batch : 0;
+    const pf = await this.open(file);
+    let table: arrow.Table;
+    try {
+      const options = { batchSize: this.batchRows, ...(typeof rowGroup === "number" ? { rowGroups: [rowGroup] } : {}) };
+      table = arrow.tableFromIPC((await pf.read(options)).intoIPCStream());
+    } catch (e) {
+      throw notParquet(file, String((e as Error)?.message ?? e), e);
+    } finally {
+      pf.free();
+    }
+    for (let i = skip; i < table.batches.length; i++) {
+      yield { batch: globalBatch(withSchema(table.batches[i], this.schema, file)), position: { batch: i + 1 } };
+    }
+  }
+}
+
+class ReadParquet extends PTransform<PBegin, PCollection<any>> {
+  constructor(readonly pattern: FilePattern) {
+    super("ReadParquet");
+  }
+  expand(_input: PBegin, ctx: ExpandContext): PCollection<any> {
+    const where = `transform "${ctx.name}"`;
+    const first = expandPattern(this.pattern, where)[0];
+    const s = nullableSchema(readParquetSchemaSync(first));
+    const source = new ParquetSource(this.pattern, s, where);
+    return declareRead(ctx, { format: "parquet", pattern: patternList(this.pattern) }, s, source, false).main;
+  }
+}
+
+/** Reads Parquet files (one part per row group); the schema comes from the first file's footer at construction. */
+export function readParquet<T = any>(pattern: FilePattern): PTransform<PBegin, PCollection<T>> {
+  return new ReadParquet(pattern);
+}
+
+/** Parquet column compression. */
+export type ParquetCompression = "snappy" | "zstd" | "gzip" | "brotli" | "lz4" | "none";
+
+/** Options of {@link writeParquet}. */
+export interface WriteParquetOptions {
+  /** Appended to each shard's name; `.parquet` by default. */
+  readonly suffix?: string;
+  /** How many files to write; 1 by default. */
+  readonly numShards?: number;
+  /** Column compression; `snappy` by default. */
+  readonly compression?: ParquetCompression;
+  /** Rows per row group; 65536 by default. */
+  readonly rowGroupRows?: number;
+}
+
+/** The sink behind {@link writeParquet}. */
+export class ParquetSink extends FileSink {
+  constructor(prefix: string, readonly parquetOptions: WriteParquetOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
+    super({ prefix, suffix: parquetOptions.suffix ?? ".parquet", numShards: parquetOptions.numShards ?? 1 });
+    const c = parquetOptions.compression;
+    if (c !== undefined && !["snappy", "zstd", "gzip", "brotli", "lz4", "none"].includes(c)) {
+      throw new IOError({ code: "BL_IO_BAD_OPTION", where: "writeParquet option compression", value: c, rule: "compression must be one of snappy, zstd, gzip, brotli, lz4, none", fix: 'pass e.g. { compression: "zstd" }' });
+    }
+  }
+  protected async createWriter(staged: string): Promise<FileShardWriter> {
+    const batches: arrow.RecordBatch[] = [];
+    let out: ByteFileWriter | null = null;
+    return {
+      write: (batch) => {
+        batches.push(batch);
+      },
+      finish: async () => {
+        const p = parquetWasm();
+        const s = this.inputSchema ?? batches[0]?.schema ?? new arrow.Schema([]);
+        const table = new arrow.Table(s, batches.map((b) => (b.schema === s ? b : withSchema(b, s, staged))));
+        const c = this.parquetOptions.compression ?? "snappy";
+        const compression = {
+          snappy: p.Compression.SNAPPY, zstd: p.Compression.ZSTD, gzip: p.Compression.GZIP,
+          brotli: p.Compression.BROTLI, lz4: p.Compression.LZ4_RAW, none: p.Compression.UNCOMPRESSED,
+        }[c];
+        const props = new p.WriterPropertiesBuilder()
+          .setMaxRowGroupSize(this.parquetOptions.rowGroupRows ?? 65536)
+          .setCompression(compression)
+          .build();
+        let bytes: Uint8Array;
+        try {
+          bytes = p.writeParquet(p.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), props);
+        } catch (e) {
+          throw new IOError({ code: "BL_PARQUET_WRITE", where: staged, value: s.fields.map((f) => `${f.name}: ${f.type}`).join(", "), rule: `parquet-wasm could not write the data: ${String((e as Error)?.message ?? e)}`, fix: "check the column types are supported by Parquet", cause: e });
+        }
+        batches.length = 0;
+        out = new ByteFileWriter(staged, "none");
+        await out.write(bytes);
+        await out.end();
+      },
+      destroy: () => {
+        batches.length = 0;
+        out?.destroy();
+      },
+    };
+  }
+}
+
+class WriteParquet extends PTransform<PCollection<any>, PCollection<{ file: string }>> {
+  constructor(readonly prefix: string, readonly options: WriteParquetOptions) {
+    super("WriteParquet");
+  }
+  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> {
+    const sink = new ParquetSink(this.prefix, this.options, input.schema);
+    return declareWrite(ctx, input, { format: "parquet", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null, compression: this.options.compression ?? "snappy" }, sink);
+  }
+}
+
+/** Writes rows as Parquet files (a shard is buffered in memory until it closes); returns the written paths. */
+export function writeParquet(prefix: string, options: WriteParquetOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+  return new WriteParquet(prefix, options);
+}

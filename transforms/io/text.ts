@@ -1,0 +1,133 @@
+/**
+ * Text files: one row per line. `readText` gives a PCollection of strings; `writeText` writes one line
+ * per row (strings as they are, other rows as JSON).
+ */
+import * as arrow from "apache-arrow";
+import { globalBatch } from "../../sdk/batch";
+import { makeRecordBatch, utf8Values } from "../../sdk/columns";
+import type { JsonValue } from "../../sdk/graph";
+import type { PCollection } from "../../sdk/pcollection";
+import { rowAccessor } from "../../sdk/rows";
+import { isScalarSchema, scalarSchema, t } from "../../sdk/schema";
+import type { BoundedSource, SourceChunk } from "../../sdk/source";
+import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
+import { declareRead, declareWrite, utf8Data } from "./common";
+import {
+  ByteFileWriter, Compression, FilePattern, FileShardWriter, FileSink, filesToParts, gzipSuffix, linePosition,
+  outputCompression, partFile, patternList, readLineChunks,
+} from "./files";
+
+/** The schema of `readText`'s output: bare strings. */
+export const textSchema = scalarSchema(t.string());
+
+/** Options of {@link readText}. */
+export interface ReadTextOptions {
+  /** `auto` (by the `.gz` extension, the default), `gzip` or `none`. */
+  readonly compression?: Compression;
+}
+
+/** The source behind {@link readText}: one part per file, resumable at any line. */
+export class TextSource implements BoundedSource {
+  constructor(readonly pattern: FilePattern, readonly compression: Compression = "auto", readonly where = "readText") {}
+
+  /** One part per matched file. */
+  async split(_desiredParts: number): Promise<JsonValue[]> {
+    return filesToParts(this.pattern, this.where);
+  }
+
+  /** Reads a file's lines in batches; positions are byte offsets plus line numbers. */
+  async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
+    const file = partFile(part);
+    for await (const chunk of readLineChunks(file, { compression: this.compression, from: linePosition(from) })) {
+      const data = utf8Data(chunk.bytes, chunk.offsets, chunk.count);
+      const batch = makeRecordBatch(textSchema.arrow, [data], chunk.count);
+      yield { batch: globalBatch(batch), position: { offset: chunk.endOffset, line: chunk.firstLine + chunk.count } };
+    }
+  }
+}
+
+class ReadText extends PTransform<PBegin, PCollection<string>> {
+  constructor(readonly pattern: FilePattern, readonly options: ReadTextOptions) {
+    super("ReadText");
+  }
+  expand(_input: PBegin, ctx: ExpandContext): PCollection<string> {
+    const source = new TextSource(this.pattern, this.options.compression ?? "auto", `transform "${ctx.name}"`);
+    const payload = { format: "text", pattern: patternList(this.pattern), compression: this.options.compression ?? "auto" };
+    return declareRead(ctx, payload, textSchema.arrow, source, false).main as PCollection<string>;
+  }
+}
+
+/** Reads text files matching a pattern (glob or path; `.gz` decompressed) as one string row per line. */
+export function readText(pattern: FilePattern, options: ReadTextOptions = {}): PTransform<PBegin, PCollection<string>> {
+  return new ReadText(pattern, options);
+}
+
+/** Options of {@link writeText}. */
+export interface WriteTextOptions {
+  /** Appended to each shard's name; `.txt` by default (`.gz` is added for gzip). */
+  readonly suffix?: string;
+  /** How many files to write; 1 by default. */
+  readonly numShards?: number;
+  /** `gzip` compresses; `auto` (the default) compresses when the suffix ends in `.gz`. */
+  readonly compression?: Compression;
+}
+
+/** @internal Renders rows as lines: strings as they are, everything else as JSON. */
+export function rowsAsLines(batch: arrow.RecordBatch): string[] {
+  const s = batch.schema;
+  if (isScalarSchema(s) && s.fields[0].type.typeId === arrow.Type.Utf8) {
+    return utf8Values(batch.getChildAt(0)!).map((v) => v ?? "");
+  }
+  const row = rowAccessor(batch);
+  const out = new Array<string>(batch.numRows);
+  for (let i = 0; i < out.length; i++) {
+    const v = row(i);
+    out[i] = typeof v === "string" ? v : toJson(v);
+  }
+  return out;
+}
+
+/** @internal JSON for a row value: bigints as numbers when safe (else as strings), bytes as base64. */
+export function toJson(v: unknown): string {
+  return JSON.stringify(v, jsonReplacer) ?? "null";
+}
+
+/** @internal The replacer behind {@link toJson}. */
+export function jsonReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  return v;
+}
+
+/** The sink behind {@link writeText}. */
+export class TextSink extends FileSink {
+  constructor(prefix: string, readonly textOptions: WriteTextOptions = {}) {
+    const suffix = gzipSuffix(textOptions.suffix ?? ".txt", textOptions.compression);
+    super({ prefix, suffix, numShards: textOptions.numShards ?? 1 });
+  }
+  protected async createWriter(staged: string): Promise<FileShardWriter> {
+    const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.textOptions.compression));
+    return {
+      write: (batch) => out.write(rowsAsLines(batch).join("\n") + "\n"),
+      finish: () => out.end(),
+      destroy: () => out.destroy(),
+    };
+  }
+}
+
+class WriteText extends PTransform<PCollection<unknown>, PCollection<{ file: string }>> {
+  constructor(readonly prefix: string, readonly options: WriteTextOptions) {
+    super("WriteText");
+  }
+  expand(input: PCollection<unknown>, ctx: ExpandContext): PCollection<{ file: string }> {
+    const sink = new TextSink(this.prefix, this.options);
+    const payload = { format: "text", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null, compression: this.options.compression ?? "auto" };
+    return declareWrite(ctx, input, payload, sink);
+  }
+}
+
+/** Writes one line per row to `prefix-00000-of-0000N.txt` files (strings as is, other rows as JSON); returns the written paths. */
+export function writeText(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+  return new WriteText(prefix, options);
+}
