@@ -3,4 +3,5 @@ export * from "./create";
 export * from "./combiners";
 export * from "./group";
 export * from "./windowing";
+export * from "./expressions";
 export * from "./testing";
