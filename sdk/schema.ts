@@ -360,6 +360,16 @@ function fieldToJson(f: arrow.Field): FieldJson {
   return { name: f.name, type: typeToJson(f.type), nullable: f.nullable, ...(metadata ? { metadata } : {}) };
 }
 
+/** The concrete Arrow integer class for a width and signedness (type comparison checks the class). */
+function intType(signed: boolean, bitWidth: number): arrow.DataType {
+  switch (bitWidth) {
+    case 8: return signed ? new arrow.Int8() : new arrow.Uint8();
+    case 16: return signed ? new arrow.Int16() : new arrow.Uint16();
+    case 32: return signed ? new arrow.Int32() : new arrow.Uint32();
+    default: return signed ? new arrow.Int64() : new arrow.Uint64();
+  }
+}
+
 function typeFromJson(j: TypeJson): arrow.DataType {
   switch (j.id) {
     case "null": return new arrow.Null();
@@ -371,8 +381,18 @@ function typeFromJson(j: TypeJson): arrow.DataType {
     case "float16": return new arrow.Float16();
     case "float32": return new arrow.Float32();
     case "float64": return new arrow.Float64();
-    case "int": return new arrow.Int(j.signed, j.bitWidth);
-    case "timestamp": return new arrow.Timestamp(TIME_UNITS.indexOf(j.unit) as arrow.TimeUnit, j.timezone);
+    case "int": return intType(j.signed, j.bitWidth);
+    case "timestamp": {
+      // Arrow's type comparison checks the concrete class, so rebuild the specific subclass.
+      const unit = TIME_UNITS.indexOf(j.unit) as arrow.TimeUnit;
+      const tz = j.timezone ?? undefined;
+      switch (unit) {
+        case arrow.TimeUnit.SECOND: return new arrow.TimestampSecond(tz);
+        case arrow.TimeUnit.MILLISECOND: return new arrow.TimestampMillisecond(tz);
+        case arrow.TimeUnit.MICROSECOND: return new arrow.TimestampMicrosecond(tz);
+        default: return new arrow.TimestampNanosecond(tz);
+      }
+    }
     case "date": return j.unit === "day" ? new arrow.DateDay() : new arrow.DateMillisecond();
     case "list": return new arrow.List(fieldFromJson(j.item));
     case "struct": return new arrow.Struct(j.fields.map(fieldFromJson));

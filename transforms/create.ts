@@ -114,5 +114,28 @@ export function fromArrow<T = Record<string, unknown>>(table: arrow.Table | read
     if (table instanceof arrow.Table) return new Create<T>("FromArrow", table.schema, []);
     throw new SchemaError({ code: "BL_CANNOT_INFER_SCHEMA", where: "fromArrow", value: [], rule: "an empty list of batches has no schema", fix: "pass an arrow.Table (it carries its schema)" });
   }
-  return new Create<T>("FromArrow", batches[0].schema, batches);
+  return new Create<T>("FromArrow", decodedSchema(batches[0].schema), batches.map(decodeDictionaries));
+}
+
+/** The schema with dictionary-encoded fields replaced by their value types. */
+function decodedSchema(s: arrow.Schema): arrow.Schema {
+  if (!s.fields.some((f) => arrow.DataType.isDictionary(f.type))) return s;
+  return new arrow.Schema(
+    s.fields.map((f) => (arrow.DataType.isDictionary(f.type) ? new arrow.Field(f.name, (f.type as arrow.Dictionary).dictionary, true) : f)),
+    s.metadata,
+  );
+}
+
+/** Decodes dictionary-encoded columns (as `tableFromArrays` makes for strings) into plain columns. */
+function decodeDictionaries(b: arrow.RecordBatch): arrow.RecordBatch {
+  const schema = decodedSchema(b.schema);
+  if (schema === b.schema) return b;
+  const columns = b.schema.fields.map((f, i) => {
+    const col = b.getChildAt(i)!;
+    if (!arrow.DataType.isDictionary(f.type)) return col;
+    const values = new Array<unknown>(col.length);
+    for (let r = 0; r < col.length; r++) values[r] = col.get(r);
+    return vectorFromValues(values, schema.fields[i].type, `fromArrow, column "${f.name}"`);
+  });
+  return recordBatchFromColumns(schema, columns);
 }
