@@ -23,7 +23,7 @@ describe("create", () => {
     const S = schema({ id: t.int64(), name: t.string() });
     expect(p.apply("Ok", create([{ id: 1, name: "x" }], { schema: S })).schema!.fields[0].type.toString()).toBe("Int64");
     expect(() => p.apply("Bad", create([{ id: 1, name: "x" }, { id: 1.5, name: "y" }], { schema: S }))).toThrow(SchemaError);
-    expect(() => p.apply("Bad2", create([{ id: 1, name: 2 }], { schema: S }))).toThrow(/row 0, field "name"/);
+    expect(() => p.apply("Bad2", create([{ id: 1, name: 2 as unknown as string }], { schema: S }))).toThrow(/row 0, field "name"/);
     expect(() => p.apply("Cols", createColumns({ a: [1, 2], b: [1] }))).toThrow(/same length/);
   });
 
