@@ -87,9 +87,28 @@ export class Pipeline {
       },
     };
     this.stack.push(node);
+    const before = { transforms: new Set(this.transforms.keys()), pcollections: new Set(this.pcollections.keys()) };
+    before.transforms.delete(uniqueName);
     let output: O;
     try {
       output = t instanceof PTransform ? t.expand(input, ctx) : t(input, ctx);
+    } catch (e) {
+      // Roll back what the failed transform added, so the pipeline stays runnable.
+      for (const name of [...this.transforms.keys()]) {
+        if (!before.transforms.has(name)) {
+          this.transforms.delete(name);
+          this.fns.delete(name);
+        }
+      }
+      for (const id of [...this.pcollections.keys()]) {
+        if (!before.pcollections.has(id)) {
+          this.pcollections.delete(id);
+          this.schemas.delete(id);
+        }
+      }
+      if (parent) parent.subtransforms.splice(parent.subtransforms.indexOf(uniqueName), 1);
+      else this.roots.splice(this.roots.indexOf(uniqueName), 1);
+      throw e;
     } finally {
       this.stack.pop();
     }

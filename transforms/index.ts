@@ -5,3 +5,7 @@ export * from "./group";
 export * from "./windowing";
 export * from "./expressions";
 export * from "./testing";
+export * from "./join";
+export * from "./partition";
+export * from "./approximate";
+export * from "./top";

@@ -128,3 +128,21 @@ describe("options", () => {
     expect(() => buildPipeline(definePipeline({ build() {} }), {})).toThrow(/applied no transform/);
   });
 });
+
+describe("failed construction", () => {
+  test("a transform that throws while expanding leaves nothing behind", async () => {
+    const { runPipeline, collect } = await import("beamline");
+    const p = new Pipeline();
+    const x = p.apply(create([1, 2]));
+    expect(() =>
+      x.apply("Half", (input: PCollection<number>) => {
+        input.map((v) => v * 2);
+        throw new Error("changed my mind");
+      }),
+    ).toThrow("changed my mind");
+    expect(Object.keys(p.graph().transforms)).toEqual(["Create"]);
+    const out = collect(x.apply("Half", (input: PCollection<number>) => input.map((v) => v / 2)));
+    await runPipeline(p);
+    expect(out.rows).toEqual([0.5, 1]);
+  });
+});

@@ -58,7 +58,7 @@ class MemorySink<T> implements Sink {
 
   async commit(staged: JsonValue[]): Promise<string[]> {
     for (const id of staged) {
-      this.target.elements.push(...(this.staged.get(id as number) ?? []));
+      for (const e of this.staged.get(id as number) ?? []) this.target.elements.push(e);
       this.staged.delete(id as number);
     }
     return [];
