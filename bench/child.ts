@@ -1,0 +1,37 @@
+/**
+ * The child process of one measurement: `node --import tsx bench/child.ts <kind> <impl> '<params json>'`.
+ * Started by `run.ts`, one process per implementation and case, so that its peak RSS is its own.
+ */
+import { CaseParams, Impl, ImplOutput, measureAndReport } from "./measure";
+import * as sumPerKey from "./sum-per-key";
+import * as windowed from "./windowed";
+import * as wordcount from "./wordcount";
+
+/** The kinds of case and their implementations, with how each output is checked. */
+export const KINDS: Record<string, { impls: Record<string, Impl>; verify: (p: CaseParams) => Promise<ImplOutput> }> = {
+  wordcount: {
+    impls: { "beamline-direct": wordcount.beamlineDirect, "plain-js": wordcount.plainJs },
+    verify: wordcount.verifyWordCounts,
+  },
+  "sum-per-key": {
+    impls: { "beamline-direct": sumPerKey.beamlineDirect, "plain-js": sumPerKey.plainJs },
+    verify: (p) => sumPerKey.verifyCsvSums(p, "total"),
+  },
+  windowed: {
+    impls: { "beamline-direct": windowed.beamlineDirect, "plain-js": windowed.plainJs },
+    verify: (p) => sumPerKey.verifyCsvSums(p, "total"),
+  },
+};
+
+async function main(): Promise<void> {
+  const [kind, implName, json] = process.argv.slice(2);
+  const k = KINDS[kind];
+  const impl = k?.impls[implName];
+  if (!impl || !json) throw new Error(`bench: usage: child.ts <${Object.keys(KINDS).join("|")}> <impl> '<params json>' (got ${process.argv.slice(2).join(" ")})`);
+  await measureAndReport(impl, JSON.parse(json) as CaseParams, k.verify);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

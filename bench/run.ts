@@ -1,0 +1,238 @@
+/**
+ * The benchmark harness: `npm run bench [-- --quick] [--case=wordcount,sum] [--impl=plain-js,beamline-direct]`.
+ *
+ * For every case and implementation it starts one child process (so `peakRssMB` is that process's own),
+ * and prints one JSON line to stdout: `{"case", "impl", "rows", "seconds", "rowsPerSec", "peakRssMB", ...}`.
+ * Progress, the children's own output and a closing summary (ratios of rows per second) go to stderr.
+ * Inputs are generated under bench/data on first use; the Apache Beam baseline is installed into
+ * bench/peers/apache-beam/node_modules on first use (a `"skipped"` line when that fails).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wordsFile } from "./data";
+import type { ChildResult } from "./measure";
+import { printSummary } from "./summary";
+
+const ROOT = path.resolve(__dirname, "..");
+const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
+const BEAM_VERSION = "2.49.0";
+/** Heap limit of every child, so that no benchmark can take the machine's memory. */
+const CHILD_HEAP_MB = 4096;
+
+/** One measurement: a case run by one implementation. */
+interface Measurement {
+  readonly case: string;
+  readonly impl: string;
+  /** `wordcount`, `sum-per-key` or `windowed` (the child's dispatch key, and the Beam baseline's script). */
+  readonly kind: "wordcount" | "sum-per-key" | "windowed";
+  readonly rows: number;
+  /** Makes (on first use) and returns the input file. */
+  readonly input: () => Promise<string>;
+  /** Fields added to the JSON line. */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** A JSON line of the output. */
+export interface ResultLine {
+  readonly case: string;
+  readonly impl: string;
+  readonly rows: number;
+  readonly seconds?: number;
+  readonly rowsPerSec?: number;
+  readonly peakRssMB?: number;
+  readonly skipped?: string;
+  readonly error?: string;
+  readonly [field: string]: unknown;
+}
+
+interface Args {
+  readonly quick: boolean;
+  readonly cases: string[] | null;
+  readonly impls: string[] | null;
+  readonly timeoutSeconds: number;
+}
+
+const USAGE = "usage: npm run bench [-- --quick] [--case=<name prefix>,...] [--impl=<name prefix>,...] [--timeout=<seconds per child>]";
+
+function parseArgs(argv: readonly string[]): Args {
+  let quick = false;
+  let cases: string[] | null = null;
+  let impls: string[] | null = null;
+  let timeoutSeconds = 0;
+  for (const a of argv) {
+    const [name, value] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, ""];
+    if (name === "--quick") quick = true;
+    else if (name === "--case" && value) cases = value.split(",");
+    else if (name === "--impl" && value) impls = value.split(",");
+    else if (name === "--timeout" && Number(value) > 0) timeoutSeconds = Number(value);
+    else if (name === "--help" || name === "-h") {
+      process.stderr.write(`${USAGE}\n`);
+      process.exit(0);
+    } else {
+      process.stderr.write(`bench: "${a}" is not an option of the harness.\n${USAGE}\n`);
+      process.exit(2);
+    }
+  }
+  return { quick, cases, impls, timeoutSeconds: timeoutSeconds || (quick ? 60 : 240) };
+}
+
+/** The measurements of a run, in order. Sizes: see bench/README.md. */
+function plan(quick: boolean): Measurement[] {
+  const beam = `apache-beam-${BEAM_VERSION}`;
+  const out: Measurement[] = [];
+  const wordcount = (name: string, rows: number, beamRows: number) => {
+    const input = () => wordsFile(rows);
+    out.push({ case: name, impl: "plain-js", kind: "wordcount", rows, input });
+    out.push({ case: name, impl: "beamline-direct", kind: "wordcount", rows, input });
+    out.push({ case: name, impl: beam, kind: "wordcount", rows: beamRows, input: () => wordsFile(beamRows) });
+  };
+  wordcount("wordcount-1M", 1_000_000, 1_000_000);
+  if (!quick) wordcount("wordcount-10M", 10_000_000, 5_000_000);
+  const kvRows = quick ? 1_000_000 : 10_000_000;
+  const kvBeamRows = quick ? 300_000 : 2_000_000;
+  for (const keys of [1000, 1_000_000]) {
+    const name = `sum-per-key-${countLabel(keys)}`;
+    const extra = { keys };
+    const input = () => kvArrowFile(kvRows, keys);
+    out.push({ case: name, impl: "plain-js", kind: "sum-per-key", rows: kvRows, input, extra });
+    out.push({ case: name, impl: "beamline-direct", kind: "sum-per-key", rows: kvRows, input, extra });
+    out.push({ case: name, impl: beam, kind: "sum-per-key", rows: kvBeamRows, input: () => kvCsvFile(kvBeamRows, keys), extra });
+  }
+  const events = quick ? 1_000_000 : 10_000_000;
+  const eventsBeam = quick ? 300_000 : 3_000_000;
+  const extra = { window: "1s", checkpoints: false };
+  out.push({ case: "windowed-aggregation", impl: "plain-js", kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra });
+  out.push({ case: "windowed-aggregation", impl: "beamline-direct", kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra });
+  out.push({ case: "windowed-aggregation", impl: beam, kind: "windowed", rows: eventsBeam, input: () => eventsCsvFile(eventsBeam), extra });
+  return out;
+}
+
+let beamInstall: { ok: true } | { ok: false; reason: string } | null = null;
+
+/** Installs the Apache Beam baseline on first use; the reason when it cannot be. */
+function ensureBeam(): { ok: true } | { ok: false; reason: string } {
+  if (beamInstall) return beamInstall;
+  const installed = path.join(BEAM_DIR, "node_modules", "apache-beam", "package.json");
+  const version = () => (fs.existsSync(installed) ? (JSON.parse(fs.readFileSync(installed, "utf8")) as { version: string }).version : null);
+  if (version() !== BEAM_VERSION) {
+    process.stderr.write(`bench: installing apache-beam@${BEAM_VERSION} into ${path.relative(ROOT, BEAM_DIR)}/node_modules (first use)\n`);
+    const r = spawnSync("npm", ["install", "--prefix", BEAM_DIR, "--no-audit", "--no-fund"], { cwd: ROOT, stdio: ["ignore", 2, 2], timeout: 300_000 });
+    if (r.error || r.status !== 0) {
+      beamInstall = { ok: false, reason: `npm install of apache-beam@${BEAM_VERSION} failed (${r.error?.message ?? `exit code ${r.status}`}); is the npm registry reachable?` };
+      return beamInstall;
+    }
+  }
+  beamInstall = version() === BEAM_VERSION ? { ok: true } : { ok: false, reason: `apache-beam@${BEAM_VERSION} is not in ${path.relative(ROOT, BEAM_DIR)}/node_modules after npm install` };
+  return beamInstall;
+}
+
+/** The command line of a measurement's child process. */
+function command(m: Measurement, params: string): string[] {
+  const node = [`--max-old-space-size=${CHILD_HEAP_MB}`];
+  if (m.impl.startsWith("apache-beam")) {
+    const script = { wordcount: "wordcount.js", "sum-per-key": "sum_per_key.js", windowed: "windowed.js" }[m.kind];
+    return [...node, path.join(BEAM_DIR, script), params];
+  }
+  return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl, params];
+}
+
+/** Runs one child; resolves to its result, or to the reason it gave none. */
+function runChild(args: string[], resultFile: string, timeoutSeconds: number): Promise<{ result: ChildResult; wallSeconds: number } | { failure: string }> {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    // The child's own stdout goes to our stderr: stdout carries only the JSON lines.
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", 2, 2], env: { ...process.env, BENCH_RESULT_FILE: resultFile } });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutSeconds * 1000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve({ failure: `could not start the child process: ${e.message}` });
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (timedOut) return resolve({ failure: `timed out after ${timeoutSeconds} s` });
+      if (code !== 0 || !fs.existsSync(resultFile)) return resolve({ failure: `the child process failed (${signal ? `signal ${signal}` : `exit code ${code}`}); its stderr is above` });
+      resolve({ result: JSON.parse(fs.readFileSync(resultFile, "utf8")) as ChildResult, wallSeconds });
+    });
+  });
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Promise<ResultLine> {
+  const base = { case: m.case, impl: m.impl, rows: m.rows };
+  if (m.impl.startsWith("apache-beam")) {
+    const beam = ensureBeam();
+    if (!beam.ok) return { ...base, ...m.extra, skipped: beam.reason };
+  }
+  const input = await m.input();
+  const outDir = fs.mkdtempSync(path.join(tmp, `${m.case}-${m.impl}-`));
+  const resultFile = path.join(tmp, `${m.case}-${m.impl}.json`);
+  process.stderr.write(`bench: ${m.case} / ${m.impl} (${m.rows} rows of ${path.relative(ROOT, input)})\n`);
+  try {
+    const r = await runChild(command(m, JSON.stringify({ input, outDir, rows: m.rows })), resultFile, timeoutSeconds);
+    if ("failure" in r) return { ...base, ...m.extra, [m.impl.startsWith("apache-beam") ? "skipped" : "error"]: r.failure };
+    const { seconds, peakRssMB, outputRows, checksum } = r.result;
+    return {
+      case: m.case,
+      impl: m.impl,
+      rows: r.result.rows,
+      seconds: round(seconds, 3),
+      rowsPerSec: Math.round(r.result.rows / seconds),
+      peakRssMB: round(peakRssMB, 1),
+      parallelism: 1,
+      ...m.extra,
+      outputRows,
+      checksum,
+      processSeconds: round(r.wallSeconds, 3),
+      input: path.relative(ROOT, input),
+    };
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.rmSync(resultFile, { force: true });
+  }
+}
+
+/** Whether two results of a case computed the same output (when they read the same rows). */
+function agreement(line: ResultLine, earlier: readonly ResultLine[]): Record<string, boolean> {
+  const plain = earlier.find((e) => e.case === line.case && e.impl === "plain-js" && e.seconds !== undefined);
+  if (!plain || line.impl === "plain-js" || line.seconds === undefined || plain.rows !== line.rows) return {};
+  return { sameOutputAsPlainJs: plain.outputRows === line.outputRows && plain.checksum === line.checksum };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const chosen = plan(args.quick).filter(
+    (m) => (!args.cases || args.cases.some((c) => m.case.startsWith(c))) && (!args.impls || args.impls.some((i) => m.impl.startsWith(i))),
+  );
+  if (chosen.length === 0) {
+    process.stderr.write(`bench: no case and implementation match.\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-bench-"));
+  const started = Date.now();
+  const lines: ResultLine[] = [];
+  try {
+    for (const m of chosen) {
+      const line = await measure(m, args.timeoutSeconds, tmp);
+      const full = { ...line, ...agreement(line, lines) };
+      lines.push(full);
+      process.stdout.write(`${JSON.stringify(full)}\n`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  printSummary(lines, { quick: args.quick, seconds: (Date.now() - started) / 1000 });
+  if (lines.some((l) => l.error !== undefined || l.sameOutputAsPlainJs === false)) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
