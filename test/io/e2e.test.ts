@@ -69,3 +69,23 @@ describe("end to end through the direct runner", () => {
     expect(sortById(back.rows)).toEqual(rows);
   });
 });
+
+describe("writeArrow after an aggregation", () => {
+  test("every output batch lands in the file, under one schema", async () => {
+    const { Pipeline, create, groupBy, sum, count, writeArrow, readArrow, collect, runPipeline } = await import("beamline");
+    const { tempDir } = await import("../helpers");
+    const dir = tempDir();
+    const p = new Pipeline();
+    p.apply(create(Array.from({ length: 5000 }, (_, i) => ({ k: i % 3000, v: 1 }))))
+      .apply(groupBy("k").aggregate({ n: count(), s: sum("v") }))
+      .apply(writeArrow(`${dir}/agg`));
+    const { DirectRunner } = await import("beamline");
+    await new DirectRunner({ batchSize: 1000 }).run(p);
+    const q = new Pipeline();
+    const back = collect(q.apply(readArrow(`${dir}/agg-*.arrow`)));
+    await runPipeline(q);
+    expect(back.rows.length).toBe(3000);
+    expect((back.rows as { k: number; n: number }[]).filter((r) => r.k < 2000).every((r) => r.n === 2)).toBe(true);
+    void runPipeline;
+  });
+});

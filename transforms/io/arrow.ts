@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { pipeline as streamPipeline } from "node:stream/promises";
 import * as arrow from "apache-arrow";
 import { globalBatch } from "../../sdk/batch";
+import { makeRecordBatch } from "../../sdk/columns";
 import { IOError } from "../../sdk/errors";
 import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
@@ -163,11 +164,13 @@ export class ArrowSink extends FileSink {
     // The writer starts on the first batch (or at finish), once the schema is known: resetting it
     // with a schema after its byte stream was taken would detach that stream.
     let writer: arrow.RecordBatchFileWriter | null = null;
+    let fileSchema: arrow.Schema | null = null;
     let done: Promise<void> = Promise.resolve();
     let out: fs.WriteStream | null = null;
     const start = (s: arrow.Schema): arrow.RecordBatchFileWriter => {
       const w = new arrow.RecordBatchFileWriter();
       w.reset(undefined, s);
+      fileSchema = s;
       out = fs.createWriteStream(staged, { flags: "wx", highWaterMark: 1 << 20 });
       done = streamPipeline(w.toNodeStream(), out);
       done.catch(() => undefined);
@@ -176,7 +179,11 @@ export class ArrowSink extends FileSink {
     };
     return {
       write: (batch) => {
-        (writer ?? start(this.inputSchema ?? batch.schema)).write(batch);
+        const w = writer ?? start(this.inputSchema ?? batch.schema);
+        // Arrow's writer silently closes itself on a batch whose schema object compares unequal
+        // (even for the same fields), so every batch is written under the file's one schema.
+        const s = fileSchema!;
+        w.write(batch.schema === s ? batch : makeRecordBatch(s, batch.data.children, batch.numRows));
       },
       finish: async () => {
         const w = writer ?? start(this.inputSchema ?? new arrow.Schema([]));
