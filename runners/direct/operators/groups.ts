@@ -33,7 +33,10 @@ export interface FinalGroup {
 
 /** Maps (key, window) to dense group ids. */
 export class WindowedGroups {
-  private readonly byKey = new Map<KeyPrimitive | string, number>();
+  /** Groups of the global window by key. */
+  private readonly byKey = new Map<KeyPrimitive, number>();
+  /** Groups of interval windows: window start → window end → key → group. */
+  private readonly byWindow = new Map<number, Map<number, Map<KeyPrimitive, number>>>();
   /** Window start per group. */
   readonly start = new F64();
   /** Window end per group. */
@@ -76,21 +79,43 @@ export class WindowedGroups {
     }
     this.intervals = true;
     const { start, end } = batch.windows;
+    // Rows of one window usually come together: look the window's key map up only when it changes.
+    let lastStart = NaN;
+    let lastEnd = NaN;
+    let keyed = map;
     for (let i = 0; i < n; i++) {
+      if (start[i] !== lastStart || end[i] !== lastEnd) {
+        lastStart = start[i];
+        lastEnd = end[i];
+        keyed = this.keysOfWindow(lastStart, lastEnd);
+      }
       const k = keys[i];
-      const mk = `${start[i]}|${end[i]}|${typeof k}|${k}`;
-      let g = map.get(mk);
+      let g = keyed.get(k);
       if (g === undefined) {
         g = this.keys.length;
-        map.set(mk, g);
+        keyed.set(k, g);
         this.keys.push(k);
-        this.start.push(start[i]);
-        this.end.push(end[i]);
+        this.start.push(lastStart);
+        this.end.push(lastEnd);
         onNew(g, i);
       }
       ids[i] = g;
     }
     return ids;
+  }
+
+  private keysOfWindow(start: number, end: number): Map<KeyPrimitive, number> {
+    let byEnd = this.byWindow.get(start);
+    if (!byEnd) {
+      byEnd = new Map();
+      this.byWindow.set(start, byEnd);
+    }
+    let keyed = byEnd.get(end);
+    if (!keyed) {
+      keyed = new Map();
+      byEnd.set(end, keyed);
+    }
+    return keyed;
   }
 
   /** The output groups: one per proto-group, or merged sessions for merging windows. */
