@@ -4,7 +4,7 @@
  */
 import type * as arrow from "apache-arrow";
 import type { Pipeline } from "./pipeline";
-import type { PTransform, TransformFn, TransformLike } from "./transform";
+import type { TransformLike } from "./transform";
 import type { WindowingStrategy } from "./window";
 import { ElementInfo, ElementwiseOptions, filter, flatMap, map, mapBatches } from "./pardo";
 
@@ -45,11 +45,6 @@ export class PCollection<T> {
     b?: TransformLike<PCollection<T>, O>,
   ): O {
     return typeof a === "string" ? this.pipeline.applyTransform(this, b!, a) : this.pipeline.applyTransform(this, a);
-  }
-
-  /** Applies a transform; alias of `apply` that reads well in chains. */
-  pipe<O extends import("./transform").PValue>(t: PTransform<PCollection<T>, O> | TransformFn<PCollection<T>, O>, name?: string): O {
-    return this.pipeline.applyTransform(this, t, name);
   }
 
   /** Applies a row function to every row (`name` defaults to "Map"). */

@@ -1,4 +1,7 @@
 /** Shared test helpers: run a pipeline and sort rows for order-insensitive comparison. */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Pipeline, runPipeline } from "beamline";
 
 /** Runs a pipeline on the direct runner. */
@@ -13,11 +16,16 @@ export function sorted<T>(rows: readonly T[]): T[] {
 
 /** A fresh temporary directory. */
 export function tempDir(prefix = "beamline-test-"): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require("node:fs") as typeof import("node:fs");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const os = require("node:os") as typeof import("node:os");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const path = require("node:path") as typeof import("node:path");
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A seeded pseudo-random generator (mulberry32) in [0, 1), for reproducible test data. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(s ^ (s >>> 15), 1 | s);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
 }

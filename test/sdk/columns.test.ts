@@ -13,15 +13,8 @@ import {
 } from "../../sdk/columns";
 import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
 import { FieldType, scalarSchema, schema, t } from "../../sdk/schema";
+import { rng } from "../helpers";
 
-/** A small deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 
 const WORDS = ["", "a", "naïve", "日本語", "emoji 😀🎉", "a much longer string that goes past the short-copy path of take", "x\u0000y"];
 

@@ -3,17 +3,7 @@ import {
   schema, SchemaError, t, top, topCombineFn, hllCreate, hllAdd, hllMerge, hllEstimate, type CombineFn,
 } from "beamline";
 import * as arrow from "apache-arrow";
-import { run, sorted } from "../helpers";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, run, sorted } from "../helpers";
 
 /** Feeds values through a CombineFn in `parts` random partial accumulators, then merges them. */
 function combineSplit<I, A, O>(fn: CombineFn<I, A, O>, values: I[], parts: number, r: () => number): O {

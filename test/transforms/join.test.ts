@@ -3,18 +3,7 @@ import {
   schema, SchemaError, t, count, withTimestamps, windowInto, fixedWindows, sum, groupBy, type JoinType, type KV, type PCollection,
 } from "beamline";
 import * as arrow from "apache-arrow";
-import { run, sorted } from "../helpers";
-
-/** A seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, run, sorted } from "../helpers";
 
 type Row = Record<string, unknown>;
 

@@ -1,16 +1,6 @@
 import { collect, create, fromArrow, partition, Pipeline, PipelineConstructionError, schema, t, UserCodeError, withTimestamps, windowInto, fixedWindows, count, combineGlobally } from "beamline";
 import * as arrow from "apache-arrow";
-import { run, sorted } from "../helpers";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, run, sorted } from "../helpers";
 
 describe("partition", () => {
   test("routes every row to the partition its function picks (random data, nulls, unicode)", async () => {

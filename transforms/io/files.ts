@@ -154,14 +154,7 @@ export function readHeadSync(file: string, compression: "gzip" | "none", maxByte
       const out = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
       return out.length > maxBytes ? out.subarray(0, maxBytes) : out;
     } catch (e) {
-      throw new IOError({
-        code: "BL_IO_BAD_GZIP",
-        where: file,
-        value: path.basename(file),
-        rule: `the file is not valid gzip: ${(e as Error).message}`,
-        fix: 'check the file, or pass { compression: "none" } if it is not compressed',
-        cause: e,
-      });
+      throw badGzip(file, e);
     }
   } finally {
     fs.closeSync(fd);
@@ -325,18 +318,21 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
   if (crlf.length > 0) yield emit(consumed);
 }
 
+/** The error for a file that is not valid gzip. */
+function badGzip(file: string, e: unknown): IOError {
+  return new IOError({
+    code: "BL_IO_BAD_GZIP",
+    where: file,
+    value: path.basename(file),
+    rule: `the file is not valid gzip: ${(e as Error).message}`,
+    fix: 'check the file (it may be truncated), or pass { compression: "none" } if it is not compressed',
+    cause: e,
+  });
+}
+
 function gzipOrIo(file: string, e: unknown, compression: string): BeamlineError {
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (compression === "gzip" && typeof code === "string" && code.startsWith("Z_")) {
-    return new IOError({
-      code: "BL_IO_BAD_GZIP",
-      where: file,
-      value: path.basename(file),
-      rule: `the file is not valid gzip: ${(e as Error).message}`,
-      fix: 'check the file (it may be truncated), or pass { compression: "none" } if it is not compressed',
-      cause: e,
-    });
-  }
+  if (compression === "gzip" && typeof code === "string" && code.startsWith("Z_")) return badGzip(file, e);
   return ioFailure(file, e, "read");
 }
 
