@@ -1,2 +1,3 @@
 /** Test utilities. */
 export * from "./collect";
+export * from "./assert";
