@@ -7,22 +7,55 @@ import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "./batch";
 import type { JsonValue } from "./graph";
 
-/** One chunk a source yields. */
+/**
+ * One chunk a source yields: data, a watermark, or both. A bounded part that yields no watermark
+ * keeps its watermark at the minimum until it ends; every part's watermark is the maximum once it ends.
+ */
 export interface SourceChunk {
   /** The output tag: the main output when absent, or for example `deadLetter`. */
   readonly tag?: string;
-  readonly batch: ElementBatch;
+  /** Rows with their timestamps and windows. */
+  readonly batch?: ElementBatch;
   /** The position after this chunk, from which a later read resumes. */
   readonly position?: JsonValue;
+  /**
+   * The part's watermark after this chunk (ms): no later chunk of the part holds an element with an
+   * earlier timestamp, except late data. Watermarks never move back.
+   */
+  readonly watermark?: number;
+  /** The part has nothing to read for now; an idle part does not hold the watermark back. */
+  readonly idle?: boolean;
+  /**
+   * Advance the run's simulated processing-time clock to this time (ms) once everything before this
+   * chunk is processed. Only sources that declare `simulatedClock` may yield it (TestStream).
+   */
+  readonly processingTime?: number;
 }
 
-/** A finite source. */
+/** What a runner offers a reading source. */
+export interface ReadContext {
+  /** The run's processing-time clock (ms). */
+  processingTime(): number;
+  /** Waits `ms` of processing time; resolves early, with `false`, when the run is cancelled. */
+  sleep(ms: number): Promise<boolean>;
+  /** Whether the run is being cancelled; an unbounded source stops reading when it is. */
+  readonly cancelled: boolean;
+}
+
+/** A source: bounded (it ends) or unbounded (it reports watermarks and may run forever). */
 export interface BoundedSource {
+  /** Whether the source ends. Absent means bounded. */
+  readonly boundedness?: "bounded" | "unbounded";
+  /** The source drives a simulated processing-time clock (TestStream); at most one per pipeline. */
+  readonly simulatedClock?: boolean;
   /** Splits into independent parts (a runner may read them in parallel). */
   split(desiredParts: number): Promise<JsonValue[]>;
   /** Reads one part, from a position (null for the start). */
-  read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk>;
+  read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk>;
 }
+
+/** The source contract; `BoundedSource` is its historical name. */
+export type Source = BoundedSource;
 
 /** URN of Beamline's read primitive. */
 export const READ_URN = "beamline:transform:read:v1";

@@ -1,16 +1,20 @@
 /**
- * Executes a plan in one thread: opens every operator, drives the sources, pushes each emitted batch
- * to its consumers, signals end of input downstream as producers finish, and closes everything —
- * aborting staged sink output if anything failed.
+ * Executes a plan in one thread. Every source part reads concurrently, but the pipeline advances one
+ * step at a time under a lock: a step delivers a source chunk (or a processing-time wakeup) through
+ * every operator it reaches, then a pass in topological order moves watermarks forward — each
+ * operator's input watermark is the minimum over its inputs, its output watermark is that held back by
+ * the operator's pending state — signals end of input, and finishes operators whose inputs all ended.
+ * Processing time is the wall clock, or a simulated clock advanced only by a TestStream.
  */
 import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "../../sdk/batch";
-import { BeamlineError, wrapUserError } from "../../sdk/errors";
+import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../sdk/errors";
 import type { PipelineGraph } from "../../sdk/graph";
 import { graphSchema } from "../../sdk/pipeline";
+import type { ReadContext } from "../../sdk/source";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import type { WindowingStrategy } from "../../sdk/window";
 import type { DirectOptions, Operator, OperatorContext, OperatorRegistry } from "./operator";
-import type { SourceOperator } from "./operators/io";
 import type { Plan } from "./planner";
 
 /** Looks up runtime objects (DoFns, sources, sinks) by transform name. */
@@ -20,15 +24,58 @@ export type FnLookup = (transformName: string) => unknown;
 export interface RunMetrics {
   /** Rows emitted per transform. */
   readonly rowsOut: Map<string, number>;
+  /** Named counters per transform, such as `droppedLateRows`. */
+  readonly counters: Map<string, Map<string, number>>;
+  /** The output watermark of each transform when the run ended. */
+  readonly watermarks: Map<string, number>;
 }
 
-interface Running {
+/** What the executor offers a source operator. */
+export interface SourceDriver {
+  /** The clock and cancellation, as sources see them. */
+  readonly read: ReadContext;
+  /** Runs `f` alone with the rest of the pipeline (emits go downstream), then moves watermarks. */
+  step(f: () => void | Promise<void>): Promise<void>;
+  /** Sets the source's output watermark (inside a step). */
+  setWatermark(watermark: number): void;
+  /** Advances the simulated processing-time clock and fires what became due. */
+  advanceProcessingTime(to: number): Promise<void>;
+}
+
+/** A source operator: has no inputs; the executor calls `run` to produce its data. */
+export interface SourceOperator extends Operator {
+  run(driver: SourceDriver): Promise<void>;
+  /** Whether the source drives a simulated processing-time clock. */
+  readonly simulatedClock?: boolean;
+}
+
+/** Options of one execution beyond the operators'. */
+export interface ExecuteHooks {
+  /** Cancels the run: sources stop, nothing commits, the run rejects. */
+  readonly signal?: AbortSignal;
+}
+
+interface Input {
+  readonly tag: string;
+  readonly producer: Node;
+}
+
+interface Node {
   readonly name: string;
+  readonly index: number;
   readonly op: Operator;
   readonly outbox: [string, ElementBatch][];
-  /** Input tags not yet ended. */
-  readonly openInputs: Set<string>;
+  readonly inputs: Input[];
+  readonly tagWatermarks: Map<string, number>;
+  readonly endedTags: Set<string>;
+  inWatermark: number;
+  outWatermark: number;
+  /** For sources: the watermark they set, and whether they are done. */
+  sourceWatermark: number;
+  sourceDone: boolean;
   finished: boolean;
+  /** Requested processing-time wakeups, ascending. */
+  readonly wakeups: number[];
 }
 
 /** Runs a plan to completion. */
@@ -38,6 +85,7 @@ export async function execute(
   registry: OperatorRegistry,
   fns: FnLookup,
   options: DirectOptions,
+  hooks: ExecuteHooks = {},
 ): Promise<RunMetrics> {
   const schemas = new Map<string, arrow.Schema | null>();
   const schemaOf = (id: string) => {
@@ -46,10 +94,19 @@ export async function execute(
   };
   const windowingOf = (id: string): WindowingStrategy => graph.windowingStrategies[graph.pcollections[id].windowing];
   const rowsOut = new Map<string, number>();
-  const running = new Map<string, Running>();
+  const counters = new Map<string, Map<string, number>>();
+  const nodes: Node[] = [];
+  const byName = new Map<string, Node>();
+  const producerOf = new Map<string, Node>();
+
+  let simulated = false;
+  let simulatedNow = 0;
+  const now = () => (simulated ? simulatedNow : Date.now());
 
   for (const { transform } of plan.nodes) {
     const outbox: [string, ElementBatch][] = [];
+    const name = transform.uniqueName;
+    let node: Node;
     const ctx: OperatorContext = {
       transform,
       graph,
@@ -57,90 +114,269 @@ export async function execute(
       emit: (tag, batch) => {
         outbox.push([tag, batch]);
       },
-      fn: <T>() => fns(transform.uniqueName) as T,
+      fn: <T>() => fns(name) as T,
       schemaOf,
       windowingOf,
+      inputWatermark: (tag?: string) => (tag === undefined ? node.inWatermark : node.tagWatermarks.get(tag) ?? MIN_TIMESTAMP),
+      processingTime: now,
+      wakeAt: (at: number) => {
+        const w = node.wakeups;
+        let i = w.length;
+        while (i > 0 && w[i - 1] > at) i--;
+        if (w[i - 1] !== at) w.splice(i, 0, at);
+        scheduleWakeup();
+      },
+      count: (counter: string, n: number) => {
+        let m = counters.get(name);
+        if (!m) counters.set(name, (m = new Map()));
+        m.set(counter, (m.get(counter) ?? 0) + n);
+      },
     };
     const op = registry.get(transform.urn)!(ctx);
-    running.set(transform.uniqueName, { name: transform.uniqueName, op, outbox, openInputs: new Set(Object.keys(transform.inputs)), finished: false });
+    node = {
+      name,
+      index: nodes.length,
+      op,
+      outbox,
+      inputs: [],
+      tagWatermarks: new Map(),
+      endedTags: new Set(),
+      inWatermark: MIN_TIMESTAMP,
+      outWatermark: MIN_TIMESTAMP,
+      sourceWatermark: MIN_TIMESTAMP,
+      sourceDone: false,
+      finished: false,
+      wakeups: [],
+    };
+    nodes.push(node);
+    byName.set(name, node);
+    for (const pc of Object.values(transform.outputs)) producerOf.set(pc, node);
   }
+  for (const node of nodes) {
+    for (const [tag, pc] of Object.entries(graph.transforms[node.name].inputs)) {
+      const producer = producerOf.get(pc);
+      if (!producer) throw new Error(`internal: no planned producer of ${pc}, input ${tag} of ${node.name}`);
+      node.inputs.push({ tag, producer });
+      node.tagWatermarks.set(tag, MIN_TIMESTAMP);
+    }
+  }
+  const sources = nodes.filter((n) => n.inputs.length === 0);
+  const clocks = sources.filter((n) => (n.op as SourceOperator).simulatedClock);
+  if (clocks.length > 1) {
+    throw new PipelineConstructionError({
+      code: "BL_TWO_TEST_STREAMS",
+      value: clocks.map((n) => n.name),
+      rule: "a pipeline may have at most one TestStream: each drives the run's simulated processing-time clock",
+      fix: "put all events into one TestStream, or flatten the streams' elements into one",
+    });
+  }
+  simulated = clocks.length === 1;
 
-  const guard = async <T>(r: Running, f: () => T | Promise<T>): Promise<T> => {
+  const guard = async <T>(node: Node, f: () => T | Promise<T>): Promise<T> => {
     try {
       return await f();
     } catch (e) {
-      throw e instanceof BeamlineError ? e : wrapUserError(e, r.name);
+      throw e instanceof BeamlineError ? e : wrapUserError(e, node.name);
     }
   };
 
-  const drain = async (r: Running): Promise<void> => {
-    while (r.outbox.length > 0) {
-      const [tag, batch] = r.outbox.shift()!;
-      const transform = graph.transforms[r.name];
-      const pc = transform.outputs[tag];
-      if (pc === undefined) throw new Error(`internal: ${r.name} emitted to undeclared output ${tag}`);
-      rowsOut.set(r.name, (rowsOut.get(r.name) ?? 0) + batch.data.numRows);
+  const drain = async (node: Node): Promise<void> => {
+    while (node.outbox.length > 0) {
+      const [tag, batch] = node.outbox.shift()!;
+      const pc = graph.transforms[node.name].outputs[tag];
+      if (pc === undefined) throw new Error(`internal: ${node.name} emitted to undeclared output ${tag}`);
+      rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + batch.data.numRows);
       for (const c of plan.consumers.get(pc)!) {
-        const target = running.get(c.node)!;
+        const target = byName.get(c.node)!;
+        if (target.finished) throw new Error(`internal: ${node.name} emitted to ${c.node} after it finished`);
         await guard(target, () => target.op.processBatch(c.tag, batch));
         await drain(target);
       }
     }
   };
 
-  const endOutputs = async (r: Running): Promise<void> => {
-    for (const pc of Object.values(graph.transforms[r.name].outputs)) {
-      for (const c of plan.consumers.get(pc)!) {
-        const target = running.get(c.node)!;
-        await endInput(target, c.tag);
+  /** Moves watermarks, ends inputs and finishes operators, in topological order. */
+  const propagate = async (): Promise<void> => {
+    for (const node of nodes) {
+      if (node.finished) continue;
+      let inWm: number;
+      let allEnded: boolean;
+      if (node.inputs.length === 0) {
+        inWm = node.sourceDone ? MAX_TIMESTAMP : node.sourceWatermark;
+        allEnded = node.sourceDone;
+      } else {
+        inWm = MAX_TIMESTAMP;
+        allEnded = true;
+        for (const { tag, producer } of node.inputs) {
+          const w = producer.outWatermark;
+          if (w > node.tagWatermarks.get(tag)!) node.tagWatermarks.set(tag, w);
+          if (producer.finished && !node.endedTags.has(tag)) {
+            node.endedTags.add(tag);
+            if (node.op.endOfInput) {
+              await guard(node, () => node.op.endOfInput!(tag));
+              await drain(node);
+            }
+          }
+          if (!producer.finished) allEnded = false;
+          inWm = Math.min(inWm, node.tagWatermarks.get(tag)!);
+        }
       }
+      if (inWm > node.inWatermark) {
+        node.inWatermark = inWm;
+        if (node.op.onWatermark) {
+          await guard(node, () => node.op.onWatermark!(inWm));
+          await drain(node);
+        }
+      }
+      if (allEnded) {
+        node.finished = true;
+        if (node.op.finish) {
+          await guard(node, () => node.op.finish!());
+          await drain(node);
+        }
+        node.outWatermark = MAX_TIMESTAMP;
+        node.wakeups.length = 0;
+        continue;
+      }
+      const hold = node.op.watermarkHold ? node.op.watermarkHold() : MAX_TIMESTAMP;
+      const out = Math.min(node.inWatermark, hold);
+      if (out > node.outWatermark) node.outWatermark = out;
     }
   };
 
-  const endInput = async (r: Running, tag: string): Promise<void> => {
-    r.openInputs.delete(tag);
-    if (r.op.endOfInput) {
-      await guard(r, () => r.op.endOfInput!(tag));
-      await drain(r);
+  /** Delivers every processing-time wakeup due at the current time, earliest first. */
+  const deliverDue = async (): Promise<void> => {
+    const t = now();
+    for (let guardCount = 0; ; guardCount++) {
+      let best: Node | null = null;
+      for (const n of nodes) if (!n.finished && n.wakeups.length > 0 && n.wakeups[0] <= t && (!best || n.wakeups[0] < best.wakeups[0])) best = n;
+      if (!best) return;
+      if (guardCount > 1_000_000) throw new Error(`internal: processing-time wakeups of ${best.name} never stop at ${t}`);
+      best.wakeups.shift();
+      const target = best;
+      if (target.op.onProcessingTime) {
+        await guard(target, () => target.op.onProcessingTime!(t));
+        await drain(target);
+      }
+      await propagate();
     }
-    if (r.openInputs.size === 0) await finish(r);
   };
 
-  const finish = async (r: Running): Promise<void> => {
-    if (r.finished) return;
-    r.finished = true;
-    if (r.op.finish) {
-      await guard(r, () => r.op.finish!());
-      await drain(r);
-    }
-    await endOutputs(r);
+  // The lock: steps run one after another; the first failure fails the run and skips later steps.
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
+  let cancelled = false;
+  const cancelWaiters = new Set<() => void>();
+  const cancel = () => {
+    cancelled = true;
+    for (const w of cancelWaiters) w();
+    cancelWaiters.clear();
   };
+  const step = (f: () => void | Promise<void>): Promise<void> => {
+    const p = chain.then(async () => {
+      if (failure !== null || cancelled) return;
+      try {
+        await f();
+        await propagate();
+      } catch (e) {
+        failure ??= e;
+        cancel();
+      }
+    });
+    chain = p;
+    return p;
+  };
+
+  let timer: NodeJS.Timeout | null = null;
+  let timerAt = Infinity;
+  function scheduleWakeup(): void {
+    if (simulated) return;
+    let earliest = Infinity;
+    for (const n of nodes) if (!n.finished && n.wakeups.length > 0 && n.wakeups[0] < earliest) earliest = n.wakeups[0];
+    if (earliest >= timerAt) return;
+    if (timer) clearTimeout(timer);
+    timerAt = earliest;
+    timer = setTimeout(() => {
+      timer = null;
+      timerAt = Infinity;
+      void step(deliverDue).then(scheduleWakeup);
+    }, Math.max(0, earliest - Date.now()));
+  }
+
+  const readContext: ReadContext = {
+    processingTime: now,
+    get cancelled() {
+      return cancelled;
+    },
+    sleep: (ms: number) =>
+      new Promise<boolean>((resolve) => {
+        if (cancelled) return resolve(false);
+        const done = () => {
+          clearTimeout(t);
+          cancelWaiters.delete(done);
+          resolve(!cancelled);
+        };
+        const t = setTimeout(done, ms);
+        cancelWaiters.add(done);
+      }),
+  };
+  const onAbort = () => {
+    failure ??= new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" });
+    cancel();
+  };
+  hooks.signal?.addEventListener("abort", onAbort);
 
   let failed = false;
   try {
-    for (const r of running.values()) if (r.op.open) await guard(r, () => r.op.open!());
-    // Sources run in graph order; nodes without inputs that are not sources just finish.
-    for (const { transform } of plan.nodes) {
-      const r = running.get(transform.uniqueName)!;
-      if (Object.keys(transform.inputs).length > 0) continue;
-      const src = r.op as SourceOperator;
+    for (const n of nodes) if (n.op.open) await guard(n, () => n.op.open!());
+    if (hooks.signal?.aborted) onAbort();
+    const runs = sources.map(async (node) => {
+      const src = node.op as SourceOperator;
       if (typeof src.run === "function") {
-        await guard(r, () => src.run());
-        await drain(r);
+        const driver: SourceDriver = {
+          read: readContext,
+          step: (f) => step(async () => {
+            await guard(node, f);
+            await drain(node);
+          }),
+          setWatermark: (wm) => {
+            if (wm > node.sourceWatermark) node.sourceWatermark = wm;
+          },
+          advanceProcessingTime: (to) =>
+            step(async () => {
+              if (!simulated) throw new Error(`internal: ${node.name} advanced a simulated clock the run does not have`);
+              if (to > simulatedNow) simulatedNow = to;
+              await deliverDue();
+            }),
+        };
+        try {
+          await guard(node, () => src.run(driver));
+        } catch (e) {
+          failure ??= e;
+          cancel();
+        }
       }
-      await finish(r);
-    }
-    const stuck = [...running.values()].filter((r) => !r.finished).map((r) => r.name);
+      await step(() => {
+        node.sourceDone = true;
+      });
+    });
+    await step(() => {});
+    await Promise.all(runs);
+    await chain;
+    if (failure !== null) throw failure;
+    const stuck = nodes.filter((n) => !n.finished).map((n) => n.name);
     if (stuck.length > 0) throw new Error(`internal: transforms never finished: ${stuck.join(", ")}`);
   } catch (e) {
     failed = true;
     throw e;
   } finally {
+    if (timer) clearTimeout(timer);
+    hooks.signal?.removeEventListener("abort", onAbort);
     const errors: unknown[] = [];
-    for (const r of running.values()) {
-      if (r.op.close) {
+    for (const n of nodes) {
+      if (n.op.close) {
         try {
-          await r.op.close(failed);
+          await n.op.close(failed);
         } catch (e) {
           errors.push(e);
         }
@@ -148,5 +384,5 @@ export async function execute(
     }
     if (!failed && errors.length > 0) throw errors[0];
   }
-  return { rowsOut };
+  return { rowsOut, counters, watermarks: new Map(nodes.map((n) => [n.name, n.outWatermark])) };
 }

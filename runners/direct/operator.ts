@@ -23,6 +23,17 @@ export interface OperatorContext {
   windowingOf(pcollectionId: string): WindowingStrategy;
   /** Runner options. */
   readonly options: DirectOptions;
+  /** The operator's input watermark: the minimum over its inputs' watermarks (ms), or one input's by tag. */
+  inputWatermark(tag?: string): number;
+  /** The run's processing-time clock (ms); simulated, and advanced only by the source, under TestStream. */
+  processingTime(): number;
+  /**
+   * Asks for `onProcessingTime` once the processing-time clock reaches `at`. Requests accumulate; each
+   * is delivered once, in time order.
+   */
+  wakeAt(at: number): void;
+  /** Adds `n` to a named counter of this transform (reported in the run's metrics). */
+  count(name: string, n: number): void;
 }
 
 /** Options the direct runner's operators see. */
@@ -37,6 +48,18 @@ export interface Operator {
   open?(): Promise<void> | void;
   /** A batch on an input tag (`main`, `side:<name>`, or a flatten's numbered tags). */
   processBatch(tag: string, batch: ElementBatch): Promise<void> | void;
+  /**
+   * The input watermark advanced to `watermark` (ms; `MAX_TIMESTAMP` once every input has ended):
+   * fire what is due (event-time timers, windows past their end).
+   */
+  onWatermark?(watermark: number): Promise<void> | void;
+  /** The processing-time clock reached `now`, at or after a time requested with `wakeAt`. */
+  onProcessingTime?(now: number): Promise<void> | void;
+  /**
+   * The earliest event timestamp this operator may still emit, for pending state and timers; the
+   * operator's output watermark is held at or below it. Absent or `MAX_TIMESTAMP`: no hold.
+   */
+  watermarkHold?(): number;
   /** An input tag reached the end of its data. */
   endOfInput?(tag: string): Promise<void> | void;
   /** Every input reached its end: emit what is buffered. */

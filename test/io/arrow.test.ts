@@ -52,7 +52,7 @@ describe("arrow IPC", () => {
     const src = build(file).source;
     const [part] = await src.split(1);
     const got: number[] = [];
-    for await (const c of src.read(part, { batch: 1 })) got.push(c.batch.data.numRows);
+    for await (const c of src.read(part, { batch: 1 })) got.push(c.batch!.data.numRows);
     expect(got).toEqual([10, 10]);
   });
 

@@ -23,6 +23,7 @@ export async function readAll(source: BoundedSource): Promise<{ main: unknown[];
   const batches: arrow.RecordBatch[] = [];
   for (const part of parts) {
     for await (const chunk of source.read(part, null)) {
+      if (!chunk.batch) continue;
       if (chunk.tag === "deadLetter") deadLetter.push(...recordBatchToRows(chunk.batch.data));
       else {
         batches.push(chunk.batch.data);

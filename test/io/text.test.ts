@@ -62,8 +62,8 @@ describe("readText", () => {
     let rest = 0;
     let firstValue: unknown;
     for await (const c of src.read(part, first.position!)) {
-      if (firstValue === undefined) firstValue = c.batch.data.getChildAt(0)!.get(0);
-      rest += c.batch.data.numRows;
+      if (firstValue === undefined) firstValue = c.batch!.data.getChildAt(0)!.get(0);
+      rest += c.batch!.data.numRows;
     }
     expect(first.batch.data.numRows + rest).toBe(40000);
     expect(firstValue).toBe(String(first.batch.data.numRows));

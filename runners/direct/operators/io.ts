@@ -1,31 +1,60 @@
-/** Sources and sinks: the read primitive drives a BoundedSource; the write primitive a two-phase Sink. */
+/** Sources and sinks: the read primitive drives a source; the write primitive a two-phase Sink. */
 import * as arrow from "apache-arrow";
 import { globalBatch } from "../../../sdk/batch";
 import type { JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import type { Sink, SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
+import type { SourceDriver, SourceOperator } from "../executor";
 import type { Operator, OperatorContext } from "../operator";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
-/** A source operator: has no inputs; the executor calls `run` to produce its data. */
-export interface SourceOperator extends Operator {
-  run(): Promise<void>;
-}
-
-/** The read operator. */
+/**
+ * The read operator. Every part of the source reads concurrently; each chunk goes downstream in one
+ * step, and the operator's watermark is the minimum over the parts that are neither done nor idle.
+ */
 export function readOperator(ctx: OperatorContext): SourceOperator {
   const source = ctx.fn<BoundedSource>();
   return {
+    simulatedClock: source.simulatedClock === true,
     processBatch() {
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
     },
-    async run() {
+    async run(driver: SourceDriver) {
       const parts = await source.split(1);
-      for (const part of parts) {
-        for await (const chunk of source.read(part, null)) {
-          if (chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
+      const marks = parts.map(() => MIN_TIMESTAMP);
+      const idle = parts.map(() => false);
+      const watermark = () => {
+        let wm = MAX_TIMESTAMP;
+        let any = false;
+        for (let i = 0; i < marks.length; i++) {
+          if (idle[i]) continue;
+          any = true;
+          if (marks[i] < wm) wm = marks[i];
         }
-      }
+        return any ? wm : null;
+      };
+      await Promise.all(
+        parts.map(async (part, i) => {
+          for await (const chunk of source.read(part, null, driver.read)) {
+            await driver.step(() => {
+              if (chunk.batch && chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
+              if (chunk.watermark !== undefined && chunk.watermark > marks[i]) marks[i] = chunk.watermark;
+              idle[i] = chunk.idle === true;
+              const wm = watermark();
+              if (wm !== null) driver.setWatermark(wm);
+            });
+            if (chunk.processingTime !== undefined) await driver.advanceProcessingTime(chunk.processingTime);
+            if (driver.read.cancelled) return;
+          }
+          await driver.step(() => {
+            marks[i] = MAX_TIMESTAMP;
+            idle[i] = false;
+            const wm = watermark();
+            if (wm !== null) driver.setWatermark(wm);
+          });
+        }),
+      );
     },
   };
 }
