@@ -1,0 +1,73 @@
+/**
+ * How a worker thread gets the pipeline: it loads the module that declared the pipeline's definition,
+ * builds the graph with the same option values, checks that the fingerprint equals the coordinator's,
+ * and then finds every function by its transform's unique name. No closure crosses a thread.
+ */
+import * as fs from "node:fs";
+import { buildPipeline, isPipelineDefinition, pipelineOrigin, PipelineDefinition } from "../../../sdk/definition";
+import { PipelineConstructionError } from "../../../sdk/errors";
+import type { Pipeline } from "../../../sdk/pipeline";
+
+/** What a worker needs to rebuild the coordinator's pipeline. */
+export interface PipelineSpec {
+  /** The module that declares the definition. */
+  readonly file: string;
+  /** Which of the module's definitions (see `DefinitionSource.ordinal`). */
+  readonly ordinal: number;
+  /** The option values the coordinator built with. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The coordinator's graph fingerprint. */
+  readonly fingerprint: string;
+}
+
+/**
+ * The spec from which workers can rebuild `pipeline`, or the reason there is none: only pipelines
+ * built by `buildPipeline` from a definition declared in a module file can run on worker threads.
+ */
+export function pipelineSpec(pipeline: Pipeline): PipelineSpec | { reason: string } {
+  const origin = pipelineOrigin(pipeline);
+  if (!origin) return { reason: "the pipeline was not built from a definition (buildPipeline(definePipeline({...}), options))" };
+  const source = origin.definition.source;
+  if (!source) return { reason: "the module that declared the pipeline definition is unknown" };
+  if (!fs.existsSync(source.file)) return { reason: `the module that declared the pipeline definition (${source.file}) is not a file` };
+  try {
+    structuredClone(origin.values);
+  } catch {
+    return { reason: "the pipeline's option values cannot be copied to another thread" };
+  }
+  return { file: source.file, ordinal: source.ordinal, values: origin.values, fingerprint: pipeline.fingerprint() };
+}
+
+/** Finds the definition a spec names among a module's exports. */
+function findDefinition(mod: Record<string, unknown>, spec: PipelineSpec): PipelineDefinition {
+  const defs = Object.values(mod).filter(isPipelineDefinition);
+  const found = defs.find((d) => d.source?.file === spec.file && d.source.ordinal === spec.ordinal) ?? (defs.length === 1 ? defs[0] : undefined);
+  if (!found) {
+    throw new PipelineConstructionError({
+      code: "BL_DEFINITION_NOT_EXPORTED",
+      where: spec.file,
+      value: spec.ordinal,
+      rule: "worker threads load the pipeline definition from its module's exports, and this module does not export it",
+      fix: "export the definition (export default definePipeline({...}) or export const myPipeline = definePipeline({...}))",
+    });
+  }
+  return found;
+}
+
+/** Loads and rebuilds the pipeline a spec names, checking its fingerprint (in a worker thread). */
+export function loadPipeline(spec: PipelineSpec): Pipeline {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(spec.file) as Record<string, unknown>;
+  const pipeline = buildPipeline(findDefinition(mod, spec), { ...spec.values });
+  const fingerprint = pipeline.fingerprint();
+  if (fingerprint !== spec.fingerprint) {
+    throw new PipelineConstructionError({
+      code: "BL_NONDETERMINISTIC_PIPELINE",
+      where: spec.file,
+      value: { coordinator: spec.fingerprint.slice(0, 12), worker: fingerprint.slice(0, 12) },
+      rule: "a worker thread built a different graph from the same definition and options: the construction is not deterministic",
+      fix: "make build(p, options) depend only on its options — no Math.random(), Date.now(), environment or thread checks in names, payloads or the graph's shape — or run with --parallelism=1",
+    });
+  }
+  return pipeline;
+}
