@@ -5,6 +5,11 @@
 export * from "./sdk";
 export * from "./transforms";
 export * from "./transforms/io";
+export {
+  afterAll, afterCount, afterEach, afterFirst, afterProcessingTime, afterWatermark, alignedTo, defaultTrigger,
+  describeTrigger, firesOnce, never, orFinally, plusDelayOf, repeatedly, subTriggers, usesProcessingTime, validateTrigger,
+} from "./sdk/trigger";
+export type { AfterWatermarkOptions, Duration, TimestampTransform, TriggerKind, TriggerSpec } from "./sdk/trigger";
 export { DirectRunner, defaultOperators } from "./runners/direct/runner";
 export type { DirectRunnerOptions, PipelineResult } from "./runners/direct/runner";
 export { runPipeline } from "./runners/run";

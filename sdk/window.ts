@@ -3,6 +3,7 @@
  * graph stays serializable; assignment works on whole timestamp columns.
  */
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP, durationMs } from "./time";
+import type { TriggerSpec } from "./trigger";
 
 /** A window as seen by user code: the global window, or a half-open interval `[start, end)` of ms. */
 export interface Window {
@@ -45,8 +46,8 @@ export interface WindowingStrategy {
   readonly timestampCombiner: "end_of_window" | "earliest" | "latest";
 }
 
-/** A trigger, as data. */
-export type TriggerSpec = { kind: "default" } | { kind: string; [k: string]: unknown };
+/** A trigger, as data: see sdk/trigger.ts. */
+export type { TriggerSpec } from "./trigger";
 
 /** The default strategy: the global window, default trigger, no lateness. */
 export const DEFAULT_WINDOWING: WindowingStrategy = Object.freeze<WindowingStrategy>({
