@@ -1,0 +1,235 @@
+/**
+ * Byte streams for Beam's coders: a growable writer and a reader with the primitive encodings the
+ * standard coders use (varints, big-endian fixed-width integers and doubles),
+ * and Beam's instant encoding of timestamps.
+ */
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
+
+const TS_MIN = -9223372036854775n;
+const TS_MAX = 9223372036854775n;
+const SIGN = 1n << 63n;
+
+/** Writes a timestamp (ms) as Beam's instant: big-endian int64 with the sign bit flipped. */
+export function writeTimestamp(w: ByteWriter, ms: number): void {
+  let v = ms <= MIN_TIMESTAMP ? TS_MIN : ms >= MAX_TIMESTAMP ? TS_MAX : BigInt(Math.floor(ms));
+  if (v < TS_MIN) v = TS_MIN;
+  w.int64(BigInt.asIntN(64, BigInt.asUintN(64, v) ^ SIGN));
+}
+
+/** Reads Beam's instant encoding as ms, clamped to Beamline's minimum and maximum timestamps. */
+export function readTimestamp(r: ByteReader): number {
+  const v = BigInt.asIntN(64, BigInt.asUintN(64, r.int64()) ^ SIGN);
+  if (v <= TS_MIN) return MIN_TIMESTAMP;
+  if (v >= TS_MAX) return MAX_TIMESTAMP;
+  return Number(v);
+}
+
+/** Appends bytes to a growable buffer. */
+export class ByteWriter {
+  private buf = Buffer.allocUnsafe(256);
+  private len = 0;
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.len;
+  }
+
+  /** One byte. */
+  byte(b: number): void {
+    this.reserve(1);
+    this.buf[this.len++] = b & 0xff;
+  }
+
+  /** Raw bytes. */
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** An unsigned varint of a non-negative safe integer, or a signed 64-bit value as two's complement. */
+  varint(v: number | bigint): void {
+    if (typeof v === "number" && v >= 0 && v <= 0x7fffffff) {
+      this.reserve(5);
+      while (v > 0x7f) {
+        this.buf[this.len++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      this.buf[this.len++] = v;
+      return;
+    }
+    let u = BigInt.asUintN(64, BigInt(v));
+    this.reserve(10);
+    while (u > 0x7fn) {
+      this.buf[this.len++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[this.len++] = Number(u);
+  }
+
+  /** A big-endian signed 32-bit integer. */
+  int32(v: number): void {
+    this.reserve(4);
+    this.buf.writeInt32BE(v, this.len);
+    this.len += 4;
+  }
+
+  /** A big-endian 16-bit integer. */
+  int16(v: number): void {
+    this.reserve(2);
+    this.buf.writeInt16BE(v, this.len);
+    this.len += 2;
+  }
+
+  /** A big-endian 64-bit integer. */
+  int64(v: bigint): void {
+    this.reserve(8);
+    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.len);
+    this.len += 8;
+  }
+
+  /** A big-endian IEEE-754 double. */
+  double(v: number): void {
+    this.reserve(8);
+    this.buf.writeDoubleBE(v, this.len);
+    this.len += 8;
+  }
+
+  /** A big-endian IEEE-754 float. */
+  float(v: number): void {
+    this.reserve(4);
+    this.buf.writeFloatBE(v, this.len);
+    this.len += 4;
+  }
+
+  /** A copy of the bytes written. */
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.len));
+  }
+
+  /** Forgets what was written. */
+  reset(): void {
+    this.len = 0;
+  }
+}
+
+/** Reads the primitive encodings from a byte array. */
+export class ByteReader {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  /** Whether every byte was read. */
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  /** Bytes left. */
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new RangeError(`coder read past the end: need ${n} byte(s) at ${this.pos} of ${this.buf.length}`);
+  }
+
+  /** One byte. */
+  byte(): number {
+    this.need(1);
+    return this.buf[this.pos++];
+  }
+
+  /** `n` raw bytes (a view). */
+  bytes(n: number): Buffer {
+    this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  /** The rest of the bytes (a view). */
+  rest(): Buffer {
+    return this.bytes(this.remaining);
+  }
+
+  /** An unsigned varint as a bigint (64 bits). */
+  varbig(): bigint {
+    let shift = 0n;
+    let v = 0n;
+    for (;;) {
+      const b = this.byte();
+      v |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return v;
+      shift += 7n;
+      if (shift > 63n) throw new RangeError("varint longer than 64 bits");
+    }
+  }
+
+  /** A varint as a signed 64-bit value: a number when safe, else a bigint. */
+  varint(): number | bigint {
+    // Fast path: up to 4 bytes.
+    let v = 0;
+    const start = this.pos;
+    for (let shift = 0; shift < 28; shift += 7) {
+      const b = this.byte();
+      v |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return v >>> 0;
+    }
+    this.pos = start;
+    const s = BigInt.asIntN(64, this.varbig());
+    return s >= BigInt(Number.MIN_SAFE_INTEGER) && s <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s) : s;
+  }
+
+  /** A varint that must be a non-negative safe integer (a length or count). */
+  length(): number {
+    const v = this.varint();
+    if (typeof v !== "number" || v < 0) throw new RangeError(`bad length ${v}`);
+    return v;
+  }
+
+  /** A big-endian signed 32-bit integer. */
+  int32(): number {
+    this.need(4);
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  /** A big-endian signed 16-bit integer. */
+  int16(): number {
+    this.need(2);
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  /** A big-endian signed 64-bit integer. */
+  int64(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A big-endian double. */
+  double(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** A big-endian float. */
+  float(): number {
+    this.need(4);
+    const v = this.buf.readFloatBE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+}
