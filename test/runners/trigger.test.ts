@@ -244,6 +244,35 @@ describe("afterWatermark", () => {
     expect(d.fire(w)).toBe(true);
   });
 
+  test("composite early and late triggers start over entirely after each firing", () => {
+    const spec = afterWatermark({
+      early: afterFirst(afterCount(2), afterProcessingTime(10)),
+      late: afterAll(afterCount(1), afterProcessingTime(5)),
+    });
+    const d = new Driver(spec, { fixed: 100 });
+    const w = win(0, 100);
+    d.inject(1, 2);
+    expect(d.fire(w)).toBe(true);
+    // The count that fired is no longer done: the next early pane needs two new elements or 10 ms.
+    expect(d.shouldFire(w)).toBe(false);
+    d.processingTime = 3;
+    d.inject(3);
+    expect(d.shouldFire(w)).toBe(false);
+    expect(d.next(w)).toBe(13);
+    d.watermark = 100;
+    expect(d.fire(w)).toBe(true);
+    d.inject(4);
+    expect(d.shouldFire(w)).toBe(false);
+    d.processingTime = 8;
+    expect(d.fire(w)).toBe(true);
+    // Both parts of the late afterAll must be met again.
+    expect(d.shouldFire(w)).toBe(false);
+    d.inject(5);
+    expect(d.shouldFire(w)).toBe(false);
+    d.processingTime = 13;
+    expect(d.fire(w)).toBe(true);
+  });
+
   test("LeaderBoard team scores: early every 5 minutes, late 10 minutes after a pane's first element", () => {
     const MIN = 60_000;
     const spec = afterWatermark({ early: afterProcessingTime("5m"), late: afterProcessingTime("10m") });
@@ -708,6 +737,18 @@ describe("orFinally", () => {
     d.inject(3, 4);
     expect(d.fire(w)).toBe(true);
     expect(d.finished(w)).toBe(false);
+  });
+
+  test("until counts across the main trigger's firings", () => {
+    const d = new Driver(orFinally(repeatedly(afterCount(2)), afterCount(3)), { fixed: 100 });
+    const w = win(0, 100);
+    d.inject(1, 2);
+    expect(d.fire(w)).toBe(true);
+    expect(d.finished(w)).toBe(false);
+    // One more element: the main count is at 1, but until has seen 3.
+    d.inject(3);
+    expect(d.fire(w)).toBe(true);
+    expect(d.finished(w)).toBe(true);
   });
 
   test("until fires: a last pane, then finished", () => {
