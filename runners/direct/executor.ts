@@ -53,6 +53,12 @@ export interface SourceOperator extends Operator {
 export interface ExecuteHooks {
   /** Cancels the run: sources stop, nothing commits, the run rejects. */
   readonly signal?: AbortSignal;
+  /**
+   * Backpressure: asked before a source's step is queued; when it returns a promise, the step waits
+   * for it outside the lock, so other sources keep stepping (parallel runs hold sources whose
+   * exchanges are full).
+   */
+  readonly admit?: (source: string) => Promise<void> | undefined;
 }
 
 interface Input {
@@ -335,10 +341,15 @@ export async function execute(
       if (typeof src.run === "function") {
         const driver: SourceDriver = {
           read: readContext,
-          step: (f) => step(async () => {
-            await guard(node, f);
-            await drain(node);
-          }),
+          step: (f) => {
+            const run = () =>
+              step(async () => {
+                await guard(node, f);
+                await drain(node);
+              });
+            const wait = hooks.admit?.(node.name);
+            return wait ? wait.then(run) : run();
+          },
           setWatermark: (wm) => {
             if (wm > node.sourceWatermark) node.sourceWatermark = wm;
           },

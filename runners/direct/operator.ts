@@ -40,6 +40,8 @@ export interface OperatorContext {
 export interface DirectOptions {
   /** Target rows per emitted batch. */
   readonly batchSize: number;
+  /** In a parallel run: which instance of the plan this is, of how many (sources read their share of parts). */
+  readonly instance?: { readonly index: number; readonly count: number };
 }
 
 /** One running transform. */

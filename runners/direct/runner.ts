@@ -3,7 +3,13 @@ import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../sdk/combine";
 import { FLATTEN_URN, GROUP_BY_KEY_URN, RESHUFFLE_URN, WINDOW_INTO_URN } from "../../sdk/kv";
 import { PARDO_URN } from "../../sdk/pardo";
 import type { Pipeline } from "../../sdk/pipeline";
+import * as os from "node:os";
+import { OptionError } from "../../sdk/errors";
 import { READ_URN } from "../../sdk/source";
+import type { BoundedSource } from "../../sdk/source";
+import { pipelineSpec, PipelineSpec } from "./threads/bootstrap";
+import { runParallel } from "./threads/coordinator";
+import { KEY_GROUPS } from "./threads/key-groups";
 import { WRITE_URN } from "../../sdk/sink";
 import { execute, RunMetrics } from "./executor";
 import type { OperatorFactory, OperatorRegistry } from "./operator";
@@ -35,6 +41,11 @@ export interface DirectRunnerOptions {
   readonly batchSize?: number;
   /** Operators by URN; defaults to {@link defaultOperators}. */
   readonly operators?: OperatorRegistry;
+  /**
+   * Worker threads running instances of the plan. Default: the number of cores. Runs on one thread
+   * (in this one) when 1, or when the pipeline cannot reach workers (see {@link parallelismFor}).
+   */
+  readonly parallelism?: number;
 }
 
 /** The result of a run. */
@@ -42,23 +53,56 @@ export interface PipelineResult {
   readonly state: "DONE";
   readonly metrics: RunMetrics;
   readonly plan: Plan;
+  /** Worker threads that ran the plan (1: the calling thread). */
+  readonly parallelism: number;
 }
 
 /** Runs pipelines locally. */
 export class DirectRunner {
   private readonly operators: OperatorRegistry;
   private readonly batchSize: number;
+  private readonly parallelism: number;
+  private readonly customOperators: boolean;
 
   constructor(options: DirectRunnerOptions = {}) {
     this.operators = options.operators ?? defaultOperators();
+    this.customOperators = options.operators !== undefined;
     this.batchSize = options.batchSize ?? 65536;
+    this.parallelism = options.parallelism ?? os.availableParallelism();
+    if (!Number.isInteger(this.parallelism) || this.parallelism < 1 || this.parallelism > KEY_GROUPS) {
+      throw new OptionError({
+        code: "BL_BAD_PARALLELISM",
+        value: options.parallelism,
+        rule: `parallelism must be an integer from 1 to ${KEY_GROUPS}`,
+        fix: `pass --parallelism=N with 1 <= N <= ${KEY_GROUPS} (default: the number of cores)`,
+      });
+    }
   }
 
   /** Runs a pipeline to completion. */
   async run(pipeline: Pipeline): Promise<PipelineResult> {
     const graph = pipeline.graph();
     const p = plan(graph, this.operators);
+    const parallel = parallelismFor(pipeline, p, this.customOperators ? 1 : this.parallelism);
+    if (parallel.spec) {
+      const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize });
+      return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism };
+    }
     const metrics = await execute(graph, p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize });
-    return { state: "DONE", metrics, plan: p };
+    return { state: "DONE", metrics, plan: p, parallelism: 1 };
   }
+}
+
+/**
+ * The parallelism a pipeline can run at, up to `wanted`: 1 when the pipeline was not built from a
+ * definition in a module file (workers could not rebuild it), or when a source drives a simulated
+ * clock (TestStream: one clock, one thread).
+ */
+export function parallelismFor(pipeline: Pipeline, p: Plan, wanted: number): { parallelism: number; spec?: undefined } | { parallelism: number; spec: PipelineSpec } {
+  if (wanted <= 1) return { parallelism: 1 };
+  const simulated = p.nodes.some((n) => n.transform.urn === READ_URN && pipeline.fn<BoundedSource>(n.transform.uniqueName).simulatedClock === true);
+  if (simulated) return { parallelism: 1 };
+  const spec = pipelineSpec(pipeline);
+  if ("reason" in spec) return { parallelism: 1 };
+  return { parallelism: wanted, spec };
 }

@@ -21,7 +21,8 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
     },
     async run(driver: SourceDriver) {
-      const parts = await source.split(1);
+      const { index, count } = ctx.options.instance ?? { index: 0, count: 1 };
+      const parts = (await source.split(count)).filter((_, i) => i % count === index);
       const marks = parts.map(() => MIN_TIMESTAMP);
       const idle = parts.map(() => false);
       const watermark = () => {

@@ -44,6 +44,27 @@ export class ChannelSender<D, C> {
     return this.credits;
   }
 
+  /** Resolves once a credit is available (at once if one is). */
+  whenAvailable(): Promise<void> {
+    if (this.credits > 0) return Promise.resolve();
+    return new Promise<void>((resolve) =>
+      this.waiting.push(() => {
+        this.credits++; // only waiting for room, not spending it
+        resolve();
+      }),
+    );
+  }
+
+  /**
+   * Sends a data message now, spending a credit even when none is left (credits go negative): for
+   * producers that check {@link whenAvailable} before producing, so overshoot is bounded by one step.
+   */
+  sendNow(body: D, transfer: ArrayBuffer[] = []): void {
+    if (this.closed) throw new BeamlineError({ code: "BL_CHANNEL_CLOSED", domain: "internal", rule: "a closed channel was sent to" });
+    this.credits--;
+    this.post({ m: { kind: "data", body } }, transfer);
+  }
+
   /** Sends a data message once a credit is available; `transfer` lists buffers to move instead of copy. */
   async send(body: D, transfer: ArrayBuffer[] = []): Promise<void> {
     if (this.closed) throw new BeamlineError({ code: "BL_CHANNEL_CLOSED", domain: "internal", rule: "a closed channel was sent to" });

@@ -1,5 +1,7 @@
 /** Messages between the coordinator and its worker threads. */
+import type { MessagePort } from "node:worker_threads";
 import type { PipelineSpec } from "./bootstrap";
+import type { Layout } from "./layout";
 import type { RemoteError } from "./remote-error";
 
 /** What a worker is started with (its `workerData`). */
@@ -12,7 +14,29 @@ export interface WorkerInit {
   readonly parallelism: number;
 }
 
+/** The coordinator's order to run this worker's instance of the plan. */
+export interface RunOrder {
+  readonly type: "run";
+  readonly layout: Layout;
+  /** Rows per emitted batch. */
+  readonly batchSize: number;
+  /** Credits of every link (batches in flight). */
+  readonly capacity: number;
+  /** Ports to other workers: [edge id, receiving worker, port]. */
+  readonly outPorts: [number, number, MessagePort][];
+  /** Ports from other workers: [edge id, sending worker, port]. */
+  readonly inPorts: [number, number, MessagePort][];
+}
+
+/** Metrics of one instance, as plain arrays. */
+export interface InstanceMetrics {
+  readonly rowsOut: [string, number][];
+  readonly counters: [string, [string, number][]][];
+  readonly watermarks: [string, number][];
+}
+
 /** A worker's messages to the coordinator. */
 export type WorkerMessage =
   | { readonly type: "ready"; readonly fingerprint: string }
+  | { readonly type: "done"; readonly metrics: InstanceMetrics }
   | { readonly type: "failed"; readonly error: RemoteError };

@@ -1,10 +1,13 @@
 /**
- * The main module of a worker thread: rebuilds the pipeline from its spec (checking the fingerprint)
- * and reports that it is ready, or why it cannot be.
+ * The main module of a worker thread: rebuilds the pipeline from its spec (checking the fingerprint),
+ * reports that it is ready, then runs its instance of the plan when the coordinator says so and
+ * reports its metrics, or the error that failed it.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import type { Pipeline } from "../../../sdk/pipeline";
 import { loadPipeline } from "./bootstrap";
-import type { WorkerInit, WorkerMessage } from "./protocol";
+import { runInstance } from "./instance";
+import type { RunOrder, WorkerInit, WorkerMessage } from "./protocol";
 import { errorToRemote } from "./remote-error";
 
 function post(m: WorkerMessage): void {
@@ -12,9 +15,26 @@ function post(m: WorkerMessage): void {
 }
 
 const init = workerData as WorkerInit;
+let pipeline: Pipeline | null = null;
 try {
-  const pipeline = loadPipeline(init.spec);
+  pipeline = loadPipeline(init.spec);
   post({ type: "ready", fingerprint: pipeline.fingerprint() });
 } catch (e) {
   post({ type: "failed", error: errorToRemote(e) });
 }
+
+parentPort!.on("message", (order: RunOrder) => {
+  if (order.type !== "run" || !pipeline) return;
+  runInstance(pipeline, init.index, order).then(
+    (m) =>
+      post({
+        type: "done",
+        metrics: {
+          rowsOut: [...m.rowsOut],
+          counters: [...m.counters].map(([k, v]) => [k, [...v]]),
+          watermarks: [...m.watermarks],
+        },
+      }),
+    (e: unknown) => post({ type: "failed", error: errorToRemote(e) }),
+  );
+});

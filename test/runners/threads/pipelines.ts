@@ -1,15 +1,15 @@
 /**
- * Pipelines the thread tests run; worker threads load this module again, so it declares only
- * definitions (no tests).
+ * Pipelines the thread and checkpoint tests run; worker threads load this module again, so it
+ * declares only definitions (no tests).
  */
 import { isMainThread } from "node:worker_threads";
-import { create, definePipeline, option } from "beamline";
+import { combineGlobally, count, create, definePipeline, fixedWindows, groupBy, groupByKey, option, sum, windowInto, withTimestamps, writeText } from "beamline";
 
 /** A small deterministic pipeline. */
 export const numbers = definePipeline({
   options: { count: option.integer("how many numbers", { default: 10 }) },
-  build(p, { count }) {
-    p.apply("Numbers", create(Array.from({ length: count }, (_, i) => ({ n: i }))))
+  build(p, { count: n }) {
+    p.apply("Numbers", create(Array.from({ length: n }, (_, i) => ({ n: i }))))
       .map((r: { n: number }) => ({ n: r.n * 2 }), { name: "Double" });
   },
 });
@@ -18,5 +18,49 @@ export const numbers = definePipeline({
 export const threadDependent = definePipeline({
   build(p) {
     p.apply(isMainThread ? "Main" : "Worker", create([{ n: 1 }]));
+  },
+});
+
+interface Row {
+  k: number;
+  v: number;
+  t: number;
+  s: string;
+}
+
+/**
+ * The golden pipeline: one source, four branches — sums per key, counts per key and one-second
+ * window, a GroupByKey over string keys, and a global sum — each written as JSON lines.
+ */
+export const golden = definePipeline({
+  options: {
+    output: option.string("output prefix", { default: "out/golden" }),
+    rows: option.integer("input rows", { default: 20000 }),
+  },
+  build(p, { output, rows }) {
+    const input = p.apply(
+      "Input",
+      create<Row>(Array.from({ length: rows }, (_, i) => ({ k: (i * 7919) % 97, v: i % 1000, t: i * 10, s: `w${(i * 31) % 53}` }))),
+    );
+    const json = (r: unknown) => JSON.stringify(r);
+    input
+      .apply("SumPerKey", groupBy<Row>("k").aggregate({ n: count(), total: sum("v") }))
+      .map(json, { name: "SumsJson" })
+      .apply("WriteSums", writeText(`${output}-sums`, { numShards: 2 }));
+    input
+      .apply("EventTime", withTimestamps<Row>("t"))
+      .apply("PerSecond", windowInto(fixedWindows("1s")))
+      .apply("CountPerWindow", groupBy<Row>("k").aggregate({ n: count() }))
+      .map((r: Record<string, unknown>, { window }) => JSON.stringify({ start: window.start, ...r }), { name: "WindowsJson" })
+      .apply("WriteWindows", writeText(`${output}-windows`));
+    input
+      .map((r: Row) => ({ key: r.s, value: r.v }), { name: "ToKv" })
+      .apply("Group", groupByKey<string, number>())
+      .map((g: { key: string; values: number[] }) => JSON.stringify({ key: g.key, n: g.values.length, total: g.values.reduce((a, b) => a + b, 0) }), { name: "GroupsJson" })
+      .apply("WriteGroups", writeText(`${output}-groups`));
+    input
+      .apply("Total", combineGlobally<Row, number>(sum("v")))
+      .map(json, { name: "TotalJson" })
+      .apply("WriteTotal", writeText(`${output}-total`));
   },
 });

@@ -1,0 +1,105 @@
+/**
+ * Runs a pipeline on worker threads: lays the plan out on N instances, starts the workers (each
+ * rebuilds and checks the pipeline), wires a MessageChannel per exchange edge and pair of workers,
+ * orders every worker to run, and merges their metrics. The first failing worker fails the run; the
+ * others are stopped.
+ */
+import { MessageChannel, MessagePort } from "node:worker_threads";
+import type { PipelineGraph } from "../../../sdk/graph";
+import type { Pipeline } from "../../../sdk/pipeline";
+import { READ_URN } from "../../../sdk/source";
+import type { BoundedSource } from "../../../sdk/source";
+import type { RunMetrics } from "../executor";
+import type { Plan } from "../planner";
+import type { PipelineSpec } from "./bootstrap";
+import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, layout, Layout } from "./layout";
+import { startWorkers, PooledWorker } from "./pool";
+import type { RunOrder, WorkerMessage } from "./protocol";
+import { errorFromRemote } from "./remote-error";
+
+/** Options of a parallel run. */
+export interface ParallelOptions {
+  readonly parallelism: number;
+  readonly batchSize: number;
+  /** Batches in flight per link. Default 4. */
+  readonly capacity?: number;
+}
+
+/** Read nodes whose sources split into fewer parts than there are workers. */
+async function underSplitReads(pipeline: Pipeline, plan: Plan, parallelism: number): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const n of plan.nodes) {
+    if (n.transform.urn !== READ_URN) continue;
+    const parts = await pipeline.fn<BoundedSource>(n.transform.uniqueName).split(parallelism);
+    if (parts.length < parallelism) out.add(n.transform.uniqueName);
+  }
+  return out;
+}
+
+/** Lays out a plan for a parallel run. */
+export async function parallelLayout(pipeline: Pipeline, graph: PipelineGraph, plan: Plan, parallelism: number): Promise<Layout> {
+  return layout(graph, plan, parallelism, await underSplitReads(pipeline, plan, parallelism));
+}
+
+function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }): void {
+  const internal = (name: string) => name.startsWith(EXCHANGE_IN_URN) || name.startsWith(EXCHANGE_OUT_URN);
+  for (const [name, n] of m.metrics.rowsOut) if (!internal(name)) into.rowsOut.set(name, (into.rowsOut.get(name) ?? 0) + n);
+  for (const [name, cs] of m.metrics.counters) {
+    let c = into.counters.get(name);
+    if (!c) into.counters.set(name, (c = new Map()));
+    for (const [k, n] of cs) c.set(k, (c.get(k) ?? 0) + n);
+  }
+  for (const [name, wm] of m.metrics.watermarks) {
+    if (internal(name)) continue;
+    const prev = into.watermarks.get(name);
+    into.watermarks.set(name, prev === undefined ? wm : Math.min(prev, wm));
+  }
+}
+
+/** Runs the pipeline on `parallelism` worker threads. */
+export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph: PipelineGraph, plan: Plan, options: ParallelOptions): Promise<RunMetrics> {
+  const lay = await parallelLayout(pipeline, graph, plan, options.parallelism);
+  const workers = await startWorkers(spec, options.parallelism);
+  try {
+    const outPorts: [number, number, MessagePort][][] = workers.map(() => []);
+    const inPorts: [number, number, MessagePort][][] = workers.map(() => []);
+    for (const e of lay.edges) {
+      for (const s of e.senders) {
+        for (const r of e.receivers) {
+          if (s === r) continue;
+          const { port1, port2 } = new MessageChannel();
+          outPorts[s].push([e.id, r, port1]);
+          inPorts[r].push([e.id, s, port2]);
+        }
+      }
+    }
+    const metrics: RunMetrics = { rowsOut: new Map(), counters: new Map(), watermarks: new Map() };
+    await Promise.all(
+      workers.map(
+        (w: PooledWorker) =>
+          new Promise<void>((resolve, reject) => {
+            w.thread.on("message", (m: WorkerMessage) => {
+              if (m.type === "done") {
+                merge(metrics, m);
+                resolve();
+              } else if (m.type === "failed") reject(errorFromRemote(m.error));
+            });
+            w.thread.on("error", reject);
+            w.thread.on("exit", (code) => reject(new Error(`worker thread ${w.index} exited (code ${code}) before finishing`)));
+            const order: RunOrder = {
+              type: "run",
+              layout: lay,
+              batchSize: options.batchSize,
+              capacity: options.capacity ?? 4,
+              outPorts: outPorts[w.index],
+              inPorts: inPorts[w.index],
+            };
+            w.thread.postMessage(order, [...outPorts[w.index].map((x) => x[2]), ...inPorts[w.index].map((x) => x[2])]);
+          }),
+      ),
+    );
+    return metrics;
+  } finally {
+    await Promise.all(workers.map((w) => w.thread.terminate()));
+  }
+}

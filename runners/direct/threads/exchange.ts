@@ -1,0 +1,109 @@
+/**
+ * The exchange operators. Exchange-out consumes an edge's PCollection on a sending worker and routes
+ * each batch to the receiving workers' links (by key group, to worker 0, to all, or round-robin),
+ * forwarding its input watermark and, at the end, end of input. Exchange-in is a source on a
+ * receiving worker: it emits what its senders send, its watermark is the minimum over the senders'
+ * and it ends when every sender has ended.
+ */
+import { ElementBatch, takeMetadata } from "../../../sdk/batch";
+import { takeRecordBatch } from "../../../sdk/columns";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import type { SourceDriver, SourceOperator } from "../executor";
+import { encodeKeys, keyColumns } from "../keys";
+import type { Operator, OperatorContext } from "../operator";
+import { keyGroupOf, workerOfKeyGroup } from "./key-groups";
+import type { ExchangeEdge } from "./layout";
+import type { Inlet, LinkMessage, Outlet } from "./links";
+
+/** The rows of `batch` at `indices` as a batch of their own (fresh buffers, which the caller owns). */
+function take(batch: ElementBatch, indices: Int32Array): ElementBatch {
+  return { data: takeRecordBatch(batch.data, indices), ...takeMetadata(batch, indices) };
+}
+
+/** The exchange-out operator of an edge on worker `self`, sending through `outlets` (by receiving worker). */
+export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, outlets: ReadonlyMap<number, Outlet>, parallelism: number, self: number): Operator {
+  const where = `transform "${edge.consumer}"`;
+  const receivers = [...outlets.keys()].sort((a, b) => a - b);
+  let next = self % Math.max(1, receivers.length);
+  const all = [...outlets.values()];
+  return {
+    processBatch(_tag, batch) {
+      const n = batch.data.numRows;
+      if (n === 0) return;
+      switch (edge.routing) {
+        case "single":
+          outlets.get(0)!.send(batch, false);
+          return;
+        case "broadcast":
+          for (const o of all) o.send(batch, false);
+          return;
+        case "rebalance":
+          outlets.get(receivers[next])!.send(batch, false);
+          next = (next + 1) % receivers.length;
+          return;
+        case "hash": {
+          const keys = encodeKeys(keyColumns(batch.data, edge.keyFields, where), n);
+          const target = new Uint16Array(n);
+          const counts = new Int32Array(parallelism);
+          for (let i = 0; i < n; i++) {
+            const w = workerOfKeyGroup(keyGroupOf(keys[i]), parallelism);
+            target[i] = w;
+            counts[w]++;
+          }
+          for (let w = 0; w < parallelism; w++) {
+            if (counts[w] === 0) continue;
+            if (counts[w] === n) {
+              outlets.get(w)!.send(batch, false);
+              return;
+            }
+            const idx = new Int32Array(counts[w]);
+            for (let i = 0, j = 0; i < n; i++) if (target[i] === w) idx[j++] = i;
+            outlets.get(w)!.send(take(batch, idx), true);
+          }
+          return;
+        }
+      }
+    },
+    onWatermark(watermark) {
+      for (const o of all) o.control({ t: "watermark", watermark });
+    },
+    finish() {
+      for (const o of all) o.control({ t: "end" });
+    },
+  };
+}
+
+/** The exchange-in source of an edge, receiving through `inlets` (by sending worker). */
+export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<number, Inlet>): SourceOperator {
+  return {
+    processBatch() {
+      throw new Error(`internal: ${ctx.transform.uniqueName} has no inputs`);
+    },
+    async run(driver: SourceDriver) {
+      const marks = new Map<number, number>([...inlets.keys()].map((s) => [s, MIN_TIMESTAMP]));
+      let open = inlets.size;
+      if (open === 0) return;
+      const watermark = () => Math.min(...marks.values());
+      const ended = new Promise<void>((resolve, reject) => {
+        for (const [sender, inlet] of inlets) {
+          inlet.start(async (m: LinkMessage) => {
+            if (m.kind === "data") {
+              await driver.step(() => ctx.emit("main", m.body));
+              return;
+            }
+            const c = m.body;
+            if (c.t === "watermark" || c.t === "end") {
+              const wm = c.t === "end" ? MAX_TIMESTAMP : c.watermark;
+              if (wm > marks.get(sender)!) marks.set(sender, wm);
+              await driver.step(() => driver.setWatermark(watermark()));
+              if (c.t === "end" && --open === 0) resolve();
+            }
+          }, reject);
+        }
+      });
+      // A cancelled run (another part failed) stops waiting for senders.
+      const cancelled = driver.read.sleep(2 ** 31 - 1);
+      await Promise.race([ended, cancelled]);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Runs one worker's instance of a parallel plan: the instance's graph and plan (see `layout.ts`),
+ * links for every exchange edge it sends or receives on, the exchange operators next to the
+ * pipeline's own, and backpressure that holds a source while an exchange it feeds is full.
+ */
+import type { Pipeline } from "../../../sdk/pipeline";
+import { execute, RunMetrics } from "../executor";
+import type { OperatorFactory } from "../operator";
+import { plan } from "../planner";
+import { defaultOperators } from "../runner";
+import { exchangeInOperator, exchangeOutOperator } from "./exchange";
+import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan } from "./layout";
+import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
+import type { RunOrder } from "./protocol";
+
+/** Runs worker `index`'s instance of the pipeline as ordered; resolves to its metrics. */
+export async function runInstance(pipeline: Pipeline, index: number, order: RunOrder): Promise<RunMetrics> {
+  const { layout: lay } = order;
+  const graph = pipeline.graph();
+  const base = defaultOperators();
+  const { graph: g, plan: p } = instancePlan(graph, plan(graph, base), lay, index);
+
+  const outlets = new Map<number, Map<number, Outlet>>();
+  const inlets = new Map<number, Map<number, Inlet>>();
+  const at = <T>(m: Map<number, Map<number, T>>, edge: number) => {
+    let x = m.get(edge);
+    if (!x) m.set(edge, (x = new Map()));
+    return x;
+  };
+  for (const e of lay.edges) {
+    if (e.senders.includes(index) && e.receivers.includes(index)) {
+      const link = new LocalLink(order.capacity);
+      at(outlets, e.id).set(index, link);
+      at(inlets, e.id).set(index, link);
+    }
+  }
+  for (const [edge, receiver, port] of order.outPorts) at(outlets, edge).set(receiver, new PortOutlet(port, order.capacity));
+  for (const [edge, sender, port] of order.inPorts) at(inlets, edge).set(sender, new PortInlet(port));
+
+  const edgeOf = (payload: unknown) => lay.edges[(payload as { edge: number }).edge];
+  const registry = new Map<string, OperatorFactory>(base);
+  registry.set(EXCHANGE_OUT_URN, (ctx) => {
+    const e = edgeOf(ctx.transform.payload);
+    return exchangeOutOperator(ctx, e, outlets.get(e.id) ?? new Map(), lay.parallelism, index);
+  });
+  registry.set(EXCHANGE_IN_URN, (ctx) => exchangeInOperator(ctx, inlets.get(edgeOf(ctx.transform.payload).id) ?? new Map()));
+
+  // The exchange outlets each source feeds, for backpressure.
+  const feeds = new Map<string, Outlet[]>();
+  for (const n of p.nodes) {
+    if (Object.keys(n.transform.inputs).length > 0) continue;
+    const found: Outlet[] = [];
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const t = g.transforms[name];
+      if (t.urn === EXCHANGE_OUT_URN) found.push(...(outlets.get(edgeOf(t.payload).id)?.values() ?? []));
+      for (const pc of Object.values(t.outputs)) for (const c of p.consumers.get(pc) ?? []) visit(c.node);
+    };
+    visit(n.transform.uniqueName);
+    feeds.set(n.transform.uniqueName, found);
+  }
+  const admit = (source: string): Promise<void> | undefined => {
+    const full = (feeds.get(source) ?? []).filter((o) => !o.hasRoom);
+    return full.length === 0 ? undefined : Promise.all(full.map((o) => o.whenAvailable())).then(() => undefined);
+  };
+
+  // Links stay open after success (the last messages may still be in flight); the worker ends with the run.
+  return execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism } }, { admit });
+}

@@ -1,0 +1,50 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildPipeline, DirectRunner } from "beamline";
+import wordcount from "../../../examples/wordcount";
+import { tempDir } from "../../helpers";
+import { golden } from "./pipelines";
+
+/** Every line of every file under `dir` whose name starts with `prefix`, sorted. */
+function lines(dir: string, prefix: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(prefix))
+    .flatMap((f) => fs.readFileSync(path.join(dir, f), "utf8").split("\n"))
+    .filter((l) => l !== "")
+    .sort();
+}
+
+describe("parallel execution", () => {
+  test("the golden pipeline gives the same output on 1 and 2 threads", async () => {
+    const dir = tempDir();
+    const one = await new DirectRunner({ parallelism: 1 }).run(buildPipeline(golden, { output: path.join(dir, "p1") }));
+    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(golden, { output: path.join(dir, "p2") }));
+    expect(one.parallelism).toBe(1);
+    expect(two.parallelism).toBe(2);
+    for (const part of ["sums", "windows", "groups", "total"]) {
+      const a = lines(dir, `p1-${part}`);
+      expect(a.length).toBeGreaterThan(0);
+      expect(lines(dir, `p2-${part}`)).toEqual(a);
+    }
+    expect(lines(dir, "p1-total")).toEqual([String(Array.from({ length: 20000 }, (_, i) => i % 1000).reduce((x, y) => x + y, 0))]);
+    // Rows moved per transform add up to the same totals across workers.
+    expect(two.metrics.rowsOut.get("SumPerKey")).toBe(one.metrics.rowsOut.get("SumPerKey"));
+    expect(two.metrics.rowsOut.get("Input")).toBe(20000);
+  });
+
+  test("the wordcount example gives the same counts on 2 threads", async () => {
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(wordcount, { output: path.join(dir, "a") }));
+    const r = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(wordcount, { output: path.join(dir, "b") }));
+    expect(r.parallelism).toBe(2);
+    expect(lines(dir, "b")).toEqual(lines(dir, "a"));
+  });
+
+  test("pipelines not built from a definition run on the calling thread", async () => {
+    const { Pipeline, create } = await import("beamline");
+    const p = new Pipeline();
+    p.apply(create([{ a: 1 }]));
+    expect((await new DirectRunner({ parallelism: 2 }).run(p)).parallelism).toBe(1);
+  });
+});
