@@ -4,17 +4,18 @@
  * typed-array kernels over the input columns; custom CombineFns get values or rows.
  */
 import * as arrow from "apache-arrow";
-import type { ElementBatch } from "../../../sdk/batch";
+import { PaneTiming, paneFlags, type ElementBatch } from "../../../sdk/batch";
 import { recordBatchFromColumns, valueReader, vectorFromValues } from "../../../sdk/columns";
 import type { AggregateSpec, CombineFn, CombineRuntime } from "../../../sdk/combine";
 import { SchemaError, wrapUserError } from "../../../sdk/errors";
 import { rowAccessor } from "../../../sdk/rows";
 import { inferSchema, scalarSchema, isScalarSchema } from "../../../sdk/schema";
-import { MIN_TIMESTAMP } from "../../../sdk/time";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { encodeKeys, keyColumns } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
-import { F64, WindowedGroups } from "./groups";
-import { groupTimestamp, groupWindows, onTimePanes } from "./gbk";
+import { F64 } from "./groups";
+import { chunks, groupMetadata } from "./gbk";
+import { FiredGroup, paneTimeHooks, WindowPanes } from "./panes";
 
 /** Typed-array access to a numeric column: values and a validity test, or null if not numeric. */
 function numeric(vec: arrow.Vector): { get: (i: number) => number; valid: (i: number) => boolean } | null {
@@ -52,12 +53,11 @@ export function combineOperator(ctx: OperatorContext): Operator {
   const where = `transform "${t.uniqueName}"`;
   const rt = ctx.fn<CombineRuntime>();
   const strategy = ctx.windowingOf(t.inputs.main);
-  const groups = new WindowedGroups(strategy);
   const keyValues: unknown[][] = rt.keyFields.map(() => []);
   let keyTypes: arrow.DataType[] | null = null;
-  const minTs = new F64();
-  const maxTs = new F64();
   const aggs: AggState[] = Object.entries(rt.aggregates).map(([name, spec]) => ({ name, spec, inputType: null }));
+  let readers: ((i: number) => unknown)[] = [];
+  let emitted = false;
 
   const call = <R>(f: () => R, value?: unknown): R => {
     try {
@@ -67,13 +67,91 @@ export function combineOperator(ctx: OperatorContext): Operator {
     }
   };
 
+  const initial = (kind: string | undefined) => (kind === "min" ? Infinity : kind === "max" ? -Infinity : 0);
+
   function grow(agg: AggState, fn: CombineFn<any, any, any>, size: number): void {
     if (agg.accs) while (agg.accs.length < size) agg.accs.push(call(() => fn.createAccumulator()));
     if (agg.a) while (agg.a.length < size) {
-      const kind = fn.columnar;
-      agg.a.push(kind === "min" ? Infinity : kind === "max" ? -Infinity : 0);
+      agg.a.push(initial(fn.columnar));
       agg.b?.push(0);
     }
+  }
+
+  const panes = new WindowPanes(ctx, strategy, {
+    init(proto, row) {
+      for (let c = 0; c < readers.length; c++) keyValues[c][proto] = readers[c](row);
+    },
+    emit(groups) {
+      emitted = true;
+      emitGroups(groups);
+    },
+    clear(protos) {
+      for (const agg of aggs) {
+        const fn = agg.spec.fn;
+        if (agg.a) {
+          const init = initial(fn.columnar);
+          for (const m of protos) if (m < agg.a.length) {
+            agg.a.data[m] = init;
+            if (agg.b) agg.b.data[m] = 0;
+          }
+        }
+        if (agg.accs) for (const m of protos) if (m < agg.accs.length) agg.accs[m] = call(() => fn.createAccumulator());
+      }
+    },
+  });
+
+  function emitGroups(final: readonly FiredGroup[], empty = false): void {
+    const outCols: unknown[][] = [];
+    for (let c = 0; c < rt.keyFields.length; c++) outCols.push(final.map((g) => keyValues[c][g.rep]));
+    for (const agg of aggs) {
+      const fn = agg.spec.fn;
+      const kind = fn.columnar;
+      const vals = new Array<unknown>(final.length);
+      for (let f = 0; f < final.length; f++) {
+        const members = final[f].members;
+        if (agg.a) {
+          const a = agg.a.data;
+          const b = agg.b?.data;
+          let x = initial(kind);
+          let y = 0;
+          for (const m of members) {
+            if (kind === "min") x = Math.min(x, a[m]);
+            else if (kind === "max") x = Math.max(x, a[m]);
+            else x += a[m];
+            if (b) y += b[m];
+          }
+          vals[f] = kind === "mean" ? (y === 0 ? null : x / y) : kind === "min" || kind === "max" ? (y === 0 ? null : x) : x;
+        } else {
+          const accs = agg.accs ?? [];
+          const acc =
+            members.length === 0 || accs.length === 0
+              ? call(() => fn.createAccumulator())
+              : members.length === 1
+                ? accs[members[0]]
+                : call(() => fn.mergeAccumulators(members.map((m) => accs[m])));
+          vals[f] = call(() => fn.extractOutput(acc));
+        }
+      }
+      outCols.push(vals);
+    }
+    let schema = ctx.schemaOf(t.outputs.main);
+    if (!schema) {
+      const fields: arrow.Field[] = [];
+      rt.keyFields.forEach((name, c) => fields.push(new arrow.Field(name, keyTypes![c], true)));
+      aggs.forEach((agg, k) => {
+        const declared = agg.spec.fn.outputType?.(agg.inputType);
+        const type = declared ?? inferSchema(outCols[rt.keyFields.length + k], `aggregate "${agg.name}" of ${where}`).fields[0].type;
+        fields.push(new arrow.Field(agg.name, type, true));
+      });
+      schema = rt.shape === "value" ? scalarSchema({ arrow: fields[0].type }).arrow : new arrow.Schema(fields);
+    }
+    chunks(final.length, ctx.options.batchSize, (lo, hi) => {
+      const cols = schema!.fields.map((f, c) => vectorFromValues(outCols[c].slice(lo, hi), f.type, `${where}, field ${f.name}`));
+      const data = recordBatchFromColumns(schema!, cols);
+      const meta = groupMetadata(final.slice(lo, hi));
+      if (empty) meta.timestamps.fill(MIN_TIMESTAMP);
+      ctx.emit("main", { data, ...meta });
+    });
   }
 
   return {
@@ -84,18 +162,9 @@ export function combineOperator(ctx: OperatorContext): Operator {
       const kcols = keyColumns(rb, rt.keyFields, where);
       if (!keyTypes) keyTypes = kcols.map((c) => c.type);
       const keys = rt.keyFields.length === 0 ? new Array(n).fill(0) : encodeKeys(kcols, n);
-      const readers = kcols.map((c) => valueReader(c));
-      const ids = groups.assign(batch, keys, (g, row) => {
-        for (let c = 0; c < readers.length; c++) keyValues[c][g] = readers[c](row);
-        minTs.push(Infinity);
-        maxTs.push(-Infinity);
-      });
-      const ts = batch.timestamps;
-      for (let i = 0; i < n; i++) {
-        const g = ids[i];
-        if (ts[i] < minTs.data[g]) minTs.data[g] = ts[i];
-        if (ts[i] > maxTs.data[g]) maxTs.data[g] = ts[i];
-      }
+      readers = kcols.map((c) => valueReader(c));
+      const ids = panes.assign(batch, keys);
+      const size = panes.capacity;
       let rowsOf: ((i: number) => unknown) | null = null;
       for (const agg of aggs) {
         const fn = agg.spec.fn;
@@ -123,19 +192,19 @@ export function combineOperator(ctx: OperatorContext): Operator {
             agg.a = new F64();
             if (kind === "mean" || kind === "min" || kind === "max") agg.b = new F64();
           }
-          grow(agg, fn, groups.size);
+          grow(agg, fn, size);
           const a = agg.a.data;
           const b = agg.b?.data;
           if (kind === "count") {
-            for (let i = 0; i < n; i++) a[ids[i]]++;
+            for (let i = 0; i < n; i++) if (ids[i] >= 0) a[ids[i]]++;
           } else if (kind === "sum") {
-            for (let i = 0; i < n; i++) if (num!.valid(i)) a[ids[i]] += num!.get(i);
+            for (let i = 0; i < n; i++) if (ids[i] >= 0 && num!.valid(i)) a[ids[i]] += num!.get(i);
           } else if (kind === "mean") {
-            for (let i = 0; i < n; i++) if (num!.valid(i)) { a[ids[i]] += num!.get(i); b![ids[i]]++; }
+            for (let i = 0; i < n; i++) if (ids[i] >= 0 && num!.valid(i)) { a[ids[i]] += num!.get(i); b![ids[i]]++; }
           } else if (kind === "min") {
-            for (let i = 0; i < n; i++) if (num!.valid(i)) { const v = num!.get(i); if (v < a[ids[i]]) a[ids[i]] = v; b![ids[i]] = 1; }
+            for (let i = 0; i < n; i++) if (ids[i] >= 0 && num!.valid(i)) { const v = num!.get(i); if (v < a[ids[i]]) a[ids[i]] = v; b![ids[i]] = 1; }
           } else {
-            for (let i = 0; i < n; i++) if (num!.valid(i)) { const v = num!.get(i); if (v > a[ids[i]]) a[ids[i]] = v; b![ids[i]] = 1; }
+            for (let i = 0; i < n; i++) if (ids[i] >= 0 && num!.valid(i)) { const v = num!.get(i); if (v > a[ids[i]]) a[ids[i]] = v; b![ids[i]] = 1; }
           }
           continue;
         }
@@ -143,98 +212,33 @@ export function combineOperator(ctx: OperatorContext): Operator {
           throw new SchemaError({ code: "BL_COMBINE_INPUT_CHANGED", domain: "internal", where, value: agg.name, rule: "column type changed between batches" });
         }
         agg.accs ??= [];
-        grow(agg, fn, groups.size);
+        grow(agg, fn, size);
         const accs = agg.accs;
         if (col) {
           const read = valueReader(col);
           for (let i = 0; i < n; i++) {
-            const v = read(i);
             const g = ids[i];
+            if (g < 0) continue;
+            const v = read(i);
             accs[g] = call(() => fn.addInput(accs[g], v), v);
           }
         } else {
           rowsOf ??= rowAccessor(rb);
           for (let i = 0; i < n; i++) {
-            const row = rowsOf(i);
             const g = ids[i];
+            if (g < 0) continue;
+            const row = rowsOf(i);
             accs[g] = call(() => fn.addInput(accs[g], row), row);
           }
         }
       }
+      panes.afterBatch();
     },
+    ...paneTimeHooks(panes, ctx),
     finish() {
-      let final = groups.finalGroups();
-      const global = rt.keyFields.length === 0;
-      let empty = false;
-      if (final.length === 0) {
-        if (!(global && strategy.windowFn.kind === "global")) return;
-        // Combining nothing globally yields the combiner's empty result, as in Beam.
-        empty = true;
-        final = [{ members: [], start: -Infinity, end: Infinity, rep: -1 }];
-      }
-      const outCols: unknown[][] = [];
-      for (let c = 0; c < rt.keyFields.length; c++) outCols.push(final.map((g) => keyValues[c][g.rep]));
-      for (const agg of aggs) {
-        const fn = agg.spec.fn;
-        const kind = fn.columnar;
-        const vals = new Array<unknown>(final.length);
-        for (let f = 0; f < final.length; f++) {
-          const members = final[f].members;
-          if (agg.a) {
-            const a = agg.a.data;
-            const b = agg.b?.data;
-            let x = kind === "min" ? Infinity : kind === "max" ? -Infinity : 0;
-            let y = 0;
-            for (const m of members) {
-              if (kind === "min") x = Math.min(x, a[m]);
-              else if (kind === "max") x = Math.max(x, a[m]);
-              else x += a[m];
-              if (b) y += b[m];
-            }
-            vals[f] = kind === "mean" ? (y === 0 ? null : x / y) : kind === "min" || kind === "max" ? (y === 0 ? null : x) : x;
-          } else {
-            const accs = agg.accs ?? [];
-            const acc =
-              members.length === 0
-                ? call(() => fn.createAccumulator())
-                : members.length === 1
-                  ? accs[members[0]]
-                  : call(() => fn.mergeAccumulators(members.map((m) => accs[m])));
-            vals[f] = call(() => fn.extractOutput(acc));
-          }
-        }
-        outCols.push(vals);
-      }
-      let schema = ctx.schemaOf(t.outputs.main);
-      if (!schema) {
-        const fields: arrow.Field[] = [];
-        rt.keyFields.forEach((name, c) => fields.push(new arrow.Field(name, keyTypes![c], true)));
-        aggs.forEach((agg, k) => {
-          const declared = agg.spec.fn.outputType?.(agg.inputType);
-          const type = declared ?? inferSchema(outCols[rt.keyFields.length + k], `aggregate "${agg.name}" of ${where}`).fields[0].type;
-          fields.push(new arrow.Field(agg.name, type, true));
-        });
-        schema = rt.shape === "value" ? scalarSchema({ arrow: fields[0].type }).arrow : new arrow.Schema(fields);
-      }
-      const chunk = Math.max(1, ctx.options.batchSize);
-      for (let lo = 0; lo < final.length; lo += chunk) {
-        const hi = Math.min(final.length, lo + chunk);
-        const cols = schema.fields.map((f, c) => vectorFromValues(outCols[c].slice(lo, hi), f.type, `${where}, field ${f.name}`));
-        const data = recordBatchFromColumns(schema, cols);
-        const slice = final.slice(lo, hi);
-        const timestamps = new Float64Array(hi - lo);
-        for (let f = lo; f < hi; f++) {
-          const g = final[f];
-          let mn = Infinity;
-          let mx = -Infinity;
-          for (const m of g.members) {
-            mn = Math.min(mn, minTs.data[m]);
-            mx = Math.max(mx, maxTs.data[m]);
-          }
-          timestamps[f - lo] = empty ? MIN_TIMESTAMP : groupTimestamp(strategy, g, mn, mx, groups.intervals);
-        }
-        ctx.emit("main", { data, timestamps, windows: groupWindows(slice, groups.intervals), panes: onTimePanes(hi - lo) });
-      }
+      // Combining nothing globally yields the combiner's empty result, as in Beam.
+      if (emitted || panes.seenData || rt.keyFields.length > 0 || strategy.windowFn.kind !== "global") return;
+      emitGroups([{ rep: 0, members: [], key: 0, start: MIN_TIMESTAMP, end: GLOBAL_WINDOW_MAX_TIMESTAMP + 1, flags: paneFlags(PaneTiming.OnTime, true, true), index: 0, timestamp: MIN_TIMESTAMP }], true);
     },
   };
 }

@@ -1,33 +1,22 @@
 /**
- * GroupByKey: buffers `{key, value}` batches columnar, then emits `{key, values}` per key and window
- * when input ends, gathering each group's values with one take over the concatenated value column.
+ * GroupByKey: keeps `{key, value}` rows columnar, tagged with their group, and emits `{key, values}`
+ * per key and window when the pane engine fires, gathering each group's values with one take over
+ * the concatenated value column. Fired rows are dropped in discarding mode and when windows expire.
  */
 import * as arrow from "apache-arrow";
-import { ElementBatch, GLOBAL_WINDOWS, PaneTiming, paneFlags, WindowColumn } from "../../../sdk/batch";
-import { concatRecordBatches, recordBatchFromColumns, takeVector } from "../../../sdk/columns";
+import { ElementBatch, GLOBAL_WINDOWS, WindowColumn } from "../../../sdk/batch";
+import { concatRecordBatches, recordBatchFromColumns, takeRecordBatch, takeVector, valueReader, vectorFromValues } from "../../../sdk/columns";
 import { SchemaError } from "../../../sdk/errors";
 import { groupedSchema } from "../../../sdk/kv";
+import { rowsToRecordBatch } from "../../../sdk/rows";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../sdk/time";
-import type { WindowingStrategy } from "../../../sdk/window";
 import { encodeKeys, keyColumns } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
-import { FinalGroup, WindowedGroups } from "./groups";
+import { FiredGroup, paneTimeHooks, WindowPanes } from "./panes";
 
-/** Output timestamp of a group under the strategy's timestamp combiner. */
-export function groupTimestamp(strategy: WindowingStrategy, g: FinalGroup, minTs: number, maxTs: number, intervals: boolean): number {
-  switch (strategy.timestampCombiner) {
-    case "earliest":
-      return minTs;
-    case "latest":
-      return maxTs;
-    default:
-      return intervals ? g.end - 1 : GLOBAL_WINDOW_MAX_TIMESTAMP;
-  }
-}
-
-/** Builds the windows column of emitted groups. */
-export function groupWindows(groups: readonly FinalGroup[], intervals: boolean): WindowColumn {
-  if (!intervals) return GLOBAL_WINDOWS;
+/** The windows column of emitted groups. */
+export function groupWindows(groups: readonly FiredGroup[]): WindowColumn {
+  if (groups.every((g) => g.end === GLOBAL_WINDOW_MAX_TIMESTAMP + 1)) return GLOBAL_WINDOWS;
   const start = new Float64Array(groups.length);
   const end = new Float64Array(groups.length);
   groups.forEach((g, i) => {
@@ -37,9 +26,24 @@ export function groupWindows(groups: readonly FinalGroup[], intervals: boolean):
   return { kind: "interval", start, end };
 }
 
-/** On-time, first and last panes for `n` rows: what a single firing at the end of input produces. */
-export function onTimePanes(n: number) {
-  return { flags: new Uint8Array(n).fill(paneFlags(PaneTiming.OnTime, true, true)), index: new Int32Array(n) };
+/** The timestamps and pane columns of emitted groups. */
+export function groupMetadata(groups: readonly FiredGroup[]): Pick<ElementBatch, "timestamps" | "windows" | "panes"> {
+  const n = groups.length;
+  const timestamps = new Float64Array(n);
+  const flags = new Uint8Array(n);
+  const index = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    timestamps[i] = groups[i].timestamp;
+    flags[i] = groups[i].flags;
+    index[i] = groups[i].index;
+  }
+  return { timestamps, windows: groupWindows(groups), panes: { flags, index } };
+}
+
+/** Calls `f(lo, hi)` over `[0, n)` in chunks of at most `size`. */
+export function chunks(n: number, size: number, f: (lo: number, hi: number) => void): void {
+  const step = Math.max(1, size);
+  for (let lo = 0; lo < n; lo += step) f(lo, Math.min(n, lo + step));
 }
 
 /** The GroupByKey operator. */
@@ -47,92 +51,123 @@ export function gbkOperator(ctx: OperatorContext): Operator {
   const t = ctx.transform;
   const where = `transform "${t.uniqueName}"`;
   const strategy = ctx.windowingOf(t.inputs.main);
-  const groups = new WindowedGroups(strategy);
-  const batches: arrow.RecordBatch[] = [];
-  const ids: Int32Array[] = [];
-  const tss: Float64Array[] = [];
-  let schema: arrow.Schema | null = null;
+  let batches: arrow.RecordBatch[] = [];
+  let ids: Int32Array[] = [];
+  let kvSchema: arrow.Schema | null = null;
+  /** The key of each proto group, for panes without rows (an empty on-time pane). */
+  const keyValues: unknown[] = [];
+  let readKey: ((i: number) => unknown) | null = null;
+
+  const panes = new WindowPanes(ctx, strategy, {
+    init(proto, row) {
+      keyValues[proto] = readKey!(row);
+    },
+    emit(groups) {
+      const all = batches.length > 0 ? concatRecordBatches(kvSchema!, batches) : rowsToRecordBatch([], kvSchema!, where);
+      const rowIds = ids.length === 1 ? ids[0] : concatIds(ids, all.numRows);
+      let maxProto = 0;
+      for (const g of groups) for (const m of g.members) if (m > maxProto) maxProto = m;
+      const finalOf = new Int32Array(maxProto + 1).fill(-1);
+      groups.forEach((g, gi) => g.members.forEach((m) => (finalOf[m] = gi)));
+      const counts = new Int32Array(groups.length + 1);
+      for (let r = 0; r < rowIds.length; r++) {
+        const id = rowIds[r];
+        if (id >= 0 && id <= maxProto && finalOf[id] >= 0) counts[finalOf[id] + 1]++;
+      }
+      const offsets = new Int32Array(groups.length + 1);
+      for (let f = 0; f < groups.length; f++) offsets[f + 1] = offsets[f] + counts[f + 1];
+      const cursor = offsets.slice(0, groups.length);
+      const order = new Int32Array(offsets[groups.length]);
+      const repRow = new Int32Array(groups.length).fill(-1);
+      for (let r = 0; r < rowIds.length; r++) {
+        const id = rowIds[r];
+        if (id < 0 || id > maxProto) continue;
+        const f = finalOf[id];
+        if (f < 0) continue;
+        if (repRow[f] < 0) repRow[f] = r;
+        order[cursor[f]++] = r;
+      }
+      const keyCol = all.getChild("key")!;
+      const valueCol = all.getChild("value")!;
+      const outSchema = ctx.schemaOf(t.outputs.main) ?? groupedSchema(keyCol.type, valueCol.type);
+      const listType = outSchema.fields[1].type as arrow.List;
+      chunks(groups.length, ctx.options.batchSize, (lo, hi) => {
+        const reps = repRow.subarray(lo, hi);
+        const keys = reps.every((r) => r >= 0)
+          ? takeVector(keyCol, reps)
+          : vectorFromValues(groups.slice(lo, hi).map((g) => keyValues[g.rep]), keyCol.type, where);
+        const vals = takeVector(valueCol, order.subarray(offsets[lo], offsets[hi]));
+        const localOffsets = new Int32Array(hi - lo + 1);
+        for (let f = lo; f <= hi; f++) localOffsets[f - lo] = offsets[f] - offsets[lo];
+        const listData = arrow.makeData({ type: listType, length: hi - lo, nullCount: 0, valueOffsets: localOffsets, child: vals.data[0] });
+        const data = recordBatchFromColumns(outSchema, [keys, arrow.makeVector(listData)]);
+        ctx.emit("main", { data, ...groupMetadata(groups.slice(lo, hi)) });
+      });
+    },
+    clear(protos) {
+      if (batches.length === 0) return;
+      let maxProto = 0;
+      for (const m of protos) if (m > maxProto) maxProto = m;
+      const gone = new Uint8Array(maxProto + 1);
+      for (const m of protos) gone[m] = 1;
+      const keptBatches: arrow.RecordBatch[] = [];
+      const keptIds: Int32Array[] = [];
+      for (let b = 0; b < batches.length; b++) {
+        const bid = ids[b];
+        let keep = 0;
+        for (let i = 0; i < bid.length; i++) if (bid[i] >= 0 && !(bid[i] <= maxProto && gone[bid[i]])) keep++;
+        if (keep === bid.length) {
+          keptBatches.push(batches[b]);
+          keptIds.push(bid);
+          continue;
+        }
+        if (keep === 0) continue;
+        const rows = new Int32Array(keep);
+        for (let i = 0, k = 0; i < bid.length; i++) if (bid[i] >= 0 && !(bid[i] <= maxProto && gone[bid[i]])) rows[k++] = i;
+        keptBatches.push(takeRecordBatch(batches[b], rows));
+        keptIds.push(Int32Array.from(rows, (i) => bid[i]));
+      }
+      batches = keptBatches;
+      ids = keptIds;
+    },
+  });
 
   return {
     processBatch(_tag, batch: ElementBatch) {
       const n = batch.data.numRows;
       if (n === 0) return;
-      if (!schema) {
-        schema = batch.data.schema;
-        if (!schema.fields.some((f) => f.name === "key") || !schema.fields.some((f) => f.name === "value")) {
+      if (!kvSchema) {
+        const s = batch.data.schema;
+        if (!s.fields.some((f) => f.name === "key") || !s.fields.some((f) => f.name === "value")) {
           throw new SchemaError({
             code: "BL_NOT_KV",
             where,
-            value: schema.fields.map((f) => f.name),
+            value: s.fields.map((f) => f.name),
             rule: "groupByKey needs rows with fields key and value",
             fix: "map rows to { key, value } first, or use groupBy(fields) to group by named fields",
           });
         }
       }
+      const kv = batch.data.select(["key", "value"]);
+      kvSchema ??= kv.schema;
+      const keyCol = kv.getChild("key")!;
+      readKey = valueReader(keyCol);
       const keys = encodeKeys(keyColumns(batch.data, ["key"], where), n);
-      ids.push(groups.assign(batch, keys, () => {}));
-      batches.push(batch.data.select(["key", "value"]));
-      tss.push(batch.timestamps);
+      const rowIds = panes.assign(batch, keys);
+      batches.push(kv);
+      ids.push(rowIds);
+      panes.afterBatch();
     },
-    finish() {
-      if (!schema || groups.size === 0) return;
-      const kvSchema = batches[0].schema;
-      const all = concatRecordBatches(kvSchema, batches);
-      const keyCol = all.getChild("key")!;
-      const valueCol = all.getChild("value")!;
-      const final = groups.finalGroups();
-      // proto-group → final group
-      const finalOf = new Int32Array(groups.size);
-      final.forEach((g, fi) => g.members.forEach((m) => (finalOf[m] = fi)));
-      const total = all.numRows;
-      const counts = new Int32Array(final.length + 1);
-      const minTs = new Float64Array(final.length).fill(Infinity);
-      const maxTs = new Float64Array(final.length).fill(-Infinity);
-      const rowFinal = new Int32Array(total);
-      let r = 0;
-      for (let b = 0; b < ids.length; b++) {
-        const bid = ids[b];
-        const ts = tss[b];
-        for (let i = 0; i < bid.length; i++, r++) {
-          const f = finalOf[bid[i]];
-          rowFinal[r] = f;
-          counts[f + 1]++;
-          if (ts[i] < minTs[f]) minTs[f] = ts[i];
-          if (ts[i] > maxTs[f]) maxTs[f] = ts[i];
-        }
-      }
-      const offsets = new Int32Array(final.length + 1);
-      for (let f = 0; f < final.length; f++) offsets[f + 1] = offsets[f] + counts[f + 1];
-      const cursor = offsets.slice(0, final.length);
-      const order = new Int32Array(total);
-      const repRow = new Int32Array(final.length).fill(-1);
-      for (let i = 0; i < total; i++) {
-        const f = rowFinal[i];
-        if (repRow[f] < 0) repRow[f] = i;
-        order[cursor[f]++] = i;
-      }
-      const outSchema = ctx.schemaOf(t.outputs.main) ?? groupedSchema(keyCol.type, valueCol.type);
-      const chunk = Math.max(1, ctx.options.batchSize);
-      for (let lo = 0; lo < final.length; lo += chunk) {
-        const hi = Math.min(final.length, lo + chunk);
-        const keys = takeVector(keyCol, repRow.subarray(lo, hi));
-        const vals = takeVector(valueCol, order.subarray(offsets[lo], offsets[hi]));
-        const localOffsets = new Int32Array(hi - lo + 1);
-        for (let f = lo; f <= hi; f++) localOffsets[f - lo] = offsets[f] - offsets[lo];
-        const listType = outSchema.fields[1].type as arrow.List;
-        const listData = arrow.makeData({
-          type: listType,
-          length: hi - lo,
-          nullCount: 0,
-          valueOffsets: localOffsets,
-          child: vals.data[0],
-        });
-        const data = recordBatchFromColumns(outSchema, [keys, arrow.makeVector(listData)]);
-        const slice = final.slice(lo, hi);
-        const timestamps = new Float64Array(hi - lo);
-        for (let f = lo; f < hi; f++) timestamps[f - lo] = groupTimestamp(strategy, final[f], minTs[f], maxTs[f], groups.intervals);
-        ctx.emit("main", { data, timestamps, windows: groupWindows(slice, groups.intervals), panes: onTimePanes(hi - lo) });
-      }
-    },
+    ...paneTimeHooks(panes, ctx),
   };
+}
+
+function concatIds(parts: readonly Int32Array[], total: number): Int32Array {
+  const out = new Int32Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

@@ -1,0 +1,489 @@
+/**
+ * Windows, panes and triggers for the grouping operators (GroupByKey and the lifted Combine), as in
+ * Beam's ReduceFnRunner. Rows go to proto groups (dense ids, one per key and window, reused after
+ * garbage collection); the operator keeps its data per proto group (value rows, accumulators) and
+ * this engine decides when a group fires, with which pane, and when its data is cleared:
+ *
+ * - Non-merging windows: a group per (key, window). Session windows: a row joins the key's session
+ *   it overlaps, sessions that come to overlap merge, and a merged group fires its members' data.
+ * - The default trigger fires the on-time pane when the input watermark passes the end of the window
+ *   and a late pane after each batch of late data; other triggers run a {@link TriggerMachine} per
+ *   group, woken by elements, by the watermark passing the end of the window, and by processing time.
+ * - Rows of windows past their allowed lateness are dropped and counted (`droppedLateRows`), as are
+ *   rows of windows whose trigger finished (`droppedClosedWindowRows`).
+ * - The on-time pane is emitted even when empty; early and late panes only with new data. A window
+ *   is garbage-collected once the watermark passes its end plus the allowed lateness, emitting a
+ *   final pane if data is pending.
+ */
+import { PaneTiming, paneFlags, type ElementBatch } from "../../../sdk/batch";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import { isMerging, type WindowingStrategy } from "../../../sdk/window";
+import type { KeyPrimitive } from "../keys";
+import type { Operator, OperatorContext } from "../operator";
+import { TriggerMachine, type TriggerState } from "../trigger";
+
+/** A growable typed column. */
+class Column<A extends Float64Array | Int32Array | Uint8Array> {
+  length = 0;
+  constructor(public data: A) {}
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const next = new (this.data.constructor as new (n: number) => A)(Math.max(i + 1, this.data.length * 2));
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[i] = v;
+    if (i >= this.length) this.length = i + 1;
+  }
+}
+
+/** A min-heap of times with the groups due at each. */
+class Agenda {
+  private readonly heap: number[] = [];
+  private readonly due = new Map<number, number[]>();
+  add(time: number, group: number): void {
+    const list = this.due.get(time);
+    if (list) {
+      list.push(group);
+      return;
+    }
+    this.due.set(time, [group]);
+    const h = this.heap;
+    h.push(time);
+    for (let i = h.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (h[p] <= h[i]) break;
+      [h[p], h[i]] = [h[i], h[p]];
+      i = p;
+    }
+  }
+  /** Removes and returns the groups due strictly before `limit`, earliest first. */
+  takeBefore(limit: number): number[] {
+    const out: number[] = [];
+    const h = this.heap;
+    while (h.length > 0 && h[0] < limit) {
+      const t = h[0];
+      const last = h.pop()!;
+      if (h.length > 0) {
+        h[0] = last;
+        for (let i = 0; ; ) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < h.length && h[l] < h[m]) m = l;
+          if (r < h.length && h[r] < h[m]) m = r;
+          if (m === i) break;
+          [h[m], h[i]] = [h[i], h[m]];
+          i = m;
+        }
+      }
+      for (const g of this.due.get(t)!) out.push(g);
+      this.due.delete(t);
+    }
+    return out;
+  }
+}
+
+/** A group about to be emitted as a pane. */
+export interface FiredGroup {
+  /** The group's id (its representative proto group). */
+  readonly rep: number;
+  /** The proto groups whose data the pane holds. */
+  readonly members: readonly number[];
+  readonly key: KeyPrimitive;
+  /** The window. */
+  readonly start: number;
+  readonly end: number;
+  /** Pane flags (see `paneFlags`) and index. */
+  readonly flags: number;
+  readonly index: number;
+  /** The output timestamp. */
+  readonly timestamp: number;
+}
+
+/** What the engine asks of the operator that holds the data. */
+export interface PaneData {
+  /** A new (or reused) proto group for `row` of the current batch: start its data empty. */
+  init(proto: number, row: number): void;
+  /** Emits one pane per group. */
+  emit(groups: readonly FiredGroup[]): void;
+  /** Forgets the data of these proto groups. */
+  clear(protos: readonly number[]): void;
+}
+
+const NONE = 0;
+const EARLY = 1;
+const ON_TIME = 2;
+const LATE = 3;
+
+/** The operator hooks that hand time to a pane engine. */
+export function paneTimeHooks(panes: WindowPanes, ctx: OperatorContext): Pick<Operator, "onWatermark" | "onProcessingTime" | "watermarkHold"> {
+  return {
+    onWatermark: (wm) => panes.onWatermark(wm),
+    onProcessingTime: () => panes.onProcessingTime(ctx.processingTime()),
+    watermarkHold: () => panes.hold(),
+  };
+}
+
+/** The window-and-pane engine of one grouping operator instance. */
+export class WindowPanes {
+  private readonly machine: TriggerMachine | null;
+  private readonly merging: boolean;
+  private readonly lateness: number;
+  private readonly discarding: boolean;
+  private readonly combiner: WindowingStrategy["timestampCombiner"];
+  // Per proto group.
+  private readonly keys: KeyPrimitive[] = [];
+  private readonly start = new Column(new Float64Array(1024));
+  private readonly end = new Column(new Float64Array(1024));
+  private readonly free: number[] = [];
+  private size = 0;
+  // Per representative group.
+  private readonly active = new Column(new Uint8Array(1024));
+  private readonly pending = new Column(new Uint8Array(1024));
+  private readonly timing = new Column(new Uint8Array(1024));
+  private readonly closed = new Column(new Uint8Array(1024));
+  private readonly createdLate = new Column(new Uint8Array(1024));
+  private readonly paneIndex = new Column(new Int32Array(1024));
+  private readonly minTs = new Column(new Float64Array(1024));
+  private readonly maxTs = new Column(new Float64Array(1024));
+  private readonly triggers: (TriggerState | undefined)[] = [];
+  private readonly members = new Map<number, number[]>();
+  private readonly wakes = new Map<number, number>();
+  private readonly pendingSet = new Set<number>();
+  // Lookup.
+  private readonly globalByKey = new Map<KeyPrimitive, number>();
+  private readonly byWindow = new Map<number, Map<number, Map<KeyPrimitive, number>>>();
+  private readonly sessions = new Map<KeyPrimitive, number[]>();
+  private readonly onTime = new Agenda();
+  private readonly gc = new Agenda();
+  private touched = new Set<number>();
+  private watermark = MIN_TIMESTAMP;
+  /** Whether any group has ever been created. */
+  seenData = false;
+
+  /** One more than the largest proto group id in use: the size the operator's per-group data needs. */
+  get capacity(): number {
+    return this.size;
+  }
+
+  constructor(
+    private readonly ctx: OperatorContext,
+    strategy: WindowingStrategy,
+    private readonly data: PaneData,
+  ) {
+    this.merging = isMerging(strategy.windowFn);
+    this.machine = strategy.trigger.kind === "default" ? null : new TriggerMachine(strategy.trigger as never, { merging: this.merging });
+    this.lateness = strategy.allowedLateness;
+    this.discarding = strategy.accumulation !== "accumulating";
+    this.combiner = strategy.timestampCombiner;
+  }
+
+  /**
+   * Assigns the rows of a batch to proto groups, returning each row's proto group, or -1 for a row
+   * dropped as too late. Call {@link afterBatch} once the operator has added the rows to its data.
+   */
+  assign(batch: ElementBatch, keys: readonly KeyPrimitive[]): Int32Array {
+    const n = keys.length;
+    const ids = new Int32Array(n);
+    const wm = this.watermark;
+    const ts = batch.timestamps;
+    let droppedLate = 0;
+    let droppedClosed = 0;
+    const global = batch.windows.kind === "global";
+    const starts = global ? null : (batch.windows as { start: Float64Array }).start;
+    const ends = global ? null : (batch.windows as { end: Float64Array }).end;
+    let lastStart = NaN;
+    let lastEnd = NaN;
+    let keyed = this.globalByKey;
+    for (let i = 0; i < n; i++) {
+      const s = global ? MIN_TIMESTAMP : starts![i];
+      const e = global ? GLOBAL_WINDOW_MAX_TIMESTAMP + 1 : ends![i];
+      if (e - 1 + this.lateness < wm) {
+        ids[i] = -1;
+        droppedLate++;
+        continue;
+      }
+      const k = keys[i];
+      let g: number;
+      if (this.merging) {
+        g = this.session(k, s, e, i);
+      } else {
+        if (!global && (s !== lastStart || e !== lastEnd)) {
+          lastStart = s;
+          lastEnd = e;
+          keyed = this.keysOfWindow(s, e);
+        }
+        const found = keyed.get(k);
+        if (found === undefined) {
+          g = this.newGroup(k, s, e, i);
+          keyed.set(k, g);
+        } else g = found;
+      }
+      if (this.closed.data[g]) {
+        ids[i] = -1;
+        droppedClosed++;
+        continue;
+      }
+      ids[i] = g;
+      this.addElement(g, ts[i]);
+    }
+    if (droppedLate > 0) this.ctx.count("droppedLateRows", droppedLate);
+    if (droppedClosed > 0) this.ctx.count("droppedClosedWindowRows", droppedClosed);
+    return ids;
+  }
+
+  /** Fires what the last batch made ready. */
+  afterBatch(): void {
+    if (this.touched.size === 0) return;
+    const touched = this.touched;
+    this.touched = new Set();
+    const due: number[] = [];
+    for (const g of touched) {
+      if (!this.active.data[g]) continue;
+      if (this.machine) {
+        if (this.machine.shouldFire(this.triggers[g]!, this.env(g))) due.push(g);
+        else this.schedule(g);
+      } else if (this.watermark > this.end.data[g] - 1) due.push(g);
+    }
+    this.fire(due);
+  }
+
+  /** The input watermark advanced: on-time panes, then garbage collection. */
+  onWatermark(wm: number): void {
+    this.watermark = wm;
+    const due: number[] = [];
+    for (const g of this.onTime.takeBefore(wm)) {
+      // Skip stale entries (merged away, or a session that grew later) and windows already on time or late.
+      if (!this.active.data[g] || this.end.data[g] - 1 >= wm || this.timing.data[g] >= ON_TIME || this.closed.data[g]) continue;
+      if (!this.machine || this.machine.shouldFire(this.triggers[g]!, this.env(g))) due.push(g);
+    }
+    this.fire(due);
+    const expired = new Set<number>();
+    for (const g of this.gc.takeBefore(wm)) {
+      if (this.active.data[g] && this.end.data[g] - 1 + this.lateness < wm) expired.add(g);
+    }
+    if (expired.size === 0) return;
+    this.fire([...expired].filter((g) => this.pending.data[g] && !this.closed.data[g]), true);
+    const cleared: number[] = [];
+    for (const g of expired) this.release(g, cleared);
+    if (cleared.length > 0) this.data.clear(cleared);
+  }
+
+  /** Processing time reached `now`: fire groups whose processing-time triggers are ready. */
+  onProcessingTime(now: number): void {
+    if (!this.machine) return;
+    const due: number[] = [];
+    for (const [g, at] of this.wakes) {
+      if (at > now) continue;
+      this.wakes.delete(g);
+      if (!this.active.data[g]) continue;
+      if (this.machine.shouldFire(this.triggers[g]!, this.env(g))) due.push(g);
+      else this.schedule(g);
+    }
+    this.fire(due);
+  }
+
+  /** The output watermark hold: the earliest timestamp a pending pane will carry. */
+  hold(): number {
+    if (this.combiner === "end_of_window") return MAX_TIMESTAMP;
+    let h = MAX_TIMESTAMP;
+    for (const g of this.pendingSet) h = Math.min(h, this.outputTimestamp(g));
+    return h;
+  }
+
+  private keysOfWindow(start: number, end: number): Map<KeyPrimitive, number> {
+    let byEnd = this.byWindow.get(start);
+    if (!byEnd) this.byWindow.set(start, (byEnd = new Map()));
+    let keyed = byEnd.get(end);
+    if (!keyed) byEnd.set(end, (keyed = new Map()));
+    return keyed;
+  }
+
+  private newGroup(key: KeyPrimitive, s: number, e: number, row: number): number {
+    const g = this.free.length > 0 ? this.free.pop()! : this.size++;
+    this.seenData = true;
+    this.keys[g] = key;
+    this.start.set(g, s);
+    this.end.set(g, e);
+    this.active.set(g, 1);
+    this.pending.set(g, 0);
+    this.timing.set(g, NONE);
+    this.closed.set(g, 0);
+    this.createdLate.set(g, this.watermark > e - 1 ? 1 : 0);
+    this.paneIndex.set(g, 0);
+    this.minTs.set(g, Infinity);
+    this.maxTs.set(g, -Infinity);
+    this.triggers[g] = this.machine ? this.machine.init() : undefined;
+    if (this.merging) this.members.set(g, [g]);
+    this.onTime.add(e - 1, g);
+    this.gc.add(e - 1 + this.lateness, g);
+    this.data.init(g, row);
+    return g;
+  }
+
+  /** The session group of a row: a new one, or the key's session it overlaps, merging sessions it bridges. */
+  private session(key: KeyPrimitive, s: number, e: number, row: number): number {
+    let list = this.sessions.get(key);
+    if (!list) this.sessions.set(key, (list = []));
+    const overlapping = list.filter((g) => this.start.data[g] < e && s < this.end.data[g]);
+    if (overlapping.length === 0) {
+      const g = this.newGroup(key, s, e, row);
+      list.push(g);
+      return g;
+    }
+    const target = overlapping[0];
+    let ns = Math.min(s, this.start.data[target]);
+    let ne = Math.max(e, this.end.data[target]);
+    for (const o of overlapping.slice(1)) {
+      ns = Math.min(ns, this.start.data[o]);
+      ne = Math.max(ne, this.end.data[o]);
+    }
+    const grew = ne !== this.end.data[target] || ns !== this.start.data[target];
+    this.start.set(target, ns);
+    this.end.set(target, ne);
+    if (overlapping.length > 1) {
+      const others = overlapping.slice(1);
+      if (this.machine) {
+        this.triggers[target] = this.machine.onMerge(overlapping.map((g) => this.triggers[g]!), this.env(target));
+      }
+      const mem = this.members.get(target)!;
+      for (const o of others) {
+        for (const m of this.members.get(o)!) mem.push(m);
+        this.members.delete(o);
+        this.active.set(o, 0);
+        this.wakes.delete(o);
+        this.touched.delete(o);
+        if (this.pending.data[o]) this.pending.set(target, 1);
+        this.pendingSet.delete(o);
+        this.paneIndex.set(target, Math.max(this.paneIndex.data[target], this.paneIndex.data[o]));
+        this.timing.set(target, Math.max(this.timing.data[target], this.timing.data[o]));
+        this.minTs.set(target, Math.min(this.minTs.data[target], this.minTs.data[o]));
+        this.maxTs.set(target, Math.max(this.maxTs.data[target], this.maxTs.data[o]));
+      }
+      if (this.pending.data[target]) this.pendingSet.add(target);
+      this.sessions.set(key, list.filter((g) => !others.includes(g)));
+    }
+    if (grew) {
+      this.onTime.add(ne - 1, target);
+      this.gc.add(ne - 1 + this.lateness, target);
+    }
+    return target;
+  }
+
+  private addElement(g: number, ts: number): void {
+    if (!this.pending.data[g]) {
+      this.pending.data[g] = 1;
+      if (this.combiner !== "end_of_window") this.pendingSet.add(g);
+    }
+    if (ts < this.minTs.data[g]) this.minTs.data[g] = ts;
+    if (ts > this.maxTs.data[g]) this.maxTs.data[g] = ts;
+    if (this.machine) this.machine.onElement(this.triggers[g]!, this.env(g), ts);
+    if (this.machine || this.watermark > this.end.data[g] - 1) this.touched.add(g);
+  }
+
+  private env(g: number) {
+    return { watermark: this.watermark, processingTime: this.ctx.processingTime(), window: { start: this.start.data[g], end: this.end.data[g] } };
+  }
+
+  private schedule(g: number): void {
+    if (!this.machine?.usesProcessingTime) return;
+    const at = this.machine.nextProcessingTime(this.triggers[g]!);
+    if (at === null) return;
+    if (this.wakes.get(g) === at) return;
+    this.wakes.set(g, at);
+    this.ctx.wakeAt(at);
+  }
+
+  private outputTimestamp(g: number): number {
+    const eow = this.end.data[g] - 1;
+    if (this.combiner === "end_of_window" || this.minTs.data[g] === Infinity) return eow;
+    return this.combiner === "earliest" ? this.minTs.data[g] : this.maxTs.data[g];
+  }
+
+  /** Emits a pane for each group (skipping empty early and late panes) and advances their state. */
+  private fire(groups: readonly number[], final = false): void {
+    if (groups.length === 0) return;
+    const wm = this.watermark;
+    const out: FiredGroup[] = [];
+    const toClear: number[] = [];
+    for (const g of groups) {
+      const eow = this.end.data[g] - 1;
+      const previous = this.timing.data[g];
+      const timing = previous === ON_TIME || previous === LATE || this.createdLate.data[g] ? LATE : wm > eow ? ON_TIME : EARLY;
+      let last = final || eow + this.lateness < wm;
+      if (this.machine && !final) {
+        this.machine.onFire(this.triggers[g]!, this.env(g));
+        if (this.machine.isFinished(this.triggers[g]!)) last = true;
+      }
+      const members = this.merging ? this.members.get(g)! : [g];
+      if (this.pending.data[g] || timing === ON_TIME) {
+        const index = this.paneIndex.data[g];
+        const t = timing === EARLY ? PaneTiming.Early : timing === ON_TIME ? PaneTiming.OnTime : PaneTiming.Late;
+        out.push({
+          rep: g,
+          members,
+          key: this.keys[g],
+          start: this.start.data[g],
+          end: this.end.data[g],
+          flags: paneFlags(t, index === 0, last),
+          index,
+          timestamp: this.outputTimestamp(g),
+        });
+        this.paneIndex.data[g] = index + 1;
+        this.timing.data[g] = timing;
+      }
+      this.pending.data[g] = 0;
+      this.pendingSet.delete(g);
+      if (this.discarding || last) {
+        for (const m of members) toClear.push(m);
+        this.minTs.data[g] = Infinity;
+        this.maxTs.data[g] = -Infinity;
+      }
+      if (last) {
+        this.closed.data[g] = 1;
+        this.wakes.delete(g);
+      } else this.schedule(g);
+    }
+    if (out.length > 0) this.data.emit(out);
+    if (toClear.length > 0) this.data.clear(toClear);
+  }
+
+  /** Garbage-collects a group: its lookup entries, state and proto ids; adds protos whose data to clear. */
+  private release(g: number, cleared: number[]): void {
+    const key = this.keys[g];
+    const s = this.start.data[g];
+    const e = this.end.data[g];
+    if (this.merging) {
+      const list = this.sessions.get(key);
+      if (list) {
+        const rest = list.filter((x) => x !== g);
+        if (rest.length > 0) this.sessions.set(key, rest);
+        else this.sessions.delete(key);
+      }
+    } else if (e === GLOBAL_WINDOW_MAX_TIMESTAMP + 1 && s === MIN_TIMESTAMP && this.globalByKey.get(key) === g) {
+      this.globalByKey.delete(key);
+    } else {
+      const byEnd = this.byWindow.get(s);
+      const keyed = byEnd?.get(e);
+      if (keyed) {
+        keyed.delete(key);
+        if (keyed.size === 0) {
+          byEnd!.delete(e);
+          if (byEnd!.size === 0) this.byWindow.delete(s);
+        }
+      }
+    }
+    const members = this.merging ? this.members.get(g)! : [g];
+    if (!this.closed.data[g]) for (const m of members) cleared.push(m);
+    for (const m of members) {
+      this.active.data[m] = 0;
+      this.triggers[m] = undefined;
+      this.keys[m] = null;
+      this.free.push(m);
+    }
+    this.members.delete(g);
+    this.wakes.delete(g);
+    this.pendingSet.delete(g);
+  }
+}
