@@ -4,6 +4,7 @@
  * are parsed together, unknown ones refused with the list of known ones.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { buildPipeline, isPipelineDefinition, PipelineDefinition } from "../sdk/definition";
 import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/errors";
@@ -14,6 +15,7 @@ import { DirectRunner } from "./direct/runner";
 export const RUNNER_OPTIONS = {
   runner: option.enum("where to run the pipeline", ["direct"] as const, { default: "direct" as const }),
   batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536 }),
+  parallelism: option.integer("worker threads running the pipeline (1: run in the main thread)", { default: os.availableParallelism() }),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -105,10 +107,11 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     for (const name of Object.keys(def.options)) pipelineValues[name] = (values as Record<string, unknown>)[name];
     const pipeline = buildPipeline(def, pipelineValues);
     const started = Date.now();
-    const result = await new DirectRunner({ batchSize: values.batchSize as number }).run(pipeline);
+    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number }).run(pipeline);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
-    io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved)`);
+    const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
+    io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
     return 0;
   } catch (e) {
     if (e instanceof BeamlineError && e.domain !== "internal") {

@@ -1,0 +1,84 @@
+/**
+ * The progress line of a long run: rows moved, throughput, the pipeline's watermark and the last
+ * checkpoint, redrawn in place on a terminal at most a few times a second — and nothing at all when
+ * the output is not a terminal (logs and pipes stay clean).
+ */
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
+
+/** What the line shows. */
+export interface ProgressSnapshot {
+  /** Rows emitted so far, over all transforms. */
+  readonly rows: number;
+  /** The slowest output watermark (ms), when known. */
+  readonly watermark?: number;
+  /** The last completed checkpoint: its number and how long it took (ms). */
+  readonly checkpoint?: { readonly id: number; readonly durationMs: number };
+}
+
+/** Where the line goes: a stream that may be a terminal. */
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+/** Renders one progress line. */
+export function formatProgress(s: ProgressSnapshot, elapsedMs: number): string {
+  const seconds = elapsedMs / 1000;
+  const rate = seconds > 0 ? s.rows / seconds : 0;
+  const parts = [`${seconds.toFixed(1)} s`, `${human(s.rows)} rows`, `${human(rate)} rows/s`];
+  if (s.watermark !== undefined) {
+    parts.push(
+      `watermark ${s.watermark <= MIN_TIMESTAMP ? "-inf" : s.watermark >= MAX_TIMESTAMP ? "+inf" : new Date(s.watermark).toISOString()}`,
+    );
+  }
+  if (s.checkpoint) parts.push(`checkpoint ${s.checkpoint.id} (${s.checkpoint.durationMs} ms)`);
+  return `beamline: ${parts.join(" · ")}`;
+}
+
+function human(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+/** Redraws the progress line from a snapshot function while a run lasts. */
+export class ProgressLine {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly started = Date.now();
+  private drawn = false;
+
+  constructor(
+    private readonly stream: ProgressStream,
+    private readonly snapshot: () => ProgressSnapshot,
+    private readonly intervalMs = 250,
+  ) {}
+
+  /** Whether anything is drawn: only on a terminal. */
+  get active(): boolean {
+    return this.stream.isTTY === true;
+  }
+
+  /** Starts redrawing (nothing happens when the stream is not a terminal). */
+  start(): this {
+    if (!this.active || this.timer) return this;
+    this.timer = setInterval(() => this.draw(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  /** Draws the line now. */
+  draw(): void {
+    if (!this.active) return;
+    this.stream.write(`\r\x1b[2K${formatProgress(this.snapshot(), Date.now() - this.started)}`);
+    this.drawn = true;
+  }
+
+  /** Stops, leaving the last line in place (ended by a newline). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.drawn) this.stream.write("\n");
+    this.drawn = false;
+  }
+}
