@@ -9,3 +9,4 @@ export * from "./join";
 export * from "./partition";
 export * from "./approximate";
 export * from "./top";
+export * from "./sources";

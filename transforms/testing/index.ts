@@ -1,3 +1,4 @@
 /** Test utilities. */
 export * from "./collect";
 export * from "./assert";
+export * from "./teststream";

@@ -1,0 +1,167 @@
+/**
+ * Beam's LeaderBoard team-score scenarios, driven by a TestStream: per-team score sums in fixed
+ * 20-minute windows, early firings 5 minutes (processing time) after the first element of a pane,
+ * late firings 10 minutes after, allowed lateness 1 hour, accumulating panes.
+ */
+import {
+  afterProcessingTime,
+  afterWatermark,
+  assertThat,
+  combinePerKey,
+  fixedWindows,
+  intervalWindow,
+  map,
+  Pipeline,
+  PCollection,
+  runPipeline,
+  sum,
+  testStream,
+  timestamped,
+  TestStream,
+  windowInto,
+} from "beamline";
+
+interface GameAction {
+  user: string;
+  team: string;
+  score: number;
+  timestamp: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const TEAM_WINDOW = 20 * MINUTE;
+const LATENESS = HOUR;
+const users = {
+  redOne: ["scarlet", "red"],
+  redTwo: ["burgundy", "red"],
+  blueOne: ["navy", "blue"],
+  blueTwo: ["sky", "blue"],
+} as const;
+
+function event(who: keyof typeof users, score: number, offsetMs: number) {
+  const [user, team] = users[who];
+  return timestamped<GameAction>({ user, team, score, timestamp: offsetMs }, offsetMs);
+}
+
+/** The team-score computation under test. */
+function teamScores(p: Pipeline, events: TestStream<GameAction>): PCollection<{ key: string; value: number }> {
+  return p
+    .apply(events)
+    .apply(
+      windowInto(fixedWindows(TEAM_WINDOW), {
+        trigger: afterWatermark({ early: afterProcessingTime("5m"), late: afterProcessingTime("10m") }),
+        allowedLateness: LATENESS,
+        accumulation: "accumulating",
+      }),
+    )
+    .apply(map((e: GameAction) => ({ key: e.team, value: e.score })))
+    .apply(combinePerKey(sum()));
+}
+
+const window = intervalWindow(0, TEAM_WINDOW);
+const kv = (key: string, value: number) => ({ key, value });
+
+test("on time: one on-time pane per team", async () => {
+  const p = new Pipeline();
+  const scores = teamScores(
+    p,
+    testStream<GameAction>()
+      .advanceWatermarkTo(0)
+      .addElements(event("blueOne", 3, 3_000), event("blueOne", 2, MINUTE), event("redTwo", 3, 22_000), event("blueTwo", 5, 3 * MINUTE))
+      .advanceWatermarkTo(3 * MINUTE)
+      .addElements(event("redOne", 1, 4 * MINUTE), event("blueOne", 2, 270_000))
+      .advanceWatermarkToInfinity(),
+  );
+  assertThat(scores).inOnTimePane(window).containsInAnyOrder([kv("blue", 12), kv("red", 4)]);
+  assertThat(scores).inWindow(window).containsInAnyOrder([kv("blue", 12), kv("red", 4)]);
+  await runPipeline(p);
+});
+
+test("speculative: early panes as processing time passes, then the on-time pane", async () => {
+  const p = new Pipeline();
+  const scores = teamScores(
+    p,
+    testStream<GameAction>()
+      .advanceWatermarkTo(0)
+      .addElements(event("blueOne", 3, 3_000), event("blueOne", 2, MINUTE))
+      .advanceProcessingTime("10m")
+      .addElements(event("redTwo", 5, 3 * MINUTE))
+      .advanceProcessingTime("12m")
+      .addElements(event("blueTwo", 3, 22_000))
+      .advanceProcessingTime("10m")
+      .addElements(event("redOne", 4, 4 * MINUTE), event("blueTwo", 2, 2 * MINUTE))
+      .advanceWatermarkToInfinity(),
+  );
+  assertThat(scores)
+    .inWindow(window)
+    .containsInAnyOrder([kv("blue", 10), kv("red", 9), kv("blue", 5), kv("blue", 8), kv("red", 5)]);
+  assertThat(scores).inOnTimePane(window).containsInAnyOrder([kv("blue", 10), kv("red", 9)]);
+  assertThat(scores).inEarlyPanes(window).containsInAnyOrder([kv("blue", 5), kv("blue", 8), kv("red", 5)]);
+  await runPipeline(p);
+});
+
+test("unobservably late: data behind the watermark but before the window's end is on time", async () => {
+  const p = new Pipeline();
+  const scores = teamScores(
+    p,
+    testStream<GameAction>()
+      .advanceWatermarkTo(0)
+      .addElements(event("blueOne", 3, 3_000), event("blueTwo", 5, 8 * MINUTE), event("redOne", 4, 2 * MINUTE), event("blueOne", 3, 5 * MINUTE))
+      .advanceWatermarkTo(TEAM_WINDOW - MINUTE)
+      .addElements(event("redTwo", 2, 0), event("redTwo", 5, MINUTE), event("blueTwo", 2, 90_000), event("redTwo", 3, 3 * MINUTE))
+      .advanceWatermarkTo(TEAM_WINDOW + MINUTE)
+      .advanceWatermarkToInfinity(),
+  );
+  assertThat(scores).inOnTimePane(window).containsInAnyOrder([kv("red", 14), kv("blue", 13)]);
+  await runPipeline(p);
+});
+
+test("observably late: late panes after the on-time pane, a final pane for the team with new data", async () => {
+  const firstWindowCloses = LATENESS + TEAM_WINDOW;
+  const p = new Pipeline();
+  const scores = teamScores(
+    p,
+    testStream<GameAction>()
+      .advanceWatermarkTo(0)
+      .addElements(event("blueOne", 3, 3_000), event("blueTwo", 5, 8 * MINUTE))
+      .advanceProcessingTime("10m")
+      .advanceWatermarkTo(3 * MINUTE)
+      .addElements(event("redOne", 3, MINUTE), event("redOne", 4, 2 * MINUTE), event("blueOne", 3, 5 * MINUTE))
+      .advanceWatermarkTo(firstWindowCloses - MINUTE)
+      .addElements(event("redTwo", 2, 0), event("redTwo", 5, MINUTE), event("redTwo", 3, 3 * MINUTE))
+      .advanceProcessingTime("12m")
+      .addElements(event("redTwo", 9, MINUTE), event("redTwo", 1, 3 * MINUTE))
+      .advanceWatermarkToInfinity(),
+  );
+  assertThat(scores)
+    .inWindow(window)
+    .satisfies((rows) => {
+      const has = (k: string, v: number) => rows.some((r) => r.key === k && r.value === v);
+      if (!has("blue", 11) || !has("red", 27)) throw new Error(`final sums blue 11 and red 27 missing from ${JSON.stringify(rows)}`);
+    }, "final sums present");
+  assertThat(scores).inOnTimePane(window).containsInAnyOrder([kv("red", 7), kv("blue", 11)]);
+  assertThat(scores).inFinalPane(window).containsInAnyOrder([kv("red", 27)]);
+  assertThat(scores).inLatePanes(window).containsInAnyOrder([kv("red", 17), kv("red", 27)]);
+  await runPipeline(p);
+});
+
+test("droppably late: data past the allowed lateness is dropped and counted", async () => {
+  const p = new Pipeline();
+  const scores = teamScores(
+    p,
+    testStream<GameAction>()
+      .addElements(event("blueOne", 12, 0), event("redOne", 3, 0))
+      .advanceWatermarkTo(TEAM_WINDOW - 1)
+      .addElements(event("redOne", 4, 2 * MINUTE), event("blueTwo", 3, 0), event("blueOne", 3, 3 * MINUTE))
+      .advanceWatermarkTo(TEAM_WINDOW)
+      .advanceWatermarkTo(LATENESS + TEAM_WINDOW + MINUTE)
+      .addElements(event("blueTwo", 3, TEAM_WINDOW - 5_000), event("redOne", 7, 4 * MINUTE))
+      .advanceWatermarkToInfinity(),
+  );
+  assertThat(scores).inWindow(window).containsInAnyOrder([kv("red", 7), kv("blue", 18)]);
+  assertThat(scores).inFinalPane(window).empty();
+  const result = await runPipeline(p);
+  const dropped = [...result.metrics.counters.values()].reduce((n, m) => n + (m.get("droppedLateRows") ?? 0), 0);
+  expect(dropped).toBe(2);
+});
