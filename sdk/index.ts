@@ -16,6 +16,7 @@ export * from "./rows";
 export * from "./schema";
 export * from "./sink";
 export * from "./source";
+export * from "./state";
 export * from "./time";
 export * from "./transform";
 export * from "./window";

@@ -10,6 +10,8 @@ import { PipelineConstructionError } from "./errors";
 import type { JsonValue } from "./graph";
 import type { PCollection } from "./pcollection";
 import type { RowSchema } from "./schema";
+import { isStateful, type StateSpecs, type TimerSpecs } from "./state";
+import { kvTypes } from "./kv";
 import { PTransform, type ExpandContext } from "./transform";
 import type { Window } from "./window";
 
@@ -69,6 +71,7 @@ export class ParDo<I, Tags extends string> extends PTransform<PCollection<I>, Re
   expand(input: PCollection<I>, ctx: ExpandContext): Record<Tags, PCollection<any>> {
     const inputs: Record<string, PCollection<any>> = { main: input };
     const side: Record<string, JsonValue> = {};
+    const stateful = this.fn.kind === "dofn" && isStateful(this.fn.dofn) ? statefulPayload(this.fn.dofn, this.fn.sideInputs, input, ctx.name) : {};
     if (this.fn.kind === "dofn") {
       for (const [name, view] of Object.entries(this.fn.sideInputs)) {
         inputs[`side:${name}`] = view.pcollection;
@@ -77,7 +80,7 @@ export class ParDo<I, Tags extends string> extends PTransform<PCollection<I>, Re
     }
     return ctx.primitive({
       urn: PARDO_URN,
-      payload: { kind: this.fn.kind, outputs: Object.keys(this.outputs), sideInputs: side, ...this.extraPayload },
+      payload: { kind: this.fn.kind, outputs: Object.keys(this.outputs), sideInputs: side, ...stateful, ...this.extraPayload },
       inputs,
       outputs: Object.fromEntries(Object.entries(this.outputs).map(([tag, schema]) => [tag, { schema: schema as arrow.Schema | null }])) as Record<
         Tags,
@@ -86,6 +89,61 @@ export class ParDo<I, Tags extends string> extends PTransform<PCollection<I>, Re
       fn: this.fn,
     });
   }
+}
+
+/**
+ * The payload part of a stateful ParDo: `stateful: true` (runners partition its input by key) and the
+ * declared state cells and timers, after checking what a stateful DoFn needs.
+ */
+function statefulPayload(dofn: DoFn<any, any>, sideInputs: Record<string, SideInputView<any>>, input: PCollection<any>, name: string): { [k: string]: JsonValue } {
+  const where = `transform "${name}"`;
+  const stateSpecs: StateSpecs = dofn.state ?? {};
+  const timerSpecs: TimerSpecs = dofn.timers ?? {};
+  if (input.schema && !kvTypes(input.schema)) {
+    throw new PipelineConstructionError({
+      code: "BL_STATEFUL_NOT_KV",
+      where,
+      value: input.schema.fields.map((f) => f.name),
+      rule: "a DoFn with state or timers needs {key, value} rows: state and timers are kept per key",
+      fix: "map the rows to { key, value } first",
+    });
+  }
+  if (Object.keys(timerSpecs).length > 0 && typeof dofn.onTimer !== "function") {
+    throw new PipelineConstructionError({
+      code: "BL_TIMER_WITHOUT_ONTIMER",
+      where,
+      value: Object.keys(timerSpecs),
+      rule: "the DoFn declares timers but no onTimer method to call when they fire",
+      fix: "add onTimer(name, ctx) { … } to the DoFn",
+    });
+  }
+  if (Object.keys(sideInputs).length > 0) {
+    throw new PipelineConstructionError({
+      code: "BL_STATEFUL_SIDE_INPUTS",
+      where,
+      value: Object.keys(sideInputs),
+      rule: "a DoFn with state or timers cannot read side inputs yet",
+      fix: "join the side data into the keyed input first (for example with coGroupByKey), or move the side input to a stateless step",
+    });
+  }
+  const bad = [
+    ...Object.entries(stateSpecs).filter(([, v]) => !v || typeof v !== "object" || !["value", "bag", "combining", "map", "set", "orderedList"].includes(v.kind)),
+    ...Object.entries(timerSpecs).filter(([, v]) => !v || typeof v !== "object" || (v.domain !== "event" && v.domain !== "processing")),
+  ].map(([k]) => k);
+  if (bad.length > 0) {
+    throw new PipelineConstructionError({
+      code: "BL_BAD_STATE_SPEC",
+      where,
+      value: bad,
+      rule: "these state or timer declarations are not made with state.* or timer.*",
+      fix: "declare state: { n: state.value<number>() } and timers: { t: timer.eventTime() }",
+    });
+  }
+  return {
+    stateful: true,
+    state: Object.fromEntries(Object.entries(stateSpecs).map(([k, v]) => [k, v.kind])),
+    timers: Object.fromEntries(Object.entries(timerSpecs).map(([k, v]) => [k, v.domain])),
+  };
 }
 
 /** Applies a row function to every row. */
@@ -126,15 +184,20 @@ export interface ParDoOptions<Tags extends string> {
   readonly sideInputs?: Record<string, SideInputView<any>>;
 }
 
-/** Applies a DoFn with a single main output. */
-export function parDo<I, O>(dofn: DoFn<I, O>, options?: { sideInputs?: Record<string, SideInputView<any>>; schema?: RowSchema<O> | arrow.Schema }): PTransform<PCollection<I>, PCollection<O>>;
-export function parDo<I, O>(dofn: DoFn<I, O>, options?: { sideInputs?: Record<string, SideInputView<any>>; schema?: RowSchema<O> | arrow.Schema }): PTransform<PCollection<I>, PCollection<O>> {
+/**
+ * Applies a DoFn with a single main output. A DoFn that declares `state` or `timers` runs keyed over
+ * `{key, value}` rows (see sdk/state.ts).
+ */
+export function parDo<I, O, S extends StateSpecs = {}, Tm extends TimerSpecs = {}>(
+  dofn: DoFn<I, O, S, Tm>,
+  options?: { sideInputs?: Record<string, SideInputView<any>>; schema?: RowSchema<O> | arrow.Schema },
+): PTransform<PCollection<I>, PCollection<O>> {
   return single<I, O>("ParDo", { kind: "dofn", dofn, sideInputs: options?.sideInputs ?? {} }, arrowSchemaOf(options?.schema));
 }
 
 /** Applies a DoFn with tagged outputs; returns a record of PCollections, `main` among them. */
-export function parDoWithOutputs<I, Tags extends string>(
-  dofn: DoFn<I, any>,
+export function parDoWithOutputs<I, Tags extends string, S extends StateSpecs = {}, Tm extends TimerSpecs = {}>(
+  dofn: DoFn<I, any, S, Tm>,
   options: ParDoOptions<Tags> & { outputs: { readonly [K in Tags]?: RowSchema<any> | arrow.Schema | null } },
 ): PTransform<PCollection<I>, Record<Tags | "main", PCollection<any>>> {
   const outputs = { main: null } as Record<Tags | "main", arrow.Schema | null>;

@@ -8,6 +8,7 @@ import { UnsupportedFeatureError } from "../../sdk/errors";
 import type { GraphTransform, PipelineGraph } from "../../sdk/graph";
 import { GROUP_BY_KEY_URN, RESHUFFLE_URN } from "../../sdk/kv";
 import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../sdk/combine";
+import { PARDO_URN } from "../../sdk/pardo";
 import { COMPOSITE_URN } from "../../sdk/pipeline";
 import type { OperatorRegistry } from "./operator";
 
@@ -38,6 +39,13 @@ export interface Plan {
 }
 
 const KEYED = new Set([GROUP_BY_KEY_URN, COMBINE_PER_KEY_URN]);
+
+/** Whether a transform needs its input partitioned by key: grouping, or a ParDo with state or timers. */
+export function isKeyed(t: GraphTransform): boolean {
+  if (KEYED.has(t.urn)) return true;
+  const payload = t.payload as { stateful?: unknown } | null;
+  return t.urn === PARDO_URN && payload !== null && typeof payload === "object" && payload.stateful === true;
+}
 const SINGLE = new Set([COMBINE_GLOBALLY_URN]);
 
 /** Plans a graph against the runner's operator registry. */
@@ -91,7 +99,7 @@ export function plan(graph: PipelineGraph, registry: OperatorRegistry): Plan {
     const fusible =
       mains.length === 1 &&
       sides.length === 0 &&
-      !KEYED.has(t.urn) &&
+      !isKeyed(t) &&
       !SINGLE.has(t.urn) &&
       t.urn !== RESHUFFLE_URN &&
       consumers.get(mains[0][1])!.length === 1;
@@ -100,7 +108,7 @@ export function plan(graph: PipelineGraph, registry: OperatorRegistry): Plan {
       stages[stage].nodes.push(t.uniqueName);
     } else {
       stage = stages.length;
-      const exchange: Exchange = KEYED.has(t.urn) ? "hash" : SINGLE.has(t.urn) ? "single" : "forward";
+      const exchange: Exchange = isKeyed(t) ? "hash" : SINGLE.has(t.urn) ? "single" : "forward";
       stages.push({
         id: stage,
         nodes: [t.uniqueName],

@@ -7,6 +7,7 @@
  */
 import { paneAt, windowAt, type PaneInfo } from "../../sdk/batch";
 import { BeamlineError, describeValue } from "../../sdk/errors";
+import { valueKey } from "../../sdk/state";
 import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import type { Pipeline } from "../../sdk/pipeline";
@@ -136,7 +137,7 @@ export class PCollectionAssert<T> {
    */
   equals(expected: T): this {
     return this.check(`equals(${describeValue(expected, 60)})`, (sel) => {
-      if (sel.length === 1 && keyOf(sel[0].value) === keyOf(expected)) return null;
+      if (sel.length === 1 && valueKey(sel[0].value) === valueKey(expected)) return null;
       const { missing, unexpected } = multisetDiff([expected], sel);
       const reason = sel.length === 1 ? "the one row differs" : `expected exactly one row, found ${sel.length}`;
       return { missing, unexpected, reason };
@@ -357,40 +358,15 @@ function describeSelection(s: Selection): string {
   return `in ${PANE_WORDS[s.panes]} of ${formatWindow(s.window)}`;
 }
 
-/** A canonical string of a row: object keys sorted, safe-integer bigints as numbers, bytes as hex. */
-function keyOf(v: unknown): string {
-  return JSON.stringify(normalize(v));
-}
-
-function normalize(v: unknown): unknown {
-  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : `${v}n`;
-  if (typeof v === "number" && !Number.isFinite(v)) return `${v}`;
-  if (v === undefined) return null;
-  if (v instanceof Date) return v.getTime();
-  if (v instanceof Uint8Array) return `bytes:${Buffer.from(v).toString("hex")}`;
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v instanceof Map) return { map: [...v.entries()].map(([k, x]) => [normalize(k), normalize(x)]).sort((a, b) => cmp(JSON.stringify(a), JSON.stringify(b))) };
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = normalize((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function multisetDiff<T>(expected: readonly T[], actual: CollectedElement<T>[]): { missing: unknown[]; unexpected: CollectedElement<T>[] } {
   const pending = new Map<string, number>();
   for (const e of expected) {
-    const k = keyOf(e);
+    const k = valueKey(e);
     pending.set(k, (pending.get(k) ?? 0) + 1);
   }
   const unexpected: CollectedElement<T>[] = [];
   for (const a of actual) {
-    const k = keyOf(a.value);
+    const k = valueKey(a.value);
     const left = pending.get(k) ?? 0;
     if (left > 0) pending.set(k, left - 1);
     else unexpected.push(a);
@@ -398,7 +374,7 @@ function multisetDiff<T>(expected: readonly T[], actual: CollectedElement<T>[]):
   const missing: unknown[] = [];
   const counted = new Map(pending);
   for (const e of expected) {
-    const k = keyOf(e);
+    const k = valueKey(e);
     const left = counted.get(k) ?? 0;
     if (left > 0) {
       missing.push(e);
