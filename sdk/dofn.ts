@@ -39,6 +39,8 @@ export interface StatefulProcessContext<K, O, S, Tm> extends ProcessContext<O> {
   readonly state: StateCells<S>;
   /** The declared timers of this row's key and window. */
   readonly timers: Timers<Tm>;
+  /** The run's processing-time clock (ms), for processing-time timers; simulated under TestStream. */
+  processingTime(): number;
 }
 
 /** The context `process` gets: stateful when the DoFn declares state cells or timers. */
@@ -64,6 +66,8 @@ export interface TimerContext<K, O, S = {}, Tm = {}> {
   readonly state: StateCells<S>;
   /** The timers of the key and window (a timer may set itself again). */
   readonly timers: Timers<Tm>;
+  /** The run's processing-time clock (ms); simulated under TestStream. */
+  processingTime(): number;
 }
 
 /** Given to `onWindowExpiration`, just before a window's state of one key is cleared. */

@@ -205,6 +205,12 @@ export interface TimerSetOptions {
 export interface Timer {
   /** Sets (or moves) the timer to fire at `at` (ms). */
   set(at: number, options?: TimerSetOptions): void;
+  /**
+   * Sets the timer to fire `delay` (ms or a duration such as "1m") after now: after the current
+   * processing time for a processing-time timer, after the element's (or firing timer's) timestamp
+   * for an event-time timer.
+   */
+  setAfter(delay: number | string, options?: TimerSetOptions): void;
   /** Cancels the timer. */
   clear(): void;
 }

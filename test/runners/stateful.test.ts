@@ -1,7 +1,7 @@
 import * as arrow from "apache-arrow";
 import {
   assertThat, create, fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, intervalWindow, MAX_TIMESTAMP, MIN_TIMESTAMP, parDo, Pipeline,
-  runPipeline, sideInput, state, timer, UserCodeError, windowInto, windowMaxTimestamp, withTimestamps, type DoFn, type ElementBatch,
+  runPipeline, sideInput, state, sum, testStream, timer, timestamped, UserCodeError, windowInto, windowMaxTimestamp, withTimestamps, type DoFn, type ElementBatch,
   type KV, type PCollection, type StateSpecs, type TimerSpecs,
 } from "beamline";
 import type { Operator, OperatorContext } from "../../runners/direct/operator";
@@ -383,5 +383,57 @@ describe("ParDo side inputs while streaming", () => {
     await h.op.endOfInput?.("side:s");
     expect(rowsOf(h)).toHaveLength(4);
     expect(h.op.watermarkHold!()).toBe(MAX_TIMESTAMP);
+  });
+});
+
+describe("stateful DoFns under TestStream", () => {
+  test("processing-time flushes on the simulated clock, event-time timers on watermark advances, late data dropped and counted", async () => {
+    const p = new Pipeline();
+    const events = p
+      .apply(
+        testStream<{ k: string; v: number }>()
+          .advanceWatermarkTo(0)
+          .addElements(timestamped({ k: "a", v: 1 }, 1_000), timestamped({ k: "a", v: 2 }, 2_000), timestamped({ k: "b", v: 5 }, 3_000))
+          .advanceProcessingTime("30s")
+          .addElements(timestamped({ k: "a", v: 3 }, 4_000))
+          .advanceProcessingTime("31s") // a's first buffer (set at 0 + 60s) is due now, b's too
+          .advanceWatermarkTo(10_000) // window [0, 10s) expires: its end-of-window timers fire
+          .addElements(timestamped({ k: "a", v: 100 }, 9_000)) // late: its window expired
+          .addElements(timestamped({ k: "a", v: 7 }, 12_000))
+          .advanceWatermarkToInfinity(),
+      )
+      .apply(windowInto(fixedWindows(10_000)))
+      .map((r) => ({ key: r.k, value: r.v }));
+    const flushed = events.apply(
+      "Flush",
+      parDo({
+        state: { buf: state.bag<number>(), total: state.combining(sum()) },
+        timers: { flush: timer.processingTime(), end: timer.eventTime() },
+        process(row: KV<string, number>, ctx) {
+          if (ctx.state.buf.isEmpty()) ctx.timers.flush.set(ctx.processingTime() + 60_000);
+          ctx.state.buf.add(row.value);
+          ctx.state.total.add(row.value);
+          ctx.timers.end.set(windowMaxTimestamp(ctx.window));
+        },
+        onTimer(name, ctx) {
+          if (name === "flush") {
+            ctx.output({ key: ctx.key, kind: "flush", values: ctx.state.buf.read() });
+            ctx.state.buf.clear();
+          } else {
+            ctx.output({ key: ctx.key, kind: "end", values: [ctx.state.total.read()] });
+          }
+        },
+      }),
+    );
+    assertThat(flushed).inWindow(intervalWindow(0, 10_000)).containsInAnyOrder([
+      { key: "a", kind: "flush", values: [1, 2, 3] },
+      { key: "b", kind: "flush", values: [5] },
+      { key: "a", kind: "end", values: [6] },
+      { key: "b", kind: "end", values: [5] },
+    ]);
+    // The last flush timer never fires: the window expires first and takes it along.
+    assertThat(flushed).inWindow(intervalWindow(10_000, 20_000)).containsInAnyOrder([{ key: "a", kind: "end", values: [7] }]);
+    const result = await runPipeline(p);
+    expect(result.metrics.counters.get("Flush")?.get("droppedDueToLateness")).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import {
   AssertionFailedError, assertThat, BeamlineError, columnar, combineGlobally, combinePerKey, count, create, fixedWindows,
   groupByKey, intervalWindow, paneFlags, Pipeline, runPipeline, sum, windowInto, withTimestamps, type ElementBatch,
+  afterCount, afterWatermark, testStream, timestamped,
   type PCollection,
 } from "beamline";
 
@@ -165,5 +166,30 @@ describe("assertThat", () => {
     assertThat(pc, "Same").empty();
     expect(() => assertThat(pc, "Same").empty()).toThrow(/BL_DUPLICATE_NAME|already applied/);
     expect(() => intervalWindow(10, 5)).toThrow(RangeError);
+  });
+
+  test("early, on-time and late panes fired by a trigger under TestStream", async () => {
+    const p = new Pipeline();
+    const grouped = p
+      .apply(
+        testStream<{ key: string; value: number }>()
+          .advanceWatermarkTo(0)
+          .addElements(timestamped({ key: "a", value: 1 }, 1_000))
+          .addElements(timestamped({ key: "a", value: 2 }, 2_000))
+          .advanceWatermarkTo(15_000)
+          .addElements(timestamped({ key: "a", value: 3 }, 3_000))
+          .advanceWatermarkToInfinity(),
+      )
+      .apply(windowInto(fixedWindows("15s"), { trigger: afterWatermark({ early: afterCount(1), late: afterCount(1) }), allowedLateness: "1m" }))
+      .apply(groupByKey());
+    const w = intervalWindow(0, { size: "15s" });
+    assertThat(grouped).inEarlyPanes(w).containsInAnyOrder([{ key: "a", values: [1] }, { key: "a", values: [2] }]);
+    assertThat(grouped).inOnTimePane(w).equals({ key: "a", values: [] });
+    assertThat(grouped).inLatePanes(w).equals({ key: "a", values: [3] });
+    assertThat(grouped, "NotOnlyPane").inOnlyPane(w).containsInAnyOrder([{ key: "a", values: [1, 2, 3] }]);
+    const err = await failureOf(p);
+    expect(err.failures.map((f) => f.transform)).toEqual(["NotOnlyPane"]);
+    expect(err.failures[0].report).toMatch(/pane 0 \(early, first\):\n\s+\{"key":"a","values":\[1\]\}/);
+    expect(err.failures[0].report).toMatch(/pane 3 \(late\b[^)]*\):\n\s+\{"key":"a","values":\[3\]\}/);
   });
 });

@@ -14,7 +14,7 @@ import type { ParDoFn } from "../../../sdk/pardo";
 import { rowAccessor, rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
 import { valueKey, type StateSpecs, type Timer, type TimerSetOptions, type TimerSpecs } from "../../../sdk/state";
-import { formatTimestamp, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import { durationMs, formatTimestamp, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { GLOBAL_WINDOW, windowMaxTimestamp, type Window } from "../../../sdk/window";
 import type { Operator, OperatorContext } from "../operator";
 import { MinHeap } from "../state/heap";
@@ -153,16 +153,16 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     h = {};
     for (const timerName of timerNames) {
       const domain = timerSpecs[timerName].domain;
+      const set = (at: number, options?: TimerSetOptions) => {
+        checkTimer(ns, timerName, domain, at, options);
+        const outputTimestamp = options?.outputTimestamp ?? (domain === "event" ? at : contextTs);
+        timers.set({ key: ns.key, keyId: ns.keyId, window: ns.window, name: timerName, domain, at, outputTimestamp });
+        if (domain === "processing") ctx.wakeAt(at);
+      };
       h[timerName] = {
-        set(at: number, options?: TimerSetOptions) {
-          checkTimer(ns, timerName, domain, at, options);
-          const outputTimestamp = options?.outputTimestamp ?? (domain === "event" ? at : contextTs);
-          timers.set({ key: ns.key, keyId: ns.keyId, window: ns.window, name: timerName, domain, at, outputTimestamp });
-          if (domain === "processing") ctx.wakeAt(at);
-        },
-        clear() {
-          timers.clear(windowId(ns.window), ns.keyId, timerName);
-        },
+        set,
+        setAfter: (delay, options) => set((domain === "event" ? contextTs : ctx.processingTime()) + durationMs(delay), options),
+        clear: () => timers.clear(windowId(ns.window), ns.keyId, timerName),
       };
     }
     timerHandles.set(ns, h);
@@ -199,6 +199,7 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
       timeDomain: td.domain,
       state: cells,
       timers: handles,
+      processingTime: ctx.processingTime,
       output(row: unknown, options?: OutputOptions) {
         const ts = options?.timestamp ?? td.outputTimestamp;
         if (ts < td.outputTimestamp) {
@@ -323,6 +324,7 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
         get timers() {
           return timersOf(ns);
         },
+        processingTime: ctx.processingTime,
         output(row: unknown, options?: OutputOptions) {
           output(options?.tag).add(row, options?.timestamp ?? batch.timestamps[i], ns.window, batch.panes ? { flags: batch.panes.flags[i], index: batch.panes.index[i] } : undefined);
         },
