@@ -13,6 +13,8 @@ export interface CaseParams {
   readonly outDir: string;
   /** Rows (words, key/value rows or events) in the input. */
   readonly rows: number;
+  /** Worker threads for Beamline's direct runner (1: the main thread). */
+  readonly parallelism?: number;
 }
 
 /** What an implementation tells about its run, checked against the other implementations of the case. */

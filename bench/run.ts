@@ -32,7 +32,12 @@ interface Measurement {
   readonly input: () => Promise<string>;
   /** Fields added to the JSON line. */
   readonly extra?: Record<string, unknown>;
+  /** Worker threads (Beamline's direct runner); 1 for the baselines. */
+  readonly parallelism?: number;
 }
+
+/** Beamline's direct runner at these parallelisms, each a measurement of its own (`beamline-direct-p<N>`). */
+const BEAMLINE_PARALLELISM = [1, 2];
 
 /** A JSON line of the output. */
 export interface ResultLine {
@@ -85,7 +90,7 @@ function plan(quick: boolean): Measurement[] {
   const wordcount = (name: string, rows: number, beamRows: number) => {
     const input = () => wordsFile(rows);
     out.push({ case: name, impl: "plain-js", kind: "wordcount", rows, input });
-    out.push({ case: name, impl: "beamline-direct", kind: "wordcount", rows, input });
+    for (const parallelism of BEAMLINE_PARALLELISM) out.push({ case: name, impl: `beamline-direct-p${parallelism}`, kind: "wordcount", rows, input, parallelism });
     out.push({ case: name, impl: beam, kind: "wordcount", rows: beamRows, input: () => wordsFile(beamRows) });
   };
   wordcount("wordcount-1M", 1_000_000, 1_000_000);
@@ -97,14 +102,16 @@ function plan(quick: boolean): Measurement[] {
     const extra = { keys };
     const input = () => kvArrowFile(kvRows, keys);
     out.push({ case: name, impl: "plain-js", kind: "sum-per-key", rows: kvRows, input, extra });
-    out.push({ case: name, impl: "beamline-direct", kind: "sum-per-key", rows: kvRows, input, extra });
+    for (const parallelism of BEAMLINE_PARALLELISM) out.push({ case: name, impl: `beamline-direct-p${parallelism}`, kind: "sum-per-key", rows: kvRows, input, extra, parallelism });
     out.push({ case: name, impl: beam, kind: "sum-per-key", rows: kvBeamRows, input: () => kvCsvFile(kvBeamRows, keys), extra });
   }
   const events = quick ? 1_000_000 : 10_000_000;
   const eventsBeam = quick ? 300_000 : 3_000_000;
   const extra = { window: "1s", checkpoints: false };
   out.push({ case: "windowed-aggregation", impl: "plain-js", kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra });
-  out.push({ case: "windowed-aggregation", impl: "beamline-direct", kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra });
+  for (const parallelism of BEAMLINE_PARALLELISM) {
+    out.push({ case: "windowed-aggregation", impl: `beamline-direct-p${parallelism}`, kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra, parallelism });
+  }
   out.push({ case: "windowed-aggregation", impl: beam, kind: "windowed", rows: eventsBeam, input: () => eventsCsvFile(eventsBeam), extra });
   return out;
 }
@@ -135,7 +142,7 @@ function command(m: Measurement, params: string): string[] {
     const script = { wordcount: "wordcount.js", "sum-per-key": "sum_per_key.js", windowed: "windowed.js" }[m.kind];
     return [...node, path.join(BEAM_DIR, script), params];
   }
-  return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl, params];
+  return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+$/, ""), params];
 }
 
 /** Runs one child; resolves to its result, or to the reason it gave none. */
@@ -176,7 +183,7 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
   const resultFile = path.join(tmp, `${m.case}-${m.impl}.json`);
   process.stderr.write(`bench: ${m.case} / ${m.impl} (${m.rows} rows of ${path.relative(ROOT, input)})\n`);
   try {
-    const r = await runChild(command(m, JSON.stringify({ input, outDir, rows: m.rows })), resultFile, timeoutSeconds);
+    const r = await runChild(command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1 })), resultFile, timeoutSeconds);
     if ("failure" in r) return { ...base, ...m.extra, [m.impl.startsWith("apache-beam") ? "skipped" : "error"]: r.failure };
     const { seconds, peakRssMB, outputRows, checksum } = r.result;
     return {
@@ -186,7 +193,7 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
       seconds: round(seconds, 3),
       rowsPerSec: Math.round(r.result.rows / seconds),
       peakRssMB: round(peakRssMB, 1),
-      parallelism: 1,
+      parallelism: m.parallelism ?? 1,
       ...m.extra,
       outputRows,
       checksum,

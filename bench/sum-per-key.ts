@@ -9,21 +9,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import * as arrow from "apache-arrow";
-import { Pipeline } from "../sdk/pipeline";
+import { buildPipeline } from "../sdk/definition";
 import { DirectRunner } from "../runners/direct/runner";
-import { groupBy } from "../transforms/group";
-import { sum } from "../transforms/combiners";
-import { readArrow } from "../transforms/io/arrow";
-import { writeCsv } from "../transforms/io/csv";
+import { sumPerKeyPipeline } from "./pipelines";
 import { CaseParams, filesUnder, Impl, ImplOutput } from "./measure";
 
-/** Beamline: readArrow → groupBy("key").aggregate({ total: sum("value") }) → writeCsv. */
-export const beamlineDirect: Impl = async ({ input, outDir, rows }) => {
-  const p = new Pipeline();
-  p.apply("Read", readArrow(input))
-    .apply("SumPerKey", groupBy("key").aggregate({ total: sum("value") }))
-    .apply("Write", writeCsv(path.join(outDir, "sums")));
-  await new DirectRunner().run(p);
+/** Beamline: readArrow → groupBy("key").aggregate({ total: sum("value") }) → writeCsv (see `pipelines.ts`). */
+export const beamlineDirect: Impl = async ({ input, outDir, rows, parallelism }) => {
+  await new DirectRunner({ parallelism: parallelism ?? 1 }).run(buildPipeline(sumPerKeyPipeline, { input, outDir }));
   return { rows };
 };
 

@@ -5,7 +5,7 @@
  */
 import type { ResultLine } from "./run";
 
-const BEAMLINE = "beamline-direct";
+const BEAMLINE = "beamline-direct-p";
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
@@ -15,18 +15,18 @@ function fmtRate(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)}M/s` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k/s` : `${x.toFixed(0)}/s`;
 }
 
-/** Beamline's rows/s over another implementation's, as "0.52× (beamline slower)" or "—". */
-function ratio(beamline: ResultLine | undefined, other: ResultLine | undefined): string {
-  if (!beamline?.rowsPerSec || !other?.rowsPerSec) return "—";
-  const r = beamline.rowsPerSec / other.rowsPerSec;
-  return `${r.toFixed(2)}× (${r >= 1 ? "beamline faster" : "beamline slower"})`;
+/** One implementation's rows/s over another's, as "0.52× (slower)" or "—". */
+function ratio(a: ResultLine | undefined, b: ResultLine | undefined): string {
+  if (!a?.rowsPerSec || !b?.rowsPerSec) return "—";
+  const r = a.rowsPerSec / b.rowsPerSec;
+  return `${r.toFixed(2)}× (${r >= 1 ? "faster" : "slower"})`;
 }
 
 /** Prints the summary of a run's result lines to stderr. */
 export function printSummary(lines: readonly ResultLine[], run: { quick: boolean; seconds: number }): void {
   const out: string[] = [];
   out.push("");
-  out.push(`== beamline benchmarks${run.quick ? " (--quick)" : ""}: ${run.seconds.toFixed(0)} s; throughput in rows/s (words, rows or events), one thread each ==`);
+  out.push(`== beamline benchmarks${run.quick ? " (--quick)" : ""}: ${run.seconds.toFixed(0)} s; throughput in rows/s (words, rows or events), Beamline at 1 and 2 threads ==`);
   const cases = [...new Set(lines.map((l) => l.case))];
   for (const c of cases) {
     const of = lines.filter((l) => l.case === c);
@@ -36,11 +36,17 @@ export function printSummary(lines: readonly ResultLine[], run: { quick: boolean
       const check = l.sameOutputAsPlainJs === false ? "  OUTPUT DIFFERS FROM plain-js" : "";
       out.push(`  ${pad(l.impl, 20)} ${pad(`${l.rows} rows`, 16)} ${what}${check}`);
     }
-    const beamline = of.find((l) => l.impl === BEAMLINE);
     const plain = of.find((l) => l.impl === "plain-js");
     const beam = of.find((l) => l.impl.startsWith("apache-beam"));
-    out.push(`  beamline / plain-js:    ${ratio(beamline, plain)}`);
-    if (beam) out.push(`  beamline / apache-beam: ${ratio(beamline, beam)}${beam.rows !== beamline?.rows && beam.rowsPerSec ? ` (apache-beam on ${beam.rows} rows)` : ""}`);
+    const beamlines = of.filter((l) => l.impl.startsWith(BEAMLINE));
+    for (const beamline of beamlines) {
+      const name = beamline.impl.replace("beamline-direct-", "beamline ");
+      out.push(`  ${pad(`${name} / plain-js:`, 28)} ${ratio(beamline, plain)}`);
+      if (beam) out.push(`  ${pad(`${name} / apache-beam:`, 28)} ${ratio(beamline, beam)}${beam.rows !== beamline.rows && beam.rowsPerSec ? ` (apache-beam on ${beam.rows} rows)` : ""}`);
+    }
+    const p1 = beamlines.find((l) => l.parallelism === 1);
+    const p2 = beamlines.find((l) => l.parallelism === 2);
+    if (p1 && p2) out.push(`  ${pad("beamline p2 / p1:", 28)} ${ratio(p2, p1)}`);
   }
   out.push("");
   process.stderr.write(out.join("\n") + "\n");

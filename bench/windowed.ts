@@ -8,30 +8,18 @@
  */
 import * as path from "node:path";
 import * as fs from "node:fs";
-import { Pipeline } from "../sdk/pipeline";
-import { fixedWindows } from "../sdk/window";
+import { buildPipeline } from "../sdk/definition";
 import { DirectRunner } from "../runners/direct/runner";
-import { groupBy } from "../transforms/group";
-import { count, sum } from "../transforms/combiners";
-import { withTimestamps, windowInto } from "../transforms/windowing";
-import { readArrow } from "../transforms/io/arrow";
-import { writeCsv } from "../transforms/io/csv";
+import { windowedPipeline } from "./pipelines";
 import { Impl } from "./measure";
 import { readBatches, writeLines } from "./sum-per-key";
 
 /** The window size of the case, in ms. */
 export const WINDOW_MS = 1000;
 
-/** Beamline: readArrow → withTimestamps("time") → windowInto(fixedWindows("1s")) → groupBy("key").aggregate → writeCsv. */
-export const beamlineDirect: Impl = async ({ input, outDir, rows }) => {
-  const p = new Pipeline();
-  p.apply("Read", readArrow(input))
-    .apply("EventTime", withTimestamps("time"))
-    .apply("PerSecond", windowInto(fixedWindows("1s")))
-    .apply("CountAndSum", groupBy("key").aggregate({ n: count(), total: sum("value") }))
-    .map((row: Record<string, unknown>, { window }) => ({ windowStart: window.start, key: row.key as number, n: row.n as number, total: row.total as number }), { name: "WithWindow" })
-    .apply("Write", writeCsv(path.join(outDir, "windows")));
-  await new DirectRunner().run(p);
+/** Beamline: readArrow → withTimestamps("time") → windowInto(fixedWindows("1s")) → groupBy("key").aggregate → writeCsv (see `pipelines.ts`). */
+export const beamlineDirect: Impl = async ({ input, outDir, rows, parallelism }) => {
+  await new DirectRunner({ parallelism: parallelism ?? 1 }).run(buildPipeline(windowedPipeline, { input, outDir }));
   return { rows };
 };
 

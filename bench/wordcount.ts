@@ -12,9 +12,9 @@ import { DirectRunner } from "../runners/direct/runner";
 import { CaseParams, filesUnder, Impl, ImplOutput } from "./measure";
 
 /** Beamline: the example pipeline definition through `buildPipeline` and the `DirectRunner`. */
-export const beamlineDirect: Impl = async ({ input, outDir, rows }) => {
+export const beamlineDirect: Impl = async ({ input, outDir, rows, parallelism }) => {
   const p = buildPipeline(wordcount, { input, output: path.join(outDir, "wordcount"), shards: 1 });
-  await new DirectRunner().run(p);
+  await new DirectRunner({ parallelism: parallelism ?? 1 }).run(p);
   return { rows };
 };
 

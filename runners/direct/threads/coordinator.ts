@@ -1,8 +1,8 @@
 /**
- * Runs a pipeline on worker threads: lays the plan out on N instances, starts the workers (each
- * rebuilds and checks the pipeline), wires a MessageChannel per exchange edge and pair of workers,
- * orders every worker to run, and merges their metrics. The first failing worker fails the run; the
- * others are stopped.
+ * Runs a pipeline on N instances: instance 0 in the calling thread (it already has the pipeline),
+ * instances 1 to N-1 on worker threads (each rebuilds and checks the pipeline). Wires a MessageChannel
+ * per exchange edge and pair of instances, orders every instance to run, and merges their metrics.
+ * The first failing instance fails the run; the workers are stopped.
  */
 import { MessageChannel, MessagePort } from "node:worker_threads";
 import type { PipelineGraph } from "../../../sdk/graph";
@@ -14,7 +14,8 @@ import type { Plan } from "../planner";
 import type { PipelineSpec } from "./bootstrap";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, layout, Layout } from "./layout";
 import { startWorkers, PooledWorker } from "./pool";
-import type { RunOrder, WorkerMessage } from "./protocol";
+import { runInstance } from "./instance";
+import { instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
 import { errorFromRemote } from "./remote-error";
 
 /** Options of a parallel run. */
@@ -59,10 +60,10 @@ function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }): void {
 /** Runs the pipeline on `parallelism` worker threads. */
 export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph: PipelineGraph, plan: Plan, options: ParallelOptions): Promise<RunMetrics> {
   const lay = await parallelLayout(pipeline, graph, plan, options.parallelism);
-  const workers = await startWorkers(spec, options.parallelism);
+  const workers = await startWorkers(spec, options.parallelism, 1);
+  const outPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
+  const inPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   try {
-    const outPorts: [number, number, MessagePort][][] = workers.map(() => []);
-    const inPorts: [number, number, MessagePort][][] = workers.map(() => []);
     for (const e of lay.edges) {
       for (const s of e.senders) {
         for (const r of e.receivers) {
@@ -74,8 +75,19 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
       }
     }
     const metrics: RunMetrics = { rowsOut: new Map(), counters: new Map(), watermarks: new Map() };
-    await Promise.all(
-      workers.map(
+    const order = (index: number): RunOrder => ({
+      type: "run",
+      layout: lay,
+      batchSize: options.batchSize,
+      capacity: options.capacity ?? 4,
+      outPorts: outPorts[index],
+      inPorts: inPorts[index],
+    });
+    const cancel = new AbortController();
+    const local = runInstance(pipeline, 0, order(0), cancel.signal).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }));
+    const all = Promise.all([
+      local,
+      ...workers.map(
         (w: PooledWorker) =>
           new Promise<void>((resolve, reject) => {
             w.thread.on("message", (m: WorkerMessage) => {
@@ -86,20 +98,20 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
             });
             w.thread.on("error", reject);
             w.thread.on("exit", (code) => reject(new Error(`worker thread ${w.index} exited (code ${code}) before finishing`)));
-            const order: RunOrder = {
-              type: "run",
-              layout: lay,
-              batchSize: options.batchSize,
-              capacity: options.capacity ?? 4,
-              outPorts: outPorts[w.index],
-              inPorts: inPorts[w.index],
-            };
-            w.thread.postMessage(order, [...outPorts[w.index].map((x) => x[2]), ...inPorts[w.index].map((x) => x[2])]);
+            w.thread.postMessage(order(w.index), [...outPorts[w.index].map((x) => x[2]), ...inPorts[w.index].map((x) => x[2])]);
           }),
       ),
-    );
+    ]);
+    try {
+      await all;
+    } catch (e) {
+      cancel.abort();
+      await local.catch(() => undefined);
+      throw e;
+    }
     return metrics;
   } finally {
     await Promise.all(workers.map((w) => w.thread.terminate()));
+    for (const [, , port] of [...outPorts[0], ...inPorts[0]]) port.close();
   }
 }

@@ -102,8 +102,16 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
         }
       });
       // A cancelled run (another part failed) stops waiting for senders.
-      const cancelled = driver.read.sleep(2 ** 31 - 1);
-      await Promise.race([ended, cancelled]);
+      let poll: NodeJS.Timeout | undefined;
+      const cancelled = new Promise<void>((resolve) => {
+        poll = setInterval(() => driver.read.cancelled && resolve(), 50);
+        poll.unref();
+      });
+      try {
+        await Promise.race([ended, cancelled]);
+      } finally {
+        clearInterval(poll);
+      }
     },
   };
 }

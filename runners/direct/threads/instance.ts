@@ -13,8 +13,8 @@ import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
 
-/** Runs worker `index`'s instance of the pipeline as ordered; resolves to its metrics. */
-export async function runInstance(pipeline: Pipeline, index: number, order: RunOrder): Promise<RunMetrics> {
+/** Runs instance `index` of the pipeline as ordered; resolves to its metrics. `signal` cancels it. */
+export async function runInstance(pipeline: Pipeline, index: number, order: RunOrder, signal?: AbortSignal): Promise<RunMetrics> {
   const { layout: lay } = order;
   const graph = pipeline.graph();
   const base = defaultOperators();
@@ -67,5 +67,5 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   };
 
   // Links stay open after success (the last messages may still be in flight); the worker ends with the run.
-  return execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism } }, { admit });
+  return execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism } }, { admit, signal });
 }

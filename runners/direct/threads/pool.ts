@@ -19,11 +19,14 @@ export interface PooledWorker {
   readonly thread: Worker;
 }
 
-/** Starts `parallelism` workers for a pipeline and waits until every one is ready. */
-export async function startWorkers(spec: PipelineSpec, parallelism: number): Promise<PooledWorker[]> {
+/**
+ * Starts the workers of instances `first` to `parallelism - 1` of a pipeline and waits until every
+ * one is ready (instances below `first` run elsewhere, such as the coordinator's own thread).
+ */
+export async function startWorkers(spec: PipelineSpec, parallelism: number, first = 0): Promise<PooledWorker[]> {
   const workers: PooledWorker[] = [];
   const ready: Promise<void>[] = [];
-  for (let index = 0; index < parallelism; index++) {
+  for (let index = first; index < parallelism; index++) {
     const init: WorkerInit = { spec, index, parallelism };
     const thread = new Worker(WORKER_ENTRY, { workerData: init });
     workers.push({ index, thread });

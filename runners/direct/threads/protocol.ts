@@ -1,5 +1,6 @@
 /** Messages between the coordinator and its worker threads. */
 import type { MessagePort } from "node:worker_threads";
+import type { RunMetrics } from "../executor";
 import type { PipelineSpec } from "./bootstrap";
 import type { Layout } from "./layout";
 import type { RemoteError } from "./remote-error";
@@ -33,6 +34,11 @@ export interface InstanceMetrics {
   readonly rowsOut: [string, number][];
   readonly counters: [string, [string, number][]][];
   readonly watermarks: [string, number][];
+}
+
+/** An instance's metrics as plain arrays, to post. */
+export function instanceMetrics(m: RunMetrics): InstanceMetrics {
+  return { rowsOut: [...m.rowsOut], counters: [...m.counters].map(([k, v]) => [k, [...v]]), watermarks: [...m.watermarks] };
 }
 
 /** A worker's messages to the coordinator. */

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Pipeline } from "../../../sdk/pipeline";
 import { loadPipeline } from "./bootstrap";
 import { runInstance } from "./instance";
-import type { RunOrder, WorkerInit, WorkerMessage } from "./protocol";
+import { instanceMetrics, RunOrder, WorkerInit, WorkerMessage } from "./protocol";
 import { errorToRemote } from "./remote-error";
 
 function post(m: WorkerMessage): void {
@@ -26,15 +26,7 @@ try {
 parentPort!.on("message", (order: RunOrder) => {
   if (order.type !== "run" || !pipeline) return;
   runInstance(pipeline, init.index, order).then(
-    (m) =>
-      post({
-        type: "done",
-        metrics: {
-          rowsOut: [...m.rowsOut],
-          counters: [...m.counters].map(([k, v]) => [k, [...v]]),
-          watermarks: [...m.watermarks],
-        },
-      }),
+    (m) => post({ type: "done", metrics: instanceMetrics(m) }),
     (e: unknown) => post({ type: "failed", error: errorToRemote(e) }),
   );
 });

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildPipeline, DirectRunner } from "beamline";
+import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
 import wordcount from "../../../examples/wordcount";
 import { tempDir } from "../../helpers";
-import { golden } from "./pipelines";
+import { failsInWorker, golden } from "./pipelines";
 
 /** Every line of every file under `dir` whose name starts with `prefix`, sorted. */
 function lines(dir: string, prefix: string): string[] {
@@ -39,6 +39,15 @@ describe("parallel execution", () => {
     const r = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(wordcount, { output: path.join(dir, "b") }));
     expect(r.parallelism).toBe(2);
     expect(lines(dir, "b")).toEqual(lines(dir, "a"));
+  });
+
+  test("a failure on a worker thread fails the run with the worker's error, and nothing is committed", async () => {
+    const dir = tempDir();
+    const err = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(failsInWorker, { output: path.join(dir, "out") })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BeamlineError);
+    expect((err as BeamlineError).code).toBe("BL_USER_CODE_FAILED");
+    expect((err as Error).message).toMatch(/worker fault/);
+    expect(lines(dir, "out")).toEqual([]);
   });
 
   test("pipelines not built from a definition run on the calling thread", async () => {

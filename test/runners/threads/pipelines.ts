@@ -64,3 +64,20 @@ export const golden = definePipeline({
       .apply("WriteTotal", writeText(`${output}-total`));
   },
 });
+
+/** Fails on the worker thread only (instance 0 runs in the calling thread): a failing instance fails the run. */
+export const failsInWorker = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/fails" }) },
+  build(p, { output }) {
+    p.apply("Input", create(Array.from({ length: 5000 }, (_, i) => ({ k: i % 50, v: i }))))
+      .apply("Sum", groupBy<{ k: number; v: number }>("k").aggregate({ total: sum("v") }))
+      .map(
+        (r: { k: number; total: number }) => {
+          if (!isMainThread) throw new Error("worker fault");
+          return JSON.stringify(r);
+        },
+        { name: "Json" },
+      )
+      .apply("Write", writeText(output));
+  },
+});
