@@ -72,7 +72,7 @@ export const failsInWorker = definePipeline({
     p.apply("Input", create(Array.from({ length: 5000 }, (_, i) => ({ k: i % 50, v: i }))))
       .apply("Sum", groupBy<{ k: number; v: number }>("k").aggregate({ total: sum("v") }))
       .map(
-        (r: { k: number; total: number }) => {
+        (r: Record<string, unknown>) => {
           if (!isMainThread) throw new Error("worker fault");
           return JSON.stringify(r);
         },
