@@ -10,6 +10,7 @@ import type { BoundedSource } from "../../sdk/source";
 import { pipelineSpec, PipelineSpec } from "./threads/bootstrap";
 import { runParallel } from "./threads/coordinator";
 import { KEY_GROUPS } from "./threads/key-groups";
+import { isRestartable, restartDelay, RestartStrategy } from "./threads/restart";
 import { WRITE_URN } from "../../sdk/sink";
 import { execute, RunMetrics } from "./executor";
 import type { OperatorFactory, OperatorRegistry } from "./operator";
@@ -46,6 +47,8 @@ export interface DirectRunnerOptions {
    * (in this one) when 1, or when the pipeline cannot reach workers (see {@link parallelismFor}).
    */
   readonly parallelism?: number;
+  /** How a parallel run restarts when a worker thread dies. Default: no restart. */
+  readonly restartStrategy?: RestartStrategy;
 }
 
 /** The result of a run. */
@@ -55,6 +58,8 @@ export interface PipelineResult {
   readonly plan: Plan;
   /** Worker threads that ran the plan (1: the calling thread). */
   readonly parallelism: number;
+  /** How many times the run restarted after a worker thread died. */
+  readonly restarts: number;
 }
 
 /** Runs pipelines locally. */
@@ -63,10 +68,12 @@ export class DirectRunner {
   private readonly batchSize: number;
   private readonly parallelism: number;
   private readonly customOperators: boolean;
+  private readonly restartStrategy: RestartStrategy;
 
   constructor(options: DirectRunnerOptions = {}) {
     this.operators = options.operators ?? defaultOperators();
     this.customOperators = options.operators !== undefined;
+    this.restartStrategy = options.restartStrategy ?? { kind: "none" };
     this.batchSize = options.batchSize ?? 65536;
     this.parallelism = options.parallelism ?? os.availableParallelism();
     if (!Number.isInteger(this.parallelism) || this.parallelism < 1 || this.parallelism > KEY_GROUPS) {
@@ -85,11 +92,19 @@ export class DirectRunner {
     const p = plan(graph, this.operators);
     const parallel = parallelismFor(pipeline, p, this.customOperators ? 1 : this.parallelism);
     if (parallel.spec) {
-      const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize });
-      return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism };
+      for (let restarts = 0; ; restarts++) {
+        try {
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize });
+          return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts };
+        } catch (e) {
+          const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
+          if (delay === null) throw e;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
     }
     const metrics = await execute(graph, p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize });
-    return { state: "DONE", metrics, plan: p, parallelism: 1 };
+    return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0 };
   }
 }
 

@@ -5,6 +5,7 @@
  * The first failing instance fails the run; the workers are stopped.
  */
 import { MessageChannel, MessagePort } from "node:worker_threads";
+import { BeamlineError } from "../../../sdk/errors";
 import type { PipelineGraph } from "../../../sdk/graph";
 import type { Pipeline } from "../../../sdk/pipeline";
 import { READ_URN } from "../../../sdk/source";
@@ -17,6 +18,19 @@ import { startWorkers, PooledWorker } from "./pool";
 import { runInstance } from "./instance";
 import { instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
 import { errorFromRemote } from "./remote-error";
+
+/** A worker thread that died (an uncaught error, or it exited): retriable, the restart strategy applies. */
+function workerDied(index: number, cause: unknown): BeamlineError {
+  return new BeamlineError({
+    code: "BL_WORKER_DIED",
+    domain: "internal",
+    retriable: true,
+    value: cause instanceof Error ? cause.message : cause,
+    rule: `worker thread ${index} died before its instance of the pipeline finished`,
+    fix: "the run restarts under its restart strategy (--restart-strategy); if it keeps dying, run with --parallelism=1 to see the failure in one thread",
+    cause,
+  });
+}
 
 /** Options of a parallel run. */
 export interface ParallelOptions {
@@ -96,8 +110,8 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
                 resolve();
               } else if (m.type === "failed") reject(errorFromRemote(m.error));
             });
-            w.thread.on("error", reject);
-            w.thread.on("exit", (code) => reject(new Error(`worker thread ${w.index} exited (code ${code}) before finishing`)));
+            w.thread.on("error", (e) => reject(workerDied(w.index, e)));
+            w.thread.on("exit", (code) => reject(workerDied(w.index, `exit code ${code}`)));
             w.thread.postMessage(order(w.index), [...outPorts[w.index].map((x) => x[2]), ...inPorts[w.index].map((x) => x[2])]);
           }),
       ),

@@ -3,17 +3,9 @@ import * as path from "node:path";
 import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
 import wordcount from "../../../examples/wordcount";
 import { tempDir } from "../../helpers";
+import { outputLines } from "./files";
 import { failsInWorker, golden } from "./pipelines";
 
-/** Every line of every file under `dir` whose name starts with `prefix`, sorted. */
-function lines(dir: string, prefix: string): string[] {
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith(prefix))
-    .flatMap((f) => fs.readFileSync(path.join(dir, f), "utf8").split("\n"))
-    .filter((l) => l !== "")
-    .sort();
-}
 
 describe("parallel execution", () => {
   test("the golden pipeline gives the same output on 1 and 2 threads", async () => {
@@ -23,11 +15,11 @@ describe("parallel execution", () => {
     expect(one.parallelism).toBe(1);
     expect(two.parallelism).toBe(2);
     for (const part of ["sums", "windows", "groups", "total"]) {
-      const a = lines(dir, `p1-${part}`);
+      const a = outputLines(dir, `p1-${part}`);
       expect(a.length).toBeGreaterThan(0);
-      expect(lines(dir, `p2-${part}`)).toEqual(a);
+      expect(outputLines(dir, `p2-${part}`)).toEqual(a);
     }
-    expect(lines(dir, "p1-total")).toEqual([String(Array.from({ length: 20000 }, (_, i) => i % 1000).reduce((x, y) => x + y, 0))]);
+    expect(outputLines(dir, "p1-total")).toEqual([String(Array.from({ length: 20000 }, (_, i) => i % 1000).reduce((x, y) => x + y, 0))]);
     // Rows moved per transform add up to the same totals across workers.
     expect(two.metrics.rowsOut.get("SumPerKey")).toBe(one.metrics.rowsOut.get("SumPerKey"));
     expect(two.metrics.rowsOut.get("Input")).toBe(20000);
@@ -38,7 +30,7 @@ describe("parallel execution", () => {
     await new DirectRunner({ parallelism: 1 }).run(buildPipeline(wordcount, { output: path.join(dir, "a") }));
     const r = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(wordcount, { output: path.join(dir, "b") }));
     expect(r.parallelism).toBe(2);
-    expect(lines(dir, "b")).toEqual(lines(dir, "a"));
+    expect(outputLines(dir, "b")).toEqual(outputLines(dir, "a"));
   });
 
   test("a failure on a worker thread fails the run with the worker's error, and nothing is committed", async () => {
@@ -47,7 +39,7 @@ describe("parallel execution", () => {
     expect(err).toBeInstanceOf(BeamlineError);
     expect((err as BeamlineError).code).toBe("BL_USER_CODE_FAILED");
     expect((err as Error).message).toMatch(/worker fault/);
-    expect(lines(dir, "out")).toEqual([]);
+    expect(outputLines(dir, "out")).toEqual([]);
   });
 
   test("pipelines not built from a definition run on the calling thread", async () => {

@@ -2,6 +2,7 @@
  * Pipelines the thread and checkpoint tests run; worker threads load this module again, so it
  * declares only definitions (no tests).
  */
+import * as fs from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { combineGlobally, count, create, definePipeline, fixedWindows, groupBy, groupByKey, option, sum, windowInto, withTimestamps, writeText } from "beamline";
 
@@ -79,5 +80,34 @@ export const failsInWorker = definePipeline({
         { name: "Json" },
       )
       .apply("Write", writeText(output));
+  },
+});
+
+/**
+ * Kills its worker thread (process.exit in a worker ends that thread) at the first row at or after
+ * `crashAt` it sees — once, when `marker` names a file, which the crash creates; on every attempt when
+ * `marker` is empty.
+ */
+export const crashesWorker = definePipeline({
+  options: {
+    output: option.string("output prefix", { default: "out/crash" }),
+    crashAt: option.integer("the row value at which the worker dies", { default: 0 }),
+    marker: option.string("a file the crash creates; no crash once it exists", { default: "" }),
+  },
+  build(p, { output, crashAt, marker }) {
+    p.apply("Input", create(Array.from({ length: 200_000 }, (_, i) => ({ k: i % 1013, v: i }))))
+      .map(
+        (r: { k: number; v: number }) => {
+          if (!isMainThread && r.v >= crashAt && !(marker && fs.existsSync(marker))) {
+            if (marker) fs.writeFileSync(marker, String(r.v));
+            process.exit(1);
+          }
+          return r;
+        },
+        { name: "MayCrash" },
+      )
+      .apply("Sum", groupBy<{ k: number; v: number }>("k").aggregate({ n: count(), total: sum("v") }))
+      .map((r: Record<string, unknown>) => JSON.stringify(r), { name: "Json" })
+      .apply("Write", writeText(output, { numShards: 2 }));
   },
 });

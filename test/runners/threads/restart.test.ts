@@ -1,0 +1,46 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
+import { restartDelay, restartStrategy } from "../../../runners/direct/threads/restart";
+import { rng, tempDir } from "../../helpers";
+import { outputLines } from "./files";
+import { crashesWorker } from "./pipelines";
+
+
+describe("restart strategies", () => {
+  test("fixed delay and exponential backoff give up after their attempts", () => {
+    const fixed = restartStrategy("fixed-delay", 2, 50);
+    expect([1, 2, 3].map((a) => restartDelay(fixed, a))).toEqual([50, 50, null]);
+    const backoff = restartStrategy("exponential-backoff", 4, 100);
+    expect([1, 2, 3, 4, 5].map((a) => restartDelay(backoff, a))).toEqual([100, 200, 400, 800, null]);
+    expect(restartDelay(restartStrategy("none"), 1)).toBeNull();
+    expect(() => restartStrategy("fixed-delay", 0)).toThrow(/--restart-attempts/);
+  });
+
+  test("a worker thread killed at a random point: the run restarts and its output equals a fault-free run", async () => {
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(crashesWorker, { output: path.join(dir, "clean") }));
+    const random = rng(20261121);
+    for (let trial = 0; trial < 2; trial++) {
+      const crashAt = Math.floor(random() * 150_000);
+      const marker = path.join(dir, `crashed-${trial}`);
+      const r = await new DirectRunner({ parallelism: 2, restartStrategy: restartStrategy("fixed-delay", 2, 10) }).run(
+        buildPipeline(crashesWorker, { output: path.join(dir, `run${trial}`), crashAt, marker }),
+      );
+      expect(fs.existsSync(marker)).toBe(true); // the worker did die
+      expect(r.restarts).toBe(1);
+      expect(outputLines(dir, `run${trial}`)).toEqual(outputLines(dir, "clean"));
+    }
+    expect(outputLines(dir, "clean")).toHaveLength(1013);
+  });
+
+  test("a worker that dies on every attempt fails the run once the attempts are spent, committing nothing", async () => {
+    const dir = tempDir();
+    const err = await new DirectRunner({ parallelism: 2, restartStrategy: restartStrategy("fixed-delay", 1, 10) })
+      .run(buildPipeline(crashesWorker, { output: path.join(dir, "out") }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BeamlineError);
+    expect((err as BeamlineError).code).toBe("BL_WORKER_DIED");
+    expect(outputLines(dir, "out")).toEqual([]);
+  });
+});
