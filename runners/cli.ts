@@ -10,12 +10,16 @@ import { buildPipeline, isPipelineDefinition, PipelineDefinition } from "../sdk/
 import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/errors";
 import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
 import { DirectRunner } from "./direct/runner";
+import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/threads/restart";
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
   runner: option.enum("where to run the pipeline", ["direct"] as const, { default: "direct" as const }),
   batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536 }),
   parallelism: option.integer("worker threads running the pipeline (1: run in the main thread)", { default: os.availableParallelism() }),
+  restartStrategy: option.enum("what a parallel run does when a worker thread dies", RESTART_STRATEGIES, { default: "none" as const }),
+  restartAttempts: option.integer("restarts allowed by fixed-delay and exponential-backoff", { default: 3 }),
+  restartDelay: option.integer("ms before a restart (the first, for exponential-backoff, which doubles it)", { default: 1000 }),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -107,7 +111,8 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     for (const name of Object.keys(def.options)) pipelineValues[name] = (values as Record<string, unknown>)[name];
     const pipeline = buildPipeline(def, pipelineValues);
     const started = Date.now();
-    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number }).run(pipeline);
+    const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
+    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart }).run(pipeline);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
