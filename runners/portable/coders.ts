@@ -5,7 +5,7 @@
  * context: self-delimiting) or stands alone (outer context).
  */
 import type { Protos } from "./protos";
-import { ByteReader, ByteWriter, readTimestamp, writeTimestamp } from "./wire";
+import { ByteReader, ByteWriter, instantOf, readTimestamp, writeTimestamp } from "./wire";
 import { decodeRow, encodeRow, RowCodec, rowCodec } from "./rowcoder";
 import { GLOBAL_WINDOW, type Window } from "../../sdk/window";
 
@@ -166,7 +166,7 @@ const intervalWindowCoder: Coder<Window> = {
   urn: CODER_URNS.intervalWindow,
   encode(v, w) {
     writeTimestamp(w, v.end);
-    w.varint(v.end - v.start);
+    w.varint(instantOf(v.end) - instantOf(v.start));
   },
   decode(r) {
     const end = readTimestamp(r);

@@ -3,24 +3,38 @@
  * standard coders use (varints, big-endian fixed-width integers and doubles),
  * and Beam's instant encoding of timestamps.
  */
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 
 const TS_MIN = -9223372036854775n;
 const TS_MAX = 9223372036854775n;
+/** The end of the global window in ms: Beam's maximum less one day. */
+const TS_GLOBAL_MAX = TS_MAX - 86_400_000n;
 const SIGN = 1n << 63n;
+
+/**
+ * The exact Beam instant of a timestamp in ms. Beam's bounds lie beyond 2^53, where float64 ms are
+ * not exact: values at (or rounded to) the bounds map to the exact bounds.
+ */
+export function instantOf(ms: number): bigint {
+  if (ms <= MIN_TIMESTAMP) return TS_MIN;
+  if (ms >= MAX_TIMESTAMP) return TS_MAX;
+  if (ms === GLOBAL_WINDOW_MAX_TIMESTAMP) return TS_GLOBAL_MAX;
+  if (ms === GLOBAL_WINDOW_MAX_TIMESTAMP + 1) return TS_GLOBAL_MAX + 1n;
+  return BigInt(Math.floor(ms));
+}
 
 /** Writes a timestamp (ms) as Beam's instant: big-endian int64 with the sign bit flipped. */
 export function writeTimestamp(w: ByteWriter, ms: number): void {
-  let v = ms <= MIN_TIMESTAMP ? TS_MIN : ms >= MAX_TIMESTAMP ? TS_MAX : BigInt(Math.floor(ms));
-  if (v < TS_MIN) v = TS_MIN;
-  w.int64(BigInt.asIntN(64, BigInt.asUintN(64, v) ^ SIGN));
+  w.int64(BigInt.asIntN(64, BigInt.asUintN(64, instantOf(ms)) ^ SIGN));
 }
 
-/** Reads Beam's instant encoding as ms, clamped to Beamline's minimum and maximum timestamps. */
+/** Reads Beam's instant encoding as ms, mapping Beam's bounds to Beamline's constants. */
 export function readTimestamp(r: ByteReader): number {
   const v = BigInt.asIntN(64, BigInt.asUintN(64, r.int64()) ^ SIGN);
   if (v <= TS_MIN) return MIN_TIMESTAMP;
   if (v >= TS_MAX) return MAX_TIMESTAMP;
+  if (v === TS_GLOBAL_MAX) return GLOBAL_WINDOW_MAX_TIMESTAMP;
+  if (v === TS_GLOBAL_MAX + 1n) return GLOBAL_WINDOW_MAX_TIMESTAMP + 1;
   return Number(v);
 }
 

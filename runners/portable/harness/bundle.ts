@@ -1,0 +1,471 @@
+/**
+ * Executes process bundle descriptors: builds a small operator graph from a descriptor (data sources
+ * and sinks on the data channel, Beamline DoFns, flatten and window assignment), then runs bundles
+ * through it — element counts and progress as monitoring infos, channel splits on request.
+ */
+import type * as arrow from "apache-arrow";
+import { globalBatch } from "../../../sdk/batch";
+import { wrapUserError } from "../../../sdk/errors";
+import type { PipelineGraph } from "../../../sdk/graph";
+import { ParDoInvoker } from "../../../sdk/invoker";
+import type { ParDoFn } from "../../../sdk/pardo";
+import { graphSchema } from "../../../sdk/pipeline";
+import { rowsToRecordBatch } from "../../../sdk/rows";
+import { inferSchema } from "../../../sdk/schema";
+import { MIN_TIMESTAMP } from "../../../sdk/time";
+import type { Sink } from "../../../sdk/sink";
+import type { BoundedSource } from "../../../sdk/source";
+import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } from "../../../sdk/window";
+import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, WindowedValue } from "../coders";
+import type { Protos } from "../protos";
+import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload } from "../translate";
+import { ByteReader, ByteWriter } from "../wire";
+import type { DataChannel, DataWriter, StateChannel } from "./channels";
+import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
+
+/** What the harness needs of the pipeline: its graph and its runtime objects by transform name. */
+export interface PipelineRuntime {
+  readonly graph: PipelineGraph;
+  readonly fingerprint: string;
+  fn<T>(transform: string): T;
+}
+
+/** Channels a bundle uses. */
+export interface BundleChannels {
+  data(url: string): DataChannel;
+  state(url: string): StateChannel;
+}
+
+interface Operator {
+  /** Once per bundle, before data. */
+  start?(): Promise<void> | void;
+  /** Elements on an input PCollection. */
+  process(input: string, b: Elements): Promise<void> | void;
+  /** Once per bundle, after all input. */
+  finish?(): Promise<void> | void;
+}
+
+interface TransformProto {
+  uniqueName: string;
+  spec: { urn: string; payload?: Buffer };
+  inputs: Record<string, string>;
+  outputs: Record<string, string>;
+}
+
+/** A registered descriptor, able to run any number of bundles (one at a time). */
+export class BundleProcessor {
+  private readonly coders = new Map<string, Coder>();
+  private readonly transforms: Record<string, TransformProto>;
+  private readonly order: string[];
+  private readonly setups = new Map<string, ParDoInvoker>();
+  private instruction = "";
+  private ops = new Map<string, Operator>();
+  private consumers = new Map<string, { transform: string; input: string }[]>();
+  private counts_ = new Map<string, number>();
+  private writers: DataWriter[] = [];
+  /** Elements read per data source and the split point a channel split set, if any. */
+  private sources = new Map<string, { read: number; stopAt: number }>();
+
+  constructor(
+    private readonly descriptor: any,
+    private readonly protos: Protos,
+    private readonly runtime: PipelineRuntime,
+    private readonly channels: BundleChannels,
+  ) {
+    this.transforms = descriptor.transforms;
+    this.order = topologicalOrder(this.transforms);
+  }
+
+  private coder(id: string): Coder {
+    return coderFromProto(id, this.descriptor.coders as Record<string, CoderProto>, this.protos, this.coders);
+  }
+
+  /** The Beamline row shape of a PCollection's decoded values. */
+  private shapeOf(coderId: string): (v: unknown) => unknown {
+    const wv = this.descriptor.coders[coderId];
+    let elem = this.descriptor.coders[wv.componentCoderIds?.[0]];
+    while (elem && elem.spec.urn === CODER_URNS.lengthPrefix) elem = this.descriptor.coders[elem.componentCoderIds[0]];
+    const value = elem?.spec.urn === CODER_URNS.kv ? this.descriptor.coders[elem.componentCoderIds[1]] : null;
+    if (value && value.spec.urn === CODER_URNS.iterable) return (v) => ({ key: (v as any).key, values: (v as any).value });
+    return (v) => v;
+  }
+
+  private schemaOf(pc: string): arrow.Schema | null {
+    const g = this.runtime.graph.pcollections[pc];
+    return g ? graphSchema(g) : null;
+  }
+
+  private emit(pc: string, b: Elements): Promise<void> | void {
+    const n = sizeOf(b);
+    if (n === 0) return;
+    this.counts_.set(pc, (this.counts_.get(pc) ?? 0) + n);
+    const cs = this.consumers.get(pc) ?? [];
+    if (cs.length === 1) return this.ops.get(cs[0].transform)!.process(pc, b);
+    return (async () => {
+      for (const c of cs) await this.ops.get(c.transform)!.process(pc, b);
+    })();
+  }
+
+  /** Runs one bundle to completion; resolves to its monitoring infos. */
+  async process(instructionId: string): Promise<any[]> {
+    this.instruction = instructionId;
+    this.counts_ = new Map();
+    this.writers = [];
+    this.sources = new Map();
+    this.consumers = new Map();
+    for (const [id, t] of Object.entries(this.transforms)) {
+      for (const pc of Object.values(t.inputs ?? {})) {
+        let l = this.consumers.get(pc);
+        if (!l) this.consumers.set(pc, (l = []));
+        l.push({ transform: id, input: pc });
+      }
+    }
+    this.ops = new Map();
+    for (const id of this.order) this.ops.set(id, await this.makeOperator(id, this.transforms[id]));
+    for (const id of this.order) await this.ops.get(id)!.start?.();
+
+    // Feed every data source in arrival order, one chunk at a time.
+    const inputs = this.order.filter((id) => this.transforms[id].spec.urn === "beam:runner:source:v1");
+    const done: Promise<void>[] = [];
+    const channelsUsed: { channel: DataChannel; ids: string[] }[] = [];
+    let queue: Promise<void> = Promise.resolve();
+    for (const id of inputs) {
+      const t = this.transforms[id];
+      const port = this.protos.decode("fn.RemoteGrpcPort", t.spec.payload ?? Buffer.alloc(0));
+      const channel = this.channels.data(port.apiServiceDescriptor.url);
+      channelsUsed.push({ channel, ids: [id] });
+      const coder = this.coder(port.coderId) as Coder<WindowedValue>;
+      const shape = this.shapeOf(port.coderId);
+      const out = Object.values(t.outputs)[0];
+      const src = { read: 0, stopAt: Infinity };
+      this.sources.set(id, src);
+      done.push(
+        new Promise<void>((resolve, reject) => {
+          channel.register(instructionId, id, (data, isLast) => {
+            queue = queue.then(async () => {
+              if (data.length > 0) {
+                let rb = decodeElements(coder, data, shape);
+                if (src.read + rb.rows.length > src.stopAt) rb = sliceRows(rb, Math.max(0, src.stopAt - src.read));
+                src.read += rb.rows.length;
+                await this.emit(out, rb);
+              }
+              if (isLast) resolve();
+            });
+            queue.catch(reject);
+          });
+        }),
+      );
+    }
+    try {
+      await Promise.all(done);
+      await queue;
+      for (const id of this.order) await this.ops.get(id)!.finish?.();
+      for (const w of this.writers) w.flush(true);
+    } finally {
+      for (const c of channelsUsed) c.channel.unregister(instructionId, c.ids);
+    }
+    return this.monitoringInfos();
+  }
+
+  /** Elements seen per PCollection in the current bundle. */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.counts_);
+  }
+
+  /** Monitoring infos of the running (or finished) bundle: element counts per PCollection. */
+  monitoringInfos(): any[] {
+    return [...this.counts_.entries()].map(([pc, n]) => ({
+      urn: "beam:metric:element_count:v1",
+      type: "beam:metrics:sum_int64:v1",
+      payload: encodeOne(this.coder(this.varintCoderId()), n),
+      labels: { PCOLLECTION: pc },
+    }));
+  }
+
+  private varintId = "";
+  private varintCoderId(): string {
+    if (!this.varintId) {
+      this.varintId = "beamline:varint";
+      this.descriptor.coders[this.varintId] = { spec: { urn: CODER_URNS.varint }, componentCoderIds: [] };
+    }
+    return this.varintId;
+  }
+
+  /**
+   * Answers a split request: splits each requested data source at the first element not yet read at
+   * or after the requested fraction of the remainder. Returns the channel splits (empty to decline).
+   */
+  split(request: { desiredSplits?: Record<string, { fractionOfRemainder: number; estimatedInputElements?: number }> }): any {
+    const channelSplits: any[] = [];
+    for (const [id, desired] of Object.entries(request.desiredSplits ?? {})) {
+      const src = this.sources.get(id);
+      if (!src || !desired.estimatedInputElements) continue;
+      const total = Math.min(desired.estimatedInputElements, src.stopAt);
+      const remaining = total - src.read;
+      if (remaining <= 1) continue;
+      const at = src.read + Math.max(1, Math.ceil(remaining * desired.fractionOfRemainder));
+      if (at >= total) continue;
+      src.stopAt = at;
+      channelSplits.push({ transformId: id, lastPrimaryElement: at - 1, firstResidualElement: at });
+    }
+    return { primaryRoots: [], residualRoots: [], channelSplits };
+  }
+
+  /** Calls teardown on every DoFn set up by this processor. */
+  async teardown(): Promise<void> {
+    for (const inv of this.setups.values()) await inv.teardown();
+  }
+
+  private async makeOperator(id: string, t: TransformProto): Promise<Operator> {
+    const outs = Object.values(t.outputs ?? {});
+    switch (t.spec.urn) {
+      case "beam:runner:source:v1":
+        return { process: () => {} };
+      case "beam:runner:sink:v1": {
+        const port = this.protos.decode("fn.RemoteGrpcPort", t.spec.payload ?? Buffer.alloc(0));
+        const coder = this.coder(port.coderId) as Coder<WindowedValue>;
+        const writer = this.channels.data(port.apiServiceDescriptor.url).writer(this.instruction, id);
+        this.writers.push(writer);
+        const w = new ByteWriter();
+        return {
+          process: (_pc, b) => {
+            w.reset();
+            encodeElements(coder, b, w);
+            writer.write(w.finish());
+          },
+        };
+      }
+      case "beam:transform:flatten:v1":
+        return { process: (_pc, b) => this.emit(outs[0], b) };
+      case "beam:transform:window_into:v1": {
+        const payload = this.protos.decode("pipeline.WindowIntoPayload", t.spec.payload ?? Buffer.alloc(0));
+        const fn = windowFnFromProto(this.protos, payload.windowFn);
+        return { process: (_pc, b) => this.emit(outs[0], assign(fn, b)) };
+      }
+      case "beam:transform:pardo:v1": {
+        const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
+        if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw new Error(`transform ${t.uniqueName}: DoFn URN ${p.doFn.urn} is not Beamline's`);
+        const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
+        if (payload.fingerprint !== this.runtime.fingerprint) {
+          throw new Error(
+            `transform ${t.uniqueName}: the pipeline this worker built (fingerprint ${this.runtime.fingerprint.slice(0, 12)}) differs from the submitted one (${payload.fingerprint.slice(0, 12)}); construction must be deterministic`,
+          );
+        }
+        return this.beamlineOperator(id, t, payload, Object.keys(p.sideInputs ?? {}));
+      }
+      default:
+        throw new Error(`transform ${t.uniqueName}: URN ${t.spec.urn} is not executed by Beamline's harness`);
+    }
+  }
+
+  private async beamlineOperator(id: string, t: TransformProto, payload: BeamlineDoFnPayload, sideTags: string[]): Promise<Operator> {
+    const graph = this.runtime.graph;
+    const gt = graph.transforms[payload.transform];
+    const outPc = (tag: string) => t.outputs[tag];
+    switch (payload.role) {
+      case "identity":
+        return { process: (_pc, b) => this.emit(outPc("main"), b) };
+      case "read": {
+        const source = this.runtime.fn<BoundedSource>(payload.transform);
+        return {
+          process: async () => {
+            try {
+              for (const part of await source.split(1)) {
+                for await (const chunk of source.read(part, null)) if (chunk.batch) await this.emit(outPc(chunk.tag ?? "main"), chunk.batch);
+              }
+            } catch (e) {
+              throw wrapUserError(e, payload.transform);
+            }
+          },
+        };
+      }
+      case "writeKey": {
+        const sink = this.runtime.fn<Sink>(payload.transform);
+        const count = sink.numShards ?? 1;
+        let next = Math.floor(Math.random() * count);
+        return {
+          process: (_pc, b) => {
+            const rb = toRowBatch(b);
+            const shard = next;
+            next = (next + 1) % count;
+            // A batch is never split across shards, as on the direct runner.
+            return this.emit(outPc("main"), { ...rb, rows: rb.rows.map((value) => ({ key: shard, value })) });
+          },
+        };
+      }
+      case "writeShard": {
+        const sink = this.runtime.fn<Sink>(payload.transform);
+        const count = sink.numShards ?? 1;
+        const schema = this.schemaOf(gt.inputs.main);
+        return {
+          process: async (_pc, b) => {
+            const rb = toRowBatch(b);
+            const staged: unknown[] = [];
+            for (const g of rb.rows as { key: number; values: unknown[] }[]) {
+              const w = await sink.open({ index: Number(g.key), count });
+              try {
+                const s = schema ?? inferSchema(g.values, `input of transform "${payload.transform}"`);
+                await w.write(globalBatch(rowsToRecordBatch(g.values, s, `transform "${payload.transform}"`)));
+                staged.push(await w.close());
+              } catch (e) {
+                await w.abort().catch(() => {});
+                throw wrapUserError(e, payload.transform);
+              }
+            }
+            await this.emit(outPc("main"), { ...globalRows(staged.map((value) => ({ key: 0, value }))) });
+          },
+        };
+      }
+      case "commit": {
+        const sink = this.runtime.fn<Sink>(payload.transform);
+        return {
+          process: async (_pc, b) => {
+            const rb = toRowBatch(b);
+            const staged = (rb.rows as { values: unknown[] }[]).flatMap((g) => g.values);
+            const files = await sink.commit(staged as any);
+            await this.emit(outPc("main"), globalRows(files.map((file) => ({ file }))));
+          },
+        };
+      }
+      case "pardo": {
+        const outputSchemas: Record<string, arrow.Schema | null> = {};
+        for (const [tag, pc] of Object.entries(gt.outputs)) outputSchemas[tag] = this.schemaOf(pc);
+        let invoker = this.setups.get(id);
+        if (!invoker) {
+          invoker = new ParDoInvoker(payload.transform, this.runtime.fn<ParDoFn>(payload.transform), outputSchemas);
+          await invoker.setup();
+          this.setups.set(id, invoker);
+        }
+        const inv = invoker;
+        const inputSchema = this.schemaOf(gt.inputs.main);
+        const sides = sideTags.map((tag) => {
+          const pc = t.inputs[tag];
+          const gpc = graph.pcollections[gt.inputs[tag]];
+          return { tag, name: tag.slice(5), pc, windowFn: graph.windowingStrategies[gpc.windowing].windowFn, schema: gpc ? graphSchema(gpc) : null, fetched: new Map<string, RowBatch>() };
+        });
+        const mainPc = t.inputs.main;
+        const emit = (tag: string, out: Elements) => {
+          const r = this.emit(outPc(tag), out);
+          if (r) pending.push(r);
+        };
+        let pending: (Promise<void> | void)[] = [];
+        return {
+          process: async (pc, b) => {
+            if (pc !== mainPc) return;
+            const batch = toElementBatch(b, inputSchema, `input of transform "${payload.transform}"`);
+            for (const s of sides) await this.loadSide(id, s, batch);
+            pending = [];
+            inv.processBatch(batch, emit);
+            for (const p of pending) await p;
+          },
+        };
+      }
+    }
+  }
+
+  /** Fetches the side input windows a batch needs through the state API and hands them to the invoker. */
+  private async loadSide(
+    transformId: string,
+    s: { tag: string; name: string; pc: string; windowFn: WindowFnSpec; schema: arrow.Schema | null; fetched: Map<string, RowBatch> },
+    batch: import("../../../sdk/batch").ElementBatch,
+  ): Promise<void> {
+    const inv = this.setups.get(transformId)!;
+    const needed = new Map<string, Window>();
+    const n = batch.data.numRows;
+    for (let i = 0; i < n; i++) {
+      const main: Window = batch.windows.kind === "global" ? GLOBAL_WINDOW : { start: batch.windows.start[i], end: batch.windows.end[i], global: false };
+      const w = sideInputWindow(s.windowFn, main);
+      needed.set(w.global ? "g" : `${w.start}:${w.end}`, w);
+    }
+    let changed = false;
+    const pcProto = this.descriptor.pcollections[s.pc];
+    const ws = this.descriptor.windowingStrategies[pcProto.windowingStrategyId];
+    const windowCoder = this.coder(ws.windowCoderId);
+    const elementCoder = this.coder(pcProto.coderId);
+    for (const [key, w] of needed) {
+      if (s.fetched.has(key)) continue;
+      const stateKey = {
+        iterableSideInput: { transformId, sideInputId: s.tag, window: encodeOne(windowCoder, w) },
+      };
+      const bytes = await this.channels.state(this.descriptor.stateApiServiceDescriptor.url).readAll(this.instruction, stateKey);
+      const rows: unknown[] = [];
+      const r = new ByteReader(bytes);
+      while (!r.done) rows.push(elementCoder.decode(r, true));
+      const windows = w.global
+        ? ({ kind: "global" } as const)
+        : ({ kind: "interval", start: new Float64Array(rows.length).fill(w.start), end: new Float64Array(rows.length).fill(w.end) } as const);
+      s.fetched.set(key, { rows, timestamps: new Float64Array(rows.length), windows });
+      changed = true;
+    }
+    if (!changed && s.fetched.size > 0) return;
+    const batches = [...s.fetched.values()]
+      .filter((rb) => rb.rows.length > 0)
+      .map((rb) => toElementBatch(rb, s.schema, `side input "${s.name}"`));
+    inv.setSideInput(s.name, { windowFn: s.windowFn, batches });
+  }
+}
+
+function globalRows(rows: unknown[]): RowBatch {
+  return { rows, timestamps: new Float64Array(rows.length).fill(MIN_TIMESTAMP), windows: { kind: "global" } };
+}
+
+function sliceRows(rb: RowBatch, n: number): RowBatch {
+  const windows = rb.windows.kind === "global" ? rb.windows : { kind: "interval" as const, start: rb.windows.start.subarray(0, n), end: rb.windows.end.subarray(0, n) };
+  const out: RowBatch = { rows: rb.rows.slice(0, n), timestamps: rb.timestamps.subarray(0, n), windows };
+  return rb.panes ? { ...out, panes: { flags: rb.panes.flags.subarray(0, n), index: rb.panes.index.subarray(0, n) } } : out;
+}
+
+/** Assigns windows to a batch's elements. */
+function assign(fn: WindowFnSpec, b: Elements): Elements {
+  const a = assignWindows(fn, b.timestamps);
+  const rb = toRowBatch(b);
+  if (!a) return { rows: rb.rows, timestamps: rb.timestamps, windows: { kind: "global" } };
+  const rows = Array.from(a.source, (i) => rb.rows[i]);
+  const timestamps = Float64Array.from(a.source, (i) => rb.timestamps[i]);
+  return { rows, timestamps, windows: { kind: "interval", start: a.start, end: a.end } };
+}
+
+/** Beam's standard window functions as Beamline window specs. */
+export function windowFnFromProto(protos: Protos, fn: { urn: string; payload?: Buffer }): WindowFnSpec {
+  const ms = (d: { seconds?: number; nanos?: number } | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + Math.round(Number(d.nanos ?? 0) / 1e6) : 0);
+  const payload = fn.payload ?? Buffer.alloc(0);
+  switch (fn.urn) {
+    case "beam:window_fn:global_windows:v1":
+      return { kind: "global" };
+    case "beam:window_fn:fixed_windows:v1": {
+      const p = protos.decode("pipeline.FixedWindowsPayload", payload);
+      return { kind: "fixed", size: ms(p.size), offset: ms(p.offset) };
+    }
+    case "beam:window_fn:sliding_windows:v1": {
+      const p = protos.decode("pipeline.SlidingWindowsPayload", payload);
+      return { kind: "sliding", size: ms(p.size), period: ms(p.period), offset: ms(p.offset) };
+    }
+    case "beam:window_fn:session_windows:v1": {
+      const p = protos.decode("pipeline.SessionWindowsPayload", payload);
+      return { kind: "sessions", gap: ms(p.gapSize) };
+    }
+    default:
+      throw new Error(`window function ${fn.urn} is not one of Beam's standard window functions`);
+  }
+}
+
+/** Transform ids ordered so that producers come before consumers. */
+function topologicalOrder(transforms: Record<string, TransformProto>): string[] {
+  const producer = new Map<string, string>();
+  for (const [id, t] of Object.entries(transforms)) for (const pc of Object.values(t.outputs ?? {})) producer.set(pc, id);
+  const out: string[] = [];
+  const state = new Map<string, number>();
+  const visit = (id: string) => {
+    if (state.get(id) === 2) return;
+    if (state.get(id) === 1) throw new Error(`cycle in process bundle descriptor at ${id}`);
+    state.set(id, 1);
+    for (const pc of Object.values(transforms[id].inputs ?? {})) {
+      const p = producer.get(pc);
+      if (p) visit(p);
+    }
+    state.set(id, 2);
+    out.push(id);
+  };
+  for (const id of Object.keys(transforms)) visit(id);
+  return out;
+}

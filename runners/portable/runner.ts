@@ -1,0 +1,149 @@
+/**
+ * The portable runner: translates a pipeline to the Runner API, submits it to a Beam job service,
+ * serves Beamline's SDK harness to the runner (LOOPBACK: a worker pool in this process; EXTERNAL: a
+ * worker pool elsewhere; PROCESS: a boot command the runner starts per worker), and follows the job
+ * until it ends — its messages and any user function's error reach the caller.
+ */
+import { BeamlineError, UserCodeError } from "../../sdk/errors";
+import type { Pipeline } from "../../sdk/pipeline";
+import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient";
+import { beamProtos } from "./protos";
+import { EnvironmentSpec, translate } from "./translate";
+import { WorkerPool } from "./harness/workerpool";
+
+/** How the runner starts Beamline's SDK harness. */
+export type EnvironmentType = "LOOPBACK" | "EXTERNAL" | "PROCESS";
+
+/** Options of {@link PortableRunner}. */
+export interface PortableRunnerOptions {
+  /** The job service, `host:port`. */
+  readonly jobEndpoint: string;
+  /** The runner's name in messages (`flink`, `prism`, `portable`). */
+  readonly runnerName?: string;
+  /** LOOPBACK (default), EXTERNAL or PROCESS. */
+  readonly environmentType?: EnvironmentType;
+  /** EXTERNAL: the worker pool's `host:port`; PROCESS: the boot command. */
+  readonly environmentConfig?: string;
+  /** The job's name. */
+  readonly jobName?: string;
+  /** Extra Beam pipeline options (e.g. `parallelism`), sent as `beam:option:<name>:v1`. */
+  readonly pipelineOptions?: Record<string, unknown>;
+  /** Files to stage as artifacts of the environment (PROCESS environments read them back). */
+  readonly artifacts?: readonly LocalArtifact[];
+  /** Receives the job's messages; by default warnings and errors go to stderr. */
+  readonly onMessage?: (m: JobMessage) => void;
+  /** Receives the job's state changes. */
+  readonly onState?: (state: string) => void;
+  /** How long to wait for the job service to answer, in ms. Default 60000. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** The result of a portable run. */
+export interface PortableResult {
+  readonly state: "DONE";
+  readonly jobId: string;
+  /** The job's messages, in order. */
+  readonly messages: readonly JobMessage[];
+}
+
+/** A portable job ended in another state than DONE. */
+export class JobFailedError extends BeamlineError {}
+
+/** Runs pipelines on any Beam job service. */
+export class PortableRunner {
+  constructor(private readonly options: PortableRunnerOptions) {}
+
+  /** Translates, submits and follows `pipeline`; resolves when it is DONE, throws when it fails. */
+  async run(pipeline: Pipeline): Promise<PortableResult> {
+    const o = this.options;
+    const runner = o.runnerName ?? "portable";
+    const graph = pipeline.graph();
+    const fingerprint = pipeline.fingerprint();
+    const protos = beamProtos();
+    const envType = o.environmentType ?? "LOOPBACK";
+    const failures: Error[] = [];
+    let pool: WorkerPool | null = null;
+    let environment: EnvironmentSpec;
+    const artifacts = o.artifacts ?? [];
+    const dependencies = artifacts.map((a) => fileArtifact(protos, a)) as unknown as EnvironmentSpec["dependencies"];
+    if (envType === "PROCESS") {
+      if (!o.environmentConfig) throw missingConfig("PROCESS", "the boot command");
+      environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command: o.environmentConfig, env: {} }), dependencies };
+    } else {
+      let address = o.environmentConfig;
+      if (envType === "LOOPBACK") {
+        pool = new WorkerPool(protos, { graph, fingerprint, fn: (n) => pipeline.fn(n) }, (e) => failures.push(e));
+        address = await pool.start();
+      } else if (!address) throw missingConfig("EXTERNAL", "the worker pool's host:port");
+      environment = { urn: "beam:env:external:v1", payload: protos.encode("pipeline.ExternalPayload", { endpoint: { url: address } }), dependencies };
+    }
+    const client = new JobClient(protos, o.jobEndpoint);
+    let jobId = "";
+    const onSigint = () => {
+      if (jobId) void client.cancel(jobId).catch(() => {});
+    };
+    try {
+      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner });
+      await client.waitForReady(o.connectTimeoutMs ?? 60_000);
+      const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
+      const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
+      for (const [k, v] of Object.entries(o.pipelineOptions ?? {})) options[`beam:option:${k}:v1`] = v;
+      const prep = await client.prepare(proto, options, jobName);
+      if (prep.artifactStagingEndpoint?.url) await client.stageArtifacts(prep.artifactStagingEndpoint.url, prep.stagingSessionToken, artifacts);
+      jobId = await client.run(prep.preparationId);
+      process.once("SIGINT", onSigint);
+      const messages: JobMessage[] = [];
+      const onMessage = o.onMessage ?? defaultMessageSink;
+      const state = await client.waitUntilFinish(
+        jobId,
+        (m) => {
+          messages.push(m);
+          onMessage(m);
+        },
+        o.onState,
+      );
+      if (state !== "DONE") throw jobFailure(runner, jobId, state, failures, messages);
+      return { state: "DONE", jobId, messages };
+    } finally {
+      process.removeListener("SIGINT", onSigint);
+      client.close();
+      if (pool) await pool.stop();
+    }
+  }
+}
+
+function defaultMessageSink(m: JobMessage): void {
+  if (/ERROR|WARNING/.test(m.importance)) process.stderr.write(`[job ${m.importance.replace("JOB_MESSAGE_", "").toLowerCase()}] ${m.text}\n`);
+}
+
+function missingConfig(env: string, what: string): BeamlineError {
+  return new BeamlineError({
+    code: "BL_ENVIRONMENT_CONFIG",
+    value: env,
+    rule: `the ${env} environment needs ${what}`,
+    fix: "pass it with --environment-config=…",
+  });
+}
+
+/** The error of a failed job: the user function's own error when this process saw it, else the runner's messages. */
+function jobFailure(runner: string, jobId: string, state: string, failures: Error[], messages: JobMessage[]): BeamlineError {
+  const user = failures.find((e) => e instanceof UserCodeError) ?? failures.find((e) => e instanceof BeamlineError);
+  if (user instanceof BeamlineError) {
+    return new JobFailedError({
+      code: "BL_JOB_FAILED",
+      where: `${runner} job ${jobId}`,
+      rule: `the job ${state}: ${user.message}`,
+      fix: user.fix,
+      cause: user,
+    });
+  }
+  const errors = messages.filter((m) => /ERROR/.test(m.importance)).map((m) => m.text);
+  const detail = failures[0]?.message ?? errors.find((t) => /Beamline|transform/.test(t)) ?? errors[0] ?? "the runner gave no error message";
+  return new JobFailedError({
+    code: "BL_JOB_FAILED",
+    where: `${runner} job ${jobId}`,
+    rule: `the job ${state}: ${detail.split("\n").slice(0, 12).join("\n")}`,
+    fix: "see the messages above",
+    ...(failures.length ? { cause: failures[0] } : {}),
+  });
+}

@@ -1,0 +1,416 @@
+/**
+ * Translates a Beamline pipeline graph into a Beam Runner API `Pipeline` proto (as a plain object for
+ * protobufjs): standard URNs where Beam has them (impulse, group_by_key, flatten, window_into, pardo),
+ * Beam's window functions, triggers and coders (the row coder for schema'd PCollections), and Beamline's
+ * own DoFn URN for the functions Beamline's SDK harness runs. Sources become impulse + a read DoFn;
+ * transactional sinks become shard → group → write → gather → commit. Everything a portable runner
+ * cannot execute is reported at once, before submission.
+ */
+import * as arrow from "apache-arrow";
+import { UnsupportedFeatureError } from "../../sdk/errors";
+import { canonicalJson, GraphPCollection, GraphTransform, JsonValue, PipelineGraph } from "../../sdk/graph";
+import { FLATTEN_URN, GROUP_BY_KEY_URN, kvTypes, RESHUFFLE_URN, WINDOW_INTO_URN } from "../../sdk/kv";
+import { PARDO_URN } from "../../sdk/pardo";
+import { graphSchema } from "../../sdk/pipeline";
+import { isScalarSchema } from "../../sdk/schema";
+import { READ_URN } from "../../sdk/source";
+import { WRITE_URN } from "../../sdk/sink";
+import type { TriggerSpec } from "../../sdk/trigger";
+import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
+import { CODER_URNS } from "./coders";
+import { arrowToBeamSchema } from "./beamschema";
+import type { Protos } from "./protos";
+
+/** URN of the DoFns Beamline's harness runs; the payload is a JSON {@link BeamlineDoFnPayload}. */
+export const BEAMLINE_DOFN_URN = "beamline:dofn:v1";
+
+/** What a Beamline DoFn does in the harness. */
+export type BeamlineDoFnRole =
+  /** Runs the ParDo of graph transform `transform`. */
+  | "pardo"
+  /** Reads the source of graph transform `transform` when its impulse arrives. */
+  | "read"
+  /** Keys each row with a shard index of the sink of `transform`. */
+  | "writeKey"
+  /** Writes each shard's rows through the sink and emits what it staged. */
+  | "writeShard"
+  /** Commits everything staged for the sink and emits the written files. */
+  | "commit"
+  /** Passes elements on unchanged (a redistribution point left to the runner). */
+  | "identity";
+
+/** The payload of a Beamline DoFn. */
+export interface BeamlineDoFnPayload {
+  readonly role: BeamlineDoFnRole;
+  /** The graph transform whose runtime object it uses. */
+  readonly transform: string;
+  /** The pipeline's fingerprint, checked by remote harnesses against the pipeline they rebuild. */
+  readonly fingerprint: string;
+}
+
+/** Side input access pattern Beamline uses: the whole PCollection in the window. */
+export const ITERABLE_SIDE_INPUT_URN = "beam:side_input:iterable:v1";
+
+/** The environment user functions run in. */
+export interface EnvironmentSpec {
+  readonly urn: string;
+  readonly payload: Uint8Array;
+  readonly dependencies?: { typeUrn: string; typePayload: Uint8Array; roleUrn: string; rolePayload: Uint8Array }[];
+}
+
+/** Options of {@link translate}. */
+export interface TranslateOptions {
+  /** The environment of every Beamline transform. */
+  readonly environment: EnvironmentSpec;
+  /** The pipeline fingerprint (stored in every DoFn payload). */
+  readonly fingerprint: string;
+  /** The runner's name, for messages. */
+  readonly runner: string;
+}
+
+/** The translated pipeline and the facts the submitting side needs. */
+export interface Translation {
+  /** The Runner API `Pipeline` as a plain object. */
+  readonly pipeline: Record<string, unknown>;
+}
+
+/** The environment id used for every Beamline transform. */
+export const ENVIRONMENT_ID = "beamline";
+
+const STANDARD_CAPABILITIES = [
+  ...Object.values(CODER_URNS).filter((u) => u !== CODER_URNS.stateBackedIterable),
+  "beam:protocol:progress_reporting:v1",
+  "beam:protocol:harness_monitoring_infos:v1",
+];
+
+type Coders = Record<string, { spec: { urn: string; payload?: Uint8Array }; componentCoderIds: string[] }>;
+
+/** Builds coders, sharing equal ones. */
+class CoderSet {
+  readonly coders: Coders = {};
+  private readonly ids = new Map<string, string>();
+
+  add(urn: string, components: string[] = [], payload?: Uint8Array): string {
+    const key = `${urn}|${components.join(",")}|${payload ? Buffer.from(payload).toString("base64") : ""}`;
+    let id = this.ids.get(key);
+    if (!id) {
+      id = `c${this.ids.size}_${urn.split(":")[2] ?? "coder"}`;
+      this.ids.set(key, id);
+      this.coders[id] = { spec: payload ? { urn, payload } : { urn }, componentCoderIds: components };
+    }
+    return id;
+  }
+}
+
+/** Seconds and nanos of a duration in ms (protobuf Duration / Timestamp). */
+function protoDuration(ms: number): { seconds: number; nanos: number } {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
+}
+
+/** Translates a trigger spec into Beam's `Trigger` proto. */
+export function triggerProto(t: TriggerSpec): Record<string, unknown> {
+  switch (t.kind) {
+    case "default":
+      return { default: {} };
+    case "never":
+      return { never: {} };
+    case "afterWatermark":
+      return {
+        afterEndOfWindow: {
+          ...(t.early ? { earlyFirings: triggerProto(t.early) } : {}),
+          ...(t.late ? { lateFirings: triggerProto(t.late) } : {}),
+        },
+      };
+    case "afterProcessingTime":
+      return {
+        afterProcessingTime: {
+          timestampTransforms: t.transforms.map((x) =>
+            x.kind === "delay" ? { delay: { delayMillis: x.ms } } : { alignTo: { period: x.period, offset: x.offset } },
+          ),
+        },
+      };
+    case "afterCount":
+      return { elementCount: { elementCount: t.count } };
+    case "repeatedly":
+      return { repeat: { subtrigger: triggerProto(t.trigger) } };
+    case "afterEach":
+      return { afterEach: { subtriggers: t.triggers.map(triggerProto) } };
+    case "afterFirst":
+      return { afterAny: { subtriggers: t.triggers.map(triggerProto) } };
+    case "afterAll":
+      return { afterAll: { subtriggers: t.triggers.map(triggerProto) } };
+    case "orFinally":
+      return { orFinally: { main: triggerProto(t.trigger), finally: triggerProto(t.until) } };
+  }
+}
+
+/** The element coder of an Arrow type as a bare value, or null when Beamline's value coder must carry it. */
+function scalarCoder(coders: CoderSet, type: arrow.DataType, nullable: boolean): string | null {
+  let urn: string | null = null;
+  if (arrow.DataType.isUtf8(type) || arrow.DataType.isLargeUtf8(type)) urn = CODER_URNS.stringUtf8;
+  else if (arrow.DataType.isBool(type)) urn = CODER_URNS.bool;
+  else if (arrow.DataType.isFloat(type) && type.precision === arrow.Precision.DOUBLE) urn = CODER_URNS.double;
+  else if (arrow.DataType.isBinary(type)) urn = CODER_URNS.bytes;
+  if (!urn) return null;
+  const id = coders.add(urn);
+  return nullable ? coders.add(CODER_URNS.nullable, [id]) : id;
+}
+
+/** Translates `graph` for a portable runner; throws one UnsupportedFeatureError listing everything it cannot run. */
+export function translate(graph: PipelineGraph, protos: Protos, options: TranslateOptions): Translation {
+  const coders = new CoderSet();
+  const transforms: Record<string, Record<string, unknown>> = {};
+  const pcollections: Record<string, Record<string, unknown>> = {};
+  const windowingStrategies: Record<string, Record<string, unknown>> = {};
+  const unsupported: string[] = [];
+  const env = ENVIRONMENT_ID;
+
+  // PCollections consumed by a GroupByKey travel as KV; GBK outputs as KV<K, Iterable<V>>.
+  const gbkInputs = new Set<string>();
+  for (const t of Object.values(graph.transforms)) if (t.urn === GROUP_BY_KEY_URN && t.subtransforms.length === 0) gbkInputs.add(t.inputs.main);
+
+  const elementCoder = (pc: GraphPCollection): string => {
+    const schema = graphSchema(pc);
+    if (schema && isScalarSchema(schema)) {
+      const c = scalarCoder(coders, schema.fields[0].type, schema.fields[0].nullable);
+      if (c) return c;
+    }
+    if (schema && !isScalarSchema(schema)) {
+      const beam = arrowToBeamSchema(schema, pc.id);
+      if (beam) return coders.add(CODER_URNS.row, [], protos.encode("pipeline.Schema", beam));
+    }
+    return coders.add(CODER_URNS.value);
+  };
+  const kvCoderOf = (pc: GraphPCollection): string => {
+    const types = kvTypes(graphSchema(pc));
+    const part = (type: arrow.DataType | undefined) => (type && scalarCoder(coders, type, true)) ?? coders.add(CODER_URNS.value);
+    return coders.add(CODER_URNS.kv, [part(types?.key), part(types?.value)]);
+  };
+  const windowingIds = new Map<string, string>();
+  const windowing = (w: WindowingStrategy): string => {
+    const key = canonicalJson(w);
+    const hit = windowingIds.get(key);
+    if (hit) return hit;
+    const id = `ws${windowingIds.size}`;
+    windowingIds.set(key, id);
+    const fn = w.windowFn;
+    let windowFn: Record<string, unknown>;
+    let merge = "NON_MERGING";
+    let windowCoder = coders.add(CODER_URNS.intervalWindow);
+    switch (fn.kind) {
+      case "global":
+        windowFn = { urn: "beam:window_fn:global_windows:v1" };
+        windowCoder = coders.add(CODER_URNS.globalWindow);
+        break;
+      case "fixed":
+        windowFn = {
+          urn: "beam:window_fn:fixed_windows:v1",
+          payload: protos.encode("pipeline.FixedWindowsPayload", { size: protoDuration(fn.size), offset: protoDuration(fn.offset) }),
+        };
+        break;
+      case "sliding":
+        windowFn = {
+          urn: "beam:window_fn:sliding_windows:v1",
+          payload: protos.encode("pipeline.SlidingWindowsPayload", { size: protoDuration(fn.size), period: protoDuration(fn.period), offset: protoDuration(fn.offset) }),
+        };
+        break;
+      case "sessions":
+        windowFn = { urn: "beam:window_fn:session_windows:v1", payload: protos.encode("pipeline.SessionWindowsPayload", { gapSize: protoDuration(fn.gap) }) };
+        merge = "NEEDS_MERGE";
+        break;
+      case "custom":
+        // A custom window function runs as Beamline code: the WindowInto transform assigns the windows.
+        windowFn = { urn: `beamline:window_fn:custom:${fn.name}:v1` };
+        break;
+    }
+    windowingStrategies[id] = {
+      windowFn,
+      mergeStatus: merge,
+      windowCoderId: windowCoder,
+      trigger: triggerProto(w.trigger as TriggerSpec),
+      accumulationMode: w.accumulation === "accumulating" ? "ACCUMULATING" : "DISCARDING",
+      outputTime: w.timestampCombiner === "earliest" ? "EARLIEST_IN_PANE" : w.timestampCombiner === "latest" ? "LATEST_IN_PANE" : "END_OF_WINDOW",
+      closingBehavior: "EMIT_IF_NONEMPTY",
+      allowedLateness: w.allowedLateness,
+      onTimeBehavior: "FIRE_IF_NONEMPTY",
+      assignsToOneWindow: fn.kind !== "sliding",
+      environmentId: "",
+    };
+    return id;
+  };
+
+  const addPCollection = (id: string, coderId: string, ws: WindowingStrategy, bounded: boolean) => {
+    pcollections[id] = { uniqueName: id, coderId, isBounded: bounded ? "BOUNDED" : "UNBOUNDED", windowingStrategyId: windowing(ws) };
+  };
+  const globalWs = DEFAULT_WINDOWING;
+  const grouped = new Map<string, string>(); // GBK output id -> its input id
+  for (const t of Object.values(graph.transforms)) if (t.urn === GROUP_BY_KEY_URN && t.subtransforms.length === 0) grouped.set(t.outputs.main, t.inputs.main);
+
+  for (const pc of Object.values(graph.pcollections)) {
+    const ws = graph.windowingStrategies[pc.windowing];
+    let coderId: string;
+    if (grouped.has(pc.id)) {
+      const input = graph.pcollections[grouped.get(pc.id)!];
+      const kv = coders.coders[kvCoderOf(input)];
+      coderId = coders.add(CODER_URNS.kv, [kv.componentCoderIds[0], coders.add(CODER_URNS.iterable, [kv.componentCoderIds[1]])]);
+    } else if (gbkInputs.has(pc.id)) coderId = kvCoderOf(pc);
+    else coderId = elementCoder(pc);
+    addPCollection(pc.id, coderId, ws, pc.bounded);
+  }
+
+  const dofn = (role: BeamlineDoFnRole, transform: string, sideInputs: Record<string, unknown> = {}): Uint8Array => {
+    const payload: BeamlineDoFnPayload = { role, transform, fingerprint: options.fingerprint };
+    return protos.encode("pipeline.ParDoPayload", {
+      doFn: { urn: BEAMLINE_DOFN_URN, payload: Buffer.from(JSON.stringify(payload)) },
+      sideInputs,
+    });
+  };
+  const pardo = (id: string, role: BeamlineDoFnRole, graphName: string, inputs: Record<string, string>, outputs: Record<string, string>, sideInputs: Record<string, unknown> = {}) => {
+    transforms[id] = {
+      uniqueName: id,
+      spec: { urn: "beam:transform:pardo:v1", payload: dofn(role, graphName, sideInputs) },
+      inputs,
+      outputs,
+      environmentId: env,
+    };
+  };
+  const gbk = (id: string, input: string, output: string) => {
+    transforms[id] = { uniqueName: id, spec: { urn: GROUP_BY_KEY_URN }, inputs: { main: input }, outputs: { main: output } };
+  };
+  const composite = (t: GraphTransform, subs: string[]) => {
+    transforms[t.uniqueName] = { uniqueName: t.uniqueName, subtransforms: subs, inputs: { ...t.inputs }, outputs: { ...t.outputs } };
+  };
+
+  const visit = (name: string): string => {
+    const t = graph.transforms[name];
+    if (t.subtransforms.length > 0) {
+      // Composites (including combines, which the harness runs as their expansion) keep their structure.
+      composite(t, t.subtransforms.map(visit));
+      return name;
+    }
+    const main = t.inputs.main;
+    const mainPc = main ? graph.pcollections[main] : undefined;
+    switch (t.urn) {
+      case PARDO_URN: {
+        const payload = (t.payload ?? {}) as Record<string, JsonValue>;
+        if (payload.stateful) unsupported.push(`${name}: a DoFn with state or timers (${options.runner} runs of stateful DoFns are not supported yet)`);
+        const sides: Record<string, unknown> = {};
+        for (const tag of Object.keys(t.inputs)) {
+          if (!tag.startsWith("side:")) continue;
+          const sideWs = graph.windowingStrategies[graph.pcollections[t.inputs[tag]].windowing];
+          if (sideWs.windowFn.kind === "sessions") unsupported.push(`${name}: side input ${tag.slice(5)} is session-windowed`);
+          sides[tag] = {
+            accessPattern: { urn: ITERABLE_SIDE_INPUT_URN },
+            viewFn: { urn: "beamline:view_fn:rows:v1" },
+            windowMappingFn: { urn: "beam:window_mapping_fn:default:v1" },
+          };
+        }
+        pardo(name, "pardo", name, { ...t.inputs }, { ...t.outputs }, sides);
+        return name;
+      }
+      case READ_URN: {
+        const payload = (t.payload ?? {}) as Record<string, JsonValue>;
+        if (payload.source === "test_stream") unsupported.push(`${name}: TestStream (${options.runner} runs take bounded sources only in this release)`);
+        else if (!graph.pcollections[t.outputs.main].bounded) unsupported.push(`${name}: an unbounded source`);
+        const impulse = `${name}/Impulse`;
+        const impulseOut = `${name}/Impulse.out`;
+        transforms[impulse] = { uniqueName: impulse, spec: { urn: "beam:transform:impulse:v1" }, inputs: {}, outputs: { out: impulseOut } };
+        addPCollection(impulseOut, coders.add(CODER_URNS.bytes), globalWs, true);
+        const reader = `${name}/Read`;
+        pardo(reader, "read", name, { main: impulseOut }, { ...t.outputs });
+        transforms[name] = { uniqueName: name, subtransforms: [impulse, reader], inputs: {}, outputs: { ...t.outputs } };
+        return name;
+      }
+      case WRITE_URN: {
+        // Rewindow into the global window, key rows by shard, group, write each shard, gather, commit.
+        const ws = `${name}/Rewindow`;
+        const wsOut = `${ws}.out`;
+        transforms[ws] = {
+          uniqueName: ws,
+          spec: { urn: WINDOW_INTO_URN, payload: protos.encode("pipeline.WindowIntoPayload", { windowFn: { urn: "beam:window_fn:global_windows:v1" } }) },
+          inputs: { main },
+          outputs: { out: wsOut },
+          environmentId: env,
+        };
+        addPCollection(wsOut, elementCoder(mainPc!), globalWs, mainPc!.bounded);
+        const key = `${name}/KeyByShard`;
+        const keyed = `${key}.out`;
+        pardo(key, "writeKey", name, { main: wsOut }, { main: keyed });
+        const rowCoder = pcollections[wsOut].coderId as string;
+        addPCollection(keyed, coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), rowCoder]), globalWs, mainPc!.bounded);
+        const group = `${name}/GroupShards`;
+        const groupedOut = `${group}.out`;
+        gbk(group, keyed, groupedOut);
+        addPCollection(groupedOut, coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.iterable, [rowCoder])]), globalWs, mainPc!.bounded);
+        const write = `${name}/WriteShards`;
+        const staged = `${write}.out`;
+        pardo(write, "writeShard", name, { main: groupedOut }, { main: staged });
+        const stagedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.value)]);
+        addPCollection(staged, stagedCoder, globalWs, mainPc!.bounded);
+        const gather = `${name}/Gather`;
+        const gathered = `${gather}.out`;
+        gbk(gather, staged, gathered);
+        addPCollection(gathered, coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.iterable, [coders.add(CODER_URNS.value)])]), globalWs, mainPc!.bounded);
+        const commit = `${name}/Commit`;
+        pardo(commit, "commit", name, { main: gathered }, { ...t.outputs });
+        transforms[name] = { uniqueName: name, subtransforms: [ws, key, group, write, gather, commit], inputs: { ...t.inputs }, outputs: { ...t.outputs } };
+        return name;
+      }
+      case GROUP_BY_KEY_URN:
+        gbk(name, main, t.outputs.main);
+        return name;
+      case FLATTEN_URN:
+        transforms[name] = { uniqueName: name, spec: { urn: FLATTEN_URN }, inputs: { ...t.inputs }, outputs: { ...t.outputs } };
+        return name;
+      case WINDOW_INTO_URN: {
+        const ws = graph.windowingStrategies[graph.pcollections[t.outputs.main].windowing];
+        const fnId = windowing(ws);
+        transforms[name] = {
+          uniqueName: name,
+          spec: { urn: WINDOW_INTO_URN, payload: protos.encode("pipeline.WindowIntoPayload", { windowFn: windowingStrategies[fnId].windowFn }) },
+          inputs: { main },
+          outputs: { ...t.outputs },
+          environmentId: env,
+        };
+        return name;
+      }
+      case RESHUFFLE_URN:
+        pardo(name, "identity", name, { main }, { ...t.outputs });
+        return name;
+      default:
+        unsupported.push(`${name} (${t.urn})`);
+        return name;
+    }
+  };
+  const roots = graph.roots.map(visit);
+
+  if (unsupported.length > 0) {
+    throw new UnsupportedFeatureError({
+      code: "BL_PORTABLE_UNSUPPORTED",
+      value: unsupported,
+      rule: `the ${options.runner} runner cannot execute ${unsupported.length} part(s) of this pipeline`,
+      fix: "run it on the direct runner, or remove or replace those parts",
+    });
+  }
+
+  const pipeline = {
+    components: {
+      transforms,
+      pcollections,
+      windowingStrategies,
+      coders: coders.coders,
+      environments: {
+        [env]: {
+          urn: options.environment.urn,
+          payload: options.environment.payload,
+          capabilities: STANDARD_CAPABILITIES,
+          dependencies: options.environment.dependencies ?? [],
+        },
+      },
+    },
+    rootTransformIds: roots,
+    requirements: [],
+  };
+  return { pipeline };
+}
