@@ -24,6 +24,8 @@ export const FLATTEN_URN = "beam:transform:flatten:v1";
 export const WINDOW_INTO_URN = "beam:transform:window_into:v1";
 /** URN of Reshuffle. */
 export const RESHUFFLE_URN = "beam:transform:reshuffle:v1";
+/** URN of Beamline's split of rows too late for their window (past the allowed lateness). */
+export const SEPARATE_LATE_URN = "beamline:transform:separate_late:v1";
 
 /** The schema of `{key, value}` rows. */
 export function kvSchema(keyType: arrow.DataType, valueType: arrow.DataType): arrow.Schema {

@@ -32,7 +32,33 @@ export type WindowFnSpec =
   | { kind: "global" }
   | { kind: "fixed"; size: number; offset: number }
   | { kind: "sliding"; size: number; period: number; offset: number }
-  | { kind: "sessions"; gap: number };
+  | { kind: "sessions"; gap: number }
+  | { kind: "custom"; name: string };
+
+/** The windows a custom window function gives one timestamp: non-empty half-open `[start, end)` intervals. */
+export type CustomAssign = (timestamp: number) => readonly { readonly start: number; readonly end: number }[];
+
+/** A custom, non-merging window function: a name (for the graph) and the assignment itself. */
+export interface CustomWindowFn {
+  readonly kind: "custom";
+  readonly name: string;
+  readonly assign: CustomAssign;
+}
+
+/**
+ * A custom window function: `assign` maps an element's timestamp to the windows it belongs to, each
+ * of which must contain the timestamp. Windows of a custom function do not merge.
+ * @example
+ * // Calendar months (UTC).
+ * customWindows("months", (ts) => {
+ *   const d = new Date(ts);
+ *   return [{ start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth()), end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1) }];
+ * });
+ */
+export function customWindows(name: string, assign: CustomAssign): CustomWindowFn {
+  if (!name) throw new RangeError("a custom window function needs a name, e.g. customWindows(\"months\", assign)");
+  return { kind: "custom", name, assign };
+}
 
 /** How data is windowed and when panes fire. Triggers beyond the default arrive with event-time streaming. */
 export interface WindowingStrategy {
@@ -140,6 +166,8 @@ export function assignWindows(
       }
       return { source: source.subarray(0, k), start: start.subarray(0, k), end: end.subarray(0, k) };
     }
+    case "custom":
+      throw new RangeError(`internal: custom window function "${fn.name}" is assigned by its WindowInto operator`);
     case "sessions": {
       const source = new Int32Array(n);
       const start = new Float64Array(n);
@@ -157,8 +185,8 @@ export function assignWindows(
 /** The window a side input is read in for a main-input window (Beam's default window mapping). */
 export function sideInputWindow(sideFn: WindowFnSpec, mainWindow: Window): Window {
   if (sideFn.kind === "global") return GLOBAL_WINDOW;
-  if (sideFn.kind === "sessions") {
-    throw new RangeError("session-windowed PCollections cannot be side inputs: window them with fixed or global windows first");
+  if (sideFn.kind === "sessions" || sideFn.kind === "custom") {
+    throw new RangeError(`${sideFn.kind}-windowed PCollections cannot be side inputs: window them with fixed or global windows first`);
   }
   const ts = new Float64Array([windowMaxTimestamp(mainWindow)]);
   const a = assignWindows(sideFn, ts)!;

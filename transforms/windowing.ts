@@ -4,14 +4,15 @@
  */
 import type { ElementBatch } from "../sdk/batch";
 import { PipelineConstructionError, UserCodeError, wrapUserError } from "../sdk/errors";
-import { FLATTEN_URN, RESHUFFLE_URN, WINDOW_INTO_URN } from "../sdk/kv";
+import { FLATTEN_URN, RESHUFFLE_URN, SEPARATE_LATE_URN, WINDOW_INTO_URN } from "../sdk/kv";
 import { columnar } from "../sdk/pardo";
 import type { PCollection } from "../sdk/pcollection";
 import { rowAccessor } from "../sdk/rows";
 import { schemasEqual, describeSchema } from "../sdk/schema";
 import { durationMs, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../sdk/time";
 import { PTransform, type ExpandContext } from "../sdk/transform";
-import { TriggerSpec, WindowFnSpec, WindowingStrategy } from "../sdk/window";
+import { validateTrigger } from "../sdk/trigger";
+import { CustomWindowFn, TriggerSpec, WindowFnSpec, WindowingStrategy } from "../sdk/window";
 import { valueReader } from "../sdk/columns";
 
 /** Options of {@link windowInto}. */
@@ -27,14 +28,27 @@ export interface WindowIntoOptions {
 }
 
 /** Assigns each row to windows of the given window function (see fixedWindows, slidingWindows, sessions, globalWindows). */
-export function windowInto<T>(windowFn: WindowFnSpec, options: WindowIntoOptions = {}): PTransform<PCollection<T>, PCollection<T>> {
+export function windowInto<T>(windowFn: WindowFnSpec | CustomWindowFn, options: WindowIntoOptions = {}): PTransform<PCollection<T>, PCollection<T>> {
+  const trigger = options.trigger !== undefined ? validateTrigger(options.trigger, "windowInto") : undefined;
+  const lateness = options.allowedLateness !== undefined ? durationMs(options.allowedLateness) : undefined;
+  if (lateness !== undefined && !(lateness >= 0)) {
+    throw new PipelineConstructionError({
+      code: "BL_ALLOWED_LATENESS",
+      where: "windowInto",
+      value: options.allowedLateness,
+      rule: "allowed lateness is a non-negative duration",
+      fix: 'pass e.g. 0, 60000 or "1h"',
+    });
+  }
+  const custom = windowFn.kind === "custom" ? (windowFn as CustomWindowFn) : null;
+  const spec: WindowFnSpec = custom ? { kind: "custom", name: custom.name } : windowFn;
   return new (class extends PTransform<PCollection<T>, PCollection<T>> {
     expand(input: PCollection<T>, ctx: ExpandContext): PCollection<T> {
       const prev = input.windowing;
       const windowing: WindowingStrategy = {
-        windowFn,
-        allowedLateness: options.allowedLateness !== undefined ? durationMs(options.allowedLateness) : prev.allowedLateness,
-        trigger: options.trigger ?? prev.trigger,
+        windowFn: spec,
+        allowedLateness: lateness ?? prev.allowedLateness,
+        trigger: trigger ?? prev.trigger,
         accumulation: options.accumulation ?? prev.accumulation,
         timestampCombiner: options.timestampCombiner ?? prev.timestampCombiner,
       };
@@ -43,6 +57,7 @@ export function windowInto<T>(windowFn: WindowFnSpec, options: WindowIntoOptions
         payload: { windowing: windowing as unknown as import("../sdk/graph").JsonValue },
         inputs: { main: input },
         outputs: { main: { schema: input.schema, windowing } },
+        ...(custom ? { fn: custom.assign } : {}),
       }).main;
     }
   })("WindowInto");
@@ -159,4 +174,34 @@ export function reshuffle<T>(): PTransform<PCollection<T>, PCollection<T>> {
       return ctx.primitive({ urn: RESHUFFLE_URN, payload: {}, inputs: { main: input }, outputs: { main: { schema: input.schema } } }).main;
     }
   })("Reshuffle");
+}
+
+/** The result of {@link separateLateData}: rows still in time for their window, and rows too late. */
+export type LateDataOutputs<T> = {
+  /** Rows whose window has not expired. */
+  readonly main: PCollection<T>;
+  /** Rows whose window ended more than the allowed lateness before the watermark; grouping would drop them. */
+  readonly late: PCollection<T>;
+};
+
+/**
+ * Separates the rows a later grouping would drop as too late (their window's end plus the allowed
+ * lateness is behind the watermark) into a `late` output, unchanged, so they can be written to a
+ * dead-letter sink instead of being only counted.
+ * @example
+ * const { main, late } = windowed.apply(separateLateData());
+ * late.apply(writeJsonLines("out/late"));
+ */
+export function separateLateData<T>(): PTransform<PCollection<T>, LateDataOutputs<T>> {
+  return new (class extends PTransform<PCollection<T>, LateDataOutputs<T>> {
+    expand(input: PCollection<T>, ctx: ExpandContext): LateDataOutputs<T> {
+      const out = ctx.primitive({
+        urn: SEPARATE_LATE_URN,
+        payload: {},
+        inputs: { main: input },
+        outputs: { main: { schema: input.schema }, late: { schema: input.schema } },
+      });
+      return { main: out.main, late: out.late };
+    }
+  })("SeparateLateData");
 }

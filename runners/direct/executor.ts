@@ -207,6 +207,7 @@ export async function execute(
       if (node.finished) continue;
       let inWm: number;
       let allEnded: boolean;
+      let tagMoved = false;
       if (node.inputs.length === 0) {
         inWm = node.sourceDone ? MAX_TIMESTAMP : node.sourceWatermark;
         allEnded = node.sourceDone;
@@ -215,7 +216,10 @@ export async function execute(
         allEnded = true;
         for (const { tag, producer } of node.inputs) {
           const w = producer.outWatermark;
-          if (w > node.tagWatermarks.get(tag)!) node.tagWatermarks.set(tag, w);
+          if (w > node.tagWatermarks.get(tag)!) {
+            node.tagWatermarks.set(tag, w);
+            tagMoved = true;
+          }
           if (producer.finished && !node.endedTags.has(tag)) {
             node.endedTags.add(tag);
             if (node.op.endOfInput) {
@@ -227,10 +231,11 @@ export async function execute(
           inWm = Math.min(inWm, node.tagWatermarks.get(tag)!);
         }
       }
-      if (inWm > node.inWatermark) {
-        node.inWatermark = inWm;
+      // One input's watermark moving matters even when the minimum stays (a side input becoming ready).
+      if (inWm > node.inWatermark || (tagMoved && node.inputs.length > 1)) {
+        node.inWatermark = Math.max(node.inWatermark, inWm);
         if (node.op.onWatermark) {
-          await guard(node, () => node.op.onWatermark!(inWm));
+          await guard(node, () => node.op.onWatermark!(node.inWatermark));
           await drain(node);
         }
       }

@@ -52,7 +52,8 @@ export interface Operator {
   processBatch(tag: string, batch: ElementBatch): Promise<void> | void;
   /**
    * The input watermark advanced to `watermark` (ms; `MAX_TIMESTAMP` once every input has ended):
-   * fire what is due (event-time timers, windows past their end).
+   * fire what is due (event-time timers, windows past their end). Also called, with an unchanged
+   * minimum, when one of several inputs' watermarks moved (see `inputWatermark(tag)`).
    */
   onWatermark?(watermark: number): Promise<void> | void;
   /** The processing-time clock reached `now`, at or after a time requested with `wakeAt`. */

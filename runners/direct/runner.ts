@@ -1,6 +1,6 @@
 /** The direct runner: plans and executes a pipeline locally. */
 import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../sdk/combine";
-import { FLATTEN_URN, GROUP_BY_KEY_URN, RESHUFFLE_URN, WINDOW_INTO_URN } from "../../sdk/kv";
+import { FLATTEN_URN, GROUP_BY_KEY_URN, RESHUFFLE_URN, SEPARATE_LATE_URN, WINDOW_INTO_URN } from "../../sdk/kv";
 import { PARDO_URN } from "../../sdk/pardo";
 import type { Pipeline } from "../../sdk/pipeline";
 import * as os from "node:os";
@@ -18,7 +18,7 @@ import { combineOperator } from "./operators/combine";
 import { gbkOperator } from "./operators/gbk";
 import { readOperator, writeOperator } from "./operators/io";
 import { pardoOperator } from "./operators/pardo";
-import { flattenOperator, reshuffleOperator, windowIntoOperator } from "./operators/simple";
+import { flattenOperator, reshuffleOperator, separateLateOperator, windowIntoOperator } from "./operators/simple";
 import { plan, Plan } from "./planner";
 
 /** The operators the direct runner ships with, by URN. */
@@ -33,6 +33,7 @@ export function defaultOperators(): Map<string, OperatorFactory> {
     [FLATTEN_URN, flattenOperator],
     [WINDOW_INTO_URN, windowIntoOperator],
     [RESHUFFLE_URN, reshuffleOperator],
+    [SEPARATE_LATE_URN, separateLateOperator],
   ]);
 }
 

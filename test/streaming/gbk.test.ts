@@ -8,12 +8,14 @@ import {
   afterWatermark,
   assertThat,
   collect,
+  customWindows,
   fixedWindows,
   groupByKey,
   intervalWindow,
   map,
   Pipeline,
   runPipeline,
+  separateLateData,
   sessions,
   slidingWindows,
   testStream,
@@ -178,4 +180,54 @@ test("late-data counters are exact, and dropped rows never reach a pane", async 
   expect(values).toEqual(["fresh", "in-lateness", "ok"]);
   const counts = [...result.metrics.counters.entries()].filter(([, m]) => m.has("droppedLateRows"));
   expect(counts.map(([name, m]) => [name, m.get("droppedLateRows")])).toEqual([["GroupByKey", 2]]);
+});
+
+test("separateLateData sends rows the grouping would drop to a late output, unchanged", async () => {
+  const p = new Pipeline();
+  const windowed = p
+    .apply(
+      testStream<string>()
+        .addElements(timestamped("ok", 1 * S))
+        .advanceWatermarkTo(100 * S)
+        .addElements(timestamped("too-late", 2 * S), timestamped("in-lateness", 95 * S))
+        .advanceWatermarkToInfinity(),
+    )
+    .apply(windowInto(fixedWindows(10 * S), { allowedLateness: 20 * S }));
+  const { main, late } = windowed.apply(separateLateData());
+  const grouped = main.apply(map(kvOf)).apply(groupByKey<string, string>());
+  const l = collect(late, "CollectLate");
+  const g = collect(grouped);
+  const result = await runPipeline(p);
+  expect(l.elements.map((e) => [e.value, e.timestamp, e.window.start])).toEqual([["too-late", 2 * S, 0]]);
+  expect(g.elements.flatMap((e) => (e.value as { values: string[] }).values).sort()).toEqual(["in-lateness", "ok"]);
+  const dropped = [...result.metrics.counters.values()].reduce((n, m) => n + (m.get("droppedLateRows") ?? 0), 0);
+  expect(dropped).toBe(0);
+});
+
+test("custom window functions assign windows from a function of the timestamp", async () => {
+  const p = new Pipeline();
+  // Windows of growing size: [0, 10s), [10s, 30s), [30s, 70s), ...
+  const bounds = [0, 10 * S, 30 * S, 70 * S];
+  const out = p
+    .apply(testStream<string>().addElements(timestamped("a", 5 * S), timestamped("b", 12 * S), timestamped("c", 29 * S), timestamped("d", 31 * S)).advanceWatermarkToInfinity())
+    .apply(
+      windowInto(
+        customWindows("growing", (ts) => {
+          const i = bounds.findIndex((b, k) => ts >= b && ts < bounds[k + 1]);
+          return [{ start: bounds[i], end: bounds[i + 1] }];
+        }),
+      ),
+    )
+    .apply(map(kvOf))
+    .apply(groupByKey<string, string>());
+  const c = collect(out);
+  await runPipeline(p);
+  const got = c.elements.map((e) => `${e.window.start / S}-${e.window.end / S}:${[...(e.value as { values: string[] }).values].sort().join("")}`).sort();
+  expect(got).toEqual(["0-10:a", "10-30:bc", "30-70:d"]);
+});
+
+test("a custom window that does not contain its element's timestamp fails with the value and the rule", async () => {
+  const p = new Pipeline();
+  p.apply(testStream<string>().addElements(timestamped("a", 5 * S)).advanceWatermarkToInfinity()).apply(windowInto(customWindows("wrong", () => [{ start: 0, end: 1 }])));
+  await expect(runPipeline(p)).rejects.toThrow(/BL_BAD_CUSTOM_WINDOW|must return windows \[start, end\) that contain/);
 });
