@@ -14,7 +14,11 @@ import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/t
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
-  runner: option.enum("where to run the pipeline", ["direct"] as const, { default: "direct" as const }),
+  runner: option.enum("where to run the pipeline", ["direct", "flink", "prism", "portable"] as const, { default: "direct" as const }),
+  jobEndpoint: option.string("flink, prism, portable: a running Beam job service, HOST:PORT (flink and prism start one when absent)", { default: "" }),
+  flinkMaster: option.string("flink: [local] for an embedded Flink, or a session cluster's REST HOST:PORT", { default: "[local]" }),
+  environmentType: option.enum("flink, prism, portable: how the runner starts Beamline's SDK harness", ["LOOPBACK", "EXTERNAL", "PROCESS"] as const, { default: "LOOPBACK" as const }),
+  environmentConfig: option.string("EXTERNAL: the worker pool's HOST:PORT; PROCESS: the boot command", { default: "" }),
   batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536 }),
   parallelism: option.integer("worker threads running the pipeline (1: run in the main thread)", { default: os.availableParallelism() }),
   restartStrategy: option.enum("what a parallel run does when a worker thread dies", RESTART_STRATEGIES, { default: "none" as const }),
@@ -111,12 +115,30 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     for (const name of Object.keys(def.options)) pipelineValues[name] = (values as Record<string, unknown>)[name];
     const pipeline = buildPipeline(def, pipelineValues);
     const started = Date.now();
+    if (values.runner !== "direct") {
+      // Portable runners load gRPC and Beam's protos only when used.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runPortable } = require("./portable/launch") as typeof import("./portable/launch");
+      const r = await runPortable(pipeline, {
+        runner: values.runner,
+        jobEndpoint: values.jobEndpoint as string,
+        flinkMaster: values.flinkMaster as string,
+        environmentType: values.environmentType,
+        environmentConfig: values.environmentConfig as string,
+        parallelism: args.some((a) => a.startsWith("--parallelism")) ? (values.parallelism as number) : undefined,
+      });
+      io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${((Date.now() - started) / 1000).toFixed(2)} s (job ${r.jobId})`);
+      return 0;
+    }
     const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
     const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart }).run(pipeline);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
+    for (const [transform, counters] of result.metrics.counters) {
+      io.err(`beamline: ${transform}: ${[...counters].map(([name, n]) => `${name}=${n}`).join(", ")}`);
+    }
     return 0;
   } catch (e) {
     if (e instanceof BeamlineError && e.domain !== "internal") {
