@@ -185,16 +185,21 @@ export function periodicImpulse(options: PeriodicImpulseOptions): PTransform<PBe
     throw new OptionError({ code: "BL_PERIODIC_IMPULSE", where: "periodicImpulse", value: options.interval, rule: "the interval must be a positive duration", fix: 'pass e.g. 1000 or "1s"' });
   }
   const source = new ImpulseSource(options);
-  return new (class extends PTransform<PBegin, PCollection<number>> {
+  const read = new (class extends PTransform<PBegin, PCollection<number>> {
     expand(_input: PBegin, ctx: ExpandContext): PCollection<number> {
-      const out = ctx.primitive({
+      return ctx.primitive({
         urn: READ_URN,
         payload: { source: "periodic_impulse", interval },
         inputs: {},
         outputs: { main: { schema: NUMBER_SCHEMA, bounded: options.stop !== undefined } },
         fn: source,
       }).main as PCollection<number>;
-      return options.applyWindowing ? out.apply(windowInto(fixedWindows(interval))) : out;
+    }
+  })(options.applyWindowing ? "Impulses" : "PeriodicImpulse");
+  if (!options.applyWindowing) return read;
+  return new (class extends PTransform<PBegin, PCollection<number>> {
+    expand(input: PBegin): PCollection<number> {
+      return input.pipeline.apply(read).apply(windowInto(fixedWindows(interval)));
     }
   })("PeriodicImpulse");
 }

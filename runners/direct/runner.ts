@@ -50,6 +50,8 @@ export interface DirectRunnerOptions {
   readonly parallelism?: number;
   /** How a parallel run restarts when a worker thread dies. Default: no restart. */
   readonly restartStrategy?: RestartStrategy;
+  /** Cancels a run on one thread (an unbounded pipeline runs until cancelled): the run rejects with BL_CANCELLED. */
+  readonly signal?: AbortSignal;
 }
 
 /** The result of a run. */
@@ -70,8 +72,10 @@ export class DirectRunner {
   private readonly parallelism: number;
   private readonly customOperators: boolean;
   private readonly restartStrategy: RestartStrategy;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(options: DirectRunnerOptions = {}) {
+    this.signal = options.signal;
     this.operators = options.operators ?? defaultOperators();
     this.customOperators = options.operators !== undefined;
     this.restartStrategy = options.restartStrategy ?? { kind: "none" };
@@ -104,7 +108,7 @@ export class DirectRunner {
         }
       }
     }
-    const metrics = await execute(graph, p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize });
+    const metrics = await execute(graph, p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize }, { signal: this.signal });
     return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0 };
   }
 }

@@ -1,0 +1,58 @@
+/** Generated sources: sequences (bounded, paced, unbounded until cancelled) and the periodic impulse. */
+import { collect, generateSequence, periodicImpulse, Pipeline, runPipeline } from "beamline";
+import { MIN_TIMESTAMP } from "../../sdk/time";
+
+test("a bounded sequence yields each number once, at the minimum timestamp, split into parts", async () => {
+  const p = new Pipeline();
+  const c = collect(p.apply(generateSequence({ from: 5, to: 20_005, batchSize: 1000 })));
+  await runPipeline(p, { parallelism: 1 });
+  const values = c.elements.map((e) => e.value).sort((a, b) => a - b);
+  expect(values).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 5));
+  expect(c.elements.every((e) => e.timestamp === MIN_TIMESTAMP)).toBe(true);
+});
+
+test("event time: element i is stamped start + i * interval, and the watermark follows", async () => {
+  const p = new Pipeline();
+  const c = collect(p.apply(generateSequence({ to: 100, batchSize: 7, eventTime: { start: 1_000, interval: "1s" } })));
+  const result = await runPipeline(p, { parallelism: 1 });
+  expect(c.elements.map((e) => [e.value, e.timestamp])).toEqual(Array.from({ length: 100 }, (_, i) => [i, 1_000 + i * 1_000]));
+  expect(result.metrics.watermarks.get("GenerateSequence")).toBeGreaterThan(1_000 + 99 * 1_000);
+});
+
+test("a paced sequence stamps processing time and does not outrun its rate", async () => {
+  const p = new Pipeline();
+  const c = collect(p.apply(generateSequence({ to: 60, ratePerSecond: 300 })));
+  const started = Date.now();
+  await runPipeline(p, { parallelism: 1 });
+  const elapsed = Date.now() - started;
+  // 60 elements at 300/s cannot all be out before ~200 ms.
+  expect(elapsed).toBeGreaterThanOrEqual(150);
+  const ts = c.elements.map((e) => e.timestamp);
+  expect(ts.every((t) => t >= started - 5 && t <= Date.now())).toBe(true);
+  expect(ts.slice(1).every((t, i) => t >= ts[i])).toBe(true);
+});
+
+test("an unbounded sequence runs until cancelled, then the run rejects as cancelled and commits nothing", async () => {
+  const p = new Pipeline();
+  const c = collect(p.apply(generateSequence({ ratePerSecond: 2_000 })));
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(), 150);
+  await expect(runPipeline(p, { parallelism: 1, signal: abort.signal })).rejects.toMatchObject({ code: "BL_CANCELLED" });
+  expect(c.elements).toEqual([]);
+});
+
+test("the periodic impulse emits its own timestamp every interval until it stops", async () => {
+  const start = Date.now() + 20;
+  const p = new Pipeline();
+  const c = collect(p.apply(periodicImpulse({ interval: 30, start, stop: start + 150, applyWindowing: true })));
+  await runPipeline(p, { parallelism: 1 });
+  expect(c.elements.map((e) => e.value)).toEqual([0, 1, 2, 3, 4, 5].map((k) => start + k * 30));
+  expect(c.elements.map((e) => e.timestamp)).toEqual([0, 1, 2, 3, 4, 5].map((k) => start + k * 30));
+  expect(c.elements.every((e) => e.window.end - e.window.start === 30)).toBe(true);
+});
+
+test("bad options fail at construction with the value and a fix", () => {
+  expect(() => generateSequence({ from: 10, to: 5 })).toThrow(/to must be an integer at or after from \(10\)/);
+  expect(() => generateSequence({ ratePerSecond: 0 })).toThrow(/ratePerSecond must be positive/);
+  expect(() => periodicImpulse({ interval: 0 })).toThrow(/positive duration/);
+});
