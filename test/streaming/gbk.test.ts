@@ -8,6 +8,7 @@ import {
   afterWatermark,
   assertThat,
   collect,
+  combinePerKey,
   customWindows,
   fixedWindows,
   groupByKey,
@@ -18,6 +19,7 @@ import {
   separateLateData,
   sessions,
   slidingWindows,
+  sum,
   testStream,
   timestamped,
   windowInto,
@@ -230,4 +232,27 @@ test("a custom window that does not contain its element's timestamp fails with t
   const p = new Pipeline();
   p.apply(testStream<string>().addElements(timestamped("a", 5 * S)).advanceWatermarkToInfinity()).apply(windowInto(customWindows("wrong", () => [{ start: 0, end: 1 }])));
   await expect(runPipeline(p)).rejects.toThrow(/BL_BAD_CUSTOM_WINDOW|must return windows \[start, end\) that contain/);
+});
+
+test("combining in sessions merges the accumulators of bridged sessions, with early count firings", async () => {
+  const p = new Pipeline();
+  const sums = p
+    .apply(
+      testStream<{ key: string; value: number }>()
+        .addElements(timestamped({ key: "u", value: 1 }, 0), timestamped({ key: "u", value: 10 }, 18 * S))
+        .addElements(timestamped({ key: "u", value: 100 }, 9 * S))
+        .advanceWatermarkToInfinity(),
+    )
+    .apply(windowInto(sessions(10 * S), { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "accumulating" }))
+    .apply(combinePerKey(sum()));
+  const c = collect(sums);
+  await runPipeline(p);
+  const merged = c.elements.filter((e) => e.window.start === 0 && e.window.end === 28 * S);
+  expect(merged.map((e) => [e.value.value, e.pane.timing])).toEqual([
+    [111, "early"],
+    [111, "on_time"],
+  ]);
+  // Before the bridge arrived, each session fired on its own.
+  const before = c.elements.filter((e) => !(e.window.start === 0 && e.window.end === 28 * S)).map((e) => [e.window.start / S, e.value.value]);
+  expect(before.sort()).toEqual([[0, 1], [18, 10]]);
 });
