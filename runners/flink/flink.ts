@@ -1,0 +1,180 @@
+/**
+ * Apache Flink through Beam's Flink job server: the job server (Beam's Flink runner for Flink 1.19,
+ * resolved from Maven Central with its dependencies into the cache) runs on a free loopback port,
+ * against an embedded Flink (`[local]`, the default) or a Flink session cluster (`host:port` of its
+ * JobManager's REST endpoint). A real session cluster (JobManager and TaskManager processes) comes
+ * from the same Flink version's jars, see {@link startFlinkCluster}.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/cache";
+import { freePort, Service, startService, waitForPort } from "../portable/process";
+
+/** The Beam release of the job server (the newest with Beam's Flink runner artifacts at hand). */
+export const FLINK_JOB_SERVER_BEAM_VERSION = "2.62.0";
+/** The Flink version the job server runs and the session cluster uses. */
+export const FLINK_VERSION = "1.19.0";
+const FLINK_MINOR = FLINK_VERSION.split(".").slice(0, 2).join(".");
+
+function requireJava(what: string): void {
+  if (!hasCommand("java")) {
+    throw new ProvisioningError({
+      code: "BL_TOOL_MISSING",
+      domain: "external",
+      value: "java",
+      rule: `${what} needs Java (17 or newer), which is not on the PATH`,
+      fix: "install a JDK and Apache Maven",
+    });
+  }
+}
+
+/** The job server's classpath (jars in the cache), resolved once with Maven. */
+export function ensureFlinkJobServer(): string[] {
+  return mavenClasspath(cacheDir(`flink-job-server-${FLINK_JOB_SERVER_BEAM_VERSION}-flink-${FLINK_MINOR}`), [
+    `org.apache.beam:beam-runners-flink-${FLINK_MINOR}:${FLINK_JOB_SERVER_BEAM_VERSION}`,
+    "org.slf4j:slf4j-simple:2.0.16",
+  ]);
+}
+
+/** A running Flink job server. */
+export interface FlinkJobServer extends Service {
+  /** The job endpoint, `127.0.0.1:port`. */
+  readonly jobEndpoint: string;
+  /** Where jobs run: `[local]` or the session cluster's `host:port`. */
+  readonly flinkMaster: string;
+}
+
+/** Starts Beam's Flink job server on free ports. */
+export async function startFlinkJobServer(options: { flinkMaster?: string; logFile?: string; timeoutMs?: number } = {}): Promise<FlinkJobServer> {
+  requireJava("the Flink job server");
+  const cp = ensureFlinkJobServer();
+  const port = await freePort();
+  const flinkMaster = options.flinkMaster ?? "[local]";
+  const logFile = options.logFile ?? path.join(cacheDir("logs"), `flink-job-server-${port}.log`);
+  const svc = startService(
+    "flink job server",
+    "java",
+    [
+      "-cp",
+      cp.join(path.delimiter),
+      "org.apache.beam.runners.flink.FlinkJobServerDriver",
+      "--job-host=127.0.0.1",
+      `--job-port=${port}`,
+      "--artifact-port=0",
+      "--expansion-port=0",
+      `--flink-master=${flinkMaster}`,
+      `--artifacts-dir=${cacheDir("flink-job-server-artifacts")}`,
+    ],
+    logFile,
+  );
+  try {
+    await waitForPort(svc, port, options.timeoutMs ?? 120_000);
+  } catch (e) {
+    await svc.stop();
+    throw e;
+  }
+  return { ...svc, jobEndpoint: `127.0.0.1:${port}`, flinkMaster };
+}
+
+/** The Flink distribution's jars for a session cluster (flink-dist and its logging), resolved once. */
+export function ensureFlinkDist(): string[] {
+  return mavenClasspath(cacheDir(`flink-dist-${FLINK_VERSION}`), [
+    `org.apache.flink:flink-dist:${FLINK_VERSION}`,
+    "org.apache.logging.log4j:log4j-slf4j-impl:2.17.1",
+    "org.apache.logging.log4j:log4j-core:2.17.1",
+  ]);
+}
+
+/** A running Flink session cluster: a JobManager and a TaskManager process. */
+export interface FlinkCluster {
+  /** The JobManager's REST endpoint, `127.0.0.1:port` (also what `--flink-master` takes). */
+  readonly restEndpoint: string;
+  readonly jobManager: Service;
+  readonly taskManager: Service;
+  /** Stops both processes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Flink session cluster from Maven Central's flink-dist: writes a configuration with free
+ * loopback ports into a fresh directory, starts the JobManager (standalone session entry point) and a
+ * TaskManager as separate JVMs, and waits until the TaskManager has registered.
+ */
+export async function startFlinkCluster(options: { slots?: number; timeoutMs?: number } = {}): Promise<FlinkCluster> {
+  requireJava("the Flink session cluster");
+  const cp = ensureFlinkDist().join(path.delimiter);
+  const [rpc, rest, blob, tmRpc, tmData] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const dir = fs.mkdtempSync(path.join(cacheDir("flink-cluster"), "run-"));
+  const conf = path.join(dir, "conf");
+  fs.mkdirSync(conf, { recursive: true });
+  const settings: Record<string, string | number> = {
+    "jobmanager.rpc.address": "127.0.0.1",
+    "jobmanager.rpc.port": rpc,
+    "jobmanager.bind-host": "127.0.0.1",
+    "rest.address": "127.0.0.1",
+    "rest.bind-address": "127.0.0.1",
+    "rest.port": rest,
+    "blob.server.port": blob,
+    "taskmanager.host": "127.0.0.1",
+    "taskmanager.bind-host": "127.0.0.1",
+    "taskmanager.rpc.port": tmRpc,
+    "taskmanager.data.port": tmData,
+    "taskmanager.numberOfTaskSlots": options.slots ?? 2,
+    "jobmanager.memory.process.size": "1024m",
+    "taskmanager.memory.process.size": "1536m",
+    "parallelism.default": 1,
+    "io.tmp.dirs": path.join(dir, "tmp"),
+  };
+  fs.mkdirSync(path.join(dir, "tmp"), { recursive: true });
+  fs.writeFileSync(path.join(conf, "flink-conf.yaml"), Object.entries(settings).map(([k, v]) => `${k}: ${v}`).join("\n") + "\n");
+  fs.writeFileSync(
+    path.join(conf, "log4j.properties"),
+    ["rootLogger.level = INFO", "rootLogger.appenderRef.console.ref = console", "appender.console.name = console", "appender.console.type = CONSOLE",
+      "appender.console.layout.type = PatternLayout", "appender.console.layout.pattern = %d %-5p %c{1} - %m%n"].join("\n") + "\n",
+  );
+  const jvm = (main: string, log: string, extra: string[] = []) =>
+    startService(main.split(".").pop()!, "java", [
+      "-Xmx768m",
+      `-Dlog4j.configurationFile=${path.join(conf, "log4j.properties")}`,
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "-cp", cp, main, "--configDir", conf, ...extra,
+    ], path.join(dir, log), { ...process.env, FLINK_CONF_DIR: conf });
+  const jobManager = jvm("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "jobmanager.log");
+  let taskManager: Service | null = null;
+  const stop = async () => {
+    await taskManager?.stop();
+    await jobManager.stop();
+  };
+  try {
+    await waitForPort(jobManager, rest, options.timeoutMs ?? 120_000);
+    taskManager = jvm("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "taskmanager.log");
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    for (;;) {
+      const overview = await fetch(`http://127.0.0.1:${rest}/overview`).then((r) => r.json() as Promise<{ taskmanagers: number }>).catch(() => null);
+      if (overview && overview.taskmanagers > 0) break;
+      if (taskManager.child.exitCode !== null || Date.now() > deadline) {
+        throw new ProvisioningError({
+          code: "BL_SERVICE_START",
+          domain: "external",
+          retriable: true,
+          value: "flink taskmanager",
+          rule: "the TaskManager did not register with the JobManager",
+          fix: `see ${taskManager.logFile}`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { restEndpoint: `127.0.0.1:${rest}`, jobManager, taskManager: taskManager!, stop };
+}
+
+/** Jobs the session cluster ran, from its REST API (`/jobs/overview`). */
+export async function clusterJobs(restEndpoint: string): Promise<{ jid: string; name: string; state: string }[]> {
+  const r = await fetch(`http://${restEndpoint}/jobs/overview`);
+  const body = (await r.json()) as { jobs: { jid: string; name: string; state: string }[] };
+  return body.jobs;
+}
