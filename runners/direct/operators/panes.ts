@@ -111,6 +111,27 @@ export interface PaneData {
   clear(protos: readonly number[]): void;
 }
 
+/** One live group of a pane engine as plain data, for checkpoints. */
+export interface PaneGroupState {
+  readonly key: KeyPrimitive;
+  /** The window. */
+  readonly start: number;
+  readonly end: number;
+  /** Per-group pane state (see {@link WindowPanes}). */
+  readonly pending: number;
+  readonly timing: number;
+  readonly closed: number;
+  readonly createdLate: number;
+  readonly paneIndex: number;
+  readonly minTs: number;
+  readonly maxTs: number;
+  readonly trigger: TriggerState | null;
+  /** The processing time the group waits for, if any. */
+  readonly wake: number | null;
+  /** The proto groups whose data the group holds; the first is the group itself. */
+  readonly members: readonly number[];
+}
+
 const NONE = 0;
 const EARLY = 1;
 const ON_TIME = 2;
@@ -196,6 +217,8 @@ export class WindowPanes {
     let lastStart = NaN;
     let lastEnd = NaN;
     let keyed = this.globalByKey;
+    const simple = !this.machine && this.combiner === "end_of_window";
+    let pending = this.pending.data;
     for (let i = 0; i < n; i++) {
       const s = global ? MIN_TIMESTAMP : starts![i];
       const e = global ? GLOBAL_WINDOW_MAX_TIMESTAMP + 1 : ends![i];
@@ -208,6 +231,7 @@ export class WindowPanes {
       let g: number;
       if (this.merging) {
         g = this.session(k, s, e, i);
+        pending = this.pending.data;
       } else {
         if (!global && (s !== lastStart || e !== lastEnd)) {
           lastStart = s;
@@ -218,6 +242,7 @@ export class WindowPanes {
         if (found === undefined) {
           g = this.newGroup(k, s, e, i);
           keyed.set(k, g);
+          pending = this.pending.data;
         } else g = found;
       }
       if (this.closed.data[g]) {
@@ -226,7 +251,11 @@ export class WindowPanes {
         continue;
       }
       ids[i] = g;
-      this.addElement(g, ts[i]);
+      if (simple) {
+        // Default trigger, end-of-window timestamps: only whether the group has new data matters.
+        if (!pending[g]) pending[g] = 1;
+        if (wm > this.end.data[g] - 1) this.touched.add(g);
+      } else this.addElement(g, ts[i]);
     }
     if (droppedLate > 0) this.ctx.count("droppedLateRows", droppedLate);
     if (droppedClosed > 0) this.ctx.count("droppedClosedWindowRows", droppedClosed);
@@ -249,8 +278,94 @@ export class WindowPanes {
     this.fire(due);
   }
 
+  /** The input watermark the engine has seen. */
+  get inputWatermark(): number {
+    return this.watermark;
+  }
+
+  /** Every live group as plain data (closed groups too: they drop late rows until collected). */
+  snapshotGroups(): PaneGroupState[] {
+    const out: PaneGroupState[] = [];
+    for (let g = 0; g < this.size; g++) {
+      if (!this.active.data[g] || (this.merging && !this.members.has(g))) continue;
+      out.push({
+        key: this.keys[g],
+        start: this.start.data[g],
+        end: this.end.data[g],
+        pending: this.pending.data[g],
+        timing: this.timing.data[g],
+        closed: this.closed.data[g],
+        createdLate: this.createdLate.data[g],
+        paneIndex: this.paneIndex.data[g],
+        minTs: this.minTs.data[g],
+        maxTs: this.maxTs.data[g],
+        trigger: this.triggers[g] ? structuredClone(this.triggers[g]!) : null,
+        wake: this.wakes.get(g) ?? null,
+        members: this.merging ? [...this.members.get(g)!] : [g],
+      });
+    }
+    return out;
+  }
+
+  /** Raises the watermark to a restored one (never lowers it). */
+  restoreWatermark(wm: number): void {
+    if (wm > this.watermark) this.watermark = wm;
+  }
+
+  /**
+   * Recreates a group from {@link snapshotGroups}; returns the new proto group of each member, in
+   * order: the operator puts each member's data there.
+   */
+  restoreGroup(s: PaneGroupState): number[] {
+    const protos = s.members.map(() => (this.free.length > 0 ? this.free.pop()! : this.size++));
+    this.seenData = true;
+    const g = protos[0];
+    for (const m of protos) {
+      this.keys[m] = s.key;
+      this.start.set(m, s.start);
+      this.end.set(m, s.end);
+      this.active.set(m, m === g ? 1 : 0);
+      this.pending.set(m, 0);
+      this.timing.set(m, NONE);
+      this.closed.set(m, 0);
+      this.createdLate.set(m, 0);
+      this.paneIndex.set(m, 0);
+      this.minTs.set(m, Infinity);
+      this.maxTs.set(m, -Infinity);
+      this.triggers[m] = undefined;
+    }
+    this.active.set(g, 1);
+    this.pending.set(g, s.pending);
+    this.timing.set(g, s.timing);
+    this.closed.set(g, s.closed);
+    this.createdLate.set(g, s.createdLate);
+    this.paneIndex.set(g, s.paneIndex);
+    this.minTs.set(g, s.minTs);
+    this.maxTs.set(g, s.maxTs);
+    this.triggers[g] = s.trigger ? structuredClone(s.trigger) : undefined;
+    if (s.pending && this.combiner !== "end_of_window") this.pendingSet.add(g);
+    if (this.merging) {
+      this.members.set(g, protos);
+      let list = this.sessions.get(s.key);
+      if (!list) this.sessions.set(s.key, (list = []));
+      list.push(g);
+    } else if (s.end === GLOBAL_WINDOW_MAX_TIMESTAMP + 1 && s.start === MIN_TIMESTAMP) {
+      this.globalByKey.set(s.key, g);
+    } else {
+      this.keysOfWindow(s.start, s.end).set(s.key, g);
+    }
+    this.onTime.add(s.end - 1, g);
+    this.gc.add(s.end - 1 + this.lateness, g);
+    if (s.wake !== null) {
+      this.wakes.set(g, s.wake);
+      this.ctx.wakeAt(s.wake);
+    }
+    return protos;
+  }
+
   /** The input watermark advanced: on-time panes, then garbage collection. */
   onWatermark(wm: number): void {
+    if (wm < this.watermark) return;
     this.watermark = wm;
     const due: number[] = [];
     for (const g of this.onTime.takeBefore(wm)) {
