@@ -14,7 +14,7 @@ import type { PCollection } from "../../sdk/pcollection";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
-import { expandPattern, FilePattern, FileShardWriter, FileSink, filesToParts, ioFailure, partFile, patternList } from "./files";
+import { expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList } from "./files";
 
 const MAGIC = Buffer.from("ARROW1");
 
@@ -37,6 +37,27 @@ function notArrow(file: string, why: string): IOError {
     rule: `the file is not an Arrow IPC file or stream (${why})`,
     fix: "check the path and the format; Arrow IPC files start with ARROW1, streams with a schema message",
   });
+}
+
+/**
+ * The number of record batches of an Arrow IPC file, from its footer; null for the stream format or
+ * when the footer cannot be read alone (then the file is read as one part).
+ */
+export function arrowBatchCountSync(file: string): number | null {
+  try {
+    const size = fs.statSync(file).size;
+    if (size < 18 || !readBytesSync(file, 0, 6).equals(MAGIC)) return null;
+    const tail = readBytesSync(file, size - 10, 10);
+    if (!tail.subarray(4).equals(MAGIC)) return null;
+    const footerLen = tail.readInt32LE(0);
+    if (footerLen <= 0 || footerLen + 18 > size) return null;
+    const footer = readBytesSync(file, size - 10 - footerLen, footerLen);
+    const reader = arrow.RecordBatchReader.from(new Uint8Array(Buffer.concat([MAGIC, Buffer.alloc(2), footer, tail])));
+    reader.open();
+    return reader.isFile() ? reader.numRecordBatches : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Reads the schema of an Arrow IPC file (from its footer) or stream (from its first message) synchronously. */
@@ -79,19 +100,41 @@ export function readArrowSchemaSync(file: string): arrow.Schema {
   }
 }
 
-/** The source behind {@link readArrow}: one part per file; positions count record batches. */
+/**
+ * The source behind {@link readArrow}: whole files, or ranges of record batches `{file, first, end}`
+ * of IPC files when there are fewer files than parts wanted; positions count record batches from the
+ * start of the file.
+ */
 export class ArrowSource implements BoundedSource {
   constructor(readonly pattern: FilePattern, readonly schema: arrow.Schema, readonly where = "readArrow") {}
 
-  /** One part per matched file. */
-  async split(_desiredParts: number): Promise<JsonValue[]> {
-    return filesToParts(this.pattern, this.where);
+  /** About `desiredParts` parts: whole files, or record-batch ranges of IPC files (streams stay whole). */
+  async split(desiredParts: number): Promise<JsonValue[]> {
+    const files = expandPattern(this.pattern, this.where);
+    if (files.length >= desiredParts) return files.map((file) => ({ file }));
+    const counts = files.map((f) => arrowBatchCountSync(f) ?? 0);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const parts: JsonValue[] = [];
+    files.forEach((file, k) => {
+      const batches = counts[k];
+      const n = total === 0 ? 1 : Math.min(Math.ceil((desiredParts * batches) / total), batches);
+      if (n <= 1) {
+        parts.push({ file });
+        return;
+      }
+      for (let i = 0; i < n; i++) {
+        parts.push({ file, first: Math.floor((i * batches) / n), end: Math.floor(((i + 1) * batches) / n) });
+      }
+    });
+    return parts;
   }
 
   /** Reads record batches, relabelled with the declared (all-nullable) schema. */
   async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
     const file = partFile(part);
-    const skip = from && typeof from === "object" && !Array.isArray(from) && typeof from.batch === "number" ? from.batch : 0;
+    const range = part as { first?: JsonValue; end?: JsonValue };
+    const first = typeof range.first === "number" ? range.first : 0;
+    const skip = from && typeof from === "object" && !Array.isArray(from) && typeof from.batch === "number" ? from.batch : first;
     let handle: fs.promises.FileHandle;
     try {
       handle = await fs.promises.open(file, "r");
@@ -105,7 +148,8 @@ export class ArrowSource implements BoundedSource {
         const reader = await arrow.RecordBatchReader.from(handle);
         await reader.open();
         if (!reader.isFile()) throw notArrow(file, "a bad footer");
-        for (let i = skip; i < reader.numRecordBatches; i++) {
+        const end = typeof range.end === "number" ? Math.min(range.end, reader.numRecordBatches) : reader.numRecordBatches;
+        for (let i = skip; i < end; i++) {
           const b = await reader.readRecordBatch(i);
           if (!b) break;
           yield { batch: globalBatch(withSchema(b, this.schema, file)), position: { batch: i + 1 } };

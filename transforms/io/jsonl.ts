@@ -15,8 +15,8 @@ import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, WithDeadLetters } from "./common";
 import {
-  ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink, filesToParts,
-  gzipSuffix, lineAt, linePosition, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
+  ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
+  gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineFiles,
 } from "./files";
 import { toJson } from "./text";
 
@@ -68,7 +68,7 @@ export function inferJsonLinesSchema(pattern: FilePattern, compression: Compress
   return inferSchema(values, `${where} (inferring from ${file})`);
 }
 
-/** The source behind {@link readJsonLines}: one part per file, resumable at any line. */
+/** The source behind {@link readJsonLines}: files split into line-aligned byte ranges, resumable at any line. */
 export class JsonLinesSource implements BoundedSource {
   constructor(
     readonly pattern: FilePattern,
@@ -78,15 +78,16 @@ export class JsonLinesSource implements BoundedSource {
     readonly where = "readJsonLines",
   ) {}
 
-  /** One part per matched file. */
-  async split(_desiredParts: number): Promise<JsonValue[]> {
-    return filesToParts(this.pattern, this.where);
+  /** About `desiredParts` parts: whole files, or line-aligned byte ranges of large uncompressed ones (numbered lines). */
+  async split(desiredParts: number): Promise<JsonValue[]> {
+    return splitLineFiles(this.pattern, desiredParts, this.where, { compression: this.compression, countLines: true });
   }
 
   /** Parses lines in batches; bad lines fail the read or become dead letters. */
   async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
     const file = partFile(part);
-    for await (const chunk of readLineChunks(file, { compression: this.compression, from: linePosition(from) })) {
+    const start = partStart(part, from);
+    for await (const chunk of readLineChunks(file, { compression: this.compression, from: start.from, end: start.end })) {
       const rows: unknown[] = [];
       const lineNos: number[] = [];
       const raws: string[] = [];

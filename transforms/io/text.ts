@@ -13,8 +13,8 @@ import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { declareRead, declareWrite, utf8Data } from "./common";
 import {
-  ByteFileWriter, Compression, FilePattern, FileShardWriter, FileSink, filesToParts, gzipSuffix, linePosition,
-  outputCompression, partFile, patternList, readLineChunks,
+  ByteFileWriter, Compression, FilePattern, FileShardWriter, FileSink, gzipSuffix, outputCompression, partFile,
+  partStart, patternList, readLineChunks, splitLineFiles,
 } from "./files";
 
 /** The schema of `readText`'s output: bare strings. */
@@ -26,19 +26,24 @@ export interface ReadTextOptions {
   readonly compression?: Compression;
 }
 
-/** The source behind {@link readText}: one part per file, resumable at any line. */
+/**
+ * The source behind {@link readText}: whole files, or line-aligned byte ranges of large uncompressed
+ * files; resumable at any line. Positions are byte offsets plus line numbers (counted from the start
+ * of the part's range when it does not start the file).
+ */
 export class TextSource implements BoundedSource {
   constructor(readonly pattern: FilePattern, readonly compression: Compression = "auto", readonly where = "readText") {}
 
-  /** One part per matched file. */
-  async split(_desiredParts: number): Promise<JsonValue[]> {
-    return filesToParts(this.pattern, this.where);
+  /** About `desiredParts` parts: whole files, or line-aligned byte ranges of large uncompressed ones. */
+  async split(desiredParts: number): Promise<JsonValue[]> {
+    return splitLineFiles(this.pattern, desiredParts, this.where, { compression: this.compression });
   }
 
-  /** Reads a file's lines in batches; positions are byte offsets plus line numbers. */
+  /** Reads a part's lines in batches; positions are byte offsets plus line numbers. */
   async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
     const file = partFile(part);
-    for await (const chunk of readLineChunks(file, { compression: this.compression, from: linePosition(from) })) {
+    const start = partStart(part, from);
+    for await (const chunk of readLineChunks(file, { compression: this.compression, from: start.from, end: start.end })) {
       const data = utf8Data(chunk.bytes, chunk.offsets, chunk.count);
       const batch = makeRecordBatch(textSchema.arrow, [data], chunk.count);
       yield { batch: globalBatch(batch), position: { offset: chunk.endOffset, line: chunk.firstLine + chunk.count } };
