@@ -2,7 +2,7 @@
  * Apache Flink through Beam's Flink job server: the job server (Beam's Flink runner for Flink 1.19,
  * resolved from Maven Central with its dependencies into the cache) runs on a free loopback port,
  * against an embedded Flink (`[local]`, the default) or a Flink session cluster (`host:port` of its
- * JobManager's REST endpoint). A real session cluster (JobManager and TaskManager processes) comes
+ * JobManager's REST endpoint). A real session cluster (JobManager and TaskManager processes) runs
  * from the same Flink version's jars, see {@link startFlinkCluster}.
  */
 import * as fs from "node:fs";
@@ -30,9 +30,9 @@ function requireJava(what: string): void {
 
 /** The job server's classpath (jars in the cache), resolved once with Maven. */
 export function ensureFlinkJobServer(): string[] {
-  return mavenClasspath(cacheDir(`flink-job-server-${FLINK_JOB_SERVER_BEAM_VERSION}-flink-${FLINK_MINOR}`), [
+  return mavenClasspath(cacheDir(`flink-job-server-${FLINK_JOB_SERVER_BEAM_VERSION}-flink-${FLINK_MINOR}-v2`), [
     `org.apache.beam:beam-runners-flink-${FLINK_MINOR}:${FLINK_JOB_SERVER_BEAM_VERSION}`,
-    "org.slf4j:slf4j-simple:2.0.16",
+    "org.slf4j:slf4j-simple:1.7.30",
   ]);
 }
 
@@ -76,13 +76,12 @@ export async function startFlinkJobServer(options: { flinkMaster?: string; logFi
   return { ...svc, jobEndpoint: `127.0.0.1:${port}`, flinkMaster };
 }
 
-/** The Flink distribution's jars for a session cluster (flink-dist and its logging), resolved once. */
-export function ensureFlinkDist(): string[] {
-  return mavenClasspath(cacheDir(`flink-dist-${FLINK_VERSION}`), [
-    `org.apache.flink:flink-dist:${FLINK_VERSION}`,
-    "org.apache.logging.log4j:log4j-slf4j-impl:2.17.1",
-    "org.apache.logging.log4j:log4j-core:2.17.1",
-  ]);
+/**
+ * The session cluster's classpath: Flink's runtime modules of {@link FLINK_VERSION} from Maven Central
+ * (the same jars the job server embeds) plus Beam's Flink runner, whose operators the TaskManagers run.
+ */
+export function ensureFlinkClusterClasspath(): string[] {
+  return ensureFlinkJobServer();
 }
 
 /** A running Flink session cluster: a JobManager and a TaskManager process. */
@@ -96,13 +95,13 @@ export interface FlinkCluster {
 }
 
 /**
- * Starts a Flink session cluster from Maven Central's flink-dist: writes a configuration with free
+ * Starts a Flink session cluster: writes a configuration with free
  * loopback ports into a fresh directory, starts the JobManager (standalone session entry point) and a
  * TaskManager as separate JVMs, and waits until the TaskManager has registered.
  */
 export async function startFlinkCluster(options: { slots?: number; timeoutMs?: number } = {}): Promise<FlinkCluster> {
   requireJava("the Flink session cluster");
-  const cp = ensureFlinkDist().join(path.delimiter);
+  const cp = ensureFlinkClusterClasspath().join(path.delimiter);
   const [rpc, rest, blob, tmRpc, tmData] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const dir = fs.mkdtempSync(path.join(cacheDir("flink-cluster"), "run-"));
   const conf = path.join(dir, "conf");
@@ -127,15 +126,9 @@ export async function startFlinkCluster(options: { slots?: number; timeoutMs?: n
   };
   fs.mkdirSync(path.join(dir, "tmp"), { recursive: true });
   fs.writeFileSync(path.join(conf, "flink-conf.yaml"), Object.entries(settings).map(([k, v]) => `${k}: ${v}`).join("\n") + "\n");
-  fs.writeFileSync(
-    path.join(conf, "log4j.properties"),
-    ["rootLogger.level = INFO", "rootLogger.appenderRef.console.ref = console", "appender.console.name = console", "appender.console.type = CONSOLE",
-      "appender.console.layout.type = PatternLayout", "appender.console.layout.pattern = %d %-5p %c{1} - %m%n"].join("\n") + "\n",
-  );
   const jvm = (main: string, log: string, extra: string[] = []) =>
     startService(main.split(".").pop()!, "java", [
       "-Xmx768m",
-      `-Dlog4j.configurationFile=${path.join(conf, "log4j.properties")}`,
       "--add-opens=java.base/java.util=ALL-UNNAMED",
       "--add-opens=java.base/java.lang=ALL-UNNAMED",
       "-cp", cp, main, "--configDir", conf, ...extra,

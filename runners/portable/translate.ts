@@ -157,6 +157,10 @@ function scalarCoder(coders: CoderSet, type: arrow.DataType, nullable: boolean):
   return nullable ? coders.add(CODER_URNS.nullable, [id]) : id;
 }
 
+function describeWindowFn(fn: { kind: string; name?: string }): string {
+  return fn.name ? `${fn.kind} "${fn.name}"` : fn.kind;
+}
+
 /** Translates `graph` for a portable runner; throws one UnsupportedFeatureError listing everything it cannot run. */
 export function translate(graph: PipelineGraph, protos: Protos, options: TranslateOptions): Translation {
   const coders = new CoderSet();

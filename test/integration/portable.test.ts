@@ -1,0 +1,145 @@
+/**
+ * The same pipelines on the direct runner and on real portable runners: Beam's Prism (from the Go
+ * module proxy), Beam's Flink job server with an embedded Flink, and a Flink session cluster
+ * (JobManager and TaskManager processes; the test checks through Flink's REST API that the job ran
+ * there). Also: a throwing user function fails the job with its message and transform name, and
+ * features a portable runner lacks are refused before submission, all in one error.
+ * Each suite starts its services once and stops them after.
+ */
+import * as path from "node:path";
+import { create, parDo, runPipeline, state, Pipeline, testStream, writeText } from "beamline";
+import { main } from "../../runners/cli";
+import { clusterJobs, FlinkCluster, FlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../../runners/flink/flink";
+import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
+import { PrismService, startPrism } from "../../runners/prism/prism";
+import { tempDir } from "../helpers";
+import { describeWith } from "../portable/requirements";
+import { outputLines, windowedPipeline, wordcountPipeline } from "./pipelines";
+
+const SERVICE_TIMEOUT = 300_000;
+
+/** Runs both golden pipelines on the direct runner once, for every suite to compare with. */
+const golden = (() => {
+  let cached: Promise<{ counts: string[]; windowed: string[] }> | null = null;
+  return () =>
+    (cached ??= (async () => {
+      const dir = tempDir();
+      await runPipeline(wordcountPipeline(dir));
+      await runPipeline(windowedPipeline(dir));
+      return { counts: outputLines(dir, "counts"), windowed: outputLines(dir, "windowed") };
+    })());
+})();
+
+async function expectSameAsDirect(run: (p: Pipeline) => Promise<unknown>): Promise<void> {
+  const want = await golden();
+  const dir = tempDir();
+  await run(wordcountPipeline(dir));
+  await run(windowedPipeline(dir));
+  const counts = outputLines(dir, "counts");
+  expect(counts.length).toBeGreaterThan(100);
+  expect(counts).toEqual(want.counts);
+  const windowed = outputLines(dir, "windowed");
+  expect(windowed.length).toBe(15);
+  expect(windowed.every((l) => l.endsWith(" on_time"))).toBe(true);
+  expect(windowed).toEqual(want.windowed);
+}
+
+describeWith(["go", "mvn", "java"], "Prism", () => {
+  let prism: PrismService;
+  beforeAll(async () => {
+    prism = await startPrism();
+  }, SERVICE_TIMEOUT);
+  afterAll(async () => {
+    await prism?.stop();
+  });
+
+  test("wordcount and a windowed, triggered pipeline give the direct runner's results", async () => {
+    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: prism.jobEndpoint, runnerName: "prism" }).run(p));
+  }, 120_000);
+
+  test("a throwing user function fails the job with its message and the transform's name on the terminal", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(
+      ["run", path.join(__dirname, "fixtures/failing.ts"), "--runner=portable", `--job-endpoint=${prism.jobEndpoint}`, `--output=${path.join(tempDir(), "out")}`],
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+    );
+    expect(code).toBe(1);
+    const text = err.join("\n");
+    expect(text).toContain("BL_JOB_FAILED");
+    expect(text).toContain("three is not allowed (got 3)");
+    expect(text).toContain('transform "Explode"');
+  }, 120_000);
+
+  test("features the runner lacks are refused before submission, all in one error", async () => {
+    const p = new Pipeline();
+    p.apply("Ticks", testStream<number>().addElements(1, 2).advanceWatermarkToInfinity());
+    p.apply("Pairs", create([{ key: "a", value: 1 }])).apply(
+      "Stateful",
+      parDo({ state: { seen: state.value<number>() }, process(row: { key: string; value: number }, ctx: any) { ctx.output(row); } } as any),
+    );
+    p.apply("Nums", create([1])).apply("Write", writeText(path.join(tempDir(), "never")));
+    const runner = new PortableRunner({ jobEndpoint: prism.jobEndpoint, runnerName: "prism" });
+    const e = await runner.run(p).then(() => null, (x: unknown) => x as Error & { code?: string; value?: unknown });
+    expect(e).not.toBeNull();
+    expect(e!.code).toBe("BL_PORTABLE_UNSUPPORTED");
+    expect(e!.message).toContain("Ticks");
+    expect(e!.message).toContain("Stateful");
+    expect((e!.value as string[]).length).toBe(2);
+  }, 60_000);
+});
+
+describeWith(["mvn", "java"], "Flink (embedded, through Beam's Flink job server)", () => {
+  let server: FlinkJobServer;
+  beforeAll(async () => {
+    server = await startFlinkJobServer();
+  }, SERVICE_TIMEOUT);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("wordcount and a windowed, triggered pipeline give the direct runner's results", async () => {
+    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(p));
+  }, 240_000);
+
+  test("a throwing user function fails the Flink job with its message and transform name", async () => {
+    const p = new Pipeline();
+    p.apply("Numbers", create([1, 2, 3])).map((n: number) => {
+      if (n === 2) throw new Error("no twos here");
+      return n;
+    }, { name: "Picky" });
+    const e = await new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(p).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(JobFailedError);
+    expect((e as Error).message).toContain("no twos here");
+    expect((e as Error).message).toContain('transform "Picky"');
+  }, 240_000);
+});
+
+describeWith(["mvn", "java"], "Flink session cluster (JobManager and TaskManager processes)", () => {
+  let cluster: FlinkCluster;
+  let server: FlinkJobServer;
+  beforeAll(async () => {
+    cluster = await startFlinkCluster();
+    server = await startFlinkJobServer({ flinkMaster: cluster.restEndpoint });
+  }, SERVICE_TIMEOUT);
+  afterAll(async () => {
+    await server?.stop();
+    await cluster?.stop();
+  });
+
+  test("the pipelines run on the cluster (seen through Flink's REST API) with the direct runner's results", async () => {
+    const names: string[] = [];
+    let n = 0;
+    await expectSameAsDirect((p) => {
+      const jobName = `beamline-cluster-test-${n++}`;
+      names.push(jobName);
+      return new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink", jobName }).run(p);
+    });
+    const jobs = await clusterJobs(cluster.restEndpoint);
+    for (const name of names) {
+      const job = jobs.find((j) => j.name.includes(name));
+      expect(job).toBeDefined();
+      expect(job!.state).toBe("FINISHED");
+    }
+  }, 300_000);
+});
