@@ -38,6 +38,34 @@ function utf8Buffer(values: Uint8Array): Buffer {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 }
 
+// Short strings decode through a direct-mapped cache of recently decoded byte strings: the same
+// words, keys and codes recur, and a hit costs a hash and a compare instead of a new string.
+const INTERN_BITS = 16;
+const INTERN_MAX = 24;
+const internStrings: (string | undefined)[] = new Array(1 << INTERN_BITS);
+const internBytes = new Uint8Array((1 << INTERN_BITS) * INTERN_MAX);
+const internLength = new Uint8Array(1 << INTERN_BITS).fill(255);
+
+/** @internal Decodes UTF-8 bytes `[start, end)` of `buf`, reusing the string of an earlier decode of the same bytes. */
+export function decodeUtf8(buf: Buffer, start: number, end: number): string {
+  const len = end - start;
+  if (len > INTERN_MAX || len === 0) return len === 0 ? "" : buf.toString("utf8", start, end);
+  let h = 0x811c9dc5;
+  for (let j = start; j < end; j++) h = Math.imul(h ^ buf[j], 0x01000193);
+  const slot = (h ^ (h >>> INTERN_BITS)) & ((1 << INTERN_BITS) - 1);
+  const base = slot * INTERN_MAX;
+  if (internLength[slot] === len) {
+    let j = 0;
+    while (j < len && internBytes[base + j] === buf[start + j]) j++;
+    if (j === len) return internStrings[slot]!;
+  }
+  const str = buf.toString("utf8", start, end);
+  internLength[slot] = len;
+  for (let j = 0; j < len; j++) internBytes[base + j] = buf[start + j];
+  internStrings[slot] = str;
+  return str;
+}
+
 /** Reads a value ignoring validity; `i` is the logical index within `data`. */
 function rawReader(data: arrow.Data): ValueReader {
   const type = data.type;
@@ -80,7 +108,7 @@ function rawReader(data: arrow.Data): ValueReader {
     case arrow.Type.Utf8: {
       const offsets = data.valueOffsets as Int32Array;
       const buf = utf8Buffer(data.values as Uint8Array);
-      return (i) => buf.toString("utf8", offsets[i], offsets[i + 1]);
+      return (i) => decodeUtf8(buf, offsets[i], offsets[i + 1]);
     }
     case arrow.Type.Binary: {
       const offsets = data.valueOffsets as Int32Array;
@@ -239,7 +267,7 @@ export function utf8Values(vector: arrow.Vector): (string | null)[] {
     for (let i = 0; i < data.length; i++) {
       out[pos++] = bitmap && !((bitmap[(off + i) >> 3] >> ((off + i) & 7)) & 1)
         ? null
-        : buf.toString("utf8", offsets[i], offsets[i + 1]);
+        : decodeUtf8(buf, offsets[i], offsets[i + 1]);
     }
   }
   return out;

@@ -2,6 +2,7 @@ import * as arrow from "apache-arrow";
 import { BeamlineError, SchemaError } from "../../sdk/errors";
 import {
   concatRecordBatches,
+  decodeUtf8,
   emptyRecordBatch,
   filterRecordBatch,
   recordBatchFromColumns,
@@ -321,5 +322,25 @@ describe("every field type through take, filter and concat", () => {
     expect(recordBatchToRows(takeRecordBatch(b, Int32Array.from([2, 0, 1, 0])))).toEqual([values[2], values[0], values[1], values[0]]);
     expect(recordBatchToRows(filterRecordBatch(b, Uint8Array.from([0, 1, 1])))).toEqual(values.slice(1));
     expect(recordBatchToRows(concatRecordBatches(sch, [b.slice(1), b, b.slice(0, 1)]))).toEqual([...values.slice(1), ...values, values[0]]);
+  });
+});
+
+describe("decodeUtf8", () => {
+  test("decodes like Buffer#toString, for repeated, colliding, multi-byte, invalid and long byte strings", () => {
+    const samples = ["", "a", "word", "héllo", "日本語", "💥x", "a\u0000b", "x".repeat(24), "y".repeat(25), "z".repeat(300)];
+    for (let i = 0; i < 200_000; i++) samples.push(`k${(i * 7919) % 150_000}`);
+    const bytes: Buffer[] = samples.map((s) => Buffer.from(s, "utf8"));
+    bytes.push(Buffer.from([0xff, 0xfe, 0x41]), Buffer.from([0xe6, 0x97]));
+    const all = Buffer.concat(bytes);
+    const wrong: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      let pos = 0;
+      for (const b of bytes) {
+        const want = all.toString("utf8", pos, pos + b.length);
+        if (decodeUtf8(all, pos, pos + b.length) !== want) wrong.push(want);
+        pos += b.length;
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });
