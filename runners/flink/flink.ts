@@ -120,7 +120,18 @@ export async function startFlinkCluster(options: { slots?: number; timeoutMs?: n
     "taskmanager.data.port": tmData,
     "taskmanager.numberOfTaskSlots": options.slots ?? 2,
     "jobmanager.memory.process.size": "1024m",
-    "taskmanager.memory.process.size": "1536m",
+    // Started without Flink's scripts, a TaskManager needs its resources spelled out.
+    "taskmanager.cpu.cores": 2,
+    "taskmanager.memory.framework.heap.size": "128m",
+    "taskmanager.memory.framework.off-heap.size": "128m",
+    "taskmanager.memory.task.heap.size": "384m",
+    "taskmanager.memory.task.off-heap.size": "0m",
+    "taskmanager.memory.managed.size": "128m",
+    "taskmanager.memory.network.min": "64m",
+    "taskmanager.memory.network.max": "64m",
+    "taskmanager.memory.jvm-metaspace.size": "256m",
+    "taskmanager.memory.jvm-overhead.min": "192m",
+    "taskmanager.memory.jvm-overhead.max": "192m",
     "parallelism.default": 1,
     "io.tmp.dirs": path.join(dir, "tmp"),
   };
@@ -129,6 +140,7 @@ export async function startFlinkCluster(options: { slots?: number; timeoutMs?: n
   const jvm = (main: string, log: string, extra: string[] = []) =>
     startService(main.split(".").pop()!, "java", [
       "-Xmx768m",
+      "-XX:MaxDirectMemorySize=320m",
       "--add-opens=java.base/java.util=ALL-UNNAMED",
       "--add-opens=java.base/java.lang=ALL-UNNAMED",
       "-cp", cp, main, "--configDir", conf, ...extra,

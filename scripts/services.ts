@@ -1,0 +1,71 @@
+/**
+ * Provisions and starts the portable runners' services on loopback free ports, for users who want them
+ * running on their own (the `--runner=flink` and `--runner=prism` commands start and stop their own):
+ *
+ *   npx tsx scripts/services.ts provision          fetch everything into the cache (~/.cache/beamline)
+ *   npx tsx scripts/services.ts prism              start Prism; prints its job endpoint
+ *   npx tsx scripts/services.ts flink-job-server [--flink-master=HOST:PORT]
+ *                                                  start Beam's Flink job server (embedded Flink by default)
+ *   npx tsx scripts/services.ts flink-cluster      start a Flink session cluster (JobManager + TaskManager)
+ *                                                  and a job server submitting to it
+ *
+ * Each service runs until Ctrl-C, then stops.
+ */
+import { ensureFlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../runners/flink/flink";
+import { modelFilesDir } from "../runners/portable/protos";
+import { ensurePrism } from "../runners/prism/prism";
+
+async function untilInterrupted(stop: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await stop();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const flag = (name: string) => rest.find((a) => a.startsWith(`--${name}=`))?.split("=").slice(1).join("=");
+  switch (command) {
+    case "provision":
+      console.log(`Beam model protos: ${modelFilesDir()}`);
+      console.log(`Prism: ${ensurePrism()}`);
+      console.log(`Flink job server and cluster: ${ensureFlinkJobServer().length} jars`);
+      return 0;
+    case "prism": {
+      const { startPrism } = await import("../runners/prism/prism");
+      const s = await startPrism();
+      console.log(`Prism job endpoint: ${s.jobEndpoint}   (--runner=portable --job-endpoint=${s.jobEndpoint}); log: ${s.logFile}`);
+      await untilInterrupted(() => s.stop());
+      return 0;
+    }
+    case "flink-job-server": {
+      const s = await startFlinkJobServer({ flinkMaster: flag("flink-master") });
+      console.log(`Flink job endpoint: ${s.jobEndpoint} (Flink: ${s.flinkMaster})   (--runner=flink --job-endpoint=${s.jobEndpoint}); log: ${s.logFile}`);
+      await untilInterrupted(() => s.stop());
+      return 0;
+    }
+    case "flink-cluster": {
+      const c = await startFlinkCluster();
+      const s = await startFlinkJobServer({ flinkMaster: c.restEndpoint });
+      console.log(`Flink session cluster REST: http://${c.restEndpoint}`);
+      console.log(`Flink job endpoint: ${s.jobEndpoint}   (--runner=flink --job-endpoint=${s.jobEndpoint})`);
+      await untilInterrupted(async () => {
+        await s.stop();
+        await c.stop();
+      });
+      return 0;
+    }
+    default:
+      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster");
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);
