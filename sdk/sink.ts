@@ -18,8 +18,12 @@ export interface SinkWriter {
 
 /** A transactional sink. */
 export interface Sink {
-  /** Opens a writer for shard `index` of `count`. */
-  open(shard: { index: number; count: number }): Promise<SinkWriter>;
+  /**
+   * Opens a writer for shard `index` of `count`. `epoch` counts the sets of shards a run opens (0,
+   * or absent, for the first): with checkpoints, each checkpoint commits an epoch of its own, and a
+   * sink must give every epoch's output names of its own.
+   */
+  open(shard: { index: number; count: number; epoch?: number }): Promise<SinkWriter>;
   /** Publishes everything staged; returns the names of what was published (for example file paths). */
   commit(staged: JsonValue[]): Promise<string[]>;
   /** Removes everything staged. */

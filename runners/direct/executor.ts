@@ -14,7 +14,7 @@ import { graphSchema } from "../../sdk/pipeline";
 import type { ReadContext } from "../../sdk/source";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import type { WindowingStrategy } from "../../sdk/window";
-import type { DirectOptions, Operator, OperatorContext, OperatorRegistry } from "./operator";
+import type { DirectOptions, Operator, OperatorContext, OperatorRegistry, OperatorSnapshot } from "./operator";
 import type { Plan } from "./planner";
 
 /** Looks up runtime objects (DoFns, sources, sinks) by transform name. */
@@ -59,6 +59,18 @@ export interface ExecuteHooks {
    * exchanges are full).
    */
   readonly admit?: (source: string) => Promise<void> | undefined;
+  /** Checkpoints: state to restore, and where snapshots go. */
+  readonly checkpoints?: InstanceCheckpoints;
+}
+
+/** The checkpoints of one execution. */
+export interface InstanceCheckpoints {
+  /** State to take up before any data, by transform name (already resharded for this instance). */
+  readonly restored?: ReadonlyMap<string, OperatorSnapshot>;
+  /** Milliseconds between checkpoints this execution triggers itself (it is the run's only instance). */
+  readonly intervalMs?: number;
+  /** Persists the snapshots of one checkpoint (by transform name); resolves to its id once it is complete. */
+  persist(snapshots: Map<string, OperatorSnapshot>): Promise<number>;
 }
 
 interface Input {
@@ -298,6 +310,34 @@ export async function execute(
     return p;
   };
 
+  /**
+   * One checkpoint, in a step: between steps every operator has processed all it was given, so the
+   * snapshots are consistent; sinks commit once the checkpoint is complete.
+   */
+  const checkpoint = async (): Promise<void> => {
+    const cp = hooks.checkpoints!;
+    const snapshots = new Map<string, OperatorSnapshot>();
+    for (const n of nodes) if (n.op.snapshot) snapshots.set(n.name, await guard(n, () => n.op.snapshot!()));
+    const id = await cp.persist(snapshots);
+    for (const n of nodes) {
+      if (n.op.onCheckpointComplete) {
+        await guard(n, () => n.op.onCheckpointComplete!(id));
+        await drain(n);
+      }
+    }
+  };
+  let checkpointTimer: NodeJS.Timeout | null = null;
+  let running = true;
+  const scheduleCheckpoint = (): void => {
+    const interval = hooks.checkpoints?.intervalMs;
+    if (interval === undefined || !running) return;
+    checkpointTimer = setTimeout(() => {
+      checkpointTimer = null;
+      if (nodes.every((n) => n.finished)) return;
+      void step(checkpoint).then(scheduleCheckpoint);
+    }, interval);
+  };
+
   let timer: NodeJS.Timeout | null = null;
   let timerAt = Infinity;
   function scheduleWakeup(): void {
@@ -340,7 +380,15 @@ export async function execute(
   let failed = false;
   try {
     for (const n of nodes) if (n.op.open) await guard(n, () => n.op.open!());
+    const restored = hooks.checkpoints?.restored;
+    if (restored) {
+      for (const n of nodes) {
+        const state = restored.get(n.name);
+        if (state && n.op.restore) await guard(n, () => n.op.restore!(state));
+      }
+    }
     if (hooks.signal?.aborted) onAbort();
+    scheduleCheckpoint();
     const runs = sources.map(async (node) => {
       const src = node.op as SourceOperator;
       if (typeof src.run === "function") {
@@ -386,6 +434,8 @@ export async function execute(
     failed = true;
     throw e;
   } finally {
+    running = false;
+    if (checkpointTimer) clearTimeout(checkpointTimer);
     if (timer) clearTimeout(timer);
     hooks.signal?.removeEventListener("abort", onAbort);
     const errors: unknown[] = [];

@@ -44,6 +44,23 @@ export interface DirectOptions {
   readonly instance?: { readonly index: number; readonly count: number };
 }
 
+/**
+ * An operator's state at a checkpoint, shaped so that a checkpoint taken at one parallelism restores
+ * at another: keyed state goes, by key group, to the instance that owns the group; items of non-keyed
+ * state are spread over the instances; the watermark restores as the minimum over the instances.
+ * Everything in it must survive a structured clone (`v8.serialize`).
+ */
+export interface OperatorSnapshot {
+  /** Keyed state, by key group (see `threads/key-groups.ts`). */
+  readonly keyed?: readonly (readonly [keyGroup: number, state: unknown])[];
+  /** Non-keyed items (source parts, buffered rows, staged sink output). */
+  readonly items?: readonly unknown[];
+  /** State every instance takes up whole (such as broadcast side inputs), from the first instance. */
+  readonly common?: unknown;
+  /** The operator's own input watermark when the snapshot was taken (ms). */
+  readonly watermark?: number;
+}
+
 /** One running transform. */
 export interface Operator {
   /** Before any data. */
@@ -67,6 +84,18 @@ export interface Operator {
   endOfInput?(tag: string): Promise<void> | void;
   /** Every input reached its end: emit what is buffered. */
   finish?(): Promise<void> | void;
+  /**
+   * A checkpoint's barrier reached this operator: every batch before it was processed, none after
+   * it. Returns the state to restore from. Sinks stage what they wrote so far (to commit later).
+   */
+  snapshot?(): OperatorSnapshot | Promise<OperatorSnapshot>;
+  /**
+   * Before any data (after `open`): take up the state of a checkpoint — the snapshots of every
+   * instance that ran this transform, resharded for this instance (its key groups, its share of items).
+   */
+  restore?(state: OperatorSnapshot): void | Promise<void>;
+  /** Checkpoint `id`, which this operator took a snapshot for, is complete: sinks commit what it staged. */
+  onCheckpointComplete?(id: number): void | Promise<void>;
   /** After success or failure: release resources. `failed` tells which. */
   close?(failed: boolean): Promise<void> | void;
 }

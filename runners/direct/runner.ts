@@ -12,7 +12,10 @@ import { runParallel } from "./threads/coordinator";
 import { KEY_GROUPS } from "./threads/key-groups";
 import { isRestartable, restartDelay, RestartStrategy } from "./threads/restart";
 import { WRITE_URN } from "../../sdk/sink";
-import { execute, RunMetrics } from "./executor";
+import { execute, InstanceCheckpoints, RunMetrics } from "./executor";
+import { CheckpointCoordinator, CheckpointOptions, loadLatestCheckpoint } from "./checkpoint/coordinator";
+import { reshard } from "./checkpoint/reshard";
+import { CheckpointStore } from "./checkpoint/store";
 import type { OperatorFactory, OperatorRegistry } from "./operator";
 import { combineOperator } from "./operators/combine";
 import { gbkOperator } from "./operators/gbk";
@@ -52,6 +55,16 @@ export interface DirectRunnerOptions {
   readonly restartStrategy?: RestartStrategy;
   /** Cancels a run on one thread (an unbounded pipeline runs until cancelled): the run rejects with BL_CANCELLED. */
   readonly signal?: AbortSignal;
+  /** Aligned checkpoints into a directory, and resuming from the latest one. Default: none. */
+  readonly checkpoint?: CheckpointOptions;
+}
+
+/** What a checkpointed run did with checkpoints. */
+export interface CheckpointReport {
+  /** The checkpoint the run resumed from, or null. */
+  readonly restoredFrom: number | null;
+  /** How long each checkpoint the run completed took, from trigger to manifest (ms). */
+  readonly durationsMs: readonly number[];
 }
 
 /** The result of a run. */
@@ -63,6 +76,8 @@ export interface PipelineResult {
   readonly parallelism: number;
   /** How many times the run restarted after a worker thread died. */
   readonly restarts: number;
+  /** Checkpoints taken and restored, when the run was checkpointed. */
+  readonly checkpoints?: CheckpointReport;
 }
 
 /** Runs pipelines locally. */
@@ -72,6 +87,7 @@ export class DirectRunner {
   private readonly parallelism: number;
   private readonly customOperators: boolean;
   private readonly restartStrategy: RestartStrategy;
+  private readonly checkpoint?: CheckpointOptions;
   private readonly signal: AbortSignal | undefined;
 
   constructor(options: DirectRunnerOptions = {}) {
@@ -80,6 +96,15 @@ export class DirectRunner {
     this.customOperators = options.operators !== undefined;
     this.restartStrategy = options.restartStrategy ?? { kind: "none" };
     this.batchSize = options.batchSize ?? 65536;
+    this.checkpoint = options.checkpoint;
+    if (this.checkpoint && !(Number.isFinite(this.checkpoint.intervalMs) && this.checkpoint.intervalMs > 0)) {
+      throw new OptionError({
+        code: "BL_BAD_CHECKPOINT_INTERVAL",
+        value: this.checkpoint.intervalMs,
+        rule: "the checkpoint interval must be a positive number of milliseconds",
+        fix: "pass --checkpoint-interval=MS, e.g. 1000, together with --checkpoint-dir=DIR",
+      });
+    }
     this.parallelism = options.parallelism ?? os.availableParallelism();
     if (!Number.isInteger(this.parallelism) || this.parallelism < 1 || this.parallelism > KEY_GROUPS) {
       throw new OptionError({
@@ -95,7 +120,8 @@ export class DirectRunner {
   async run(pipeline: Pipeline): Promise<PipelineResult> {
     const graph = pipeline.graph();
     const p = plan(graph, this.operators);
-    const parallel = parallelismFor(pipeline, p, this.customOperators ? 1 : this.parallelism);
+    // Checkpointed runs take their checkpoints in one thread (aligned barriers across worker threads are not built yet).
+    const parallel = parallelismFor(pipeline, p, this.customOperators || this.checkpoint ? 1 : this.parallelism);
     if (parallel.spec) {
       for (let restarts = 0; ; restarts++) {
         try {
@@ -108,9 +134,34 @@ export class DirectRunner {
         }
       }
     }
-    const metrics = await execute(graph, p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize }, { signal: this.signal });
-    return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0 };
+    const cp = this.checkpoint ? singleThreadCheckpoints(pipeline, this.checkpoint) : null;
+    const hooks = { signal: this.signal, ...(cp ? { checkpoints: cp.hooks } : {}) };
+    const metrics = await execute(graph, p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize }, hooks);
+    return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0, ...(cp ? { checkpoints: cp.report } : {}) };
   }
+}
+
+/**
+ * Checkpoints of a run in the calling thread alone: every transform's state is restored whole
+ * (whatever parallelism took the checkpoint), and each checkpoint is complete once this thread wrote it.
+ */
+function singleThreadCheckpoints(pipeline: Pipeline, options: CheckpointOptions): { hooks: InstanceCheckpoints; report: CheckpointReport } {
+  const store = new CheckpointStore(options.dir, { retained: options.retained });
+  const fingerprint = pipeline.fingerprint();
+  const loaded = options.resume ? loadLatestCheckpoint(store, fingerprint) : null;
+  const coordinator = new CheckpointCoordinator(store, fingerprint, 1);
+  const restored = new Map([...(loaded?.snapshots ?? [])].map(([name, snaps]) => [name, reshard(snaps, { ownsKeyGroup: () => true, index: 0, count: 1 })]));
+  const hooks: InstanceCheckpoints = {
+    restored,
+    intervalMs: options.intervalMs,
+    persist: async (snapshots) => {
+      const id = coordinator.begin();
+      coordinator.writeInstance(id, 0, snapshots);
+      coordinator.complete(id);
+      return id;
+    },
+  };
+  return { hooks, report: { restoredFrom: loaded?.id ?? null, durationsMs: coordinator.durations } };
 }
 
 /**

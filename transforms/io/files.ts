@@ -571,14 +571,15 @@ export abstract class FileSink implements Sink {
   /** Opens the format writer for one staged file. */
   protected abstract createWriter(stagedPath: string, shard: { index: number; count: number }): Promise<FileShardWriter>;
 
-  /** The final path of a shard. */
-  finalPath(index: number, count: number): string {
-    return path.resolve(shardName(this.options.prefix, index, count, this.options.suffix));
+  /** The final path of a shard; epochs after the first (checkpointed runs) get `-epoch<n>` after the prefix. */
+  finalPath(index: number, count: number, epoch = 0): string {
+    const prefix = epoch > 0 ? `${this.options.prefix}-epoch${String(epoch).padStart(5, "0")}` : this.options.prefix;
+    return path.resolve(shardName(prefix, index, count, this.options.suffix));
   }
 
-  /** Opens a writer staging shard `index` of `count`. */
-  async open(shard: { index: number; count: number }): Promise<SinkWriter> {
-    const final = this.finalPath(shard.index, shard.count);
+  /** Opens a writer staging shard `index` of `count` (of epoch `epoch`, see `Sink.open`). */
+  async open(shard: { index: number; count: number; epoch?: number }): Promise<SinkWriter> {
+    const final = this.finalPath(shard.index, shard.count, shard.epoch ?? 0);
     const dir = path.dirname(final);
     let staging: string;
     try {

@@ -15,7 +15,19 @@ import { encodeKeys, keyColumns } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { F64 } from "./groups";
 import { chunks, groupMetadata } from "./gbk";
+import { schemaFromBytes, schemaToBytes } from "../checkpoint/arrow-state";
+import { restorePanes, snapshotPanes } from "./pane-snapshot";
 import { FiredGroup, paneTimeHooks, WindowPanes } from "./panes";
+
+/** A combine's data of one key group's proto groups, for checkpoints (per member, in order). */
+interface CombineData {
+  /** Key values, per key field. */
+  readonly keys: unknown[][];
+  /** Per aggregate: columnar accumulators (`a`, `b`) or custom accumulators. */
+  readonly aggs: { a: Float64Array | null; b: Float64Array | null; accs: unknown[] | null }[];
+  /** Key and aggregate input types seen so far, as a schema (`key:<i>`, `agg:<name>` fields). */
+  readonly types: Uint8Array;
+}
 
 /** Typed-array access to a numeric column: values and a validity test, or null if not numeric. */
 function numeric(vec: arrow.Vector): { get: (i: number) => number; valid: (i: number) => boolean } | null {
@@ -235,6 +247,54 @@ export function combineOperator(ctx: OperatorContext): Operator {
       panes.afterBatch();
     },
     ...paneTimeHooks(panes, ctx),
+    snapshot() {
+      const fields: arrow.Field[] = [];
+      keyTypes?.forEach((type, c) => fields.push(new arrow.Field(`key:${c}`, type, true)));
+      for (const agg of aggs) if (agg.inputType) fields.push(new arrow.Field(`agg:${agg.name}`, agg.inputType, true));
+      const types = schemaToBytes(new arrow.Schema(fields));
+      const snap = snapshotPanes<CombineData>(panes, (protos) => ({
+        keys: keyValues.map((col) => protos.map((p) => col[p])),
+        aggs: aggs.map((agg) => ({
+          a: agg.a ? Float64Array.from(protos, (p) => agg.a!.data[p]) : null,
+          b: agg.b ? Float64Array.from(protos, (p) => agg.b!.data[p]) : null,
+          accs: agg.accs ? protos.map((p) => agg.accs![p]) : null,
+        })),
+        types,
+      }));
+      return { ...snap, items: emitted ? [true] : [] };
+    },
+    restore(state) {
+      if ((state.items ?? []).length > 0) emitted = true;
+      restorePanes<CombineData>(panes, state, (protos, data) => {
+        const types = schemaFromBytes(data.types);
+        const keyFieldsSeen = types.fields.filter((f) => f.name.startsWith("key:"));
+        if (!keyTypes && keyFieldsSeen.length === rt.keyFields.length && keyFieldsSeen.length > 0) keyTypes = keyFieldsSeen.map((f) => f.type);
+        for (const agg of aggs) agg.inputType ??= types.fields.find((f) => f.name === `agg:${agg.name}`)?.type ?? null;
+        protos.forEach((p, i) => {
+          for (let c = 0; c < keyValues.length; c++) keyValues[c][p] = data.keys[c][i];
+        });
+        const size = panes.capacity;
+        aggs.forEach((agg, k) => {
+          const d = data.aggs[k];
+          const fn = agg.spec.fn;
+          if (d.a) {
+            if (!agg.a) {
+              agg.a = new F64();
+              if (d.b) agg.b = new F64();
+            }
+            grow(agg, fn, size);
+            protos.forEach((p, i) => {
+              agg.a!.data[p] = d.a![i];
+              if (agg.b && d.b) agg.b.data[p] = d.b[i];
+            });
+          } else if (d.accs) {
+            agg.accs ??= [];
+            grow(agg, fn, size);
+            protos.forEach((p, i) => (agg.accs![p] = d.accs![i]));
+          }
+        });
+      });
+    },
     finish() {
       // Combining nothing globally yields the combiner's empty result, as in Beam.
       if (emitted || panes.seenData || rt.keyFields.length > 0 || strategy.windowFn.kind !== "global") return;

@@ -12,7 +12,20 @@ import { rowsToRecordBatch } from "../../../sdk/rows";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../sdk/time";
 import { encodeKeys, keyColumns } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
+import { batchFromState, batchToState } from "../checkpoint/arrow-state";
+import type { WireBatch } from "../threads/codec";
+import { restorePanes, snapshotPanes } from "./pane-snapshot";
 import { FiredGroup, paneTimeHooks, WindowPanes } from "./panes";
+
+/** A GroupByKey's data of one key group's proto groups, for checkpoints. */
+interface GbkData {
+  /** The retained `{key, value}` rows, or null before any data. */
+  readonly rows: WireBatch | null;
+  /** For each row, the position of its proto group among the key group's members. */
+  readonly owner: Int32Array;
+  /** The key of each member, for panes without rows. */
+  readonly keys: unknown[];
+}
 
 /** The windows column of emitted groups. */
 export function groupWindows(groups: readonly FiredGroup[]): WindowColumn {
@@ -159,6 +172,35 @@ export function gbkOperator(ctx: OperatorContext): Operator {
       panes.afterBatch();
     },
     ...paneTimeHooks(panes, ctx),
+    snapshot() {
+      return snapshotPanes<GbkData>(panes, (protos) => {
+        const keys = protos.map((p) => keyValues[p]);
+        if (!kvSchema) return { rows: null, owner: new Int32Array(0), keys };
+        const position = new Map<number, number>(protos.map((p, i) => [p, i]));
+        const all = batches.length > 0 ? concatRecordBatches(kvSchema, batches) : rowsToRecordBatch([], kvSchema, where);
+        const rowIds = ids.length === 1 ? ids[0] : concatIds(ids, all.numRows);
+        const take: number[] = [];
+        const owner: number[] = [];
+        for (let r = 0; r < rowIds.length; r++) {
+          const at = position.get(rowIds[r]);
+          if (at === undefined) continue;
+          take.push(r);
+          owner.push(at);
+        }
+        return { rows: batchToState(takeRecordBatch(all, Int32Array.from(take))), owner: Int32Array.from(owner), keys };
+      });
+    },
+    restore(state) {
+      restorePanes<GbkData>(panes, state, (protos, data) => {
+        protos.forEach((p, i) => (keyValues[p] = data.keys[i]));
+        if (!data.rows) return;
+        const rows = batchFromState(data.rows);
+        kvSchema ??= rows.schema;
+        if (rows.numRows === 0) return;
+        batches.push(rows);
+        ids.push(Int32Array.from(data.owner, (o) => protos[o]));
+      });
+    },
   };
 }
 

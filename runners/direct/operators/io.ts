@@ -15,33 +15,49 @@ import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
  */
 export function readOperator(ctx: OperatorContext): SourceOperator {
   const source = ctx.fn<BoundedSource>();
+  /** Every part this instance reads, with where it got to; set by `run` or by `restore`. */
+  let parts: PartState[] | null = null;
   return {
     simulatedClock: source.simulatedClock === true,
     processBatch() {
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
     },
+    snapshot() {
+      return { items: (parts ?? []).map((p) => structuredClone(p)) };
+    },
+    restore(state) {
+      parts = (state.items ?? []).map((p) => structuredClone(p) as PartState);
+    },
     async run(driver: SourceDriver) {
-      const { index, count } = ctx.options.instance ?? { index: 0, count: 1 };
-      const parts = (await source.split(count)).filter((_, i) => i % count === index);
-      const marks = parts.map(() => MIN_TIMESTAMP);
-      const idle = parts.map(() => false);
+      if (!parts) {
+        const { index, count } = ctx.options.instance ?? { index: 0, count: 1 };
+        const all = await source.split(count);
+        parts = all.filter((_, i) => i % count === index).map((part) => ({ part, position: null, mark: MIN_TIMESTAMP, idle: false, done: false }));
+      }
+      const states = parts;
       const watermark = () => {
         let wm = MAX_TIMESTAMP;
         let any = false;
-        for (let i = 0; i < marks.length; i++) {
-          if (idle[i]) continue;
+        for (const p of states) {
+          if (p.idle) continue;
           any = true;
-          if (marks[i] < wm) wm = marks[i];
+          if (p.mark < wm) wm = p.mark;
         }
         return any ? wm : null;
       };
+      if (states.length > 0) await driver.step(() => {
+        const wm = watermark();
+        if (wm !== null) driver.setWatermark(wm);
+      });
       await Promise.all(
-        parts.map(async (part, i) => {
-          for await (const chunk of source.read(part, null, driver.read)) {
+        states.map(async (p) => {
+          if (p.done) return;
+          for await (const chunk of source.read(p.part, p.position, driver.read)) {
             await driver.step(() => {
               if (chunk.batch && chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
-              if (chunk.watermark !== undefined && chunk.watermark > marks[i]) marks[i] = chunk.watermark;
-              idle[i] = chunk.idle === true;
+              if (chunk.position !== undefined) p.position = chunk.position;
+              if (chunk.watermark !== undefined && chunk.watermark > p.mark) p.mark = chunk.watermark;
+              p.idle = chunk.idle === true;
               const wm = watermark();
               if (wm !== null) driver.setWatermark(wm);
             });
@@ -49,8 +65,9 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
             if (driver.read.cancelled) return;
           }
           await driver.step(() => {
-            marks[i] = MAX_TIMESTAMP;
-            idle[i] = false;
+            p.mark = MAX_TIMESTAMP;
+            p.idle = false;
+            p.done = true;
             const wm = watermark();
             if (wm !== null) driver.setWatermark(wm);
           });
@@ -60,33 +77,104 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
   };
 }
 
+/** Where one part of a source got to: the state a checkpoint keeps of a read. */
+interface PartState {
+  /** The part's descriptor, from `split`. */
+  readonly part: JsonValue;
+  /** The position after the last chunk delivered (null: the start). */
+  position: JsonValue | null;
+  /** The part's watermark, and whether it is idle or done. */
+  mark: number;
+  idle: boolean;
+  done: boolean;
+}
+
 const FILE_SCHEMA = new arrow.Schema([new arrow.Field("file", new arrow.Utf8(), true)]);
 
-/** The write operator: stages while data flows, commits when its input ends, aborts on failure. */
+/**
+ * The write operator: stages while data flows and commits when its input ends, or aborts on failure.
+ * With checkpoints, what was written before a checkpoint's barrier is staged by its snapshot (the
+ * writers close and the next epoch of shards opens) and committed when that checkpoint completes; a
+ * restored write commits again what its checkpoint staged (commits are idempotent).
+ */
 export function writeOperator(ctx: OperatorContext): Operator {
   const sink = ctx.fn<Sink>();
   const count = sink.numShards ?? 1;
-  const writers: SinkWriter[] = [];
+  let writers: SinkWriter[] = [];
+  /** Staged output of earlier epochs, waiting for its checkpoint to complete. */
+  let pending: StagedEpoch[] = [];
+  /** Of `pending`, what the latest snapshot covered, by checkpoint. */
+  const covered = new Map<number, StagedEpoch[]>();
+  let snapshots = 0;
   let staged: JsonValue[] | null = null;
   let committed = false;
+  let epoch = 0;
+  let written = false;
   let next = 0;
+  const openWriters = async () => {
+    writers = [];
+    for (let i = 0; i < count; i++) writers.push(await sink.open({ index: i, count, epoch }));
+  };
+  const publish = (files: string[]) => {
+    const data = rowsToRecordBatch(files.map((file) => ({ file })), ctx.schemaOf(ctx.transform.outputs.main) ?? FILE_SCHEMA, ctx.transform.uniqueName);
+    if (files.length > 0) ctx.emit("main", globalBatch(data));
+  };
   return {
     async open() {
-      for (let i = 0; i < count; i++) writers.push(await sink.open({ index: i, count }));
+      await openWriters();
     },
     async processBatch(_tag, batch) {
       // Round-robin batches over shards; a batch is never split.
       const w = writers[next];
       next = (next + 1) % writers.length;
+      written = true;
       await w.write(batch);
     },
+    async snapshot() {
+      if (written) {
+        const closed: JsonValue[] = [];
+        for (const w of writers) closed.push(await w.close());
+        pending.push({ epoch, staged: closed });
+        epoch++;
+        written = false;
+        next = 0;
+        await openWriters();
+      }
+      covered.set(++snapshots, [...pending]);
+      const item: WriteState = { nextEpoch: epoch, pending: structuredClone(pending) };
+      return { items: [item] };
+    },
+    async onCheckpointComplete() {
+      const due = covered.get(snapshots) ?? [];
+      covered.clear();
+      for (const e of due) publish(await sink.commit(e.staged));
+      pending = pending.filter((e) => !due.includes(e));
+    },
+    async restore(state) {
+      // The checkpoint completed: publish what it staged (again, if it was published before).
+      let nextEpoch = epoch;
+      for (const item of (state.items ?? []) as WriteState[]) {
+        for (const e of item.pending) await sink.commit(e.staged);
+        nextEpoch = Math.max(nextEpoch, item.nextEpoch);
+      }
+      if (nextEpoch > epoch) {
+        for (const w of writers) await w.abort();
+        epoch = nextEpoch;
+        await openWriters();
+      }
+    },
     async finish() {
+      if (!written && epoch > 0) {
+        // Everything was committed with a checkpoint: no empty shards for the last epoch.
+        for (const w of writers) await w.abort();
+        committed = true;
+        return;
+      }
       staged = [];
       for (const w of writers) staged.push(await w.close());
       const files = await sink.commit(staged);
       committed = true;
-      const data = rowsToRecordBatch(files.map((file) => ({ file })), ctx.schemaOf(ctx.transform.outputs.main) ?? FILE_SCHEMA, ctx.transform.uniqueName);
-      if (files.length > 0) ctx.emit("main", globalBatch(data));
+      publish(files);
     },
     async close(failed) {
       if (!failed || committed) return;
@@ -94,4 +182,16 @@ export function writeOperator(ctx: OperatorContext): Operator {
       else for (const w of writers) await w.abort().catch(() => {});
     },
   };
+}
+
+/** What a checkpoint keeps of a write: staged output to commit, and the epoch to write next. */
+interface WriteState {
+  readonly nextEpoch: number;
+  readonly pending: StagedEpoch[];
+}
+
+/** Output staged by the writers of one epoch (between two checkpoints). */
+interface StagedEpoch {
+  readonly epoch: number;
+  readonly staged: JsonValue[];
 }

@@ -11,6 +11,7 @@ import type { ParDoFn } from "../../../sdk/pardo";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import { sideInputWindow, windowMaxTimestamp, type Window } from "../../../sdk/window";
 import type { Operator, OperatorContext } from "../operator";
+import { decodeBatch, encodeBatch, WireBatch } from "../threads/codec";
 import { statefulOperator } from "./stateful";
 
 /** The ParDo operator. */
@@ -107,6 +108,24 @@ export function pardoOperator(ctx: OperatorContext): Operator {
     },
     finish() {
       release();
+    },
+    snapshot() {
+      if (sides.length === 0) return {};
+      const copy = (b: ElementBatch) => encodeBatch(b, false).message;
+      return { items: waiting.map(copy), common: sides.map((s) => ({ tag: s.tag, ended: s.ended, batches: s.batches.map(copy) })) };
+    },
+    restore(state) {
+      if (sides.length === 0) return;
+      for (const c of (state.common ?? []) as { tag: string; ended: boolean; batches: WireBatch[] }[]) {
+        const s = sides.find((x) => x.tag === c.tag);
+        if (!s) continue;
+        s.ended = c.ended;
+        s.batches.push(...c.batches.map(decodeBatch));
+        invoker.setSideInput(s.name, { windowFn: s.windowFn, batches: s.batches });
+      }
+      waiting = ((state.items ?? []) as WireBatch[]).map(decodeBatch);
+      hold = MAX_TIMESTAMP;
+      for (const b of waiting) for (const ts of b.timestamps) if (ts < hold) hold = ts;
     },
     async close() {
       if (setUp) await invoker.teardown();

@@ -16,24 +16,25 @@ import { inferSchema } from "../../../sdk/schema";
 import { valueKey, type StateSpecs, type Timer, type TimerSetOptions, type TimerSpecs } from "../../../sdk/state";
 import { durationMs, formatTimestamp, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { GLOBAL_WINDOW, windowMaxTimestamp, type Window } from "../../../sdk/window";
-import type { Operator, OperatorContext } from "../operator";
+import type { Operator, OperatorContext, OperatorSnapshot } from "../operator";
+import { keyGroupOf } from "../threads/key-groups";
 import { MinHeap } from "../state/heap";
 import { Namespace, StateTable, StateTableSnapshot, windowId } from "../state/table";
 import { TimerData, TimerTable, TimerTableSnapshot } from "../state/timers";
 
 /** The operator's state and timers as plain data, for checkpoints. */
 export interface StatefulSnapshot {
-  readonly state: StateTableSnapshot;
-  readonly timers: TimerTableSnapshot;
+  readonly state: { namespaces: StateTableSnapshot["namespaces"][number][] };
+  readonly timers: { timers: TimerTableSnapshot["timers"][number][] };
   readonly windows: { window: Window; gc: number }[];
 }
 
 /** A stateful operator, with its state exposed for checkpoints and tests. */
 export interface StatefulOperator extends Operator {
-  /** A copy of every key's state and pending timers. */
-  snapshot(): StatefulSnapshot;
+  /** A copy of every key's state and pending timers, by key group ({@link StatefulSnapshot} per group). */
+  snapshot(): OperatorSnapshot;
   /** Replaces state and timers with a snapshot (before any data). */
-  restore(snapshot: StatefulSnapshot): void;
+  restore(snapshot: OperatorSnapshot): void;
 }
 
 /** The loose shape the operator calls a stateful DoFn through. */
@@ -401,10 +402,33 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     },
 
     snapshot() {
-      return { state: table.snapshot(), timers: timers.snapshot(), windows: structuredClone([...live.values()]) };
+      // Keyed by the key group of each namespace's key; every key group carries the live windows.
+      const windows = structuredClone([...live.values()]);
+      const byKeyGroup = new Map<number, StatefulSnapshot>();
+      const entry = (keyId: string) => {
+        const kg = keyGroupOf(keyId);
+        let e = byKeyGroup.get(kg);
+        if (!e) byKeyGroup.set(kg, (e = { state: { namespaces: [] }, timers: { timers: [] }, windows }));
+        return e;
+      };
+      for (const ns of table.snapshot().namespaces) entry(ns.keyId).state.namespaces.push(ns);
+      for (const t of timers.snapshot().timers) entry(t.keyId).timers.timers.push(t);
+      return { keyed: [...byKeyGroup].sort((a, b) => a[0] - b[0]), watermark };
     },
 
-    restore(s) {
+    restore(from) {
+      const s: StatefulSnapshot = { state: { namespaces: [] }, timers: { timers: [] }, windows: [] };
+      const seen = new Set<string>();
+      for (const [, e] of from.keyed ?? []) {
+        const part = e as StatefulSnapshot;
+        s.state.namespaces.push(...part.state.namespaces);
+        s.timers.timers.push(...part.timers.timers);
+        for (const w of part.windows) if (!seen.has(windowId(w.window))) {
+          seen.add(windowId(w.window));
+          s.windows.push(w);
+        }
+      }
+      if (from.watermark !== undefined && from.watermark > watermark) watermark = from.watermark;
       table.restore(s.state);
       timers.restore(s.timers);
       live.clear();

@@ -1,0 +1,32 @@
+/**
+ * Restoring at another parallelism: the snapshots every instance took of one transform become the
+ * state of one instance of the restoring run — the key groups it owns, its share of the items
+ * (item `i` of all instances' items, in instance order, goes to instance `i % count`), the first
+ * instance's common state and the minimum watermark.
+ */
+import type { OperatorSnapshot } from "../operator";
+
+/** Which state an instance of the restoring run takes. */
+export interface ReshardTarget {
+  /** Whether the instance owns a key group. */
+  ownsKeyGroup(keyGroup: number): boolean;
+  /** The instance's index and the number of instances that run the transform. */
+  readonly index: number;
+  readonly count: number;
+}
+
+/** The state of one instance of the restoring run, from the snapshots of every instance of the checkpointed one. */
+export function reshard(snapshots: readonly OperatorSnapshot[], target: ReshardTarget): OperatorSnapshot {
+  const keyed: (readonly [number, unknown])[] = [];
+  const items: unknown[] = [];
+  let all = 0;
+  let common: unknown = undefined;
+  let watermark: number | undefined;
+  for (const s of snapshots) {
+    for (const entry of s.keyed ?? []) if (target.ownsKeyGroup(entry[0])) keyed.push(entry);
+    for (const item of s.items ?? []) if (all++ % target.count === target.index) items.push(item);
+    if (common === undefined && s.common !== undefined) common = s.common;
+    if (s.watermark !== undefined) watermark = watermark === undefined ? s.watermark : Math.min(watermark, s.watermark);
+  }
+  return { keyed, items, ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}) };
+}

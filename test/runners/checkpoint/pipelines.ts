@@ -1,0 +1,43 @@
+/**
+ * The checkpoint tests' golden pipeline; worker threads and child processes load this module
+ * again, so it declares only definitions (no tests).
+ */
+import { definePipeline, fixedWindows, groupBy, groupByKey, option, readText, sum, count, windowInto, withTimestamps, writeText } from "beamline";
+
+interface Row {
+  k: number;
+  v: number;
+  t: number;
+  s: string;
+}
+
+/**
+ * File input (`k,v,t,s` lines) → sums per key and one-second window, and a GroupByKey of values
+ * by word → text output, one JSON object per line.
+ */
+export const checkpointGolden = definePipeline({
+  options: {
+    input: option.string("input file", { default: "in.txt" }),
+    output: option.string("output prefix", { default: "out/golden" }),
+  },
+  build(p, { input, output }) {
+    const rows = p.apply("Read", readText(input)).map(
+      (line: string) => {
+        const [k, v, t, s] = line.split(",");
+        return { k: Number(k), v: Number(v), t: Number(t), s } as Row;
+      },
+      { name: "Parse" },
+    );
+    rows
+      .apply("EventTime", withTimestamps<Row>("t"))
+      .apply("PerSecond", windowInto(fixedWindows("1s")))
+      .apply("SumPerWindow", groupBy<Row>("k").aggregate({ n: count(), total: sum("v") }))
+      .map((r: Record<string, unknown>, { window }) => JSON.stringify({ start: window.start, ...r }), { name: "WindowsJson" })
+      .apply("WriteWindows", writeText(`${output}-windows`, { numShards: 2 }));
+    rows
+      .map((r: Row) => ({ key: r.s, value: r.v }), { name: "ToKv" })
+      .apply("Group", groupByKey<string, number>())
+      .map((g: { key: string; values: number[] }) => JSON.stringify({ key: g.key, values: [...g.values].sort((a, b) => a - b) }), { name: "GroupsJson" })
+      .apply("WriteGroups", writeText(`${output}-groups`));
+  },
+});
