@@ -24,6 +24,10 @@ export const RUNNER_OPTIONS = {
   restartStrategy: option.enum("what a parallel run does when a worker thread dies", RESTART_STRATEGIES, { default: "none" as const }),
   restartAttempts: option.integer("restarts allowed by fixed-delay and exponential-backoff", { default: 3 }),
   restartDelay: option.integer("ms before a restart (the first, for exponential-backoff, which doubles it)", { default: 1000 }),
+  checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints)", { default: "" }),
+  checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
+  checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
+  resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -131,7 +135,14 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       return 0;
     }
     const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
-    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart }).run(pipeline);
+    const checkpointDir = values.checkpointDir as string;
+    if (values.resume && !checkpointDir) {
+      throw new OptionError({ code: "BL_RESUME_WITHOUT_CHECKPOINTS", value: "--resume", rule: "--resume continues from a checkpoint directory, and none was given", fix: "pass --checkpoint-dir=DIR with --resume (the directory of the run to continue)" });
+    }
+    const checkpoint = checkpointDir
+      ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
+      : undefined;
+    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint }).run(pipeline);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
