@@ -61,7 +61,7 @@ describe("checkpoints and exactly-once recovery", () => {
   test("a run with checkpoints every 20 ms writes the same lines, and completes checkpoints", async () => {
     const out = path.join(root, "checkpointed");
     const dir = path.join(root, "chk-checkpointed");
-    const result = await new DirectRunner({ parallelism: 2, checkpoint: { dir, intervalMs: 20 } }).run(buildPipeline(checkpointGolden, { input, output: path.join(out, "g") }));
+    const result = await new DirectRunner({ parallelism: 1, checkpoint: { dir, intervalMs: 20 } }).run(buildPipeline(checkpointGolden, { input, output: path.join(out, "g") }));
     expect(result.checkpoints!.durationsMs.length).toBeGreaterThan(0);
     expect(new CheckpointStore(dir).completed().length).toBeGreaterThan(0);
     expect(output(out)).toEqual(golden);
