@@ -87,7 +87,10 @@ export class PortableRunner {
       await client.waitForReady(o.connectTimeoutMs ?? 60_000);
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
-      for (const [k, v] of Object.entries(o.pipelineOptions ?? {})) options[`beam:option:${k}:v1`] = v;
+      // Flink's batch translation drops pane information; its streaming one follows triggers and panes
+      // as the direct runner does (and still ends when the bounded input is done).
+      const extra = runner === "flink" ? { streaming: true, ...o.pipelineOptions } : { ...o.pipelineOptions };
+      for (const [k, v] of Object.entries(extra)) options[`beam:option:${k}:v1`] = v;
       const prep = await client.prepare(proto, options, jobName);
       if (prep.artifactStagingEndpoint?.url) await client.stageArtifacts(prep.artifactStagingEndpoint.url, prep.stagingSessionToken, artifacts);
       jobId = await client.run(prep.preparationId);
