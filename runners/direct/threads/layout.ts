@@ -10,7 +10,7 @@ import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import type { GraphPCollection, GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { GROUP_BY_KEY_URN } from "../../../sdk/kv";
 import { WRITE_URN } from "../../../sdk/sink";
-import type { Plan, PlannedNode } from "../planner";
+import { isKeyed, type Plan, type PlannedNode } from "../planner";
 
 /** URN of the node that sends an edge's data to other instances. */
 export const EXCHANGE_OUT_URN = "beamline:internal:exchange_out:v1";
@@ -54,6 +54,8 @@ function workers(p: Placement, parallelism: number): number[] {
 export function keyFieldsOf(t: GraphTransform): string[] {
   if (t.urn === GROUP_BY_KEY_URN) return ["key"];
   if (t.urn === COMBINE_PER_KEY_URN) return [...((t.payload as { keyFields?: string[] } | null)?.keyFields ?? [])];
+  // A stateful ParDo keeps state per key of its `{key, value}` rows.
+  if (isKeyed(t)) return ["key"];
   return [];
 }
 

@@ -4,7 +4,7 @@ import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
 import wordcount from "../../../examples/wordcount";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
-import { failsInWorker, golden } from "./pipelines";
+import { failsInWorker, golden, statefulCounts } from "./pipelines";
 
 
 describe("parallel execution", () => {
@@ -23,6 +23,16 @@ describe("parallel execution", () => {
     // Rows moved per transform add up to the same totals across workers.
     expect(two.metrics.rowsOut.get("SumPerKey")).toBe(one.metrics.rowsOut.get("SumPerKey"));
     expect(two.metrics.rowsOut.get("Input")).toBe(20000);
+  });
+
+  test("a stateful DoFn sees all of a key's rows on one worker: per-key state is not split across threads", async () => {
+    const dir = tempDir();
+    const r = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(statefulCounts, { output: path.join(dir, "s") }));
+    expect(r.parallelism).toBe(2);
+    const counts = outputLines(dir, "s").map((l) => JSON.parse(l) as { key: string; n: number });
+    expect(counts.sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+      Array.from({ length: 37 }, (_, k) => ({ key: `k${k}`, n: Math.floor(4000 / 37) + (k < 4000 % 37 ? 1 : 0) })).sort((a, b) => a.key.localeCompare(b.key)),
+    );
   });
 
   test("the wordcount example gives the same counts on 2 threads", async () => {

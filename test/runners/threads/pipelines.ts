@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { isMainThread } from "node:worker_threads";
-import { combineGlobally, count, create, definePipeline, fixedWindows, groupBy, groupByKey, option, sum, windowInto, withTimestamps, writeText } from "beamline";
+import { combineGlobally, count, create, definePipeline, parDo, state, writeJsonLines, timer, fixedWindows, groupBy, groupByKey, option, sum, windowInto, withTimestamps, writeText } from "beamline";
 
 /** A small deterministic pipeline. */
 export const numbers = definePipeline({
@@ -109,5 +109,28 @@ export const crashesWorker = definePipeline({
       .apply("Sum", groupBy<{ k: number; v: number }>("k").aggregate({ n: count(), total: sum("v") }))
       .map((r: Record<string, unknown>) => JSON.stringify(r), { name: "Json" })
       .apply("Write", writeText(output, { numShards: 2 }));
+  },
+});
+
+/** A stateful count per key: each key's final count must be its number of rows, whatever the parallelism. */
+export const statefulCounts = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/stateful" }) },
+  build(p, { output }) {
+    p.apply("Keys", create(Array.from({ length: 4000 }, (_, i) => ({ key: `k${i % 37}`, value: i }))))
+      .apply(
+        "CountPerKey",
+        parDo({
+          state: { n: state.value<number>() },
+          timers: { flush: timer.eventTime() },
+          process(_row: { key: string; value: number }, ctx) {
+            ctx.state.n.write((ctx.state.n.read() ?? 0) + 1);
+            ctx.timers.flush.set(ctx.timestamp + 1);
+          },
+          onTimer(_name, ctx) {
+            ctx.output({ key: ctx.key, n: ctx.state.n.read() ?? 0 });
+          },
+        }),
+      )
+      .apply("Write", writeJsonLines(output));
   },
 });
