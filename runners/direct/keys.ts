@@ -34,6 +34,21 @@ export function keyColumns(batch: arrow.RecordBatch, fields: readonly string[], 
   });
 }
 
+/** The values of a one-chunk, null-free column of 32-bit or smaller integers or of floats, or null. */
+function plainNumbers(col: arrow.Vector): ArrayLike<number> | null {
+  if (col.data.length !== 1) return null;
+  const d = col.data[0];
+  if (d.nullCount > 0) return null;
+  const values = d.values;
+  const id = col.type.typeId;
+  const float = values instanceof Float64Array || values instanceof Float32Array; // not Float16's raw bits
+  const int = values instanceof Int32Array || values instanceof Int16Array || values instanceof Int8Array
+    || values instanceof Uint32Array || values instanceof Uint16Array || values instanceof Uint8Array;
+  if (!(id === arrow.Type.Float ? float : id === arrow.Type.Int && int)) return null;
+  // A sliced Data keeps the offset only in its validity bitmap; the values start at its first row.
+  return (values as Int32Array).length >= d.length ? (values as Int32Array).subarray(0, d.length) : null;
+}
+
 /** Per-row grouping keys of the given key columns. */
 export function encodeKeys(columns: readonly arrow.Vector[], numRows: number): KeyPrimitive[] {
   const out = new Array<KeyPrimitive>(numRows);
@@ -43,6 +58,11 @@ export function encodeKeys(columns: readonly arrow.Vector[], numRows: number): K
     if (id === arrow.Type.Utf8) {
       const vals = utf8Values(col);
       for (let i = 0; i < numRows; i++) out[i] = vals[i] ?? NULL_KEY;
+      return out;
+    }
+    const plain = plainNumbers(col);
+    if (plain) {
+      for (let i = 0; i < numRows; i++) out[i] = plain[i];
       return out;
     }
     const read = valueReader(col);
