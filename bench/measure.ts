@@ -15,6 +15,8 @@ export interface CaseParams {
   readonly rows: number;
   /** Worker threads for Beamline's direct runner (1: the main thread). */
   readonly parallelism?: number;
+  /** Beamline takes aligned checkpoints this often (ms) into a directory under `outDir`; none when absent. */
+  readonly checkpointIntervalMs?: number;
 }
 
 /** What an implementation tells about its run, checked against the other implementations of the case. */
@@ -27,8 +29,8 @@ export interface ImplOutput {
   readonly checksum: number;
 }
 
-/** An implementation of a case. */
-export type Impl = (params: CaseParams) => Promise<{ readonly rows: number }>;
+/** An implementation of a case: the rows it read, and fields to add to its JSON line. */
+export type Impl = (params: CaseParams) => Promise<{ readonly rows: number; readonly report?: Record<string, unknown> }>;
 
 /** The fields a child reports (the parent adds case, impl and its own fields). */
 export interface ChildResult extends ImplOutput {
@@ -36,6 +38,8 @@ export interface ChildResult extends ImplOutput {
   readonly seconds: number;
   /** Peak resident set size of the child process, from `process.resourceUsage().maxRSS`. */
   readonly peakRssMB: number;
+  /** What the implementation reported besides its rows (checkpoint durations, for example). */
+  readonly report?: Record<string, unknown>;
 }
 
 /** Runs an implementation, timing it, then writes the result for the parent. */
@@ -47,7 +51,7 @@ export async function measureAndReport(impl: Impl, params: CaseParams, verify: (
   // Reading the output back, to compare implementations, is not timed (nor counted in peakRssMB).
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   const checked = await verify(params);
-  const result: ChildResult = { ...checked, seconds, peakRssMB };
+  const result: ChildResult = { ...checked, seconds, peakRssMB, ...(out.report ? { report: out.report } : {}) };
   writeResult(result);
 }
 

@@ -34,6 +34,8 @@ interface Measurement {
   readonly extra?: Record<string, unknown>;
   /** Worker threads (Beamline's direct runner); 1 for the baselines. */
   readonly parallelism?: number;
+  /** Beamline checkpoints this often (ms). */
+  readonly checkpointIntervalMs?: number;
 }
 
 /** Beamline's direct runner at these parallelisms, each a measurement of its own (`beamline-direct-p<N>`). */
@@ -113,6 +115,13 @@ function plan(quick: boolean): Measurement[] {
     out.push({ case: "windowed-aggregation", impl: `beamline-direct-p${parallelism}`, kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra, parallelism });
   }
   out.push({ case: "windowed-aggregation", impl: beam, kind: "windowed", rows: eventsBeam, input: () => eventsCsvFile(eventsBeam), extra });
+  // The same aggregation with aligned checkpoints every second (plain JS takes none: it is the yardstick).
+  const checkpointed = "windowed-aggregation-checkpointed";
+  const every = { window: "1s", checkpoints: true, checkpointIntervalMs: 1000 };
+  out.push({ case: checkpointed, impl: "plain-js", kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra: { window: "1s", checkpoints: false } });
+  for (const parallelism of BEAMLINE_PARALLELISM) {
+    out.push({ case: checkpointed, impl: `beamline-direct-p${parallelism}`, kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra: every, parallelism, checkpointIntervalMs: 1000 });
+  }
   return out;
 }
 
@@ -183,7 +192,7 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
   const resultFile = path.join(tmp, `${m.case}-${m.impl}.json`);
   process.stderr.write(`bench: ${m.case} / ${m.impl} (${m.rows} rows of ${path.relative(ROOT, input)})\n`);
   try {
-    const r = await runChild(command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1 })), resultFile, timeoutSeconds);
+    const r = await runChild(command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs })), resultFile, timeoutSeconds);
     if ("failure" in r) return { ...base, ...m.extra, [m.impl.startsWith("apache-beam") ? "skipped" : "error"]: r.failure };
     const { seconds, peakRssMB, outputRows, checksum } = r.result;
     return {
@@ -195,6 +204,7 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
       peakRssMB: round(peakRssMB, 1),
       parallelism: m.parallelism ?? 1,
       ...m.extra,
+      ...r.result.report,
       outputRows,
       checksum,
       processSeconds: round(r.wallSeconds, 3),
