@@ -130,6 +130,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
         environmentType: values.environmentType,
         environmentConfig: values.environmentConfig as string,
         parallelism: args.some((a) => a.startsWith("--parallelism")) ? (values.parallelism as number) : undefined,
+        runnerOptions: { definition: { file: path.resolve(file), options: pipelineValues } },
       });
       io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${((Date.now() - started) / 1000).toFixed(2)} s (job ${r.jobId})`);
       return 0;

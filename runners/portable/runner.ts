@@ -4,7 +4,9 @@
  * worker pool elsewhere; PROCESS: a boot command the runner starts per worker), and follows the job
  * until it ends — its messages and any user function's error reach the caller.
  */
+import * as path from "node:path";
 import { BeamlineError, UserCodeError } from "../../sdk/errors";
+import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "./artifact";
 import type { Pipeline } from "../../sdk/pipeline";
 import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient";
 import { beamProtos } from "./protos";
@@ -22,7 +24,7 @@ export interface PortableRunnerOptions {
   readonly runnerName?: string;
   /** LOOPBACK (default), EXTERNAL or PROCESS. */
   readonly environmentType?: EnvironmentType;
-  /** EXTERNAL: the worker pool's `host:port`; PROCESS: the boot command. */
+  /** EXTERNAL: the worker pool's `host:port`; PROCESS: the boot command (default: Beamline's own). */
   readonly environmentConfig?: string;
   /** The job's name. */
   readonly jobName?: string;
@@ -34,6 +36,11 @@ export interface PortableRunnerOptions {
   readonly onMessage?: (m: JobMessage) => void;
   /** Receives the job's state changes. */
   readonly onState?: (state: string) => void;
+  /**
+   * The pipeline file and option values the pipeline was built from: its content-hashed bundle is staged
+   * as an artifact, and PROCESS workers rebuild the pipeline from it. Required for PROCESS.
+   */
+  readonly definition?: { readonly file: string; readonly options: Record<string, unknown> };
   /** How long to wait for the job service to answer, in ms. Default 60000. */
   readonly connectTimeoutMs?: number;
 }
@@ -64,11 +71,18 @@ export class PortableRunner {
     const failures: Error[] = [];
     let pool: WorkerPool | null = null;
     let environment: EnvironmentSpec;
-    const artifacts = o.artifacts ?? [];
+    const artifacts = [...(o.artifacts ?? [])];
+    const beamlineOptions: Record<string, unknown> = {};
+    if (o.definition) {
+      const bundle = bundlePipelineFile(o.definition.file);
+      artifacts.push(bundle);
+      beamlineOptions[PIPELINE_OPTION] = JSON.stringify({ module: bundle.stagedName, options: o.definition.options } satisfies StagedPipeline);
+    }
     const dependencies = artifacts.map((a) => fileArtifact(protos, a)) as unknown as EnvironmentSpec["dependencies"];
     if (envType === "PROCESS") {
-      if (!o.environmentConfig) throw missingConfig("PROCESS", "the boot command");
-      environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command: o.environmentConfig, env: {} }), dependencies };
+      if (!o.definition) throw missingConfig("PROCESS", "the pipeline file its workers rebuild the pipeline from (run it with `beamline run <file>`, or pass `definition`)");
+      const command = o.environmentConfig || path.join(__dirname, "boot.js");
+      environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: {} }), dependencies };
     } else {
       let address = o.environmentConfig;
       if (envType === "LOOPBACK") {
@@ -89,7 +103,7 @@ export class PortableRunner {
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
       // Flink's batch translation drops pane information; its streaming one follows triggers and panes
       // as the direct runner does (and still ends when the bounded input is done).
-      const extra = runner === "flink" ? { streaming: true, ...o.pipelineOptions } : { ...o.pipelineOptions };
+      const extra = runner === "flink" ? { streaming: true, ...beamlineOptions, ...o.pipelineOptions } : { ...beamlineOptions, ...o.pipelineOptions };
       for (const [k, v] of Object.entries(extra)) options[`beam:option:${k}:v1`] = v;
       const prep = await client.prepare(proto, options, jobName);
       if (prep.artifactStagingEndpoint?.url) await client.stageArtifacts(prep.artifactStagingEndpoint.url, prep.stagingSessionToken, artifacts);

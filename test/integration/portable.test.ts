@@ -102,6 +102,19 @@ describeWith(["mvn", "java"], "Flink (embedded, through Beam's Flink job server)
     await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(p));
   }, 240_000);
 
+  test("a PROCESS environment: Flink starts Beamline's boot command, which retrieves the staged bundle and rebuilds the pipeline", async () => {
+    const want = await golden();
+    const dir = tempDir();
+    const err: string[] = [];
+    const code = await main(
+      ["run", path.join(__dirname, "../../examples/wordcount.ts"), "--runner=flink", `--job-endpoint=${server.jobEndpoint}`, "--environment-type=PROCESS", `--output=${path.join(dir, "counts")}`],
+      { out: () => {}, err: (t) => err.push(t) },
+    );
+    expect(err.join("\n")).toContain("done on the flink runner");
+    expect(code).toBe(0);
+    expect(outputLines(dir, "counts")).toEqual(want.counts);
+  }, 240_000);
+
   test("a throwing user function fails the Flink job with its message and transform name", async () => {
     const p = new Pipeline();
     p.apply("Numbers", create([1, 2, 3])).map((n: number) => {
