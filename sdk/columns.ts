@@ -66,6 +66,14 @@ export function decodeUtf8(buf: Buffer, start: number, end: number): string {
   return str;
 }
 
+/**
+ * The strings a utf8 column was written from (null rows as ""), kept while the column lives so that
+ * reading it in the same thread returns them instead of decoding its bytes again.
+ */
+const writtenStrings = new WeakMap<arrow.Data, string[]>();
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Reads a value ignoring validity; `i` is the logical index within `data`. */
 function rawReader(data: arrow.Data): ValueReader {
   const type = data.type;
@@ -106,6 +114,8 @@ function rawReader(data: arrow.Data): ValueReader {
       return (i) => ((bits[(off + i) >> 3] >> ((off + i) & 7)) & 1) === 1;
     }
     case arrow.Type.Utf8: {
+      const written = writtenStrings.get(data);
+      if (written) return (i) => written[i];
       const offsets = data.valueOffsets as Int32Array;
       const buf = utf8Buffer(data.values as Uint8Array);
       return (i) => decodeUtf8(buf, offsets[i], offsets[i + 1]);
@@ -260,10 +270,17 @@ export function utf8Values(vector: arrow.Vector): (string | null)[] {
   const out = new Array<string | null>(vector.length);
   let pos = 0;
   for (const data of vector.data) {
-    const offsets = data.valueOffsets as Int32Array;
-    const buf = utf8Buffer(data.values as Uint8Array);
     const bitmap = data.nullCount > 0 ? (data.nullBitmap as Uint8Array) : null;
     const off = data.offset;
+    const written = writtenStrings.get(data);
+    if (written) {
+      for (let i = 0; i < data.length; i++) {
+        out[pos++] = bitmap && !((bitmap[(off + i) >> 3] >> ((off + i) & 7)) & 1) ? null : written[i];
+      }
+      continue;
+    }
+    const offsets = data.valueOffsets as Int32Array;
+    const buf = utf8Buffer(data.values as Uint8Array);
     for (let i = 0; i < data.length; i++) {
       out[pos++] = bitmap && !((bitmap[(off + i) >> 3] >> ((off + i) & 7)) & 1)
         ? null
@@ -436,9 +453,12 @@ function writeUtf8(type: arrow.Utf8, n: number, get: ValueReader, ctx: WriteCont
   let pos = 0;
   const valid = new Validity(n);
   const bits = valid.bits;
+  const strings = new Array<string>(n);
+  let lone = false;
   for (let i = 0; i < n; i++) {
     const v = get(i);
     if (typeof v === "string") {
+      strings[i] = v;
       const len = v.length;
       if (pos + len * 3 > bytes.length) {
         const grown = new Uint8Array(Math.max(bytes.length * 2, pos + len * 3));
@@ -446,6 +466,7 @@ function writeUtf8(type: arrow.Utf8, n: number, get: ValueReader, ctx: WriteCont
         bytes = grown;
       }
       if (len > 48) {
+        if (LONE_SURROGATE.test(v)) lone = true;
         pos += encoder.encodeInto(v, bytes.subarray(pos)).written;
       } else {
         for (let j = 0; j < len; j++) {
@@ -462,19 +483,25 @@ function writeUtf8(type: arrow.Utf8, n: number, get: ValueReader, ctx: WriteCont
               bytes[pos++] = 0x80 | ((cp >> 6) & 63); bytes[pos++] = 0x80 | (cp & 63);
               j++;
             } else { // a lone surrogate encodes as U+FFFD, as TextEncoder does
+              lone = true;
               bytes[pos++] = 0xef; bytes[pos++] = 0xbf; bytes[pos++] = 0xbd;
             }
           }
         }
       }
       bits[i >> 3] |= 1 << (i & 7);
-    } else if (v === null || v === undefined) valid.nulls++;
-    else throw mismatch(ctx, i, type, v, undefined,
+    } else if (v === null || v === undefined) {
+      valid.nulls++;
+      strings[i] = "";
+    } else throw mismatch(ctx, i, type, v, undefined,
       `convert it with String(...) before emitting it, or declare ${declared(ctx)} as ${suggestFieldType(v)} to match the data`);
     offsets[i + 1] = pos;
   }
-  const data = bytes.length === pos ? bytes : bytes.slice(0, pos);
-  return arrow.makeData({ type, length: n, nullCount: valid.nulls, nullBitmap: valid.bitmap, valueOffsets: offsets, data });
+  const bytesUsed = bytes.length === pos ? bytes : bytes.slice(0, pos);
+  const data = arrow.makeData({ type, length: n, nullCount: valid.nulls, nullBitmap: valid.bitmap, valueOffsets: offsets, data: bytesUsed });
+  // A string with a lone surrogate reads back with U+FFFD in its place: read those from the bytes.
+  if (!lone) writtenStrings.set(data, strings);
+  return data;
 }
 
 function writeBinary(type: arrow.Binary, n: number, get: ValueReader, ctx: WriteContext): arrow.Data {

@@ -344,3 +344,16 @@ describe("decodeUtf8", () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe("utf8 columns read in the thread that wrote them", () => {
+  test("read back as written, nulls and slices included; a lone surrogate reads as U+FFFD like a decoded column", () => {
+    const values = ["a", null, "héllo", "💥", "x".repeat(60)];
+    const vec = vectorFromValues(values, new arrow.Utf8(), "test");
+    expect(utf8Values(vec)).toEqual(values);
+    const read = valueReader(vec);
+    expect(values.map((_, i) => read(i))).toEqual(values);
+    expect(utf8Values(vec.slice(1, 4))).toEqual(values.slice(1, 4));
+    const lone = ["ok", "a\uD800b", `${"y".repeat(50)}\uDC00`];
+    expect(utf8Values(vectorFromValues(lone, new arrow.Utf8(), "test"))).toEqual(["ok", "a\uFFFDb", `${"y".repeat(50)}\uFFFD`]);
+  });
+});
