@@ -223,10 +223,11 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         windowFn = { urn: "beam:window_fn:session_windows:v1", payload: protos.encode("pipeline.SessionWindowsPayload", { gapSize: protoDuration(fn.gap) }) };
         merge = "NEEDS_MERGE";
         break;
-      case "custom":
-        // A custom window function runs as Beamline code: the WindowInto transform assigns the windows.
-        windowFn = { urn: `beamline:window_fn:custom:${fn.name}:v1` };
-        break;
+      default:
+        // Runners rebuild window functions from their URNs (to merge, to expire state): only Beam's
+        // standard ones can cross; a custom function would be unknown to them.
+        unsupported.push(`window function ${describeWindowFn(fn)}: only Beam's standard window functions (global, fixed, sliding, sessions) run on ${options.runner}`);
+        windowFn = { urn: "beam:window_fn:global_windows:v1" };
     }
     windowingStrategies[id] = {
       windowFn,
@@ -390,12 +391,14 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const roots = graph.roots.map(visit);
 
   if (unsupported.length > 0) {
-    throw new UnsupportedFeatureError({
+    const error = new UnsupportedFeatureError({
       code: "BL_PORTABLE_UNSUPPORTED",
-      value: unsupported,
-      rule: `the ${options.runner} runner cannot execute ${unsupported.length} part(s) of this pipeline`,
+      rule: `the ${options.runner} runner cannot execute ${unsupported.length} part(s) of this pipeline:\n${unsupported.map((u) => `  - ${u}`).join("\n")}\n`,
       fix: "run it on the direct runner, or remove or replace those parts",
     });
+    // The list in full, for programs (the message holds it too, untruncated).
+    Object.defineProperty(error, "value", { value: unsupported });
+    throw error;
   }
 
   const pipeline = {

@@ -3,7 +3,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterWatermark, afterCount, count, create, ElementInfo, fixedWindows, groupBy, Pipeline, windowInto, withTimestamps, writeText } from "beamline";
+import { afterWatermark, afterCount, combineGlobally, count, create, ElementInfo, fixedWindows, groupBy, parDo, Pipeline, sideInput, sum, windowInto, withTimestamps, writeText } from "beamline";
 import { buildPipeline } from "../../sdk/definition";
 import wordcount from "../../examples/wordcount";
 
@@ -24,6 +24,27 @@ export function windowedPipeline(outDir: string): Pipeline {
     .apply("PerUser", groupBy<{ user: string; at: number }>("user").aggregate({ clicks: count() }))
     .map((r: Record<string, unknown>, info: ElementInfo) => `${new Date(info.window.start).toISOString()} ${String(r.user)} ${String(r.clicks)} ${info.pane.timing}`, { name: "Format" })
     .apply("Write", writeText(path.join(outDir, "windowed")));
+  return p;
+}
+
+/** A DoFn reading a singleton side input (a global sum) and an iterable one. */
+export function sideInputPipeline(outDir: string): Pipeline {
+  const p = new Pipeline();
+  const total = p.apply("Nums", create([1, 2, 3, 4])).apply("Total", combineGlobally(sum()));
+  const names = p.apply("Names", create(["a", "b", "c"]));
+  p.apply("Main", create([10, 20, 30]))
+    .apply(
+      "Describe",
+      parDo<number, string>(
+        {
+          process(x, ctx) {
+            ctx.output(`${x} of ${String(ctx.sideInput("total"))} with ${(ctx.sideInput("names") as string[]).slice().sort().join("+")}`);
+          },
+        },
+        { sideInputs: { total: sideInput.singleton(total), names: sideInput.iterable(names) } },
+      ),
+    )
+    .apply("Write", writeText(path.join(outDir, "side")));
   return p;
 }
 

@@ -14,19 +14,20 @@ import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
 import { PrismService, startPrism } from "../../runners/prism/prism";
 import { tempDir } from "../helpers";
 import { describeWith } from "../portable/requirements";
-import { outputLines, windowedPipeline, wordcountPipeline } from "./pipelines";
+import { outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
 
 const SERVICE_TIMEOUT = 300_000;
 
 /** Runs both golden pipelines on the direct runner once, for every suite to compare with. */
 const golden = (() => {
-  let cached: Promise<{ counts: string[]; windowed: string[] }> | null = null;
+  let cached: Promise<{ counts: string[]; windowed: string[]; side: string[] }> | null = null;
   return () =>
     (cached ??= (async () => {
       const dir = tempDir();
       await runPipeline(wordcountPipeline(dir));
       await runPipeline(windowedPipeline(dir));
-      return { counts: outputLines(dir, "counts"), windowed: outputLines(dir, "windowed") };
+      await runPipeline(sideInputPipeline(dir));
+      return { counts: outputLines(dir, "counts"), windowed: outputLines(dir, "windowed"), side: outputLines(dir, "side") };
     })());
 })();
 
@@ -35,6 +36,7 @@ async function expectSameAsDirect(run: (p: Pipeline) => Promise<unknown>): Promi
   const dir = tempDir();
   await run(wordcountPipeline(dir));
   await run(windowedPipeline(dir));
+  await run(sideInputPipeline(dir));
   const counts = outputLines(dir, "counts");
   expect(counts.length).toBeGreaterThan(100);
   expect(counts).toEqual(want.counts);
@@ -42,6 +44,8 @@ async function expectSameAsDirect(run: (p: Pipeline) => Promise<unknown>): Promi
   expect(windowed.length).toBe(15);
   expect(windowed.every((l) => l.endsWith(" on_time"))).toBe(true);
   expect(windowed).toEqual(want.windowed);
+  expect(outputLines(dir, "side")).toEqual(["10 of 10 with a+b+c", "20 of 10 with a+b+c", "30 of 10 with a+b+c"]);
+  expect(want.side).toEqual(outputLines(dir, "side"));
 }
 
 describeWith(["go", "mvn", "java"], "Prism", () => {
@@ -53,7 +57,7 @@ describeWith(["go", "mvn", "java"], "Prism", () => {
     await prism?.stop();
   });
 
-  test("wordcount and a windowed, triggered pipeline give the direct runner's results", async () => {
+  test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", async () => {
     await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: prism.jobEndpoint, runnerName: "prism" }).run(p));
   }, 120_000);
 
@@ -98,7 +102,7 @@ describeWith(["mvn", "java"], "Flink (embedded, through Beam's Flink job server)
     await server?.stop();
   });
 
-  test("wordcount and a windowed, triggered pipeline give the direct runner's results", async () => {
+  test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", async () => {
     await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(p));
   }, 240_000);
 
