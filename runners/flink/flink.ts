@@ -16,6 +16,13 @@ export const FLINK_JOB_SERVER_BEAM_VERSION = "2.62.0";
 export const FLINK_VERSION = "1.19.0";
 const FLINK_MINOR = FLINK_VERSION.split(".").slice(0, 2).join(".");
 
+/** The module openings Flink needs on Java 17 (as Flink's own scripts pass them). */
+const JAVA_OPENS = [
+  "java.base/java.lang", "java.base/java.lang.reflect", "java.base/java.net", "java.base/java.io", "java.base/java.nio",
+  "java.base/sun.nio.ch", "java.base/java.text", "java.base/java.time", "java.base/java.util",
+  "java.base/java.util.concurrent", "java.base/java.util.concurrent.atomic", "java.base/java.util.concurrent.locks",
+].map((m) => `--add-opens=${m}=ALL-UNNAMED`);
+
 function requireJava(what: string): void {
   if (!hasCommand("java")) {
     throw new ProvisioningError({
@@ -55,6 +62,7 @@ export async function startFlinkJobServer(options: { flinkMaster?: string; logFi
     "flink job server",
     "java",
     [
+      ...JAVA_OPENS,
       "-cp",
       cp.join(path.delimiter),
       "org.apache.beam.runners.flink.FlinkJobServerDriver",
@@ -141,8 +149,7 @@ export async function startFlinkCluster(options: { slots?: number; timeoutMs?: n
     startService(main.split(".").pop()!, "java", [
       "-Xmx768m",
       "-XX:MaxDirectMemorySize=320m",
-      "--add-opens=java.base/java.util=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      ...JAVA_OPENS,
       "-cp", cp, main, "--configDir", conf, ...extra,
     ], path.join(dir, log), { ...process.env, FLINK_CONF_DIR: conf });
   const jobManager = jvm("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "jobmanager.log");

@@ -136,7 +136,7 @@ export class SdkHarness {
         this.active.set(id, proc);
         try {
           const monitoringInfos = await proc.process(id);
-          if (process.env.BEAMLINE_HARNESS_DEBUG) process.stderr.write(`harness: ${id} done ${JSON.stringify(Object.entries(desc.transforms).map(([k, t]: [string, any]) => [k, t.spec.urn, t.inputs, t.outputs]))} ${JSON.stringify(proc.counts())}\n`);
+          if (process.env.BEAMLINE_HARNESS_DEBUG) process.stderr.write(`harness: ${id} done, elements per PCollection ${JSON.stringify(proc.counts())}\n`);
           pool.push(proc);
           return { instructionId: id, processBundle: { monitoringInfos, requiresFinalization: false } };
         } catch (e) {
