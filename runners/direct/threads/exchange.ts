@@ -9,10 +9,11 @@ import { ElementBatch, takeMetadata } from "../../../sdk/batch";
 import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import type { SourceDriver, SourceOperator } from "../executor";
-import { encodeKeys, keyColumns } from "../keys";
+import { encodeKeys, keyColumns, type KeyPrimitive } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { keyGroupOf, workerOfKeyGroup } from "./key-groups";
 import type { ExchangeEdge } from "./layout";
+import { PreCombiner } from "./lift";
 import type { Inlet, LinkMessage, Outlet } from "./links";
 
 /** The rows of `batch` at `indices` as a batch of their own (fresh buffers, which the caller owns). */
@@ -26,6 +27,28 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
   const receivers = [...outlets.keys()].sort((a, b) => a - b);
   let next = self % Math.max(1, receivers.length);
   const all = [...outlets.values()];
+  const preCombiner = edge.lift ? new PreCombiner(edge.lift) : null;
+  /** Routes rows by key group; `owned`: the batch's buffers are the operator's to give away. */
+  const exchangeOut = (batch: ElementBatch, keys: readonly KeyPrimitive[], owned: boolean) => {
+    const n = keys.length;
+    const target = new Uint16Array(n);
+    const counts = new Int32Array(parallelism);
+    for (let i = 0; i < n; i++) {
+      const w = workerOfKeyGroup(keyGroupOf(keys[i]), parallelism);
+      target[i] = w;
+      counts[w]++;
+    }
+    for (let w = 0; w < parallelism; w++) {
+      if (counts[w] === 0) continue;
+      if (counts[w] === n) {
+        outlets.get(w)!.send(batch, owned);
+        return;
+      }
+      const idx = new Int32Array(counts[w]);
+      for (let i = 0, j = 0; i < n; i++) if (target[i] === w) idx[j++] = i;
+      outlets.get(w)!.send(take(batch, idx), true);
+    }
+  };
   return {
     processBatch(_tag, batch) {
       const n = batch.data.numRows;
@@ -43,23 +66,13 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
           return;
         case "hash": {
           const keys = encodeKeys(keyColumns(batch.data, edge.keyFields, where), n);
-          const target = new Uint16Array(n);
-          const counts = new Int32Array(parallelism);
-          for (let i = 0; i < n; i++) {
-            const w = workerOfKeyGroup(keyGroupOf(keys[i]), parallelism);
-            target[i] = w;
-            counts[w]++;
+          const pre = preCombiner?.apply(batch, keys) ?? null;
+          if (pre) {
+            ctx.count("preCombinedRows", n - pre.keys.length);
+            exchangeOut(pre.batch, pre.keys, true);
+            return;
           }
-          for (let w = 0; w < parallelism; w++) {
-            if (counts[w] === 0) continue;
-            if (counts[w] === n) {
-              outlets.get(w)!.send(batch, false);
-              return;
-            }
-            const idx = new Int32Array(counts[w]);
-            for (let i = 0, j = 0; i < n; i++) if (target[i] === w) idx[j++] = i;
-            outlets.get(w)!.send(take(batch, idx), true);
-          }
+          exchangeOut(batch, keys, false);
           return;
         }
       }

@@ -11,6 +11,7 @@ import type { GraphPCollection, GraphTransform, PipelineGraph } from "../../../s
 import { GROUP_BY_KEY_URN } from "../../../sdk/kv";
 import { WRITE_URN } from "../../../sdk/sink";
 import { isKeyed, type Plan, type PlannedNode } from "../planner";
+import { liftedCombineOf, type LiftedCombine } from "./lift";
 
 /** URN of the node that sends an edge's data to other instances. */
 export const EXCHANGE_OUT_URN = "beamline:internal:exchange_out:v1";
@@ -37,6 +38,8 @@ export interface ExchangeEdge {
   /** Workers that send (where the producer runs) and that receive (where the consumer runs). */
   readonly senders: readonly number[];
   readonly receivers: readonly number[];
+  /** For a hash edge into a combine that can be lifted: what senders pre-combine before routing. */
+  readonly lift?: LiftedCombine | null;
 }
 
 /** The parallel layout of a plan. */
@@ -103,6 +106,7 @@ export function layout(graph: PipelineGraph, plan: Plan, parallelism: number, re
         keyFields: routing === "hash" ? keyFieldsOf(t) : [],
         senders: workers(from, parallelism),
         receivers: workers(place, parallelism),
+        lift: routing === "hash" ? liftedCombineOf(graph, t, i.pc) : null,
       });
     }
   }

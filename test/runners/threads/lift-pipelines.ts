@@ -1,0 +1,31 @@
+/** Pipelines of the pre-combine tests; worker threads load this module again, so it declares only definitions. */
+import { count, create, definePipeline, groupBy, max, min, option, sum, writeText } from "beamline";
+
+/** Rows with repeated keys, split into several source parts so that both threads send. */
+function rows(n: number): Row[] {
+  return Array.from({ length: n }, (_, i) => ({ k: i % 37, tag: `t${i % 5}`, v: ((i * 7919) % 1000) / 4 - 60, w: (i * 31) % 997, x: -((i * 17) % 991) }));
+}
+
+type Row = { k: number; tag: string; v: number; w: number; x: number };
+
+/** Sum, min and max of three fields per key: a combine the exchange pre-combines. */
+export const liftable = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/lift" }) },
+  build(p, { output }) {
+    p.apply("Input", create(rows(30_000)))
+      .apply("Stats", groupBy<Row>("k").aggregate({ total: sum("v"), low: min("w"), high: max("x") }))
+      .map((r: Record<string, unknown>) => JSON.stringify(r), { name: "Json" })
+      .apply("Write", writeText(output));
+  },
+});
+
+/** A count beside the sum: the combine is not pre-combined (a count of partial rows is not the count). */
+export const notLiftable = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/nolift" }) },
+  build(p, { output }) {
+    p.apply("Input", create(rows(30_000)))
+      .apply("Stats", groupBy<Row>("k").aggregate({ n: count(), total: sum("v") }))
+      .map((r: Record<string, unknown>) => JSON.stringify(r), { name: "Json" })
+      .apply("Write", writeText(output));
+  },
+});

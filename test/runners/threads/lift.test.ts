@@ -1,0 +1,68 @@
+import * as path from "node:path";
+import * as arrow from "apache-arrow";
+import { buildPipeline, DirectRunner } from "beamline";
+import { globalBatch } from "../../../sdk/batch";
+import { vectorFromValues, makeRecordBatch } from "../../../sdk/columns";
+import { recordBatchToRows } from "../../../sdk/rows";
+import { encodeKeys } from "../../../runners/direct/keys";
+import { preCombine } from "../../../runners/direct/threads/lift";
+import { EXCHANGE_OUT_URN } from "../../../runners/direct/threads/layout";
+import { tempDir } from "../../helpers";
+import { outputLines } from "./files";
+import { liftable, notLiftable } from "./lift-pipelines";
+
+/** Rows the exchanges folded into others before sending them. */
+function preCombined(counters: Map<string, Map<string, number>>): number {
+  let n = 0;
+  for (const [name, cs] of counters) if (name.startsWith(EXCHANGE_OUT_URN)) n += cs.get("preCombinedRows") ?? 0;
+  return n;
+}
+
+describe("combining before the hash exchange", () => {
+  test("sum, min and max per key: the same output on 1 and 2 threads, with fewer rows exchanged", async () => {
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(liftable, { output: path.join(dir, "p1") }));
+    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(liftable, { output: path.join(dir, "p2") }));
+    const one = outputLines(dir, "p1");
+    expect(one.length).toBe(37);
+    expect(outputLines(dir, "p2")).toEqual(one);
+    expect(preCombined(two.metrics.counters)).toBeGreaterThan(30_000 * 0.9);
+  });
+
+  test("a count is not pre-combined (a count of partial rows is not the count), and the counts are right", async () => {
+    const dir = tempDir();
+    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(notLiftable, { output: path.join(dir, "p2") }));
+    expect(preCombined(two.metrics.counters)).toBe(0);
+    const counts = outputLines(dir, "p2").map((l) => JSON.parse(l).n as number);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(30_000);
+  });
+
+  test("preCombine keeps each key's first row elsewhere, and leaves batches with nulls or few repeats alone", () => {
+    const schema = new arrow.Schema([
+      new arrow.Field("k", new arrow.Utf8(), true),
+      new arrow.Field("note", new arrow.Utf8(), true),
+      new arrow.Field("v", new arrow.Float64(), true),
+      new arrow.Field("w", new arrow.Float64(), true),
+    ]);
+    const batchOf = (k: string[], note: string[], v: (number | null)[], w: number[]) =>
+      globalBatch(makeRecordBatch(schema, [
+        vectorFromValues(k, schema.fields[0].type, "t").data[0],
+        vectorFromValues(note, schema.fields[1].type, "t").data[0],
+        vectorFromValues(v, schema.fields[2].type, "t").data[0],
+        vectorFromValues(w, schema.fields[3].type, "t").data[0],
+      ], k.length));
+    const lift = { fields: ["v", "w"], kinds: ["sum", "max"] as const };
+    const b = batchOf(["a", "b", "a", "a", "b", "c"], ["1", "2", "3", "4", "5", "6"], [1, 2, 3, 4, 5, 6], [9, -1, 2, 10, -3, 0]);
+    const out = preCombine(b, encodeKeys([b.data.getChild("k")!], 6), { fields: lift.fields, kinds: [...lift.kinds] })!;
+    expect(recordBatchToRows(out.batch.data)).toEqual([
+      { k: "a", note: "1", v: 8, w: 10 },
+      { k: "b", note: "2", v: 7, w: -1 },
+      { k: "c", note: "6", v: 6, w: 0 },
+    ]);
+    expect(out.keys).toEqual(["a", "b", "c"]);
+    const withNull = batchOf(["a", "a"], ["1", "2"], [1, null], [1, 2]);
+    expect(preCombine(withNull, ["a", "a"], { fields: ["v"], kinds: ["sum"] })).toBeNull();
+    const distinct = batchOf(["a", "b", "c"], ["1", "2", "3"], [1, 2, 3], [1, 2, 3]);
+    expect(preCombine(distinct, ["a", "b", "c"], { fields: ["v"], kinds: ["sum"] })).toBeNull();
+  });
+});
