@@ -5,18 +5,16 @@
  * failed, the run rejects with one {@link AssertionFailedError} listing every failure with a diff of
  * expected and actual rows per window and pane.
  */
-import { paneAt, windowAt, type PaneInfo } from "../../sdk/batch";
+import type { PaneInfo } from "../../sdk/batch";
 import { BeamlineError, describeValue } from "../../sdk/errors";
 import { valueKey } from "../../sdk/state";
-import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import type { Pipeline } from "../../sdk/pipeline";
-import { rowAccessor } from "../../sdk/rows";
-import { type Sink, type SinkWriter, WRITE_URN } from "../../sdk/sink";
+import { type SinkWriter, WRITE_URN } from "../../sdk/sink";
 import { durationMs, formatTimestamp } from "../../sdk/time";
 import { PTransform, type ExpandContext } from "../../sdk/transform";
 import { GLOBAL_WINDOW, type Window } from "../../sdk/window";
-import type { CollectedElement } from "./collect";
+import { ElementSink, type CollectedElement } from "./collect";
 import * as arrow from "apache-arrow";
 
 /** A window to narrow an assertion to: `"global"`, the global window, or an interval `{start, end}` (ms, end exclusive). */
@@ -255,50 +253,25 @@ class AssertionTransform<T> extends PTransform<PCollection<T>, PCollection<{ fil
 }
 
 /** Keeps every row with its metadata; checks the assertion when the run commits. */
-class AssertionSink<T> implements Sink {
-  readonly numShards = 1;
+class AssertionSink<T> extends ElementSink<T> {
   transformName = "";
-  private readonly staged = new Map<number, CollectedElement<T>[]>();
-  private nextId = 0;
 
   constructor(
     readonly suite: AssertionSuite,
     private readonly selection: Selection,
     private readonly description: string,
     private readonly checkFn: Check<T>,
-  ) {}
+  ) {
+    super();
+  }
 
-  async open(): Promise<SinkWriter> {
+  override async open(): Promise<SinkWriter> {
     this.suite.reset(this);
-    const id = this.nextId++;
-    const buf: CollectedElement<T>[] = [];
-    this.staged.set(id, buf);
-    return {
-      write: (batch) => {
-        const read = rowAccessor(batch.data);
-        for (let i = 0; i < batch.data.numRows; i++) {
-          buf.push({ value: read(i) as T, timestamp: batch.timestamps[i], window: windowAt(batch.windows, i), pane: paneAt(batch.panes, i) });
-        }
-      },
-      close: async () => id,
-      abort: async () => {
-        this.staged.delete(id);
-      },
-    };
+    return super.open();
   }
 
-  async commit(staged: JsonValue[]): Promise<string[]> {
-    const all: CollectedElement<T>[] = [];
-    for (const id of staged) {
-      all.push(...(this.staged.get(id as number) ?? []));
-      this.staged.delete(id as number);
-    }
+  protected committed(all: CollectedElement<T>[]): void {
     this.suite.report(this, this.verdict(all));
-    return [];
-  }
-
-  async abort(staged: JsonValue[]): Promise<void> {
-    for (const id of staged) this.staged.delete(id as number);
   }
 
   private verdict(all: CollectedElement<T>[]): AssertionFailure | null {

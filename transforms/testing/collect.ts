@@ -31,12 +31,17 @@ export class Collected<T> {
 
 const FILE_SCHEMA = new arrow.Schema([new arrow.Field("file", new arrow.Utf8(), true)]);
 
-class MemorySink<T> implements Sink {
+/**
+ * @internal A two-phase sink that keeps each writer's rows with their metadata in memory and hands
+ * the committed ones to {@link ElementSink.committed}.
+ */
+export abstract class ElementSink<T> implements Sink {
   private readonly staged = new Map<number, CollectedElement<T>[]>();
   private nextId = 0;
   readonly numShards = 1;
 
-  constructor(private readonly target: Collected<T>) {}
+  /** Receives every committed element, in commit order. */
+  protected abstract committed(elements: CollectedElement<T>[]): void;
 
   async open(): Promise<SinkWriter> {
     const id = this.nextId++;
@@ -57,15 +62,27 @@ class MemorySink<T> implements Sink {
   }
 
   async commit(staged: JsonValue[]): Promise<string[]> {
+    const all: CollectedElement<T>[] = [];
     for (const id of staged) {
-      for (const e of this.staged.get(id as number) ?? []) this.target.elements.push(e);
+      for (const e of this.staged.get(id as number) ?? []) all.push(e);
       this.staged.delete(id as number);
     }
+    this.committed(all);
     return [];
   }
 
   async abort(staged: JsonValue[]): Promise<void> {
     for (const id of staged) this.staged.delete(id as number);
+  }
+}
+
+class MemorySink<T> extends ElementSink<T> {
+  constructor(private readonly target: Collected<T>) {
+    super();
+  }
+
+  protected committed(elements: CollectedElement<T>[]): void {
+    for (const e of elements) this.target.elements.push(e);
   }
 }
 
