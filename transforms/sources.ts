@@ -82,8 +82,7 @@ export class SequenceSource implements BoundedSource {
         const due = first + Math.floor((elapsed * ratePerSecond) / 1000);
         if (due <= next) {
           const wait = Math.max(1, Math.ceil(((next + 1 - first) * 1000) / ratePerSecond - elapsed));
-          if (ctx && !(await ctx.sleep(wait))) return;
-          if (!ctx) await new Promise((r) => setTimeout(r, wait));
+          if (!(await pause(ctx, wait))) return;
           continue;
         }
         hi = Math.min(hi, due + 1);
@@ -102,6 +101,13 @@ export class SequenceSource implements BoundedSource {
       yield { batch: { data, timestamps, windows: GLOBAL_WINDOWS }, position: next, ...(watermark !== undefined ? { watermark } : {}) };
     }
   }
+}
+
+/** Waits `ms` on the run's clock (or the wall clock outside a run); false when the run was cancelled. */
+async function pause(ctx: ReadContext | undefined, ms: number): Promise<boolean> {
+  if (ctx) return ctx.sleep(ms);
+  await new Promise((r) => setTimeout(r, ms));
+  return true;
 }
 
 function toMs(x: number | Date): number {
@@ -168,8 +174,7 @@ export class ImpulseSource implements BoundedSource {
       if (at > stop) return;
       const wait = at - clock();
       if (wait > 0) {
-        if (ctx && !(await ctx.sleep(wait))) return;
-        if (!ctx) await new Promise((r) => setTimeout(r, wait));
+        if (!(await pause(ctx, wait))) return;
       }
       if (ctx?.cancelled) return;
       const data = numberBatch(new Float64Array([at]));
