@@ -40,6 +40,11 @@ export interface SourceDriver {
   setWatermark(watermark: number): void;
   /** Advances the simulated processing-time clock and fires what became due. */
   advanceProcessingTime(to: number): Promise<void>;
+  /**
+   * For a source that receives barriers: checkpoint `id`'s barrier arrived on every input it has (in
+   * order after their data); resolves once the step that passes it on has run.
+   */
+  barrier(id: number): Promise<void>;
 }
 
 /** A source operator: has no inputs; the executor calls `run` to produce its data. */
@@ -47,6 +52,25 @@ export interface SourceOperator extends Operator {
   run(driver: SourceDriver): Promise<void>;
   /** Whether the source drives a simulated processing-time clock. */
   readonly simulatedClock?: boolean;
+  /**
+   * Whether checkpoint barriers reach this source from upstream (an exchange-in, through
+   * `SourceDriver.barrier`) instead of starting at it when the checkpoint is triggered.
+   */
+  readonly receivesBarriers?: boolean;
+}
+
+/**
+ * An operator whose finish, in a checkpointed run, leaves output staged for the run's final checkpoint
+ * to commit (a sink): once finished it still snapshots, restores, and hears of completed checkpoints.
+ */
+export interface CommitsAfterFinish extends Operator {
+  readonly commitsAfterFinish: true;
+}
+
+/** An operator that forwards checkpoint barriers beyond this execution (an exchange-out, into its links). */
+export interface BarrierForwarder extends Operator {
+  /** Checkpoint `id`'s barrier passed this operator: send it after everything sent so far. */
+  forwardBarrier(id: number): void;
 }
 
 /** Options of one execution beyond the operators'. */
@@ -63,14 +87,32 @@ export interface ExecuteHooks {
   readonly checkpoints?: InstanceCheckpoints;
 }
 
-/** The checkpoints of one execution. */
+/**
+ * The checkpoints of one execution (one instance of the plan). A checkpoint is triggered from outside
+ * (`CheckpointControl.trigger`): the read sources snapshot their positions and the barrier flows with
+ * the data; an operator snapshots once the barrier came through all its inputs (holding what inputs
+ * that passed it already deliver until then). Once every operator passed it, the execution
+ * acknowledges with its snapshots; the checkpoint's completion comes back through `complete`.
+ * A finished operator passes every barrier at once, with `{ finished: true }` as its snapshot.
+ */
 export interface InstanceCheckpoints {
   /** State to take up before any data, by transform name (already resharded for this instance). */
   readonly restored?: ReadonlyMap<string, OperatorSnapshot>;
-  /** Milliseconds between checkpoints this execution triggers itself (it is the run's only instance). */
-  readonly intervalMs?: number;
-  /** Persists the snapshots of one checkpoint (by transform name); resolves to its id once it is complete. */
-  persist(snapshots: Map<string, OperatorSnapshot>): Promise<number>;
+  /** Receives the execution's controls once its state is restored (triggers wait until then). */
+  attach(control: CheckpointControl): void;
+  /** Every operator passed checkpoint `id`: persist its snapshots (by transform name). Runs in the lock. */
+  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>): void;
+}
+
+/** What the checkpoint coordinator can ask of an execution. */
+export interface CheckpointControl {
+  /** Starts checkpoint `id` at the execution's read sources; resolves once that step ran, rejects if the run failed. */
+  trigger(id: number): Promise<void>;
+  /**
+   * Checkpoint `id` is complete: operators that took part in it and are still running (or commit
+   * after finishing) commit; resolves once they did, rejects if the run failed.
+   */
+  complete(id: number): Promise<void>;
 }
 
 interface Input {
@@ -94,6 +136,11 @@ interface Node {
   finished: boolean;
   /** Requested processing-time wakeups, ascending. */
   readonly wakeups: number[];
+  /** The latest checkpoint whose barrier passed this node, and input held back until this node passes it. */
+  passed: number;
+  readonly held: [string, ElementBatch][];
+  /** For sources that receive barriers: the latest barrier that arrived. */
+  sourceBarrier: number;
 }
 
 /** Runs a plan to completion. */
@@ -165,6 +212,9 @@ export async function execute(
       sourceDone: false,
       finished: false,
       wakeups: [],
+      passed: 0,
+      held: [],
+      sourceBarrier: 0,
     };
     nodes.push(node);
     byName.set(name, node);
@@ -206,6 +256,10 @@ export async function execute(
       rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + batch.data.numRows);
       for (const c of plan.consumers.get(pc)!) {
         const target = byName.get(c.node)!;
+        if (node.passed > target.passed) {
+          target.held.push([c.tag, batch]); // after a barrier the target has yet to pass: aligning
+          continue;
+        }
         if (target.finished) throw new Error(`internal: ${node.name} emitted to ${c.node} after it finished`);
         await guard(target, () => target.op.processBatch(c.tag, batch));
         await drain(target);
@@ -217,6 +271,8 @@ export async function execute(
   const propagate = async (): Promise<void> => {
     for (const node of nodes) {
       if (node.finished) continue;
+      // While aligning to a barrier, nothing from inputs that passed it moves this node.
+      if (node.inputs.some((i) => i.producer.passed > node.passed)) continue;
       let inWm: number;
       let allEnded: boolean;
       let tagMoved = false;
@@ -301,6 +357,7 @@ export async function execute(
       try {
         await f();
         await propagate();
+        if (inProgress) await advance(inProgress);
       } catch (e) {
         failure ??= e;
         cancel();
@@ -310,32 +367,64 @@ export async function execute(
     return p;
   };
 
+  const commitsAfterFinish = (n: Node) => (n.op as Partial<CommitsAfterFinish>).commitsAfterFinish === true;
+  /** The checkpoint whose barrier is passing through this execution, if any. */
+  let inProgress: { id: number; triggered: boolean; snapshots: Map<string, OperatorSnapshot> } | null = null;
+  const begin = (id: number) => {
+    if (!inProgress || inProgress.id < id) inProgress = { id, triggered: false, snapshots: new Map() };
+    return inProgress.id === id ? inProgress : null;
+  };
   /**
-   * One checkpoint, in a step: between steps every operator has processed all it was given, so the
-   * snapshots are consistent; sinks commit once the checkpoint is complete.
+   * Passes the checkpoint's barrier through every node that can pass it, in topological order: a read
+   * source once triggered, an exchange-in once the barrier arrived on all its links, any other node
+   * once all its producers passed it, a finished node at once. A node passing it snapshots, forwards
+   * it (exchange-out), then takes the input it held back. In a step.
    */
-  const checkpoint = async (): Promise<void> => {
-    const cp = hooks.checkpoints!;
-    const snapshots = new Map<string, OperatorSnapshot>();
-    for (const n of nodes) if (n.op.snapshot) snapshots.set(n.name, await guard(n, () => n.op.snapshot!()));
-    const id = await cp.persist(snapshots);
+  const advance = async (cp: NonNullable<typeof inProgress>): Promise<void> => {
+    const id = cp.id;
     for (const n of nodes) {
-      if (n.op.onCheckpointComplete) {
-        await guard(n, () => n.op.onCheckpointComplete!(id));
+      if (n.passed >= id) continue;
+      const src = n.op as SourceOperator;
+      const ready = n.finished || (n.inputs.length === 0 ? (src.receivesBarriers ? n.sourceBarrier >= id : cp.triggered) : n.inputs.every((i) => i.producer.passed >= id));
+      if (!ready) continue;
+      if (n.op.snapshot) {
+        const state = !n.finished || commitsAfterFinish(n) ? await guard(n, () => n.op.snapshot!()) : {};
+        cp.snapshots.set(n.name, n.finished ? { ...state, finished: true } : state);
+      }
+      n.passed = id;
+      const fwd = n.op as BarrierForwarder;
+      if (!n.finished && typeof fwd.forwardBarrier === "function") fwd.forwardBarrier(id);
+      while (n.held.length > 0) {
+        const [tag, batch] = n.held.shift()!;
+        await guard(n, () => n.op.processBatch(tag, batch));
         await drain(n);
       }
     }
+    if (nodes.every((n) => n.passed >= id)) {
+      inProgress = null;
+      hooks.checkpoints!.acknowledge(id, cp.snapshots);
+    }
   };
-  let checkpointTimer: NodeJS.Timeout | null = null;
-  let running = true;
-  const scheduleCheckpoint = (): void => {
-    const interval = hooks.checkpoints?.intervalMs;
-    if (interval === undefined || !running) return;
-    checkpointTimer = setTimeout(() => {
-      checkpointTimer = null;
-      if (nodes.every((n) => n.finished)) return;
-      void step(checkpoint).then(scheduleCheckpoint);
-    }, interval);
+  /** Runs a checkpoint step; rejects if the run failed (a step after the run ended fails only itself). */
+  const checkpointStep = async (f: () => void | Promise<void>): Promise<void> => {
+    await step(f);
+    if (failure !== null) throw failure;
+  };
+  const control: CheckpointControl = {
+    trigger: (id) =>
+      checkpointStep(() => {
+        const cp = begin(id);
+        if (cp) cp.triggered = true;
+      }),
+    complete: (id) =>
+      checkpointStep(async () => {
+        for (const n of nodes) {
+          if ((n.finished && !commitsAfterFinish(n)) || n.passed < id || !n.op.onCheckpointComplete) continue;
+          await guard(n, () => n.op.onCheckpointComplete!(id));
+          if (n.finished) n.outbox.length = 0; // its consumers have finished: what it publishes now goes nowhere
+          else await drain(n);
+        }
+      }),
   };
 
   let timer: NodeJS.Timeout | null = null;
@@ -384,14 +473,20 @@ export async function execute(
     if (restored) {
       for (const n of nodes) {
         const state = restored.get(n.name);
-        if (state && n.op.restore) await guard(n, () => n.op.restore!(state));
+        if (state?.finished) {
+          // Finished on every instance when the checkpoint was taken: it stays finished.
+          n.finished = true;
+          n.sourceDone = true;
+          n.outWatermark = MAX_TIMESTAMP;
+        }
+        if (state && n.op.restore && (!state.finished || commitsAfterFinish(n))) await guard(n, () => n.op.restore!(state));
       }
     }
     if (hooks.signal?.aborted) onAbort();
-    scheduleCheckpoint();
+    hooks.checkpoints?.attach(control);
     const runs = sources.map(async (node) => {
       const src = node.op as SourceOperator;
-      if (typeof src.run === "function") {
+      if (typeof src.run === "function" && !node.finished) {
         const driver: SourceDriver = {
           read: readContext,
           step: (f) => {
@@ -411,6 +506,10 @@ export async function execute(
               if (!simulated) throw new Error(`internal: ${node.name} advanced a simulated clock the run does not have`);
               if (to > simulatedNow) simulatedNow = to;
               await deliverDue();
+            }),
+          barrier: (id) =>
+            step(() => {
+              if (begin(id)) node.sourceBarrier = id;
             }),
         };
         try {
@@ -434,8 +533,6 @@ export async function execute(
     failed = true;
     throw e;
   } finally {
-    running = false;
-    if (checkpointTimer) clearTimeout(checkpointTimer);
     if (timer) clearTimeout(timer);
     hooks.signal?.removeEventListener("abort", onAbort);
     const errors: unknown[] = [];

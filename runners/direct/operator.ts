@@ -42,6 +42,8 @@ export interface DirectOptions {
   readonly batchSize: number;
   /** In a parallel run: which instance of the plan this is, of how many (sources read their share of parts). */
   readonly instance?: { readonly index: number; readonly count: number };
+  /** Whether the run takes checkpoints (sinks then commit only what completed checkpoints cover). */
+  readonly checkpointed?: boolean;
 }
 
 /**
@@ -59,6 +61,11 @@ export interface OperatorSnapshot {
   readonly common?: unknown;
   /** The operator's own input watermark when the snapshot was taken (ms). */
   readonly watermark?: number;
+  /**
+   * The operator had finished (all its inputs ended) when the barrier passed: it keeps no state (but
+   * for output a sink staged). On every instance so: the restored operator is finished and runs no more.
+   */
+  readonly finished?: boolean;
 }
 
 /** One running transform. */

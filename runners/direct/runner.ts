@@ -12,11 +12,13 @@ import { runParallel } from "./threads/coordinator";
 import { KEY_GROUPS } from "./threads/key-groups";
 import { isRestartable, restartDelay, RestartStrategy } from "./threads/restart";
 import { WRITE_URN } from "../../sdk/sink";
-import { execute, InstanceCheckpoints, RunMetrics } from "./executor";
-import { CheckpointCoordinator, CheckpointOptions, loadLatestCheckpoint } from "./checkpoint/coordinator";
+import { execute, RunMetrics } from "./executor";
+import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
+import { PeriodicCheckpoints } from "./checkpoint/periodic";
+import { InstanceCheckpointLink } from "./threads/instance-checkpoints";
 import { reshard } from "./checkpoint/reshard";
 import { CheckpointStore } from "./checkpoint/store";
-import type { OperatorFactory, OperatorRegistry } from "./operator";
+import type { OperatorFactory, OperatorRegistry, OperatorSnapshot } from "./operator";
 import { combineOperator } from "./operators/combine";
 import { gbkOperator } from "./operators/gbk";
 import { readOperator, writeOperator } from "./operators/io";
@@ -65,6 +67,8 @@ export interface CheckpointReport {
   readonly restoredFrom: number | null;
   /** How long each checkpoint the run completed took, from trigger to manifest (ms). */
   readonly durationsMs: readonly number[];
+  /** The bytes of state each checkpoint the run completed wrote (all instances' files). */
+  readonly sizesBytes: readonly number[];
 }
 
 /** The result of a run. */
@@ -116,52 +120,82 @@ export class DirectRunner {
     }
   }
 
-  /** Runs a pipeline to completion. */
+  /**
+   * Runs a pipeline to completion. When a worker thread dies, the run restarts under the restart
+   * strategy: from the latest checkpoint it completed (or resumed from) when checkpointed, from the
+   * beginning otherwise.
+   */
   async run(pipeline: Pipeline): Promise<PipelineResult> {
     const graph = pipeline.graph();
     const p = plan(graph, this.operators);
-    // Checkpointed runs take their checkpoints in one thread (aligned barriers across worker threads are not built yet).
-    const parallel = parallelismFor(pipeline, p, this.customOperators || this.checkpoint ? 1 : this.parallelism);
-    if (parallel.spec) {
-      for (let restarts = 0; ; restarts++) {
-        try {
-          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize });
-          return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts };
-        } catch (e) {
-          const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
-          if (delay === null) throw e;
-          await new Promise((resolve) => setTimeout(resolve, delay));
-        }
+    const parallel = parallelismFor(pipeline, p, this.customOperators ? 1 : this.parallelism);
+    const cp = this.checkpoint ? openCheckpoints(pipeline, this.checkpoint) : null;
+    const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes } } : {});
+    if (!parallel.spec) {
+      const metrics = await this.runOneThread(pipeline, p, cp);
+      return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0, ...report() };
+    }
+    for (let restarts = 0; ; restarts++) {
+      try {
+        if (cp) cp.coordinator.parallelism = parallel.parallelism;
+        const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore: cp.latest() } } : {};
+        const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, ...checkpoints });
+        return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
+      } catch (e) {
+        const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
+        if (delay === null) throw e;
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
-    const cp = this.checkpoint ? singleThreadCheckpoints(pipeline, this.checkpoint) : null;
-    const hooks = { signal: this.signal, ...(cp ? { checkpoints: cp.hooks } : {}) };
-    const metrics = await execute(graph, p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize }, hooks);
-    return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0, ...(cp ? { checkpoints: cp.report } : {}) };
+  }
+
+  /** Runs the plan in the calling thread, checkpointed when `cp` is given. */
+  private async runOneThread(pipeline: Pipeline, p: Plan, cp: RunCheckpoints | null): Promise<RunMetrics> {
+    const restore = cp?.latest();
+    if (cp) cp.coordinator.parallelism = 1;
+    const restored: [string, OperatorSnapshot][] = [...(restore?.snapshots ?? [])].map(([name, snaps]) => [name, reshard(snaps, { ownsKeyGroup: () => true, index: 0, count: 1 })]);
+    const link = cp ? new InstanceCheckpointLink({ dir: cp.coordinator.store.dir, restored }, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;
+    const periodic = cp && link ? new PeriodicCheckpoints(cp.coordinator, cp.intervalMs, [link]) : null;
+    periodic?.start();
+    try {
+      const metrics = await execute(pipeline.graph(), p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize, checkpointed: cp !== null }, { signal: this.signal, ...(link ? { checkpoints: link } : {}) });
+      await periodic?.finish();
+      return metrics;
+    } finally {
+      periodic?.stop();
+    }
   }
 }
 
+/** The checkpoints of one run, across its restarts. */
+interface RunCheckpoints {
+  readonly coordinator: CheckpointCoordinator;
+  readonly intervalMs: number;
+  /** The checkpoint the run resumed from, or null. */
+  readonly restoredFrom: number | null;
+  /** The checkpoint an attempt restores: the latest this run completed, else the one it resumed from. */
+  latest(): LoadedCheckpoint | null;
+}
+
 /**
- * Checkpoints of a run in the calling thread alone: every transform's state is restored whole
- * (whatever parallelism took the checkpoint), and each checkpoint is complete once this thread wrote it.
+ * Opens the checkpoint directory of a run: with `resume`, loads its latest completed checkpoint
+ * (refusing one of another pipeline).
  */
-function singleThreadCheckpoints(pipeline: Pipeline, options: CheckpointOptions): { hooks: InstanceCheckpoints; report: CheckpointReport } {
+function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions): RunCheckpoints {
   const store = new CheckpointStore(options.dir, { retained: options.retained });
   const fingerprint = pipeline.fingerprint();
-  const loaded = options.resume ? loadLatestCheckpoint(store, fingerprint) : null;
+  const resumed = options.resume ? loadLatestCheckpoint(store, fingerprint) : null;
   const coordinator = new CheckpointCoordinator(store, fingerprint, 1);
-  const restored = new Map([...(loaded?.snapshots ?? [])].map(([name, snaps]) => [name, reshard(snaps, { ownsKeyGroup: () => true, index: 0, count: 1 })]));
-  const hooks: InstanceCheckpoints = {
-    restored,
+  return {
+    coordinator,
     intervalMs: options.intervalMs,
-    persist: async (snapshots) => {
-      const id = coordinator.begin();
-      coordinator.writeInstance(id, 0, snapshots);
-      coordinator.complete(id);
-      return id;
+    restoredFrom: resumed?.id ?? null,
+    latest: () => {
+      const id = coordinator.lastCompleted;
+      const done = id === null ? undefined : store.completed().find((c) => c.id === id);
+      return done ? loadCheckpoint(store, done) : resumed;
     },
   };
-  return { hooks, report: { restoredFrom: loaded?.id ?? null, durationsMs: coordinator.durations } };
 }
 
 /**

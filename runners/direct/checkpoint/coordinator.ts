@@ -7,7 +7,7 @@
 import * as v8 from "node:v8";
 import { KEY_GROUPS } from "../threads/key-groups";
 import type { OperatorSnapshot } from "../operator";
-import { CheckpointStore } from "./store";
+import { CheckpointStore, type CompletedCheckpoint } from "./store";
 
 /** Checkpointing options of a run. */
 export interface CheckpointOptions {
@@ -30,20 +30,30 @@ export interface LoadedCheckpoint {
 }
 
 /** The name of instance `index`'s state file. */
-function instanceFile(index: number): string {
+export function instanceFile(index: number): string {
   return `instance-${index}.bin`;
+}
+
+/** Writes instance `index`'s snapshots (by transform name) into checkpoint `id` of `store` (any thread); returns the file's size. */
+export function writeInstanceFile(store: CheckpointStore, id: number, index: number, snapshots: ReadonlyMap<string, OperatorSnapshot>): number {
+  return store.write(id, instanceFile(index), v8.serialize([...snapshots]));
 }
 
 /** Takes the checkpoints of one run into a {@link CheckpointStore}. */
 export class CheckpointCoordinator {
   /** How long each completed checkpoint took, from trigger to manifest (ms). */
   readonly durations: number[] = [];
+  /** The bytes of state files of each completed checkpoint. */
+  readonly sizes: number[] = [];
+  /** The latest checkpoint this coordinator completed, or null. */
+  lastCompleted: number | null = null;
   private readonly started = new Map<number, { at: number; files: Record<string, number> }>();
 
   constructor(
     readonly store: CheckpointStore,
     private readonly fingerprint: string,
-    private readonly parallelism: number,
+    /** Instances of the run that write checkpoints (set by a run before it starts). */
+    public parallelism: number,
   ) {}
 
   /** Starts the next checkpoint; returns its id. */
@@ -58,8 +68,14 @@ export class CheckpointCoordinator {
   writeInstance(id: number, index: number, snapshots: ReadonlyMap<string, OperatorSnapshot>): void {
     const s = this.started.get(id);
     if (!s) throw new Error(`internal: checkpoint ${id} was not begun`);
-    const name = instanceFile(index);
-    s.files[name] = this.store.write(id, name, v8.serialize([...snapshots]));
+    this.instanceWritten(id, index, writeInstanceFile(this.store, id, index, snapshots));
+  }
+
+  /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long). */
+  instanceWritten(id: number, index: number, bytes: number): void {
+    const s = this.started.get(id);
+    if (!s) throw new Error(`internal: checkpoint ${id} was not begun`);
+    s.files[instanceFile(index)] = bytes;
   }
 
   /** Completes checkpoint `id` (every instance has written): the manifest, atomically, last. */
@@ -79,6 +95,8 @@ export class CheckpointCoordinator {
       extra: {},
     });
     this.durations.push(durationMs);
+    this.sizes.push(Object.values(s.files).reduce((a, b) => a + b, 0));
+    this.lastCompleted = id;
     return durationMs;
   }
 }
@@ -89,7 +107,11 @@ export class CheckpointCoordinator {
  */
 export function loadLatestCheckpoint(store: CheckpointStore, fingerprint: string): LoadedCheckpoint | null {
   const latest = store.latest(fingerprint);
-  if (!latest) return null;
+  return latest ? loadCheckpoint(store, latest) : null;
+}
+
+/** Loads a completed checkpoint of `store`. */
+export function loadCheckpoint(store: CheckpointStore, latest: CompletedCheckpoint): LoadedCheckpoint {
   const snapshots = new Map<string, OperatorSnapshot[]>();
   for (let i = 0; i < latest.manifest.parallelism; i++) {
     const name = instanceFile(i);

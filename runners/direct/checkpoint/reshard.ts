@@ -2,7 +2,8 @@
  * Restoring at another parallelism: the snapshots every instance took of one transform become the
  * state of one instance of the restoring run — the key groups it owns, its share of the items
  * (item `i` of all instances' items, in instance order, goes to instance `i % count`), the first
- * instance's common state and the minimum watermark.
+ * instance's common state and the minimum watermark. When the transform had finished on every
+ * instance, it restores finished.
  */
 import type { OperatorSnapshot } from "../operator";
 
@@ -22,11 +23,12 @@ export function reshard(snapshots: readonly OperatorSnapshot[], target: ReshardT
   let all = 0;
   let common: unknown = undefined;
   let watermark: number | undefined;
+  const finished = snapshots.length > 0 && snapshots.every((s) => s.finished);
   for (const s of snapshots) {
     for (const entry of s.keyed ?? []) if (target.ownsKeyGroup(entry[0])) keyed.push(entry);
     for (const item of s.items ?? []) if (all++ % target.count === target.index) items.push(item);
     if (common === undefined && s.common !== undefined) common = s.common;
     if (s.watermark !== undefined) watermark = watermark === undefined ? s.watermark : Math.min(watermark, s.watermark);
   }
-  return { keyed, items, ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}) };
+  return { keyed, items, ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}), ...(finished ? { finished } : {}) };
 }

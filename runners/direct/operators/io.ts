@@ -5,7 +5,8 @@ import type { JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import type { Sink, SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
-import type { SourceDriver, SourceOperator } from "../executor";
+import type { CommitsAfterFinish, SourceDriver, SourceOperator } from "../executor";
+import { faultPoint } from "../checkpoint/faults";
 import type { Operator, OperatorContext } from "../operator";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
@@ -95,9 +96,11 @@ const FILE_SCHEMA = new arrow.Schema([new arrow.Field("file", new arrow.Utf8(), 
  * The write operator: stages while data flows and commits when its input ends, or aborts on failure.
  * With checkpoints, what was written before a checkpoint's barrier is staged by its snapshot (the
  * writers close and the next epoch of shards opens) and committed when that checkpoint completes; a
- * restored write commits again what its checkpoint staged (commits are idempotent).
+ * restored write commits again what its checkpoint staged (commits are idempotent). In a checkpointed
+ * run, the end of input stages the last epoch too, and the run's final checkpoint commits it: a run
+ * killed at any point, resumed, publishes every epoch once.
  */
-export function writeOperator(ctx: OperatorContext): Operator {
+export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
   const sink = ctx.fn<Sink>();
   const count = sink.numShards ?? 1;
   let writers: SinkWriter[] = [];
@@ -119,7 +122,17 @@ export function writeOperator(ctx: OperatorContext): Operator {
     const data = rowsToRecordBatch(files.map((file) => ({ file })), ctx.schemaOf(ctx.transform.outputs.main) ?? FILE_SCHEMA, ctx.transform.uniqueName);
     if (files.length > 0) ctx.emit("main", globalBatch(data));
   };
+  /** Closes the writers of the current epoch and keeps what they staged for a checkpoint to commit. */
+  const stage = async () => {
+    const closed: JsonValue[] = [];
+    for (const w of writers) closed.push(await w.close());
+    pending.push({ epoch, staged: closed });
+    epoch++;
+    written = false;
+    next = 0;
+  };
   return {
+    commitsAfterFinish: true,
     async open() {
       await openWriters();
     },
@@ -132,13 +145,8 @@ export function writeOperator(ctx: OperatorContext): Operator {
     },
     async snapshot() {
       if (written) {
-        const closed: JsonValue[] = [];
-        for (const w of writers) closed.push(await w.close());
-        pending.push({ epoch, staged: closed });
-        epoch++;
-        written = false;
-        next = 0;
-        await openWriters();
+        await stage();
+        if (!committed) await openWriters();
       }
       covered.set(++snapshots, [...pending]);
       const item: WriteState = { nextEpoch: epoch, pending: structuredClone(pending) };
@@ -147,7 +155,10 @@ export function writeOperator(ctx: OperatorContext): Operator {
     async onCheckpointComplete() {
       const due = covered.get(snapshots) ?? [];
       covered.clear();
-      for (const e of due) publish(await sink.commit(e.staged));
+      for (const e of due) {
+        faultPoint("sink-commit");
+        publish(await sink.commit(e.staged));
+      }
       pending = pending.filter((e) => !due.includes(e));
     },
     async restore(state) {
@@ -157,6 +168,13 @@ export function writeOperator(ctx: OperatorContext): Operator {
         for (const e of item.pending) await sink.commit(e.staged);
         nextEpoch = Math.max(nextEpoch, item.nextEpoch);
       }
+      if (state.finished) {
+        // Restored finished: everything is published, no more epochs.
+        for (const w of writers) await w.abort();
+        writers = [];
+        committed = true;
+        return;
+      }
       if (nextEpoch > epoch) {
         for (const w of writers) await w.abort();
         epoch = nextEpoch;
@@ -164,6 +182,14 @@ export function writeOperator(ctx: OperatorContext): Operator {
       }
     },
     async finish() {
+      if (ctx.options.checkpointed) {
+        // The final checkpoint commits the last epoch with the others still pending.
+        if (written) await stage();
+        else for (const w of writers) await w.abort();
+        writers = [];
+        committed = true;
+        return;
+      }
       if (!written && epoch > 0) {
         // Everything was committed with a checkpoint: no empty shards for the last epoch.
         for (const w of writers) await w.abort();

@@ -2,7 +2,8 @@
  * Runs a pipeline on N instances: instance 0 in the calling thread (it already has the pipeline),
  * instances 1 to N-1 on worker threads (each rebuilds and checks the pipeline). Wires a MessageChannel
  * per exchange edge and pair of instances, orders every instance to run, and merges their metrics.
- * The first failing instance fails the run; the workers are stopped.
+ * The first failing instance fails the run; the workers are stopped. A checkpointed run restores each
+ * instance's share of a checkpoint and triggers aligned checkpoints from this thread.
  */
 import { MessageChannel, MessagePort } from "node:worker_threads";
 import { BeamlineError } from "../../../sdk/errors";
@@ -10,13 +11,17 @@ import type { PipelineGraph } from "../../../sdk/graph";
 import type { Pipeline } from "../../../sdk/pipeline";
 import { READ_URN } from "../../../sdk/source";
 import type { BoundedSource } from "../../../sdk/source";
+import type { CheckpointCoordinator, LoadedCheckpoint } from "../checkpoint/coordinator";
+import { PeriodicCheckpoints } from "../checkpoint/periodic";
 import type { RunMetrics } from "../executor";
+import { InstanceCheckpointLink } from "./instance-checkpoints";
+import { restoredShare } from "./restored-state";
 import type { Plan } from "../planner";
 import type { PipelineSpec } from "./bootstrap";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, layout, Layout } from "./layout";
 import { startWorkers, PooledWorker } from "./pool";
 import { runInstance } from "./instance";
-import { instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
+import { CheckpointOrder, instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
 import { errorFromRemote } from "./remote-error";
 
 /** A worker thread that died (an uncaught error, or it exited): retriable, the restart strategy applies. */
@@ -38,6 +43,8 @@ export interface ParallelOptions {
   readonly batchSize: number;
   /** Batches in flight per link. Default 4. */
   readonly capacity?: number;
+  /** Aligned checkpoints: taken every `intervalMs` through `coordinator`, and the checkpoint to restore first. */
+  readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null };
 }
 
 /** Read nodes whose sources split into fewer parts than there are workers. */
@@ -77,6 +84,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
   const workers = await startWorkers(spec, options.parallelism, 1);
   const outPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   const inPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
+  let stopCheckpoints = () => {};
   try {
     for (const e of lay.edges) {
       for (const s of e.senders) {
@@ -89,6 +97,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
       }
     }
     const metrics: RunMetrics = { rowsOut: new Map(), counters: new Map(), watermarks: new Map() };
+    const cp = options.checkpoints;
     const order = (index: number): RunOrder => ({
       type: "run",
       layout: lay,
@@ -96,9 +105,19 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
       capacity: options.capacity ?? 4,
       outPorts: outPorts[index],
       inPorts: inPorts[index],
+      ...(cp ? { checkpoints: { dir: cp.coordinator.store.dir, restored: cp.restore ? restoredShare(cp.restore, lay, index) : [] } } : {}),
     });
+    const post = (w: PooledWorker, m: CheckpointOrder) => w.thread.postMessage(m);
+    const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;
+    const periodic = cp
+      ? new PeriodicCheckpoints(cp.coordinator, cp.intervalMs, [
+          localLink!,
+          ...workers.map((w) => ({ trigger: (id: number) => post(w, { type: "checkpoint", id }), complete: (id: number) => post(w, { type: "complete", id }) })),
+        ])
+      : null;
+    stopCheckpoints = () => periodic?.stop();
     const cancel = new AbortController();
-    const local = runInstance(pipeline, 0, order(0), cancel.signal).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }));
+    const local = runInstance(pipeline, 0, order(0), cancel.signal, localLink).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }));
     const all = Promise.all([
       local,
       ...workers.map(
@@ -108,16 +127,24 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
               if (m.type === "done") {
                 merge(metrics, m);
                 resolve();
-              } else if (m.type === "failed") reject(errorFromRemote(m.error));
+              } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes);
+              else if (m.type === "failed") fail(errorFromRemote(m.error));
             });
-            w.thread.on("error", (e) => reject(workerDied(w.index, e)));
-            w.thread.on("exit", (code) => reject(workerDied(w.index, `exit code ${code}`)));
+            // After its instance is done a worker still takes part in checkpoints: a failure then fails the final one.
+            const fail = (e: unknown) => {
+              periodic?.fail(e);
+              reject(e);
+            };
+            w.thread.on("error", (e) => fail(workerDied(w.index, e)));
+            w.thread.on("exit", (code) => fail(workerDied(w.index, `exit code ${code}`)));
             w.thread.postMessage(order(w.index), [...outPorts[w.index].map((x) => x[2]), ...inPorts[w.index].map((x) => x[2])]);
           }),
       ),
     ]);
+    periodic?.start();
     try {
       await all;
+      await periodic?.finish();
     } catch (e) {
       cancel.abort();
       await local.catch(() => undefined);
@@ -125,6 +152,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
     }
     return metrics;
   } finally {
+    stopCheckpoints();
     await Promise.all(workers.map((w) => w.thread.terminate()));
     for (const [, , port] of [...outPorts[0], ...inPorts[0]]) port.close();
   }

@@ -8,7 +8,7 @@
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
 import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
-import type { SourceDriver, SourceOperator } from "../executor";
+import type { BarrierForwarder, SourceDriver, SourceOperator } from "../executor";
 import { encodeKeys, keyColumns, type KeyPrimitive } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { keyGroupOf, workerOfKeyGroup } from "./key-groups";
@@ -22,7 +22,7 @@ function take(batch: ElementBatch, indices: Int32Array): ElementBatch {
 }
 
 /** The exchange-out operator of an edge on worker `self`, sending through `outlets` (by receiving worker). */
-export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, outlets: ReadonlyMap<number, Outlet>, parallelism: number, self: number): Operator {
+export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, outlets: ReadonlyMap<number, Outlet>, parallelism: number, self: number): BarrierForwarder {
   const where = `transform "${edge.consumer}"`;
   const receivers = [...outlets.keys()].sort((a, b) => a - b);
   let next = self % Math.max(1, receivers.length);
@@ -80,15 +80,23 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
     onWatermark(watermark) {
       for (const o of all) o.control({ t: "watermark", watermark });
     },
+    forwardBarrier(checkpoint) {
+      for (const o of all) o.control({ t: "barrier", checkpoint });
+    },
     finish() {
       for (const o of all) o.control({ t: "end" });
     },
   };
 }
 
-/** The exchange-in source of an edge, receiving through `inlets` (by sending worker). */
+/**
+ * The exchange-in source of an edge, receiving through `inlets` (by sending worker). It aligns
+ * checkpoint barriers: a link that delivered barrier k delivers nothing more until every link that
+ * has not ended delivered it too; then the barrier passes on.
+ */
 export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<number, Inlet>): SourceOperator {
   return {
+    receivesBarriers: true,
     processBatch() {
       throw new Error(`internal: ${ctx.transform.uniqueName} has no inputs`);
     },
@@ -97,6 +105,15 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
       let open = inlets.size;
       if (open === 0) return;
       const watermark = () => Math.min(...marks.values());
+      const done = new Set<number>();
+      let aligning: { id: number; arrived: Set<number>; release: () => void; released: Promise<void> } | null = null;
+      const passIfAligned = async (): Promise<void> => {
+        const a = aligning;
+        if (!a || ![...inlets.keys()].every((s) => a.arrived.has(s) || done.has(s))) return;
+        aligning = null;
+        await driver.barrier(a.id);
+        a.release();
+      };
       const ended = new Promise<void>((resolve, reject) => {
         for (const [sender, inlet] of inlets) {
           inlet.start(async (m: LinkMessage) => {
@@ -105,11 +122,27 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
               return;
             }
             const c = m.body;
+            if (c.t === "barrier") {
+              if (!aligning || aligning.id < c.checkpoint) {
+                let release = () => {};
+                const released = new Promise<void>((r) => (release = r));
+                aligning = { id: c.checkpoint, arrived: new Set(), release, released };
+              }
+              const a = aligning;
+              a.arrived.add(sender);
+              await passIfAligned();
+              await a.released; // this link waits for the others
+              return;
+            }
             if (c.t === "watermark" || c.t === "end") {
               const wm = c.t === "end" ? MAX_TIMESTAMP : c.watermark;
               if (wm > marks.get(sender)!) marks.set(sender, wm);
               await driver.step(() => driver.setWatermark(watermark()));
-              if (c.t === "end" && --open === 0) resolve();
+              if (c.t === "end") {
+                done.add(sender);
+                await passIfAligned();
+                if (--open === 0) resolve();
+              }
             }
           }, reject);
         }

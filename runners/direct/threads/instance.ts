@@ -4,7 +4,7 @@
  * pipeline's own, and backpressure that holds a source while an exchange it feeds is full.
  */
 import type { Pipeline } from "../../../sdk/pipeline";
-import { execute, RunMetrics } from "../executor";
+import { execute, InstanceCheckpoints, RunMetrics } from "../executor";
 import type { OperatorFactory } from "../operator";
 import { plan } from "../planner";
 import { defaultOperators } from "../runner";
@@ -13,8 +13,11 @@ import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
 
-/** Runs instance `index` of the pipeline as ordered; resolves to its metrics. `signal` cancels it. */
-export async function runInstance(pipeline: Pipeline, index: number, order: RunOrder, signal?: AbortSignal): Promise<RunMetrics> {
+/**
+ * Runs instance `index` of the pipeline as ordered; resolves to its metrics. `signal` cancels it;
+ * `checkpoints` are the instance's checkpoint hooks in a checkpointed run.
+ */
+export async function runInstance(pipeline: Pipeline, index: number, order: RunOrder, signal?: AbortSignal, checkpoints?: InstanceCheckpoints): Promise<RunMetrics> {
   const { layout: lay } = order;
   const graph = pipeline.graph();
   const base = defaultOperators();
@@ -67,5 +70,5 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   };
 
   // Links stay open after success (the last messages may still be in flight); the worker ends with the run.
-  return execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism } }, { admit, signal });
+  return execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints });
 }

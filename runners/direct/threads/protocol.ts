@@ -2,6 +2,7 @@
 import type { MessagePort } from "node:worker_threads";
 import type { RunMetrics } from "../executor";
 import type { PipelineSpec } from "./bootstrap";
+import type { InstanceCheckpointOrder } from "./instance-checkpoints";
 import type { Layout } from "./layout";
 import type { RemoteError } from "./remote-error";
 
@@ -27,7 +28,12 @@ export interface RunOrder {
   readonly outPorts: [number, number, MessagePort][];
   /** Ports from other workers: [edge id, sending worker, port]. */
   readonly inPorts: [number, number, MessagePort][];
+  /** Checkpoints of a checkpointed run: where to write them, and this instance's state to restore. */
+  readonly checkpoints?: InstanceCheckpointOrder;
 }
+
+/** The coordinator's checkpoint messages to a worker: trigger checkpoint `id`, or checkpoint `id` completed. */
+export type CheckpointOrder = { readonly type: "checkpoint"; readonly id: number } | { readonly type: "complete"; readonly id: number };
 
 /** Metrics of one instance, as plain arrays. */
 export interface InstanceMetrics {
@@ -45,4 +51,5 @@ export function instanceMetrics(m: RunMetrics): InstanceMetrics {
 export type WorkerMessage =
   | { readonly type: "ready"; readonly fingerprint: string }
   | { readonly type: "done"; readonly metrics: InstanceMetrics }
+  | { readonly type: "ack"; readonly id: number; readonly bytes: number }
   | { readonly type: "failed"; readonly error: RemoteError };

@@ -1,13 +1,15 @@
 /**
  * The main module of a worker thread: rebuilds the pipeline from its spec (checking the fingerprint),
  * reports that it is ready, then runs its instance of the plan when the coordinator says so and
- * reports its metrics, or the error that failed it.
+ * reports its metrics, or the error that failed it. In a checkpointed run it passes the coordinator's
+ * triggers and completions to its instance, and acknowledges each checkpoint file it wrote.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { Pipeline } from "../../../sdk/pipeline";
 import { loadPipeline } from "./bootstrap";
 import { runInstance } from "./instance";
-import { instanceMetrics, RunOrder, WorkerInit, WorkerMessage } from "./protocol";
+import { InstanceCheckpointLink } from "./instance-checkpoints";
+import { CheckpointOrder, instanceMetrics, RunOrder, WorkerInit, WorkerMessage } from "./protocol";
 import { errorToRemote } from "./remote-error";
 
 function post(m: WorkerMessage): void {
@@ -23,10 +25,15 @@ try {
   post({ type: "failed", error: errorToRemote(e) });
 }
 
-parentPort!.on("message", (order: RunOrder) => {
+let checkpoints: InstanceCheckpointLink | null = null;
+parentPort!.on("message", (order: RunOrder | CheckpointOrder) => {
+  const failed = (e: unknown) => post({ type: "failed", error: errorToRemote(e) });
+  if (order.type === "checkpoint") return void checkpoints?.trigger(order.id).catch(failed);
+  if (order.type === "complete") return void checkpoints?.complete(order.id).catch(failed);
   if (order.type !== "run" || !pipeline) return;
-  runInstance(pipeline, init.index, order).then(
+  if (order.checkpoints) checkpoints = new InstanceCheckpointLink(order.checkpoints, init.index, (id, bytes) => post({ type: "ack", id, bytes }));
+  runInstance(pipeline, init.index, order, undefined, checkpoints ?? undefined).then(
     (m) => post({ type: "done", metrics: instanceMetrics(m) }),
-    (e: unknown) => post({ type: "failed", error: errorToRemote(e) }),
+    failed,
   );
 });
