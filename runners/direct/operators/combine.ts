@@ -48,6 +48,54 @@ function numeric(vec: arrow.Vector): { get: (i: number) => number; valid: (i: nu
   return { get, valid };
 }
 
+/** The values of a one-chunk, null-free column of non-64-bit numbers, or null. */
+function plainValues(vec: arrow.Vector | null): ArrayLike<number> | null {
+  if (!vec || vec.data.length !== 1 || vec.nullCount > 0) return null;
+  const id = vec.type.typeId;
+  if (id !== arrow.Type.Float && id !== arrow.Type.Int) return null;
+  const values = vec.data[0].values as ArrayLike<number>;
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array || values instanceof Uint16Array && id === arrow.Type.Float) return null;
+  return values;
+}
+
+/**
+ * Folds the rows of a batch into columnar accumulators: `a[g]`, and `b[g]` for mean (counts) and
+ * min/max (whether any value arrived); rows with a negative group id are skipped.
+ */
+function foldPlain(kind: string, ids: Int32Array, values: ArrayLike<number>, a: Float64Array, b: Float64Array | undefined): void {
+  const n = ids.length;
+  if (kind === "sum") {
+    for (let i = 0; i < n; i++) {
+      const g = ids[i];
+      if (g >= 0) a[g] += values[i];
+    }
+  } else if (kind === "mean") {
+    for (let i = 0; i < n; i++) {
+      const g = ids[i];
+      if (g >= 0) {
+        a[g] += values[i];
+        b![g]++;
+      }
+    }
+  } else if (kind === "min") {
+    for (let i = 0; i < n; i++) {
+      const g = ids[i];
+      if (g >= 0) {
+        if (values[i] < a[g]) a[g] = values[i];
+        b![g] = 1;
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const g = ids[i];
+      if (g >= 0) {
+        if (values[i] > a[g]) a[g] = values[i];
+        b![g] = 1;
+      }
+    }
+  }
+}
+
 interface AggState {
   readonly name: string;
   readonly spec: AggregateSpec;
@@ -207,8 +255,14 @@ export function combineOperator(ctx: OperatorContext): Operator {
           grow(agg, fn, size);
           const a = agg.a.data;
           const b = agg.b?.data;
+          const plain = kind === "count" ? null : plainValues(col);
           if (kind === "count") {
-            for (let i = 0; i < n; i++) if (ids[i] >= 0) a[ids[i]]++;
+            for (let i = 0; i < n; i++) {
+              const g = ids[i];
+              if (g >= 0) a[g]++;
+            }
+          } else if (plain) {
+            foldPlain(kind, ids, plain, a, b);
           } else if (kind === "sum") {
             for (let i = 0; i < n; i++) if (ids[i] >= 0 && num!.valid(i)) a[ids[i]] += num!.get(i);
           } else if (kind === "mean") {

@@ -21,6 +21,11 @@ import { isMerging, type WindowingStrategy } from "../../../sdk/window";
 import type { KeyPrimitive } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { TriggerMachine, type TriggerState } from "../trigger";
+import { KeyTable } from "./key-table";
+
+// Module-level copies: an imported binding is a property read on every use, too slow in per-row loops.
+const GLOBAL_START = MIN_TIMESTAMP;
+const GLOBAL_END = GLOBAL_WINDOW_MAX_TIMESTAMP + 1;
 
 /** A growable typed column. */
 class Column<A extends Float64Array | Int32Array | Uint8Array> {
@@ -173,8 +178,8 @@ export class WindowPanes {
   private readonly wakes = new Map<number, number>();
   private readonly pendingSet = new Set<number>();
   // Lookup.
-  private readonly globalByKey = new Map<KeyPrimitive, number>();
-  private readonly byWindow = new Map<number, Map<number, Map<KeyPrimitive, number>>>();
+  private readonly globalByKey = new KeyTable();
+  private readonly byWindow = new Map<number, Map<number, KeyTable>>();
   private readonly sessions = new Map<KeyPrimitive, number[]>();
   private readonly onTime = new Agenda();
   private readonly gc = new Agenda();
@@ -208,44 +213,52 @@ export class WindowPanes {
     const n = keys.length;
     const ids = new Int32Array(n);
     const wm = this.watermark;
+    const lateness = this.lateness;
+    const merging = this.merging;
     const ts = batch.timestamps;
     let droppedLate = 0;
     let droppedClosed = 0;
     const global = batch.windows.kind === "global";
     const starts = global ? null : (batch.windows as { start: Float64Array }).start;
     const ends = global ? null : (batch.windows as { end: Float64Array }).end;
-    let lastStart = NaN;
-    let lastEnd = NaN;
+    // The current row's window, and what follows from it; recomputed only when the window changes.
+    let s = GLOBAL_START;
+    let e = GLOBAL_END;
+    let late = e - 1 + lateness < wm;
+    let passed = wm > e - 1;
     let keyed = this.globalByKey;
     const simple = !this.machine && this.combiner === "end_of_window";
     let pending = this.pending.data;
+    let closed = this.closed.data;
     for (let i = 0; i < n; i++) {
-      const s = global ? MIN_TIMESTAMP : starts![i];
-      const e = global ? GLOBAL_WINDOW_MAX_TIMESTAMP + 1 : ends![i];
-      if (e - 1 + this.lateness < wm) {
+      if (!global && (starts![i] !== s || ends![i] !== e)) {
+        s = starts![i];
+        e = ends![i];
+        late = e - 1 + lateness < wm;
+        passed = wm > e - 1;
+        if (!merging) keyed = this.keysOfWindow(s, e);
+      }
+      if (late) {
         ids[i] = -1;
         droppedLate++;
         continue;
       }
       const k = keys[i];
       let g: number;
-      if (this.merging) {
+      if (merging) {
         g = this.session(k, s, e, i);
         pending = this.pending.data;
+        closed = this.closed.data;
       } else {
-        if (!global && (s !== lastStart || e !== lastEnd)) {
-          lastStart = s;
-          lastEnd = e;
-          keyed = this.keysOfWindow(s, e);
-        }
-        const found = keyed.get(k);
-        if (found === undefined) {
+        g = keyed.get(k);
+        if (g < 0) {
           g = this.newGroup(k, s, e, i);
-          keyed.set(k, g);
+          keyed.add(k, g);
           pending = this.pending.data;
-        } else g = found;
+          closed = this.closed.data;
+        }
       }
-      if (this.closed.data[g]) {
+      if (closed[g]) {
         ids[i] = -1;
         droppedClosed++;
         continue;
@@ -254,7 +267,7 @@ export class WindowPanes {
       if (simple) {
         // Default trigger, end-of-window timestamps: only whether the group has new data matters.
         if (!pending[g]) pending[g] = 1;
-        if (wm > this.end.data[g] - 1) this.touched.add(g);
+        if (merging ? wm > this.end.data[g] - 1 : passed) this.touched.add(g);
       } else this.addElement(g, ts[i]);
     }
     if (droppedLate > 0) this.ctx.count("droppedLateRows", droppedLate);
@@ -349,10 +362,10 @@ export class WindowPanes {
       let list = this.sessions.get(s.key);
       if (!list) this.sessions.set(s.key, (list = []));
       list.push(g);
-    } else if (s.end === GLOBAL_WINDOW_MAX_TIMESTAMP + 1 && s.start === MIN_TIMESTAMP) {
-      this.globalByKey.set(s.key, g);
+    } else if (s.end === GLOBAL_END && s.start === GLOBAL_START) {
+      this.globalByKey.add(s.key, g);
     } else {
-      this.keysOfWindow(s.start, s.end).set(s.key, g);
+      this.keysOfWindow(s.start, s.end).add(s.key, g);
     }
     this.onTime.add(s.end - 1, g);
     this.gc.add(s.end - 1 + this.lateness, g);
@@ -407,11 +420,11 @@ export class WindowPanes {
     return h;
   }
 
-  private keysOfWindow(start: number, end: number): Map<KeyPrimitive, number> {
+  private keysOfWindow(start: number, end: number): KeyTable {
     let byEnd = this.byWindow.get(start);
     if (!byEnd) this.byWindow.set(start, (byEnd = new Map()));
     let keyed = byEnd.get(end);
-    if (!keyed) byEnd.set(end, (keyed = new Map()));
+    if (!keyed) byEnd.set(end, (keyed = new KeyTable()));
     return keyed;
   }
 
@@ -576,7 +589,7 @@ export class WindowPanes {
         if (rest.length > 0) this.sessions.set(key, rest);
         else this.sessions.delete(key);
       }
-    } else if (e === GLOBAL_WINDOW_MAX_TIMESTAMP + 1 && s === MIN_TIMESTAMP && this.globalByKey.get(key) === g) {
+    } else if (e === GLOBAL_END && s === GLOBAL_START && this.globalByKey.get(key) === g) {
       this.globalByKey.delete(key);
     } else {
       const byEnd = this.byWindow.get(s);

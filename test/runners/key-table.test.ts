@@ -1,0 +1,59 @@
+import { KeyTable } from "../../runners/direct/operators/key-table";
+import type { KeyPrimitive } from "../../runners/direct/keys";
+import { rng } from "../helpers";
+
+describe("KeyTable", () => {
+  it("agrees with a Map under random adds and deletes of integers, floats, strings and the rest", () => {
+    const random = rng(7);
+    const table = new KeyTable();
+    const model = new Map<KeyPrimitive, number>();
+    const pick = (): KeyPrimitive => {
+      const r = random();
+      if (r < 0.6) return Math.floor(random() * 3000) - 1000; // collide often, negatives included
+      if (r < 0.7) return 2 ** 31 + Math.floor(random() * 10); // beyond int32
+      if (r < 0.8) return Math.floor(random() * 50) / 4;
+      if (r < 0.9) return `k${Math.floor(random() * 200)}`;
+      return [null, true, false, NaN, -0, 0][Math.floor(random() * 6)];
+    };
+    let next = 0;
+    for (let step = 0; step < 60000; step++) {
+      const k = pick();
+      const op = random();
+      if (op < 0.55) {
+        if (!model.has(k)) {
+          model.set(k, next);
+          table.add(k, next++);
+        }
+      } else if (op < 0.85) {
+        model.delete(k);
+        table.delete(k);
+      } else {
+        expect(table.get(k)).toBe(model.get(k) ?? -1);
+      }
+      expect(table.size).toBe(model.size);
+    }
+    for (const [k, id] of model) expect(table.get(k)).toBe(id);
+    expect(table.get(123456789)).toBe(-1);
+  });
+
+  it("treats 0 and -0 as one key and finds NaN, as a Map does", () => {
+    const table = new KeyTable();
+    table.add(-0, 4);
+    table.add(NaN, 5);
+    expect(table.get(0)).toBe(4);
+    expect(table.get(NaN)).toBe(5);
+    table.delete(0);
+    expect(table.get(-0)).toBe(-1);
+    expect(table.size).toBe(1);
+  });
+
+  it("keeps every key through growth and deletion of most of them", () => {
+    const table = new KeyTable();
+    for (let k = 0; k < 100000; k++) table.add(k * 7919, k);
+    for (let k = 0; k < 100000; k += 3) table.delete(k * 7919);
+    const wrong: number[] = [];
+    for (let k = 0; k < 100000; k++) if (table.get(k * 7919) !== (k % 3 === 0 ? -1 : k)) wrong.push(k);
+    expect(wrong).toEqual([]);
+    expect(table.size).toBe(100000 - 33334);
+  });
+});
