@@ -8,6 +8,7 @@ export * from "./errors";
 export * from "./graph";
 export * from "./invoker";
 export * from "./kv";
+export * from "./metrics";
 export * from "./options";
 export * from "./pardo";
 export * from "./pcollection";

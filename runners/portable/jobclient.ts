@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { BeamlineError } from "../../sdk/errors";
 import { CHANNEL_OPTIONS, clientFor } from "./harness/channels";
+import { MonitoringInfo, UserMetric, userMetricsFromInfos } from "./harness/metrics";
 import type { Protos } from "./protos";
 
 /** A Beam job's state names. */
@@ -146,6 +147,21 @@ export class JobClient {
   async run(preparationId: string): Promise<string> {
     const r = await promisify<{ jobId: string }>((cb) => this.client.Run({ preparationId }, cb), "Run", this.endpoint);
     return r.jobId;
+  }
+
+  /**
+   * The user metrics of a job (its committed values, or the attempted ones when the runner commits
+   * none), or null when the job service does not serve GetJobMetrics.
+   */
+  async metrics(jobId: string): Promise<UserMetric[] | null> {
+    let r: { metrics?: { attempted?: MonitoringInfo[]; committed?: MonitoringInfo[] } };
+    try {
+      r = await promisify((cb) => this.client.GetJobMetrics({ jobId }, cb), "GetJobMetrics", this.endpoint);
+    } catch {
+      return null;
+    }
+    const committed = userMetricsFromInfos(r.metrics?.committed ?? []);
+    return committed.length > 0 ? committed : userMetricsFromInfos(r.metrics?.attempted ?? []);
   }
 
   /** Cancels a job. */

@@ -9,6 +9,7 @@ import { BeamlineError, UserCodeError } from "../../sdk/errors";
 import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "./artifact";
 import type { Pipeline } from "../../sdk/pipeline";
 import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient";
+import type { UserMetric } from "./harness/metrics";
 import { beamProtos } from "./protos";
 import { EnvironmentSpec, translate } from "./translate";
 import { WorkerPool } from "./harness/workerpool";
@@ -51,6 +52,8 @@ export interface PortableResult {
   readonly jobId: string;
   /** The job's messages, in order. */
   readonly messages: readonly JobMessage[];
+  /** The user metrics the runner reported for the job (empty when it reports none). */
+  readonly metrics: readonly UserMetric[];
 }
 
 /** A portable job ended in another state than DONE. */
@@ -120,7 +123,7 @@ export class PortableRunner {
         o.onState,
       );
       if (state !== "DONE") throw jobFailure(runner, jobId, state, failures, messages);
-      return { state: "DONE", jobId, messages };
+      return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {
       process.removeListener("SIGINT", onSigint);
       client.close();

@@ -19,6 +19,7 @@ import type { TriggerSpec } from "../../sdk/trigger";
 import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
 import { CODER_URNS } from "./coders";
 import { arrowToBeamSchema } from "./beamschema";
+import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields } from "./translate-stateful";
 import type { Protos } from "./protos";
 
 /** URN of the DoFns Beamline's harness runs; the payload is a JSON {@link BeamlineDoFnPayload}. */
@@ -173,6 +174,9 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   // PCollections consumed by a GroupByKey travel as KV; GBK outputs as KV<K, Iterable<V>>.
   const gbkInputs = new Set<string>();
   for (const t of Object.values(graph.transforms)) if (t.urn === GROUP_BY_KEY_URN && t.subtransforms.length === 0) gbkInputs.add(t.inputs.main);
+  // A stateful ParDo's input travels as KV too: runners partition it, its state and its timers by key.
+  for (const t of Object.values(graph.transforms)) if (t.urn === PARDO_URN && (t.payload as Record<string, JsonValue> | undefined)?.stateful) gbkInputs.add(t.inputs.main);
+  const requirements = new Set<string>();
 
   const elementCoder = (pc: GraphPCollection): string => {
     const schema = graphSchema(pc);
@@ -264,17 +268,18 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
     addPCollection(pc.id, coderId, ws, pc.bounded);
   }
 
-  const dofn = (role: BeamlineDoFnRole, transform: string, sideInputs: Record<string, unknown> = {}): Uint8Array => {
+  const dofn = (role: BeamlineDoFnRole, transform: string, sideInputs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Uint8Array => {
     const payload: BeamlineDoFnPayload = { role, transform, fingerprint: options.fingerprint };
     return protos.encode("pipeline.ParDoPayload", {
       doFn: { urn: BEAMLINE_DOFN_URN, payload: Buffer.from(JSON.stringify(payload)) },
       sideInputs,
+      ...extra,
     });
   };
-  const pardo = (id: string, role: BeamlineDoFnRole, graphName: string, inputs: Record<string, string>, outputs: Record<string, string>, sideInputs: Record<string, unknown> = {}) => {
+  const pardo = (id: string, role: BeamlineDoFnRole, graphName: string, inputs: Record<string, string>, outputs: Record<string, string>, sideInputs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => {
     transforms[id] = {
       uniqueName: id,
-      spec: { urn: "beam:transform:pardo:v1", payload: dofn(role, graphName, sideInputs) },
+      spec: { urn: "beam:transform:pardo:v1", payload: dofn(role, graphName, sideInputs, extra) },
       inputs,
       outputs,
       environmentId: env,
@@ -299,7 +304,14 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
     switch (t.urn) {
       case PARDO_URN: {
         const payload = (t.payload ?? {}) as Record<string, JsonValue>;
-        if (payload.stateful) unsupported.push(`${name}: a DoFn with state or timers (${options.runner} runs of stateful DoFns are not supported yet)`);
+        let stateful: Record<string, unknown> = {};
+        if (payload.stateful) {
+          const input = pcollections[main];
+          const keyCoder = coders.coders[input.coderId as string].componentCoderIds[0];
+          const windowCoder = windowingStrategies[input.windowingStrategyId as string].windowCoderId as string;
+          stateful = statefulParDoFields(name, payload, { value: coders.add(CODER_URNS.value), timer: coders.add(CODER_URNS.timer, [keyCoder, windowCoder]) });
+          requirements.add(STATEFUL_PARDO_REQUIREMENT);
+        }
         const sides: Record<string, unknown> = {};
         for (const tag of Object.keys(t.inputs)) {
           if (!tag.startsWith("side:")) continue;
@@ -311,7 +323,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
             windowMappingFn: { urn: "beam:window_mapping_fn:default:v1" },
           };
         }
-        pardo(name, "pardo", name, { ...t.inputs }, { ...t.outputs }, sides);
+        pardo(name, "pardo", name, { ...t.inputs }, { ...t.outputs }, sides, stateful);
         return name;
       }
       case READ_URN: {
@@ -417,7 +429,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       },
     },
     rootTransformIds: roots,
-    requirements: [],
+    requirements: [...requirements],
   };
   return { pipeline };
 }

@@ -12,16 +12,19 @@ import type { ParDoFn } from "../../../sdk/pardo";
 import { graphSchema } from "../../../sdk/pipeline";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
+import { MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
 import { MIN_TIMESTAMP } from "../../../sdk/time";
 import type { Sink } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
 import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } from "../../../sdk/window";
-import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, WindowedValue } from "../coders";
+import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, WindowedValue } from "../coders";
 import type { Protos } from "../protos";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload } from "../translate";
 import { ByteReader, ByteWriter } from "../wire";
-import type { DataChannel, DataWriter, StateChannel } from "./channels";
+import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
+import { userMetricInfos } from "./metrics";
+import { StatefulDoFn, StatefulOperator } from "./stateful";
 
 /** What the harness needs of the pipeline: its graph and its runtime objects by transform name. */
 export interface PipelineRuntime {
@@ -43,6 +46,8 @@ interface Operator {
   process(input: string, b: Elements): Promise<void> | void;
   /** Once per bundle, after all input. */
   finish?(): Promise<void> | void;
+  /** The timer families whose firings a stateful DoFn receives on the timer data channel. */
+  readonly timers?: { readonly channel: DataChannel; readonly families: string[]; fire(family: string, data: Buffer): Promise<void> };
 }
 
 interface TransformProto {
@@ -62,6 +67,8 @@ export class BundleProcessor {
   private ops = new Map<string, Operator>();
   private consumers = new Map<string, { transform: string; input: string }[]>();
   private counts_ = new Map<string, number>();
+  /** User metrics of the current bundle, by graph transform. */
+  private metrics_ = new Map<string, MetricsCell>();
   private writers: DataWriter[] = [];
   /** Elements read per data source and the split point a channel split set, if any. */
   private sources = new Map<string, { read: number; stopAt: number }>();
@@ -110,6 +117,7 @@ export class BundleProcessor {
   async process(instructionId: string): Promise<any[]> {
     this.instruction = instructionId;
     this.counts_ = new Map();
+    this.metrics_ = new Map();
     this.writers = [];
     this.sources = new Map();
     this.consumers = new Map();
@@ -156,6 +164,26 @@ export class BundleProcessor {
         }),
       );
     }
+    // Timer firings of stateful DoFns, one stream per timer family, in the same arrival order.
+    for (const [id, op] of this.ops) {
+      const timers = op.timers;
+      if (!timers) continue;
+      const channel = timers.channel;
+      channelsUsed.push({ channel, ids: timers.families.map((f) => timerStreamId(id, f)) });
+      for (const family of timers.families) {
+        done.push(
+          new Promise<void>((resolve, reject) => {
+            channel.register(instructionId, timerStreamId(id, family), (data, isLast) => {
+              queue = queue.then(async () => {
+                if (data.length > 0) await timers.fire(family, data);
+                if (isLast) resolve();
+              });
+              queue.catch(reject);
+            });
+          }),
+        );
+      }
+    }
     try {
       await Promise.all(done);
       await queue;
@@ -172,8 +200,19 @@ export class BundleProcessor {
     return Object.fromEntries(this.counts_);
   }
 
-  /** Monitoring infos of the running (or finished) bundle: element counts per PCollection. */
+  /** The user metrics container of a transform in the current bundle. */
+  private metricsOf(transform: string): MetricsCell {
+    let m = this.metrics_.get(transform);
+    if (!m) this.metrics_.set(transform, (m = new MetricsCell()));
+    return m;
+  }
+
+  /** Monitoring infos of the running (or finished) bundle: element counts per PCollection and user metrics per transform. */
   monitoringInfos(): any[] {
+    return [...this.elementCountInfos(), ...userMetricInfos(this.metrics_)];
+  }
+
+  private elementCountInfos(): any[] {
     return [...this.counts_.entries()].map(([pc, n]) => ({
       urn: "beam:metric:element_count:v1",
       type: "beam:metrics:sum_int64:v1",
@@ -250,6 +289,9 @@ export class BundleProcessor {
           throw new Error(
             `transform ${t.uniqueName}: the pipeline this worker built (fingerprint ${this.runtime.fingerprint.slice(0, 12)}) differs from the submitted one (${payload.fingerprint.slice(0, 12)}); construction must be deterministic`,
           );
+        }
+        if (payload.role === "pardo" && (this.runtime.graph.transforms[payload.transform]?.payload as { stateful?: boolean } | undefined)?.stateful) {
+          return this.statefulOperator(id, t, payload, p);
         }
         return this.beamlineOperator(id, t, payload, Object.keys(p.sideInputs ?? {}));
       }
@@ -355,12 +397,59 @@ export class BundleProcessor {
             const batch = toElementBatch(b, inputSchema, `input of transform "${payload.transform}"`);
             for (const s of sides) await this.loadSide(id, s, batch);
             pending = [];
-            inv.processBatch(batch, emit);
+            withMetricsContainer(this.metricsOf(payload.transform), () => inv.processBatch(batch, emit));
             for (const p of pending) await p;
           },
         };
       }
     }
+  }
+
+  /** The operator of a stateful DoFn: state through the state channel, timers through the timer data channel. */
+  private async statefulOperator(id: string, t: TransformProto, payload: BeamlineDoFnPayload, p: any): Promise<Operator> {
+    const fn = this.runtime.fn<ParDoFn>(payload.transform);
+    if (fn.kind !== "dofn") throw new Error(`internal: ${payload.transform} is stateful but runs a ${fn.kind} function`);
+    if (!this.setups.has(id)) {
+      const inv = new ParDoInvoker(payload.transform, fn, {});
+      await inv.setup();
+      this.setups.set(id, inv);
+    }
+    const input = this.descriptor.pcollections[t.inputs.main];
+    const ws = this.descriptor.windowingStrategies[input.windowingStrategyId];
+    let kv = this.descriptor.coders[input.coderId];
+    while (kv.spec.urn === CODER_URNS.lengthPrefix) kv = this.descriptor.coders[kv.componentCoderIds[0]];
+    const timerCoders: Record<string, Coder<TimerValue>> = {};
+    for (const [family, spec] of Object.entries((p.timerFamilySpecs ?? {}) as Record<string, { timerFamilyCoderId: string }>)) timerCoders[family] = this.coder(spec.timerFamilyCoderId);
+    const timerUrl = this.descriptor.timerApiServiceDescriptor?.url;
+    const timerChannel = timerUrl ? this.channels.data(timerUrl) : null;
+    if (Object.keys(timerCoders).length > 0 && !timerChannel) throw new Error(`transform ${t.uniqueName}: the runner gave no timer endpoint for its timers`);
+    const stateUrl = this.descriptor.stateApiServiceDescriptor?.url;
+    const op = new StatefulOperator({
+      name: payload.transform,
+      transformId: id,
+      dofn: fn.dofn as unknown as StatefulDoFn,
+      keyCoder: this.coder(kv.componentCoderIds[0]),
+      windowCoder: this.coder(ws.windowCoderId),
+      timerCoders,
+      allowedLateness: Number(ws.allowedLateness ?? 0),
+      state: {
+        channel: () => {
+          if (!stateUrl) throw new Error(`transform ${t.uniqueName}: the runner gave no state endpoint for its user state`);
+          return this.channels.state(stateUrl);
+        },
+        instructionId: () => this.instruction,
+      },
+      timerChannel,
+      outputs: t.outputs,
+      emit: (pc, b) => this.emit(pc, b),
+      call: (f) => withMetricsContainer(this.metricsOf(payload.transform), f),
+    });
+    return {
+      start: () => op.start(),
+      process: (pc, b) => (pc === t.inputs.main ? op.process(b) : undefined),
+      finish: () => op.finish(),
+      ...(timerChannel && op.timerFamilies.length > 0 ? { timers: { channel: timerChannel, families: op.timerFamilies, fire: (family: string, data: Buffer) => op.fire(family, data) } } : {}),
+    };
   }
 
   /** Fetches the side input windows a batch needs through the state API and hands them to the invoker. */

@@ -36,8 +36,9 @@ export class DataChannel {
     const md = new grpc.Metadata();
     md.set("worker_id", workerId);
     this.stream = (this.client as any).Data(md);
-    this.stream.on("data", (msg: { data: { instructionId: string; transformId: string; data: Buffer; isLast: boolean }[] }) => {
-      for (const d of msg.data ?? []) {
+    this.stream.on("data", (msg: { data?: { instructionId: string; transformId: string; data: Buffer; isLast: boolean }[]; timers?: { instructionId: string; transformId: string; timerFamilyId: string; timers: Buffer; isLast: boolean }[] }) => {
+      const timers = (msg.timers ?? []).map((t) => ({ instructionId: t.instructionId, transformId: timerStreamId(t.transformId, t.timerFamilyId), data: t.timers, isLast: t.isLast }));
+      for (const d of [...(msg.data ?? []), ...timers]) {
         const key = `${d.instructionId}\u0000${d.transformId}`;
         const r = this.receivers.get(key);
         const data = Buffer.from(d.data ?? []);
@@ -85,11 +86,22 @@ export class DataChannel {
     this.stream.write({ data: [{ instructionId, transformId, data, isLast }] });
   }
 
+  /** @internal Sends encoded timers of one timer family of a transform. */
+  sendTimers(instructionId: string, transformId: string, timerFamilyId: string, timers: Buffer, isLast: boolean): void {
+    if (this.failed) throw this.failed;
+    this.stream.write({ timers: [{ instructionId, transformId, timerFamilyId, timers, isLast }] });
+  }
+
   /** Closes the stream. */
   close(): void {
     this.stream.end();
     this.client.close();
   }
+}
+
+/** The stream id {@link DataChannel.register} takes for the timers of one timer family of a transform. */
+export function timerStreamId(transformId: string, timerFamilyId: string): string {
+  return `${transformId}\u0000timers\u0000${timerFamilyId}`;
 }
 
 /** Buffers one destination's bytes and sends them in chunks. */

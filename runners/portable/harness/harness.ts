@@ -8,6 +8,7 @@ import { BeamlineError } from "../../../sdk/errors";
 import type { Protos } from "../protos";
 import { BundleProcessor, PipelineRuntime } from "./bundle";
 import { CHANNEL_OPTIONS, clientFor, DataChannel, StateChannel } from "./channels";
+import { MonitoringShortIds } from "./metrics";
 
 /** Where a harness connects. */
 export interface HarnessEndpoints {
@@ -32,6 +33,8 @@ export class SdkHarness {
   private readonly active = new Map<string, BundleProcessor>();
   private readonly dataChannels = new Map<string, DataChannel>();
   private readonly stateChannels = new Map<string, StateChannel>();
+  /** Short ids of the monitoring infos this harness reported. */
+  private readonly shortIds = new MonitoringShortIds();
   private closed = false;
   private finished!: Promise<void>;
 
@@ -138,7 +141,7 @@ export class SdkHarness {
           const monitoringInfos = await proc.process(id);
           if (process.env.BEAMLINE_HARNESS_DEBUG) process.stderr.write(`harness: ${id} done, elements per PCollection ${JSON.stringify(proc.counts())}\n`);
           pool.push(proc);
-          return { instructionId: id, processBundle: { monitoringInfos, requiresFinalization: false } };
+          return { instructionId: id, processBundle: { monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos), requiresFinalization: false } };
         } catch (e) {
           const err = e instanceof Error ? e : new Error(String(e));
           this.onFailure(err);
@@ -150,7 +153,8 @@ export class SdkHarness {
       }
       case "processBundleProgress": {
         const proc = this.active.get(req.processBundleProgress.instructionId);
-        return { instructionId: id, processBundleProgress: { monitoringInfos: proc ? proc.monitoringInfos() : [] } };
+        const monitoringInfos = proc ? proc.monitoringInfos() : [];
+        return { instructionId: id, processBundleProgress: { monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos) } };
       }
       case "processBundleSplit": {
         const proc = this.active.get(req.processBundleSplit.instructionId);
@@ -159,7 +163,7 @@ export class SdkHarness {
       case "finalizeBundle":
         return { instructionId: id, finalizeBundle: {} };
       case "monitoringInfos":
-        return { instructionId: id, monitoringInfos: { monitoringInfo: {} } };
+        return { instructionId: id, monitoringInfos: { monitoringInfo: this.shortIds.metadata(req.monitoringInfos.monitoringInfoId ?? []) } };
       case "harnessMonitoringInfos":
         return { instructionId: id, harnessMonitoringInfos: { monitoringData: {} } };
       default:

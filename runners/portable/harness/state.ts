@@ -1,0 +1,256 @@
+/**
+ * User state of a stateful DoFn through the Fn API's state channel. Every cell is one bag of Beam's
+ * bag user state protocol (keyed by transform, cell name, window and key), read once per bundle into a
+ * cache, changed in memory, and written back when the bundle ends: appends when the cell only grew,
+ * else a clear and the cell's new contents. Each cell kind is a view over its bag (see
+ * runners/portable/translate-stateful.ts for the encodings).
+ */
+import type { CombineFn } from "../../../sdk/combine";
+import {
+  BagState,
+  CombiningState,
+  MapState,
+  OrderedListState,
+  SetState,
+  StateSpec,
+  StateSpecs,
+  TimestampedValue,
+  ValueState,
+  valueKey,
+} from "../../../sdk/state";
+import { valueCoder } from "../coders";
+import { ByteReader, ByteWriter } from "../wire";
+import type { StateChannel } from "./channels";
+
+/** What a bag needs to reach the runner's state. */
+export interface StateAccess {
+  channel(): StateChannel;
+  /** The instruction (bundle) the requests belong to. */
+  instructionId(): string;
+}
+
+/** A `BagUserState` state key. */
+export function bagUserStateKey(transformId: string, userStateId: string, window: Buffer, key: Buffer): Record<string, unknown> {
+  return { bagUserState: { transformId, userStateId, window, key } };
+}
+
+/** Encodes values as a bag's data (Beamline's value coder, self-delimiting). */
+export function encodeBagValues(values: readonly unknown[]): Buffer {
+  const w = new ByteWriter();
+  for (const v of values) valueCoder.encode(v, w, true);
+  return w.finish();
+}
+
+/** Decodes a bag's data. */
+export function decodeBagValues(data: Buffer): unknown[] {
+  const r = new ByteReader(data);
+  const out: unknown[] = [];
+  while (!r.done) out.push(valueCoder.decode(r, true));
+  return out;
+}
+
+/** One bag's contents as read in this bundle, and how they changed. */
+export class CachedBag {
+  private items: unknown[] = [];
+  private appended: unknown[] = [];
+  private rewritten = false;
+
+  constructor(readonly stateKey: Record<string, unknown>) {}
+
+  /** Reads the bag from the runner. */
+  async load(access: StateAccess): Promise<void> {
+    this.items = decodeBagValues(await access.channel().readAll(access.instructionId(), this.stateKey));
+  }
+
+  /** The current contents. */
+  values(): readonly unknown[] {
+    return this.items;
+  }
+
+  /** Adds a value at the end. */
+  append(v: unknown): void {
+    this.items.push(v);
+    if (!this.rewritten) this.appended.push(v);
+  }
+
+  /** Replaces the contents. */
+  replace(values: unknown[]): void {
+    this.items = values;
+    this.rewritten = true;
+    this.appended = [];
+  }
+
+  /** Whether the bag changed since it was read. */
+  get dirty(): boolean {
+    return this.rewritten || this.appended.length > 0;
+  }
+
+  /** Writes the changes back: a clear and the contents when replaced, else the appended values. */
+  async flush(access: StateAccess): Promise<void> {
+    const instructionId = access.instructionId();
+    if (this.rewritten) await access.channel().request({ instructionId, stateKey: this.stateKey, clear: {} });
+    const toAppend = this.rewritten ? this.items : this.appended;
+    if (toAppend.length > 0) await access.channel().request({ instructionId, stateKey: this.stateKey, append: { data: encodeBagValues(toAppend) } });
+    this.rewritten = false;
+    this.appended = [];
+  }
+}
+
+/** A state cell handle over its bag. */
+export function cellOver(spec: StateSpec<unknown>, bag: CachedBag): unknown {
+  switch (spec.kind) {
+    case "value":
+      return valueCell(bag);
+    case "bag":
+      return bagCell(bag);
+    case "combining":
+      return combiningCell(bag, spec.combineFn!);
+    case "map":
+      return mapCell(bag);
+    case "set":
+      return setCell(bag);
+    case "orderedList":
+      return orderedListCell(bag);
+  }
+}
+
+function valueCell<T>(bag: CachedBag): ValueState<T> {
+  return {
+    read: () => bag.values()[0] as T | undefined,
+    write: (v) => bag.replace([v]),
+    clear: () => bag.replace([]),
+  };
+}
+
+function bagCell<T>(bag: CachedBag): BagState<T> {
+  return {
+    add: (v) => bag.append(v),
+    read: () => [...bag.values()] as T[],
+    isEmpty: () => bag.values().length === 0,
+    clear: () => bag.replace([]),
+  };
+}
+
+function combiningCell<I, A, O>(bag: CachedBag, fn: CombineFn<I, A, O>): CombiningState<I, A, O> {
+  const accumulator = (): A => {
+    const accs = bag.values() as A[];
+    if (accs.length === 0) return fn.createAccumulator();
+    return accs.length === 1 ? accs[0] : fn.mergeAccumulators(accs);
+  };
+  return {
+    add: (input) => bag.replace([fn.addInput(accumulator(), input)]),
+    addAccumulator: (acc) => bag.append(acc),
+    read: () => fn.extractOutput(accumulator()),
+    readAccumulator: accumulator,
+    isEmpty: () => bag.values().length === 0,
+    clear: () => bag.replace([]),
+  };
+}
+
+/** Entries `[key, value]` of a map bag, the last write of a key winning (keys keep their first position). */
+function mapEntries<K, V>(bag: CachedBag): Map<string, [K, V]> {
+  const m = new Map<string, [K, V]>();
+  for (const e of bag.values() as [K, V][]) m.set(valueKey(e[0]), e);
+  return m;
+}
+
+function mapCell<K, V>(bag: CachedBag): MapState<K, V> {
+  const entries = () => [...mapEntries<K, V>(bag).values()];
+  const cell: MapState<K, V> = {
+    get: (k) => mapEntries<K, V>(bag).get(valueKey(k))?.[1],
+    put: (k, v) => bag.append([k, v]),
+    putIfAbsent(k, v) {
+      const hit = mapEntries<K, V>(bag).get(valueKey(k));
+      if (hit) return hit[1];
+      bag.append([k, v]);
+      return undefined;
+    },
+    has: (k) => mapEntries<K, V>(bag).has(valueKey(k)),
+    remove: (k) => bag.replace(entries().filter((e) => valueKey(e[0]) !== valueKey(k))),
+    keys: () => entries().map((e) => e[0]),
+    values: () => entries().map((e) => e[1]),
+    entries,
+    isEmpty: () => mapEntries(bag).size === 0,
+    clear: () => bag.replace([]),
+  };
+  return cell;
+}
+
+function setCell<T>(bag: CachedBag): SetState<T> {
+  const members = () => {
+    const m = new Map<string, T>();
+    for (const v of bag.values() as T[]) if (!m.has(valueKey(v))) m.set(valueKey(v), v);
+    return m;
+  };
+  return {
+    add: (v) => void (members().has(valueKey(v)) || bag.append(v)),
+    addIfAbsent(v) {
+      if (members().has(valueKey(v))) return false;
+      bag.append(v);
+      return true;
+    },
+    has: (v) => members().has(valueKey(v)),
+    remove: (v) => bag.replace([...members().values()].filter((x) => valueKey(x) !== valueKey(v))),
+    read: () => [...members().values()],
+    isEmpty: () => bag.values().length === 0,
+    clear: () => bag.replace([]),
+  };
+}
+
+function orderedListCell<T>(bag: CachedBag): OrderedListState<T> {
+  // A stable sort keeps ties in insertion order.
+  const sorted = () => [...(bag.values() as TimestampedValue<T>[])].sort((a, b) => a.timestamp - b.timestamp);
+  return {
+    add: (timestamp, value) => bag.append({ timestamp, value }),
+    read: sorted,
+    readRange: (from, to) => sorted().filter((e) => e.timestamp >= from && e.timestamp < to),
+    clearRange: (from, to) => bag.replace(sorted().filter((e) => e.timestamp < from || e.timestamp >= to)),
+    isEmpty: () => bag.values().length === 0,
+    clear: () => bag.replace([]),
+  };
+}
+
+/** The state of one stateful transform in one bundle: cells per key and window, loaded on first use. */
+export class UserStateCache {
+  private readonly bags = new Map<string, { bags: Map<string, CachedBag>; cells: Record<string, unknown>; loaded: Promise<void> | null }>();
+
+  constructor(
+    private readonly transformId: string,
+    private readonly specs: StateSpecs,
+    private readonly access: StateAccess,
+  ) {}
+
+  /** Makes sure the cells of (key, window) are read; `id` identifies the pair. */
+  load(id: string, window: Buffer, key: Buffer): Promise<void> {
+    let e = this.bags.get(id);
+    if (!e) {
+      const bags = new Map<string, CachedBag>();
+      const cells: Record<string, unknown> = {};
+      for (const [name, spec] of Object.entries(this.specs)) {
+        const bag = new CachedBag(bagUserStateKey(this.transformId, name, window, key));
+        bags.set(name, bag);
+        cells[name] = cellOver(spec, bag);
+      }
+      e = { bags, cells, loaded: null };
+      this.bags.set(id, e);
+    }
+    const entry = e;
+    entry.loaded ??= Promise.all([...entry.bags.values()].map((b) => b.load(this.access))).then(() => {});
+    return entry.loaded;
+  }
+
+  /** The cell handles of a loaded (key, window). */
+  cells(id: string): Record<string, unknown> {
+    const e = this.bags.get(id);
+    if (!e) throw new Error(`internal: state of ${id} used before it was loaded`);
+    return e.cells;
+  }
+
+  /** Writes every changed cell back and forgets the bundle's cache. */
+  async flush(): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (const e of this.bags.values()) for (const b of e.bags.values()) if (b.dirty) writes.push(b.flush(this.access));
+    await Promise.all(writes);
+    this.bags.clear();
+  }
+}

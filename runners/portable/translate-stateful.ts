@@ -1,0 +1,68 @@
+/**
+ * The stateful part of a ParDo's Runner API payload: one `StateSpec` per declared state cell and one
+ * `TimerFamilySpec` per declared timer. Every cell kind travels over Beam's bag user state protocol
+ * (`beam:user_state:bag:v1`, the one every portable runner serves), its values encoded with
+ * Beamline's value coder: a value cell is a bag of at most one value (read-modify-write, as Beam's
+ * SDKs store value state), a combining cell a bag of accumulators, a set a bag of its elements, a map a
+ * bag of `[key, value]` entries, an ordered list a bag of `{timestamp, value}` entries. Timers use the
+ * timer coder (`beam:coder:timer:v1`) over the input's key coder and window coder.
+ */
+import type { JsonValue } from "../../sdk/graph";
+
+/** The user state protocol every cell kind uses. */
+export const BAG_USER_STATE_URN = "beam:user_state:bag:v1";
+
+/** The requirement a pipeline with a stateful ParDo declares. */
+export const STATEFUL_PARDO_REQUIREMENT = "beam:requirement:pardo:stateful:v1";
+
+/** The URN of the combine function of combining state (run by Beamline's harness only). */
+export const BEAMLINE_STATE_COMBINE_FN_URN = "beamline:state_combine_fn:v1";
+
+/** The coder ids the stateful payload refers to. */
+export interface StatefulCoders {
+  /** Beamline's value coder, for every state value. */
+  readonly value: string;
+  /** The timer coder over the input's key and window coders. */
+  readonly timer: string;
+}
+
+/** `state_specs` and `timer_family_specs` of a ParDo payload, from the graph's stateful payload. */
+export function statefulParDoFields(transform: string, payload: Record<string, JsonValue>, coders: StatefulCoders): Record<string, unknown> {
+  const cells = (payload.state ?? {}) as Record<string, string>;
+  const timers = (payload.timers ?? {}) as Record<string, string>;
+  const protocol = { urn: BAG_USER_STATE_URN };
+  const stateSpecs: Record<string, unknown> = {};
+  for (const [name, kind] of Object.entries(cells)) {
+    const c = coders.value;
+    switch (kind) {
+      case "value":
+        stateSpecs[name] = { readModifyWriteSpec: { coderId: c }, protocol };
+        break;
+      case "bag":
+        stateSpecs[name] = { bagSpec: { elementCoderId: c }, protocol };
+        break;
+      case "combining":
+        stateSpecs[name] = {
+          combiningSpec: { accumulatorCoderId: c, combineFn: { urn: BEAMLINE_STATE_COMBINE_FN_URN, payload: Buffer.from(JSON.stringify({ transform, state: name })) } },
+          protocol,
+        };
+        break;
+      case "map":
+        stateSpecs[name] = { mapSpec: { keyCoderId: c, valueCoderId: c }, protocol };
+        break;
+      case "set":
+        stateSpecs[name] = { setSpec: { elementCoderId: c }, protocol };
+        break;
+      case "orderedList":
+        stateSpecs[name] = { orderedListSpec: { elementCoderId: c }, protocol };
+        break;
+      default:
+        throw new Error(`internal: state cell ${name} of ${transform} has unknown kind ${kind}`);
+    }
+  }
+  const timerFamilySpecs: Record<string, unknown> = {};
+  for (const [name, domain] of Object.entries(timers)) {
+    timerFamilySpecs[name] = { timeDomain: domain === "processing" ? "PROCESSING_TIME" : "EVENT_TIME", timerFamilyCoderId: coders.timer };
+  }
+  return { stateSpecs, timerFamilySpecs };
+}

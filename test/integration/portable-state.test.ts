@@ -1,0 +1,147 @@
+/**
+ * A stateful DoFn (value, bag, combining, set, map and ordered-list state, an event-time timer per key
+ * and window) and user metrics on the direct runner, on Beam's Prism and on Flink embedded (Beam's
+ * Flink job server): the same output everywhere, state and timers through the Fn API's state channel
+ * and timer data channel, and the user counters as the runners report them. Each suite starts its
+ * service once and stops it after.
+ */
+import * as path from "node:path";
+import {
+  create, fixedWindows, metrics, parDo, Pipeline, runPipeline, state, sum, timer, windowInto, windowMaxTimestamp, withTimestamps, writeText,
+} from "beamline";
+import type { DoFn } from "beamline";
+import { startFlinkJobServer, type FlinkJobServer } from "../../runners/flink/flink";
+import { PortableRunner } from "../../runners/portable/runner";
+import { startPrism, type PrismService } from "../../runners/prism/prism";
+import { tempDir } from "../helpers";
+import { describeWith } from "../portable/requirements";
+import { outputLines } from "./pipelines";
+
+const SERVICE_TIMEOUT = 300_000;
+const BASE = Date.UTC(2024, 0, 1, 12, 0, 0);
+const USERS = ["ann", "bob", "cy", "dee"];
+const EVENTS = 120;
+
+const seen = metrics.counter("seen");
+const flushed = metrics.counter("flushed");
+const sizes = metrics.distribution("windowSize");
+
+type In = { key: string; value: number };
+
+/** Buffers each key's values per one-minute window and flushes them, with running aggregates, when the window ends. */
+const bufferUntilWindowEnd: DoFn<In, string, any, any> = {
+  state: {
+    count: state.value<number>(),
+    values: state.bag<number>(),
+    total: state.combining(sum()),
+    distinct: state.set<number>(),
+    maxByParity: state.map<string, number>(),
+    ordered: state.orderedList<number>(),
+  },
+  timers: { flush: timer.eventTime() },
+  process(row: In, ctx: any) {
+    seen.inc();
+    ctx.state.count.write((ctx.state.count.read() ?? 0) + 1);
+    ctx.state.values.add(row.value);
+    ctx.state.total.add(row.value);
+    ctx.state.distinct.add(row.value % 7);
+    // Elements of a key arrive in no fixed order: keep the largest value per parity.
+    const parity = row.value % 2 === 0 ? "even" : "odd";
+    ctx.state.maxByParity.put(parity, Math.max(ctx.state.maxByParity.get(parity) ?? -1, row.value));
+    ctx.state.ordered.add(ctx.timestamp, row.value);
+    ctx.timers.flush.set(windowMaxTimestamp(ctx.window));
+  },
+  onTimer(_name: string, ctx: any) {
+    flushed.inc();
+    const values = (ctx.state.values.read() as number[]).slice().sort((a, b) => a - b);
+    sizes.update(values.length);
+    const distinct = (ctx.state.distinct.read() as number[]).slice().sort((a, b) => a - b);
+    const parity = (ctx.state.maxByParity.entries() as [string, number][]).map(([k, v]) => `${k}:${v}`).sort().join(",");
+    const first = (ctx.state.ordered.read() as { value: number }[])[0]?.value;
+    ctx.output(
+      `${new Date(ctx.window.start).toISOString()} ${String(ctx.key)} n=${ctx.state.count.read()} sum=${ctx.state.total.read()} distinct=${distinct.join("+")} parity=${parity} first=${first} values=${values.join(",")} at=${ctx.outputTimestamp}`,
+    );
+    ctx.state.values.clear();
+    ctx.state.count.clear();
+  },
+};
+
+/** The stateful pipeline, writing under `outDir`. */
+function statefulPipeline(outDir: string): Pipeline {
+  const p = new Pipeline();
+  const events: { user: string; n: number; at: number }[] = [];
+  for (let i = 0; i < EVENTS; i++) events.push({ user: USERS[i % USERS.length], n: i, at: BASE + ((i * 7919) % EVENTS) * 1500 });
+  p.apply("Events", create(events))
+    .apply("Stamp", withTimestamps<{ user: string; n: number; at: number }>("at"))
+    .apply("Minutes", windowInto(fixedWindows("1m")))
+    .map((e: { user: string; n: number }) => ({ key: e.user, value: e.n }), { name: "Key" })
+    .apply("Buffer", parDo<In, string>(bufferUntilWindowEnd as any))
+    .apply("Write", writeText(path.join(outDir, "stateful")));
+  return p;
+}
+
+/** The direct runner's output, computed once. */
+const golden = (() => {
+  let cached: Promise<string[]> | null = null;
+  return () =>
+    (cached ??= (async () => {
+      const dir = tempDir();
+      await runPipeline(statefulPipeline(dir));
+      return outputLines(dir, "stateful");
+    })());
+})();
+
+test("the direct runner flushes every key's window once, with every kind of state", async () => {
+  const lines = await golden();
+  // 4 users in 3 one-minute windows.
+  expect(lines.length).toBe(12);
+  const total = lines.reduce((a, l) => a + Number(/ n=(\d+)/.exec(l)![1]), 0);
+  expect(total).toBe(EVENTS);
+  for (const l of lines) {
+    const values = /values=([\d,]+)/.exec(l)![1].split(",").map(Number);
+    expect(Number(/ sum=(\d+)/.exec(l)![1])).toBe(values.reduce((a, b) => a + b, 0));
+    // The timer's output timestamp is the window's last ms.
+    const start = Date.parse(l.split(" ")[0]);
+    expect(l).toContain(` at=${start + 60_000 - 1}`);
+  }
+}, 60_000);
+
+/** Runs the pipeline on a portable runner and checks its output and metrics against the direct runner's. */
+async function expectSameAsDirect(jobEndpoint: string, runnerName: string): Promise<void> {
+  const want = await golden();
+  const dir = tempDir();
+  const result = await new PortableRunner({ jobEndpoint, runnerName }).run(statefulPipeline(dir));
+  expect(outputLines(dir, "stateful")).toEqual(want);
+  const byName = new Map(result.metrics.filter((m) => m.transform === "Buffer").map((m) => [m.name, m.value]));
+  expect(byName.get("seen")).toBe(EVENTS);
+  expect(byName.get("flushed")).toBe(want.length);
+  expect(byName.get("windowSize")).toEqual({ count: want.length, sum: EVENTS, min: expect.any(Number), max: expect.any(Number) });
+}
+
+describeWith(["go", "mvn", "java"], "Prism: user state, timers and metrics", () => {
+  let prism: PrismService;
+  beforeAll(async () => {
+    prism = await startPrism();
+  }, SERVICE_TIMEOUT);
+  afterAll(async () => {
+    await prism?.stop();
+  });
+
+  test("a stateful DoFn with an event-time timer gives the direct runner's output; user metrics come back", async () => {
+    await expectSameAsDirect(prism.jobEndpoint, "prism");
+  }, 120_000);
+});
+
+describeWith(["mvn", "java"], "Flink embedded: user state, timers and metrics", () => {
+  let server: FlinkJobServer;
+  beforeAll(async () => {
+    server = await startFlinkJobServer();
+  }, SERVICE_TIMEOUT);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("a stateful DoFn with an event-time timer gives the direct runner's output; user metrics come back", async () => {
+    await expectSameAsDirect(server.jobEndpoint, "flink");
+  }, 240_000);
+});
