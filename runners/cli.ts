@@ -11,6 +11,7 @@ import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/er
 import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
 import { DirectRunner } from "./direct/runner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/threads/restart";
+import { formatCheckpointReport } from "./direct/checkpoint/report";
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
@@ -133,6 +134,9 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
         runnerOptions: { definition: { file: path.resolve(file), options: pipelineValues } },
       });
       io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${((Date.now() - started) / 1000).toFixed(2)} s (job ${r.jobId})`);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { formatUserMetrics } = require("./portable/harness/metrics") as typeof import("./portable/harness/metrics");
+      for (const line of formatUserMetrics(r.metrics)) io.err(`beamline: ${line}`);
       return 0;
     }
     const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
@@ -148,6 +152,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
+    if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}${result.restarts > 0 ? `; ${result.restarts} restarts` : ""}`);
     for (const [transform, counters] of result.metrics.counters) {
       io.err(`beamline: ${transform}: ${[...counters].map(([name, n]) => `${name}=${n}`).join(", ")}`);
     }

@@ -10,6 +10,7 @@ import {
   create, fixedWindows, metrics, parDo, Pipeline, runPipeline, state, sum, timer, windowInto, windowMaxTimestamp, withTimestamps, writeText,
 } from "beamline";
 import type { DoFn } from "beamline";
+import { main } from "../../runners/cli";
 import { startFlinkJobServer, type FlinkJobServer } from "../../runners/flink/flink";
 import { PortableRunner } from "../../runners/portable/runner";
 import { startPrism, type PrismService } from "../../runners/prism/prism";
@@ -129,6 +130,18 @@ describeWith(["go", "mvn", "java"], "Prism: user state, timers and metrics", () 
 
   test("a stateful DoFn with an event-time timer gives the direct runner's output; user metrics come back", async () => {
     await expectSameAsDirect(prism.jobEndpoint, "prism");
+  }, 120_000);
+
+  test("the CLI prints a portable job's user counters, and value state counts per key across bundles", async () => {
+    const err: string[] = [];
+    const dir = tempDir();
+    const code = await main(
+      ["run", path.join(__dirname, "fixtures/counting.ts"), "--runner=portable", `--job-endpoint=${prism.jobEndpoint}`, `--output=${path.join(dir, "counts")}`],
+      { out: () => {}, err: (t) => err.push(t) },
+    );
+    expect(code).toBe(0);
+    expect(err.join("\n")).toContain("beamline: Count: odd=4");
+    expect(outputLines(dir, "counts")).toEqual(["even 1", "even 2", "even 3", "odd 1", "odd 2", "odd 3", "odd 4"]);
   }, 120_000);
 });
 

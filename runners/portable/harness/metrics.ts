@@ -86,10 +86,15 @@ function mergeDistributions(a: DistributionData, b: DistributionData): Distribut
   return { count: a.count + b.count, sum: a.sum + b.sum, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
 }
 
-/** A metric's value as the CLI prints it: `name=sum`, or `name=count/sum/min/max`. */
-export function formatUserMetric(m: UserMetric): string {
-  const v = m.value;
-  return typeof v === "number" ? `${m.name}=${v}` : `${m.name}=count ${v.count}, sum ${v.sum}, min ${v.min}, max ${v.max}`;
+/** User metrics as the CLI prints counters: one line per transform, `transform: name=sum, name=count/sum/min/max`. */
+export function formatUserMetrics(metrics: readonly UserMetric[]): string[] {
+  const byTransform = new Map<string, string[]>();
+  for (const m of metrics) {
+    const v = m.value;
+    const text = typeof v === "number" ? `${m.name}=${v}` : `${m.name}=${v.count}/${v.sum}/${v.min}/${v.max} (count/sum/min/max)`;
+    byTransform.set(m.transform, [...(byTransform.get(m.transform) ?? []), text]);
+  }
+  return [...byTransform].map(([transform, parts]) => `${transform}: ${parts.join(", ")}`);
 }
 
 /**
