@@ -45,8 +45,10 @@ function fieldsSchema(fields: readonly arrow.Field[]): BeamSchema | null {
     if (!t) return null;
     out.push({ name: f.name, type: t });
   }
-  // A deterministic id: equal schemas, equal ids (Beam uses the id to cache schema coders).
-  const id = createHash("sha256").update(JSON.stringify(out)).digest("hex").slice(0, 32);
+  // A deterministic id: equal schemas, equal ids (Beam uses the id to cache schema coders). Java reads
+  // it as a UUID, so it has a UUID's form.
+  const hex = createHash("sha256").update(JSON.stringify(out)).digest("hex");
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
   return { fields: out, id };
 }
 

@@ -12,6 +12,7 @@ import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient"
 import type { UserMetric } from "./harness/metrics";
 import { beamProtos } from "./protos";
 import { EnvironmentSpec, translate } from "./translate";
+import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";
 import { WorkerPool } from "./harness/workerpool";
 
 /** How the runner starts Beamline's SDK harness. */
@@ -100,13 +101,15 @@ export class PortableRunner {
       if (jobId) void client.cancel(jobId).catch(() => {});
     };
     try {
-      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner });
+      const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
+      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams });
       await client.waitForReady(o.connectTimeoutMs ?? 60_000);
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
       // Flink's batch translation drops pane information; its streaming one follows triggers and panes
       // as the direct runner does (and still ends when the bounded input is done).
-      const extra = runner === "flink" ? { streaming: true, ...beamlineOptions, ...o.pipelineOptions } : { ...beamlineOptions, ...o.pipelineOptions };
+      const streaming = runner === "flink" ? { streaming: true } : {};
+      const extra = { ...streaming, ...testStreamRunOptions(runner, testStreams), ...beamlineOptions, ...o.pipelineOptions };
       for (const [k, v] of Object.entries(extra)) options[`beam:option:${k}:v1`] = v;
       const prep = await client.prepare(proto, options, jobName);
       if (prep.artifactStagingEndpoint?.url) await client.stageArtifacts(prep.artifactStagingEndpoint.url, prep.stagingSessionToken, artifacts);

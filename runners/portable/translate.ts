@@ -19,6 +19,7 @@ import type { TriggerSpec } from "../../sdk/trigger";
 import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
 import { CODER_URNS } from "./coders";
 import { arrowToBeamSchema } from "./beamschema";
+import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport, UNBOUNDED_SOURCE } from "./translate-teststream";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields } from "./translate-stateful";
 import type { Protos } from "./protos";
 
@@ -67,6 +68,8 @@ export interface TranslateOptions {
   readonly fingerprint: string;
   /** The runner's name, for messages. */
   readonly runner: string;
+  /** The scripts of the pipeline's TestStreams, by transform (see `readTestStreamScripts`). */
+  readonly testStreams?: Readonly<Record<string, readonly TestStreamScriptEvent[]>>;
 }
 
 /** The translated pipeline and the facts the submitting side needs. */
@@ -242,6 +245,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       outputTime: w.timestampCombiner === "earliest" ? "EARLIEST_IN_PANE" : w.timestampCombiner === "latest" ? "LATEST_IN_PANE" : "END_OF_WINDOW",
       closingBehavior: "EMIT_IF_NONEMPTY",
       allowedLateness: w.allowedLateness,
+      // Not Beam's default (FIRE_ALWAYS, which the direct runner follows): with it, Beam's Flink runner
+      // adds empty on-time panes to windows whose on-time pane had data, and Prism ignores the field.
       onTimeBehavior: "FIRE_IF_NONEMPTY",
       assignsToOneWindow: fn.kind !== "sliding",
       environmentId: "",
@@ -327,9 +332,18 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         return name;
       }
       case READ_URN: {
-        const payload = (t.payload ?? {}) as Record<string, JsonValue>;
-        if (payload.source === "test_stream") unsupported.push(`${name}: TestStream (${options.runner} runs take bounded sources only in this release)`);
-        else if (!graph.pcollections[t.outputs.main].bounded) unsupported.push(`${name}: an unbounded source`);
+        if (isTestStream(graph, name)) {
+          // The runner drives the script itself.
+          const script = options.testStreams?.[name];
+          const problem = testStreamProblem(script, testStreamSupport(options.runner), options.runner);
+          if (problem || !script) unsupported.push(`${name}: ${problem}`);
+          else {
+            const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support: testStreamSupport(options.runner) };
+            transforms[name] = { uniqueName: name, spec: testStreamSpec(script, pcollections[t.outputs.main].coderId as string, ctx), inputs: {}, outputs: { ...t.outputs } };
+          }
+          return name;
+        }
+        if (!graph.pcollections[t.outputs.main].bounded) unsupported.push(`${name}: ${UNBOUNDED_SOURCE}`);
         const impulse = `${name}/Impulse`;
         const impulseOut = `${name}/Impulse.out`;
         transforms[impulse] = { uniqueName: impulse, spec: { urn: "beam:transform:impulse:v1" }, inputs: {}, outputs: { out: impulseOut } };

@@ -7,7 +7,7 @@
  * Each suite starts its services once and stops them after.
  */
 import * as path from "node:path";
-import { create, customWindows, runPipeline, Pipeline, testStream, windowInto, writeText } from "beamline";
+import { create, customWindows, generateSequence, runPipeline, Pipeline, windowInto, writeText } from "beamline";
 import { main } from "../../runners/cli";
 import { clusterJobs, FlinkCluster, FlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../../runners/flink/flink";
 import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
@@ -77,7 +77,7 @@ describeWith(["go", "mvn", "java"], "Prism", () => {
 
   test("features the runner lacks are refused before submission, all in one error", async () => {
     const p = new Pipeline();
-    p.apply("Ticks", testStream<number>().addElements(1, 2).advanceWatermarkToInfinity());
+    p.apply("Ticks", generateSequence({ from: 0 }));
     p.apply("Pairs", create([{ key: "a", value: 1 }])).apply("Halves", windowInto(customWindows("halves", (ts) => [{ start: ts - (ts % 500), end: ts - (ts % 500) + 500 }])));
     p.apply("Nums", create([1])).apply("Write", writeText(path.join(tempDir(), "never")));
     const runner = new PortableRunner({ jobEndpoint: prism.jobEndpoint, runnerName: "prism" });
