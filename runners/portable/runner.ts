@@ -12,6 +12,7 @@ import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient"
 import type { UserMetric } from "./harness/metrics";
 import { beamProtos } from "./protos";
 import { EnvironmentSpec, translate } from "./translate";
+import { windowExpirationTransforms } from "./translate-stateful";
 import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";
 import { WorkerPool } from "./harness/workerpool";
 
@@ -102,7 +103,8 @@ export class PortableRunner {
     };
     try {
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
-      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams });
+      const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
+      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration });
       await client.waitForReady(o.connectTimeoutMs ?? 60_000);
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };

@@ -7,7 +7,7 @@
  * bag of `[key, value]` entries, an ordered list a bag of `{timestamp, value}` entries. Timers use the
  * timer coder (`beam:coder:timer:v1`) over the input's key coder and window coder.
  */
-import type { JsonValue } from "../../sdk/graph";
+import type { JsonValue, PipelineGraph } from "../../sdk/graph";
 
 /** The user state protocol every cell kind uses. */
 export const BAG_USER_STATE_URN = "beam:user_state:bag:v1";
@@ -18,6 +18,24 @@ export const STATEFUL_PARDO_REQUIREMENT = "beam:requirement:pardo:stateful:v1";
 /** The URN of the combine function of combining state (run by Beamline's harness only). */
 export const BEAMLINE_STATE_COMBINE_FN_URN = "beamline:state_combine_fn:v1";
 
+/**
+ * The event-time timer family Beamline adds to a DoFn with `onWindowExpiration`: set for each key and
+ * window the DoFn sees, at the window's expiry (its end plus the allowed lateness), it calls
+ * `onWindowExpiration` before the runner drops the window's state.
+ */
+export const WINDOW_EXPIRATION_TIMER = "__window_expiration";
+
+/** The stateful ParDos of `graph` whose DoFn has `onWindowExpiration` (from their runtime functions). */
+export function windowExpirationTransforms(graph: PipelineGraph, fn: (transform: string) => unknown): string[] {
+  return Object.values(graph.transforms)
+    .filter((t) => (t.payload as Record<string, JsonValue> | undefined)?.stateful)
+    .filter((t) => {
+      const f = fn(t.uniqueName) as { kind?: string; dofn?: { onWindowExpiration?: unknown } };
+      return f?.kind === "dofn" && typeof f.dofn?.onWindowExpiration === "function";
+    })
+    .map((t) => t.uniqueName);
+}
+
 /** The coder ids the stateful payload refers to. */
 export interface StatefulCoders {
   /** Beamline's value coder, for every state value. */
@@ -27,7 +45,7 @@ export interface StatefulCoders {
 }
 
 /** `state_specs` and `timer_family_specs` of a ParDo payload, from the graph's stateful payload. */
-export function statefulParDoFields(transform: string, payload: Record<string, JsonValue>, coders: StatefulCoders): Record<string, unknown> {
+export function statefulParDoFields(transform: string, payload: Record<string, JsonValue>, coders: StatefulCoders, windowExpiration = false): Record<string, unknown> {
   const cells = (payload.state ?? {}) as Record<string, string>;
   const timers = (payload.timers ?? {}) as Record<string, string>;
   const protocol = { urn: BAG_USER_STATE_URN };
@@ -64,5 +82,6 @@ export function statefulParDoFields(transform: string, payload: Record<string, J
   for (const [name, domain] of Object.entries(timers)) {
     timerFamilySpecs[name] = { timeDomain: domain === "processing" ? "PROCESSING_TIME" : "EVENT_TIME", timerFamilyCoderId: coders.timer };
   }
+  if (windowExpiration) timerFamilySpecs[WINDOW_EXPIRATION_TIMER] = { timeDomain: "EVENT_TIME", timerFamilyCoderId: coders.timer };
   return { stateSpecs, timerFamilySpecs };
 }

@@ -68,6 +68,8 @@ export interface TranslateOptions {
   readonly fingerprint: string;
   /** The runner's name, for messages. */
   readonly runner: string;
+  /** The stateful ParDos whose DoFn has `onWindowExpiration` (see `windowExpirationTransforms`). */
+  readonly windowExpiration?: readonly string[];
   /** The scripts of the pipeline's TestStreams, by transform (see `readTestStreamScripts`). */
   readonly testStreams?: Readonly<Record<string, readonly TestStreamScriptEvent[]>>;
 }
@@ -314,7 +316,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
           const input = pcollections[main];
           const keyCoder = coders.coders[input.coderId as string].componentCoderIds[0];
           const windowCoder = windowingStrategies[input.windowingStrategyId as string].windowCoderId as string;
-          stateful = statefulParDoFields(name, payload, { value: coders.add(CODER_URNS.value), timer: coders.add(CODER_URNS.timer, [keyCoder, windowCoder]) });
+          const timerCoder = coders.add(CODER_URNS.timer, [keyCoder, windowCoder]);
+          stateful = statefulParDoFields(name, payload, { value: coders.add(CODER_URNS.value), timer: timerCoder }, options.windowExpiration?.includes(name));
           requirements.add(STATEFUL_PARDO_REQUIREMENT);
         }
         const sides: Record<string, unknown> = {};

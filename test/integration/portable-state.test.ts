@@ -67,33 +67,46 @@ const bufferUntilWindowEnd: DoFn<In, string, any, any> = {
   },
 };
 
+/** Sums each key's values per window in combining state, output when the window expires. */
+const sumAtExpiry: DoFn<In, string, any> = {
+  state: { total: state.combining(sum()) },
+  process(row: In, ctx: any) {
+    ctx.state.total.add(row.value);
+  },
+  onWindowExpiration(ctx: any) {
+    ctx.output(`${new Date(ctx.window.start).toISOString()} ${String(ctx.key)} total=${ctx.state.total.read()}`);
+  },
+};
+
 /** The stateful pipeline, writing under `outDir`. */
 function statefulPipeline(outDir: string): Pipeline {
   const p = new Pipeline();
   const events: { user: string; n: number; at: number }[] = [];
   for (let i = 0; i < EVENTS; i++) events.push({ user: USERS[i % USERS.length], n: i, at: BASE + ((i * 7919) % EVENTS) * 1500 });
-  p.apply("Events", create(events))
+  const keyed = p
+    .apply("Events", create(events))
     .apply("Stamp", withTimestamps<{ user: string; n: number; at: number }>("at"))
     .apply("Minutes", windowInto(fixedWindows("1m")))
-    .map((e: { user: string; n: number }) => ({ key: e.user, value: e.n }), { name: "Key" })
-    .apply("Buffer", parDo<In, string>(bufferUntilWindowEnd as any))
-    .apply("Write", writeText(path.join(outDir, "stateful")));
+    .map((e: { user: string; n: number }) => ({ key: e.user, value: e.n }), { name: "Key" });
+  keyed.apply("Buffer", parDo<In, string>(bufferUntilWindowEnd as any)).apply("Write", writeText(path.join(outDir, "stateful")));
+  keyed.apply("SumAtExpiry", parDo<In, string>(sumAtExpiry as any)).apply("WriteExpired", writeText(path.join(outDir, "expired")));
   return p;
 }
 
 /** The direct runner's output, computed once. */
 const golden = (() => {
-  let cached: Promise<string[]> | null = null;
+  let cached: Promise<{ stateful: string[]; expired: string[] }> | null = null;
   return () =>
     (cached ??= (async () => {
       const dir = tempDir();
       await runPipeline(statefulPipeline(dir));
-      return outputLines(dir, "stateful");
+      return { stateful: outputLines(dir, "stateful"), expired: outputLines(dir, "expired") };
     })());
 })();
 
 test("the direct runner flushes every key's window once, with every kind of state", async () => {
-  const lines = await golden();
+  const { stateful: lines, expired } = await golden();
+  expect(expired.length).toBe(12);
   // 4 users in 3 one-minute windows.
   expect(lines.length).toBe(12);
   const total = lines.reduce((a, l) => a + Number(/ n=(\d+)/.exec(l)![1]), 0);
@@ -109,10 +122,11 @@ test("the direct runner flushes every key's window once, with every kind of stat
 
 /** Runs the pipeline on a portable runner and checks its output and metrics against the direct runner's. */
 async function expectSameAsDirect(jobEndpoint: string, runnerName: string): Promise<void> {
-  const want = await golden();
+  const { stateful: want, expired } = await golden();
   const dir = tempDir();
   const result = await new PortableRunner({ jobEndpoint, runnerName }).run(statefulPipeline(dir));
   expect(outputLines(dir, "stateful")).toEqual(want);
+  expect(outputLines(dir, "expired")).toEqual(expired);
   const byName = new Map(result.metrics.filter((m) => m.transform === "Buffer").map((m) => [m.name, m.value]));
   expect(byName.get("seen")).toBe(EVENTS);
   expect(byName.get("flushed")).toBe(want.length);

@@ -9,7 +9,7 @@ import { create, parDo, Pipeline, state, sum, timer } from "beamline";
 import { coderFromProto, CoderProto, TimerValue } from "../../runners/portable/coders";
 import { beamProtos } from "../../runners/portable/protos";
 import { translate } from "../../runners/portable/translate";
-import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT } from "../../runners/portable/translate-stateful";
+import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT, WINDOW_EXPIRATION_TIMER } from "../../runners/portable/translate-stateful";
 import { StateChannel } from "../../runners/portable/harness/channels";
 import { bagUserStateKey, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
 import { ByteReader, ByteWriter } from "../../runners/portable/wire";
@@ -54,6 +54,12 @@ describeWith(["mvn", "java"], "user state and timers on the Fn API", () => {
     // The timer's key coder is the input's key coder; its window coder the input's window coder.
     expect(timerCoder.componentCoderIds[0]).toBe(kv.componentCoderIds[0]);
     expect(timerCoder.componentCoderIds[1]).toBe(c.windowingStrategies[input.windowingStrategyId].windowCoderId);
+    expect(payload.timerFamilySpecs[WINDOW_EXPIRATION_TIMER]).toBeUndefined();
+
+    // A DoFn with onWindowExpiration gets an event-time timer family for it.
+    const expiring = translate(p.graph(), protos, { environment: ENV, fingerprint: "f", runner: "test", windowExpiration: ["Count"] });
+    const withExpiry = protos.decode("pipeline.ParDoPayload", (expiring.pipeline.components as any).transforms.Count.spec.payload);
+    expect(withExpiry.timerFamilySpecs[WINDOW_EXPIRATION_TIMER].timeDomain).toBe("EVENT_TIME");
   });
 
   test("the timer coder writes key, tag, windows, clear bit, firing and hold timestamps and pane as Beam does", () => {

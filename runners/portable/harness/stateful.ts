@@ -16,6 +16,7 @@ import { ByteReader, ByteWriter } from "../wire";
 import type { DataChannel } from "./channels";
 import { Elements, RowBatch, toRowBatch } from "./elements";
 import { StateAccess, UserStateCache } from "./state";
+import { WINDOW_EXPIRATION_TIMER } from "../translate-stateful";
 
 /** The loose shape of a stateful DoFn as the harness calls it. */
 export interface StatefulDoFn {
@@ -126,8 +127,10 @@ export class StatefulOperator {
     for (let i = 0; i < n; i++) scopes[i] = this.scope((rb.rows[i] as { key: unknown }).key, windowAt(rb.windows, i));
     await Promise.all(scopes.map((s) => this.state.load(s.id, s.windowBytes, s.keyBytes)));
     const dofn = this.ctx.dofn;
+    const expires = !!dofn.onWindowExpiration && WINDOW_EXPIRATION_TIMER in this.ctx.timerCoders;
     for (let i = 0; i < n; i++) {
       const s = scopes[i];
+      if (expires) this.setExpiry(s);
       const row = rb.rows[i];
       const ts = rb.timestamps[i];
       this.contextTs = ts;
@@ -170,6 +173,10 @@ export class StatefulOperator {
       const at = t.fireTimestamp!;
       const hold = t.holdTimestamp!;
       this.contextTs = hold;
+      if (family === WINDOW_EXPIRATION_TIMER) {
+        this.expire(scope, hold);
+        continue;
+      }
       const tctx = {
         key: scope.key,
         window: scope.window,
@@ -209,6 +216,25 @@ export class StatefulOperator {
     await this.flushOutputs();
     this.writeTimers();
     await this.state.flush();
+  }
+
+  /** Sets the window expiration timer of a (key, window): at the window's expiry, holding output at the window's end. */
+  private setExpiry(scope: Scope): void {
+    const k = `${WINDOW_EXPIRATION_TIMER}\u0000${scope.id}`;
+    if (this.pending.has(k)) return;
+    const at = Math.min(windowMaxTimestamp(scope.window) + this.ctx.allowedLateness, MAX_TIMESTAMP - 1);
+    this.pending.set(k, { family: WINDOW_EXPIRATION_TIMER, scope, clear: false, at, hold: windowMaxTimestamp(scope.window) });
+  }
+
+  /** Calls `onWindowExpiration` for a (key, window) whose expiry timer fired; outputs default to the window's end. */
+  private expire(scope: Scope, ts: number): void {
+    const ectx = {
+      key: scope.key,
+      window: scope.window,
+      state: this.state.cells(scope.id),
+      output: (row: unknown, options?: OutputOptions) => this.collect(row, options?.tag, options?.timestamp ?? ts, scope.window),
+    };
+    this.user(() => this.ctx.dofn.onWindowExpiration!(ectx), { key: scope.key, window: scope.window });
   }
 
   private domainOf(family: string): "event" | "processing" {
@@ -258,6 +284,7 @@ export class StatefulOperator {
   private timers(scope: Scope): Record<string, Timer> {
     const out: Record<string, Timer> = {};
     for (const family of this.timerFamilies) {
+      if (family === WINDOW_EXPIRATION_TIMER) continue;
       const domain = this.domainOf(family);
       const set = (at: number, options?: TimerSetOptions) => {
         const hold = options?.outputTimestamp ?? (domain === "event" ? at : this.contextTs);
