@@ -16,6 +16,7 @@ import type { Operator, OperatorContext } from "../operator";
 import { F64 } from "./groups";
 import { chunks, groupMetadata } from "./gbk";
 import { schemaFromBytes, schemaToBytes } from "../checkpoint/arrow-state";
+import { splitPartialRows } from "../threads/lift";
 import { restorePanes, snapshotPanes } from "./pane-snapshot";
 import { FiredGroup, paneTimeHooks, WindowPanes } from "./panes";
 
@@ -59,12 +60,21 @@ function plainValues(vec: arrow.Vector | null): ArrayLike<number> | null {
 }
 
 /**
- * Folds the rows of a batch into columnar accumulators: `a[g]`, and `b[g]` for mean (counts) and
- * min/max (whether any value arrived); rows with a negative group id are skipped.
+ * Folds the rows of a batch into columnar accumulators: `a[g]`, and `b[g]` for mean (counts, each row
+ * counting `weights[i]`, or 1) and min/max (whether any value arrived); rows with a negative group id
+ * are skipped.
  */
-function foldPlain(kind: string, ids: Int32Array, values: ArrayLike<number>, a: Float64Array, b: Float64Array | undefined): void {
+function foldPlain(kind: string, ids: Int32Array, values: ArrayLike<number>, a: Float64Array, b: Float64Array | undefined, weights: Float64Array | null): void {
   const n = ids.length;
-  if (kind === "sum") {
+  if (kind === "mean" && weights) {
+    for (let i = 0; i < n; i++) {
+      const g = ids[i];
+      if (g >= 0) {
+        a[g] += values[i];
+        b![g] += weights[i];
+      }
+    }
+  } else if (kind === "sum") {
     for (let i = 0; i < n; i++) {
       const g = ids[i];
       if (g >= 0) a[g] += values[i];
@@ -218,7 +228,8 @@ export function combineOperator(ctx: OperatorContext): Operator {
     processBatch(_tag, batch: ElementBatch) {
       const n = batch.data.numRows;
       if (n === 0) return;
-      const rb = batch.data;
+      // A batch pre-combined before an exchange carries how many input rows each row stands for.
+      const { data: rb, partialRows } = splitPartialRows(batch.data);
       const kcols = keyColumns(rb, rt.keyFields, where);
       if (!keyTypes) keyTypes = kcols.map((c) => c.type);
       const keys = rt.keyFields.length === 0 ? new Array(n).fill(0) : encodeKeys(kcols, n);
@@ -256,13 +267,20 @@ export function combineOperator(ctx: OperatorContext): Operator {
           const a = agg.a.data;
           const b = agg.b?.data;
           const plain = kind === "count" ? null : plainValues(col);
-          if (kind === "count") {
+          if (kind === "count" && partialRows) {
+            for (let i = 0; i < n; i++) {
+              const g = ids[i];
+              if (g >= 0) a[g] += partialRows[i];
+            }
+          } else if (kind === "count") {
             for (let i = 0; i < n; i++) {
               const g = ids[i];
               if (g >= 0) a[g]++;
             }
           } else if (plain) {
-            foldPlain(kind, ids, plain, a, b);
+            foldPlain(kind, ids, plain, a, b, partialRows);
+          } else if (partialRows) {
+            throw new SchemaError({ code: "BL_PARTIAL_ROWS_COLUMN", domain: "internal", where, value: agg.name, rule: "a pre-combined batch's aggregated field is not a plain numeric column" });
           } else if (kind === "sum") {
             for (let i = 0; i < n; i++) if (ids[i] >= 0 && num!.valid(i)) a[ids[i]] += num!.get(i);
           } else if (kind === "mean") {
@@ -274,8 +292,8 @@ export function combineOperator(ctx: OperatorContext): Operator {
           }
           continue;
         }
-        if (agg.a) {
-          throw new SchemaError({ code: "BL_COMBINE_INPUT_CHANGED", domain: "internal", where, value: agg.name, rule: "column type changed between batches" });
+        if (agg.a || partialRows) {
+          throw new SchemaError({ code: agg.a ? "BL_COMBINE_INPUT_CHANGED" : "BL_PARTIAL_ROWS_COLUMN", domain: "internal", where, value: agg.name, rule: agg.a ? "column type changed between batches" : "a pre-combined batch reached a combiner without a columnar kernel" });
         }
         agg.accs ??= [];
         grow(agg, fn, size);

@@ -1,9 +1,12 @@
 /**
  * Combining before a hash exchange. When the consumer of a hash edge is a combine per key whose
- * aggregates merge the way they add (sum, min and max of a field: the sum of partial sums is the
- * sum), the sending side collapses each batch to one row per key before routing it: the aggregated
- * fields hold the partial result, every other field the key's first row. The receiving combine then
- * folds partial rows exactly as it folds input rows, and far fewer rows cross the threads.
+ * aggregates merge the way they add (sum, min, max and mean of a field, count: the sum of partial
+ * sums is the sum), the sending side collapses each batch to one row per key before routing it: the
+ * aggregated fields hold the partial result, every other field the key's first row, and an extra
+ * column named by the schema's {@link PARTIAL_ROWS_METADATA} says how many input rows each row
+ * stands for (what a count or a mean's count adds up). The receiving combine takes that column off
+ * ({@link splitPartialRows}) and folds partial rows as it folds input rows, weighted by it, so far
+ * fewer rows cross the threads.
  */
 import * as arrow from "apache-arrow";
 import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
@@ -11,17 +14,21 @@ import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import type { KeyPrimitive } from "../keys";
+import { KeyTable } from "../operators/key-table";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
-export type LiftableKernel = "sum" | "min" | "max";
+export type LiftableKernel = "sum" | "min" | "max" | "mean" | "count";
 
-/** What an exchange pre-combines: per aggregated field, its kernel. */
+/** What an exchange pre-combines: per aggregate, its field (null for a count of rows) and kernel. */
 export interface LiftedCombine {
-  readonly fields: readonly string[];
+  readonly fields: readonly (string | null)[];
   readonly kinds: readonly LiftableKernel[];
 }
 
-const LIFTABLE = new Set<string>(["sum", "min", "max"]);
+/** Schema metadata of a pre-combined batch: the name of its column of input rows per row. */
+export const PARTIAL_ROWS_METADATA = "beamline.partialRows";
+
+const LIFTABLE = new Set<string>(["sum", "min", "max", "mean", "count"]);
 
 /** A pre-combine that keeps more than this share of a batch's rows is not worth sending instead. */
 const MAX_KEPT = 0.7;
@@ -34,6 +41,7 @@ const BACK_OFF = 16;
  */
 export class PreCombiner {
   private skip = 0;
+  private readonly schemas = new WeakMap<arrow.Schema, arrow.Schema>();
 
   constructor(readonly lift: LiftedCombine) {}
 
@@ -43,7 +51,10 @@ export class PreCombiner {
       this.skip--;
       return null;
     }
-    const out = preCombine(batch, keys, this.lift);
+    const input = batch.data.schema;
+    let schema = this.schemas.get(input);
+    if (!schema) this.schemas.set(input, (schema = partialRowsSchema(input)));
+    const out = preCombine(batch, keys, this.lift, schema);
     if (!out) this.skip = BACK_OFF;
     return out;
   }
@@ -51,8 +62,8 @@ export class PreCombiner {
 
 /**
  * The pre-combine of a hash edge into `consumer`, or null when the combine cannot be lifted: not a
- * flat combine per key; an aggregate other than sum, min or max of a field; two aggregates of one
- * field; or a windowing other than the global window with the default trigger.
+ * flat combine per key; an aggregate other than a count, or sum, min, max or mean of a field; two
+ * aggregates of one field; or a windowing other than the global window with the default trigger.
  */
 export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, pcollection: string): LiftedCombine | null {
   if (consumer.urn !== COMBINE_PER_KEY_URN) return null;
@@ -60,54 +71,101 @@ export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, 
   if (!payload || payload.shape !== "flat" || !payload.aggregates) return null;
   const strategy = graph.windowingStrategies[graph.pcollections[pcollection]?.windowing];
   if (!strategy || strategy.windowFn.kind !== "global" || strategy.trigger.kind !== "default" || strategy.timestampCombiner !== "end_of_window") return null;
-  const fields: string[] = [];
+  const fields: (string | null)[] = [];
   const kinds: LiftableKernel[] = [];
   for (const a of Object.values(payload.aggregates)) {
-    if (a.field === null || !LIFTABLE.has(a.combiner) || fields.includes(a.field) || (payload.keyFields ?? []).includes(a.field)) return null;
-    fields.push(a.field);
+    if (!LIFTABLE.has(a.combiner)) return null;
+    // A count counts rows whatever its field holds; the others fold their field.
+    const field = a.combiner === "count" ? null : a.field;
+    if (a.combiner !== "count" && (field === null || fields.includes(field) || (payload.keyFields ?? []).includes(field))) return null;
+    fields.push(field);
     kinds.push(a.combiner as LiftableKernel);
   }
   return fields.length > 0 ? { fields, kinds } : null;
 }
 
+/** A schema with one more float64 column, of input rows per row, named by its metadata. */
+export function partialRowsSchema(schema: arrow.Schema): arrow.Schema {
+  let name = "partialRows";
+  while (schema.fields.some((f) => f.name === name)) name = `_${name}`;
+  const metadata = new Map(schema.metadata);
+  metadata.set(PARTIAL_ROWS_METADATA, name);
+  return new arrow.Schema([...schema.fields, new arrow.Field(name, new arrow.Float64(), false)], metadata);
+}
+
+const withoutPartialRows = new WeakMap<arrow.Schema, arrow.Schema>();
+
 /**
- * Collapses a batch to one row per key (keys as `encodeKeys` gives them). Returns null, leaving the
- * batch as it is, when it is not in the global window, an aggregated field is not a null-free
- * float64 column of one chunk, or too few rows share a key for collapsing to pay.
+ * A batch as the receiving combine folds it: a pre-combined batch without its column of input rows
+ * per row, and that column; any other batch as it is, with null (each row is one input row).
  */
-export function preCombine(batch: ElementBatch, keys: readonly KeyPrimitive[], lift: LiftedCombine): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
+export function splitPartialRows(data: arrow.RecordBatch): { data: arrow.RecordBatch; partialRows: Float64Array | null } {
+  const schema = data.schema;
+  const name = schema.metadata.get(PARTIAL_ROWS_METADATA);
+  const last = schema.fields.length - 1;
+  if (name === undefined || schema.fields[last]?.name !== name) return { data, partialRows: null };
+  let stripped = withoutPartialRows.get(schema);
+  if (!stripped) {
+    const metadata = new Map(schema.metadata);
+    metadata.delete(PARTIAL_ROWS_METADATA);
+    withoutPartialRows.set(schema, (stripped = new arrow.Schema(schema.fields.slice(0, last), metadata)));
+  }
+  const children = data.data.children;
+  const rows = children[last];
+  const partialRows = (rows.values as Float64Array).subarray(0, data.numRows);
+  return { data: makeRecordBatch(stripped, children.slice(0, last), data.numRows), partialRows };
+}
+
+/**
+ * Collapses a batch to one row per key (keys as `encodeKeys` gives them), adding the column of input
+ * rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema}). Returns null,
+ * leaving the batch as it is, when it is not in the global window, a summed, min, max or mean field
+ * is not a null-free float64 column of one chunk, or too few rows share a key for collapsing to pay.
+ */
+export function preCombine(
+  batch: ElementBatch,
+  keys: readonly KeyPrimitive[],
+  lift: LiftedCombine,
+  schema: arrow.Schema = partialRowsSchema(batch.data.schema),
+): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
   if (batch.windows.kind !== "global") return null;
   const rb = batch.data;
   const n = rb.numRows;
   const inputs: Float64Array[] = [];
   const columns: number[] = [];
-  for (const f of lift.fields) {
+  const kinds: LiftableKernel[] = [];
+  for (let a = 0; a < lift.fields.length; a++) {
+    const f = lift.fields[a];
+    if (f === null) continue;
     const index = rb.schema.fields.findIndex((x) => x.name === f);
     const col = index < 0 ? null : rb.getChildAt(index);
     if (!col || col.data.length !== 1 || col.nullCount > 0 || !(col.data[0].values instanceof Float64Array)) return null;
     inputs.push((col.data[0].values as Float64Array).subarray(0, n));
     columns.push(index);
+    kinds.push(lift.kinds[a]);
   }
-  const groupOf = new Map<KeyPrimitive, number>();
+  const table = new KeyTable();
   const firsts = new Int32Array(n);
   const ids = new Int32Array(n);
   let m = 0;
   for (let i = 0; i < n; i++) {
     const k = keys[i];
-    let g = groupOf.get(k);
-    if (g === undefined) {
+    let g = table.get(k);
+    if (g < 0) {
       g = m++;
-      groupOf.set(k, g);
+      table.add(k, g);
       firsts[g] = i;
     }
     ids[i] = g;
   }
   if (m > n * MAX_KEPT) return null;
   const rows = firsts.slice(0, m);
+  const counts = new Float64Array(m);
+  for (let i = 0; i < n; i++) counts[ids[i]]++;
   const outputs = inputs.map((values, c) => {
-    const kind = lift.kinds[c];
+    const kind = kinds[c];
     const out = new Float64Array(m);
-    if (kind === "sum") {
+    if (kind === "sum" || kind === "mean") {
       for (let i = 0; i < n; i++) out[ids[i]] += values[i];
     } else {
       for (let g = 0; g < m; g++) out[g] = values[rows[g]];
@@ -121,7 +179,8 @@ export function preCombine(batch: ElementBatch, keys: readonly KeyPrimitive[], l
   columns.forEach((index, c) => {
     children[index] = arrow.makeData({ type: children[index].type as arrow.Float64, length: m, nullCount: 0, data: outputs[c] });
   });
-  const out: ElementBatch = { data: makeRecordBatch(rb.schema, children, m), ...takeMetadata(batch, rows) };
+  children.push(arrow.makeData({ type: schema.fields[schema.fields.length - 1].type as arrow.Float64, length: m, nullCount: 0, data: counts }));
+  const out: ElementBatch = { data: makeRecordBatch(schema, children, m), ...takeMetadata(batch, rows) };
   const outKeys = new Array<KeyPrimitive>(m);
   for (let g = 0; g < m; g++) outKeys[g] = keys[rows[g]];
   return { batch: out, keys: outKeys };

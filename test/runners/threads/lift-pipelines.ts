@@ -1,5 +1,5 @@
 /** Pipelines of the pre-combine tests; worker threads load this module again, so it declares only definitions. */
-import { count, create, definePipeline, groupBy, max, min, option, sum, writeText } from "beamline";
+import { count, countPerElement, create, definePipeline, groupBy, max, mean, min, option, sum, writeText } from "beamline";
 
 /** Rows with repeated keys, split into several source parts so that both threads send. */
 function rows(n: number): Row[] {
@@ -19,13 +19,24 @@ export const liftable = definePipeline({
   },
 });
 
-/** A count beside the sum: the combine is not pre-combined (a count of partial rows is not the count). */
-export const notLiftable = definePipeline({
-  options: { output: option.string("output prefix", { default: "out/nolift" }) },
+/** A count and a mean beside a sum: the count and the mean's count add up the partial rows' input rows. */
+export const countAndMean = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/lift-count" }) },
   build(p, { output }) {
     p.apply("Input", create(rows(30_000)))
-      .apply("Stats", groupBy<Row>("k").aggregate({ n: count(), total: sum("v") }))
+      .apply("Stats", groupBy<Row>("k").aggregate({ n: count(), total: sum("v"), avg: mean("w") }))
       .map((r: Record<string, unknown>) => JSON.stringify(r), { name: "Json" })
+      .apply("Write", writeText(output));
+  },
+});
+
+/** Words counted with countPerElement: a count of bare values, pre-combined per batch. */
+export const wordCounts = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/lift-words" }) },
+  build(p, { output }) {
+    p.apply("Input", create(Array.from({ length: 20_000 }, (_, i) => `w${(i * i) % 101}`)))
+      .apply("Count", countPerElement<string>())
+      .map(({ key, value }) => `${key}: ${value}`, { name: "Format" })
       .apply("Write", writeText(output));
   },
 });

@@ -5,11 +5,11 @@ import { globalBatch } from "../../../sdk/batch";
 import { vectorFromValues, makeRecordBatch } from "../../../sdk/columns";
 import { recordBatchToRows } from "../../../sdk/rows";
 import { encodeKeys } from "../../../runners/direct/keys";
-import { preCombine } from "../../../runners/direct/threads/lift";
+import { preCombine, splitPartialRows } from "../../../runners/direct/threads/lift";
 import { EXCHANGE_OUT_URN } from "../../../runners/direct/threads/layout";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
-import { liftable, notLiftable } from "./lift-pipelines";
+import { countAndMean, liftable, wordCounts } from "./lift-pipelines";
 
 /** Rows the exchanges folded into others before sending them. */
 function preCombined(counters: Map<string, Map<string, number>>): number {
@@ -29,12 +29,43 @@ describe("combining before the hash exchange", () => {
     expect(preCombined(two.metrics.counters)).toBeGreaterThan(30_000 * 0.9);
   });
 
-  test("a count is not pre-combined (a count of partial rows is not the count), and the counts are right", async () => {
+  test("a count and a mean are pre-combined with each row's input rows: the same output on 1 and 2 threads", async () => {
     const dir = tempDir();
-    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(notLiftable, { output: path.join(dir, "p2") }));
-    expect(preCombined(two.metrics.counters)).toBe(0);
-    const counts = outputLines(dir, "p2").map((l) => JSON.parse(l).n as number);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(30_000);
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(countAndMean, { output: path.join(dir, "p1") }));
+    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(countAndMean, { output: path.join(dir, "p2") }));
+    expect(preCombined(two.metrics.counters)).toBeGreaterThan(30_000 * 0.9);
+    const one = outputLines(dir, "p1");
+    const rows = outputLines(dir, "p2").map((l) => JSON.parse(l) as { k: number; n: number; total: number; avg: number });
+    expect(rows.reduce((a, r) => a + r.n, 0)).toBe(30_000);
+    // Partial sums may round differently from sums of the inputs: compare to a few ulps.
+    const expected = one.map((l) => JSON.parse(l) as { k: number; n: number; total: number; avg: number });
+    expect(rows.map((r) => [r.k, r.n])).toEqual(expected.map((r) => [r.k, r.n]));
+    rows.forEach((r, i) => {
+      expect(r.total).toBeCloseTo(expected[i].total, 6);
+      expect(r.avg).toBeCloseTo(expected[i].avg, 9);
+    });
+  });
+
+  test("countPerElement is pre-combined and counts every element", async () => {
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(wordCounts, { output: path.join(dir, "p1") }));
+    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(wordCounts, { output: path.join(dir, "p2") }));
+    expect(preCombined(two.metrics.counters)).toBeGreaterThan(20_000 * 0.9);
+    expect(outputLines(dir, "p2")).toEqual(outputLines(dir, "p1"));
+  });
+
+  test("a pre-combined batch carries its input rows per row, which the receiver takes off again", () => {
+    const schema = new arrow.Schema([new arrow.Field("k", new arrow.Utf8(), true), new arrow.Field("v", new arrow.Float64(), true)]);
+    const b = globalBatch(makeRecordBatch(schema, [
+      vectorFromValues(["a", "b", "a", "a"], schema.fields[0].type, "t").data[0],
+      vectorFromValues([1, 2, 3, 4], schema.fields[1].type, "t").data[0],
+    ], 4));
+    const out = preCombine(b, ["a", "b", "a", "a"], { fields: [null, "v"], kinds: ["count", "mean"] })!;
+    const { data, partialRows } = splitPartialRows(out.batch.data);
+    expect([...partialRows!]).toEqual([3, 1]);
+    expect(data.schema.fields.map((f) => f.name)).toEqual(["k", "v"]);
+    expect(recordBatchToRows(data)).toEqual([{ k: "a", v: 8 }, { k: "b", v: 2 }]);
+    expect(splitPartialRows(b.data)).toEqual({ data: b.data, partialRows: null });
   });
 
   test("preCombine keeps each key's first row elsewhere, and leaves batches with nulls or few repeats alone", () => {
@@ -54,7 +85,7 @@ describe("combining before the hash exchange", () => {
     const lift = { fields: ["v", "w"], kinds: ["sum", "max"] as const };
     const b = batchOf(["a", "b", "a", "a", "b", "c"], ["1", "2", "3", "4", "5", "6"], [1, 2, 3, 4, 5, 6], [9, -1, 2, 10, -3, 0]);
     const out = preCombine(b, encodeKeys([b.data.getChild("k")!], 6), { fields: lift.fields, kinds: [...lift.kinds] })!;
-    expect(recordBatchToRows(out.batch.data)).toEqual([
+    expect(recordBatchToRows(splitPartialRows(out.batch.data).data)).toEqual([
       { k: "a", note: "1", v: 8, w: 10 },
       { k: "b", note: "2", v: 7, w: -1 },
       { k: "c", note: "6", v: 6, w: 0 },
