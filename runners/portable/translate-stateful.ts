@@ -36,6 +36,20 @@ export function windowExpirationTransforms(graph: PipelineGraph, fn: (transform:
     .map((t) => t.uniqueName);
 }
 
+/**
+ * What a runner cannot run of a stateful ParDo, as messages for the unsupported list. Beam's Flink job
+ * server does not fire processing-time timers set through the Fn API once the bounded input has ended:
+ * its streaming job keeps waiting and never finishes.
+ */
+export function statefulProblems(transform: string, payload: Record<string, JsonValue>, runner: string): string[] {
+  const timers = (payload.timers ?? {}) as Record<string, string>;
+  const processing = Object.keys(timers).filter((name) => timers[name] === "processing");
+  if (runner === "flink" && processing.length > 0) {
+    return [`${transform}: processing-time timer(s) ${processing.join(", ")} (Beam's Flink runner does not fire them through the Fn API; use event-time timers, or run on prism)`];
+  }
+  return [];
+}
+
 /** The coder ids the stateful payload refers to. */
 export interface StatefulCoders {
   /** Beamline's value coder, for every state value. */

@@ -20,7 +20,7 @@ import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
 import { CODER_URNS } from "./coders";
 import { arrowToBeamSchema } from "./beamschema";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport, UNBOUNDED_SOURCE } from "./translate-teststream";
-import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields } from "./translate-stateful";
+import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import type { Protos } from "./protos";
 
 /** URN of the DoFns Beamline's harness runs; the payload is a JSON {@link BeamlineDoFnPayload}. */
@@ -319,6 +319,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
           const timerCoder = coders.add(CODER_URNS.timer, [keyCoder, windowCoder]);
           stateful = statefulParDoFields(name, payload, { value: coders.add(CODER_URNS.value), timer: timerCoder }, options.windowExpiration?.includes(name));
           requirements.add(STATEFUL_PARDO_REQUIREMENT);
+          unsupported.push(...statefulProblems(name, payload, options.runner));
         }
         const sides: Record<string, unknown> = {};
         for (const tag of Object.keys(t.inputs)) {

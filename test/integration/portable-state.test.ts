@@ -78,6 +78,33 @@ const sumAtExpiry: DoFn<In, string, any> = {
   },
 };
 
+/** Counts each key's values in the global window and outputs the count from a processing-time timer set 50 ms after the first value. */
+const countAfterDelay: DoFn<In, string, any, any> = {
+  state: { n: state.value<number>(), armed: state.value<boolean>() },
+  timers: { flush: timer.processingTime() },
+  process(_row: In, ctx: any) {
+    ctx.state.n.write((ctx.state.n.read() ?? 0) + 1);
+    if (!ctx.state.armed.read()) {
+      ctx.state.armed.write(true);
+      ctx.timers.flush.setAfter(50);
+    }
+  },
+  onTimer(_name: string, ctx: any) {
+    ctx.output(`${String(ctx.key)} n=${ctx.state.n.read()} ${ctx.timeDomain}`);
+    ctx.state.n.clear();
+    ctx.state.armed.clear();
+  },
+};
+
+/** Keyed values in the global window through {@link countAfterDelay}, writing under `outDir`. */
+function processingTimePipeline(outDir: string): Pipeline {
+  const p = new Pipeline();
+  const rows: In[] = [];
+  for (let i = 0; i < 40; i++) rows.push({ key: USERS[i % USERS.length], value: i });
+  p.apply("Values", create(rows)).apply("CountAfterDelay", parDo<In, string>(countAfterDelay as any)).apply("Write", writeText(path.join(outDir, "delayed")));
+  return p;
+}
+
 /** The stateful pipeline, writing under `outDir`. */
 function statefulPipeline(outDir: string): Pipeline {
   const p = new Pipeline();
@@ -133,6 +160,18 @@ async function expectSameAsDirect(jobEndpoint: string, runnerName: string): Prom
   expect(byName.get("windowSize")).toEqual({ count: want.length, sum: EVENTS, min: expect.any(Number), max: expect.any(Number) });
 }
 
+/** Runs {@link processingTimePipeline}: every key's values counted once its processing-time timer fired. */
+async function expectProcessingTimeCounts(jobEndpoint: string, runnerName: string): Promise<void> {
+  const dir = tempDir();
+  await new PortableRunner({ jobEndpoint, runnerName }).run(processingTimePipeline(dir));
+  const lines = outputLines(dir, "delayed");
+  expect(lines.every((l) => l.endsWith(" processing"))).toBe(true);
+  // Each key's 10 values, in one or more firings.
+  const perKey = new Map<string, number>();
+  for (const l of lines) perKey.set(l.split(" ")[0], (perKey.get(l.split(" ")[0]) ?? 0) + Number(/n=(\d+)/.exec(l)![1]));
+  expect(Object.fromEntries(perKey)).toEqual({ ann: 10, bob: 10, cy: 10, dee: 10 });
+}
+
 describeWith(["go", "mvn", "java"], "Prism: user state, timers and metrics", () => {
   let prism: PrismService;
   beforeAll(async () => {
@@ -144,6 +183,10 @@ describeWith(["go", "mvn", "java"], "Prism: user state, timers and metrics", () 
 
   test("a stateful DoFn with an event-time timer gives the direct runner's output; user metrics come back", async () => {
     await expectSameAsDirect(prism.jobEndpoint, "prism");
+  }, 120_000);
+
+  test("processing-time timers fire and see the state of their key", async () => {
+    await expectProcessingTimeCounts(prism.jobEndpoint, "prism");
   }, 120_000);
 
   test("the CLI prints a portable job's user counters, and value state counts per key across bundles", async () => {
@@ -171,4 +214,13 @@ describeWith(["mvn", "java"], "Flink embedded: user state, timers and metrics", 
   test("a stateful DoFn with an event-time timer gives the direct runner's output; user metrics come back", async () => {
     await expectSameAsDirect(server.jobEndpoint, "flink");
   }, 240_000);
+
+  test("processing-time timers are refused before submission", async () => {
+    const e = await new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(processingTimePipeline(tempDir())).then(
+      () => null,
+      (x: unknown) => x as Error & { code?: string; value?: string[] },
+    );
+    expect(e?.code).toBe("BL_PORTABLE_UNSUPPORTED");
+    expect(e!.value).toEqual([expect.stringContaining("CountAfterDelay: processing-time timer(s) flush")]);
+  }, 60_000);
 });
