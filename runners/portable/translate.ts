@@ -19,6 +19,7 @@ import type { TriggerSpec } from "../../sdk/trigger";
 import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
 import { CODER_URNS } from "./coders";
 import { arrowToBeamSchema } from "./beamschema";
+import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport, UNBOUNDED_SOURCE } from "./translate-teststream";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import type { Protos } from "./protos";
@@ -72,6 +73,8 @@ export interface TranslateOptions {
   readonly windowExpiration?: readonly string[];
   /** The scripts of the pipeline's TestStreams, by transform (see `readTestStreamScripts`). */
   readonly testStreams?: Readonly<Record<string, readonly TestStreamScriptEvent[]>>;
+  /** Who lifts combines; by default Prism itself, and Beamline for every other runner (see `combineLifting`). */
+  readonly combineLifting?: CombineLifting;
 }
 
 /** The translated pipeline and the facts the submitting side needs. */
@@ -302,7 +305,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const visit = (name: string): string => {
     const t = graph.transforms[name];
     if (t.subtransforms.length > 0) {
-      // Composites (including combines, which the harness runs as their expansion) keep their structure.
+      // Combines become Beam's combine-per-key (lifted by the runner or here); other composites keep their structure.
+      if (isCombineComposite(t, graph)) return translateCombine(t, combineContext);
       composite(t, t.subtransforms.map(visit));
       return name;
     }
@@ -417,6 +421,18 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         unsupported.push(`${name} (${t.urn})`);
         return name;
     }
+  };
+  const combineContext = {
+    graph,
+    protos,
+    fingerprint: options.fingerprint,
+    environmentId: env,
+    lifting: options.combineLifting ?? combineLifting(options.runner),
+    transforms,
+    pcollections,
+    coders: coders.coders,
+    addCoder: (urn: string, components?: string[]) => coders.add(urn, components),
+    visit,
   };
   const roots = graph.roots.map(visit);
 

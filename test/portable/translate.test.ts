@@ -19,7 +19,8 @@ const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
 
 function translated(p: Pipeline): any {
   const protos = beamProtos();
-  const { pipeline } = translate(p.graph(), protos, { environment: ENV, fingerprint: p.fingerprint(), runner: "test" });
+  // Combines as a runner that lifts them receives them: their GroupByKey expansion (see combine-phases.test.ts for Beamline's lifting).
+  const { pipeline } = translate(p.graph(), protos, { environment: ENV, fingerprint: p.fingerprint(), runner: "test", combineLifting: "runner" });
   // What a job service receives must encode as a Runner API Pipeline.
   const decoded = protos.decode("pipeline.Pipeline", protos.encode("pipeline.Pipeline", pipeline));
   return decoded;

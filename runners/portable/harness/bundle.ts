@@ -20,6 +20,8 @@ import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } f
 import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, WindowedValue } from "../coders";
 import type { Protos } from "../protos";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload } from "../translate";
+import { COMBINE_URNS } from "../translate-combine";
+import { combinePhaseOf } from "./combine-phases";
 import { ByteReader, ByteWriter } from "../wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
@@ -276,6 +278,15 @@ export class BundleProcessor {
       }
       case "beam:transform:flatten:v1":
         return { process: (_pc, b) => this.emit(outs[0], b) };
+      case COMBINE_URNS.precombine:
+      case COMBINE_URNS.merge:
+      case COMBINE_URNS.extract:
+      case COMBINE_URNS.groupedValues: {
+        const input = this.descriptor.pcollections[Object.values(t.inputs)[0]];
+        const outputTime = this.descriptor.windowingStrategies[input.windowingStrategyId]?.outputTime;
+        const phase = combinePhaseOf(t, this.protos, this.runtime, outputTime, (b) => this.emit(outs[0], b));
+        return { process: (_pc, b) => phase.process(b), finish: () => phase.finish?.() };
+      }
       case "beam:transform:window_into:v1": {
         const payload = this.protos.decode("pipeline.WindowIntoPayload", t.spec.payload ?? Buffer.alloc(0));
         const fn = windowFnFromProto(this.protos, payload.windowFn);

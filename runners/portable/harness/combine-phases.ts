@@ -1,0 +1,178 @@
+/**
+ * The phases of a lifted combine in the harness, for Beam's combine-per-key URNs:
+ * - precombine: `{key, value}` rows fold into one accumulator per key and window for the bundle (or
+ *   until many keys are open), emitted as `{key, value: accumulator}` when the bundle finishes;
+ * - merge accumulators: `{key, values: accumulator[]}` → `{key, value: accumulator}`;
+ * - extract outputs: `{key, value: accumulator}` → the combine's output rows;
+ * - combine grouped values (unlifted): `{key, values: row[]}` → the combine's output rows.
+ * An accumulator holds one accumulator per aggregate of the combine, by output field name; it crosses
+ * the shuffle with Beamline's value coder, so CombineFns keep plain data in their accumulators.
+ */
+import type { AggregateSpec, CombineRuntime } from "../../../sdk/combine";
+import { wrapUserError } from "../../../sdk/errors";
+import type { Window } from "../../../sdk/window";
+import { windowAt } from "../../../sdk/batch";
+import { encodeOne, valueCoder } from "../coders";
+import type { Protos } from "../protos";
+import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../translate-combine";
+import { Elements, RowBatch, toRowBatch } from "./elements";
+
+/** The accumulators of one group: one per aggregate, by output field. */
+export type Accumulators = Record<string, unknown>;
+
+/** Sends a batch downstream. */
+export type PhaseEmit = (b: RowBatch) => Promise<void> | void;
+
+/** A combine phase as the bundle runs it. */
+export interface CombinePhase {
+  process(b: Elements): Promise<void> | void;
+  finish?(): Promise<void> | void;
+}
+
+/** How a precombine times its output: the earliest input (holds no later than its inputs) or the latest. */
+export type PrecombineTiming = "earliest" | "latest";
+
+/** Open groups after which a precombine flushes early, bounding its memory. */
+export const PRECOMBINE_MAX_GROUPS = 10_000;
+
+/** The combine functions of a combine composite, called with user errors attributed to it. */
+class Aggregates {
+  private readonly entries: [string, AggregateSpec][];
+
+  constructor(
+    private readonly rt: CombineRuntime,
+    private readonly transform: string,
+  ) {
+    this.entries = Object.entries(rt.aggregates);
+  }
+
+  private call<R>(f: () => R, value?: unknown): R {
+    try {
+      return f();
+    } catch (e) {
+      throw wrapUserError(e, this.transform, value);
+    }
+  }
+
+  create(): Accumulators {
+    const acc: Accumulators = {};
+    for (const [name, a] of this.entries) acc[name] = this.call(() => a.fn.createAccumulator());
+    return acc;
+  }
+
+  add(acc: Accumulators, row: unknown): void {
+    for (const [name, a] of this.entries) {
+      const x = a.field === null ? row : (row as Record<string, unknown>)[a.field];
+      acc[name] = this.call(() => a.fn.addInput(acc[name], x), x);
+    }
+  }
+
+  merge(accs: Accumulators[]): Accumulators {
+    const out: Accumulators = {};
+    for (const [name, a] of this.entries) out[name] = accs.length === 1 ? accs[0][name] : this.call(() => a.fn.mergeAccumulators(accs.map((x) => x[name])));
+    return out;
+  }
+
+  /** The output row of a key (`{key fields…}` as grouped) and its accumulators, in the combine's shape. */
+  output(key: unknown, acc: Accumulators): unknown {
+    const rt = this.rt;
+    const out: Record<string, unknown> = rt.shape === "flat" ? { ...(key as object) } : rt.shape === "kv" ? { key: (key as { key: unknown }).key } : {};
+    for (const [name, a] of this.entries) out[name] = this.call(() => a.fn.extractOutput(acc[name]));
+    return rt.shape === "value" ? out.value : out;
+  }
+}
+
+/** A batch of rows keeping each input row's timestamp, window and pane. */
+function mapRows(b: Elements, f: (row: any) => unknown): RowBatch {
+  const rb = toRowBatch(b);
+  return { ...rb, rows: rb.rows.map(f) };
+}
+
+/** Folds rows into per-key, per-window accumulators and emits them when the bundle ends. */
+function precombine(aggs: Aggregates, emit: PhaseEmit, timing: PrecombineTiming): CombinePhase {
+  let groups = new Map<string, { key: unknown; window: Window; timestamp: number; acc: Accumulators }>();
+  const flush = () => {
+    const gs = [...groups.values()];
+    groups = new Map();
+    if (gs.length === 0) return;
+    const anyInterval = gs.some((g) => !g.window.global);
+    const windows = anyInterval
+      ? { kind: "interval" as const, start: Float64Array.from(gs, (g) => g.window.start), end: Float64Array.from(gs, (g) => g.window.end) }
+      : { kind: "global" as const };
+    return emit({ rows: gs.map((g) => ({ key: g.key, value: g.acc })), timestamps: Float64Array.from(gs, (g) => g.timestamp), windows });
+  };
+  return {
+    async process(b) {
+      const rb = toRowBatch(b);
+      for (let i = 0; i < rb.rows.length; i++) {
+        const { key, value } = rb.rows[i] as { key: unknown; value: unknown };
+        const window = windowAt(rb.windows, i);
+        const id = `${window.global ? "g" : `${window.start}:${window.end}`}|${encodeOne(valueCoder, key).toString("latin1")}`;
+        let g = groups.get(id);
+        const ts = rb.timestamps[i];
+        if (!g) groups.set(id, (g = { key, window, timestamp: ts, acc: aggs.create() }));
+        else g.timestamp = timing === "earliest" ? Math.min(g.timestamp, ts) : Math.max(g.timestamp, ts);
+        aggs.add(g.acc, value);
+        if (groups.size >= PRECOMBINE_MAX_GROUPS) await flush();
+      }
+    },
+    finish: flush,
+  };
+}
+
+/**
+ * The phase for `urn` of combine composite `transform` (whose runtime object is `rt`), emitting
+ * through `emit`.
+ */
+export function combinePhase(urn: string, transform: string, rt: CombineRuntime, emit: PhaseEmit, timing: PrecombineTiming = "earliest"): CombinePhase {
+  const aggs = new Aggregates(rt, transform);
+  switch (urn) {
+    case COMBINE_URNS.precombine:
+      return precombine(aggs, emit, timing);
+    case COMBINE_URNS.merge:
+      return { process: (b) => emit(mapRows(b, (g: { key: unknown; values: Accumulators[] }) => ({ key: g.key, value: aggs.merge([...g.values]) }))) };
+    case COMBINE_URNS.extract:
+      return { process: (b) => emit(mapRows(b, (kv: { key: unknown; value: Accumulators }) => aggs.output(kv.key, kv.value))) };
+    case COMBINE_URNS.groupedValues:
+      return {
+        process: (b) =>
+          emit(
+            mapRows(b, (g: { key: unknown; values: unknown[] }) => {
+              const acc = aggs.create();
+              for (const v of g.values) aggs.add(acc, v);
+              return aggs.output(g.key, acc);
+            }),
+          ),
+      };
+    default:
+      throw new Error(`${urn} is not a combine phase`);
+  }
+}
+
+/** What a phase needs of the pipeline: its fingerprint and its runtime objects. */
+export interface PhaseRuntime {
+  readonly fingerprint: string;
+  fn<T>(transform: string): T;
+}
+
+/**
+ * The phase a descriptor's transform asks for: its CombinePayload names a Beamline combine function
+ * (checked against this worker's pipeline); `outputTime` is the input's windowing output time.
+ */
+export function combinePhaseOf(
+  t: { uniqueName: string; spec: { urn: string; payload?: Uint8Array } },
+  protos: Protos,
+  runtime: PhaseRuntime,
+  outputTime: string | undefined,
+  emit: PhaseEmit,
+): CombinePhase {
+  const p = protos.decode("pipeline.CombinePayload", t.spec.payload ?? new Uint8Array());
+  if (p.combineFn?.urn !== BEAMLINE_COMBINE_FN_URN) throw new Error(`transform ${t.uniqueName}: combine function URN ${p.combineFn?.urn} is not Beamline's`);
+  const fn = JSON.parse(Buffer.from(p.combineFn.payload).toString("utf8")) as BeamlineCombineFnPayload;
+  if (fn.fingerprint !== runtime.fingerprint) {
+    throw new Error(
+      `transform ${t.uniqueName}: the pipeline this worker built (fingerprint ${runtime.fingerprint.slice(0, 12)}) differs from the submitted one (${fn.fingerprint.slice(0, 12)}); construction must be deterministic`,
+    );
+  }
+  return combinePhase(t.spec.urn, fn.transform, runtime.fn<CombineRuntime>(fn.transform), emit, outputTime === "LATEST_IN_PANE" ? "latest" : "earliest");
+}
