@@ -32,12 +32,16 @@ class Column<A extends Float64Array | Int32Array | Uint8Array> {
   length = 0;
   constructor(public data: A) {}
   set(i: number, v: number): void {
+    this.reserve(i);
+    this.data[i] = v;
+  }
+  /** Makes index `i` writable through `data`. */
+  reserve(i: number): void {
     if (i >= this.data.length) {
       const next = new (this.data.constructor as new (n: number) => A)(Math.max(i + 1, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
-    this.data[i] = v;
     if (i >= this.length) this.length = i + 1;
   }
 }
@@ -46,13 +50,22 @@ class Column<A extends Float64Array | Int32Array | Uint8Array> {
 class Agenda {
   private readonly heap: number[] = [];
   private readonly due = new Map<number, number[]>();
+  // The list of the time last added to (groups of one window arrive together).
+  private lastTime = NaN;
+  private lastList: number[] | null = null;
   add(time: number, group: number): void {
+    if (time === this.lastTime) {
+      this.lastList!.push(group);
+      return;
+    }
     const list = this.due.get(time);
+    this.lastTime = time;
     if (list) {
+      this.lastList = list;
       list.push(group);
       return;
     }
-    this.due.set(time, [group]);
+    this.due.set(time, (this.lastList = [group]));
     const h = this.heap;
     h.push(time);
     for (let i = h.length - 1; i > 0; ) {
@@ -84,6 +97,10 @@ class Agenda {
       }
       for (const g of this.due.get(t)!) out.push(g);
       this.due.delete(t);
+      if (t === this.lastTime) {
+        this.lastTime = NaN;
+        this.lastList = null;
+      }
     }
     return out;
   }
@@ -432,22 +449,30 @@ export class WindowPanes {
     const g = this.free.length > 0 ? this.free.pop()! : this.size++;
     this.seenData = true;
     this.keys[g] = key;
-    this.start.set(g, s);
-    this.end.set(g, e);
-    this.active.set(g, 1);
-    this.pending.set(g, 0);
-    this.timing.set(g, NONE);
-    this.closed.set(g, 0);
-    this.createdLate.set(g, this.watermark > e - 1 ? 1 : 0);
-    this.paneIndex.set(g, 0);
-    this.minTs.set(g, Infinity);
-    this.maxTs.set(g, -Infinity);
+    if (g >= this.start.data.length) this.reserveAll(g);
+    this.start.data[g] = s;
+    this.end.data[g] = e;
+    this.active.data[g] = 1;
+    this.pending.data[g] = 0;
+    this.timing.data[g] = NONE;
+    this.closed.data[g] = 0;
+    this.createdLate.data[g] = this.watermark > e - 1 ? 1 : 0;
+    this.paneIndex.data[g] = 0;
+    this.minTs.data[g] = Infinity;
+    this.maxTs.data[g] = -Infinity;
     this.triggers[g] = this.machine ? this.machine.init() : undefined;
     if (this.merging) this.members.set(g, [g]);
     this.onTime.add(e - 1, g);
     this.gc.add(e - 1 + this.lateness, g);
     this.data.init(g, row);
     return g;
+  }
+
+  /** Grows every per-group column to hold index `g`. */
+  private reserveAll(g: number): void {
+    for (const c of [this.start, this.end, this.minTs, this.maxTs]) c.reserve(g);
+    for (const c of [this.active, this.pending, this.timing, this.closed, this.createdLate]) c.reserve(g);
+    this.paneIndex.reserve(g);
   }
 
   /** The session group of a row: a new one, or the key's session it overlaps, merging sessions it bridges. */
@@ -602,16 +627,24 @@ export class WindowPanes {
         }
       }
     }
-    const members = this.merging ? this.members.get(g)! : [g];
-    if (!this.closed.data[g]) for (const m of members) cleared.push(m);
-    for (const m of members) {
-      this.active.data[m] = 0;
-      this.triggers[m] = undefined;
-      this.keys[m] = null;
-      this.free.push(m);
+    if (this.merging) {
+      const members = this.members.get(g)!;
+      if (!this.closed.data[g]) for (const m of members) cleared.push(m);
+      for (const m of members) this.forget(m);
+      this.members.delete(g);
+    } else {
+      if (!this.closed.data[g]) cleared.push(g);
+      this.forget(g);
     }
-    this.members.delete(g);
-    this.wakes.delete(g);
-    this.pendingSet.delete(g);
+    if (this.wakes.size > 0) this.wakes.delete(g);
+    if (this.pendingSet.size > 0) this.pendingSet.delete(g);
+  }
+
+  /** Frees a proto group's id. */
+  private forget(m: number): void {
+    this.active.data[m] = 0;
+    if (this.machine) this.triggers[m] = undefined;
+    this.keys[m] = null;
+    this.free.push(m);
   }
 }
