@@ -73,6 +73,39 @@ function sameCombines(runner: "prism" | "flink", endpoint: () => string, timeout
   }, timeoutMs);
 }
 
+/** Element counts per PCollection over every bundle the (in-process) harness ran during `run`, from its debug report. */
+async function harnessCounts(run: () => Promise<unknown>): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const before = process.env.BEAMLINE_HARNESS_DEBUG;
+  process.env.BEAMLINE_HARNESS_DEBUG = "1";
+  const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    const m = /elements per PCollection (\{.*\})/.exec(String(chunk));
+    if (m) for (const [pc, n] of Object.entries(JSON.parse(m[1]) as Record<string, number>)) counts.set(pc, (counts.get(pc) ?? 0) + n);
+    return true;
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+    if (before === undefined) delete process.env.BEAMLINE_HARNESS_DEBUG;
+    else process.env.BEAMLINE_HARNESS_DEBUG = before;
+  }
+  return counts;
+}
+
+/** The precombine ran in the harness: wordcount's words reach the shuffle as far fewer accumulators. */
+function liftedWordcount(runner: "prism" | "flink", endpoint: () => string, lifted: RegExp, timeoutMs: number): void {
+  test("the precombine phase ran: fewer elements cross the GroupByKey than enter the combine", async () => {
+    const counts = await harnessCounts(() => new PortableRunner({ jobEndpoint: endpoint(), runnerName: runner }).run(wordcountPipeline(tempDir())));
+    const words = counts.get("CountWords/Count/KeyBy.main") ?? 0;
+    const accumulators = [...counts].filter(([pc]) => lifted.test(pc)).reduce((n, [, c]) => n + c, 0);
+    expect(words).toBeGreaterThan(400);
+    expect(accumulators).toBeGreaterThan(0);
+    expect(accumulators).toBeLessThan(words / 2);
+    if (process.env.BEAMLINE_SHOW_PANES) process.stderr.write(`${runner}: ${words} words entered the combine, ${accumulators} accumulators crossed the shuffle\n`);
+  }, timeoutMs);
+}
+
 /** How a runner's panes differ from the direct runner's in a scenario, and why. */
 interface Difference {
   readonly missing?: readonly string[];
@@ -159,6 +192,8 @@ describeWith(["go", "mvn", "java"], "Prism: TestStream and combines", () => {
 
   samePanes("prism", SCENARIOS, () => prism.jobEndpoint, 120_000);
   sameCombines("prism", () => prism.jobEndpoint, 120_000);
+  // Prism lifts the combine itself and names the precombine's output after the combine transform.
+  liftedWordcount("prism", () => prism.jobEndpoint, /CountWords\/Count\/CombinePerKey.*lifted/, 120_000);
 });
 
 describeWith(["mvn", "java"], "Flink embedded (streaming mode): TestStream and combines", () => {
@@ -172,6 +207,7 @@ describeWith(["mvn", "java"], "Flink embedded (streaming mode): TestStream and c
 
   samePanes("flink", SCENARIOS.filter((x) => !x.processingTime), () => server.jobEndpoint, 240_000);
   sameCombines("flink", () => server.jobEndpoint, 240_000);
+  liftedWordcount("flink", () => server.jobEndpoint, /^CountWords\/Count\/CombinePerKey\/Precombine\.out$/, 240_000);
 
   test("scenarios advancing processing time are refused before submission (Beam's Flink runner cannot advance it)", async () => {
     for (const s of SCENARIOS.filter((x) => x.processingTime)) {
