@@ -99,3 +99,27 @@ export class MetricsCell implements MetricsContainer {
     this.distributions.set(k, { namespace, name, data });
   }
 }
+
+/**
+ * @internal A container that adds user counters to a runner's named counters of the transform (`count`);
+ * a distribution becomes the counters `name.count` and `name.sum`.
+ */
+export function namedCountersContainer(count: (name: string, n: number) => void): MetricsContainer {
+  return {
+    addCounter: (_namespace, name, n) => count(name, n),
+    updateDistribution: (_namespace, name, value) => {
+      count(`${name}.count`, 1);
+      count(`${name}.sum`, value);
+    },
+  };
+}
+
+/** @internal `target` with every method call run under `container` (a runner wraps an operator that calls user code). */
+export function reportingMetricsTo<T extends object>(target: T, container: MetricsContainer): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      const v = Reflect.get(t, prop, receiver);
+      return typeof v === "function" ? (...args: unknown[]) => withMetricsContainer(container, () => v.apply(t, args)) : v;
+    },
+  });
+}

@@ -11,6 +11,7 @@ import type { ElementBatch } from "../../sdk/batch";
 import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../sdk/errors";
 import type { PipelineGraph } from "../../sdk/graph";
 import { graphSchema } from "../../sdk/pipeline";
+import { namedCountersContainer, reportingMetricsTo } from "../../sdk/metrics";
 import type { ReadContext } from "../../sdk/source";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import type { WindowingStrategy } from "../../sdk/window";
@@ -197,7 +198,8 @@ export async function execute(
         m.set(counter, (m.get(counter) ?? 0) + n);
       },
     };
-    const op = registry.get(transform.urn)!(ctx);
+    // User metrics updated while the operator runs its functions count as the transform's counters.
+    const op = reportingMetricsTo(registry.get(transform.urn)!(ctx), namedCountersContainer(ctx.count));
     node = {
       name,
       index: nodes.length,

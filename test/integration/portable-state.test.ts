@@ -122,18 +122,20 @@ function statefulPipeline(outDir: string): Pipeline {
 
 /** The direct runner's output, computed once. */
 const golden = (() => {
-  let cached: Promise<{ stateful: string[]; expired: string[] }> | null = null;
+  let cached: Promise<{ stateful: string[]; expired: string[]; counters: Map<string, number> | undefined }> | null = null;
   return () =>
     (cached ??= (async () => {
       const dir = tempDir();
-      await runPipeline(statefulPipeline(dir));
-      return { stateful: outputLines(dir, "stateful"), expired: outputLines(dir, "expired") };
+      const result = await runPipeline(statefulPipeline(dir));
+      return { stateful: outputLines(dir, "stateful"), expired: outputLines(dir, "expired"), counters: result.metrics.counters.get("Buffer") };
     })());
 })();
 
 test("the direct runner flushes every key's window once, with every kind of state", async () => {
-  const { stateful: lines, expired } = await golden();
+  const { stateful: lines, expired, counters } = await golden();
   expect(expired.length).toBe(12);
+  // User metrics are the transform's counters on the direct runner (a distribution as its count and sum).
+  expect(Object.fromEntries(counters ?? [])).toEqual({ seen: EVENTS, flushed: 12, "windowSize.count": 12, "windowSize.sum": EVENTS });
   // 4 users in 3 one-minute windows.
   expect(lines.length).toBe(12);
   const total = lines.reduce((a, l) => a + Number(/ n=(\d+)/.exec(l)![1]), 0);
