@@ -1,5 +1,6 @@
 /**
- * How a worker thread gets the pipeline: it loads the module that declared the pipeline's definition,
+ * How a worker thread gets the pipeline: it loads the module that declared the pipeline's definition
+ * (from a pre-built bundle of the worker and that module when there is one, see `worker-bundle.ts`),
  * builds the graph with the same option values, checks that the fingerprint equals the coordinator's,
  * and then finds every function by its transform's unique name. No closure crosses a thread.
  */
@@ -7,6 +8,7 @@ import * as fs from "node:fs";
 import { buildPipeline, isPipelineDefinition, pipelineOrigin, PipelineDefinition } from "../../../sdk/definition";
 import { PipelineConstructionError } from "../../../sdk/errors";
 import type { Pipeline } from "../../../sdk/pipeline";
+import { workerBundle } from "./worker-bundle";
 
 /** What a worker needs to rebuild the coordinator's pipeline. */
 export interface PipelineSpec {
@@ -18,6 +20,10 @@ export interface PipelineSpec {
   readonly values: Readonly<Record<string, unknown>>;
   /** The coordinator's graph fingerprint. */
   readonly fingerprint: string;
+  /** The name under which the module exports the definition, when the coordinator found it. */
+  readonly exportName?: string;
+  /** A pre-built bundle of the worker and the module for workers to load instead of the sources. */
+  readonly bundle?: string;
 }
 
 /**
@@ -35,7 +41,31 @@ export function pipelineSpec(pipeline: Pipeline): PipelineSpec | { reason: strin
   } catch {
     return { reason: "the pipeline's option values cannot be copied to another thread" };
   }
-  return { file: source.file, ordinal: source.ordinal, values: origin.values, fingerprint: pipeline.fingerprint() };
+  const spec = { file: source.file, ordinal: source.ordinal, values: origin.values, fingerprint: pipeline.fingerprint() };
+  const exportName = exportNameOf(source.file, origin.definition);
+  // A bundle's modules all share one file name, so a worker loading one finds the definition by its
+  // export name rather than by the module and ordinal that definePipeline recorded.
+  const bundle = exportName === undefined ? null : workerBundle(source.file);
+  return { ...spec, ...(exportName !== undefined ? { exportName } : {}), ...(bundle ? { bundle } : {}) };
+}
+
+/** The name under which the (already loaded) module `file` exports `definition`, if it does. */
+function exportNameOf(file: string, definition: PipelineDefinition): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(file) as Record<string, unknown>;
+    return Object.keys(mod).find((k) => mod[k] === definition);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pipeline modules a worker bundle carries, by the file they were bundled from. */
+const provided = new Map<string, Record<string, unknown>>();
+
+/** Hands a worker the pipeline module bundled with it (called by the bundle's entry). */
+export function providePipelineModule(file: string, mod: Record<string, unknown>): void {
+  provided.set(file, mod);
 }
 
 /** Finds the definition a spec names among a module's exports. */
@@ -57,8 +87,10 @@ function findDefinition(mod: Record<string, unknown>, spec: PipelineSpec): Pipel
 /** Loads and rebuilds the pipeline a spec names, checking its fingerprint (in a worker thread). */
 export function loadPipeline(spec: PipelineSpec): Pipeline {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(spec.file) as Record<string, unknown>;
-  const pipeline = buildPipeline(findDefinition(mod, spec), { ...spec.values });
+  const mod = provided.get(spec.file) ?? (require(spec.file) as Record<string, unknown>);
+  const named = spec.exportName === undefined ? undefined : mod[spec.exportName];
+  const definition = isPipelineDefinition(named) ? named : findDefinition(mod, spec);
+  const pipeline = buildPipeline(definition, { ...spec.values });
   const fingerprint = pipeline.fingerprint();
   if (fingerprint !== spec.fingerprint) {
     throw new PipelineConstructionError({

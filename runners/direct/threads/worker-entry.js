@@ -1,5 +1,12 @@
 "use strict";
-// The entry of a Beamline worker thread: Beamline and pipeline modules are TypeScript, compiled on
-// load by tsx, which this registers before loading the worker's main module.
-require("tsx/cjs/api").register();
-require("./worker.ts");
+// The entry of a Beamline worker thread: a pre-built bundle of the worker and the pipeline module when
+// the coordinator has one (see worker-bundle.ts); otherwise the TypeScript sources, compiled on load
+// by tsx, which this registers before loading the worker's main module.
+const { workerData } = require("node:worker_threads");
+const bundle = workerData && workerData.spec && workerData.spec.bundle;
+if (bundle) {
+  require(bundle);
+} else {
+  require("tsx/cjs/api").register();
+  require("./worker.ts");
+}

@@ -1,0 +1,145 @@
+/**
+ * Pre-bundled worker threads. A worker that loads the pipeline module and the runner through tsx
+ * compiles and resolves each TypeScript file on its own; one CommonJS file holding the worker's main
+ * module and the pipeline module (and everything they import from this package and the pipeline's
+ * folder; npm packages stay `require`s) loads in about half the time. Bundles live in a cache under
+ * the package's `node_modules/.cache` (so that packages resolve from there), one per pipeline module,
+ * and are used only while every file that went into them has the content it had then. A module that
+ * refers to `__filename` or `__dirname` is not bundled (in a bundle they would name the bundle), except
+ * Beamline's own, which use them only where a worker never goes; nor is one whose packages would
+ * resolve differently from the cache than from the module (such as a project of its own that depends
+ * on `beamline`).
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The package's root directory. */
+const ROOT = path.resolve(__dirname, "../../..");
+
+/** Turns bundling off (`0`), for comparisons. */
+export const WORKER_BUNDLE_ENV = "BEAMLINE_WORKER_BUNDLE";
+
+interface Manifest {
+  /** The bundle's file name, inside the entry's cache folder; null when the module cannot be bundled. */
+  readonly bundle: string | null;
+  /** Every input file with the SHA-256 of its content. */
+  readonly inputs: { readonly file: string; readonly sha256: string }[];
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function unchanged(inputs: Manifest["inputs"]): boolean {
+  for (const { file, sha256: hash } of inputs) {
+    let content: Buffer;
+    try {
+      content = fs.readFileSync(file);
+    } catch {
+      return false;
+    }
+    if (sha256(content) !== hash) return false;
+  }
+  return true;
+}
+
+/** Writes a file whole or not at all. */
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * The code every worker bundle starts from: the pipeline module is handed to the bootstrap (a bundle
+ * cannot `require` it by path), then the worker's main module runs.
+ */
+function entryCode(pipelineFile: string): string {
+  const bootstrap = path.join(__dirname, "bootstrap.ts");
+  const worker = path.join(__dirname, "worker.ts");
+  return [
+    `require(${JSON.stringify(bootstrap)}).providePipelineModule(${JSON.stringify(pipelineFile)}, require(${JSON.stringify(pipelineFile)}));`,
+    `require(${JSON.stringify(worker)});`,
+  ].join("\n");
+}
+
+/**
+ * The path of a worker bundle for `pipelineFile`, built (or rebuilt after any of its inputs changed)
+ * into the cache; null when bundling is off or not possible here (no writable `node_modules`, or
+ * esbuild fails on the module), in which case workers load the sources through tsx.
+ */
+export function workerBundle(pipelineFile: string): string | null {
+  if (process.env[WORKER_BUNDLE_ENV] === "0") return null;
+  const modules = path.join(ROOT, "node_modules");
+  if (!fs.existsSync(modules)) return null;
+  const dir = path.join(modules, ".cache", "beamline-workers", sha256(`${pipelineFile}\n${__dirname}`).slice(0, 24));
+  const manifestFile = path.join(dir, "manifest.json");
+  try {
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
+    const bundle = manifest.bundle === null ? null : path.join(dir, manifest.bundle);
+    if ((bundle === null || fs.existsSync(bundle)) && unchanged(manifest.inputs)) return bundle;
+  } catch {
+    // No bundle yet, or an unreadable manifest: build one.
+  }
+  try {
+    return build(pipelineFile, dir, manifestFile);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a package import resolves to the same file from both folders. */
+function resolvesAlike(request: string, from: string, to: string): boolean {
+  try {
+    return require.resolve(request, { paths: [from] }) === require.resolve(request, { paths: [to] });
+  } catch {
+    return false;
+  }
+}
+
+/** Beamline's own runtime modules (their uses of `__dirname` and `__filename` are not a worker's). */
+const OWN = ["sdk", "runners", "transforms", "index.ts"].map((p) => path.join(ROOT, p));
+
+function build(pipelineFile: string, dir: string, manifestFile: string): string | null {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildSync } = require("esbuild") as typeof import("esbuild");
+  const result = buildSync({
+    stdin: { contents: entryCode(pipelineFile), resolveDir: ROOT, sourcefile: "beamline-worker-entry.js", loader: "js" },
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    packages: "external",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].contents;
+  const inputs: Manifest["inputs"] = [];
+  let bundleable = true;
+  for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
+    if (input.startsWith("<stdin>") || input === "beamline-worker-entry.js") continue;
+    const file = path.resolve(ROOT, input);
+    for (const i of imports) {
+      // Relative imports esbuild lists as external are TypeScript imports of types only, left out.
+      const request = i.original ?? i.path;
+      if (i.external && !/^[./]/.test(request) && !resolvesAlike(request, path.dirname(file), dir)) bundleable = false;
+    }
+    const content = fs.readFileSync(file);
+    inputs.push({ file, sha256: sha256(content) });
+    const own = OWN.some((p) => file === p || file.startsWith(p + path.sep));
+    if (!own && /\b__(file|dir)name\b/.test(content.toString("utf8"))) bundleable = false;
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  if (!bundleable) {
+    writeAtomically(manifestFile, JSON.stringify({ bundle: null, inputs } satisfies Manifest));
+    return null;
+  }
+  const name = `worker-${sha256(code).slice(0, 24)}.js`;
+  const bundle = path.join(dir, name);
+  if (!fs.existsSync(bundle)) writeAtomically(bundle, code);
+  writeAtomically(manifestFile, JSON.stringify({ bundle: name, inputs } satisfies Manifest));
+  return bundle;
+}
