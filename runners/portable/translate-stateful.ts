@@ -37,15 +37,16 @@ export function windowExpirationTransforms(graph: PipelineGraph, fn: (transform:
 }
 
 /**
- * What a runner cannot run of a stateful ParDo, as messages for the unsupported list. Beam's Flink job
- * server does not fire processing-time timers set through the Fn API once the bounded input has ended:
- * its streaming job keeps waiting and never finishes.
+ * What a runner cannot run of a stateful ParDo, as messages for the unsupported list. Beam's Flink
+ * runner (2.62) ends an SDK stage by waiting for its output watermark to reach the end of time, but
+ * fires pending processing-time timers there only for splittable DoFns: a stateful DoFn's pending
+ * processing-time timer holds the watermark, and the job never finishes.
  */
 export function statefulProblems(transform: string, payload: Record<string, JsonValue>, runner: string): string[] {
   const timers = (payload.timers ?? {}) as Record<string, string>;
   const processing = Object.keys(timers).filter((name) => timers[name] === "processing");
   if (runner === "flink" && processing.length > 0) {
-    return [`${transform}: processing-time timer(s) ${processing.join(", ")} (Beam's Flink runner does not fire them through the Fn API; use event-time timers, or run on prism)`];
+    return [`${transform}: processing-time timer(s) ${processing.join(", ")} (Beam's Flink runner never fires them at the end of the input and waits for them forever; use event-time timers, or run on prism)`];
   }
   return [];
 }
