@@ -152,7 +152,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
-    if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}${result.restarts > 0 ? `; ${result.restarts} restarts` : ""}`);
+    if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}`);
     for (const [transform, counters] of result.metrics.counters) {
       io.err(`beamline: ${transform}: ${[...counters].map(([name, n]) => `${name}=${n}`).join(", ")}`);
     }

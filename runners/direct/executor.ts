@@ -353,9 +353,16 @@ export async function execute(
     for (const w of cancelWaiters) w();
     cancelWaiters.clear();
   };
+  let yieldedAt = Date.now();
   const step = (f: () => void | Promise<void>): Promise<void> => {
     const p = chain.then(async () => {
       if (failure !== null || cancelled) return;
+      // A busy run steps on microtasks alone: let timers and other threads' messages (checkpoint
+      // triggers, credits) in at least every few milliseconds.
+      if (Date.now() - yieldedAt > 10) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yieldedAt = Date.now();
+      }
       try {
         await f();
         await propagate();
@@ -498,7 +505,8 @@ export async function execute(
                 await drain(node);
               });
             const wait = hooks.admit?.(node.name);
-            return wait ? wait.then(run) : run();
+            // A cancelled run stops waiting for room (a worker that would make it died).
+            return wait ? Promise.race([wait, new Promise<void>((resolve) => (cancelled ? resolve() : cancelWaiters.add(resolve)))]).then(run) : run();
           },
           setWatermark: (wm) => {
             if (wm > node.sourceWatermark) node.sourceWatermark = wm;

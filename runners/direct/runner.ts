@@ -69,6 +69,8 @@ export interface CheckpointReport {
   readonly durationsMs: readonly number[];
   /** The bytes of state each checkpoint the run completed wrote (all instances' files). */
   readonly sizesBytes: readonly number[];
+  /** The checkpoint each restart after a worker thread died restored (null: it started over). */
+  readonly restartedFrom: readonly (number | null)[];
 }
 
 /** The result of a run. */
@@ -130,7 +132,8 @@ export class DirectRunner {
     const p = plan(graph, this.operators);
     const parallel = parallelismFor(pipeline, p, this.customOperators ? 1 : this.parallelism);
     const cp = this.checkpoint ? openCheckpoints(pipeline, this.checkpoint) : null;
-    const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes } } : {});
+    const restartedFrom: (number | null)[] = [];
+    const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
     if (!parallel.spec) {
       const metrics = await this.runOneThread(pipeline, p, cp);
       return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0, ...report() };
@@ -138,7 +141,9 @@ export class DirectRunner {
     for (let restarts = 0; ; restarts++) {
       try {
         if (cp) cp.coordinator.parallelism = parallel.parallelism;
-        const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore: cp.latest() } } : {};
+        const restore = cp ? cp.latest() : null;
+        if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
+        const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
         const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, ...checkpoints });
         return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
       } catch (e) {

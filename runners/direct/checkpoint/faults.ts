@@ -1,8 +1,13 @@
 /**
- * Fault injection for recovery tests, on the real code paths: with `BEAMLINE_FAULT=<point>:<n>` in
- * the environment, the process kills itself (SIGKILL, as `kill -9` would) the n-th time it reaches
- * `<point>`. Without the variable, a fault point costs one comparison.
+ * Fault injection for recovery tests, on the real code paths. With `BEAMLINE_FAULT=<point>:<n>` in
+ * the environment, a thread dies the n-th time it reaches `<point>`: the main thread kills the
+ * process (SIGKILL, as `kill -9` would), a worker thread exits (the thread dies, the process lives
+ * on). Points named `worker-…` count in worker threads only. With `BEAMLINE_FAULT_ONCE=<file>`, the
+ * fault creates that file and no thread fails once it exists (a restarted run then succeeds).
+ * Without the variable, a fault point costs one comparison.
  */
+import * as fs from "node:fs";
+import { isMainThread } from "node:worker_threads";
 
 /** Where a run can be made to die. */
 export type FaultPoint =
@@ -11,17 +16,26 @@ export type FaultPoint =
   /** A checkpoint's manifest is written; its sinks have not committed. */
   | "checkpoint-complete"
   /** A sink is about to publish (rename) what a completed checkpoint staged. */
-  | "sink-commit";
+  | "sink-commit"
+  /** A worker thread's exchange received a batch. */
+  | "worker-batch";
 
 const wanted = (() => {
   const spec = process.env.BEAMLINE_FAULT;
   const m = spec ? /^([a-z-]+):(\d+)$/.exec(spec) : null;
-  return m ? { point: m[1], n: Number(m[2]) } : null;
+  return m ? { point: m[1], n: Number(m[2]), once: process.env.BEAMLINE_FAULT_ONCE ?? "" } : null;
 })();
 let reached = 0;
 
 /** Marks that the run reached `point`; dies there if the environment asks for it. */
 export function faultPoint(point: FaultPoint): void {
   if (wanted === null || wanted.point !== point) return;
-  if (++reached === wanted.n) process.kill(process.pid, "SIGKILL");
+  if (point.startsWith("worker-") && isMainThread) return;
+  if (++reached !== wanted.n) return;
+  if (wanted.once) {
+    if (fs.existsSync(wanted.once)) return;
+    fs.writeFileSync(wanted.once, point);
+  }
+  if (isMainThread) process.kill(process.pid, "SIGKILL");
+  else process.exit(70);
 }

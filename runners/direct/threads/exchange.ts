@@ -8,6 +8,7 @@
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
 import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import { faultPoint } from "../checkpoint/faults";
 import type { BarrierForwarder, SourceDriver, SourceOperator } from "../executor";
 import { encodeKeys, keyColumns, type KeyPrimitive } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
@@ -118,6 +119,7 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
         for (const [sender, inlet] of inlets) {
           inlet.start(async (m: LinkMessage) => {
             if (m.kind === "data") {
+              faultPoint("worker-batch");
               await driver.step(() => ctx.emit("main", m.body));
               return;
             }
@@ -150,8 +152,8 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
       // A cancelled run (another part failed) stops waiting for senders.
       let poll: NodeJS.Timeout | undefined;
       const cancelled = new Promise<void>((resolve) => {
+        // Not unref'd: while a failed run winds down, the wait keeps the thread alive until it sees the cancel.
         poll = setInterval(() => driver.read.cancelled && resolve(), 50);
-        poll.unref();
       });
       try {
         await Promise.race([ended, cancelled]);

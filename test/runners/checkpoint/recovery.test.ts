@@ -2,13 +2,13 @@
  * Exactly-once recovery: the golden pipeline run straight through, with checkpoints, and killed
  * (`kill -9`) at a seeded random time then resumed — every way, the same output lines.
  */
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPipeline, DirectRunner } from "beamline";
 import { CheckpointStore } from "../../../runners/direct/checkpoint/store";
 import { rng, tempDir } from "../../helpers";
 import { outputLines } from "../threads/files";
+import { firstCheckpoint, startNode } from "./children";
 import { checkpointGolden } from "./pipelines";
 
 const SCRIPT = path.join(__dirname, "run-golden.ts");
@@ -25,24 +25,8 @@ function output(dir: string): string[] {
   return outputLines(dir, "g-");
 }
 
-function child(args: string[]): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd: __dirname, stdio: ["ignore", "pipe", "pipe"] });
-}
-
-function exited(p: ChildProcess): Promise<{ code: number | null; signal: string | null; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  p.stdout!.on("data", (d) => (out += d));
-  p.stderr!.on("data", (d) => (err += d));
-  return new Promise((resolve) => p.on("exit", (code, signal) => resolve({ code, signal, out, err })));
-}
-
-/** Resolves once checkpoint directory `dir` holds a completed checkpoint. */
-async function firstCheckpoint(dir: string, p: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600 && p.exitCode === null; i++) {
-    if (fs.existsSync(dir) && new CheckpointStore(dir).completed().length > 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function child(args: string[]) {
+  return startNode(["--import", "tsx", SCRIPT, ...args]);
 }
 
 describe("checkpoints and exactly-once recovery", () => {
@@ -75,12 +59,11 @@ describe("checkpoints and exactly-once recovery", () => {
       const dir = path.join(root, `chk-killed-${attempt}`);
       const args = [input, path.join(out, "g"), dir, "20", "1"];
       const first = child(args);
-      const firstExit = exited(first);
-      await firstCheckpoint(dir, first);
+      await firstCheckpoint(dir, first.process);
       await new Promise((r) => setTimeout(r, Math.floor(random() * 300)));
-      first.kill("SIGKILL");
-      const killed = await firstExit;
-      const resumed = await exited(child([...args, "--resume"]));
+      first.process.kill("SIGKILL");
+      const killed = await first.exit;
+      const resumed = await child([...args, "--resume"]).exit;
       expect(resumed.err).toBe("");
       expect(resumed.code).toBe(0);
       if (killed.signal === "SIGKILL") kills++;

@@ -6,6 +6,11 @@ import { rng, tempDir } from "../../helpers";
 import { outputLines } from "./files";
 import { crashesWorker } from "./pipelines";
 
+const WINDOWED = path.join(__dirname, "..", "checkpoint", "windowed-golden.ts");
+import { startCli } from "../checkpoint/children";
+import { writeRows } from "../checkpoint/inputs";
+import { checkpointGolden } from "../checkpoint/pipelines";
+
 
 describe("restart strategies", () => {
   test("fixed delay and exponential backoff give up after their attempts", () => {
@@ -43,4 +48,30 @@ describe("restart strategies", () => {
     expect((err as BeamlineError).code).toBe("BL_WORKER_DIED");
     expect(outputLines(dir, "out")).toEqual([]);
   });
+});
+
+describe("restarts of a checkpointed run", () => {
+  test("a worker thread killed at a seeded random batch: the run restarts from its latest checkpoint, and its output equals a fault-free run", async () => {
+    const dir = tempDir();
+    const input = path.join(dir, "input.txt");
+    writeRows(input, 30_000);
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(checkpointGolden, { input, output: path.join(dir, "clean") }));
+    const random = rng(4242);
+    const restarts: string[] = [];
+    for (let trial = 0; trial < 2; trial++) {
+      const marker = path.join(dir, `died-${trial}`);
+      // The fault hook makes worker thread 1 exit after its n-th exchanged batch, once.
+      const env = { BEAMLINE_FAULT: `worker-batch:${2 + Math.floor(random() * 4)}`, BEAMLINE_FAULT_ONCE: marker };
+      const args = [`--input=${input}`, `--output=${path.join(dir, `run${trial}`)}`, "--parallelism=2", `--checkpoint-dir=${path.join(dir, `chk-${trial}`)}`, "--checkpoint-interval=10"];
+      const r = await startCli(WINDOWED, [...args, "--restart-strategy=fixed-delay", "--restart-delay=10"], env).exit;
+      expect(r.code).toBe(0);
+      expect(fs.existsSync(marker)).toBe(true); // the worker did die
+      const restart = /restarted from (checkpoint \d+|the start)/.exec(r.err);
+      expect(restart).not.toBeNull(); // and the run restarted, once
+      restarts.push(restart![1]);
+      expect(outputLines(dir, `run${trial}`)).toEqual(outputLines(dir, "clean"));
+    }
+    // At least one restart took up a checkpoint rather than starting over.
+    expect(restarts.some((r) => r.startsWith("checkpoint"))).toBe(true);
+  }, 60_000);
 });
