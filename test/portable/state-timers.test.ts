@@ -11,7 +11,7 @@ import { beamProtos } from "../../runners/portable/protos";
 import { translate } from "../../runners/portable/translate";
 import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT, WINDOW_EXPIRATION_TIMER } from "../../runners/portable/translate-stateful";
 import { StateChannel } from "../../runners/portable/harness/channels";
-import { bagUserStateKey, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
+import { bagUserStateKey, CrossBundleStateCache, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
 import { ByteReader, ByteWriter } from "../../runners/portable/wire";
 import { describeWith } from "./requirements";
 
@@ -119,9 +119,9 @@ describeWith(["mvn", "java"], "user state and timers on the Fn API", () => {
         State: (call: grpc.ServerDuplexStream<any, any>) => {
           call.on("data", (req: any) => {
             const k = req.stateKey.bagUserState;
-            const id = `${k.userStateId}`;
+            const id = `${k.transformId}/${k.userStateId}/${Buffer.from(k.key).toString("hex")}`;
             const op = req.request as string;
-            log.push(`${op} ${id}`);
+            log.push(`${op} ${k.userStateId}`);
             if (op === "get") call.write({ id: req.id, get: { data: Buffer.concat(bags.get(id) ?? []) } });
             else if (op === "append") {
               bags.set(id, [...(bags.get(id) ?? []), Buffer.from(req.append.data)]);
@@ -144,7 +144,7 @@ describeWith(["mvn", "java"], "user state and timers on the Fn API", () => {
 
     test("appends when a cell only grew, clears and rewrites when it was replaced, and reads back in the next bundle", async () => {
       const specs = { n: state.value<number>(), seen: state.bag<number>(), total: state.combining(sum()), m: state.map<string, number>(), s: state.set<number>(), o: state.orderedList<string>() };
-      const access = { channel: () => channel, instructionId: () => "b1" };
+      const access = { channel: () => channel, instructionId: () => "b1", cache: () => null };
       const bundle = async (f: (cells: any) => void) => {
         const cache = new UserStateCache("Count", specs, access);
         await cache.load("k", Buffer.from([0]), Buffer.from([1]));
@@ -193,6 +193,37 @@ describeWith(["mvn", "java"], "user state and timers on the Fn API", () => {
       });
       // Nothing changed: nothing written.
       expect(await bundle(() => {})).toEqual([]);
+    });
+
+    test("under the runner's cache token, a later bundle reads its cells from the harness's cache, not the runner", async () => {
+      const specs = { n: state.value<number>(), seen: state.bag<string>() };
+      const caches = new CrossBundleStateCache();
+      const token = Buffer.from("token-1");
+      const run = async (tok: Buffer | null, f: (cells: any) => void) => {
+        const cache = caches.forToken(tok);
+        const c = new UserStateCache("Cached", specs, { channel: () => channel, instructionId: () => "b2", cache: () => cache });
+        log.length = 0;
+        await c.load("k", Buffer.from([0]), Buffer.from([2]));
+        f(c.cells("k"));
+        await c.flush();
+        return [...log].sort();
+      };
+      expect(await run(token, (c) => c.seen.add("a"))).toEqual(["append seen", "get n", "get seen"]);
+      // The same token: no reads; the cached bag includes this harness's own writes.
+      expect(
+        await run(token, (c) => {
+          expect(c.seen.read()).toEqual(["a"]);
+          c.n.write(2);
+          const read = c.seen.read();
+          read.push("not written back");
+        }),
+      ).toEqual(["append n", "clear n"]);
+      expect(await run(token, (c) => expect([c.n.read(), c.seen.read()]).toEqual([2, ["a"]]))).toEqual([]);
+      // Another token, or none, or after a failure: read from the runner again.
+      expect(await run(Buffer.from("token-2"), (c) => expect(c.seen.read()).toEqual(["a"]))).toEqual(["get n", "get seen"]);
+      expect(await run(null, () => {})).toEqual(["get n", "get seen"]);
+      caches.clear();
+      expect(await run(token, () => {})).toEqual(["get n", "get seen"]);
     });
   });
 });

@@ -26,6 +26,7 @@ import { ByteReader, ByteWriter } from "../wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
 import { userMetricInfos } from "./metrics";
+import { BagCache, CrossBundleStateCache } from "./state";
 import { StatefulDoFn, StatefulOperator } from "./stateful";
 
 /** What the harness needs of the pipeline: its graph and its runtime objects by transform name. */
@@ -69,6 +70,8 @@ export class BundleProcessor {
   private ops = new Map<string, Operator>();
   private consumers = new Map<string, { transform: string; input: string }[]>();
   private counts_ = new Map<string, number>();
+  /** Bags of earlier bundles still current in this one (null when the runner gave no cache token). */
+  private bagCache: BagCache | null = null;
   /** User metrics of the current bundle, by graph transform. */
   private metrics_ = new Map<string, MetricsCell>();
   private writers: DataWriter[] = [];
@@ -80,6 +83,8 @@ export class BundleProcessor {
     private readonly protos: Protos,
     private readonly runtime: PipelineRuntime,
     private readonly channels: BundleChannels,
+    /** User state kept across this harness's bundles under the runner's cache tokens. */
+    private readonly stateCache: CrossBundleStateCache = new CrossBundleStateCache(),
   ) {
     this.transforms = descriptor.transforms;
     this.order = topologicalOrder(this.transforms);
@@ -115,9 +120,10 @@ export class BundleProcessor {
     })();
   }
 
-  /** Runs one bundle to completion; resolves to its monitoring infos. */
-  async process(instructionId: string): Promise<any[]> {
+  /** Runs one bundle to completion; resolves to its monitoring infos. `cacheTokens` are the request's. */
+  async process(instructionId: string, cacheTokens: { userState?: unknown; token?: Uint8Array }[] = []): Promise<any[]> {
     this.instruction = instructionId;
+    this.bagCache = this.stateCache.forToken(cacheTokens.find((t) => t.userState)?.token);
     this.counts_ = new Map();
     this.metrics_ = new Map();
     this.writers = [];
@@ -449,6 +455,7 @@ export class BundleProcessor {
           return this.channels.state(stateUrl);
         },
         instructionId: () => this.instruction,
+        cache: () => this.bagCache,
       },
       timerChannel,
       outputs: t.outputs,

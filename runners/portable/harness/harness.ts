@@ -9,6 +9,7 @@ import type { Protos } from "../protos";
 import { BundleProcessor, PipelineRuntime } from "./bundle";
 import { CHANNEL_OPTIONS, clientFor, DataChannel, StateChannel } from "./channels";
 import { MonitoringShortIds } from "./metrics";
+import { CrossBundleStateCache } from "./state";
 
 /** Where a harness connects. */
 export interface HarnessEndpoints {
@@ -33,6 +34,8 @@ export class SdkHarness {
   private readonly active = new Map<string, BundleProcessor>();
   private readonly dataChannels = new Map<string, DataChannel>();
   private readonly stateChannels = new Map<string, StateChannel>();
+  /** User state kept across bundles under the runner's cache tokens. */
+  private readonly stateCache = new CrossBundleStateCache();
   /** Short ids of the monitoring infos this harness reported. */
   private readonly shortIds = new MonitoringShortIds();
   private closed = false;
@@ -135,15 +138,17 @@ export class SdkHarness {
         const desc = await this.descriptor(descId);
         const pool = this.idle.get(descId) ?? [];
         this.idle.set(descId, pool);
-        const proc = pool.pop() ?? new BundleProcessor(desc, this.protos, this.runtime, this.channels());
+        const proc = pool.pop() ?? new BundleProcessor(desc, this.protos, this.runtime, this.channels(), this.stateCache);
         this.active.set(id, proc);
         try {
-          const monitoringInfos = await proc.process(id);
+          const monitoringInfos = await proc.process(id, req.processBundle.cacheTokens ?? []);
           if (process.env.BEAMLINE_HARNESS_DEBUG) process.stderr.write(`harness: ${id} done, elements per PCollection ${JSON.stringify(proc.counts())}\n`);
           pool.push(proc);
           return { instructionId: id, processBundle: { monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos), requiresFinalization: false } };
         } catch (e) {
           const err = e instanceof Error ? e : new Error(String(e));
+          // The runner may drop what the failed bundle wrote: cached state could be ahead of it.
+          this.stateCache.clear();
           this.onFailure(err);
           this.log("ERROR", errorText(err), id);
           throw err;

@@ -27,6 +27,70 @@ export interface StateAccess {
   channel(): StateChannel;
   /** The instruction (bundle) the requests belong to. */
   instructionId(): string;
+  /** Bags kept from earlier bundles under the runner's cache token of this bundle, if it gave one. */
+  cache(): BagCache | null;
+}
+
+/** Encoded bag contents by state key, valid under one cache token. */
+export type BagCache = Map<string, Buffer>;
+
+/**
+ * User state kept across bundles (Beam's cache token protocol): while the runner sends the same user
+ * state cache token with a bundle, the bags this harness read or wrote under it are still current and
+ * need no new read. Contents are kept encoded, so user code never shares objects with the cache.
+ */
+export class CrossBundleStateCache {
+  private readonly byToken = new Map<string, BagCache>();
+
+  constructor(
+    /** Bags kept per token (the least recently used go first). */
+    private readonly capacity = 50_000,
+    /** Tokens kept (one per stage instance of the runner, typically). */
+    private readonly tokens = 16,
+  ) {}
+
+  /** The bags of a token; null without a token. */
+  forToken(token: Uint8Array | null | undefined): BagCache | null {
+    if (!token || token.length === 0) return null;
+    const k = Buffer.from(token).toString("base64");
+    let c = this.byToken.get(k);
+    if (c) {
+      this.byToken.delete(k);
+    } else {
+      c = new BoundedBagCache(this.capacity);
+      if (this.byToken.size >= this.tokens) this.byToken.delete(this.byToken.keys().next().value!);
+    }
+    this.byToken.set(k, c);
+    return c;
+  }
+
+  /** Forgets everything (after a failed bundle, whose writes the runner may have dropped). */
+  clear(): void {
+    this.byToken.clear();
+  }
+}
+
+/** A Map that keeps its most recently used `capacity` entries. */
+class BoundedBagCache extends Map<string, Buffer> {
+  constructor(private readonly capacity: number) {
+    super();
+  }
+
+  override get(key: string): Buffer | undefined {
+    const v = super.get(key);
+    if (v !== undefined) {
+      super.delete(key);
+      super.set(key, v);
+    }
+    return v;
+  }
+
+  override set(key: string, value: Buffer): this {
+    super.delete(key);
+    super.set(key, value);
+    if (this.size > this.capacity) super.delete(this.keys().next().value!);
+    return this;
+  }
 }
 
 /** A `BagUserState` state key. */
@@ -55,11 +119,23 @@ export class CachedBag {
   private appended: unknown[] = [];
   private rewritten = false;
 
-  constructor(readonly stateKey: Record<string, unknown>) {}
+  constructor(
+    readonly stateKey: Record<string, unknown>,
+    /** The bag's key in a {@link BagCache}. */
+    readonly cacheKey: string,
+  ) {}
 
-  /** Reads the bag from the runner. */
+  /** Reads the bag: from the cache of earlier bundles when it holds it, else from the runner. */
   async load(access: StateAccess): Promise<void> {
-    this.items = decodeBagValues(await access.channel().readAll(access.instructionId(), this.stateKey));
+    const cache = access.cache();
+    const hit = cache?.get(this.cacheKey);
+    if (hit) {
+      this.items = decodeBagValues(hit);
+      return;
+    }
+    const data = await access.channel().readAll(access.instructionId(), this.stateKey);
+    this.items = decodeBagValues(data);
+    cache?.set(this.cacheKey, data);
   }
 
   /** The current contents. */
@@ -93,6 +169,7 @@ export class CachedBag {
     if (toAppend.length > 0) await access.channel().request({ instructionId, stateKey: this.stateKey, append: { data: encodeBagValues(toAppend) } });
     this.rewritten = false;
     this.appended = [];
+    access.cache()?.set(this.cacheKey, encodeBagValues(this.items));
   }
 }
 
@@ -227,7 +304,7 @@ export class UserStateCache {
       const bags = new Map<string, CachedBag>();
       const cells: Record<string, unknown> = {};
       for (const [name, spec] of Object.entries(this.specs)) {
-        const bag = new CachedBag(bagUserStateKey(this.transformId, name, window, key));
+        const bag = new CachedBag(bagUserStateKey(this.transformId, name, window, key), `${this.transformId}\u0000${name}\u0000${id}`);
         bags.set(name, bag);
         cells[name] = cellOver(spec, bag);
       }
