@@ -10,7 +10,7 @@ import { UserCodeError, wrapUserError } from "../../../sdk/errors";
 import type { StateSpecs, Timer, TimerSetOptions, TimerSpecs } from "../../../sdk/state";
 import { durationMs, formatTimestamp, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { windowMaxTimestamp, type Window } from "../../../sdk/window";
-import { windowAt, GLOBAL_WINDOWS, type WindowColumn } from "../../../sdk/batch";
+import { paneAt, windowAt, GLOBAL_WINDOWS, type WindowColumn } from "../../../sdk/batch";
 import { Coder, encodeOne, NO_FIRING_PANE, TimerValue } from "../coders";
 import { ByteReader, ByteWriter } from "../wire";
 import type { DataChannel } from "./channels";
@@ -137,7 +137,7 @@ export class StatefulOperator {
       const pctx = {
         timestamp: ts,
         window: s.window,
-        pane: { timing: "unknown", isFirst: true, isLast: true, index: 0 },
+        pane: paneAt(rb.panes, i),
         key: s.key,
         state: this.state.cells(s.id),
         timers: this.timers(s),
