@@ -3,7 +3,7 @@
  * string or number column, a canonical string otherwise), usable as a Map key without per-row objects.
  */
 import * as arrow from "apache-arrow";
-import { utf8Values, valueReader } from "../../sdk/columns";
+import { decodeUtf8, utf8Values, valueReader } from "../../sdk/columns";
 import { SchemaError } from "../../sdk/errors";
 
 /** A row's grouping key. */
@@ -47,6 +47,33 @@ function plainNumbers(col: arrow.Vector): ArrayLike<number> | null {
   if (!(id === arrow.Type.Float ? float : id === arrow.Type.Int && int)) return null;
   // A sliced Data keeps the offset only in its validity bitmap; the values start at its first row.
   return (values as Int32Array).length >= d.length ? (values as Int32Array).subarray(0, d.length) : null;
+}
+
+/**
+ * The keys of a batch whose one key column is a null-free utf8 column of one chunk, as its bytes:
+ * row `i`'s key is the string whose UTF-8 bytes are `bytes[offsets[i]..offsets[i + 1])`. Grouping
+ * looks such keys up by their bytes and makes a string only for a key it has not seen.
+ */
+export interface Utf8Keys {
+  readonly length: number;
+  readonly bytes: Buffer;
+  readonly offsets: Int32Array;
+}
+
+/** The keys of these key columns as {@link Utf8Keys}, or null when they are not one such column. */
+export function utf8Keys(columns: readonly arrow.Vector[], numRows: number): Utf8Keys | null {
+  if (columns.length !== 1) return null;
+  const col = columns[0];
+  if (col.type.typeId !== arrow.Type.Utf8 || col.data.length !== 1 || col.nullCount > 0) return null;
+  const d = col.data[0];
+  const values = d.values as Uint8Array;
+  // As for the values of other types, a sliced Data's offsets start at its first row.
+  return { length: numRows, bytes: Buffer.from(values.buffer, values.byteOffset, values.byteLength), offsets: d.valueOffsets as Int32Array };
+}
+
+/** Row `i`'s key of {@link Utf8Keys}, as {@link encodeKeys} gives it. */
+export function utf8KeyAt(keys: Utf8Keys, i: number): string {
+  return decodeUtf8(keys.bytes, keys.offsets[i], keys.offsets[i + 1]);
 }
 
 /** Per-row grouping keys of the given key columns. */

@@ -56,4 +56,25 @@ describe("KeyTable", () => {
     expect(wrong).toEqual([]);
     expect(table.size).toBe(100000 - 33334);
   });
+
+  it("finds string keys by their UTF-8 bytes as by the strings, through deletes that compact its storage", () => {
+    const table = new KeyTable();
+    const key = (i: number) => `clé-${i}-ü€😀-${"x".repeat(i % 17)}`;
+    const n = 60000;
+    for (let i = 0; i < n; i++) {
+      const bytes = Buffer.from(`..${key(i)}..`);
+      table.addUtf8(bytes, 2, bytes.length - 2, i);
+    }
+    for (let i = 0; i < n; i++) if (i % 4 !== 0) table.delete(key(i));
+    const wrong: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const bytes = Buffer.from(key(i));
+      const want = i % 4 === 0 ? i : -1;
+      if (table.get(key(i)) !== want || table.getUtf8(bytes, 0, bytes.length) !== want) wrong.push(i);
+    }
+    expect(wrong).toEqual([]);
+    expect(table.size).toBe(n / 4);
+    table.add("", 7);
+    expect(table.getUtf8(new Uint8Array(0), 0, 0)).toBe(7);
+  });
 });

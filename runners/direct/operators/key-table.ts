@@ -1,9 +1,11 @@
 /**
- * A map from grouping keys to non-negative ids, faster than a JavaScript Map for the common case of
- * 32-bit integer keys: those live in an open-addressing table (linear probing, key and id side by
- * side in one Int32Array, so a lookup touches one cache line); every other key (strings, floats,
- * booleans, null) goes to a Map. Keys compare as a Map compares them (SameValueZero: 0 and -0 are
- * one key, NaN is one key).
+ * A map from grouping keys to non-negative ids, faster than a JavaScript Map for the common cases:
+ * 32-bit integer keys live in an open-addressing table (linear probing, key and id side by side in
+ * one Int32Array, so a lookup touches one cache line); string keys live in another, keyed by their
+ * UTF-8 bytes, so that a utf8 key column is looked up straight from its buffer, without a string per
+ * row (see {@link KeyTable.getUtf8}); every other key (floats, booleans, null) goes to a Map. Keys
+ * compare as a Map compares them (SameValueZero: 0 and -0 are one key, NaN is one key; strings by
+ * content).
  */
 import type { KeyPrimitive } from "../keys";
 
@@ -15,17 +17,160 @@ function slotOf(k: number, mask: number): number {
   return (h ^ (h >>> 15)) & mask;
 }
 
+/** A hash of bytes `start` to `end` (FNV-1a, then mixed so that its low bits spread). */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let j = start; j < end; j++) h = Math.imul(h ^ bytes[j], 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+const encoder = new TextEncoder();
+
+/** String keys by their UTF-8 bytes: open addressing, the bytes kept in one growing arena. */
+class Utf8Table {
+  // Per slot: the key's hash, id + 1 (0: empty), and where its bytes are in the arena.
+  private hashes = new Int32Array(64);
+  private ids = new Int32Array(64);
+  private offsets = new Int32Array(64);
+  private lengths = new Int32Array(64);
+  private mask = 63;
+  size = 0;
+  private arena = new Uint8Array(1024);
+  private used = 0;
+  /** Arena bytes of deleted keys. */
+  private garbage = 0;
+  private scratch = new Uint8Array(64);
+
+  get(bytes: Uint8Array, start: number, end: number): number {
+    const h = hashBytes(bytes, start, end);
+    const len = end - start;
+    const mask = this.mask;
+    const arena = this.arena;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const id = this.ids[s];
+      if (id === EMPTY) return -1;
+      if (this.hashes[s] === h && this.lengths[s] === len) {
+        const o = this.offsets[s] - start;
+        let j = start;
+        while (j < end && arena[o + j] === bytes[j]) j++;
+        if (j === end) return id - 1;
+      }
+    }
+  }
+
+  /** Adds a key that is not in the table. */
+  add(bytes: Uint8Array, start: number, end: number, id: number): void {
+    if (2 * (this.size + 1) > this.mask + 1) this.grow();
+    const len = end - start;
+    if (this.used + len > this.arena.length) this.growArena(len);
+    this.arena.set(bytes.subarray(start, end), this.used);
+    this.put(hashBytes(bytes, start, end), id, this.used, len);
+    this.used += len;
+    this.size++;
+  }
+
+  delete(bytes: Uint8Array, start: number, end: number): void {
+    const h = hashBytes(bytes, start, end);
+    const len = end - start;
+    const mask = this.mask;
+    let s = h & mask;
+    for (; ; s = (s + 1) & mask) {
+      if (this.ids[s] === EMPTY) return;
+      if (this.hashes[s] === h && this.lengths[s] === len) {
+        const o = this.offsets[s] - start;
+        let j = start;
+        while (j < end && this.arena[o + j] === bytes[j]) j++;
+        if (j === end) break;
+      }
+    }
+    this.size--;
+    this.garbage += len;
+    // Backward-shift deletion, as in the integer table.
+    for (let hole = s, j = (s + 1) & mask; ; j = (j + 1) & mask) {
+      if (this.ids[j] === EMPTY) {
+        this.ids[hole] = EMPTY;
+        break;
+      }
+      const home = this.hashes[j] & mask;
+      const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!between) {
+        this.hashes[hole] = this.hashes[j];
+        this.ids[hole] = this.ids[j];
+        this.offsets[hole] = this.offsets[j];
+        this.lengths[hole] = this.lengths[j];
+        hole = j;
+      }
+    }
+    if (this.garbage > 1 << 20 && 2 * this.garbage > this.used) this.compact();
+  }
+
+  /** A string's UTF-8 bytes, in a scratch buffer valid until the next call. */
+  encode(k: string): number {
+    if (3 * k.length > this.scratch.length) this.scratch = new Uint8Array(Math.max(3 * k.length, 2 * this.scratch.length));
+    return encoder.encodeInto(k, this.scratch).written;
+  }
+
+  get scratchBytes(): Uint8Array {
+    return this.scratch;
+  }
+
+  private put(h: number, id: number, offset: number, len: number): void {
+    const mask = this.mask;
+    let s = h & mask;
+    while (this.ids[s] !== EMPTY) s = (s + 1) & mask;
+    this.hashes[s] = h;
+    this.ids[s] = id + 1;
+    this.offsets[s] = offset;
+    this.lengths[s] = len;
+  }
+
+  private grow(): void {
+    const { hashes, ids, offsets, lengths } = this;
+    const n = hashes.length * 2;
+    this.hashes = new Int32Array(n);
+    this.ids = new Int32Array(n);
+    this.offsets = new Int32Array(n);
+    this.lengths = new Int32Array(n);
+    this.mask = n - 1;
+    for (let s = 0; s < ids.length; s++) if (ids[s] !== EMPTY) this.put(hashes[s], ids[s] - 1, offsets[s], lengths[s]);
+  }
+
+  private growArena(extra: number): void {
+    const next = new Uint8Array(Math.max(2 * this.arena.length, this.used + extra));
+    next.set(this.arena.subarray(0, this.used));
+    this.arena = next;
+  }
+
+  /** Rewrites the arena with the live keys' bytes only. */
+  private compact(): void {
+    const old = this.arena;
+    const next = new Uint8Array(Math.max(1024, 2 * (this.used - this.garbage)));
+    let used = 0;
+    for (let s = 0; s < this.ids.length; s++) {
+      if (this.ids[s] === EMPTY) continue;
+      next.set(old.subarray(this.offsets[s], this.offsets[s] + this.lengths[s]), used);
+      this.offsets[s] = used;
+      used += this.lengths[s];
+    }
+    this.arena = next;
+    this.used = used;
+    this.garbage = 0;
+  }
+}
+
 /** Grouping keys to ids. */
 export class KeyTable {
   /** Pairs of (key, id + 1); an id slot of 0 marks an empty pair. */
   private slots = new Int32Array(2 * 64);
   private mask = 63;
   private ints = 0;
+  private readonly strings = new Utf8Table();
   private readonly others = new Map<KeyPrimitive, number>();
 
   /** How many keys the table holds. */
   get size(): number {
-    return this.ints + this.others.size;
+    return this.ints + this.strings.size + this.others.size;
   }
 
   /** The id of `k`, or -1. */
@@ -39,12 +184,26 @@ export class KeyTable {
         if (slots[2 * s] === k) return id - 1;
       }
     }
+    if (typeof k === "string") {
+      const n = this.strings.encode(k);
+      return this.strings.get(this.strings.scratchBytes, 0, n);
+    }
     const id = this.others.get(k);
     return id === undefined ? -1 : id;
   }
 
+  /** The id of the string key whose UTF-8 bytes are `bytes[start..end)`, or -1. */
+  getUtf8(bytes: Uint8Array, start: number, end: number): number {
+    return this.strings.get(bytes, start, end);
+  }
+
   /** Maps `k` (not in the table yet) to `id` (non-negative). */
   add(k: KeyPrimitive, id: number): void {
+    if (typeof k === "string") {
+      const n = this.strings.encode(k);
+      this.strings.add(this.strings.scratchBytes, 0, n, id);
+      return;
+    }
     if (!(typeof k === "number" && (k | 0) === k)) {
       this.others.set(k, id);
       return;
@@ -54,8 +213,18 @@ export class KeyTable {
     this.ints++;
   }
 
+  /** Maps the string key whose UTF-8 bytes are `bytes[start..end)` (not in the table yet) to `id`. */
+  addUtf8(bytes: Uint8Array, start: number, end: number, id: number): void {
+    this.strings.add(bytes, start, end, id);
+  }
+
   /** Removes `k` if present. */
   delete(k: KeyPrimitive): void {
+    if (typeof k === "string") {
+      const n = this.strings.encode(k);
+      this.strings.delete(this.strings.scratchBytes, 0, n);
+      return;
+    }
     if (!(typeof k === "number" && (k | 0) === k)) {
       this.others.delete(k);
       return;

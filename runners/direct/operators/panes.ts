@@ -18,7 +18,7 @@
 import { PaneTiming, paneFlags, type ElementBatch } from "../../../sdk/batch";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { isMerging, type WindowingStrategy } from "../../../sdk/window";
-import type { KeyPrimitive } from "../keys";
+import { utf8KeyAt, type KeyPrimitive, type Utf8Keys } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { TriggerMachine, type TriggerState } from "../trigger";
 import { KeyTable } from "./key-table";
@@ -226,7 +226,11 @@ export class WindowPanes {
    * Assigns the rows of a batch to proto groups, returning each row's proto group, or -1 for a row
    * dropped as too late. Call {@link afterBatch} once the operator has added the rows to its data.
    */
-  assign(batch: ElementBatch, keys: readonly KeyPrimitive[]): Int32Array {
+  assign(batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys): Int32Array {
+    const utf8 = Array.isArray(keys) ? null : (keys as Utf8Keys);
+    const primitives = keys as readonly KeyPrimitive[];
+    const bytes = utf8?.bytes;
+    const offsets = utf8?.offsets;
     const n = keys.length;
     const ids = new Int32Array(n);
     const wm = this.watermark;
@@ -260,17 +264,21 @@ export class WindowPanes {
         droppedLate++;
         continue;
       }
-      const k = keys[i];
       let g: number;
       if (merging) {
-        g = this.session(k, s, e, i);
+        g = this.session(utf8 ? utf8KeyAt(utf8, i) : primitives[i], s, e, i);
         pending = this.pending.data;
         closed = this.closed.data;
       } else {
-        g = keyed.get(k);
+        g = utf8 ? keyed.getUtf8(bytes!, offsets![i], offsets![i + 1]) : keyed.get(primitives[i]);
         if (g < 0) {
-          g = this.newGroup(k, s, e, i);
-          keyed.add(k, g);
+          if (utf8) {
+            g = this.newGroup(utf8KeyAt(utf8, i), s, e, i);
+            keyed.addUtf8(bytes!, offsets![i], offsets![i + 1], g);
+          } else {
+            g = this.newGroup(primitives[i], s, e, i);
+            keyed.add(primitives[i], g);
+          }
           pending = this.pending.data;
           closed = this.closed.data;
         }

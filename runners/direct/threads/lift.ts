@@ -13,7 +13,7 @@ import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
-import type { KeyPrimitive } from "../keys";
+import { utf8Keys, type KeyPrimitive } from "../keys";
 import { KeyTable } from "../operators/key-table";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
@@ -23,6 +23,8 @@ export type LiftableKernel = "sum" | "min" | "max" | "mean" | "count";
 export interface LiftedCombine {
   readonly fields: readonly (string | null)[];
   readonly kinds: readonly LiftableKernel[];
+  /** The combine's key fields (a single utf8 key field is looked up by its bytes). */
+  readonly keyFields?: readonly string[];
 }
 
 /** Schema metadata of a pre-combined batch: the name of its column of input rows per row. */
@@ -81,7 +83,7 @@ export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, 
     fields.push(field);
     kinds.push(a.combiner as LiftableKernel);
   }
-  return fields.length > 0 ? { fields, kinds } : null;
+  return fields.length > 0 ? { fields, kinds, keyFields: payload.keyFields ?? [] } : null;
 }
 
 /** A schema with one more float64 column, of input rows per row, named by its metadata. */
@@ -148,15 +150,30 @@ export function preCombine(
   const firsts = new Int32Array(n);
   const ids = new Int32Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    let g = table.get(k);
-    if (g < 0) {
-      g = m++;
-      table.add(k, g);
-      firsts[g] = i;
+  const keyColumn = lift.keyFields?.length === 1 ? rb.getChild(lift.keyFields[0]) : null;
+  const utf8 = keyColumn ? utf8Keys([keyColumn], n) : null;
+  if (utf8) {
+    const { bytes, offsets } = utf8;
+    for (let i = 0; i < n; i++) {
+      let g = table.getUtf8(bytes, offsets[i], offsets[i + 1]);
+      if (g < 0) {
+        g = m++;
+        table.addUtf8(bytes, offsets[i], offsets[i + 1], g);
+        firsts[g] = i;
+      }
+      ids[i] = g;
     }
-    ids[i] = g;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      let g = table.get(k);
+      if (g < 0) {
+        g = m++;
+        table.add(k, g);
+        firsts[g] = i;
+      }
+      ids[i] = g;
+    }
   }
   if (m > n * MAX_KEPT) return null;
   const rows = firsts.slice(0, m);
