@@ -414,9 +414,13 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         };
         return name;
       }
-      case RESHUFFLE_URN:
-        pardo(name, "identity", name, { main }, { ...t.outputs });
+      case RESHUFFLE_URN: {
+        // Beam's reshuffle composite: a runner that knows the URN breaks fusion there (Prism, Flink); others run its identity.
+        const identity = `${name}/Identity`;
+        pardo(identity, "identity", name, { main }, { ...t.outputs });
+        transforms[name] = { uniqueName: name, spec: { urn: RESHUFFLE_URN }, subtransforms: [identity], inputs: { main }, outputs: { ...t.outputs } };
         return name;
+      }
       default:
         unsupported.push(`${name} (${t.urn})`);
         return name;

@@ -3,7 +3,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterWatermark, afterCount, combineGlobally, count, create, ElementInfo, fixedWindows, groupBy, parDo, Pipeline, sideInput, sum, windowInto, withTimestamps, writeText } from "beamline";
+import { afterWatermark, afterCount, combineGlobally, count, create, ElementInfo, fixedWindows, groupBy, parDo, Pipeline, reshuffle, sideInput, sum, windowInto, withTimestamps, writeText } from "beamline";
 import { buildPipeline } from "../../sdk/definition";
 import wordcount from "../../examples/wordcount";
 
@@ -27,12 +27,13 @@ export function windowedPipeline(outDir: string): Pipeline {
   return p;
 }
 
-/** A DoFn reading a singleton side input (a global sum) and an iterable one. */
+/** A DoFn reading a singleton side input (a global sum) and an iterable one, after a reshuffle. */
 export function sideInputPipeline(outDir: string): Pipeline {
   const p = new Pipeline();
   const total = p.apply("Nums", create([1, 2, 3, 4])).apply("Total", combineGlobally(sum()));
   const names = p.apply("Names", create(["a", "b", "c"]));
   p.apply("Main", create([10, 20, 30]))
+    .apply("Spread", reshuffle<number>())
     .apply(
       "Describe",
       parDo<number, string>(

@@ -3,7 +3,7 @@
  * schema'd PCollections), window functions and triggers, and one error listing everything a portable
  * runner cannot run.
  */
-import { afterCount, afterWatermark, create, fixedWindows, Pipeline, schema, t, testStream, windowInto, writeText } from "beamline";
+import { afterCount, afterWatermark, create, fixedWindows, Pipeline, reshuffle, schema, t, testStream, windowInto, writeText } from "beamline";
 import * as arrow from "apache-arrow";
 import { buildPipeline } from "../../sdk/definition";
 import { decodeRow, rowCodec } from "../../runners/portable/rowcoder";
@@ -51,6 +51,19 @@ describeWith(["mvn", "java"], "Runner API translation", () => {
     expect(c.coders[gbkOut.componentCoderIds[1]].spec.urn).toBe("beam:coder:iterable:v1");
     expect(c.environments.beamline.urn).toBe("beam:env:external:v1");
     expect(p.rootTransformIds).toEqual(["Read", "Words", "CountWords", "Format", "Write"]);
+  });
+
+  test("a reshuffle is Beam's reshuffle composite over an identity DoFn, for runners that do not know the URN", () => {
+    const p = new Pipeline();
+    p.apply("Nums", create([1, 2, 3])).apply("Spread", reshuffle<number>()).apply("Write", writeText("/tmp/unused"));
+    const c = translated(p).components;
+    const spread = c.transforms.Spread;
+    expect(spread.spec.urn).toBe("beam:transform:reshuffle:v1");
+    expect(spread.subtransforms).toEqual(["Spread/Identity"]);
+    const identity = c.transforms["Spread/Identity"];
+    expect(identity.spec.urn).toBe("beam:transform:pardo:v1");
+    expect(identity.inputs).toEqual(spread.inputs);
+    expect(identity.outputs).toEqual(spread.outputs);
   });
 
   test("schema'd PCollections travel with the row coder, whose Beam schema round-trips rows", () => {
