@@ -76,5 +76,12 @@ describe("KeyTable", () => {
     expect(table.size).toBe(n / 4);
     table.add("", 7);
     expect(table.getUtf8(new Uint8Array(0), 0, 0)).toBe(7);
+    table.add(3, 1);
+    table.add(0.5, 2);
+    table.clear();
+    expect(table.size).toBe(0);
+    expect([table.get(key(0)), table.get(""), table.get(3), table.get(0.5)]).toEqual([-1, -1, -1, -1]);
+    table.add(key(0), 9);
+    expect(table.get(key(0))).toBe(9);
   });
 });

@@ -105,6 +105,14 @@ class Utf8Table {
     if (this.garbage > 1 << 20 && 2 * this.garbage > this.used) this.compact();
   }
 
+  /** Removes every key, keeping the storage. */
+  clear(): void {
+    this.ids.fill(EMPTY);
+    this.size = 0;
+    this.used = 0;
+    this.garbage = 0;
+  }
+
   /** A string's UTF-8 bytes, in a scratch buffer valid until the next call. */
   encode(k: string): number {
     if (3 * k.length > this.scratch.length) this.scratch = new Uint8Array(Math.max(3 * k.length, 2 * this.scratch.length));
@@ -171,6 +179,14 @@ export class KeyTable {
   /** How many keys the table holds. */
   get size(): number {
     return this.ints + this.strings.size + this.others.size;
+  }
+
+  /** Removes every key, keeping the storage (for reuse with keys like the last ones). */
+  clear(): void {
+    this.slots.fill(0);
+    this.ints = 0;
+    this.strings.clear();
+    this.others.clear();
   }
 
   /** The id of `k`, or -1. */

@@ -44,6 +44,8 @@ const BACK_OFF = 16;
 export class PreCombiner {
   private skip = 0;
   private readonly schemas = new WeakMap<arrow.Schema, arrow.Schema>();
+  /** One key table for every batch: the next batch's keys are much like the last's. */
+  private readonly table = new KeyTable();
 
   constructor(readonly lift: LiftedCombine) {}
 
@@ -56,7 +58,8 @@ export class PreCombiner {
     const input = batch.data.schema;
     let schema = this.schemas.get(input);
     if (!schema) this.schemas.set(input, (schema = partialRowsSchema(input)));
-    const out = preCombine(batch, keys, this.lift, schema);
+    this.table.clear();
+    const out = preCombine(batch, keys, this.lift, schema, this.table);
     if (!out) this.skip = BACK_OFF;
     return out;
   }
@@ -120,7 +123,8 @@ export function splitPartialRows(data: arrow.RecordBatch): { data: arrow.RecordB
 
 /**
  * Collapses a batch to one row per key (keys as `encodeKeys` gives them), adding the column of input
- * rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema}). Returns null,
+ * rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema}; `table`: an
+ * empty key table to use). Returns null,
  * leaving the batch as it is, when it is not in the global window, a summed, min, max or mean field
  * is not a null-free float64 column of one chunk, or too few rows share a key for collapsing to pay.
  */
@@ -129,6 +133,7 @@ export function preCombine(
   keys: readonly KeyPrimitive[],
   lift: LiftedCombine,
   schema: arrow.Schema = partialRowsSchema(batch.data.schema),
+  table: KeyTable = new KeyTable(),
 ): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
   if (batch.windows.kind !== "global") return null;
   const rb = batch.data;
@@ -146,7 +151,6 @@ export function preCombine(
     columns.push(index);
     kinds.push(lift.kinds[a]);
   }
-  const table = new KeyTable();
   const firsts = new Int32Array(n);
   const ids = new Int32Array(n);
   let m = 0;
