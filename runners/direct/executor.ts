@@ -366,7 +366,10 @@ export async function execute(
       try {
         await f();
         await propagate();
-        if (inProgress) await advance(inProgress);
+        if (inProgress) {
+          await advance(inProgress);
+          await propagate(); // what passed the barrier may move on (it was held back while aligning)
+        }
       } catch (e) {
         failure ??= e;
         cancel();

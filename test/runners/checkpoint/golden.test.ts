@@ -10,7 +10,7 @@ import { rng, tempDir } from "../../helpers";
 import { outputLines } from "../threads/files";
 import { checkpointsCompleted, firstCheckpoint, startCli } from "./children";
 import { writeRows, writeWords } from "./inputs";
-import { checkpointGolden } from "./pipelines";
+import { checkpointGolden, flattenedGolden } from "./pipelines";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "..", "examples");
 
@@ -26,6 +26,12 @@ const cases = [
     file: path.join(__dirname, "windowed-golden.ts"),
     write: (f: string) => writeRows(f, 40_000),
     straight: (input: string, output: string) => buildPipeline(checkpointGolden, { input, output }),
+  },
+  {
+    name: "both aggregations flattened into one output (barriers aligned within a thread)",
+    file: path.join(__dirname, "flattened-golden.ts"),
+    write: (f: string) => writeRows(f, 40_000),
+    straight: (input: string, output: string) => buildPipeline(flattenedGolden, { input, output }),
   },
 ];
 

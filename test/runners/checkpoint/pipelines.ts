@@ -2,7 +2,7 @@
  * The checkpoint tests' golden pipeline; worker threads and child processes load this module
  * again, so it declares only definitions (no tests).
  */
-import { definePipeline, fixedWindows, groupBy, groupByKey, option, readText, sum, count, windowInto, withTimestamps, writeText } from "beamline";
+import { definePipeline, fixedWindows, flatten, globalWindows, groupBy, groupByKey, option, readText, sum, count, windowInto, withTimestamps, writeText } from "beamline";
 
 interface Row {
   k: number;
@@ -39,5 +39,37 @@ export const checkpointGolden = definePipeline({
       .apply("Group", groupByKey<string, number>())
       .map((g: { key: string; values: number[] }) => JSON.stringify({ key: g.key, values: [...g.values].sort((a, b) => a - b) }), { name: "GroupsJson" })
       .apply("WriteGroups", writeText(`${output}-groups`));
+  },
+});
+
+/**
+ * The same two aggregations flattened into one output: the flatten, on every worker, takes inputs
+ * from two exchanges, so a checkpoint's barrier reaches it by one input before the other (the
+ * alignment within a thread).
+ */
+export const flattenedGolden = definePipeline({
+  options: {
+    input: option.string("input file", { default: "in.txt" }),
+    output: option.string("output prefix", { default: "out/flattened" }),
+  },
+  build(p, { input, output }) {
+    const rows = p.apply("Read", readText(input)).map(
+      (line: string) => {
+        const [k, v, t, s] = line.split(",");
+        return { k: Number(k), v: Number(v), t: Number(t), s } as Row;
+      },
+      { name: "Parse" },
+    );
+    const windows = rows
+      .apply("EventTime", withTimestamps<Row>("t"))
+      .apply("PerSecond", windowInto(fixedWindows("1s")))
+      .apply("SumPerWindow", groupBy<Row>("k").aggregate({ n: count(), total: sum("v") }))
+      .map((r: Record<string, unknown>, { window }) => JSON.stringify({ start: window.start, ...r }), { name: "WindowsJson" })
+      .apply("Rewindow", windowInto<string>(globalWindows()));
+    const groups = rows
+      .map((r: Row) => ({ key: r.s, value: r.v }), { name: "ToKv" })
+      .apply("Group", groupByKey<string, number>())
+      .map((g: { key: string; values: number[] }) => JSON.stringify({ key: g.key, n: g.values.length }), { name: "GroupsJson" });
+    flatten([windows, groups]).apply("Write", writeText(output, { numShards: 2 }));
   },
 });
