@@ -9,7 +9,7 @@ import { buildPipeline, DirectRunner } from "beamline";
 import { CheckpointStore } from "../../../runners/direct/checkpoint/store";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
-import { golden, statefulCounts } from "./pipelines";
+import { golden, scriptedSums, statefulCounts } from "./pipelines";
 
 describe("checkpoints at parallelism 2", () => {
   test("the golden pipeline (generated input; sums, windows, groups, a global sum) checkpointed every 5 ms gives its one-thread output", async () => {
@@ -46,4 +46,14 @@ describe("checkpoints at parallelism 2", () => {
     expect(again.metrics.rowsOut.get("Input") ?? 0).toBe(0);
     expect(outputLines(dir, "out")).toEqual(before);
   }, 60_000);
+
+  test("a TestStream pipeline stays on one thread (its simulated clock), checkpointed as asked", async () => {
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(scriptedSums, { output: path.join(dir, "a") }));
+    const r = await new DirectRunner({ parallelism: 2, checkpoint: { dir: path.join(dir, "chk"), intervalMs: 1 } }).run(buildPipeline(scriptedSums, { output: path.join(dir, "b") }));
+    expect(r.parallelism).toBe(1);
+    expect(r.checkpoints!.durationsMs.length).toBeGreaterThan(0);
+    expect(outputLines(dir, "a").length).toBeGreaterThan(0);
+    expect(outputLines(dir, "b")).toEqual(outputLines(dir, "a"));
+  });
 });

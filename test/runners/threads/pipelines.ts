@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { isMainThread } from "node:worker_threads";
-import { combineGlobally, count, create, definePipeline, parDo, state, writeJsonLines, timer, fixedWindows, groupBy, groupByKey, option, sum, windowInto, withTimestamps, writeText } from "beamline";
+import { combineGlobally, count, create, definePipeline, parDo, state, writeJsonLines, timer, fixedWindows, groupBy, groupByKey, option, sum, testStream, timestamped, windowInto, withTimestamps, writeText } from "beamline";
 
 /** A small deterministic pipeline. */
 export const numbers = definePipeline({
@@ -132,5 +132,22 @@ export const statefulCounts = definePipeline({
         }),
       )
       .apply("Write", writeJsonLines(output));
+  },
+});
+
+/** Sums per key and ten-second window of a scripted stream (a TestStream: simulated clock, one thread). */
+export const scriptedSums = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/scripted" }) },
+  build(p, { output }) {
+    let script = testStream<{ k: string; v: number }>().advanceWatermarkTo(0);
+    for (let i = 0; i < 300; i++) {
+      script = script.addElements(timestamped({ k: `k${i % 7}`, v: i }, i * 100));
+      if (i % 50 === 49) script = script.advanceWatermarkTo(i * 100);
+    }
+    p.apply("Script", script.advanceWatermarkToInfinity())
+      .apply("PerTenSeconds", windowInto(fixedWindows("10s")))
+      .apply("Sums", groupBy<{ k: string; v: number }>("k").aggregate({ total: sum("v") }))
+      .map((r: Record<string, unknown>, { window }) => JSON.stringify({ start: window.start, ...r }), { name: "Json" })
+      .apply("Write", writeText(output));
   },
 });
