@@ -26,6 +26,7 @@ export class PeriodicCheckpoints {
   private pending: { id: number; at: number; acks: Set<number> } | null = null;
   private stopped = false;
   private finishing = false;
+  private failure: { error: unknown } | null = null;
   private readonly waiters = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
 
   constructor(
@@ -59,6 +60,7 @@ export class PeriodicCheckpoints {
 
   /** An instance failed while taking part in a checkpoint: the final checkpoint fails with it. */
   fail(e: unknown): void {
+    this.failure ??= { error: e };
     for (const w of this.waiters.values()) w.reject(e);
     this.waiters.clear();
   }
@@ -83,6 +85,7 @@ export class PeriodicCheckpoints {
   }
 
   private completion(id: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure.error);
     return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
   }
 

@@ -58,18 +58,24 @@ describe.each(cases)("golden pipeline: $name", ({ file, write, straight }) => {
 
   test("killed at parallelism 2, resumed from its checkpoint at parallelism 3: the same output", async () => {
     const random = rng(file.length);
-    const dir = path.join(root, "chk-killed");
-    const output = `--output=${path.join(root, "killed", "out")}`;
-    const first = startCli(file, [`--input=${input}`, output, "--parallelism=2", `--checkpoint-dir=${dir}`, "--checkpoint-interval=30"]);
-    await firstCheckpoint(dir, first.process);
-    await new Promise((r) => setTimeout(r, Math.floor(random() * 150)));
-    first.process.kill("SIGKILL");
-    const killed = await first.exit;
-    expect(killed.signal).toBe("SIGKILL"); // killed mid-run, not after it ended
-    const resumed = await startCli(file, [`--input=${input}`, output, "--parallelism=3", `--checkpoint-dir=${dir}`, "--checkpoint-interval=30", "--resume"]).exit;
-    expect(resumed.code).toBe(0);
-    expect(resumed.err).toMatch(/3 threads/);
-    expect(resumed.err).toMatch(/resumed from checkpoint \d+/);
-    expect(outputLines(path.join(root, "killed"), "out")).toEqual(golden);
-  }, 30_000);
+    // A run may end before the kill lands (its first checkpoint came late): then another, at most three.
+    let killed = false;
+    for (let attempt = 0; attempt < 3 && !killed; attempt++) {
+      const dir = path.join(root, `chk-killed-${attempt}`);
+      const out = path.join(root, `killed-${attempt}`);
+      const args = [`--input=${input}`, `--output=${path.join(out, "out")}`, `--checkpoint-dir=${dir}`, "--checkpoint-interval=30"];
+      const first = startCli(file, [...args, "--parallelism=2"]);
+      await firstCheckpoint(dir, first.process);
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 100)));
+      first.process.kill("SIGKILL");
+      killed = (await first.exit).signal === "SIGKILL";
+      if (!killed) continue;
+      const resumed = await startCli(file, [...args, "--parallelism=3", "--resume"]).exit;
+      expect(resumed.code).toBe(0);
+      expect(resumed.err).toMatch(/3 threads/);
+      expect(resumed.err).toMatch(/resumed from checkpoint \d+/);
+      expect(outputLines(out, "out")).toEqual(golden);
+    }
+    expect(killed).toBe(true);
+  }, 45_000);
 });
