@@ -98,26 +98,29 @@ function resolvesAlike(request: string, from: string, to: string): boolean {
   }
 }
 
+const ARROW = "apache-arrow";
+
 /** Beamline's own runtime modules (their uses of `__dirname` and `__filename` are not a worker's). */
 const OWN = ["sdk", "runners", "transforms", "index.ts"].map((p) => path.join(ROOT, p));
 
 function build(pipelineFile: string, dir: string, manifestFile: string): string | null {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { buildSync } = require("esbuild") as typeof import("esbuild");
-  const result = buildSync({
-    stdin: { contents: entryCode(pipelineFile), resolveDir: ROOT, sourcefile: "beamline-worker-entry.js", loader: "js" },
+  const options = {
+    stdin: { contents: entryCode(pipelineFile), resolveDir: ROOT, sourcefile: "beamline-worker-entry.js", loader: "js" as const },
     absWorkingDir: ROOT,
     bundle: true,
-    platform: "node",
-    format: "cjs",
+    platform: "node" as const,
+    format: "cjs" as const,
     target: "node20",
-    packages: "external",
-    write: false,
-    metafile: true,
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0].contents;
+    write: false as const,
+    metafile: true as const,
+    logLevel: "silent" as const,
+  };
+  const result = buildSync({ ...options, packages: "external" });
+  let code = result.outputFiles[0].contents;
   const inputs: Manifest["inputs"] = [];
+  const packages = new Set<string>();
   let bundleable = true;
   for (const [input, { imports }] of Object.entries(result.metafile.inputs)) {
     if (input.startsWith("<stdin>") || input === "beamline-worker-entry.js") continue;
@@ -125,7 +128,9 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
     for (const i of imports) {
       // Relative imports esbuild lists as external are TypeScript imports of types only, left out.
       const request = i.original ?? i.path;
-      if (i.external && !/^[./]/.test(request) && !resolvesAlike(request, path.dirname(file), dir)) bundleable = false;
+      if (!i.external || /^[./]/.test(request)) continue;
+      packages.add(request);
+      if (!resolvesAlike(request, path.dirname(file), dir)) bundleable = false;
     }
     const content = fs.readFileSync(file);
     inputs.push({ file, sha256: sha256(content) });
@@ -136,6 +141,17 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
   if (!bundleable) {
     writeAtomically(manifestFile, JSON.stringify({ bundle: null, inputs } satisfies Manifest));
     return null;
+  }
+  if (packages.has(ARROW)) {
+    // Apache Arrow goes into the bundle too: loading its 200 modules one by one is most of the rest.
+    const arrow = require.resolve(ARROW, { paths: [ROOT] });
+    const external = [...packages].filter((p) => p !== ARROW && !p.startsWith(`${ARROW}/`));
+    code = buildSync({ ...options, external, alias: { [ARROW]: arrow } }).outputFiles[0].contents;
+    // Its version stands for its files (the package does not export its package.json: found by path).
+    let root = path.dirname(arrow);
+    while (!fs.existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
+    const manifest = path.join(root, "package.json");
+    inputs.push({ file: manifest, sha256: sha256(fs.readFileSync(manifest)) });
   }
   const name = `worker-${sha256(code).slice(0, 24)}.js`;
   const bundle = path.join(dir, name);
