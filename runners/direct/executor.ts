@@ -260,6 +260,7 @@ export async function execute(
         const target = byName.get(c.node)!;
         if (node.passed > target.passed) {
           target.held.push([c.tag, batch]); // after a barrier the target has yet to pass: aligning
+          heldBatches++;
           continue;
         }
         if (target.finished) throw new Error(`internal: ${node.name} emitted to ${c.node} after it finished`);
@@ -380,6 +381,9 @@ export async function execute(
   };
 
   const commitsAfterFinish = (n: Node) => (n.op as Partial<CommitsAfterFinish>).commitsAfterFinish === true;
+  /** Batches held back by aligning nodes; sources past the barrier wait for them (see `driver.step`). */
+  let heldBatches = 0;
+  const alignWaiters: (() => void)[] = [];
   /** The checkpoint whose barrier is passing through this execution, if any. */
   let inProgress: { id: number; triggered: boolean; snapshots: Map<string, OperatorSnapshot> } | null = null;
   const begin = (id: number) => {
@@ -408,10 +412,12 @@ export async function execute(
       if (!n.finished && typeof fwd.forwardBarrier === "function") fwd.forwardBarrier(id);
       while (n.held.length > 0) {
         const [tag, batch] = n.held.shift()!;
+        heldBatches--;
         await guard(n, () => n.op.processBatch(tag, batch));
         await drain(n);
       }
     }
+    if (heldBatches === 0) for (const w of alignWaiters.splice(0)) w();
     if (nodes.every((n) => n.passed >= id)) {
       inProgress = null;
       hooks.checkpoints!.acknowledge(id, cp.snapshots);
@@ -502,6 +508,15 @@ export async function execute(
         const driver: SourceDriver = {
           read: readContext,
           step: (f) => {
+            // Past the barrier of the checkpoint in flight while input is held back for it: what this
+            // source emits now would only be held too, so it waits (held input stays bounded).
+            if (heldBatches > 0 && inProgress && node.passed >= inProgress.id && !cancelled) {
+              const aligned = new Promise<void>((resolve) => {
+                alignWaiters.push(resolve);
+                cancelWaiters.add(resolve);
+              });
+              return aligned.then(() => driver.step(f));
+            }
             const run = () =>
               step(async () => {
                 await guard(node, f);
