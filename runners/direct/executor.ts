@@ -4,7 +4,8 @@
  * every operator it reaches, then a pass in topological order moves watermarks forward — each
  * operator's input watermark is the minimum over its inputs, its output watermark is that held back by
  * the operator's pending state — signals end of input, and finishes operators whose inputs all ended.
- * Processing time is the wall clock, or a simulated clock advanced only by a TestStream.
+ * Processing time is the wall clock, or a simulated clock advanced only by a TestStream. Checkpoint
+ * barriers pass through the operators within steps too (see {@link InstanceCheckpoints}).
  */
 import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "../../sdk/batch";
@@ -354,6 +355,16 @@ export async function execute(
     for (const w of cancelWaiters) w();
     cancelWaiters.clear();
   };
+  /** Resolves once `p` does, or at once when the run is cancelled. */
+  const orCancelled = (p: Promise<void>): Promise<void> => {
+    if (cancelled) return Promise.resolve();
+    let stop = () => {};
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    cancelWaiters.add(stop);
+    return Promise.race([p, stopped]).then(() => {
+      cancelWaiters.delete(stop);
+    });
+  };
   let yieldedAt = Date.now();
   const step = (f: () => void | Promise<void>): Promise<void> => {
     const p = chain.then(async () => {
@@ -511,11 +522,7 @@ export async function execute(
             // Past the barrier of the checkpoint in flight while input is held back for it: what this
             // source emits now would only be held too, so it waits (held input stays bounded).
             if (heldBatches > 0 && inProgress && node.passed >= inProgress.id && !cancelled) {
-              const aligned = new Promise<void>((resolve) => {
-                alignWaiters.push(resolve);
-                cancelWaiters.add(resolve);
-              });
-              return aligned.then(() => driver.step(f));
+              return orCancelled(new Promise<void>((resolve) => alignWaiters.push(resolve))).then(() => driver.step(f));
             }
             const run = () =>
               step(async () => {
@@ -524,7 +531,7 @@ export async function execute(
               });
             const wait = hooks.admit?.(node.name);
             // A cancelled run stops waiting for room (a worker that would make it died).
-            return wait ? Promise.race([wait, new Promise<void>((resolve) => (cancelled ? resolve() : cancelWaiters.add(resolve)))]).then(run) : run();
+            return wait ? orCancelled(wait).then(run) : run();
           },
           setWatermark: (wm) => {
             if (wm > node.sourceWatermark) node.sourceWatermark = wm;
