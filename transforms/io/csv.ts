@@ -504,6 +504,30 @@ export function csvField(v: unknown, type: arrow.DataType, delimiter: string): s
   return s;
 }
 
+/** Characters a number's decimal form may hold (digits, sign, point, exponent, Infinity, NaN). */
+const NUMBER_CHARS = /[0-9.+\-eEInfityNa]/;
+
+/**
+ * The CSV fields of a column by row, as {@link csvField} gives them: numbers of a one-chunk column of
+ * floats or integers of up to 32 bits straight from its values (no quoting can apply unless the
+ * delimiter could occur in a number); anything else through {@link csvField}.
+ */
+function csvFormatter(col: arrow.Vector, type: arrow.DataType, delimiter: string): (row: number) => string {
+  const id = type.typeId;
+  const d = col.data[0];
+  const plain = col.data.length === 1 && !NUMBER_CHARS.test(delimiter)
+    && ((id === arrow.Type.Float && (type as arrow.Float).precision !== arrow.Precision.HALF) || (id === arrow.Type.Int && (type as arrow.Int).bitWidth <= 32));
+  if (!plain) {
+    const read = valueReader(col);
+    return (r) => csvField(read(r), type, delimiter);
+  }
+  const values = d.values as ArrayLike<number>;
+  if (d.nullCount === 0) return (r) => String(values[r]);
+  const bitmap = d.nullBitmap as Uint8Array;
+  const off = d.offset;
+  return (r) => (((bitmap[(off + r) >> 3] >> ((off + r) & 7)) & 1) === 1 ? String(values[r]) : "");
+}
+
 /** The sink behind {@link writeCsv}. */
 export class CsvSink extends FileSink {
   constructor(prefix: string, readonly csvOptions: WriteCsvOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
@@ -521,12 +545,11 @@ export class CsvSink extends FileSink {
     return {
       write: async (batch) => {
         if (!headerWritten) await writeHeader(this.inputSchema ?? batch.schema);
-        const readers = batch.schema.fields.map((_, i) => valueReader(batch.getChildAt(i)!));
-        const types = batch.schema.fields.map((f) => f.type);
+        const formats = batch.schema.fields.map((f, i) => csvFormatter(batch.getChildAt(i)!, f.type, d));
         const lines = new Array<string>(batch.numRows);
         for (let r = 0; r < batch.numRows; r++) {
-          let line = "";
-          for (let f = 0; f < readers.length; f++) line += (f ? d : "") + csvField(readers[f](r), types[f], d);
+          let line = formats.length > 0 ? formats[0](r) : "";
+          for (let f = 1; f < formats.length; f++) line += d + formats[f](r);
           lines[r] = line; // a one-field null row is a blank line, which readCsv reads back as null
         }
         return out.write(lines.join("\n") + "\n");

@@ -181,6 +181,8 @@ export class WindowPanes {
   private readonly end = new Column(new Float64Array(1024));
   private readonly free: number[] = [];
   private size = 0;
+  /** Live groups (non-merging windows only). */
+  private live = 0;
   // Per representative group.
   private readonly active = new Column(new Uint8Array(1024));
   private readonly pending = new Column(new Uint8Array(1024));
@@ -195,7 +197,7 @@ export class WindowPanes {
   private readonly wakes = new Map<number, number>();
   private readonly pendingSet = new Set<number>();
   // Lookup.
-  private readonly globalByKey = new KeyTable();
+  private globalByKey = new KeyTable();
   private readonly byWindow = new Map<number, Map<number, KeyTable>>();
   private readonly sessions = new Map<KeyPrimitive, number[]>();
   private readonly onTime = new Agenda();
@@ -389,8 +391,10 @@ export class WindowPanes {
       list.push(g);
     } else if (s.end === GLOBAL_END && s.start === GLOBAL_START) {
       this.globalByKey.add(s.key, g);
+      this.live++;
     } else {
       this.keysOfWindow(s.start, s.end).add(s.key, g);
+      this.live++;
     }
     this.onTime.add(s.end - 1, g);
     this.gc.add(s.end - 1 + this.lateness, g);
@@ -412,15 +416,37 @@ export class WindowPanes {
       if (!this.machine || this.machine.shouldFire(this.triggers[g]!, this.env(g))) due.push(g);
     }
     this.fire(due);
-    const expired = new Set<number>();
-    for (const g of this.gc.takeBefore(wm)) {
-      if (this.active.data[g] && this.end.data[g] - 1 + this.lateness < wm) expired.add(g);
+    const taken = this.gc.takeBefore(wm);
+    if (taken.length === 0) return;
+    const expired: number[] = [];
+    const seen = new Uint8Array(this.size);
+    for (const g of taken) {
+      if (!seen[g] && this.active.data[g] && this.end.data[g] - 1 + this.lateness < wm) {
+        seen[g] = 1;
+        expired.push(g);
+      }
     }
-    if (expired.size === 0) return;
-    this.fire([...expired].filter((g) => this.pending.data[g] && !this.closed.data[g]), true);
+    if (expired.length === 0) return;
+    this.fire(expired.filter((g) => this.pending.data[g] && !this.closed.data[g]), true);
     const cleared: number[] = [];
-    for (const g of expired) this.release(g, cleared);
+    if (!this.merging && expired.length === this.live) this.releaseAll(expired, cleared);
+    else for (const g of expired) this.release(g, cleared);
     if (cleared.length > 0) this.data.clear(cleared);
+  }
+
+  /** Garbage-collects every group at once (non-merging windows, when all expire together, as at the end of input). */
+  private releaseAll(expired: readonly number[], cleared: number[]): void {
+    for (const g of expired) if (!this.closed.data[g]) cleared.push(g);
+    this.globalByKey = new KeyTable();
+    this.byWindow.clear();
+    this.active.data.fill(0, 0, this.size);
+    this.keys.length = 0;
+    this.triggers.length = 0;
+    this.free.length = 0;
+    this.size = 0;
+    this.live = 0;
+    this.wakes.clear();
+    this.pendingSet.clear();
   }
 
   /** Processing time reached `now`: fire groups whose processing-time triggers are ready. */
@@ -470,6 +496,7 @@ export class WindowPanes {
     this.maxTs.data[g] = -Infinity;
     this.triggers[g] = this.machine ? this.machine.init() : undefined;
     if (this.merging) this.members.set(g, [g]);
+    else this.live++;
     this.onTime.add(e - 1, g);
     this.gc.add(e - 1 + this.lateness, g);
     this.data.init(g, row);
@@ -643,6 +670,7 @@ export class WindowPanes {
     } else {
       if (!this.closed.data[g]) cleared.push(g);
       this.forget(g);
+      this.live--;
     }
     if (this.wakes.size > 0) this.wakes.delete(g);
     if (this.pendingSet.size > 0) this.pendingSet.delete(g);
