@@ -64,13 +64,6 @@ export class CheckpointCoordinator {
     return id;
   }
 
-  /** Writes instance `index`'s snapshots (by transform name) into checkpoint `id`. */
-  writeInstance(id: number, index: number, snapshots: ReadonlyMap<string, OperatorSnapshot>): void {
-    const s = this.started.get(id);
-    if (!s) throw new Error(`internal: checkpoint ${id} was not begun`);
-    this.instanceWritten(id, index, writeInstanceFile(this.store, id, index, snapshots));
-  }
-
   /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long). */
   instanceWritten(id: number, index: number, bytes: number): void {
     const s = this.started.get(id);

@@ -1,9 +1,9 @@
 /**
  * The exchange operators. Exchange-out consumes an edge's PCollection on a sending worker and routes
  * each batch to the receiving workers' links (by key group, to worker 0, to all, or round-robin),
- * forwarding its input watermark and, at the end, end of input. Exchange-in is a source on a
- * receiving worker: it emits what its senders send, its watermark is the minimum over the senders'
- * and it ends when every sender has ended.
+ * forwarding its input watermark, checkpoint barriers in order with the data and, at the end, end of
+ * input. Exchange-in is a source on a receiving worker: it emits what its senders send, its watermark
+ * is the minimum over the senders', it aligns their barriers, and it ends when every sender has ended.
  */
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
 import { takeRecordBatch } from "../../../sdk/columns";
