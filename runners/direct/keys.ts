@@ -71,6 +71,18 @@ export function utf8Keys(columns: readonly arrow.Vector[], numRows: number): Utf
   return { length: numRows, bytes: Buffer.from(values.buffer, values.byteOffset, values.byteLength), offsets: d.valueOffsets as Int32Array };
 }
 
+/**
+ * The keys of these key columns as the values of their one null-free int32 column of one chunk (each
+ * the key {@link encodeKeys} gives), or null when they are not one such column.
+ */
+export function int32Keys(columns: readonly arrow.Vector[], numRows: number): Int32Array | null {
+  if (columns.length !== 1) return null;
+  const col = columns[0];
+  if (col.type.typeId !== arrow.Type.Int || col.data.length !== 1 || col.nullCount > 0) return null;
+  const values = col.data[0].values;
+  return values instanceof Int32Array && values.length >= numRows ? values.subarray(0, numRows) : null;
+}
+
 /** Row `i`'s key of {@link Utf8Keys}, as {@link encodeKeys} gives it. */
 export function utf8KeyAt(keys: Utf8Keys, i: number): string {
   return decodeUtf8(keys.bytes, keys.offsets[i], keys.offsets[i + 1]);

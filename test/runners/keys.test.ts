@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { valueReader } from "../../sdk/columns";
-import { encodeKeys } from "../../runners/direct/keys";
+import { encodeKeys, int32Keys, utf8KeyAt, utf8Keys } from "../../runners/direct/keys";
 
 /** The keys encodeKeys gives, and what reading each value gives, for a vector. */
 function both(vec: arrow.Vector): { keys: unknown[]; read: unknown[] } {
@@ -31,5 +31,20 @@ describe("encodeKeys of numeric columns", () => {
     expect(encodeKeys([chunks], 3)).toEqual([1, 2, 3]);
     const half = arrow.vectorFromArray([1.5, -2], new arrow.Float16());
     expect(encodeKeys([half], 2)).toEqual([1.5, -2]);
+  });
+
+  test("one null-free int32 or utf8 column gives its values or bytes, which stand for the keys encodeKeys gives, also for a slice", () => {
+    const ints = arrow.vectorFromArray([5, -7, 5, 2 ** 31 - 1], new arrow.Int32());
+    expect([...int32Keys([ints], 4)!]).toEqual(encodeKeys([ints], 4));
+    const intSlice = ints.slice(1, 3);
+    expect([...int32Keys([intSlice], 2)!]).toEqual(encodeKeys([intSlice], 2));
+    const words = arrow.vectorFromArray(["a", "été", "", "a"], new arrow.Utf8());
+    for (const vec of [words, words.slice(1, 4)]) {
+      const utf8 = utf8Keys([vec], vec.length)!;
+      expect(Array.from({ length: vec.length }, (_, i) => utf8KeyAt(utf8, i))).toEqual(encodeKeys([vec], vec.length));
+    }
+    expect(int32Keys([arrow.vectorFromArray([1, null], new arrow.Int32())], 2)).toBeNull();
+    expect(utf8Keys([arrow.vectorFromArray(["a", null], new arrow.Utf8())], 2)).toBeNull();
+    expect(int32Keys([ints, ints], 4)).toBeNull();
   });
 });

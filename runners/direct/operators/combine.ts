@@ -11,7 +11,7 @@ import { SchemaError, wrapUserError } from "../../../sdk/errors";
 import { rowAccessor } from "../../../sdk/rows";
 import { inferSchema, scalarSchema, isScalarSchema } from "../../../sdk/schema";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
-import { encodeKeys, keyColumns, utf8Keys } from "../keys";
+import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { F64 } from "./groups";
 import { chunks, groupMetadata } from "./gbk";
@@ -232,7 +232,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
       const { data: rb, partialRows } = splitPartialRows(batch.data);
       const kcols = keyColumns(rb, rt.keyFields, where);
       if (!keyTypes) keyTypes = kcols.map((c) => c.type);
-      const keys = rt.keyFields.length === 0 ? new Array(n).fill(0) : (utf8Keys(kcols, n) ?? encodeKeys(kcols, n));
+      const keys = rt.keyFields.length === 0 ? new Array(n).fill(0) : (utf8Keys(kcols, n) ?? int32Keys(kcols, n) ?? encodeKeys(kcols, n));
       readers = kcols.map((c) => valueReader(c));
       const ids = panes.assign(batch, keys);
       const size = panes.capacity;

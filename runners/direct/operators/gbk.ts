@@ -10,7 +10,7 @@ import { SchemaError } from "../../../sdk/errors";
 import { groupedSchema } from "../../../sdk/kv";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../sdk/time";
-import { encodeKeys, keyColumns, utf8Keys } from "../keys";
+import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { batchFromState, batchToState } from "../checkpoint/arrow-state";
 import type { WireBatch } from "../threads/codec";
@@ -166,7 +166,7 @@ export function gbkOperator(ctx: OperatorContext): Operator {
       const keyCol = kv.getChild("key")!;
       readKey = valueReader(keyCol);
       const kcols = keyColumns(batch.data, ["key"], where);
-      const keys = utf8Keys(kcols, n) ?? encodeKeys(kcols, n);
+      const keys = utf8Keys(kcols, n) ?? int32Keys(kcols, n) ?? encodeKeys(kcols, n);
       const rowIds = panes.assign(batch, keys);
       batches.push(kv);
       ids.push(rowIds);

@@ -191,21 +191,31 @@ export class KeyTable {
 
   /** The id of `k`, or -1. */
   get(k: KeyPrimitive): number {
-    if (typeof k === "number" && (k | 0) === k) {
-      const slots = this.slots;
-      const mask = this.mask;
-      for (let s = slotOf(k, mask); ; s = (s + 1) & mask) {
-        const id = slots[2 * s + 1];
-        if (id === EMPTY) return -1;
-        if (slots[2 * s] === k) return id - 1;
-      }
-    }
+    if (typeof k === "number" && (k | 0) === k) return this.getInt(k);
     if (typeof k === "string") {
       const n = this.strings.encode(k);
       return this.strings.get(this.strings.scratchBytes, 0, n);
     }
     const id = this.others.get(k);
     return id === undefined ? -1 : id;
+  }
+
+  /** The id of the 32-bit integer key `k`, or -1. */
+  getInt(k: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let s = slotOf(k, mask); ; s = (s + 1) & mask) {
+      const id = slots[2 * s + 1];
+      if (id === EMPTY) return -1;
+      if (slots[2 * s] === k) return id - 1;
+    }
+  }
+
+  /** Maps the 32-bit integer key `k` (not in the table yet) to `id`. */
+  addInt(k: number, id: number): void {
+    if (2 * (this.ints + 1) > this.mask + 1) this.grow();
+    this.put(k, id);
+    this.ints++;
   }
 
   /** The id of the string key whose UTF-8 bytes are `bytes[start..end)`, or -1. */
@@ -224,9 +234,7 @@ export class KeyTable {
       this.others.set(k, id);
       return;
     }
-    if (2 * (this.ints + 1) > this.mask + 1) this.grow();
-    this.put(k, id);
-    this.ints++;
+    this.addInt(k, id);
   }
 
   /** Maps the string key whose UTF-8 bytes are `bytes[start..end)` (not in the table yet) to `id`. */

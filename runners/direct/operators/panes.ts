@@ -228,8 +228,9 @@ export class WindowPanes {
    * Assigns the rows of a batch to proto groups, returning each row's proto group, or -1 for a row
    * dropped as too late. Call {@link afterBatch} once the operator has added the rows to its data.
    */
-  assign(batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys): Int32Array {
-    const utf8 = Array.isArray(keys) ? null : (keys as Utf8Keys);
+  assign(batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys | Int32Array): Int32Array {
+    const ints = keys instanceof Int32Array ? keys : null;
+    const utf8 = ints || Array.isArray(keys) ? null : (keys as Utf8Keys);
     const primitives = keys as readonly KeyPrimitive[];
     const bytes = utf8?.bytes;
     const offsets = utf8?.offsets;
@@ -268,13 +269,16 @@ export class WindowPanes {
       }
       let g: number;
       if (merging) {
-        g = this.session(utf8 ? utf8KeyAt(utf8, i) : primitives[i], s, e, i);
+        g = this.session(utf8 ? utf8KeyAt(utf8, i) : ints ? ints[i] : primitives[i], s, e, i);
         pending = this.pending.data;
         closed = this.closed.data;
       } else {
-        g = utf8 ? keyed.getUtf8(bytes!, offsets![i], offsets![i + 1]) : keyed.get(primitives[i]);
+        g = ints ? keyed.getInt(ints[i]) : utf8 ? keyed.getUtf8(bytes!, offsets![i], offsets![i + 1]) : keyed.get(primitives[i]);
         if (g < 0) {
-          if (utf8) {
+          if (ints) {
+            g = this.newGroup(ints[i], s, e, i);
+            keyed.addInt(ints[i], g);
+          } else if (utf8) {
             g = this.newGroup(utf8KeyAt(utf8, i), s, e, i);
             keyed.addUtf8(bytes!, offsets![i], offsets![i + 1], g);
           } else {

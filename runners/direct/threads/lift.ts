@@ -13,7 +13,7 @@ import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
-import { utf8Keys, type KeyPrimitive } from "../keys";
+import { int32Keys, utf8Keys, type KeyPrimitive } from "../keys";
 import { KeyTable } from "../operators/key-table";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
@@ -156,7 +156,18 @@ export function preCombine(
   let m = 0;
   const keyColumn = lift.keyFields?.length === 1 ? rb.getChild(lift.keyFields[0]) : null;
   const utf8 = keyColumn ? utf8Keys([keyColumn], n) : null;
-  if (utf8) {
+  const ints = keyColumn && !utf8 ? int32Keys([keyColumn], n) : null;
+  if (ints) {
+    for (let i = 0; i < n; i++) {
+      let g = table.getInt(ints[i]);
+      if (g < 0) {
+        g = m++;
+        table.addInt(ints[i], g);
+        firsts[g] = i;
+      }
+      ids[i] = g;
+    }
+  } else if (utf8) {
     const { bytes, offsets } = utf8;
     for (let i = 0; i < n; i++) {
       let g = table.getUtf8(bytes, offsets[i], offsets[i + 1]);
