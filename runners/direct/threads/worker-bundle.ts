@@ -78,7 +78,10 @@ export function workerBundle(pipelineFile: string): string | null {
   try {
     const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
     const bundle = manifest.bundle === null ? null : path.join(dir, manifest.bundle);
-    if ((bundle === null || fs.existsSync(bundle)) && unchanged(manifest.inputs)) return bundle;
+    if ((bundle === null || fs.existsSync(bundle)) && unchanged(manifest.inputs)) {
+      touch(manifestFile);
+      return bundle;
+    }
   } catch {
     // No bundle yet, or an unreadable manifest: build one.
   }
@@ -140,6 +143,7 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
   fs.mkdirSync(dir, { recursive: true });
   if (!bundleable) {
     writeAtomically(manifestFile, JSON.stringify({ bundle: null, inputs } satisfies Manifest));
+    prune(dir, "");
     return null;
   }
   if (packages.has(ARROW)) {
@@ -157,5 +161,45 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
   const bundle = path.join(dir, name);
   if (!fs.existsSync(bundle)) writeAtomically(bundle, code);
   writeAtomically(manifestFile, JSON.stringify({ bundle: name, inputs } satisfies Manifest));
+  prune(dir, name);
   return bundle;
+}
+
+/** Older bundles of a module stay a while (a worker of a run that began before may still load one). */
+const KEEP_OLD_BUNDLE_MS = 10 * 60_000;
+/** Cache entries no run has used for this long go (those of temporary pipeline files, for one). */
+const KEEP_ENTRY_MS = 24 * 3_600_000;
+
+/** Marks a cache entry as used now (entries unused for a day are pruned). */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // Only housekeeping depends on it.
+  }
+}
+
+/** Removes a module's superseded bundles, and cache entries no run has used for a day. */
+function prune(dir: string, current: string): void {
+  const now = Date.now();
+  const older = (p: string, ms: number) => {
+    try {
+      return now - fs.statSync(p).mtimeMs > ms;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    for (const f of fs.readdirSync(dir)) {
+      if (f !== current && /^worker-.*\.js$/.test(f) && older(path.join(dir, f), KEEP_OLD_BUNDLE_MS)) fs.rmSync(path.join(dir, f), { force: true });
+    }
+    const cache = path.dirname(dir);
+    for (const e of fs.readdirSync(cache)) {
+      const entry = path.join(cache, e);
+      if (entry !== dir && older(path.join(entry, "manifest.json"), KEEP_ENTRY_MS)) fs.rmSync(entry, { recursive: true, force: true });
+    }
+  } catch {
+    // Pruning is housekeeping: a failure leaves files behind, nothing more.
+  }
 }
