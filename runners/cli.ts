@@ -10,6 +10,7 @@ import { buildPipeline, isPipelineDefinition, PipelineDefinition } from "../sdk/
 import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/errors";
 import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
 import { DirectRunner } from "./direct/runner";
+import type { ProgressStream } from "./direct/progress";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/threads/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 
@@ -41,11 +42,14 @@ const USAGE = `Usage:
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** Where a direct run's progress line goes; drawn only when it is a terminal. */
+  readonly progress?: ProgressStream;
 }
 
 const stdio: CliIO = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
+  progress: process.stderr,
 };
 
 /** Loads a pipeline definition from a file (TypeScript or JavaScript). */
@@ -147,7 +151,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const checkpoint = checkpointDir
       ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
       : undefined;
-    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint }).run(pipeline);
+    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress }).run(pipeline);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;

@@ -13,11 +13,13 @@ import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../s
 import type { PipelineGraph } from "../../sdk/graph";
 import { graphSchema } from "../../sdk/pipeline";
 import { namedCountersContainer, reportingMetricsTo } from "../../sdk/metrics";
+import { READ_URN } from "../../sdk/source";
 import type { ReadContext } from "../../sdk/source";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import type { WindowingStrategy } from "../../sdk/window";
 import type { DirectOptions, Operator, OperatorContext, OperatorRegistry, OperatorSnapshot } from "./operator";
 import type { Plan } from "./planner";
+import type { InstanceProgress } from "./progress";
 
 /** Looks up runtime objects (DoFns, sources, sinks) by transform name. */
 export type FnLookup = (transformName: string) => unknown;
@@ -87,6 +89,11 @@ export interface ExecuteHooks {
   readonly admit?: (source: string) => Promise<void> | undefined;
   /** Checkpoints: state to restore, and where snapshots go. */
   readonly checkpoints?: InstanceCheckpoints;
+  /**
+   * Receives, before the run starts, a probe of its progress: rows read so far and the slowest
+   * watermark. Each call is a pass over the transforms; read it from a timer, not per row.
+   */
+  readonly observe?: (probe: () => InstanceProgress) => void;
 }
 
 /**
@@ -494,6 +501,16 @@ export async function execute(
     cancel();
   };
   hooks.signal?.addEventListener("abort", onAbort);
+  if (hooks.observe) {
+    const reads = nodes.filter((n) => graph.transforms[n.name].urn === READ_URN);
+    hooks.observe(() => {
+      let rows = 0;
+      for (const n of reads) rows += rowsOut.get(n.name) ?? 0;
+      let watermark = MAX_TIMESTAMP;
+      for (const n of nodes) if (n.outWatermark < watermark) watermark = n.outWatermark;
+      return { rows, watermark };
+    });
+  }
 
   let failed = false;
   try {

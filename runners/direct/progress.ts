@@ -82,3 +82,61 @@ export class ProgressLine {
     this.drawn = false;
   }
 }
+
+/** One instance's progress, as its executor sees it. */
+export interface InstanceProgress {
+  /** Rows the instance's read sources produced. */
+  readonly rows: number;
+  /** The slowest output watermark of its transforms (ms). */
+  readonly watermark: number;
+}
+
+/**
+ * The progress of every instance of a run, in a SharedArrayBuffer that worker threads write into
+ * (two cells per instance) and the calling thread reads for the progress line.
+ */
+export class ProgressBoard {
+  private readonly cells: Float64Array;
+
+  /** A board for `instances` instances, or over the buffer of an existing board (in a worker). */
+  constructor(instancesOrBuffer: number | SharedArrayBuffer) {
+    const buffer = typeof instancesOrBuffer === "number" ? new SharedArrayBuffer(instancesOrBuffer * 2 * Float64Array.BYTES_PER_ELEMENT) : instancesOrBuffer;
+    this.cells = new Float64Array(buffer);
+    if (typeof instancesOrBuffer === "number") for (let i = 1; i < this.cells.length; i += 2) this.cells[i] = MIN_TIMESTAMP;
+  }
+
+  /** The shared memory, to post to workers. */
+  get buffer(): SharedArrayBuffer {
+    return this.cells.buffer as SharedArrayBuffer;
+  }
+
+  /** Records instance `index`'s progress. */
+  publish(index: number, p: InstanceProgress): void {
+    this.cells[2 * index] = p.rows;
+    this.cells[2 * index + 1] = p.watermark;
+  }
+
+  /** Rows over all instances, and the slowest watermark. */
+  read(): { rows: number; watermark: number } {
+    let rows = 0;
+    let watermark = MAX_TIMESTAMP;
+    for (let i = 0; i < this.cells.length; i += 2) {
+      rows += this.cells[i];
+      watermark = Math.min(watermark, this.cells[i + 1]);
+    }
+    return { rows, watermark };
+  }
+
+  /**
+   * Publishes instance `index`'s progress from `probe` every `intervalMs` until the returned
+   * function is called (which publishes one last time).
+   */
+  follow(index: number, probe: () => InstanceProgress, intervalMs = 200): () => void {
+    const timer = setInterval(() => this.publish(index, probe()), intervalMs);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      this.publish(index, probe());
+    };
+  }
+}

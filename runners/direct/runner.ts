@@ -25,6 +25,7 @@ import { readOperator, writeOperator } from "./operators/io";
 import { pardoOperator } from "./operators/pardo";
 import { flattenOperator, reshuffleOperator, separateLateOperator, windowIntoOperator } from "./operators/simple";
 import { plan, Plan } from "./planner";
+import { InstanceProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./progress";
 
 /** The operators the direct runner ships with, by URN. */
 export function defaultOperators(): Map<string, OperatorFactory> {
@@ -59,6 +60,11 @@ export interface DirectRunnerOptions {
   readonly signal?: AbortSignal;
   /** Aligned checkpoints into a directory, and resuming from the latest one. Default: none. */
   readonly checkpoint?: CheckpointOptions;
+  /**
+   * Where the run's progress line goes (rows, throughput, watermark, last checkpoint), redrawn while
+   * it runs when the stream is a terminal; nothing is written otherwise. Default: none.
+   */
+  readonly progress?: ProgressStream;
 }
 
 /** What a checkpointed run did with checkpoints. */
@@ -95,9 +101,11 @@ export class DirectRunner {
   private readonly restartStrategy: RestartStrategy;
   private readonly checkpoint?: CheckpointOptions;
   private readonly signal: AbortSignal | undefined;
+  private readonly progress: ProgressStream | undefined;
 
   constructor(options: DirectRunnerOptions = {}) {
     this.signal = options.signal;
+    this.progress = options.progress;
     this.operators = options.operators ?? defaultOperators();
     this.customOperators = options.operators !== undefined;
     this.restartStrategy = options.restartStrategy ?? { kind: "none" };
@@ -134,42 +142,60 @@ export class DirectRunner {
     const cp = this.checkpoint ? openCheckpoints(pipeline, this.checkpoint) : null;
     const restartedFrom: (number | null)[] = [];
     const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
-    if (!parallel.spec) {
-      const metrics = await this.runOneThread(pipeline, p, cp);
-      return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0, ...report() };
-    }
-    for (let restarts = 0; ; restarts++) {
-      try {
-        if (cp) cp.coordinator.parallelism = parallel.parallelism;
-        const restore = cp ? cp.latest() : null;
-        if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
-        const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
-        const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, ...checkpoints });
-        return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
-      } catch (e) {
-        const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
-        if (delay === null) throw e;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+    const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
+    const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp)).start() : null;
+    try {
+      if (!parallel.spec) {
+        const metrics = await this.runOneThread(pipeline, p, cp, board);
+        return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0, ...report() };
       }
+      for (let restarts = 0; ; restarts++) {
+        try {
+          if (cp) cp.coordinator.parallelism = parallel.parallelism;
+          const restore = cp ? cp.latest() : null;
+          if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
+          const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, ...checkpoints, ...(board ? { progress: board } : {}) });
+          return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
+        } catch (e) {
+          const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
+          if (delay === null) throw e;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
+    } finally {
+      line?.draw();
+      line?.stop();
     }
   }
 
   /** Runs the plan in the calling thread, checkpointed when `cp` is given. */
-  private async runOneThread(pipeline: Pipeline, p: Plan, cp: RunCheckpoints | null): Promise<RunMetrics> {
+  private async runOneThread(pipeline: Pipeline, p: Plan, cp: RunCheckpoints | null, board: ProgressBoard | null): Promise<RunMetrics> {
     const restore = cp?.latest();
     if (cp) cp.coordinator.parallelism = 1;
     const restored: [string, OperatorSnapshot][] = [...(restore?.snapshots ?? [])].map(([name, snaps]) => [name, reshard(snaps, { ownsKeyGroup: () => true, index: 0, count: 1 })]);
     const link = cp ? new InstanceCheckpointLink({ dir: cp.coordinator.store.dir, restored }, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;
     const periodic = cp && link ? new PeriodicCheckpoints(cp.coordinator, cp.intervalMs, [link]) : null;
     periodic?.start();
+    let unfollow = () => {};
+    const observe = board ? (probe: () => InstanceProgress) => void (unfollow = board.follow(0, probe)) : undefined;
     try {
-      const metrics = await execute(pipeline.graph(), p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize, checkpointed: cp !== null }, { signal: this.signal, ...(link ? { checkpoints: link } : {}) });
+      const metrics = await execute(pipeline.graph(), p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize, checkpointed: cp !== null }, { signal: this.signal, observe, ...(link ? { checkpoints: link } : {}) });
       await periodic?.finish();
       return metrics;
     } finally {
+      unfollow();
       periodic?.stop();
     }
   }
+}
+
+/** What the progress line shows: the board's rows and watermark, and the run's last completed checkpoint. */
+function progressOf(board: ProgressBoard, cp: RunCheckpoints | null): ProgressSnapshot {
+  const { rows, watermark } = board.read();
+  const c = cp?.coordinator;
+  const last = c && c.lastCompleted !== null && c.durations.length > 0 ? { id: c.lastCompleted, durationMs: c.durations[c.durations.length - 1] } : undefined;
+  return { rows, watermark, ...(last ? { checkpoint: last } : {}) };
 }
 
 /** The checkpoints of one run, across its restarts. */

@@ -20,6 +20,7 @@ import type { Plan } from "../planner";
 import type { PipelineSpec } from "./bootstrap";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, layout, Layout } from "./layout";
 import { startWorkers, PooledWorker } from "./pool";
+import type { ProgressBoard } from "../progress";
 import { runInstance } from "./instance";
 import { CheckpointOrder, instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
 import { errorFromRemote } from "./remote-error";
@@ -45,6 +46,8 @@ export interface ParallelOptions {
   readonly capacity?: number;
   /** Aligned checkpoints: taken every `intervalMs` through `coordinator`, and the checkpoint to restore first. */
   readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null };
+  /** Where every instance publishes its progress (a board of `parallelism` instances). */
+  readonly progress?: ProgressBoard;
 }
 
 /** Read nodes whose sources split into fewer parts than there are workers. */
@@ -106,6 +109,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
       outPorts: outPorts[index],
       inPorts: inPorts[index],
       ...(cp ? { checkpoints: { dir: cp.coordinator.store.dir, restored: cp.restore ? restoredShare(cp.restore, lay, index) : [] } } : {}),
+      ...(options.progress ? { progress: options.progress.buffer } : {}),
     });
     const post = (w: PooledWorker, m: CheckpointOrder) => w.thread.postMessage(m);
     const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;

@@ -7,6 +7,7 @@ import type { Pipeline } from "../../../sdk/pipeline";
 import { execute, InstanceCheckpoints, RunMetrics } from "../executor";
 import type { OperatorFactory } from "../operator";
 import { plan } from "../planner";
+import { InstanceProgress, ProgressBoard } from "../progress";
 import { defaultOperators } from "../runner";
 import { exchangeInOperator, exchangeOutOperator } from "./exchange";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan } from "./layout";
@@ -70,5 +71,12 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   };
 
   // Links stay open after success (the last messages may still be in flight); the worker ends with the run.
-  return execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints });
+  const board = order.progress ? new ProgressBoard(order.progress) : null;
+  let unfollow = () => {};
+  const observe = board ? (probe: () => InstanceProgress) => void (unfollow = board.follow(index, probe)) : undefined;
+  try {
+    return await execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints, observe });
+  } finally {
+    unfollow();
+  }
 }

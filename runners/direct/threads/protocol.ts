@@ -30,6 +30,8 @@ export interface RunOrder {
   readonly inPorts: [number, number, MessagePort][];
   /** Checkpoints of a checkpointed run: where to write them, and this instance's state to restore. */
   readonly checkpoints?: InstanceCheckpointOrder;
+  /** The run's progress board (see `ProgressBoard`), when someone watches its progress. */
+  readonly progress?: SharedArrayBuffer;
 }
 
 /** The coordinator's checkpoint messages to a worker: trigger checkpoint `id`, or checkpoint `id` completed. */
