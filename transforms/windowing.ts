@@ -82,8 +82,16 @@ export function withTimestamps<T>(from: string | ((row: T) => number | Date)): P
               fix: "name the field that holds the event time in ms",
             });
           }
-          const read = valueReader(col);
-          for (let i = 0; i < n; i++) ts[i] = check(read(i), i, name, from);
+          const times = col.data.length === 1 && col.nullCount === 0 && col.data[0].values instanceof Float64Array ? (col.data[0].values as Float64Array) : null;
+          if (times) {
+            for (let i = 0; i < n; i++) {
+              const ms = times[i];
+              ts[i] = ms >= MIN_MS && ms <= MAX_MS ? ms : check(ms, i, name, from);
+            }
+          } else {
+            const read = valueReader(col);
+            for (let i = 0; i < n; i++) ts[i] = check(read(i), i, name, from);
+          }
         } else {
           const read = rowAccessor(batch.data);
           for (let i = 0; i < n; i++) {
@@ -104,9 +112,13 @@ export function withTimestamps<T>(from: string | ((row: T) => number | Date)): P
   })("WithTimestamps");
 }
 
+// Module-level copies: an imported binding is a property read on every use, too slow in per-row loops.
+const MIN_MS = MIN_TIMESTAMP;
+const MAX_MS = MAX_TIMESTAMP;
+
 function check(v: unknown, _i: number, name: string, what: string, row?: unknown): number {
   const ms = v instanceof Date ? v.getTime() : typeof v === "bigint" ? Number(v) : v;
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < MIN_TIMESTAMP || ms > MAX_TIMESTAMP) {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) {
     throw new UserCodeError({
       code: "BL_BAD_TIMESTAMP",
       where: `transform "${name}"`,

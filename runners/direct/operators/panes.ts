@@ -26,6 +26,8 @@ import { KeyTable } from "./key-table";
 // Module-level copies: an imported binding is a property read on every use, too slow in per-row loops.
 const GLOBAL_START = MIN_TIMESTAMP;
 const GLOBAL_END = GLOBAL_WINDOW_MAX_TIMESTAMP + 1;
+/** Window tables an engine keeps at hand. */
+const RECENT_WINDOWS = 4;
 
 /** A growable typed column. */
 class Column<A extends Float64Array | Int32Array | Uint8Array> {
@@ -199,6 +201,8 @@ export class WindowPanes {
   // Lookup.
   private globalByKey = new KeyTable();
   private readonly byWindow = new Map<number, Map<number, KeyTable>>();
+  private recentWindows: { start: number; end: number; keyed: KeyTable }[] = [];
+  private nextRecent = 0;
   private readonly sessions = new Map<KeyPrimitive, number[]>();
   private readonly onTime = new Agenda();
   private readonly gc = new Agenda();
@@ -443,6 +447,8 @@ export class WindowPanes {
     for (const g of expired) if (!this.closed.data[g]) cleared.push(g);
     this.globalByKey = new KeyTable();
     this.byWindow.clear();
+    this.recentWindows = [];
+    this.nextRecent = 0;
     this.active.data.fill(0, 0, this.size);
     this.keys.length = 0;
     this.triggers.length = 0;
@@ -476,6 +482,16 @@ export class WindowPanes {
   }
 
   private keysOfWindow(start: number, end: number): KeyTable {
+    // Rows of a few windows arrive interleaved (out-of-order data): remember the last windows' tables.
+    const recent = this.recentWindows;
+    for (let k = 0; k < recent.length; k++) if (recent[k].start === start && recent[k].end === end) return recent[k].keyed;
+    const keyed = this.lookUpWindow(start, end);
+    recent[this.nextRecent] = { start, end, keyed };
+    this.nextRecent = (this.nextRecent + 1) % RECENT_WINDOWS;
+    return keyed;
+  }
+
+  private lookUpWindow(start: number, end: number): KeyTable {
     let byEnd = this.byWindow.get(start);
     if (!byEnd) this.byWindow.set(start, (byEnd = new Map()));
     let keyed = byEnd.get(end);
@@ -663,6 +679,8 @@ export class WindowPanes {
         if (keyed.size === 0) {
           byEnd!.delete(e);
           if (byEnd!.size === 0) this.byWindow.delete(s);
+          this.recentWindows = this.recentWindows.filter((w) => w.keyed !== keyed);
+          this.nextRecent = this.recentWindows.length % RECENT_WINDOWS;
         }
       }
     }
