@@ -56,7 +56,7 @@ export interface DirectRunnerOptions {
   readonly parallelism?: number;
   /** How a parallel run restarts when a worker thread dies. Default: no restart. */
   readonly restartStrategy?: RestartStrategy;
-  /** Cancels a run on one thread (an unbounded pipeline runs until cancelled): the run rejects with BL_CANCELLED. */
+  /** Cancels a run (an unbounded pipeline runs until cancelled): the run rejects with BL_CANCELLED, and nothing more commits. */
   readonly signal?: AbortSignal;
   /** Aligned checkpoints into a directory, and resuming from the latest one. Default: none. */
   readonly checkpoint?: CheckpointOptions;
@@ -155,7 +155,7 @@ export class DirectRunner {
           const restore = cp ? cp.latest() : null;
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
           const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
-          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, ...checkpoints, ...(board ? { progress: board } : {}) });
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, ...checkpoints, ...(board ? { progress: board } : {}) });
           return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
           const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;

@@ -48,6 +48,8 @@ export interface ParallelOptions {
   readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null };
   /** Where every instance publishes its progress (a board of `parallelism` instances). */
   readonly progress?: ProgressBoard;
+  /** Cancels the run: instance 0 rejects with BL_CANCELLED, the workers are stopped and nothing more commits. */
+  readonly signal?: AbortSignal;
 }
 
 /** Read nodes whose sources split into fewer parts than there are workers. */
@@ -88,6 +90,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
   const outPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   const inPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   let stopCheckpoints = () => {};
+  let stopListening = () => {};
   try {
     for (const e of lay.edges) {
       for (const s of e.senders) {
@@ -121,6 +124,10 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
       : null;
     stopCheckpoints = () => periodic?.stop();
     const cancel = new AbortController();
+    const onAbort = () => cancel.abort();
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort);
+    stopListening = () => options.signal?.removeEventListener("abort", onAbort);
     const local = runInstance(pipeline, 0, order(0), cancel.signal, localLink).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }));
     const all = Promise.all([
       local,
@@ -157,6 +164,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
     return metrics;
   } finally {
     stopCheckpoints();
+    stopListening();
     await Promise.all(workers.map((w) => w.thread.terminate()));
     for (const [, , port] of [...outPorts[0], ...inPorts[0]]) port.close();
   }

@@ -1,10 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
+import { CheckpointStore } from "../../../runners/direct/checkpoint/store";
 import wordcount from "../../../examples/wordcount";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
-import { failsInWorker, golden, statefulCounts } from "./pipelines";
+import { endlessCounts, failsInWorker, golden, statefulCounts } from "./pipelines";
 
 
 describe("parallel execution", () => {
@@ -51,6 +52,26 @@ describe("parallel execution", () => {
     expect((err as Error).message).toMatch(/worker fault/);
     expect(outputLines(dir, "out")).toEqual([]);
   });
+
+  test("an unbounded run on 2 threads takes checkpoints until cancelled, then rejects as cancelled, having published only whole windows", async () => {
+    const dir = tempDir();
+    const checkpointDir = path.join(dir, "cp");
+    const abort = new AbortController();
+    const cancelled = setTimeout(() => abort.abort(), 1500);
+    const err = await new DirectRunner({ parallelism: 2, signal: abort.signal, checkpoint: { dir: checkpointDir, intervalMs: 100 } })
+      .run(buildPipeline(endlessCounts, { output: path.join(dir, "out") }))
+      .catch((e: unknown) => e);
+    clearTimeout(cancelled);
+    expect((err as BeamlineError).code).toBe("BL_CANCELLED");
+    const done = new CheckpointStore(checkpointDir).completed();
+    expect(done.length).toBeGreaterThan(0);
+    expect(done.every((c) => c.manifest.parallelism === 2)).toBe(true);
+    // Published: what completed checkpoints committed, whole one-second windows (1000 numbers, 142 or 143 per remainder).
+    const lines = outputLines(dir, "out").map((l) => l.split(" ").map(Number));
+    expect(lines.length % 7).toBe(0);
+    expect(lines.every(([r, n]) => r >= 0 && r < 7 && (n === 142 || n === 143))).toBe(true);
+    expect(lines.reduce((a, [, n]) => a + n, 0) % 1000).toBe(0);
+  }, 30_000);
 
   test("pipelines not built from a definition run on the calling thread", async () => {
     const { Pipeline, create } = await import("beamline");

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { isMainThread } from "node:worker_threads";
-import { combineGlobally, count, create, definePipeline, parDo, state, writeJsonLines, timer, fixedWindows, groupBy, groupByKey, option, sum, testStream, timestamped, windowInto, withTimestamps, writeText } from "beamline";
+import { combineGlobally, count, countPerElement, create, definePipeline, generateSequence, parDo, state, writeJsonLines, timer, fixedWindows, groupBy, groupByKey, option, sum, testStream, timestamped, windowInto, withTimestamps, writeText } from "beamline";
 
 /** A small deterministic pipeline. */
 export const numbers = definePipeline({
@@ -148,6 +148,19 @@ export const scriptedSums = definePipeline({
       .apply("PerTenSeconds", windowInto(fixedWindows("10s")))
       .apply("Sums", groupBy<{ k: string; v: number }>("k").aggregate({ total: sum("v") }))
       .map((r: Record<string, unknown>, { window }) => JSON.stringify({ start: window.start, ...r }), { name: "Json" })
+      .apply("Write", writeText(output));
+  },
+});
+
+/** An unbounded pipeline: numbers at a steady rate, counted by remainder per one-second window, written as text. */
+export const endlessCounts = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/endless" }) },
+  build(p, { output }) {
+    p.apply("Ticks", generateSequence({ ratePerSecond: 20_000, eventTime: { start: 0, interval: 1 } }))
+      .apply("Seconds", windowInto(fixedWindows("1s")))
+      .map((n: number) => n % 7, { name: "Mod" })
+      .apply("PerRemainder", countPerElement<number>())
+      .map(({ key, value }: { key: number; value: number }) => `${key} ${value}`, { name: "Format" })
       .apply("Write", writeText(output));
   },
 });
