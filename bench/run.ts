@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wordsFile } from "./data";
 import type { ChildResult } from "./measure";
 import { printSummary } from "./summary";
+import { workerBundle } from "../runners/direct/threads/worker-bundle";
 
 const ROOT = path.resolve(__dirname, "..");
 const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
@@ -223,6 +224,25 @@ function agreement(line: ResultLine, earlier: readonly ResultLine[]): Record<str
   return { sameOutputAsPlainJs: plain.outputRows === line.outputRows && plain.checksum === line.checksum };
 }
 
+/** The module of each kind's Beamline pipeline definition (what a worker thread loads). */
+const PIPELINE_MODULES: Record<Measurement["kind"], string> = {
+  wordcount: path.join(ROOT, "examples", "wordcount.ts"),
+  "sum-per-key": path.join(__dirname, "pipelines.ts"),
+  windowed: path.join(__dirname, "pipelines.ts"),
+};
+
+/**
+ * Builds the worker bundles the parallel measurements will load, as the inputs are made before any
+ * measurement: a bundle is built once per version of the code (see runners/direct/threads/worker-bundle.ts),
+ * and no measurement should include that one-time build.
+ */
+function prepareWorkers(chosen: readonly Measurement[]): void {
+  const modules = new Set(chosen.filter((m) => (m.parallelism ?? 1) > 1).map((m) => PIPELINE_MODULES[m.kind]));
+  for (const file of modules) {
+    if (!workerBundle(file)) process.stderr.write(`bench: no worker bundle for ${path.relative(ROOT, file)}; workers load it through tsx\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const chosen = plan(args.quick).filter(
@@ -232,6 +252,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: no case and implementation match.\n${USAGE}\n`);
     process.exit(2);
   }
+  prepareWorkers(chosen);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-bench-"));
   const started = Date.now();
   const lines: ResultLine[] = [];
