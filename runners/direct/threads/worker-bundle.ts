@@ -102,6 +102,8 @@ function resolvesAlike(request: string, from: string, to: string): boolean {
 }
 
 const ARROW = "apache-arrow";
+/** Packages bundled with the worker: plain JavaScript, nothing located next to their files. */
+const BUNDLED_PACKAGES = [ARROW, "fast-glob"];
 
 /** Beamline's own runtime modules (their uses of `__dirname` and `__filename` are not a worker's). */
 const OWN = ["sdk", "runners", "transforms", "index.ts"].map((p) => path.join(ROOT, p));
@@ -147,15 +149,20 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
     return null;
   }
   if (packages.has(ARROW)) {
-    // Apache Arrow goes into the bundle too: loading its 200 modules one by one is most of the rest.
+    // Apache Arrow (and fast-glob) go into the bundle too: loading their many modules one by one is
+    // most of the rest. Arrow's CommonJS build, which `require` gets, for `import` as well: one copy.
     const arrow = require.resolve(ARROW, { paths: [ROOT] });
-    const external = [...packages].filter((p) => p !== ARROW && !p.startsWith(`${ARROW}/`));
+    const inside = (p: string) => BUNDLED_PACKAGES.some((b) => p === b || p.startsWith(`${b}/`));
+    const external = [...packages].filter((p) => !inside(p));
     code = buildSync({ ...options, external, alias: { [ARROW]: arrow } }).outputFiles[0].contents;
-    // Its version stands for its files (the package does not export its package.json: found by path).
-    let root = path.dirname(arrow);
-    while (!fs.existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
-    const manifest = path.join(root, "package.json");
-    inputs.push({ file: manifest, sha256: sha256(fs.readFileSync(manifest)) });
+    // A bundled package's version stands for its files (its package.json found by path: packages need not export it).
+    for (const name of BUNDLED_PACKAGES) {
+      if (!packages.has(name)) continue;
+      let root = path.dirname(require.resolve(name, { paths: [ROOT] }));
+      while (!fs.existsSync(path.join(root, "package.json")) && path.dirname(root) !== root) root = path.dirname(root);
+      const manifest = path.join(root, "package.json");
+      inputs.push({ file: manifest, sha256: sha256(fs.readFileSync(manifest)) });
+    }
   }
   const name = `worker-${sha256(code).slice(0, 24)}.js`;
   const bundle = path.join(dir, name);
