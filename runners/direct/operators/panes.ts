@@ -185,6 +185,8 @@ export class WindowPanes {
   private size = 0;
   /** Live groups (non-merging windows only). */
   private live = 0;
+  /** Whether a group may be closed (false until one closes; rows need no closed check until then). */
+  private anyClosed = false;
   // Per representative group.
   private readonly active = new Column(new Uint8Array(1024));
   private readonly pending = new Column(new Uint8Array(1024));
@@ -258,6 +260,7 @@ export class WindowPanes {
     const simple = !this.machine && this.combiner === "end_of_window";
     let pending = this.pending.data;
     let closed = this.closed.data;
+    const anyClosed = this.anyClosed;
     for (let i = 0; i < n; i++) {
       if (!global && (starts![i] !== s || ends![i] !== e)) {
         s = starts![i];
@@ -293,16 +296,22 @@ export class WindowPanes {
           closed = this.closed.data;
         }
       }
-      if (closed[g]) {
+      if (anyClosed && closed[g]) {
         ids[i] = -1;
         droppedClosed++;
         continue;
       }
       ids[i] = g;
       if (simple) {
-        // Default trigger, end-of-window timestamps: only whether the group has new data matters.
-        if (!pending[g]) pending[g] = 1;
-        if (merging ? wm > this.end.data[g] - 1 : passed) this.touched.add(g);
+        // Default trigger, end-of-window timestamps: only whether the group has new data matters, and
+        // only once its window has passed (its on-time pane fires with or without new data).
+        if (merging) {
+          if (!pending[g]) pending[g] = 1;
+          if (wm > this.end.data[g] - 1) this.touched.add(g);
+        } else if (passed) {
+          pending[g] = 1;
+          this.touched.add(g);
+        }
       } else this.addElement(g, ts[i]);
     }
     if (droppedLate > 0) this.ctx.count("droppedLateRows", droppedLate);
@@ -386,6 +395,7 @@ export class WindowPanes {
     this.pending.set(g, s.pending);
     this.timing.set(g, s.timing);
     this.closed.set(g, s.closed);
+    if (s.closed) this.anyClosed = true;
     this.createdLate.set(g, s.createdLate);
     this.paneIndex.set(g, s.paneIndex);
     this.minTs.set(g, s.minTs);
@@ -455,6 +465,7 @@ export class WindowPanes {
     this.free.length = 0;
     this.size = 0;
     this.live = 0;
+    this.anyClosed = false;
     this.wakes.clear();
     this.pendingSet.clear();
   }
@@ -650,6 +661,7 @@ export class WindowPanes {
       }
       if (last) {
         this.closed.data[g] = 1;
+        this.anyClosed = true;
         this.wakes.delete(g);
       } else this.schedule(g);
     }
