@@ -234,7 +234,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
       if (!keyTypes) keyTypes = kcols.map((c) => c.type);
       const keys = rt.keyFields.length === 0 ? new Array(n).fill(0) : (utf8Keys(kcols, n) ?? int32Keys(kcols, n) ?? encodeKeys(kcols, n));
       readers = kcols.map((c) => valueReader(c));
-      const ids = panes.assign(batch, keys);
+      const ids = panes.assign(batch, keys, partialRows);
       const size = panes.capacity;
       let rowsOf: ((i: number) => unknown) | null = null;
       for (const agg of aggs) {

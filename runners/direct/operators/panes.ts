@@ -233,8 +233,10 @@ export class WindowPanes {
   /**
    * Assigns the rows of a batch to proto groups, returning each row's proto group, or -1 for a row
    * dropped as too late. Call {@link afterBatch} once the operator has added the rows to its data.
+   * `weights`: how many input rows each row stands for (rows pre-combined before an exchange), for
+   * the counts of dropped rows.
    */
-  assign(batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys | Int32Array): Int32Array {
+  assign(batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys | Int32Array, weights: Float64Array | null = null): Int32Array {
     const ints = keys instanceof Int32Array ? keys : null;
     const utf8 = ints || Array.isArray(keys) ? null : (keys as Utf8Keys);
     const primitives = keys as readonly KeyPrimitive[];
@@ -271,7 +273,7 @@ export class WindowPanes {
       }
       if (late) {
         ids[i] = -1;
-        droppedLate++;
+        droppedLate += weights === null ? 1 : weights[i];
         continue;
       }
       let g: number;
@@ -298,7 +300,7 @@ export class WindowPanes {
       }
       if (anyClosed && closed[g]) {
         ids[i] = -1;
-        droppedClosed++;
+        droppedClosed += weights === null ? 1 : weights[i];
         continue;
       }
       ids[i] = g;

@@ -31,6 +31,9 @@ export interface LiftedCombine {
 export const PARTIAL_ROWS_METADATA = "beamline.partialRows";
 
 const LIFTABLE = new Set<string>(["sum", "min", "max", "mean", "count"]);
+const LIFTABLE_WINDOWS = new Set<string>(["global", "fixed", "sliding"]);
+/** A batch whose rows fall into more windows than this is sent as it is. */
+const MAX_WINDOWS = 64;
 
 /** A pre-combine that keeps more than this share of a batch's rows is not worth sending instead. */
 const MAX_KEPT = 0.7;
@@ -44,8 +47,8 @@ const BACK_OFF = 16;
 export class PreCombiner {
   private skip = 0;
   private readonly schemas = new WeakMap<arrow.Schema, arrow.Schema>();
-  /** One key table for every batch: the next batch's keys are much like the last's. */
-  private readonly table = new KeyTable();
+  /** Key tables (one per window of a batch) for every batch: the next batch's keys are much like the last's. */
+  private readonly tables: KeyTable[] = [];
 
   constructor(readonly lift: LiftedCombine) {}
 
@@ -58,8 +61,7 @@ export class PreCombiner {
     const input = batch.data.schema;
     let schema = this.schemas.get(input);
     if (!schema) this.schemas.set(input, (schema = partialRowsSchema(input)));
-    this.table.clear();
-    const out = preCombine(batch, keys, this.lift, schema, this.table);
+    const out = preCombine(batch, keys, this.lift, schema, this.tables);
     if (!out) this.skip = BACK_OFF;
     return out;
   }
@@ -68,14 +70,16 @@ export class PreCombiner {
 /**
  * The pre-combine of a hash edge into `consumer`, or null when the combine cannot be lifted: not a
  * flat combine per key; an aggregate other than a count, or sum, min, max or mean of a field; two
- * aggregates of one field; or a windowing other than the global window with the default trigger.
+ * aggregates of one field; or a windowing other than global, fixed or sliding windows with the
+ * default trigger and end-of-window timestamps (so that neither a pane nor an output timestamp
+ * depends on which rows were folded together beforehand).
  */
 export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, pcollection: string): LiftedCombine | null {
   if (consumer.urn !== COMBINE_PER_KEY_URN) return null;
   const payload = consumer.payload as { keyFields?: string[]; shape?: string; aggregates?: Record<string, { field: string | null; combiner: string }> } | null;
   if (!payload || payload.shape !== "flat" || !payload.aggregates) return null;
   const strategy = graph.windowingStrategies[graph.pcollections[pcollection]?.windowing];
-  if (!strategy || strategy.windowFn.kind !== "global" || strategy.trigger.kind !== "default" || strategy.timestampCombiner !== "end_of_window") return null;
+  if (!strategy || !LIFTABLE_WINDOWS.has(strategy.windowFn.kind) || strategy.trigger.kind !== "default" || strategy.timestampCombiner !== "end_of_window") return null;
   const fields: (string | null)[] = [];
   const kinds: LiftableKernel[] = [];
   for (const a of Object.values(payload.aggregates)) {
@@ -122,22 +126,47 @@ export function splitPartialRows(data: arrow.RecordBatch): { data: arrow.RecordB
 }
 
 /**
- * Collapses a batch to one row per key (keys as `encodeKeys` gives them), adding the column of input
- * rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema}; `table`: an
- * empty key table to use). Returns null,
- * leaving the batch as it is, when it is not in the global window, a summed, min, max or mean field
- * is not a null-free float64 column of one chunk, or too few rows share a key for collapsing to pay.
+ * Collapses a batch to one row per key and window (keys as `encodeKeys` gives them), adding the column
+ * of input rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema};
+ * `tables`: key tables to reuse, one per window). Returns null, leaving the batch as it is, when its
+ * rows fall into more than {@link MAX_WINDOWS} windows, a summed, min, max or mean field is not a
+ * null-free float64 column of one chunk, or too few rows share a key and window for collapsing to pay.
  */
 export function preCombine(
   batch: ElementBatch,
   keys: readonly KeyPrimitive[],
   lift: LiftedCombine,
   schema: arrow.Schema = partialRowsSchema(batch.data.schema),
-  table: KeyTable = new KeyTable(),
+  tables: KeyTable[] = [],
 ): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
-  if (batch.windows.kind !== "global") return null;
   const rb = batch.data;
   const n = rb.numRows;
+  // Rows of interval windows: each row's window as a small index, a key table per window.
+  let windowOf: Int32Array | null = null;
+  let windows = 1;
+  if (batch.windows.kind === "interval") {
+    const { start, end } = batch.windows;
+    windowOf = new Int32Array(n);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let w = -1;
+    for (let i = 0; i < n; i++) {
+      if (w < 0 || starts[w] !== start[i] || ends[w] !== end[i]) {
+        w = 0;
+        while (w < starts.length && (starts[w] !== start[i] || ends[w] !== end[i])) w++;
+        if (w === starts.length) {
+          if (w === MAX_WINDOWS) return null;
+          starts.push(start[i]);
+          ends.push(end[i]);
+        }
+      }
+      windowOf[i] = w;
+    }
+    windows = starts.length;
+  }
+  while (tables.length < windows) tables.push(new KeyTable());
+  for (let w = 0; w < windows; w++) tables[w].clear();
+  const table = tables[0];
   const inputs: Float64Array[] = [];
   const columns: number[] = [];
   const kinds: LiftableKernel[] = [];
@@ -159,10 +188,11 @@ export function preCombine(
   const ints = keyColumn && !utf8 ? int32Keys([keyColumn], n) : null;
   if (ints) {
     for (let i = 0; i < n; i++) {
-      let g = table.getInt(ints[i]);
+      const t = windowOf === null ? table : tables[windowOf[i]];
+      let g = t.getInt(ints[i]);
       if (g < 0) {
         g = m++;
-        table.addInt(ints[i], g);
+        t.addInt(ints[i], g);
         firsts[g] = i;
       }
       ids[i] = g;
@@ -170,21 +200,23 @@ export function preCombine(
   } else if (utf8) {
     const { bytes, offsets } = utf8;
     for (let i = 0; i < n; i++) {
-      let g = table.getUtf8(bytes, offsets[i], offsets[i + 1]);
+      const t = windowOf === null ? table : tables[windowOf[i]];
+      let g = t.getUtf8(bytes, offsets[i], offsets[i + 1]);
       if (g < 0) {
         g = m++;
-        table.addUtf8(bytes, offsets[i], offsets[i + 1], g);
+        t.addUtf8(bytes, offsets[i], offsets[i + 1], g);
         firsts[g] = i;
       }
       ids[i] = g;
     }
   } else {
     for (let i = 0; i < n; i++) {
+      const t = windowOf === null ? table : tables[windowOf[i]];
       const k = keys[i];
-      let g = table.get(k);
+      let g = t.get(k);
       if (g < 0) {
         g = m++;
-        table.add(k, g);
+        t.add(k, g);
         firsts[g] = i;
       }
       ids[i] = g;

@@ -1,5 +1,5 @@
 /** Pipelines of the pre-combine tests; worker threads load this module again, so it declares only definitions. */
-import { count, countPerElement, create, definePipeline, groupBy, max, mean, min, option, sum, writeText } from "beamline";
+import { count, countPerElement, create, definePipeline, fixedWindows, groupBy, max, mean, min, option, sum, windowInto, withTimestamps, writeText } from "beamline";
 
 /** Rows with repeated keys, split into several source parts so that both threads send. */
 function rows(n: number): Row[] {
@@ -37,6 +37,19 @@ export const wordCounts = definePipeline({
     p.apply("Input", create(Array.from({ length: 20_000 }, (_, i) => `w${(i * i) % 101}`)))
       .apply("Count", countPerElement<string>())
       .map(({ key, value }) => `${key}: ${value}`, { name: "Format" })
+      .apply("Write", writeText(output));
+  },
+});
+
+/** A count and a sum per key in fixed windows, over rows whose times arrive out of order. */
+export const windowedCounts = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/lift-windows" }) },
+  build(p, { output }) {
+    p.apply("Input", create(rows(30_000).map((r, i) => ({ ...r, t: i + ((i * 7919) % 2000) }))))
+      .apply("Times", withTimestamps("t"))
+      .apply("Seconds", windowInto(fixedWindows("1s")))
+      .apply("Stats", groupBy<Row & { t: number }>("k").aggregate({ n: count(), total: sum("v") }))
+      .map((r: Record<string, unknown>, { window }) => JSON.stringify({ start: window.start, ...r }), { name: "Json" })
       .apply("Write", writeText(output));
   },
 });

@@ -9,7 +9,7 @@ import { preCombine, splitPartialRows } from "../../../runners/direct/threads/li
 import { EXCHANGE_OUT_URN } from "../../../runners/direct/threads/layout";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
-import { countAndMean, liftable, wordCounts } from "./lift-pipelines";
+import { countAndMean, liftable, windowedCounts, wordCounts } from "./lift-pipelines";
 
 /** Rows the exchanges folded into others before sending them. */
 function preCombined(counters: Map<string, Map<string, number>>): number {
@@ -52,6 +52,38 @@ describe("combining before the hash exchange", () => {
     const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(wordCounts, { output: path.join(dir, "p2") }));
     expect(preCombined(two.metrics.counters)).toBeGreaterThan(20_000 * 0.9);
     expect(outputLines(dir, "p2")).toEqual(outputLines(dir, "p1"));
+  });
+
+  test("fixed windows are pre-combined per key and window: the same panes on 1 and 2 threads", async () => {
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(windowedCounts, { output: path.join(dir, "p1") }));
+    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(windowedCounts, { output: path.join(dir, "p2") }));
+    expect(preCombined(two.metrics.counters)).toBeGreaterThan(30_000 * 0.5);
+    const key = (l: string) => {
+      const r = JSON.parse(l) as { start: number; k: number; n: number; total: number };
+      return `${r.start}/${r.k}/${r.n}/${r.total.toFixed(6)}`;
+    };
+    const one = outputLines(dir, "p1").map(key).sort();
+    expect(one.length).toBeGreaterThan(37 * 30);
+    expect(outputLines(dir, "p2").map(key).sort()).toEqual(one);
+  });
+
+  test("preCombine groups rows by key and window, each partial row in its rows' window", () => {
+    const schema = new arrow.Schema([new arrow.Field("k", new arrow.Int32(), true), new arrow.Field("v", new arrow.Float64(), true)]);
+    const data = makeRecordBatch(schema, [
+      vectorFromValues([1, 1, 2, 1, 1], schema.fields[0].type, "t").data[0],
+      vectorFromValues([1, 2, 3, 4, 5], schema.fields[1].type, "t").data[0],
+    ], 5);
+    const batch = {
+      data,
+      timestamps: Float64Array.from([1, 2, 3, 1500, 1600]),
+      windows: { kind: "interval" as const, start: Float64Array.from([0, 0, 0, 1000, 1000]), end: Float64Array.from([1000, 1000, 1000, 2000, 2000]) },
+    };
+    const out = preCombine(batch, [1, 1, 2, 1, 1], { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"] })!;
+    const { data: rows, partialRows } = splitPartialRows(out.batch.data);
+    expect(recordBatchToRows(rows)).toEqual([{ k: 1, v: 3 }, { k: 2, v: 3 }, { k: 1, v: 9 }]);
+    expect([...partialRows!]).toEqual([2, 1, 2]);
+    expect(out.batch.windows).toEqual({ kind: "interval", start: Float64Array.from([0, 0, 1000]), end: Float64Array.from([1000, 1000, 2000]) });
   });
 
   test("a pre-combined batch carries its input rows per row, which the receiver takes off again", () => {
