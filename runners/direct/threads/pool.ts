@@ -13,6 +13,41 @@ import { errorFromRemote } from "./remote-error";
 /** The worker threads' entry file (plain JavaScript that registers tsx). */
 export const WORKER_ENTRY = path.join(__dirname, "worker-entry.js");
 
+/**
+ * The parent's Node options without those that load tsx (`--import tsx`, `--require tsx/cjs`, ...):
+ * a worker loading a pre-built bundle compiles nothing, and registering tsx costs it tens of ms.
+ */
+export function withoutTsx(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    const loads = /^--(import|require|loader|experimental-loader)$/.test(a) || a === "-r";
+    if (loads && /^tsx(\/|$)/.test(execArgv[i + 1] ?? "")) {
+      i++;
+      continue;
+    }
+    if (/^--(import|require|loader|experimental-loader)=tsx(\/|$)/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+/**
+ * Starts one worker. With a bundle to load it leaves out the parent's tsx options; should Node refuse
+ * an inherited option when given explicitly (some are per process), the worker inherits them all.
+ */
+function startWorker(init: WorkerInit): Worker {
+  const execArgv = withoutTsx(process.execArgv);
+  if (init.spec.bundle && execArgv.length < process.execArgv.length) {
+    try {
+      return new Worker(WORKER_ENTRY, { workerData: init, execArgv });
+    } catch (e) {
+      if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
+    }
+  }
+  return new Worker(WORKER_ENTRY, { workerData: init });
+}
+
 /** A started worker. */
 export interface PooledWorker {
   readonly index: number;
@@ -28,7 +63,7 @@ export async function startWorkers(spec: PipelineSpec, parallelism: number, firs
   const ready: Promise<void>[] = [];
   for (let index = first; index < parallelism; index++) {
     const init: WorkerInit = { spec, index, parallelism };
-    const thread = new Worker(WORKER_ENTRY, { workerData: init });
+    const thread = startWorker(init);
     workers.push({ index, thread });
     ready.push(
       new Promise<void>((resolve, reject) => {

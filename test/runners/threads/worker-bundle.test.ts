@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPipeline } from "beamline";
 import { pipelineSpec } from "../../../runners/direct/threads/bootstrap";
-import { startWorkers } from "../../../runners/direct/threads/pool";
+import { startWorkers, withoutTsx } from "../../../runners/direct/threads/pool";
 import { WORKER_BUNDLE_ENV, workerBundle } from "../../../runners/direct/threads/worker-bundle";
 import { tempDir } from "../../helpers";
 import { numbers } from "./pipelines";
@@ -10,6 +10,14 @@ import { numbers } from "./pipelines";
 const PIPELINES = path.join(__dirname, "pipelines.ts");
 
 describe("pre-bundled workers", () => {
+  test("workers loading a bundle leave out the parent's tsx options and keep the rest", () => {
+    expect(withoutTsx(["--import", "tsx", "--enable-source-maps"])).toEqual(["--enable-source-maps"]);
+    expect(withoutTsx(["--require", "tsx/cjs", "--import=tsx", "--loader=tsx/esm", "--import", "./other.mjs"])).toEqual(["--import", "./other.mjs"]);
+    expect(withoutTsx(["-r", "tsx/cjs", "--stack-trace-limit=50"])).toEqual(["--stack-trace-limit=50"]);
+    expect(withoutTsx(["--import", "tsxlike"])).toEqual(["--import", "tsxlike"]);
+  });
+
+
   test("a pipeline module is bundled once into the cache, and workers start from the bundle", async () => {
     const bundle = workerBundle(PIPELINES);
     expect(bundle).not.toBeNull();
