@@ -66,14 +66,16 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
           next = (next + 1) % receivers.length;
           return;
         case "hash": {
-          const keys = encodeKeys(keyColumns(batch.data, edge.keyFields, where), n);
-          const pre = preCombiner?.apply(batch, keys) ?? null;
+          const columns = keyColumns(batch.data, edge.keyFields, where);
+          let keys: KeyPrimitive[] | null = null;
+          const keysOf = () => (keys ??= encodeKeys(columns, n));
+          const pre = preCombiner?.apply(batch, keysOf) ?? null;
           if (pre) {
             ctx.count("preCombinedRows", n - pre.keys.length);
             exchangeOut(pre.batch, pre.keys, true);
             return;
           }
-          exchangeOut(batch, keys, false);
+          exchangeOut(batch, keysOf(), false);
           return;
         }
       }

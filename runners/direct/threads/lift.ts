@@ -13,7 +13,7 @@ import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
-import { int32Keys, utf8Keys, type KeyPrimitive } from "../keys";
+import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive } from "../keys";
 import { KeyTable } from "../operators/key-table";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
@@ -52,8 +52,8 @@ export class PreCombiner {
 
   constructor(readonly lift: LiftedCombine) {}
 
-  /** The collapsed batch and its keys, or null to send the batch as it is. */
-  apply(batch: ElementBatch, keys: readonly KeyPrimitive[]): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
+  /** The collapsed batch and its keys, or null to send the batch as it is (`keys`: see {@link preCombine}). */
+  apply(batch: ElementBatch, keys: BatchKeys): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
     if (this.skip > 0) {
       this.skip--;
       return null;
@@ -126,7 +126,14 @@ export function splitPartialRows(data: arrow.RecordBatch): { data: arrow.RecordB
 }
 
 /**
- * Collapses a batch to one row per key and window (keys as `encodeKeys` gives them), adding the column
+ * A batch's keys as `encodeKeys` gives them, or a function computing them: a batch whose single key
+ * column holds 32-bit integers or null-free strings is collapsed straight from that column, and only
+ * the collapsed rows' keys are made.
+ */
+export type BatchKeys = readonly KeyPrimitive[] | (() => readonly KeyPrimitive[]);
+
+/**
+ * Collapses a batch to one row per key and window (`keys`: see {@link BatchKeys}), adding the column
  * of input rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema};
  * `tables`: key tables to reuse, one per window). Returns null, leaving the batch as it is, when its
  * rows fall into more than {@link MAX_WINDOWS} windows, a summed, min, max or mean field is not a
@@ -134,7 +141,7 @@ export function splitPartialRows(data: arrow.RecordBatch): { data: arrow.RecordB
  */
 export function preCombine(
   batch: ElementBatch,
-  keys: readonly KeyPrimitive[],
+  batchKeys: BatchKeys,
   lift: LiftedCombine,
   schema: arrow.Schema = partialRowsSchema(batch.data.schema),
   tables: KeyTable[] = [],
@@ -186,6 +193,7 @@ export function preCombine(
   const keyColumn = lift.keyFields?.length === 1 ? rb.getChild(lift.keyFields[0]) : null;
   const utf8 = keyColumn ? utf8Keys([keyColumn], n) : null;
   const ints = keyColumn && !utf8 ? int32Keys([keyColumn], n) : null;
+  let keys: readonly KeyPrimitive[] | null = null;
   if (ints) {
     for (let i = 0; i < n; i++) {
       const t = windowOf === null ? table : tables[windowOf[i]];
@@ -210,6 +218,7 @@ export function preCombine(
       ids[i] = g;
     }
   } else {
+    keys = typeof batchKeys === "function" ? batchKeys() : batchKeys;
     for (let i = 0; i < n; i++) {
       const t = windowOf === null ? table : tables[windowOf[i]];
       const k = keys[i];
@@ -246,6 +255,8 @@ export function preCombine(
   children.push(arrow.makeData({ type: schema.fields[schema.fields.length - 1].type as arrow.Float64, length: m, nullCount: 0, data: counts }));
   const out: ElementBatch = { data: makeRecordBatch(schema, children, m), ...takeMetadata(batch, rows) };
   const outKeys = new Array<KeyPrimitive>(m);
-  for (let g = 0; g < m; g++) outKeys[g] = keys[rows[g]];
+  if (ints) for (let g = 0; g < m; g++) outKeys[g] = ints[rows[g]];
+  else if (utf8) for (let g = 0; g < m; g++) outKeys[g] = utf8KeyAt(utf8, rows[g]);
+  else for (let g = 0; g < m; g++) outKeys[g] = keys![rows[g]];
   return { batch: out, keys: outKeys };
 }
