@@ -68,12 +68,14 @@ export async function parallelLayout(pipeline: Pipeline, graph: PipelineGraph, p
   return layout(graph, plan, parallelism, await underSplitReads(pipeline, plan, parallelism));
 }
 
-function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }): void {
+/** Merges an instance's metrics into the run's; an exchange's counters count for the transform it feeds. */
+function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layout): void {
   const internal = (name: string) => name.startsWith(EXCHANGE_IN_URN) || name.startsWith(EXCHANGE_OUT_URN);
+  const owner = (name: string) => (name.startsWith(`${EXCHANGE_OUT_URN}/`) ? (lay.edges[Number(name.slice(EXCHANGE_OUT_URN.length + 1))]?.consumer ?? name) : name);
   for (const [name, n] of m.metrics.rowsOut) if (!internal(name)) into.rowsOut.set(name, (into.rowsOut.get(name) ?? 0) + n);
   for (const [name, cs] of m.metrics.counters) {
-    let c = into.counters.get(name);
-    if (!c) into.counters.set(name, (c = new Map()));
+    let c = into.counters.get(owner(name));
+    if (!c) into.counters.set(owner(name), (c = new Map()));
     for (const [k, n] of cs) c.set(k, (c.get(k) ?? 0) + n);
   }
   for (const [name, wm] of m.metrics.watermarks) {
@@ -128,7 +130,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort);
     stopListening = () => options.signal?.removeEventListener("abort", onAbort);
-    const local = runInstance(pipeline, 0, order(0), cancel.signal, localLink).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }));
+    const local = runInstance(pipeline, 0, order(0), cancel.signal, localLink).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }, lay));
     const all = Promise.all([
       local,
       ...workers.map(
@@ -136,7 +138,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
           new Promise<void>((resolve, reject) => {
             w.thread.on("message", (m: WorkerMessage) => {
               if (m.type === "done") {
-                merge(metrics, m);
+                merge(metrics, m, lay);
                 resolve();
               } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes);
               else if (m.type === "failed") fail(errorFromRemote(m.error));

@@ -11,10 +11,13 @@ import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
 import { countAndMean, liftable, windowedCounts, wordCounts } from "./lift-pipelines";
 
-/** Rows the exchanges folded into others before sending them. */
+/** Rows the exchanges folded into others before sending them (counted for the combines they feed, never under an internal name). */
 function preCombined(counters: Map<string, Map<string, number>>): number {
   let n = 0;
-  for (const [name, cs] of counters) if (name.startsWith(EXCHANGE_OUT_URN)) n += cs.get("preCombinedRows") ?? 0;
+  for (const [name, cs] of counters) {
+    expect(name.startsWith(EXCHANGE_OUT_URN)).toBe(false);
+    n += cs.get("preCombinedRows") ?? 0;
+  }
   return n;
 }
 
