@@ -22,7 +22,8 @@ export interface SideInputData {
 /** Collects the rows emitted to one output tag while a batch is processed. */
 class OutputCollector {
   rows: unknown[] = [];
-  src: number[] = [];
+  /** The source row of each output row (its first `rows.length` entries), grown by doubling and reused across batches. */
+  private src = new Int32Array(1024);
   ts: number[] | null = null;
   win: Window[] | null = null;
 
@@ -32,13 +33,32 @@ class OutputCollector {
     private readonly where: string,
   ) {}
 
-  add(row: unknown, src: number, ts?: number, window?: Window): void {
+  /** Adds a row that takes its timestamp and window from source row `src`. */
+  add(row: unknown, src: number): void {
+    const k = this.rows.length;
+    if (k === this.src.length) this.growSrc();
+    this.src[k] = src;
+    this.rows.push(row);
+    if (this.ts) this.ts.push(undefined as unknown as number);
+    if (this.win) this.win.push(undefined as unknown as Window);
+  }
+
+  /** Adds a row with its own timestamp and window (either undefined: the source row's). */
+  addWith(row: unknown, src: number, ts?: number, window?: Window): void {
     if (ts !== undefined && this.ts === null) this.ts = new Array(this.rows.length);
     if (window !== undefined && this.win === null) this.win = new Array(this.rows.length);
+    const k = this.rows.length;
+    if (k === this.src.length) this.growSrc();
+    this.src[k] = src;
     this.rows.push(row);
-    this.src.push(src);
     if (this.ts) this.ts.push(ts as number);
     if (this.win) this.win.push(window as Window);
+  }
+
+  private growSrc(): void {
+    const grown = new Int32Array(this.src.length * 2);
+    grown.set(this.src);
+    this.src = grown;
   }
 
   /** Builds the output batch: metadata taken from the source rows unless overridden. */
@@ -51,7 +71,7 @@ class OutputCollector {
     let windows: WindowColumn;
     let panes;
     if (input) {
-      const meta = takeMetadata(input, Int32Array.from(this.src));
+      const meta = takeMetadata(input, this.src.subarray(0, n));
       timestamps = meta.timestamps;
       windows = meta.windows;
       panes = meta.panes;
@@ -73,7 +93,6 @@ class OutputCollector {
       windows = anyInterval ? { kind: "interval", start, end } : GLOBAL_WINDOWS;
     }
     this.rows = [];
-    this.src = [];
     this.ts = null;
     this.win = null;
     return panes ? { data, timestamps, windows, panes } : { data, timestamps, windows };
@@ -208,7 +227,9 @@ export class ParDoInvoker {
           const row = read(i);
           info.i = i;
           try {
-            for (const out of fn.fn(row, info)) main.add(out, i);
+            const outs = fn.fn(row, info);
+            if (Array.isArray(outs)) for (let k = 0; k < outs.length; k++) main.add(outs[k], i);
+            else for (const out of outs) main.add(out, i);
           } catch (e) {
             throw wrapUserError(e, this.transformName, row);
           }
@@ -298,7 +319,7 @@ export class ParDoInvoker {
       },
       output(row: unknown, options?: OutputOptions) {
         const c = options?.tag === undefined ? self.main : self.collector(options.tag);
-        c.add(row, i, options?.timestamp);
+        c.addWith(row, i, options?.timestamp);
       },
       sideInput<V>(name: string): V {
         return self.sideInputValue(name, windowAt(batch.windows, i)) as V;
@@ -322,7 +343,7 @@ export class ParDoInvoker {
       const fctx: FinishBundleContext = {
         output(row, options) {
           const c = options?.tag === undefined ? self.main : self.collector(options.tag);
-          c.add(row, -1, options?.timestamp ?? MIN_TIMESTAMP, options?.window ?? GLOBAL_WINDOW);
+          c.addWith(row, -1, options?.timestamp ?? MIN_TIMESTAMP, options?.window ?? GLOBAL_WINDOW);
         },
       };
       try {
