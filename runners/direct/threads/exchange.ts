@@ -10,9 +10,9 @@ import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { faultPoint } from "../checkpoint/faults";
 import type { BarrierForwarder, SourceDriver, SourceOperator } from "../executor";
-import { encodeKeys, keyColumns, type KeyPrimitive } from "../keys";
+import { encodeKeys, keyColumns, utf8KeyAt, type KeyPrimitive, type Utf8Keys } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
-import { keyGroupOf, workerOfKeyGroup } from "./key-groups";
+import { KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "./key-groups";
 import type { ExchangeEdge } from "./layout";
 import { PreCombiner } from "./lift";
 import type { Inlet, LinkMessage, Outlet } from "./links";
@@ -20,6 +20,23 @@ import type { Inlet, LinkMessage, Outlet } from "./links";
 /** The rows of `batch` at `indices` as a batch of their own (fresh buffers, which the caller owns). */
 function take(batch: ElementBatch, indices: Int32Array): ElementBatch {
   return { data: takeRecordBatch(batch.data, indices), ...takeMetadata(batch, indices) };
+}
+
+/**
+ * @internal The key group of row `i` of {@link Utf8Keys}: {@link keyGroupOf} of its string. Hashing
+ * a string's UTF-16 code units, `hashKey` sees an ASCII string's bytes, so an ASCII key is hashed
+ * straight from its bytes; any other key is decoded first.
+ */
+export function utf8KeyGroupAt(keys: Utf8Keys, i: number): number {
+  const { bytes, offsets } = keys;
+  const end = offsets[i + 1];
+  let h = 0x811c9dc5;
+  for (let j = offsets[i]; j < end; j++) {
+    const b = bytes[j];
+    if (b >= 0x80) return keyGroupOf(utf8KeyAt(keys, i));
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  return ((h ^ (h >>> 15)) >>> 0) % KEY_GROUPS;
 }
 
 /** The exchange-out operator of an edge on worker `self`, sending through `outlets` (by receiving worker). */
@@ -30,12 +47,13 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
   const all = [...outlets.values()];
   const preCombiner = edge.lift ? new PreCombiner(edge.lift) : null;
   /** Routes rows by key group; `owned`: the batch's buffers are the operator's to give away. */
-  const exchangeOut = (batch: ElementBatch, keys: readonly KeyPrimitive[], owned: boolean) => {
+  const exchangeOut = (batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys, owned: boolean) => {
     const n = keys.length;
     const target = new Uint16Array(n);
     const counts = new Int32Array(parallelism);
+    const utf8 = "bytes" in keys ? keys : null;
     for (let i = 0; i < n; i++) {
-      const w = workerOfKeyGroup(keyGroupOf(keys[i]), parallelism);
+      const w = workerOfKeyGroup(utf8 ? utf8KeyGroupAt(utf8, i) : keyGroupOf((keys as readonly KeyPrimitive[])[i]), parallelism);
       target[i] = w;
       counts[w]++;
     }

@@ -13,7 +13,7 @@ import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
-import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive } from "../keys";
+import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../keys";
 import { KeyTable } from "../operators/key-table";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
@@ -53,7 +53,7 @@ export class PreCombiner {
   constructor(readonly lift: LiftedCombine) {}
 
   /** The collapsed batch and its keys, or null to send the batch as it is (`keys`: see {@link preCombine}). */
-  apply(batch: ElementBatch, keys: BatchKeys): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
+  apply(batch: ElementBatch, keys: BatchKeys): PreCombined | null {
     if (this.skip > 0) {
       this.skip--;
       return null;
@@ -133,6 +133,15 @@ export function splitPartialRows(data: arrow.RecordBatch): { data: arrow.RecordB
 export type BatchKeys = readonly KeyPrimitive[] | (() => readonly KeyPrimitive[]);
 
 /**
+ * A collapsed batch and its rows' keys: as {@link encodeKeys} gives them, or, when the batch was
+ * collapsed by its one utf8 key column, that column's bytes in the collapsed batch (no strings made).
+ */
+export interface PreCombined {
+  readonly batch: ElementBatch;
+  readonly keys: readonly KeyPrimitive[] | Utf8Keys;
+}
+
+/**
  * Collapses a batch to one row per key and window (`keys`: see {@link BatchKeys}), adding the column
  * of input rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema};
  * `tables`: key tables to reuse, one per window). Returns null, leaving the batch as it is, when its
@@ -145,7 +154,7 @@ export function preCombine(
   lift: LiftedCombine,
   schema: arrow.Schema = partialRowsSchema(batch.data.schema),
   tables: KeyTable[] = [],
-): { batch: ElementBatch; keys: KeyPrimitive[] } | null {
+): PreCombined | null {
   const rb = batch.data;
   const n = rb.numRows;
   // Rows of interval windows: each row's window as a small index, a key table per window.
@@ -190,7 +199,8 @@ export function preCombine(
   const firsts = new Int32Array(n);
   const ids = new Int32Array(n);
   let m = 0;
-  const keyColumn = lift.keyFields?.length === 1 ? rb.getChild(lift.keyFields[0]) : null;
+  const keyIndex = lift.keyFields?.length === 1 ? rb.schema.fields.findIndex((f) => f.name === lift.keyFields![0]) : -1;
+  const keyColumn = keyIndex < 0 ? null : rb.getChildAt(keyIndex);
   const utf8 = keyColumn ? utf8Keys([keyColumn], n) : null;
   const ints = keyColumn && !utf8 ? int32Keys([keyColumn], n) : null;
   let keys: readonly KeyPrimitive[] | null = null;
@@ -254,6 +264,10 @@ export function preCombine(
   });
   children.push(arrow.makeData({ type: schema.fields[schema.fields.length - 1].type as arrow.Float64, length: m, nullCount: 0, data: counts }));
   const out: ElementBatch = { data: makeRecordBatch(schema, children, m), ...takeMetadata(batch, rows) };
+  if (utf8) {
+    const collapsed = utf8Keys([taken.getChildAt(keyIndex)!], m);
+    if (collapsed) return { batch: out, keys: collapsed };
+  }
   const outKeys = new Array<KeyPrimitive>(m);
   if (ints) for (let g = 0; g < m; g++) outKeys[g] = ints[rows[g]];
   else if (utf8) for (let g = 0; g < m; g++) outKeys[g] = utf8KeyAt(utf8, rows[g]);

@@ -6,6 +6,8 @@ import { vectorFromValues, makeRecordBatch } from "../../../sdk/columns";
 import { recordBatchToRows } from "../../../sdk/rows";
 import { encodeKeys } from "../../../runners/direct/keys";
 import { preCombine, splitPartialRows } from "../../../runners/direct/threads/lift";
+import { utf8KeyGroupAt } from "../../../runners/direct/threads/exchange";
+import { keyGroupOf } from "../../../runners/direct/threads/key-groups";
 import { EXCHANGE_OUT_URN } from "../../../runners/direct/threads/layout";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
@@ -130,5 +132,25 @@ describe("combining before the hash exchange", () => {
     expect(preCombine(withNull, ["a", "a"], { fields: ["v"], kinds: ["sum"] })).toBeNull();
     const distinct = batchOf(["a", "b", "c"], ["1", "2", "3"], [1, 2, 3], [1, 2, 3]);
     expect(preCombine(distinct, ["a", "b", "c"], { fields: ["v"], kinds: ["sum"] })).toBeNull();
+  });
+
+  test("a batch collapsed by its utf8 key column gives the collapsed keys as bytes, in the key groups of their strings", () => {
+    const words = ["a", "", "straße", "b", "a", "日本", "b", "a", "x\u{1F600}", "", "straße", "日本", "x\u{1F600}"];
+    const schema = new arrow.Schema([new arrow.Field("k", new arrow.Utf8(), true), new arrow.Field("v", new arrow.Float64(), true)]);
+    const b = globalBatch(makeRecordBatch(schema, [
+      vectorFromValues(words, schema.fields[0].type, "t").data[0],
+      vectorFromValues(words.map((_, i) => i), schema.fields[1].type, "t").data[0],
+    ], words.length));
+    const out = preCombine(b, () => encodeKeys([b.data.getChild("k")!], words.length), { fields: [null], kinds: ["count"], keyFields: ["k"] })!;
+    const distinct = [...new Set(words)];
+    expect(Array.isArray(out.keys)).toBe(false);
+    expect(out.keys.length).toBe(distinct.length);
+    const groups = distinct.map((_, i) => utf8KeyGroupAt(out.keys as Parameters<typeof utf8KeyGroupAt>[0], i));
+    expect(groups).toEqual(distinct.map((w) => keyGroupOf(w)));
+    for (const w of ["wordcount", "Zebra-42", "ü", "\u007f"]) {
+      const one = globalBatch(makeRecordBatch(schema, [vectorFromValues([w, w], schema.fields[0].type, "t").data[0], vectorFromValues([1, 2], schema.fields[1].type, "t").data[0]], 2));
+      const pre = preCombine(one, () => [w, w], { fields: [null], kinds: ["count"], keyFields: ["k"] })!;
+      expect(utf8KeyGroupAt(pre.keys as Parameters<typeof utf8KeyGroupAt>[0], 0)).toBe(keyGroupOf(w));
+    }
   });
 });
