@@ -21,7 +21,9 @@ export interface SideInputData {
 
 /** Collects the rows emitted to one output tag while a batch is processed. */
 class OutputCollector {
-  rows: unknown[] = [];
+  /** The rows (its first `count` entries): grown once and reused across batches, cleared after each. */
+  private rows: unknown[] = [];
+  private count = 0;
   /** The source row of each output row (its first `rows.length` entries), grown by doubling and reused across batches. */
   private src = new Int32Array(1024);
   ts: number[] | null = null;
@@ -35,22 +37,24 @@ class OutputCollector {
 
   /** Adds a row that takes its timestamp and window from source row `src`. */
   add(row: unknown, src: number): void {
-    const k = this.rows.length;
+    const k = this.count++;
     if (k === this.src.length) this.growSrc();
     this.src[k] = src;
-    this.rows.push(row);
+    if (k < this.rows.length) this.rows[k] = row;
+    else this.rows.push(row);
     if (this.ts) this.ts.push(undefined as unknown as number);
     if (this.win) this.win.push(undefined as unknown as Window);
   }
 
   /** Adds a row with its own timestamp and window (either undefined: the source row's). */
   addWith(row: unknown, src: number, ts?: number, window?: Window): void {
-    if (ts !== undefined && this.ts === null) this.ts = new Array(this.rows.length);
-    if (window !== undefined && this.win === null) this.win = new Array(this.rows.length);
-    const k = this.rows.length;
+    if (ts !== undefined && this.ts === null) this.ts = new Array(this.count);
+    if (window !== undefined && this.win === null) this.win = new Array(this.count);
+    const k = this.count++;
     if (k === this.src.length) this.growSrc();
     this.src[k] = src;
-    this.rows.push(row);
+    if (k < this.rows.length) this.rows[k] = row;
+    else this.rows.push(row);
     if (this.ts) this.ts.push(ts as number);
     if (this.win) this.win.push(window as Window);
   }
@@ -63,10 +67,11 @@ class OutputCollector {
 
   /** Builds the output batch: metadata taken from the source rows unless overridden. */
   flush(input: ElementBatch | null): ElementBatch | null {
-    const n = this.rows.length;
+    const n = this.count;
     if (n === 0) return null;
-    if (!this.schema) this.schema = inferSchema(this.rows, `output "${this.tag}" of ${this.where}`);
-    const data = rowsToRecordBatch(this.rows, this.schema, `output "${this.tag}" of ${this.where}`);
+    const rows = n === this.rows.length ? this.rows : this.rows.slice(0, n);
+    if (!this.schema) this.schema = inferSchema(rows, `output "${this.tag}" of ${this.where}`);
+    const data = rowsToRecordBatch(rows, this.schema, `output "${this.tag}" of ${this.where}`);
     let timestamps: Float64Array;
     let windows: WindowColumn;
     let panes;
@@ -92,7 +97,9 @@ class OutputCollector {
       }
       windows = anyInterval ? { kind: "interval", start, end } : GLOBAL_WINDOWS;
     }
-    this.rows = [];
+    // Let go of the rows (the batch holds what it needs) but keep the array's room.
+    this.rows.fill(undefined, 0, n);
+    this.count = 0;
     this.ts = null;
     this.win = null;
     return panes ? { data, timestamps, windows, panes } : { data, timestamps, windows };
