@@ -8,15 +8,11 @@
 import * as path from "node:path";
 import { runPipeline } from "beamline";
 import { main } from "../../runners/cli";
-import { startFlinkJobServer, type FlinkJobServer } from "../../runners/flink/flink";
 import { PortableRunner } from "../../runners/portable/runner";
-import { startPrism, type PrismService } from "../../runners/prism/prism";
 import { tempDir } from "../helpers";
-import { describeWith } from "../portable/requirements";
 import { outputLines } from "./pipelines";
 import { EVENTS, processingTimePipeline, statefulPipeline } from "./state-pipelines";
-
-const SERVICE_TIMEOUT = 300_000;
+import { describeWithFlinkJobServer, describeWithPrism } from "./services";
 
 /** The direct runner's output, computed once. */
 const golden = (() => {
@@ -72,28 +68,20 @@ async function expectProcessingTimeCounts(jobEndpoint: string, runnerName: strin
   expect(Object.fromEntries(perKey)).toEqual({ ann: 10, bob: 10, cy: 10, dee: 10 });
 }
 
-describeWith(["go", "mvn", "java"], "Prism: user state, timers and metrics", () => {
-  let prism: PrismService;
-  beforeAll(async () => {
-    prism = await startPrism();
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await prism?.stop();
-  });
-
+describeWithPrism("Prism: user state, timers and metrics", (prism) => {
   test("a stateful DoFn with an event-time timer gives the direct runner's output; user metrics come back", async () => {
-    await expectSameAsDirect(prism.jobEndpoint, "prism");
+    await expectSameAsDirect(prism().jobEndpoint, "prism");
   }, 120_000);
 
   test("processing-time timers fire and see the state of their key", async () => {
-    await expectProcessingTimeCounts(prism.jobEndpoint, "prism");
+    await expectProcessingTimeCounts(prism().jobEndpoint, "prism");
   }, 120_000);
 
   test("the CLI prints a portable job's user counters, and value state counts per key across bundles", async () => {
     const err: string[] = [];
     const dir = tempDir();
     const code = await main(
-      ["run", path.join(__dirname, "fixtures/counting.ts"), "--runner=portable", `--job-endpoint=${prism.jobEndpoint}`, `--output=${path.join(dir, "counts")}`],
+      ["run", path.join(__dirname, "fixtures/counting.ts"), "--runner=portable", `--job-endpoint=${prism().jobEndpoint}`, `--output=${path.join(dir, "counts")}`],
       { out: () => {}, err: (t) => err.push(t) },
     );
     expect(code).toBe(0);
@@ -102,21 +90,13 @@ describeWith(["go", "mvn", "java"], "Prism: user state, timers and metrics", () 
   }, 120_000);
 });
 
-describeWith(["mvn", "java"], "Flink embedded: user state, timers and metrics", () => {
-  let server: FlinkJobServer;
-  beforeAll(async () => {
-    server = await startFlinkJobServer();
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await server?.stop();
-  });
-
+describeWithFlinkJobServer("Flink embedded: user state, timers and metrics", (server) => {
   test("a stateful DoFn with an event-time timer gives the direct runner's output; user metrics come back", async () => {
-    await expectSameAsDirect(server.jobEndpoint, "flink");
+    await expectSameAsDirect(server().jobEndpoint, "flink");
   }, 240_000);
 
   test("processing-time timers are refused before submission", async () => {
-    const e = await new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(processingTimePipeline(tempDir())).then(
+    const e = await new PortableRunner({ jobEndpoint: server().jobEndpoint, runnerName: "flink" }).run(processingTimePipeline(tempDir())).then(
       () => null,
       (x: unknown) => x as Error & { code?: string; value?: string[] },
     );

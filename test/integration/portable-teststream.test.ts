@@ -8,16 +8,12 @@
  * Each suite starts its service once.
  */
 import { runPipeline } from "beamline";
-import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
 import { PortableRunner } from "../../runners/portable/runner";
-import { PrismService, startPrism } from "../../runners/prism/prism";
 import { tempDir } from "../helpers";
-import { describeWith } from "../portable/requirements";
 import { combinePipeline } from "./combine-pipelines";
 import { outputLines, windowedPipeline, wordcountPipeline } from "./pipelines";
 import { Scenario, SCENARIOS, scenarioOutput } from "./teststream-pipelines";
-
-const SERVICE_TIMEOUT = 300_000;
+import { describeWithFlinkJobServer, describeWithPrism } from "./services";
 
 /** Every scenario's lines on the direct runner, computed once. */
 const golden = (() => {
@@ -181,37 +177,21 @@ test("the direct runner's panes are the model's: early, on-time and late panes, 
   if (process.env.BEAMLINE_SHOW_PANES) for (const [name, lines] of want) process.stderr.write(`${name}\n  ${lines.join("\n  ")}\n`);
 }, 60_000);
 
-describeWith(["go", "mvn", "java"], "Prism: TestStream and combines", () => {
-  let prism: PrismService;
-  beforeAll(async () => {
-    prism = await startPrism();
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await prism?.stop();
-  });
-
-  samePanes("prism", SCENARIOS, () => prism.jobEndpoint, 120_000);
-  sameCombines("prism", () => prism.jobEndpoint, 120_000);
+describeWithPrism("Prism: TestStream and combines", (prism) => {
+  samePanes("prism", SCENARIOS, () => prism().jobEndpoint, 120_000);
+  sameCombines("prism", () => prism().jobEndpoint, 120_000);
   // Prism lifts the combine itself and names the precombine's output after the combine transform.
-  liftedWordcount("prism", () => prism.jobEndpoint, /CountWords\/Count\/CombinePerKey.*lifted/, 120_000);
+  liftedWordcount("prism", () => prism().jobEndpoint, /CountWords\/Count\/CombinePerKey.*lifted/, 120_000);
 });
 
-describeWith(["mvn", "java"], "Flink embedded (streaming mode): TestStream and combines", () => {
-  let server: FlinkJobServer;
-  beforeAll(async () => {
-    server = await startFlinkJobServer();
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  samePanes("flink", SCENARIOS.filter((x) => !x.processingTime), () => server.jobEndpoint, 240_000);
-  sameCombines("flink", () => server.jobEndpoint, 240_000);
-  liftedWordcount("flink", () => server.jobEndpoint, /^CountWords\/Count\/CombinePerKey\/Precombine\.out$/, 240_000);
+describeWithFlinkJobServer("Flink embedded (streaming mode): TestStream and combines", (server) => {
+  samePanes("flink", SCENARIOS.filter((x) => !x.processingTime), () => server().jobEndpoint, 240_000);
+  sameCombines("flink", () => server().jobEndpoint, 240_000);
+  liftedWordcount("flink", () => server().jobEndpoint, /^CountWords\/Count\/CombinePerKey\/Precombine\.out$/, 240_000);
 
   test("scenarios advancing processing time are refused before submission (Beam's Flink runner cannot advance it)", async () => {
     for (const s of SCENARIOS.filter((x) => x.processingTime)) {
-      const runner = new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" });
+      const runner = new PortableRunner({ jobEndpoint: server().jobEndpoint, runnerName: "flink" });
       const e = await runner.run(s.build(scenarioOutput(tempDir(), s.name))).then(() => null, (x: unknown) => x as Error & { code?: string; value?: unknown });
       expect(e).not.toBeNull();
       expect(e!.code).toBe("BL_PORTABLE_UNSUPPORTED");

@@ -11,12 +11,10 @@ import { create, customWindows, generateSequence, runPipeline, Pipeline, windowI
 import { main } from "../../runners/cli";
 import { clusterJobs, FlinkCluster, FlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../../runners/flink/flink";
 import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
-import { PrismService, startPrism } from "../../runners/prism/prism";
 import { tempDir } from "../helpers";
 import { describeWith } from "../portable/requirements";
 import { outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
-
-const SERVICE_TIMEOUT = 300_000;
+import { describeWithFlinkJobServer, describeWithPrism, SERVICE_TIMEOUT } from "./services";
 
 /** Runs both golden pipelines on the direct runner once, for every suite to compare with. */
 const golden = (() => {
@@ -48,24 +46,16 @@ async function expectSameAsDirect(run: (p: Pipeline) => Promise<unknown>): Promi
   expect(want.side).toEqual(outputLines(dir, "side"));
 }
 
-describeWith(["go", "mvn", "java"], "Prism", () => {
-  let prism: PrismService;
-  beforeAll(async () => {
-    prism = await startPrism();
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await prism?.stop();
-  });
-
+describeWithPrism("Prism", (prism) => {
   test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", async () => {
-    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: prism.jobEndpoint, runnerName: "prism" }).run(p));
+    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(p));
   }, 120_000);
 
   test("a throwing user function fails the job with its message and the transform's name on the terminal", async () => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await main(
-      ["run", path.join(__dirname, "fixtures/failing.ts"), "--runner=portable", `--job-endpoint=${prism.jobEndpoint}`, `--output=${path.join(tempDir(), "out")}`],
+      ["run", path.join(__dirname, "fixtures/failing.ts"), "--runner=portable", `--job-endpoint=${prism().jobEndpoint}`, `--output=${path.join(tempDir(), "out")}`],
       { out: (t) => out.push(t), err: (t) => err.push(t) },
     );
     expect(code).toBe(1);
@@ -80,7 +70,7 @@ describeWith(["go", "mvn", "java"], "Prism", () => {
     p.apply("Ticks", generateSequence({ from: 0 }));
     p.apply("Pairs", create([{ key: "a", value: 1 }])).apply("Halves", windowInto(customWindows("halves", (ts) => [{ start: ts - (ts % 500), end: ts - (ts % 500) + 500 }])));
     p.apply("Nums", create([1])).apply("Write", writeText(path.join(tempDir(), "never")));
-    const runner = new PortableRunner({ jobEndpoint: prism.jobEndpoint, runnerName: "prism" });
+    const runner = new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" });
     const e = await runner.run(p).then(() => null, (x: unknown) => x as Error & { code?: string; value?: unknown });
     expect(e).not.toBeNull();
     expect(e!.code).toBe("BL_PORTABLE_UNSUPPORTED");
@@ -90,17 +80,9 @@ describeWith(["go", "mvn", "java"], "Prism", () => {
   }, 60_000);
 });
 
-describeWith(["mvn", "java"], "Flink (embedded, through Beam's Flink job server)", () => {
-  let server: FlinkJobServer;
-  beforeAll(async () => {
-    server = await startFlinkJobServer();
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await server?.stop();
-  });
-
+describeWithFlinkJobServer("Flink (embedded, through Beam's Flink job server)", (server) => {
   test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", async () => {
-    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(p));
+    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: server().jobEndpoint, runnerName: "flink" }).run(p));
   }, 240_000);
 
   test("a PROCESS environment: Flink starts Beamline's boot command, which retrieves the staged bundle and rebuilds the pipeline", async () => {
@@ -108,7 +90,7 @@ describeWith(["mvn", "java"], "Flink (embedded, through Beam's Flink job server)
     const dir = tempDir();
     const err: string[] = [];
     const code = await main(
-      ["run", path.join(__dirname, "../../examples/wordcount.ts"), "--runner=flink", `--job-endpoint=${server.jobEndpoint}`, "--environment-type=PROCESS", `--output=${path.join(dir, "counts")}`],
+      ["run", path.join(__dirname, "../../examples/wordcount.ts"), "--runner=flink", `--job-endpoint=${server().jobEndpoint}`, "--environment-type=PROCESS", `--output=${path.join(dir, "counts")}`],
       { out: () => {}, err: (t) => err.push(t) },
     );
     expect(err.join("\n")).toContain("done on the flink runner");
@@ -122,7 +104,7 @@ describeWith(["mvn", "java"], "Flink (embedded, through Beam's Flink job server)
       if (n === 2) throw new Error("no twos here");
       return n;
     }, { name: "Picky" });
-    const e = await new PortableRunner({ jobEndpoint: server.jobEndpoint, runnerName: "flink" }).run(p).then(() => null, (x: unknown) => x);
+    const e = await new PortableRunner({ jobEndpoint: server().jobEndpoint, runnerName: "flink" }).run(p).then(() => null, (x: unknown) => x);
     expect(e).toBeInstanceOf(JobFailedError);
     expect((e as Error).message).toContain("no twos here");
     expect((e as Error).message).toContain('transform "Picky"');

@@ -1,0 +1,37 @@
+/**
+ * Integration suites around one running service: started once before the suite's tests and stopped
+ * after them, and skipped (or failed under BEAMLINE_REQUIRE_INTEGRATION=1) when its tools are missing.
+ */
+import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
+import { PrismService, startPrism } from "../../runners/prism/prism";
+import { describeWith } from "../portable/requirements";
+
+/** How long a service may take to provision and start (a first run downloads it). */
+export const SERVICE_TIMEOUT = 300_000;
+
+/** A suite whose tests reach the running service through `service()`. */
+export function describeWithService<S extends { stop(): Promise<void> }>(tools: string[], name: string, start: () => Promise<S>, body: (service: () => S) => void): void {
+  describeWith(tools, name, () => {
+    let running: S | undefined;
+    beforeAll(async () => {
+      running = await start();
+    }, SERVICE_TIMEOUT);
+    afterAll(async () => {
+      await running?.stop();
+    });
+    body(() => {
+      if (!running) throw new Error(`${name}: the service did not start`);
+      return running;
+    });
+  });
+}
+
+/** A suite around Beam's Prism runner. */
+export function describeWithPrism(name: string, body: (prism: () => PrismService) => void): void {
+  describeWithService(["go", "mvn", "java"], name, () => startPrism(), body);
+}
+
+/** A suite around Beam's Flink job server with an embedded Flink. */
+export function describeWithFlinkJobServer(name: string, body: (server: () => FlinkJobServer) => void): void {
+  describeWithService(["mvn", "java"], name, () => startFlinkJobServer(), body);
+}
