@@ -11,7 +11,8 @@ import { beamProtos } from "../../runners/portable/protos";
 import { translate } from "../../runners/portable/translate";
 import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT, WINDOW_EXPIRATION_TIMER } from "../../runners/portable/translate-stateful";
 import { StateChannel } from "../../runners/portable/harness/channels";
-import { bagUserStateKey, CrossBundleStateCache, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
+import { bagUserStateKey, CachedBag, cellOver, CrossBundleStateCache, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
+import type { MapState, OrderedListState, SetState } from "../../sdk/state";
 import { ByteReader, ByteWriter } from "../../runners/portable/wire";
 import { describeWith } from "./requirements";
 
@@ -225,5 +226,37 @@ describeWith(["mvn", "java"], "user state and timers on the Fn API", () => {
       caches.clear();
       expect(await run(token, () => {})).toEqual(["get n", "get seen"]);
     });
+  });
+});
+
+describe("state cells over a bag", () => {
+  test("map, set and ordered-list cells read their bag's latest contents after appends and rewrites", () => {
+    const mapBag = new CachedBag({}, "m");
+    const m = cellOver(state.map<string, number>(), mapBag) as MapState<string, number>;
+    for (let i = 0; i < 1000; i++) m.put(`k${i % 10}`, i);
+    expect(m.get("k3")).toBe(993);
+    expect(m.keys()).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
+    m.remove("k3");
+    expect(m.has("k3")).toBe(false);
+    expect(m.putIfAbsent("k3", 7)).toBeUndefined();
+    expect(m.get("k3")).toBe(7);
+    expect(mapBag.values().length).toBe(10);
+
+    const s = cellOver(state.set<number>(), new CachedBag({}, "s")) as SetState<number>;
+    for (let i = 0; i < 1000; i++) s.add(i % 7);
+    expect(s.read().sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(s.addIfAbsent(3)).toBe(false);
+    s.remove(3);
+    expect(s.has(3)).toBe(false);
+    expect(s.addIfAbsent(3)).toBe(true);
+
+    const l = cellOver(state.orderedList<string>(), new CachedBag({}, "l")) as OrderedListState<string>;
+    l.add(30, "c");
+    l.add(10, "a");
+    expect(l.read().map((e) => e.value)).toEqual(["a", "c"]);
+    l.add(20, "b");
+    expect(l.readRange(15, 31).map((e) => e.value)).toEqual(["b", "c"]);
+    l.clearRange(0, 15);
+    expect(l.read().map((e) => e.value)).toEqual(["b", "c"]);
   });
 });

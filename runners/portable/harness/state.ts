@@ -118,6 +118,8 @@ export class CachedBag {
   private items: unknown[] = [];
   private appended: unknown[] = [];
   private rewritten = false;
+  /** Views derived from the contents (a map's entries, a set's members, a sorted list), kept while valid. */
+  private views = new Map<string, { value: unknown; extend?: (view: never, v: unknown) => void }>();
 
   constructor(
     readonly stateKey: Record<string, unknown>,
@@ -129,6 +131,7 @@ export class CachedBag {
   async load(access: StateAccess): Promise<void> {
     const cache = access.cache();
     const hit = cache?.get(this.cacheKey);
+    this.views.clear();
     if (hit) {
       this.items = decodeBagValues(hit);
       return;
@@ -143,14 +146,30 @@ export class CachedBag {
     return this.items;
   }
 
+  /**
+   * A view of the contents made by `make` (`name` tells a cell's views apart), kept until the contents
+   * are replaced; `extend` brings it up to date with an appended value (without it, an append drops
+   * the view). The caller must not modify it.
+   */
+  view<T>(name: string, make: (items: readonly unknown[]) => T, extend?: (view: T, v: unknown) => void): T {
+    let v = this.views.get(name);
+    if (!v) this.views.set(name, (v = { value: make(this.items), extend: extend as ((view: never, v: unknown) => void) | undefined }));
+    return v.value as T;
+  }
+
   /** Adds a value at the end. */
   append(v: unknown): void {
+    for (const [name, view] of this.views) {
+      if (view.extend) view.extend(view.value as never, v);
+      else this.views.delete(name);
+    }
     this.items.push(v);
     if (!this.rewritten) this.appended.push(v);
   }
 
   /** Replaces the contents. */
   replace(values: unknown[]): void {
+    this.views.clear();
     this.items = values;
     this.rewritten = true;
     this.appended = [];
@@ -226,9 +245,16 @@ function combiningCell<I, A, O>(bag: CachedBag, fn: CombineFn<I, A, O>): Combini
 
 /** Entries `[key, value]` of a map bag, the last write of a key winning (keys keep their first position). */
 function mapEntries<K, V>(bag: CachedBag): Map<string, [K, V]> {
-  const m = new Map<string, [K, V]>();
-  for (const e of bag.values() as [K, V][]) m.set(valueKey(e[0]), e);
-  return m;
+  const put = (m: Map<string, [K, V]>, e: unknown) => void m.set(valueKey((e as [K, V])[0]), e as [K, V]);
+  return bag.view(
+    "map",
+    (items) => {
+      const m = new Map<string, [K, V]>();
+      for (const e of items) put(m, e);
+      return m;
+    },
+    put,
+  );
 }
 
 function mapCell<K, V>(bag: CachedBag): MapState<K, V> {
@@ -254,11 +280,20 @@ function mapCell<K, V>(bag: CachedBag): MapState<K, V> {
 }
 
 function setCell<T>(bag: CachedBag): SetState<T> {
-  const members = () => {
-    const m = new Map<string, T>();
-    for (const v of bag.values() as T[]) if (!m.has(valueKey(v))) m.set(valueKey(v), v);
-    return m;
+  const enter = (m: Map<string, T>, v: unknown) => {
+    const k = valueKey(v);
+    if (!m.has(k)) m.set(k, v as T);
   };
+  const members = () =>
+    bag.view(
+      "set",
+      (items) => {
+        const m = new Map<string, T>();
+        for (const v of items) enter(m, v);
+        return m;
+      },
+      enter,
+    );
   return {
     add: (v) => void (members().has(valueKey(v)) || bag.append(v)),
     addIfAbsent(v) {
@@ -276,10 +311,10 @@ function setCell<T>(bag: CachedBag): SetState<T> {
 
 function orderedListCell<T>(bag: CachedBag): OrderedListState<T> {
   // A stable sort keeps ties in insertion order.
-  const sorted = () => [...(bag.values() as TimestampedValue<T>[])].sort((a, b) => a.timestamp - b.timestamp);
+  const sorted = () => bag.view("sorted", (items) => [...(items as TimestampedValue<T>[])].sort((a, b) => a.timestamp - b.timestamp));
   return {
     add: (timestamp, value) => bag.append({ timestamp, value }),
-    read: sorted,
+    read: () => [...sorted()],
     readRange: (from, to) => sorted().filter((e) => e.timestamp >= from && e.timestamp < to),
     clearRange: (from, to) => bag.replace(sorted().filter((e) => e.timestamp < from || e.timestamp >= to)),
     isEmpty: () => bag.values().length === 0,
