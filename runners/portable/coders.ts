@@ -189,6 +189,17 @@ function kvCoder(k: Coder, v: Coder): Coder<KVPair> {
   };
 }
 
+/**
+ * The start of an encoded iterable: its int32 count and that many elements, or (a count of -1) no
+ * element yet, with blocks of elements to follow.
+ */
+function iterablePrefix(e: Coder, r: ByteReader): { out: unknown[]; blocks: boolean } {
+  const n = r.int32();
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) out.push(e.decode(r, true));
+  return { out, blocks: n < 0 };
+}
+
 function iterableCoder(e: Coder): Coder<unknown[]> {
   return {
     urn: CODER_URNS.iterable,
@@ -197,14 +208,9 @@ function iterableCoder(e: Coder): Coder<unknown[]> {
       for (const x of xs) e.encode(x, w, true);
     },
     decode(r) {
-      const n = r.int32();
-      const out: unknown[] = [];
-      if (n >= 0) {
-        for (let i = 0; i < n; i++) out.push(e.decode(r, true));
-        return out;
-      }
+      const { out, blocks } = iterablePrefix(e, r);
       // Blocks of a varint count each, ended by a zero count.
-      for (let c = r.length(); c > 0; c = r.length()) for (let i = 0; i < c; i++) out.push(e.decode(r, true));
+      if (blocks) for (let c = r.length(); c > 0; c = r.length()) for (let i = 0; i < c; i++) out.push(e.decode(r, true));
       return out;
     },
   };
@@ -284,12 +290,8 @@ function stateBackedIterableCoder(e: Coder): Coder<unknown[] | StateBackedIterab
     urn: CODER_URNS.stateBackedIterable,
     encode: (xs, w, nested) => plain.encode(xs as unknown[], w, nested),
     decode(r) {
-      const n = r.int32();
-      const out: unknown[] = [];
-      if (n >= 0) {
-        for (let i = 0; i < n; i++) out.push(e.decode(r, true));
-        return out;
-      }
+      const { out, blocks } = iterablePrefix(e, r);
+      if (!blocks) return out;
       for (;;) {
         const c = r.varint();
         if (c === 0) return out;
