@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as arrow from "apache-arrow";
 import { IOError } from "../../sdk/errors";
 import { Pipeline } from "../../sdk/pipeline";
-import { rowsToRecordBatch } from "../../sdk/rows";
+import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
 import { schema, scalarSchema, t, isScalarSchema } from "../../sdk/schema";
 import { ArrowSink, ArrowSource, readArrow, readArrowSchemaSync, writeArrow } from "../../transforms/io";
 import { readAll, tmpDir, writeAll } from "./helpers";
@@ -54,6 +54,39 @@ describe("arrow IPC", () => {
     const got: number[] = [];
     for await (const c of src.read(part, { batch: 1 })) got.push(c.batch!.data.numRows);
     expect(got).toEqual([10, 10]);
+  });
+
+  test("reads a file's batches ahead by their footer blocks: all of them in order, an early stop, a truncated file, dictionaries", async () => {
+    const d = tmpDir();
+    const rows = Array.from({ length: 5_000 }, (_, i) => row(i));
+    const [file] = await writeAll(new ArrowSink(path.join(d, "b"), {}, s.arrow), s.arrow, rows, { batchRows: 100 });
+    const src = build(file).source;
+    const [part] = await src.split(1);
+    const positions: unknown[] = [];
+    const read: unknown[] = [];
+    for await (const c of src.read(part, null)) {
+      positions.push(c.position);
+      read.push(...recordBatchToRows(c.batch!.data));
+    }
+    expect(read).toEqual(rows);
+    expect(positions).toEqual(Array.from({ length: 50 }, (_, i) => ({ batch: i + 1 })));
+    // Stopping after one batch leaves no read behind (the next ones were already under way).
+    for await (const c of src.read(part, null)) {
+      expect(c.batch!.data.numRows).toBe(100);
+      break;
+    }
+    // A file cut inside its last batches, with the footer put back: named as truncated.
+    const bytes = fs.readFileSync(file);
+    const footerLength = bytes.readInt32LE(bytes.length - 10) + 10;
+    const cut = path.join(d, "cut.arrow");
+    fs.writeFileSync(cut, Buffer.concat([bytes.subarray(0, bytes.length - footerLength - 5_000), bytes.subarray(bytes.length - footerLength)]));
+    const cutSource = new ArrowSource(cut, src.schema);
+    await expect(readAll(cutSource)).rejects.toThrow(/cut short|not an Arrow IPC file/);
+    // Dictionaries are refused by name.
+    const dict = path.join(d, "dict.arrow");
+    const table = new arrow.Table({ c: arrow.vectorFromArray(["x", "y", "x", "z"], new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())) });
+    fs.writeFileSync(dict, arrow.tableToIPC(table, "file"));
+    await expect(readAll(new ArrowSource(dict, table.schema))).rejects.toMatchObject({ code: "BL_ARROW_DICTIONARIES" });
   });
 
   test("empty input writes a file with the schema; scalars keep their metadata", async () => {

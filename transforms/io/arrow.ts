@@ -17,6 +17,8 @@ import { declareRead, declareWrite, nullableSchema, withSchema } from "./common"
 import { expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList } from "./files";
 
 const MAGIC = Buffer.from("ARROW1");
+/** The end-of-stream marker of the IPC stream format. */
+const EOS = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 function readBytesSync(file: string, start: number, length: number): Buffer {
   const fd = fs.openSync(file, "r");
@@ -92,11 +94,70 @@ export function readArrowSchemaSync(file: string): arrow.Schema {
     const [metaStart, metaLen] = first === 0xffffffff ? [8, head.readInt32LE(4)] : [4, first];
     if (metaLen <= 0 || metaLen > 1 << 28) throw notArrow(file, "no schema message at the start");
     const message = readBytesSync(file, 0, metaStart + metaLen);
-    const eos = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
-    return arrow.tableFromIPC(new Uint8Array(Buffer.concat([message, eos]))).schema;
+    return arrow.tableFromIPC(new Uint8Array(Buffer.concat([message, EOS]))).schema;
   } catch (e) {
     if (e instanceof IOError) throw e;
     throw notArrow(file, (e as Error).message);
+  }
+}
+
+/** `schema` as an IPC stream's schema message (the stream of no batches, without its end marker). */
+function schemaMessage(schema: arrow.Schema): Uint8Array {
+  const stream = arrow.tableToIPC(new arrow.Table(schema), "stream");
+  return stream.subarray(0, stream.length - EOS.length);
+}
+
+/** Blocks read ahead of the one being decoded. */
+const READ_AHEAD = 2;
+
+/**
+ * The record batches of an IPC file without dictionaries, read by their footer's blocks with
+ * positional reads, {@link READ_AHEAD} blocks ahead of the one asked for, so that the reads overlap
+ * the processing of the batch before. Each block is read into a buffer that starts with the file's
+ * schema message and ends with an end-of-stream marker: a one-batch IPC stream, decoded in place.
+ */
+class ArrowFileBlocks {
+  private readonly pending = new Map<number, Promise<Uint8Array>>();
+
+  constructor(
+    private readonly handle: fs.promises.FileHandle,
+    private readonly file: string,
+    private readonly footer: NonNullable<arrow.RecordBatchFileReader["footer"]>,
+    private readonly schema: Uint8Array,
+  ) {}
+
+  /** Batch `index`, reading ahead up to batch `end` (exclusive). */
+  async batch(index: number, end: number): Promise<arrow.RecordBatch> {
+    for (let i = index; i < Math.min(end, index + 1 + READ_AHEAD); i++) {
+      if (this.pending.has(i)) continue;
+      const read = this.read(i);
+      read.catch(() => undefined); // awaited when its batch is asked for, or settled by close()
+      this.pending.set(i, read);
+    }
+    const bytes = await this.pending.get(index)!;
+    this.pending.delete(index);
+    const reader = arrow.RecordBatchReader.from(bytes);
+    const result = reader.next();
+    if (result.done || !result.value) throw notArrow(this.file, `record batch ${index} does not decode`);
+    return result.value;
+  }
+
+  /** Waits for the reads in flight (before the file is closed). */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.pending.values());
+    this.pending.clear();
+  }
+
+  private async read(index: number): Promise<Uint8Array> {
+    const block = this.footer.getRecordBatch(index);
+    if (!block) throw notArrow(this.file, `the footer has no record batch ${index}`);
+    const length = block.metaDataLength + Number(block.bodyLength);
+    const bytes = new Uint8Array(this.schema.length + length + EOS.length);
+    bytes.set(this.schema, 0);
+    const { bytesRead } = await this.handle.read(bytes, this.schema.length, length, Number(block.offset));
+    if (bytesRead !== length) throw notArrow(this.file, `record batch ${index} is cut short: a truncated file?`);
+    bytes.set(EOS, this.schema.length + length);
+    return bytes;
   }
 }
 
@@ -149,12 +210,25 @@ export class ArrowSource implements BoundedSource {
         await reader.open();
         if (!reader.isFile()) throw notArrow(file, "a bad footer");
         const end = typeof range.end === "number" ? Math.min(range.end, reader.numRecordBatches) : reader.numRecordBatches;
-        for (let i = skip; i < end; i++) {
-          const b = await reader.readRecordBatch(i);
-          if (!b) break;
-          yield { batch: globalBatch(withSchema(b, this.schema, file)), position: { batch: i + 1 } };
+        const footer = reader.footer;
+        if (!footer) throw notArrow(file, "no footer");
+        if (footer.numDictionaries > 0) {
+          throw new IOError({
+            code: "BL_ARROW_DICTIONARIES",
+            where: file,
+            value: reader.schema.fields.map((f) => `${f.name}: ${f.type}`).join(", "),
+            rule: "dictionary-encoded columns are not supported",
+            fix: "write the file with plain (decoded) columns",
+          });
         }
-        await reader.cancel();
+        const blocks = new ArrowFileBlocks(handle, file, footer, schemaMessage(reader.schema));
+        try {
+          for (let i = skip; i < end; i++) {
+            yield { batch: globalBatch(withSchema(await blocks.batch(i, end), this.schema, file)), position: { batch: i + 1 } };
+          }
+        } finally {
+          await blocks.close();
+        }
       } else {
         const reader = await arrow.RecordBatchReader.from(fs.createReadStream(file, { highWaterMark: 1 << 20 }));
         let i = 0;

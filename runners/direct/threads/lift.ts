@@ -47,8 +47,8 @@ const BACK_OFF = 16;
 export class PreCombiner {
   private skip = 0;
   private readonly schemas = new WeakMap<arrow.Schema, arrow.Schema>();
-  /** Key tables (one per window of a batch) for every batch: the next batch's keys are much like the last's. */
-  private readonly tables: KeyTable[] = [];
+  /** Key tables (one per window of a batch) and the dense ids, reused from batch to batch. */
+  private readonly scratch = new PreCombineScratch();
 
   constructor(readonly lift: LiftedCombine) {}
 
@@ -61,10 +61,18 @@ export class PreCombiner {
     const input = batch.data.schema;
     let schema = this.schemas.get(input);
     if (!schema) this.schemas.set(input, (schema = partialRowsSchema(input)));
-    const out = preCombine(batch, keys, this.lift, schema, this.tables);
+    const out = preCombine(batch, keys, this.lift, schema, this.scratch);
     if (!out) this.skip = BACK_OFF;
     return out;
   }
+}
+
+/** Storage a pre-combine reuses from batch to batch. */
+export class PreCombineScratch {
+  /** Key tables, one per window of a batch. */
+  readonly tables: KeyTable[] = [];
+  /** Ids by `key - lowest key`, for integer keys of a narrow range (see {@link groupDenseInt32}); -1: none yet. */
+  dense = new Int32Array(0);
 }
 
 /**
@@ -144,7 +152,7 @@ export interface PreCombined {
 /**
  * Collapses a batch to one row per key and window (`keys`: see {@link BatchKeys}), adding the column
  * of input rows per row (`schema`: the batch's schema with it, from {@link partialRowsSchema};
- * `tables`: key tables to reuse, one per window). Returns null, leaving the batch as it is, when its
+ * `scratch`: storage to reuse). Returns null, leaving the batch as it is, when its
  * rows fall into more than {@link MAX_WINDOWS} windows, a summed, min, max or mean field is not a
  * null-free float64 column of one chunk, or too few rows share a key and window for collapsing to pay.
  */
@@ -153,8 +161,9 @@ export function preCombine(
   batchKeys: BatchKeys,
   lift: LiftedCombine,
   schema: arrow.Schema = partialRowsSchema(batch.data.schema),
-  tables: KeyTable[] = [],
+  scratch: PreCombineScratch = new PreCombineScratch(),
 ): PreCombined | null {
+  const tables = scratch.tables;
   const rb = batch.data;
   const n = rb.numRows;
   // Rows of interval windows: each row's window as a small index, a key table per window.
@@ -198,62 +207,30 @@ export function preCombine(
   }
   const firsts = new Int32Array(n);
   const ids = new Int32Array(n);
-  let m = 0;
   const keyIndex = lift.keyFields?.length === 1 ? rb.schema.fields.findIndex((f) => f.name === lift.keyFields![0]) : -1;
   const keyColumn = keyIndex < 0 ? null : rb.getChildAt(keyIndex);
   const utf8 = keyColumn ? utf8Keys([keyColumn], n) : null;
   const ints = keyColumn && !utf8 ? int32Keys([keyColumn], n) : null;
   let keys: readonly KeyPrimitive[] | null = null;
-  if (ints) {
-    for (let i = 0; i < n; i++) {
-      const t = windowOf === null ? table : tables[windowOf[i]];
-      let g = t.getInt(ints[i]);
-      if (g < 0) {
-        g = m++;
-        t.addInt(ints[i], g);
-        firsts[g] = i;
-      }
-      ids[i] = g;
-    }
-  } else if (utf8) {
-    const { bytes, offsets } = utf8;
-    for (let i = 0; i < n; i++) {
-      const t = windowOf === null ? table : tables[windowOf[i]];
-      let g = t.getUtf8(bytes, offsets[i], offsets[i + 1]);
-      if (g < 0) {
-        g = m++;
-        t.addUtf8(bytes, offsets[i], offsets[i + 1], g);
-        firsts[g] = i;
-      }
-      ids[i] = g;
-    }
-  } else {
-    keys = typeof batchKeys === "function" ? batchKeys() : batchKeys;
-    for (let i = 0; i < n; i++) {
-      const t = windowOf === null ? table : tables[windowOf[i]];
-      const k = keys[i];
-      let g = t.get(k);
-      if (g < 0) {
-        g = m++;
-        t.add(k, g);
-        firsts[g] = i;
-      }
-      ids[i] = g;
-    }
+  let m: number;
+  if (windowOf === null && ints) m = groupDenseInt32(ints, n, scratch, ids, firsts) ?? groupInt32(ints, n, table, ids, firsts);
+  else if (windowOf === null && utf8) m = groupUtf8(utf8, n, table, ids, firsts);
+  else {
+    if (!ints && !utf8) keys = typeof batchKeys === "function" ? batchKeys() : batchKeys;
+    m = groupInWindows(ints, utf8, keys, n, windowOf, tables, ids, firsts);
   }
   if (m > n * MAX_KEPT) return null;
   const rows = firsts.slice(0, m);
   const counts = new Float64Array(m);
-  for (let i = 0; i < n; i++) counts[ids[i]]++;
+  countInto(counts, ids, n);
   const outputs = inputs.map((values, c) => {
     const kind = kinds[c];
     const out = new Float64Array(m);
-    if (kind === "sum" || kind === "mean") {
-      for (let i = 0; i < n; i++) out[ids[i]] += values[i];
-    } else {
+    if (kind === "sum" || kind === "mean") sumInto(out, ids, values, n);
+    else {
       for (let g = 0; g < m; g++) out[g] = values[rows[g]];
-      if (kind === "min") for (let i = 0; i < n; i++) { if (values[i] < out[ids[i]]) out[ids[i]] = values[i]; }
-      else for (let i = 0; i < n; i++) { if (values[i] > out[ids[i]]) out[ids[i]] = values[i]; }
+      if (kind === "min") minInto(out, ids, values, n);
+      else maxInto(out, ids, values, n);
     }
     return out;
   });
@@ -273,4 +250,119 @@ export function preCombine(
   else if (utf8) for (let g = 0; g < m; g++) outKeys[g] = utf8KeyAt(utf8, rows[g]);
   else for (let g = 0; g < m; g++) outKeys[g] = keys![rows[g]];
   return { batch: out, keys: outKeys };
+}
+
+// The kernels below are small functions of one loop each, so that they are optimized after a few
+// batches (a thread compiles them itself, and a busy machine leaves the compiler little time).
+
+/** Gives each row's 32-bit integer key an id in order of first appearance; returns how many ids. */
+function groupInt32(keys: Int32Array, n: number, table: KeyTable, ids: Int32Array, firsts: Int32Array): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    let g = table.getInt(k);
+    if (g < 0) {
+      g = m++;
+      table.addInt(k, g);
+      firsts[g] = i;
+    }
+    ids[i] = g;
+  }
+  return m;
+}
+
+/** Integer keys spanning at most this many values, and no more than twice a batch's rows, are grouped by direct indexing. */
+const DENSE_SPAN = 1 << 16;
+
+/**
+ * {@link groupInt32} by direct indexing, `key - lowest` into an array, when the batch's keys span a
+ * narrow range (ids of small integers, codes, buckets); null when they do not.
+ */
+function groupDenseInt32(keys: Int32Array, n: number, scratch: PreCombineScratch, ids: Int32Array, firsts: Int32Array): number | null {
+  if (n === 0) return null;
+  let lo = keys[0];
+  let hi = lo;
+  for (let i = 1; i < n; i++) {
+    const k = keys[i];
+    if (k < lo) lo = k;
+    else if (k > hi) hi = k;
+  }
+  const span = hi - lo + 1;
+  if (span > DENSE_SPAN || span > 2 * n) return null;
+  if (scratch.dense.length < span) scratch.dense = new Int32Array(Math.max(span, 2 * scratch.dense.length));
+  const at = scratch.dense;
+  at.fill(-1, 0, span);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const d = keys[i] - lo;
+    let g = at[d];
+    if (g < 0) {
+      g = at[d] = m++;
+      firsts[g] = i;
+    }
+    ids[i] = g;
+  }
+  return m;
+}
+
+/** {@link groupInt32} for a utf8 key column, looked up by its bytes. */
+function groupUtf8(keys: Utf8Keys, n: number, table: KeyTable, ids: Int32Array, firsts: Int32Array): number {
+  const { bytes, offsets } = keys;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    let g = table.getUtf8(bytes, offsets[i], offsets[i + 1]);
+    if (g < 0) {
+      g = m++;
+      table.addUtf8(bytes, offsets[i], offsets[i + 1], g);
+      firsts[g] = i;
+    }
+    ids[i] = g;
+  }
+  return m;
+}
+
+/** Ids by key and window (a table per window, `windowOf` per row, or one table), for any key kind. */
+function groupInWindows(
+  ints: Int32Array | null,
+  utf8: Utf8Keys | null,
+  keys: readonly KeyPrimitive[] | null,
+  n: number,
+  windowOf: Int32Array | null,
+  tables: KeyTable[],
+  ids: Int32Array,
+  firsts: Int32Array,
+): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const t = windowOf === null ? tables[0] : tables[windowOf[i]];
+    let g: number;
+    if (ints) g = t.getInt(ints[i]);
+    else if (utf8) g = t.getUtf8(utf8.bytes, utf8.offsets[i], utf8.offsets[i + 1]);
+    else g = t.get(keys![i]);
+    if (g < 0) {
+      g = m++;
+      if (ints) t.addInt(ints[i], g);
+      else if (utf8) t.addUtf8(utf8.bytes, utf8.offsets[i], utf8.offsets[i + 1], g);
+      else t.add(keys![i], g);
+      firsts[g] = i;
+    }
+    ids[i] = g;
+  }
+  return m;
+}
+
+function countInto(counts: Float64Array, ids: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) counts[ids[i]]++;
+}
+
+function sumInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) out[ids[i]] += values[i];
+}
+
+function minInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) if (values[i] < out[ids[i]]) out[ids[i]] = values[i];
+}
+
+function maxInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) if (values[i] > out[ids[i]]) out[ids[i]] = values[i];
 }

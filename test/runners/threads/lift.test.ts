@@ -153,4 +153,32 @@ describe("combining before the hash exchange", () => {
       expect(utf8KeyGroupAt(pre.keys as Parameters<typeof utf8KeyGroupAt>[0], 0)).toBe(keyGroupOf(w));
     }
   });
+
+  test("int32 keys are grouped the same by direct indexing (a narrow range) and by hashing (a wide one)", () => {
+    const schema = new arrow.Schema([new arrow.Field("k", new arrow.Int32(), true), new arrow.Field("v", new arrow.Float64(), true)]);
+    const sums = (keys: number[]) => {
+      const b = globalBatch(makeRecordBatch(schema, [
+        arrow.makeData({ type: new arrow.Int32(), length: keys.length, nullCount: 0, data: Int32Array.from(keys) }),
+        arrow.makeData({ type: new arrow.Float64(), length: keys.length, nullCount: 0, data: Float64Array.from(keys, (_, i) => i) }),
+      ], keys.length));
+      const out = preCombine(b, () => { throw new Error("int32 keys are read from their column"); }, { fields: ["v"], kinds: ["sum"], keyFields: ["k"] });
+      return out && { rows: recordBatchToRows(splitPartialRows(out.batch.data).data), keys: out.keys, partial: [...splitPartialRows(out.batch.data).partialRows!] };
+    };
+    const expected = (keys: number[]) => {
+      const m = new Map<number, number>();
+      keys.forEach((k, i) => m.set(k, (m.get(k) ?? 0) + i));
+      return [...m].map(([k, v]) => ({ k, v }));
+    };
+    // A narrow range, negative keys included: in order of first appearance.
+    const narrow = [-3, 5, -3, 0, 5, 5, -3, 2, 0, 5];
+    expect(sums(narrow)).toEqual({ rows: expected(narrow), keys: [-3, 5, 0, 2], partial: [3, 4, 2, 1] });
+    // The extremes of int32 (a span too wide to index): the same result through the hash table.
+    const wide = [2147483647, -2147483648, 7, 2147483647, 7, -2147483648, 7, 7];
+    expect(sums(wide)).toEqual({ rows: expected(wide), keys: [2147483647, -2147483648, 7], partial: [2, 2, 4] });
+    // A span just over the direct-indexing limit, and one just under it.
+    const over = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 1 << 16 : i % 4));
+    expect(sums(over)!.rows).toEqual(expected(over));
+    const under = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? (1 << 16) - 1 : i % 4));
+    expect(sums(under)!.rows).toEqual(expected(under));
+  });
 });
