@@ -1,7 +1,8 @@
 /**
  * Bounded, credit-based channels between threads, over a `MessagePort`. The receiver grants the sender
- * `capacity` credits; each data message spends one, and the receiver returns it once the message has
- * been consumed. A sender out of credits waits, so a slow consumer slows its producers instead of
+ * `capacity` credits; each data message spends its cost (one by default; links make it a batch's
+ * rows, so that small batches are not held back as large ones are), and the receiver returns it once
+ * the message has been consumed. A sender out of credits waits, so a slow consumer slows its producers instead of
  * letting messages pile up in memory. Control messages (watermarks, barriers, end of input) cost no
  * credit but keep their order relative to data.
  */
@@ -13,6 +14,8 @@ export type ChannelMessage<D, C> = { readonly kind: "data"; readonly body: D } |
 
 interface Wire<D, C> {
   readonly m: ChannelMessage<D, C>;
+  /** The credits a data message spent. */
+  readonly c?: number;
 }
 
 /** The sending end of a channel. */
@@ -59,10 +62,10 @@ export class ChannelSender<D, C> {
    * Sends a data message now, spending a credit even when none is left (credits go negative): for
    * producers that check {@link whenAvailable} before producing, so overshoot is bounded by one step.
    */
-  sendNow(body: D, transfer: ArrayBuffer[] = []): void {
+  sendNow(body: D, transfer: ArrayBuffer[] = [], cost = 1): void {
     if (this.closed) throw new BeamlineError({ code: "BL_CHANNEL_CLOSED", domain: "internal", rule: "a closed channel was sent to" });
-    this.credits--;
-    this.post({ m: { kind: "data", body } }, transfer);
+    this.credits -= cost;
+    this.post({ m: { kind: "data", body }, c: cost }, transfer);
   }
 
   /** Sends a data message once a credit is available; `transfer` lists buffers to move instead of copy. */
@@ -70,7 +73,7 @@ export class ChannelSender<D, C> {
     if (this.closed) throw new BeamlineError({ code: "BL_CHANNEL_CLOSED", domain: "internal", rule: "a closed channel was sent to" });
     if (this.credits > 0) this.credits--;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.post({ m: { kind: "data", body } }, transfer);
+    this.post({ m: { kind: "data", body }, c: 1 }, transfer);
   }
 
   /** Sends a control message now, in order after the data sent before it. */
@@ -91,7 +94,7 @@ export class ChannelSender<D, C> {
 
 /** The receiving end of a channel: delivers messages in order, one at a time, and returns credits. */
 export class ChannelReceiver<D, C> {
-  private readonly queue: ChannelMessage<D, C>[] = [];
+  private readonly queue: Wire<D, C>[] = [];
   private running = false;
   private failed: unknown = null;
 
@@ -106,7 +109,7 @@ export class ChannelReceiver<D, C> {
     private readonly onError: (e: unknown) => void,
   ) {
     port.on("message", (w: Wire<D, C>) => {
-      this.queue.push(w.m);
+      this.queue.push(w);
       if (!this.running) void this.pump();
     });
   }
@@ -115,9 +118,9 @@ export class ChannelReceiver<D, C> {
     this.running = true;
     try {
       while (this.queue.length > 0 && this.failed === null) {
-        const m = this.queue.shift()!;
-        await this.deliver(m);
-        if (m.kind === "data") this.port.postMessage(1);
+        const w = this.queue.shift()!;
+        await this.deliver(w.m);
+        if (w.m.kind === "data") this.port.postMessage(w.c ?? 1);
       }
     } catch (e) {
       this.failed = e;

@@ -19,7 +19,7 @@ import { restoredShare } from "./restored-state";
 import type { Plan } from "../planner";
 import type { PipelineSpec } from "./bootstrap";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, layout, Layout } from "./layout";
-import { startWorkers, PooledWorker } from "./pool";
+import { spawnWorkers, startFailure, PooledWorker } from "./pool";
 import type { ProgressBoard } from "../progress";
 import { runInstance } from "./instance";
 import { CheckpointOrder, instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
@@ -42,7 +42,7 @@ function workerDied(index: number, cause: unknown): BeamlineError {
 export interface ParallelOptions {
   readonly parallelism: number;
   readonly batchSize: number;
-  /** Batches in flight per link. Default 4. */
+  /** Batches of `batchSize` rows in flight per link (counted in rows). Default 4. */
   readonly capacity?: number;
   /** Aligned checkpoints: taken every `intervalMs` through `coordinator`, and the checkpoint to restore first. */
   readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null };
@@ -88,7 +88,8 @@ function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layou
 /** Runs the pipeline on `parallelism` worker threads. */
 export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph: PipelineGraph, plan: Plan, options: ParallelOptions): Promise<RunMetrics> {
   const lay = await parallelLayout(pipeline, graph, plan, options.parallelism);
-  const workers = await startWorkers(spec, options.parallelism, 1);
+  // Instance 0 starts at once; each worker runs its instance as soon as it has loaded the pipeline.
+  const workers = spawnWorkers(spec, options.parallelism, 1);
   const outPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   const inPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   let stopCheckpoints = () => {};
@@ -136,8 +137,10 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
       ...workers.map(
         (w: PooledWorker) =>
           new Promise<void>((resolve, reject) => {
+            let ready = false;
             w.thread.on("message", (m: WorkerMessage) => {
-              if (m.type === "done") {
+              if (m.type === "ready") ready = true;
+              else if (m.type === "done") {
                 merge(metrics, m, lay);
                 resolve();
               } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes);
@@ -148,8 +151,9 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
               periodic?.fail(e);
               reject(e);
             };
-            w.thread.on("error", (e) => fail(workerDied(w.index, e)));
-            w.thread.on("exit", (code) => fail(workerDied(w.index, `exit code ${code}`)));
+            // A worker that stops before it is ready failed to start (not retriable); after, it died.
+            w.thread.on("error", (e) => fail(ready ? workerDied(w.index, e) : startFailure(w.index, { error: e })));
+            w.thread.on("exit", (code) => fail(ready ? workerDied(w.index, `exit code ${code}`) : startFailure(w.index, { exitCode: code })));
             w.thread.postMessage(order(w.index), [...outPorts[w.index].map((x) => x[2]), ...inPorts[w.index].map((x) => x[2])]);
           }),
       ),

@@ -31,14 +31,16 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
     if (!x) m.set(edge, (x = new Map()));
     return x;
   };
+  // A link holds up to `capacity` batches' worth of rows.
+  const rows = order.capacity * order.batchSize;
   for (const e of lay.edges) {
     if (e.senders.includes(index) && e.receivers.includes(index)) {
-      const link = new LocalLink(order.capacity);
+      const link = new LocalLink(rows);
       at(outlets, e.id).set(index, link);
       at(inlets, e.id).set(index, link);
     }
   }
-  for (const [edge, receiver, port] of order.outPorts) at(outlets, edge).set(receiver, new PortOutlet(port, order.capacity));
+  for (const [edge, receiver, port] of order.outPorts) at(outlets, edge).set(receiver, new PortOutlet(port, rows));
   for (const [edge, sender, port] of order.inPorts) at(inlets, edge).set(sender, new PortInlet(port));
 
   const edgeOf = (payload: unknown) => lay.edges[(payload as { edge: number }).edge];

@@ -2,7 +2,8 @@
  * Links carry one exchange edge from one sending worker to one receiving worker: batches, watermarks,
  * barriers and end of input, in order. Between threads a link is a bounded channel over a
  * MessagePort, batches encoded as transferable Arrow buffers; within a thread it is an in-memory
- * queue with the same credits, and batches pass as they are.
+ * queue with the same credits, and batches pass as they are. Credits count rows: a link holds at
+ * most its capacity in rows (plus one batch), however its rows are cut into batches.
  */
 import type { MessagePort } from "node:worker_threads";
 import type { ElementBatch } from "../../../sdk/batch";
@@ -44,6 +45,7 @@ export class PortOutlet implements Outlet {
   /** Bytes moved without a copy, and bytes copied, so far. */
   readonly bytes = { transferred: 0, copied: 0 };
 
+  /** @param capacity rows in flight. */
   constructor(port: MessagePort, capacity: number) {
     this.sender = new ChannelSender(port, capacity);
   }
@@ -57,7 +59,7 @@ export class PortOutlet implements Outlet {
     const enc = encodeBatch(batch, owned);
     this.bytes.transferred += enc.transferredBytes;
     this.bytes.copied += enc.copiedBytes;
-    this.sender.sendNow(enc.message, enc.transfer);
+    this.sender.sendNow(enc.message, enc.transfer, Math.max(1, batch.data.numRows));
   }
   control(c: Control): void {
     this.sender.control(c);
@@ -96,6 +98,7 @@ export class LocalLink implements Outlet, Inlet {
   private running = false;
   private failed = false;
 
+  /** @param capacity rows in flight. */
   constructor(capacity: number) {
     this.credits = capacity;
   }
@@ -106,7 +109,7 @@ export class LocalLink implements Outlet, Inlet {
     return this.credits > 0 ? Promise.resolve() : new Promise((resolve) => this.roomWaiters.push(resolve));
   }
   send(batch: ElementBatch): void {
-    this.credits--;
+    this.credits -= Math.max(1, batch.data.numRows);
     this.push({ kind: "data", body: batch });
   }
   control(c: Control): void {
@@ -132,9 +135,10 @@ export class LocalLink implements Outlet, Inlet {
     try {
       while (this.queue.length > 0 && this.deliver && !this.failed) {
         const m = this.queue.shift()!;
+        const cost = m.kind === "data" ? Math.max(1, m.body.data.numRows) : 0;
         await this.deliver(m);
         if (m.kind === "data") {
-          this.credits++;
+          this.credits += cost;
           while (this.credits > 0 && this.roomWaiters.length > 0) this.roomWaiters.shift()!();
         }
       }

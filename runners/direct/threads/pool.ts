@@ -55,17 +55,32 @@ export interface PooledWorker {
 }
 
 /**
- * Starts the workers of instances `first` to `parallelism - 1` of a pipeline and waits until every
- * one is ready (instances below `first` run elsewhere, such as the coordinator's own thread).
+ * Starts the workers of instances `first` to `parallelism - 1` of a pipeline without waiting for them
+ * (instances below `first` run elsewhere, such as the coordinator's own thread). Each reports `ready`
+ * once it has rebuilt the pipeline, or `failed`; messages posted to it before then wait in its port.
  */
-export async function startWorkers(spec: PipelineSpec, parallelism: number, first = 0): Promise<PooledWorker[]> {
+export function spawnWorkers(spec: PipelineSpec, parallelism: number, first = 0): PooledWorker[] {
   const workers: PooledWorker[] = [];
-  const ready: Promise<void>[] = [];
-  for (let index = first; index < parallelism; index++) {
-    const init: WorkerInit = { spec, index, parallelism };
-    const thread = startWorker(init);
-    workers.push({ index, thread });
-    ready.push(
+  try {
+    for (let index = first; index < parallelism; index++) workers.push({ index, thread: startWorker({ spec, index, parallelism }) });
+  } catch (e) {
+    for (const w of workers) void w.thread.terminate();
+    throw e;
+  }
+  return workers;
+}
+
+/** Why a worker that had not reported ready yet stopped: its own error, or its exit. */
+export function startFailure(index: number, event: { error: unknown } | { exitCode: number }): unknown {
+  if ("error" in event) return event.error;
+  return new BeamlineError({ code: "BL_WORKER_EXITED", domain: "internal", value: event.exitCode, rule: `worker thread ${index} exited while starting` });
+}
+
+/** Starts the workers as {@link spawnWorkers} does and waits until every one is ready. */
+export async function startWorkers(spec: PipelineSpec, parallelism: number, first = 0): Promise<PooledWorker[]> {
+  const workers = spawnWorkers(spec, parallelism, first);
+  const ready = workers.map(
+    ({ index, thread }) =>
       new Promise<void>((resolve, reject) => {
         const onMessage = (m: WorkerMessage) => {
           if (m.type === "ready") {
@@ -78,11 +93,11 @@ export async function startWorkers(spec: PipelineSpec, parallelism: number, firs
         };
         const onError = (e: Error) => {
           done();
-          reject(e);
+          reject(startFailure(index, { error: e }));
         };
         const onExit = (code: number) => {
           done();
-          reject(new BeamlineError({ code: "BL_WORKER_EXITED", domain: "internal", value: code, rule: `worker thread ${index} exited while starting` }));
+          reject(startFailure(index, { exitCode: code }));
         };
         const done = () => {
           thread.off("message", onMessage);
@@ -93,8 +108,7 @@ export async function startWorkers(spec: PipelineSpec, parallelism: number, firs
         thread.on("error", onError);
         thread.on("exit", onExit);
       }),
-    );
-  }
+  );
   try {
     await Promise.all(ready);
   } catch (e) {

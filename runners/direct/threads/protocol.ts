@@ -22,7 +22,7 @@ export interface RunOrder {
   readonly layout: Layout;
   /** Rows per emitted batch. */
   readonly batchSize: number;
-  /** Credits of every link (batches in flight). */
+  /** Credits of every link: batches of `batchSize` rows in flight (counted in rows). */
   readonly capacity: number;
   /** Ports to other workers: [edge id, receiving worker, port]. */
   readonly outPorts: [number, number, MessagePort][];

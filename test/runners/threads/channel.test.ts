@@ -66,4 +66,39 @@ describe("bounded channel", () => {
     sender.close();
     receiver.close();
   });
+
+  test("a data message spends its cost in credits and the receiver returns that cost once it is consumed", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const sender = new ChannelSender<string, string>(port1, 100);
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const got: string[] = [];
+    const receiver = new ChannelReceiver<string, string>(
+      port2,
+      async (m) => {
+        got.push(m.body);
+        if (m.body === "big") await held;
+      },
+      (e) => {
+        throw e;
+      },
+    );
+    sender.sendNow("small", [], 1);
+    sender.sendNow("big", [], 90);
+    expect(sender.available).toBe(9);
+    sender.sendNow("over", [], 20); // a producer that checked for room may overshoot by one message
+    expect(sender.available).toBe(-11);
+    let room = false;
+    const waited = sender.whenAvailable().then(() => (room = true));
+    while (got.length < 2) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(room).toBe(false); // "small" came back (1), "big" is still being consumed
+    expect(sender.available).toBe(-10);
+    release();
+    await waited;
+    while (sender.available < 100) await new Promise((r) => setTimeout(r, 2));
+    expect(got).toEqual(["small", "big", "over"]);
+    sender.close();
+    receiver.close();
+  });
 });

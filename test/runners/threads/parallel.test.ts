@@ -5,7 +5,7 @@ import { CheckpointStore } from "../../../runners/direct/checkpoint/store";
 import wordcount from "../../../examples/wordcount";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
-import { endlessCounts, failsInWorker, golden, statefulCounts } from "./pipelines";
+import { endlessCounts, failsInWorker, golden, slowWorkerStart, statefulCounts } from "./pipelines";
 
 
 describe("parallel execution", () => {
@@ -42,6 +42,15 @@ describe("parallel execution", () => {
     const r = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(wordcount, { output: path.join(dir, "b") }));
     expect(r.parallelism).toBe(2);
     expect(outputLines(dir, "b")).toEqual(outputLines(dir, "a"));
+  });
+
+  test("the calling thread's instance starts at once, without waiting for the workers to load the pipeline", async () => {
+    const marker = path.join(tempDir(), "m");
+    const r = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(slowWorkerStart, { marker, loadMs: 600 }));
+    expect(r.parallelism).toBe(2);
+    const at = (what: string) => Number(fs.readFileSync(`${marker}-${what}`, "utf8"));
+    expect(at("main-first")).toBeLessThan(at("worker-built"));
+    expect(r.metrics.rowsOut.get("Sum")).toBe(10);
   });
 
   test("a failure on a worker thread fails the run with the worker's error, and nothing is committed", async () => {

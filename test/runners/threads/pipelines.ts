@@ -84,6 +84,33 @@ export const failsInWorker = definePipeline({
 });
 
 /**
+ * A pipeline whose worker threads take `loadMs` to build it. The worker notes when it has built the
+ * pipeline (`${marker}-worker-built`), and the calling thread when it maps its first number
+ * (`${marker}-main-first`), as epoch milliseconds.
+ */
+export const slowWorkerStart = definePipeline({
+  options: {
+    marker: option.string("prefix of the marker files", { default: "" }),
+    loadMs: option.integer("how long a worker takes to build the pipeline", { default: 600 }),
+  },
+  build(p, { marker, loadMs }) {
+    if (!isMainThread && marker) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, loadMs);
+      fs.writeFileSync(`${marker}-worker-built`, String(Date.now()));
+    }
+    p.apply("Numbers", generateSequence({ to: 200_000 }))
+      .map(
+        (n: number) => {
+          if (isMainThread && marker && !fs.existsSync(`${marker}-main-first`)) fs.writeFileSync(`${marker}-main-first`, String(Date.now()));
+          return { k: n % 10, v: n };
+        },
+        { name: "Keyed" },
+      )
+      .apply("Sum", groupBy<{ k: number; v: number }>("k").aggregate({ total: sum("v") }));
+  },
+});
+
+/**
  * Kills its worker thread (process.exit in a worker ends that thread) at the first row at or after
  * `crashAt` it sees — once, when `marker` names a file, which the crash creates; on every attempt when
  * `marker` is empty.

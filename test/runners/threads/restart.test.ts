@@ -54,7 +54,7 @@ describe("restarts of a checkpointed run", () => {
   test("a worker thread killed at a seeded random batch: the run restarts from its latest checkpoint, and its output equals a fault-free run", async () => {
     const dir = tempDir();
     const input = path.join(dir, "input.txt");
-    writeRows(input, 30_000);
+    writeRows(input, 100_000);
     await new DirectRunner({ parallelism: 1 }).run(buildPipeline(checkpointGolden, { input, output: path.join(dir, "clean") }));
     const random = rng(4242);
     const restarts: string[] = [];
@@ -62,8 +62,8 @@ describe("restarts of a checkpointed run", () => {
     // a checkpoint, not only started over (a worker may die before the first checkpoint completed).
     for (let trial = 0; trial < 4 && !restarts.some((r) => r.startsWith("checkpoint")); trial++) {
       const marker = path.join(dir, `died-${trial}`);
-      // The fault hook makes worker thread 1 exit after its n-th exchanged batch, once.
-      const env = { BEAMLINE_FAULT: `worker-batch:${3 + Math.floor(random() * 3)}`, BEAMLINE_FAULT_ONCE: marker };
+      // The fault hook makes worker thread 1 exit after its n-th exchanged batch (of about 17), once.
+      const env = { BEAMLINE_FAULT: `worker-batch:${8 + Math.floor(random() * 6)}`, BEAMLINE_FAULT_ONCE: marker };
       const args = [`--input=${input}`, `--output=${path.join(dir, `run${trial}`)}`, "--parallelism=2", `--checkpoint-dir=${path.join(dir, `chk-${trial}`)}`, "--checkpoint-interval=10"];
       const r = await startCli(WINDOWED, [...args, "--restart-strategy=fixed-delay", "--restart-delay=10"], env).exit;
       expect(r.code).toBe(0);
