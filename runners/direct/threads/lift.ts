@@ -170,24 +170,9 @@ export function preCombine(
   let windowOf: Int32Array | null = null;
   let windows = 1;
   if (batch.windows.kind === "interval") {
-    const { start, end } = batch.windows;
     windowOf = new Int32Array(n);
-    const starts: number[] = [];
-    const ends: number[] = [];
-    let w = -1;
-    for (let i = 0; i < n; i++) {
-      if (w < 0 || starts[w] !== start[i] || ends[w] !== end[i]) {
-        w = 0;
-        while (w < starts.length && (starts[w] !== start[i] || ends[w] !== end[i])) w++;
-        if (w === starts.length) {
-          if (w === MAX_WINDOWS) return null;
-          starts.push(start[i]);
-          ends.push(end[i]);
-        }
-      }
-      windowOf[i] = w;
-    }
-    windows = starts.length;
+    windows = windowIndexes(batch.windows.start, batch.windows.end, n, windowOf);
+    if (windows < 0) return null;
   }
   while (tables.length < windows) tables.push(new KeyTable());
   for (let w = 0; w < windows; w++) tables[w].clear();
@@ -213,7 +198,9 @@ export function preCombine(
   const ints = keyColumn && !utf8 ? int32Keys([keyColumn], n) : null;
   let keys: readonly KeyPrimitive[] | null = null;
   let m: number;
-  if (windowOf === null && ints) m = groupDenseInt32(ints, n, scratch, ids, firsts) ?? groupInt32(ints, n, table, ids, firsts);
+  const dense = ints ? groupDenseInt32(ints, windowOf, windows, n, scratch, ids, firsts) : null;
+  if (dense !== null) m = dense;
+  else if (windowOf === null && ints) m = groupInt32(ints, n, table, ids, firsts);
   else if (windowOf === null && utf8) m = groupUtf8(utf8, n, table, ids, firsts);
   else {
     if (!ints && !utf8) keys = typeof batchKeys === "function" ? batchKeys() : batchKeys;
@@ -271,14 +258,40 @@ function groupInt32(keys: Int32Array, n: number, table: KeyTable, ids: Int32Arra
   return m;
 }
 
-/** Integer keys spanning at most this many values, and no more than twice a batch's rows, are grouped by direct indexing. */
+/**
+ * Numbers rows by their window (`start`, `end` per row) in order of first appearance, into
+ * `windowOf`; returns how many windows, or -1 when there are more than {@link MAX_WINDOWS}.
+ */
+function windowIndexes(start: Float64Array, end: Float64Array, n: number, windowOf: Int32Array): number {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let w = -1;
+  for (let i = 0; i < n; i++) {
+    const s = start[i];
+    const e = end[i];
+    if (w < 0 || starts[w] !== s || ends[w] !== e) {
+      w = 0;
+      while (w < starts.length && (starts[w] !== s || ends[w] !== e)) w++;
+      if (w === starts.length) {
+        if (w === MAX_WINDOWS) return -1;
+        starts.push(s);
+        ends.push(e);
+      }
+    }
+    windowOf[i] = w;
+  }
+  return starts.length;
+}
+
+/** Slots (keys spanned times windows) at most, and no more than twice a batch's rows, for grouping integer keys by direct indexing. */
 const DENSE_SPAN = 1 << 16;
 
 /**
- * {@link groupInt32} by direct indexing, `key - lowest` into an array, when the batch's keys span a
- * narrow range (ids of small integers, codes, buckets); null when they do not.
+ * {@link groupInt32} by direct indexing, `(key - lowest) * windows + window` into an array, when the
+ * batch's keys span a narrow range (ids of small integers, codes, buckets); null when they do not.
+ * `windowOf`: each row's window (see {@link windowIndexes}), or null for one window.
  */
-function groupDenseInt32(keys: Int32Array, n: number, scratch: PreCombineScratch, ids: Int32Array, firsts: Int32Array): number | null {
+function groupDenseInt32(keys: Int32Array, windowOf: Int32Array | null, windows: number, n: number, scratch: PreCombineScratch, ids: Int32Array, firsts: Int32Array): number | null {
   if (n === 0) return null;
   let lo = keys[0];
   let hi = lo;
@@ -287,14 +300,14 @@ function groupDenseInt32(keys: Int32Array, n: number, scratch: PreCombineScratch
     if (k < lo) lo = k;
     else if (k > hi) hi = k;
   }
-  const span = hi - lo + 1;
+  const span = (hi - lo + 1) * windows;
   if (span > DENSE_SPAN || span > 2 * n) return null;
   if (scratch.dense.length < span) scratch.dense = new Int32Array(Math.max(span, 2 * scratch.dense.length));
   const at = scratch.dense;
   at.fill(-1, 0, span);
   let m = 0;
   for (let i = 0; i < n; i++) {
-    const d = keys[i] - lo;
+    const d = (keys[i] - lo) * windows + (windowOf === null ? 0 : windowOf[i]);
     let g = at[d];
     if (g < 0) {
       g = at[d] = m++;

@@ -89,6 +89,14 @@ describe("combining before the hash exchange", () => {
     expect(recordBatchToRows(rows)).toEqual([{ k: 1, v: 3 }, { k: 2, v: 3 }, { k: 1, v: 9 }]);
     expect([...partialRows!]).toEqual([2, 1, 2]);
     expect(out.batch.windows).toEqual({ kind: "interval", start: Float64Array.from([0, 0, 1000]), end: Float64Array.from([1000, 1000, 2000]) });
+    // Keys too far apart to index directly go through a key table per window, to the same grouping.
+    const wide = makeRecordBatch(schema, [
+      vectorFromValues([1, 1, 2e9, 1, 1], schema.fields[0].type, "t").data[0],
+      vectorFromValues([1, 2, 3, 4, 5], schema.fields[1].type, "t").data[0],
+    ], 5);
+    const outWide = preCombine({ ...batch, data: wide }, [1, 1, 2e9, 1, 1], { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"] })!;
+    expect(recordBatchToRows(splitPartialRows(outWide.batch.data).data)).toEqual([{ k: 1, v: 3 }, { k: 2e9, v: 3 }, { k: 1, v: 9 }]);
+    expect(outWide.batch.windows).toEqual(out.batch.windows);
   });
 
   test("a pre-combined batch carries its input rows per row, which the receiver takes off again", () => {
