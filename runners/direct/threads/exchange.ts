@@ -2,7 +2,8 @@
  * The exchange operators. Exchange-out consumes an edge's PCollection on a sending worker and routes
  * each batch to the receiving workers' links (by key group, to worker 0, to all, or round-robin),
  * forwarding its input watermark, checkpoint barriers in order with the data and, at the end, end of
- * input. Exchange-in is a source on a receiving worker: it emits what its senders send, its watermark
+ * input; into a liftable combine it pre-combines, and sends the partial rows it holds before each of
+ * those. Exchange-in is a source on a receiving worker: it emits what its senders send, its watermark
  * is the minimum over the senders', it aligns their barriers, and it ends when every sender has ended.
  */
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
@@ -10,11 +11,12 @@ import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { faultPoint } from "../checkpoint/faults";
 import type { BarrierForwarder, SourceDriver, SourceOperator } from "../executor";
-import { encodeKeys, keyColumns, utf8KeyAt, type KeyPrimitive, type Utf8Keys } from "../keys";
+import { encodeKeys, keyColumns, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../keys";
 import type { Operator, OperatorContext } from "../operator";
 import { KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "./key-groups";
 import type { ExchangeEdge } from "./layout";
 import { PreCombiner } from "./lift";
+import { FLUSH_GROUPS, PartialTable } from "./partial-table";
 import type { Inlet, LinkMessage, Outlet } from "./links";
 
 /** The rows of `batch` at `indices` as a batch of their own (fresh buffers, which the caller owns). */
@@ -46,6 +48,7 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
   let next = self % Math.max(1, receivers.length);
   const all = [...outlets.values()];
   const preCombiner = edge.lift ? new PreCombiner(edge.lift) : null;
+  const partials = edge.lift ? new PartialTable(edge.lift) : null;
   /** Routes rows by key group; `owned`: the batch's buffers are the operator's to give away. */
   const exchangeOut = (batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys, owned: boolean) => {
     const n = keys.length;
@@ -68,6 +71,14 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
       outlets.get(w)!.send(take(batch, idx), true);
     }
   };
+  /** Sends the partial rows held so far (before a watermark, a barrier or the end moves past them). */
+  const flush = () => {
+    const out = partials?.flush();
+    if (!out) return;
+    const n = out.data.numRows;
+    const columns = keyColumns(out.data, edge.keyFields, where);
+    exchangeOut(out, utf8Keys(columns, n) ?? encodeKeys(columns, n), true);
+  };
   return {
     processBatch(_tag, batch) {
       const n = batch.data.numRows;
@@ -88,9 +99,9 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
           let keys: KeyPrimitive[] | null = null;
           const keysOf = () => (keys ??= encodeKeys(columns, n));
           const pre = preCombiner?.apply(batch, keysOf) ?? null;
-          if (pre) {
-            ctx.count("preCombinedRows", n - pre.keys.length);
-            exchangeOut(pre.batch, pre.keys, true);
+          if (pre && partials) {
+            ctx.count("preCombinedRows", n - partials.add(pre));
+            if (partials.size >= FLUSH_GROUPS) flush();
             return;
           }
           exchangeOut(batch, keysOf(), false);
@@ -99,12 +110,15 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
       }
     },
     onWatermark(watermark) {
+      flush();
       for (const o of all) o.control({ t: "watermark", watermark });
     },
     forwardBarrier(checkpoint) {
+      flush();
       for (const o of all) o.control({ t: "barrier", checkpoint });
     },
     finish() {
+      flush();
       for (const o of all) o.control({ t: "end" });
     },
   };

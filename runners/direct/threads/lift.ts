@@ -6,7 +6,8 @@
  * column named by the schema's {@link PARTIAL_ROWS_METADATA} says how many input rows each row
  * stands for (what a count or a mean's count adds up). The receiving combine takes that column off
  * ({@link splitPartialRows}) and folds partial rows as it folds input rows, weighted by it, so far
- * fewer rows cross the threads.
+ * fewer rows cross the threads. The exchange holds the partial rows of successive batches in a
+ * `PartialTable` (see `partial-table.ts`) until its watermark moves, a barrier or the end comes.
  */
 import * as arrow from "apache-arrow";
 import { takeMetadata, type ElementBatch } from "../../../sdk/batch";

@@ -1,5 +1,5 @@
 /** Pipelines of the pre-combine tests; worker threads load this module again, so it declares only definitions. */
-import { count, countPerElement, create, definePipeline, fixedWindows, groupBy, max, mean, min, option, sum, windowInto, withTimestamps, writeText } from "beamline";
+import { count, countPerElement, create, definePipeline, fixedWindows, generateSequence, groupBy, max, mean, min, option, sum, windowInto, withTimestamps, writeText } from "beamline";
 
 /** Rows with repeated keys, split into several source parts so that both threads send. */
 function rows(n: number): Row[] {
@@ -50,6 +50,18 @@ export const windowedCounts = definePipeline({
       .apply("Seconds", windowInto(fixedWindows("1s")))
       .apply("Stats", groupBy<Row & { t: number }>("k").aggregate({ n: count(), total: sum("v") }))
       .map((r: Record<string, unknown>, { window }) => JSON.stringify({ start: window.start, ...r }), { name: "Json" })
+      .apply("Write", writeText(output));
+  },
+});
+
+/** 20,000 numbers in batches of 500, summed over 50 keys: every key recurs in every batch. */
+export const recurringKeys = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/lift-recurring" }) },
+  build(p, { output }) {
+    p.apply("Numbers", generateSequence({ to: 20_000, batchSize: 500 }))
+      .map((n: number) => ({ k: n % 50, v: n }), { name: "Keyed" })
+      .apply("Sums", groupBy<{ k: number; v: number }>("k").aggregate({ total: sum("v"), n: count() }))
+      .map((r: Record<string, unknown>) => JSON.stringify(r), { name: "Json" })
       .apply("Write", writeText(output));
   },
 });

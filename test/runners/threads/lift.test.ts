@@ -11,7 +11,7 @@ import { keyGroupOf } from "../../../runners/direct/threads/key-groups";
 import { EXCHANGE_OUT_URN } from "../../../runners/direct/threads/layout";
 import { tempDir } from "../../helpers";
 import { outputLines } from "./files";
-import { countAndMean, liftable, windowedCounts, wordCounts } from "./lift-pipelines";
+import { countAndMean, liftable, recurringKeys, windowedCounts, wordCounts } from "./lift-pipelines";
 
 /** Rows the exchanges folded into others before sending them (counted for the combines they feed, never under an internal name). */
 function preCombined(counters: Map<string, Map<string, number>>): number {
@@ -32,6 +32,17 @@ describe("combining before the hash exchange", () => {
     expect(one.length).toBe(37);
     expect(outputLines(dir, "p2")).toEqual(one);
     expect(preCombined(two.metrics.counters)).toBeGreaterThan(30_000 * 0.9);
+  });
+
+  test("partial rows are held across batches: a key recurring in every batch crosses the threads once per thread", async () => {
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(recurringKeys, { output: path.join(dir, "p1") }));
+    const two = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(recurringKeys, { output: path.join(dir, "p2") }));
+    expect(outputLines(dir, "p2")).toEqual(outputLines(dir, "p1"));
+    expect(outputLines(dir, "p1")).toHaveLength(50);
+    // 40 batches of 500 rows over 50 keys: sent per batch, 2,000 partial rows would cross; held until
+    // the end of input, each thread sends its 50 once.
+    expect(preCombined(two.metrics.counters)).toBe(20_000 - 2 * 50);
   });
 
   test("a count and a mean are pre-combined with each row's input rows: the same output on 1 and 2 threads", async () => {
