@@ -7,7 +7,7 @@ import { globalBatch } from "../../sdk/batch";
 import type { JsonValue } from "../../sdk/graph";
 import { Pipeline } from "../../sdk/pipeline";
 import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
-import type { Sink } from "../../sdk/sink";
+import { encodedBatch, type Sink } from "../../sdk/sink";
 import type { BoundedSource } from "../../sdk/source";
 
 /** A fresh temporary directory. */
@@ -35,13 +35,15 @@ export async function readAll(source: BoundedSource): Promise<{ main: unknown[];
 }
 
 /** Writes rows through a sink's two-phase contract (rows round-robin over shards, in batches); returns published paths. */
-export async function writeAll(sink: Sink, schema: arrow.Schema, rows: unknown[], opts: { shards?: number; batchRows?: number } = {}): Promise<string[]> {
+export async function writeAll(sink: Sink, schema: arrow.Schema, rows: unknown[], opts: { shards?: number; batchRows?: number; encoded?: boolean } = {}): Promise<string[]> {
   const count = opts.shards ?? sink.numShards ?? 1;
   const batchRows = opts.batchRows ?? 10000;
   const writers = await Promise.all(Array.from({ length: count }, (_, index) => sink.open({ index, count })));
   let w = 0;
   for (let i = 0; i < rows.length; i += batchRows) {
-    await writers[w % count].write(globalBatch(rowsToRecordBatch(rows.slice(i, i + batchRows), schema, "test")));
+    const batch = rowsToRecordBatch(rows.slice(i, i + batchRows), schema, "test");
+    // Encoded as a runner encodes batches on other threads: the writer appends the sink's bytes.
+    await writers[w % count].write(opts.encoded ? encodedBatch(sink.encode!(batch), batch.numRows) : globalBatch(batch));
     w++;
   }
   const staged: JsonValue[] = [];

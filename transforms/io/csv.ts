@@ -528,31 +528,45 @@ function csvFormatter(col: arrow.Vector, type: arrow.DataType, delimiter: string
   return (r) => (((bitmap[(off + r) >> 3] >> ((off + r) & 7)) & 1) === 1 ? String(values[r]) : "");
 }
 
+/** The CSV lines of a batch's rows (each ended by a newline). */
+function csvLines(batch: arrow.RecordBatch, d: string): string {
+  const formats = batch.schema.fields.map((f, i) => csvFormatter(batch.getChildAt(i)!, f.type, d));
+  const lines = new Array<string>(batch.numRows);
+  for (let r = 0; r < batch.numRows; r++) {
+    let line = formats.length > 0 ? formats[0](r) : "";
+    for (let f = 1; f < formats.length; f++) line += d + formats[f](r);
+    lines[r] = line; // a one-field null row is a blank line, which readCsv reads back as null
+  }
+  return lines.join("\n") + "\n";
+}
+
 /** The sink behind {@link writeCsv}. */
 export class CsvSink extends FileSink {
+  /** Batches encode apart from the writer when the header does not wait for the first batch's schema. */
+  readonly encode?: (batch: arrow.RecordBatch) => Uint8Array;
+
   constructor(prefix: string, readonly csvOptions: WriteCsvOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
     super({ prefix, suffix: gzipSuffix(csvOptions.suffix ?? ".csv", csvOptions.compression), numShards: csvOptions.numShards ?? 1 });
+    const d = csvOptions.delimiter ?? ",";
+    if (inputSchema || csvOptions.header === false) this.encode = (batch) => Buffer.from(csvLines(batch, d));
   }
   protected async createWriter(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.csvOptions.compression));
     const d = this.csvOptions.delimiter ?? ",";
     const header = this.csvOptions.header ?? true;
     let headerWritten = false;
-    const writeHeader = (s: arrow.Schema) => {
+    const writeHeader = (s: arrow.Schema | null) => {
       headerWritten = true;
-      if (header) return out.write(s.fields.map((f) => csvField(f.name, new arrow.Utf8(), d)).join(d) + "\n");
+      if (header && s) return out.write(s.fields.map((f) => csvField(f.name, new arrow.Utf8(), d)).join(d) + "\n");
     };
     return {
       write: async (batch) => {
         if (!headerWritten) await writeHeader(this.inputSchema ?? batch.schema);
-        const formats = batch.schema.fields.map((f, i) => csvFormatter(batch.getChildAt(i)!, f.type, d));
-        const lines = new Array<string>(batch.numRows);
-        for (let r = 0; r < batch.numRows; r++) {
-          let line = formats.length > 0 ? formats[0](r) : "";
-          for (let f = 1; f < formats.length; f++) line += d + formats[f](r);
-          lines[r] = line; // a one-field null row is a blank line, which readCsv reads back as null
-        }
-        return out.write(lines.join("\n") + "\n");
+        return out.write(csvLines(batch, d));
+      },
+      writeBytes: async (bytes) => {
+        if (!headerWritten) await writeHeader(this.inputSchema);
+        return out.write(bytes);
       },
       finish: async () => {
         if (!headerWritten && this.inputSchema) await writeHeader(this.inputSchema);

@@ -13,7 +13,7 @@ import type * as arrow from "apache-arrow";
 import { BeamlineError, IOError } from "../../sdk/errors";
 import type { ElementBatch } from "../../sdk/batch";
 import type { JsonValue } from "../../sdk/graph";
-import type { Sink, SinkWriter } from "../../sdk/sink";
+import { encodedBytes, type Sink, type SinkWriter } from "../../sdk/sink";
 
 // ---------------------------------------------------------------------------------------------
 // Globs
@@ -505,6 +505,8 @@ export function shardName(prefix: string, index: number, count: number, suffix =
 export interface FileShardWriter {
   /** Writes a batch of rows. */
   write(batch: arrow.RecordBatch): void | Promise<void>;
+  /** Appends the bytes the sink's `encode` gave for a batch (sinks that encode only). */
+  writeBytes?(bytes: Uint8Array): void | Promise<void>;
   /** Finishes the file (flushes and closes it). */
   finish(): Promise<void>;
   /** Stops writing; the file is deleted afterwards. */
@@ -599,6 +601,8 @@ export abstract class FileSink implements Sink {
     let done = false;
     return {
       write: (batch: ElementBatch) => {
+        const bytes = encodedBytes(batch);
+        if (bytes) return inner.writeBytes!(bytes);
         if (batch.data.numRows === 0) return;
         return inner.write(batch.data);
       },

@@ -111,10 +111,14 @@ export class TextSink extends FileSink {
     const suffix = gzipSuffix(textOptions.suffix ?? ".txt", textOptions.compression);
     super({ prefix, suffix, numShards: textOptions.numShards ?? 1 });
   }
+  /** A batch's lines as UTF-8 (see {@link rowsAsLines}). */
+  readonly encode = (batch: arrow.RecordBatch): Uint8Array => Buffer.from(rowsAsLines(batch).join("\n") + "\n");
+
   protected async createWriter(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.textOptions.compression));
     return {
-      write: (batch) => out.write(rowsAsLines(batch).join("\n") + "\n"),
+      write: (batch) => out.write(this.encode(batch)),
+      writeBytes: (bytes) => out.write(bytes),
       finish: () => out.end(),
       destroy: () => out.destroy(),
     };

@@ -6,7 +6,9 @@
  * those. Exchange-in is a source on a receiving worker: it emits what its senders send, its watermark
  * is the minimum over the senders', it aligns their barriers, and it ends when every sender has ended.
  */
+import type * as arrow from "apache-arrow";
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
+import { encodedBatch } from "../../../sdk/sink";
 import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { faultPoint } from "../checkpoint/faults";
@@ -41,8 +43,19 @@ export function utf8KeyGroupAt(keys: Utf8Keys, i: number): number {
   return ((h ^ (h >>> 15)) >>> 0) % KEY_GROUPS;
 }
 
-/** The exchange-out operator of an edge on worker `self`, sending through `outlets` (by receiving worker). */
-export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, outlets: ReadonlyMap<number, Outlet>, parallelism: number, self: number): BarrierForwarder {
+/**
+ * The exchange-out operator of an edge on worker `self`, sending through `outlets` (by receiving
+ * worker). `encode`: for a funnel into a sink whose batches encode apart from its writer, the sink's
+ * encoding, so that every instance encodes its own rows and the writer only appends bytes.
+ */
+export function exchangeOutOperator(
+  ctx: OperatorContext,
+  edge: ExchangeEdge,
+  outlets: ReadonlyMap<number, Outlet>,
+  parallelism: number,
+  self: number,
+  encode?: (batch: arrow.RecordBatch) => Uint8Array,
+): BarrierForwarder {
   const where = `transform "${edge.consumer}"`;
   const receivers = [...outlets.keys()].sort((a, b) => a - b);
   let next = self % Math.max(1, receivers.length);
@@ -85,7 +98,8 @@ export function exchangeOutOperator(ctx: OperatorContext, edge: ExchangeEdge, ou
       if (n === 0) return;
       switch (edge.routing) {
         case "single":
-          outlets.get(0)!.send(batch, false);
+          if (encode) outlets.get(0)!.send(encodedBatch(encode(batch.data), n), true);
+          else outlets.get(0)!.send(batch, false);
           return;
         case "broadcast":
           for (const o of all) o.send(batch, false);

@@ -4,6 +4,7 @@
  * pipeline's own, and backpressure that holds a source while an exchange it feeds is full.
  */
 import type { Pipeline } from "../../../sdk/pipeline";
+import { WRITE_URN, type Sink } from "../../../sdk/sink";
 import { execute, InstanceCheckpoints, RunMetrics } from "../executor";
 import type { OperatorFactory } from "../operator";
 import { plan } from "../planner";
@@ -47,7 +48,9 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   const registry = new Map<string, OperatorFactory>(base);
   registry.set(EXCHANGE_OUT_URN, (ctx) => {
     const e = edgeOf(ctx.transform.payload);
-    return exchangeOutOperator(ctx, e, outlets.get(e.id) ?? new Map(), lay.parallelism, index);
+    // Rows funnelled into a sink that can encode them apart from its writer are encoded here.
+    const encode = e.routing === "single" && graph.transforms[e.consumer].urn === WRITE_URN ? pipeline.fn<Sink>(e.consumer).encode : undefined;
+    return exchangeOutOperator(ctx, e, outlets.get(e.id) ?? new Map(), lay.parallelism, index, encode);
   });
   registry.set(EXCHANGE_IN_URN, (ctx) => exchangeInOperator(ctx, inlets.get(edgeOf(ctx.transform.payload).id) ?? new Map()));
 

@@ -2,11 +2,13 @@
  * Links carry one exchange edge from one sending worker to one receiving worker: batches, watermarks,
  * barriers and end of input, in order. Between threads a link is a bounded channel over a
  * MessagePort, batches encoded as transferable Arrow buffers; within a thread it is an in-memory
- * queue with the same credits, and batches pass as they are. Credits count rows: a link holds at
- * most its capacity in rows (plus one batch), however its rows are cut into batches.
+ * queue with the same credits, and batches pass as they are. Credits count rows (those an encoded
+ * batch stands for, see `encodedBatch`): a link holds at most its capacity in rows (plus one batch),
+ * however its rows are cut into batches.
  */
 import type { MessagePort } from "node:worker_threads";
 import type { ElementBatch } from "../../../sdk/batch";
+import { rowsOf } from "../../../sdk/sink";
 import { ChannelMessage, ChannelReceiver, ChannelSender } from "./channel";
 import { decodeBatch, encodeBatch, WireBatch } from "./codec";
 
@@ -59,7 +61,7 @@ export class PortOutlet implements Outlet {
     const enc = encodeBatch(batch, owned);
     this.bytes.transferred += enc.transferredBytes;
     this.bytes.copied += enc.copiedBytes;
-    this.sender.sendNow(enc.message, enc.transfer, Math.max(1, batch.data.numRows));
+    this.sender.sendNow(enc.message, enc.transfer, Math.max(1, rowsOf(batch)));
   }
   control(c: Control): void {
     this.sender.control(c);
@@ -109,7 +111,7 @@ export class LocalLink implements Outlet, Inlet {
     return this.credits > 0 ? Promise.resolve() : new Promise((resolve) => this.roomWaiters.push(resolve));
   }
   send(batch: ElementBatch): void {
-    this.credits -= Math.max(1, batch.data.numRows);
+    this.credits -= Math.max(1, rowsOf(batch));
     this.push({ kind: "data", body: batch });
   }
   control(c: Control): void {
@@ -135,7 +137,7 @@ export class LocalLink implements Outlet, Inlet {
     try {
       while (this.queue.length > 0 && this.deliver && !this.failed) {
         const m = this.queue.shift()!;
-        const cost = m.kind === "data" ? Math.max(1, m.body.data.numRows) : 0;
+        const cost = m.kind === "data" ? Math.max(1, rowsOf(m.body)) : 0;
         await this.deliver(m);
         if (m.kind === "data") {
           this.credits += cost;
