@@ -72,6 +72,11 @@ export function decodeUtf8(buf: Buffer, start: number, end: number): string {
  */
 const writtenStrings = new WeakMap<arrow.Data, string[]>();
 
+/** @internal Whether a utf8 column keeps the strings it was written from (see `WriteContext.keepStrings`). */
+export function keepsStrings(data: arrow.Data): boolean {
+  return writtenStrings.has(data);
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Reads a value ignoring validity; `i` is the logical index within `data`. */
@@ -304,6 +309,12 @@ export interface WriteContext {
   readonly rowOf: (i: number) => number;
   /** The whole schema, described, when writing rows. */
   readonly expected?: string;
+  /**
+   * Whether a string column keeps the strings it was written from, so that reading it back needs no
+   * decoding (true by default). Kept strings live as long as the column: where nothing will read the
+   * values back as strings, not keeping them spares the garbage collector.
+   */
+  readonly keepStrings?: boolean;
 }
 
 function kindName(v: unknown): string {
@@ -500,7 +511,7 @@ function writeUtf8(type: arrow.Utf8, n: number, get: ValueReader, ctx: WriteCont
   const bytesUsed = bytes.length === pos ? bytes : bytes.slice(0, pos);
   const data = arrow.makeData({ type, length: n, nullCount: valid.nulls, nullBitmap: valid.bitmap, valueOffsets: offsets, data: bytesUsed });
   // A string with a lone surrogate reads back with U+FFFD in its place: read those from the bytes.
-  if (!lone) writtenStrings.set(data, strings);
+  if (!lone && ctx.keepStrings !== false) writtenStrings.set(data, strings);
   return data;
 }
 
@@ -593,7 +604,7 @@ export function writeStructChildren(
   const children = fields.map((f) => buildData(f.type, n, (i) => {
     const o = objects[i];
     return o === null ? null : o[f.name];
-  }, { where: ctx.where, path: ctx.path ? `${ctx.path}.${f.name}` : f.name, rowOf: ctx.rowOf, expected: ctx.expected }));
+  }, { where: ctx.where, path: ctx.path ? `${ctx.path}.${f.name}` : f.name, rowOf: ctx.rowOf, expected: ctx.expected, keepStrings: ctx.keepStrings }));
   return { children, validity: valid };
 }
 

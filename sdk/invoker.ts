@@ -33,6 +33,8 @@ class OutputCollector {
     readonly tag: string,
     public schema: arrow.Schema | null,
     private readonly where: string,
+    /** Whether string columns keep their strings (see `WriteContext.keepStrings`). */
+    private readonly keepStrings = true,
   ) {}
 
   /** Adds a row that takes its timestamp and window from source row `src`. */
@@ -71,7 +73,7 @@ class OutputCollector {
     if (n === 0) return null;
     const rows = n === this.rows.length ? this.rows : this.rows.slice(0, n);
     if (!this.schema) this.schema = inferSchema(rows, `output "${this.tag}" of ${this.where}`);
-    const data = rowsToRecordBatch(rows, this.schema, `output "${this.tag}" of ${this.where}`);
+    const data = rowsToRecordBatch(rows, this.schema, `output "${this.tag}" of ${this.where}`, { keepStrings: this.keepStrings });
     let timestamps: Float64Array;
     let windows: WindowColumn;
     let panes;
@@ -119,9 +121,11 @@ export class ParDoInvoker {
     readonly transformName: string,
     private readonly fn: ParDoFn,
     outputSchemas: Record<string, arrow.Schema | null>,
+    /** The output tags whose consumers read no values back as strings (see `WriteContext.keepStrings`). */
+    private readonly columnarOutputs: ReadonlySet<string> = new Set(),
   ) {
     for (const [tag, schema] of Object.entries(outputSchemas)) {
-      this.collectors.set(tag, new OutputCollector(tag, schema, `transform "${transformName}"`));
+      this.collectors.set(tag, new OutputCollector(tag, schema, `transform "${transformName}"`, !columnarOutputs.has(tag)));
     }
     this.main = this.collectors.get("main")!;
     this.fixedSchema = outputSchemas.main ?? null;
@@ -222,7 +226,7 @@ export class ParDoInvoker {
           }
         }
         if (!this.fixedSchema) this.fixedSchema = inferSchema(rows, `output of transform "${this.transformName}"`);
-        const data = rowsToRecordBatch(rows, this.fixedSchema, `output of transform "${this.transformName}"`);
+        const data = rowsToRecordBatch(rows, this.fixedSchema, `output of transform "${this.transformName}"`, { keepStrings: !this.columnarOutputs.has("main") });
         emit("main", { data, timestamps: batch.timestamps, windows: batch.windows, ...(batch.panes ? { panes: batch.panes } : {}) });
         return;
       }

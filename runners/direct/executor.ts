@@ -10,7 +10,7 @@
 import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "../../sdk/batch";
 import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../sdk/errors";
-import type { PipelineGraph } from "../../sdk/graph";
+import type { GraphTransform, PipelineGraph } from "../../sdk/graph";
 import { graphSchema } from "../../sdk/pipeline";
 import { namedCountersContainer, reportingMetricsTo } from "../../sdk/metrics";
 import { READ_URN } from "../../sdk/source";
@@ -18,6 +18,7 @@ import type { ReadContext } from "../../sdk/source";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import type { WindowingStrategy } from "../../sdk/window";
 import type { DirectOptions, Operator, OperatorContext, OperatorRegistry, OperatorSnapshot } from "./operator";
+import { readsStringsAsBytes } from "./columnar";
 import type { Plan } from "./planner";
 import type { InstanceProgress } from "./progress";
 
@@ -94,6 +95,11 @@ export interface ExecuteHooks {
    * watermark. Each call is a pass over the transforms; read it from a timer, not per row.
    */
   readonly observe?: (probe: () => InstanceProgress) => void;
+  /**
+   * Whether a consumer reads string columns only as bytes (see `columnar.ts`); by default, the
+   * combines {@link readsStringsAsBytes} names.
+   */
+  readonly readsStringsAsBytes?: (consumer: GraphTransform) => boolean;
 }
 
 /**
@@ -191,6 +197,11 @@ export async function execute(
       fn: <T>() => fns(name) as T,
       schemaOf,
       windowingOf,
+      stringsReadAsBytes: (id: string) => {
+        const consumers = plan.consumers.get(id) ?? [];
+        const bytes = hooks.readsStringsAsBytes ?? readsStringsAsBytes;
+        return consumers.length > 0 && consumers.every((c) => bytes(graph.transforms[c.node]));
+      },
       inputWatermark: (tag?: string) => (tag === undefined ? node.inWatermark : node.tagWatermarks.get(tag) ?? MIN_TIMESTAMP),
       processingTime: now,
       wakeAt: (at: number) => {

@@ -21,6 +21,8 @@ export interface OperatorContext {
   schemaOf(pcollectionId: string): arrow.Schema | null;
   /** The windowing strategy of a PCollection. */
   windowingOf(pcollectionId: string): WindowingStrategy;
+  /** Whether every consumer of a PCollection reads its string columns only as bytes (see `columnar.ts`). */
+  stringsReadAsBytes(pcollectionId: string): boolean;
   /** Runner options. */
   readonly options: DirectOptions;
   /** The operator's input watermark: the minimum over its inputs' watermarks (ms), or one input's by tag. */

@@ -59,6 +59,7 @@ function harness(p: Pipeline, transformName: string): Harness {
     fn: <T>() => p.fn(transformName) as T,
     schemaOf: () => null,
     windowingOf: (id: string) => graph.windowingStrategies[graph.pcollections[id].windowing],
+    stringsReadAsBytes: () => false,
     inputWatermark: (tag?: string) => (tag ? h.watermarks.get(tag)! : Math.min(...h.watermarks.values())),
     processingTime: () => h.now,
     wakeAt: (at: number) => void h.wakeups.push(at),

@@ -5,6 +5,7 @@ import {
   decodeUtf8,
   emptyRecordBatch,
   filterRecordBatch,
+  keepsStrings,
   recordBatchFromColumns,
   takeRecordBatch,
   takeVector,
@@ -357,3 +358,19 @@ describe("utf8 columns read in the thread that wrote them", () => {
     expect(utf8Values(vectorFromValues(lone, new arrow.Utf8(), "test"))).toEqual(["ok", "a\uFFFDb", `${"y".repeat(50)}\uFFFD`]);
   });
 });
+
+describe("strings kept beside the columns written from them", () => {
+  test("kept by default; not kept when asked, and then read back from the bytes the same", () => {
+    const s = schema({ word: t.string(), n: t.int32() });
+    const rows = [{ word: "zebra", n: 1 }, { word: null, n: 2 }, { word: "straße", n: 3 }];
+    const kept = rowsToRecordBatch(rows, s.arrow, "test");
+    const lean = rowsToRecordBatch(rows, s.arrow, "test", { keepStrings: false });
+    expect(keepsStrings(kept.data.children[0])).toBe(true);
+    expect(keepsStrings(lean.data.children[0])).toBe(false);
+    expect(recordBatchToRows(lean)).toEqual(rows);
+    expect(recordBatchToRows(kept)).toEqual(rows);
+    const words = scalarSchema(t.string());
+    expect(keepsStrings(rowsToRecordBatch(["a", "b"], words.arrow, "test", { keepStrings: false }).data.children[0])).toBe(false);
+  });
+});
+

@@ -5,6 +5,8 @@
  */
 import type { Pipeline } from "../../../sdk/pipeline";
 import { WRITE_URN, type Sink } from "../../../sdk/sink";
+import type { GraphTransform } from "../../../sdk/graph";
+import { readsStringsAsBytes } from "../columnar";
 import { execute, InstanceCheckpoints, RunMetrics } from "../executor";
 import type { OperatorFactory } from "../operator";
 import { plan } from "../planner";
@@ -54,6 +56,9 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   });
   registry.set(EXCHANGE_IN_URN, (ctx) => exchangeInOperator(ctx, inlets.get(edgeOf(ctx.transform.payload).id) ?? new Map()));
 
+  // An exchange reads strings as its edge's consumer does (a copy to another thread reads bytes).
+  const stringsAsBytes = (t: GraphTransform) => readsStringsAsBytes(t.urn === EXCHANGE_OUT_URN ? graph.transforms[edgeOf(t.payload).consumer] : t);
+
   // The exchange outlets each source feeds, for backpressure.
   const feeds = new Map<string, Outlet[]>();
   for (const n of p.nodes) {
@@ -80,7 +85,7 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   let unfollow = () => {};
   const observe = board ? (probe: () => InstanceProgress) => void (unfollow = board.follow(index, probe)) : undefined;
   try {
-    return await execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints, observe });
+    return await execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints, observe, readsStringsAsBytes: stringsAsBytes });
   } finally {
     unfollow();
   }
