@@ -18,7 +18,7 @@ import type { ReadContext } from "../../sdk/source";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import type { WindowingStrategy } from "../../sdk/window";
 import type { DirectOptions, Operator, OperatorContext, OperatorRegistry, OperatorSnapshot } from "./operator";
-import { readsStringsAsBytes } from "./columnar";
+import { readsStringsAsBytes } from "./strings-as-bytes";
 import type { Plan } from "./planner";
 import type { InstanceProgress } from "./progress";
 
@@ -96,7 +96,7 @@ export interface ExecuteHooks {
    */
   readonly observe?: (probe: () => InstanceProgress) => void;
   /**
-   * Whether a consumer reads string columns only as bytes (see `columnar.ts`); by default, the
+   * Whether a consumer reads string columns only as bytes (see `strings-as-bytes.ts`); by default, the
    * combines {@link readsStringsAsBytes} names.
    */
   readonly readsStringsAsBytes?: (consumer: GraphTransform) => boolean;

@@ -21,7 +21,7 @@ export interface OperatorContext {
   schemaOf(pcollectionId: string): arrow.Schema | null;
   /** The windowing strategy of a PCollection. */
   windowingOf(pcollectionId: string): WindowingStrategy;
-  /** Whether every consumer of a PCollection reads its string columns only as bytes (see `columnar.ts`). */
+  /** Whether every consumer of a PCollection reads its string columns only as bytes (see `strings-as-bytes.ts`). */
   stringsReadAsBytes(pcollectionId: string): boolean;
   /** Runner options. */
   readonly options: DirectOptions;

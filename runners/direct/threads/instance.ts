@@ -6,7 +6,7 @@
 import type { Pipeline } from "../../../sdk/pipeline";
 import { WRITE_URN, type Sink } from "../../../sdk/sink";
 import type { GraphTransform } from "../../../sdk/graph";
-import { readsStringsAsBytes } from "../columnar";
+import { readsStringsAsBytes } from "../strings-as-bytes";
 import { execute, InstanceCheckpoints, RunMetrics } from "../executor";
 import type { OperatorFactory } from "../operator";
 import { plan } from "../planner";
