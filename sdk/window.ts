@@ -117,6 +117,17 @@ function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
 
+/**
+ * The greatest `offset + k * size` at or below `ts`, for a whole `size` and `offset`: `ts - mod(ts -
+ * offset, size)`, computed with a division and a floor, several times faster than two remainders of
+ * doubles. The rounded quotient can be one off next to a boundary (a fractional `ts` a hair below
+ * it), which the last step mends; `k * size + offset` is exact below 2^53.
+ */
+function floorTo(ts: number, size: number, offset: number): number {
+  const s = Math.floor((ts - offset) / size) * size + offset;
+  return s > ts ? s - size : s + size <= ts ? s + size : s;
+}
+
 /** Whether windows of this function merge (sessions). */
 export function isMerging(fn: WindowFnSpec): boolean {
   return fn.kind === "sessions";
@@ -139,12 +150,13 @@ export function assignWindows(
       const source = new Int32Array(n);
       const start = new Float64Array(n);
       const end = new Float64Array(n);
+      const { size, offset } = fn;
+      const whole = Number.isInteger(size) && Number.isInteger(offset);
       for (let i = 0; i < n; i++) {
-        const ts = timestamps[i];
-        const s = ts - mod(ts - fn.offset, fn.size);
+        const s = whole ? floorTo(timestamps[i], size, offset) : timestamps[i] - mod(timestamps[i] - offset, size);
         source[i] = i;
         start[i] = s;
-        end[i] = s + fn.size;
+        end[i] = s + size;
       }
       return { source, start, end };
     }
@@ -153,11 +165,13 @@ export function assignWindows(
       const source = new Int32Array(n * per);
       const start = new Float64Array(n * per);
       const end = new Float64Array(n * per);
+      const { period, offset } = fn;
+      const whole = Number.isInteger(period) && Number.isInteger(offset);
       let k = 0;
       for (let i = 0; i < n; i++) {
         const ts = timestamps[i];
-        const last = ts - mod(ts - fn.offset, fn.period);
-        for (let s = last; s > ts - fn.size; s -= fn.period) {
+        const last = whole ? floorTo(ts, period, offset) : ts - mod(ts - offset, period);
+        for (let s = last; s > ts - fn.size; s -= period) {
           source[k] = i;
           start[k] = s;
           end[k] = s + fn.size;

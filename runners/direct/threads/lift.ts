@@ -264,24 +264,31 @@ function groupInt32(keys: Int32Array, n: number, table: KeyTable, ids: Int32Arra
  * `windowOf`; returns how many windows, or -1 when there are more than {@link MAX_WINDOWS}.
  */
 function windowIndexes(start: Float64Array, end: Float64Array, n: number, windowOf: Int32Array): number {
-  const starts: number[] = [];
-  const ends: number[] = [];
+  const starts = new Float64Array(MAX_WINDOWS);
+  const ends = new Float64Array(MAX_WINDOWS);
+  let count = 0;
   let w = -1;
+  // The current row's window, unboxed: rows of one window mostly come together.
+  let cs = NaN;
+  let ce = NaN;
   for (let i = 0; i < n; i++) {
     const s = start[i];
     const e = end[i];
-    if (w < 0 || starts[w] !== s || ends[w] !== e) {
+    if (s !== cs || e !== ce) {
       w = 0;
-      while (w < starts.length && (starts[w] !== s || ends[w] !== e)) w++;
-      if (w === starts.length) {
-        if (w === MAX_WINDOWS) return -1;
-        starts.push(s);
-        ends.push(e);
+      while (w < count && (starts[w] !== s || ends[w] !== e)) w++;
+      if (w === count) {
+        if (count === MAX_WINDOWS) return -1;
+        starts[count] = s;
+        ends[count] = e;
+        count++;
       }
+      cs = s;
+      ce = e;
     }
     windowOf[i] = w;
   }
-  return starts.length;
+  return count;
 }
 
 /** Slots (keys spanned times windows) at most, and no more than twice a batch's rows, for grouping integer keys by direct indexing. */
