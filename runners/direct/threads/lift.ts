@@ -26,6 +26,11 @@ export interface LiftedCombine {
   readonly kinds: readonly LiftableKernel[];
   /** The combine's key fields (a single utf8 key field is looked up by its bytes). */
   readonly keyFields?: readonly string[];
+  /**
+   * For fixed or sliding windows of a whole size and period: the period (the size of fixed windows),
+   * the distance between two window starts, by which a row's window is numbered from its start.
+   */
+  readonly windowStep?: number;
 }
 
 /** Schema metadata of a pre-combined batch: the name of its column of input rows per row. */
@@ -99,7 +104,11 @@ export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, 
     fields.push(field);
     kinds.push(a.combiner as LiftableKernel);
   }
-  return fields.length > 0 ? { fields, kinds, keyFields: payload.keyFields ?? [] } : null;
+  if (fields.length === 0) return null;
+  const fn = strategy.windowFn;
+  const step = fn.kind === "fixed" ? fn.size : fn.kind === "sliding" ? fn.period : 0;
+  const whole = Number.isInteger(step) && step > 0 && (fn.kind !== "sliding" || Number.isInteger(fn.size));
+  return { fields, kinds, keyFields: payload.keyFields ?? [], ...(whole ? { windowStep: step } : {}) };
 }
 
 /** A schema with one more float64 column, of input rows per row, named by its metadata. */
@@ -172,7 +181,8 @@ export function preCombine(
   let windows = 1;
   if (batch.windows.kind === "interval") {
     windowOf = new Int32Array(n);
-    windows = windowIndexes(batch.windows.start, batch.windows.end, n, windowOf);
+    const { start, end } = batch.windows;
+    windows = lift.windowStep ? windowSteps(start, n, lift.windowStep, windowOf) : windowIndexes(start, end, n, windowOf);
     if (windows < 0) return null;
   }
   while (tables.length < windows) tables.push(new KeyTable());
@@ -288,6 +298,27 @@ function windowIndexes(start: Float64Array, end: Float64Array, n: number, window
     }
     windowOf[i] = w;
   }
+  return count;
+}
+
+/**
+ * {@link windowIndexes} for windows whose starts are whole multiples of `step` apart (fixed and
+ * sliding windows of a whole size and period, whose end follows from their start): a row's window is
+ * numbered by its start's distance from the batch's earliest start, in steps. Returns how many window
+ * numbers the batch spans (some may have no rows), or -1 when more than {@link MAX_WINDOWS}.
+ */
+function windowSteps(start: Float64Array, n: number, step: number, windowOf: Int32Array): number {
+  if (n === 0) return 0;
+  let lo = start[0];
+  let hi = lo;
+  for (let i = 1; i < n; i++) {
+    const s = start[i];
+    if (s < lo) lo = s;
+    else if (s > hi) hi = s;
+  }
+  const count = Math.round((hi - lo) / step) + 1;
+  if (count > MAX_WINDOWS) return -1;
+  for (let i = 0; i < n; i++) windowOf[i] = Math.round((start[i] - lo) / step);
   return count;
 }
 

@@ -108,6 +108,17 @@ describe("combining before the hash exchange", () => {
     const outWide = preCombine({ ...batch, data: wide }, [1, 1, 2e9, 1, 1], { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"] })!;
     expect(recordBatchToRows(splitPartialRows(outWide.batch.data).data)).toEqual([{ k: 1, v: 3 }, { k: 2e9, v: 3 }, { k: 1, v: 9 }]);
     expect(outWide.batch.windows).toEqual(out.batch.windows);
+    // Numbered by their starts' distance in steps of the window size: the same groups, gaps between windows included.
+    const gappy = { ...batch, windows: { kind: "interval" as const, start: Float64Array.from([2000, 0, 2000, 0, 0]), end: Float64Array.from([3000, 1000, 3000, 1000, 1000]) } };
+    const lifted = { fields: [null, "v"], kinds: ["count", "sum"] as ("count" | "sum")[], keyFields: ["k"] };
+    const byStep = preCombine(gappy, [1, 1, 2, 1, 1], { ...lifted, windowStep: 1000 })!;
+    const byBounds = preCombine(gappy, [1, 1, 2, 1, 1], lifted)!;
+    expect(recordBatchToRows(byStep.batch.data)).toEqual(recordBatchToRows(byBounds.batch.data));
+    expect(byStep.batch.windows).toEqual(byBounds.batch.windows);
+    const split = splitPartialRows(byStep.batch.data);
+    expect(recordBatchToRows(split.data)).toEqual([{ k: 1, v: 1 }, { k: 1, v: 11 }, { k: 2, v: 3 }]);
+    expect([...split.partialRows!]).toEqual([1, 3, 1]);
+    expect([...byStep.batch.windows.kind === "interval" ? byStep.batch.windows.start : []]).toEqual([2000, 0, 2000]);
   });
 
   test("a pre-combined batch carries its input rows per row, which the receiver takes off again", () => {
