@@ -42,16 +42,24 @@ function human(n: number): string {
   return String(Math.round(n));
 }
 
-/** Redraws the progress line from a snapshot function while a run lasts. */
+/**
+ * Redraws the progress line from a snapshot function while a run lasts. When `beside` (the other
+ * stream of the same terminal, such as stdout for a line on stderr) is a terminal too, whatever is
+ * written to it while the line is drawn first clears the line, so that output never lands after it
+ * on the same row; the next redraw puts the line back under that output.
+ */
 export class ProgressLine {
   private timer: NodeJS.Timeout | null = null;
   private readonly started = Date.now();
   private drawn = false;
+  /** Puts `beside`'s own write back. */
+  private unwrap = () => {};
 
   constructor(
     private readonly stream: ProgressStream,
     private readonly snapshot: () => ProgressSnapshot,
     private readonly intervalMs = 250,
+    private readonly beside?: { readonly isTTY?: boolean; write: (...args: any[]) => boolean },
   ) {}
 
   /** Whether anything is drawn: only on a terminal. */
@@ -64,6 +72,20 @@ export class ProgressLine {
     if (!this.active || this.timer) return this;
     this.timer = setInterval(() => this.draw(), this.intervalMs);
     this.timer.unref();
+    const beside = this.beside;
+    if (beside?.isTTY === true) {
+      const write = beside.write;
+      beside.write = (...args: unknown[]) => {
+        if (this.drawn) {
+          this.stream.write("\r\x1b[2K");
+          this.drawn = false;
+        }
+        return write.apply(beside, args);
+      };
+      this.unwrap = () => {
+        beside.write = write;
+      };
+    }
     return this;
   }
 
@@ -78,6 +100,8 @@ export class ProgressLine {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unwrap();
+    this.unwrap = () => {};
     if (this.drawn) this.stream.write("\n");
     this.drawn = false;
   }

@@ -143,7 +143,8 @@ export class DirectRunner {
     const restartedFrom: (number | null)[] = [];
     const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
     const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
-    const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp)).start() : null;
+    // What the pipeline prints to stdout on the same terminal clears the line first.
+    const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
     try {
       if (!parallel.spec) {
         const metrics = await this.runOneThread(pipeline, p, cp, board);

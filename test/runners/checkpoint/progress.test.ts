@@ -35,6 +35,33 @@ describe("progress line", () => {
     expect(out[out.length - 1]).toBe("\n");
   });
 
+  test("output on the terminal's other stream clears the line first, and the line comes back under it", () => {
+    const log: string[] = [];
+    const stdout = { isTTY: true, write: (t: string) => log.push(`out:${t}`) > 0 };
+    const original = stdout.write;
+    const p = new ProgressLine({ isTTY: true, write: (t: string) => log.push(`err:${t}`) }, () => ({ rows: 10 }), 250, stdout);
+    p.start();
+    p.draw();
+    stdout.write("a line of the pipeline\n");
+    stdout.write("another\n"); // the line is not drawn now: nothing to clear
+    p.draw();
+    p.stop();
+    expect(log.map((l) => l.replace(/beamline: .*/, "<line>"))).toEqual([
+      "err:\r\x1b[2K<line>",
+      "err:\r\x1b[2K",
+      "out:a line of the pipeline\n",
+      "out:another\n",
+      "err:\r\x1b[2K<line>",
+      "err:\n",
+    ]);
+    expect(stdout.write).toBe(original);
+    // Not a terminal: left alone.
+    const piped = { isTTY: false, write: (t: string) => log.push(t) > 0 };
+    const before = piped.write;
+    new ProgressLine({ isTTY: true, write: () => true }, () => ({ rows: 1 }), 250, piped).start().stop();
+    expect(piped.write).toBe(before);
+  });
+
   test("is quiet when the output is not a terminal", () => {
     const out: string[] = [];
     const p = new ProgressLine({ isTTY: false, write: (t: string) => out.push(t) }, () => ({ rows: 10 }));
