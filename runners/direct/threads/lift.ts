@@ -185,9 +185,6 @@ export function preCombine(
     windows = lift.windowStep ? windowSteps(start, n, lift.windowStep, windowOf) : windowIndexes(start, end, n, windowOf);
     if (windows < 0) return null;
   }
-  while (tables.length < windows) tables.push(new KeyTable());
-  for (let w = 0; w < windows; w++) tables[w].clear();
-  const table = tables[0];
   const inputs: Float64Array[] = [];
   const columns: number[] = [];
   const kinds: LiftableKernel[] = [];
@@ -210,9 +207,14 @@ export function preCombine(
   let keys: readonly KeyPrimitive[] | null = null;
   let m: number;
   const dense = ints ? groupDenseInt32(ints, windowOf, windows, n, scratch, ids, firsts) : null;
+  // Key tables, one per window, only where keys are not indexed directly.
+  if (dense === null) {
+    while (tables.length < windows) tables.push(new KeyTable());
+    for (let w = 0; w < windows; w++) tables[w].clear();
+  }
   if (dense !== null) m = dense;
-  else if (windowOf === null && ints) m = groupInt32(ints, n, table, ids, firsts);
-  else if (windowOf === null && utf8) m = groupUtf8(utf8, n, table, ids, firsts);
+  else if (windowOf === null && ints) m = groupInt32(ints, n, tables[0], ids, firsts);
+  else if (windowOf === null && utf8) m = groupUtf8(utf8, n, tables[0], ids, firsts);
   else {
     if (!ints && !utf8) keys = typeof batchKeys === "function" ? batchKeys() : batchKeys;
     m = groupInWindows(ints, utf8, keys, n, windowOf, tables, ids, firsts);
@@ -222,14 +224,8 @@ export function preCombine(
   const counts = new Float64Array(m);
   countInto(counts, ids, n);
   const outputs = inputs.map((values, c) => {
-    const kind = kinds[c];
     const out = new Float64Array(m);
-    if (kind === "sum" || kind === "mean") sumInto(out, ids, values, n);
-    else {
-      for (let g = 0; g < m; g++) out[g] = values[rows[g]];
-      if (kind === "min") minInto(out, ids, values, n);
-      else maxInto(out, ids, values, n);
-    }
+    foldColumn(kinds[c], out, ids, values, n, rows, 0);
     return out;
   });
   const taken = takeRecordBatch(rb, rows);
@@ -405,6 +401,23 @@ function groupInWindows(
 
 function countInto(counts: Float64Array, ids: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) counts[ids[i]]++;
+}
+
+/**
+ * Folds a column's values (one per row) into `out` by each row's group (`ids`), as `kind` merges
+ * (`rows`: input rows per row, which add up). Groups from `from` on are new: a sum starts from 0, a
+ * min or max from its first row's value (`firsts[g - from]`).
+ */
+export function foldColumn(kind: LiftableKernel | "rows", out: Float64Array, ids: Int32Array, values: Float64Array, n: number, firsts: Int32Array, from: number): void {
+  const to = from + firsts.length;
+  if (kind === "min" || kind === "max") {
+    for (let g = from; g < to; g++) out[g] = values[firsts[g - from]];
+    if (kind === "min") minInto(out, ids, values, n);
+    else maxInto(out, ids, values, n);
+  } else {
+    out.fill(0, from, to);
+    sumInto(out, ids, values, n);
+  }
 }
 
 function sumInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {

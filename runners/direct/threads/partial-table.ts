@@ -13,7 +13,7 @@ import { concatMetadata, takeMetadata, type ElementBatch } from "../../../sdk/ba
 import { concatRecordBatches, makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { KeyPrimitive, Utf8Keys } from "../keys";
 import { KeyTable } from "../operators/key-table";
-import type { LiftableKernel, LiftedCombine, PreCombined } from "./lift";
+import { foldColumn, type LiftableKernel, type LiftedCombine, type PreCombined } from "./lift";
 
 /** Groups a table holds before it is flushed: bounds its memory (one row and a few numbers per group). */
 export const FLUSH_GROUPS = 1 << 16;
@@ -48,34 +48,26 @@ export class PartialTable {
     const utf8 = "bytes" in pre.keys ? (pre.keys as Utf8Keys) : null;
     const keys = utf8 ? null : (pre.keys as readonly KeyPrimitive[]);
     const windows = batch.windows.kind === "interval" ? batch.windows : null;
+    const ids = new Int32Array(n);
     const fresh: number[] = [];
+    const before = this.groups;
     let table = this.tableOf(windows ? `${windows.start[0]}:${windows.end[0]}` : "");
     for (let r = 0; r < n; r++) {
       if (windows && r > 0 && (windows.start[r] !== windows.start[r - 1] || windows.end[r] !== windows.end[r - 1])) {
         table = this.tableOf(`${windows.start[r]}:${windows.end[r]}`);
       }
       let g = utf8 ? table.getUtf8(utf8.bytes, utf8.offsets[r], utf8.offsets[r + 1]) : table.get(keys![r]);
-      const isNew = g < 0;
-      if (isNew) {
+      if (g < 0) {
         g = this.groups++;
         if (utf8) table.addUtf8(utf8.bytes, utf8.offsets[r], utf8.offsets[r + 1], g);
         else table.add(keys![r], g);
         fresh.push(r);
       }
-      for (let c = 0; c < inputs.length; c++) {
-        const v = inputs[c][r];
-        const out = this.values[c];
-        const kind = layout.kinds[c];
-        if (isNew) out[g] = v;
-        else if (kind === "min") out[g] = v < out[g] ? v : out[g];
-        else if (kind === "max") out[g] = v > out[g] ? v : out[g];
-        else out[g] += v;
-      }
+      ids[r] = g;
     }
-    if (fresh.length > 0) {
-      const rows = Int32Array.from(fresh);
-      this.kept.push({ data: takeRecordBatch(rb, rows), ...takeMetadata(batch, rows) });
-    }
+    const firsts = Int32Array.from(fresh);
+    inputs.forEach((values, c) => foldColumn(layout.kinds[c], this.values[c], ids, values, n, firsts, before));
+    if (fresh.length > 0) this.kept.push({ data: takeRecordBatch(rb, firsts), ...takeMetadata(batch, firsts) });
     return fresh.length;
   }
 
