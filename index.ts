@@ -10,7 +10,8 @@ export {
   describeTrigger, firesOnce, never, orFinally, plusDelayOf, repeatedly, subTriggers, usesProcessingTime, validateTrigger,
 } from "./sdk/trigger";
 export type { AfterWatermarkOptions, Duration, TimestampTransform, TriggerKind, TriggerSpec } from "./sdk/trigger";
-export { DirectRunner, defaultOperators } from "./runners/direct/runner";
+export { DirectRunner } from "./runners/direct/runner";
+export { defaultOperators } from "./runners/direct/operators/registry";
 export type { DirectRunnerOptions, PipelineResult } from "./runners/direct/runner";
 export { runPipeline } from "./runners/run";
 export type { RunOptions } from "./runners/run";

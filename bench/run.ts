@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wordsFile } from "./data";
 import type { ChildResult } from "./measure";
 import { printSummary } from "./summary";
-import { workerBundle } from "../runners/direct/threads/worker-bundle";
+import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 
 const ROOT = path.resolve(__dirname, "..");
 const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
@@ -233,7 +233,7 @@ const PIPELINE_MODULES: Record<Measurement["kind"], string> = {
 
 /**
  * Builds the worker bundles the parallel measurements will load, as the inputs are made before any
- * measurement: a bundle is built once per version of the code (see runners/direct/threads/worker-bundle.ts),
+ * measurement: a bundle is built once per version of the code (see runners/direct/parallel/worker-bundle.ts),
  * and no measurement should include that one-time build.
  */
 function prepareWorkers(chosen: readonly Measurement[]): void {

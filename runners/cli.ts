@@ -10,8 +10,8 @@ import { buildPipeline, isPipelineDefinition, PipelineDefinition } from "../sdk/
 import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/errors";
 import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
 import { DirectRunner } from "./direct/runner";
-import type { ProgressStream } from "./direct/progress";
-import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/threads/restart";
+import type { ProgressStream } from "./direct/execution/progress";
+import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 
 /** Options every run accepts, whatever the pipeline. */

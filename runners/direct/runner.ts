@@ -1,47 +1,24 @@
 /** The direct runner: plans and executes a pipeline locally. */
-import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../sdk/combine";
-import { FLATTEN_URN, GROUP_BY_KEY_URN, RESHUFFLE_URN, SEPARATE_LATE_URN, WINDOW_INTO_URN } from "../../sdk/kv";
-import { PARDO_URN } from "../../sdk/pardo";
 import type { Pipeline } from "../../sdk/pipeline";
 import * as os from "node:os";
 import { OptionError } from "../../sdk/errors";
 import { READ_URN } from "../../sdk/source";
+import { defaultOperators } from "./operators/registry";
 import type { BoundedSource } from "../../sdk/source";
-import { pipelineSpec, PipelineSpec } from "./threads/bootstrap";
-import { runParallel } from "./threads/coordinator";
-import { KEY_GROUPS } from "./threads/key-groups";
-import { isRestartable, restartDelay, RestartStrategy } from "./threads/restart";
-import { WRITE_URN } from "../../sdk/sink";
-import { execute, RunMetrics } from "./executor";
+import { pipelineSpec, PipelineSpec } from "./parallel/bootstrap";
+import { runParallel } from "./parallel/coordinator";
+import { KEY_GROUPS } from "./data/key-groups";
+import { isRestartable, restartDelay, RestartStrategy } from "./parallel/restart";
+import { execute } from "./execution/executor";
+import type { RunMetrics } from "./contract/run-metrics";
 import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
 import { PeriodicCheckpoints } from "./checkpoint/periodic";
-import { InstanceCheckpointLink } from "./threads/instance-checkpoints";
+import { InstanceCheckpointLink } from "./parallel/instance-checkpoints";
 import { reshard } from "./checkpoint/reshard";
 import { CheckpointStore } from "./checkpoint/store";
-import type { OperatorFactory, OperatorRegistry, OperatorSnapshot } from "./operator";
-import { combineOperator } from "./operators/combine";
-import { gbkOperator } from "./operators/gbk";
-import { readOperator, writeOperator } from "./operators/io";
-import { pardoOperator } from "./operators/pardo";
-import { flattenOperator, reshuffleOperator, separateLateOperator, windowIntoOperator } from "./operators/simple";
-import { plan, Plan } from "./planner";
-import { InstanceProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./progress";
-
-/** The operators the direct runner ships with, by URN. */
-export function defaultOperators(): Map<string, OperatorFactory> {
-  return new Map<string, OperatorFactory>([
-    [READ_URN, readOperator],
-    [WRITE_URN, writeOperator],
-    [PARDO_URN, pardoOperator],
-    [GROUP_BY_KEY_URN, gbkOperator],
-    [COMBINE_PER_KEY_URN, combineOperator],
-    [COMBINE_GLOBALLY_URN, combineOperator],
-    [FLATTEN_URN, flattenOperator],
-    [WINDOW_INTO_URN, windowIntoOperator],
-    [RESHUFFLE_URN, reshuffleOperator],
-    [SEPARATE_LATE_URN, separateLateOperator],
-  ]);
-}
+import type { OperatorRegistry, OperatorSnapshot } from "./contract/operator";
+import { plan, Plan } from "./plan/planner";
+import { InstanceProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
 
 /** Options of the direct runner. */
 export interface DirectRunnerOptions {

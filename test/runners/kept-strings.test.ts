@@ -8,7 +8,7 @@ import { scalarSchema, t } from "../../sdk/schema";
 import type { ParDoFn } from "../../sdk/pardo";
 import { COMBINE_PER_KEY_URN } from "../../sdk/combine";
 import { GROUP_BY_KEY_URN } from "../../sdk/kv";
-import { readsStringsAsBytes } from "../../runners/direct/strings-as-bytes";
+import { readsStringsAsBytes } from "../../runners/direct/plan/strings-as-bytes";
 
 /** The transforms of a small pipeline, by the name of the step that made them. */
 const transforms = definePipeline({

@@ -1,5 +1,5 @@
-import { KeyTable } from "../../runners/direct/operators/key-table";
-import type { KeyPrimitive } from "../../runners/direct/keys";
+import { KeyTable } from "../../runners/direct/data/key-table";
+import type { KeyPrimitive } from "../../runners/direct/data/keys";
 import { rng } from "../helpers";
 
 describe("KeyTable", () => {

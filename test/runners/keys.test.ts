@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import { valueReader } from "../../sdk/columns";
-import { encodeKeys, int32Keys, utf8KeyAt, utf8Keys } from "../../runners/direct/keys";
+import { encodeKeys, int32Keys, utf8KeyAt, utf8Keys } from "../../runners/direct/data/keys";
 
 /** The keys encodeKeys gives, and what reading each value gives, for a vector. */
 function both(vec: arrow.Vector): { keys: unknown[]; read: unknown[] } {

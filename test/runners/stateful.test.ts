@@ -4,11 +4,11 @@ import {
   runPipeline, sideInput, state, sum, testStream, timer, timestamped, UserCodeError, windowInto, windowMaxTimestamp, withTimestamps, type DoFn, type ElementBatch,
   type KV, type PCollection, type StateSpecs, type TimerSpecs,
 } from "beamline";
-import type { Operator, OperatorContext } from "../../runners/direct/operator";
+import type { Operator, OperatorContext } from "../../runners/direct/contract/operator";
 import { pardoOperator } from "../../runners/direct/operators/pardo";
 import type { StatefulOperator } from "../../runners/direct/operators/stateful";
-import { plan } from "../../runners/direct/planner";
-import { defaultOperators } from "../../runners/direct/runner";
+import { plan } from "../../runners/direct/plan/planner";
+import { defaultOperators } from "../../runners/direct/operators/registry";
 import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
 
 type Ev = { k: string; v: number; t: number };

@@ -8,7 +8,7 @@ import {
   afterAll, afterCount, afterEach, afterFirst, afterProcessingTime, afterWatermark, alignedTo,
   BeamlineError, defaultTrigger, never, orFinally, repeatedly, type TriggerSpec,
 } from "beamline";
-import { TriggerMachine, type TriggerEnv, type TriggerState } from "../../runners/direct/trigger";
+import { TriggerMachine, type TriggerEnv, type TriggerState } from "../../runners/direct/panes/trigger-machine";
 
 type Win = { start: number; end: number };
 const key = (w: Win) => `${w.start},${w.end}`;

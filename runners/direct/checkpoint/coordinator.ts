@@ -5,8 +5,8 @@
  * last. Loading gathers every instance's snapshots of each transform, for {@link reshard}.
  */
 import * as v8 from "node:v8";
-import { KEY_GROUPS } from "../threads/key-groups";
-import type { OperatorSnapshot } from "../operator";
+import { KEY_GROUPS } from "../data/key-groups";
+import type { OperatorSnapshot } from "../contract/operator";
 import { CheckpointStore, type CompletedCheckpoint } from "./store";
 
 /** Checkpointing options of a run. */

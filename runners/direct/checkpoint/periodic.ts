@@ -10,7 +10,7 @@
  * finished, one final checkpoint commits what the sinks staged last.
  */
 import type { CheckpointCoordinator } from "./coordinator";
-import { faultPoint } from "./faults";
+import { faultPoint } from "../faults/fault-points";
 
 /** One instance of the run, as the checkpoint loop reaches it. */
 export interface CheckpointedInstance {

@@ -5,7 +5,7 @@
  * instance's common state and the minimum watermark. When the transform had finished on every
  * instance, it restores finished.
  */
-import type { OperatorSnapshot } from "../operator";
+import type { OperatorSnapshot } from "../contract/operator";
 
 /** Which state an instance of the restoring run takes. */
 export interface ReshardTarget {

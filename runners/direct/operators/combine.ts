@@ -11,14 +11,14 @@ import { SchemaError, wrapUserError } from "../../../sdk/errors";
 import { rowAccessor } from "../../../sdk/rows";
 import { inferSchema, scalarSchema, isScalarSchema } from "../../../sdk/schema";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
-import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../keys";
-import type { Operator, OperatorContext } from "../operator";
-import { F64 } from "./groups";
+import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../data/keys";
+import type { Operator, OperatorContext } from "../contract/operator";
+import { F64 } from "../data/growable-columns";
 import { chunks, groupMetadata } from "./gbk";
-import { schemaFromBytes, schemaToBytes } from "../checkpoint/arrow-state";
-import { splitPartialRows } from "../threads/lift";
-import { restorePanes, snapshotPanes } from "./pane-snapshot";
-import { FiredGroup, paneTimeHooks, WindowPanes } from "./panes";
+import { schemaFromBytes, schemaToBytes } from "../data/arrow-state";
+import { splitPartialRows } from "../precombine/lift";
+import { restorePanes, snapshotPanes } from "../panes/pane-snapshot";
+import { FiredGroup, paneTimeHooks, WindowPanes } from "../panes/window-panes";
 
 /** A combine's data of one key group's proto groups, for checkpoints (per member, in order). */
 interface CombineData {

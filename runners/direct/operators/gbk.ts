@@ -10,12 +10,12 @@ import { SchemaError } from "../../../sdk/errors";
 import { groupedSchema } from "../../../sdk/kv";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../sdk/time";
-import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../keys";
-import type { Operator, OperatorContext } from "../operator";
-import { batchFromState, batchToState } from "../checkpoint/arrow-state";
-import type { WireBatch } from "../threads/codec";
-import { restorePanes, snapshotPanes } from "./pane-snapshot";
-import { FiredGroup, paneTimeHooks, WindowPanes } from "./panes";
+import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../data/keys";
+import type { Operator, OperatorContext } from "../contract/operator";
+import { batchFromState, batchToState } from "../data/arrow-state";
+import type { WireBatch } from "../data/batch-codec";
+import { restorePanes, snapshotPanes } from "../panes/pane-snapshot";
+import { FiredGroup, paneTimeHooks, WindowPanes } from "../panes/window-panes";
 
 /** A GroupByKey's data of one key group's proto groups, for checkpoints. */
 interface GbkData {

@@ -5,9 +5,9 @@ import type { JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import type { Sink, SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
-import type { CommitsAfterFinish, SourceDriver, SourceOperator } from "../executor";
-import { faultPoint } from "../checkpoint/faults";
-import type { Operator, OperatorContext } from "../operator";
+import type { CommitsAfterFinish, SourceDriver, SourceOperator } from "../contract/operator";
+import { faultPoint } from "../faults/fault-points";
+import type { Operator, OperatorContext } from "../contract/operator";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
 /**

@@ -10,8 +10,8 @@ import { ParDoInvoker } from "../../../sdk/invoker";
 import type { ParDoFn } from "../../../sdk/pardo";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import { sideInputWindow, windowMaxTimestamp, type Window } from "../../../sdk/window";
-import type { Operator, OperatorContext } from "../operator";
-import { decodeBatch, encodeBatch, WireBatch } from "../threads/codec";
+import type { Operator, OperatorContext } from "../contract/operator";
+import { decodeBatch, encodeBatch, WireBatch } from "../data/batch-codec";
 import { statefulOperator } from "./stateful";
 
 /** The ParDo operator. */

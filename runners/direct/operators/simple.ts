@@ -4,7 +4,7 @@ import { takeRecordBatch } from "../../../sdk/columns";
 import type { CustomAssign, WindowingStrategy } from "../../../sdk/window";
 import { UserCodeError, wrapUserError } from "../../../sdk/errors";
 import { assignWindows } from "../../../sdk/window";
-import type { Operator, OperatorContext } from "../operator";
+import type { Operator, OperatorContext } from "../contract/operator";
 
 /** Flatten: every input batch goes to the output. */
 export function flattenOperator(ctx: OperatorContext): Operator {

@@ -2,13 +2,13 @@
  * The whole process killed at the riskiest points of a checkpointed parallel run — after every
  * instance wrote its checkpoint file but before the manifest, after the manifest but before the sinks
  * published, and as a sink is about to publish (rename) — through the fault points of
- * `runners/direct/checkpoint/faults.ts`, each at a seeded random occurrence; then `--resume` at a
+ * `runners/direct/faults/fault-points.ts`, each at a seeded random occurrence; then `--resume` at a
  * seeded random parallelism: every time, the output equals the fault-free output.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPipeline, DirectRunner } from "beamline";
-import type { FaultPoint } from "../../../runners/direct/checkpoint/faults";
+import type { FaultPoint } from "../../../runners/direct/faults/fault-points";
 import { CheckpointStore, MANIFEST } from "../../../runners/direct/checkpoint/store";
 import { rng, tempDir } from "../../helpers";
 import { outputLines } from "../threads/files";

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { countPerElement, DirectRunner, fixedWindows, generateSequence, Pipeline, windowInto } from "beamline";
 import { main } from "../../../runners/cli";
-import { formatProgress, ProgressBoard, ProgressLine } from "../../../runners/direct/progress";
+import { formatProgress, ProgressBoard, ProgressLine } from "../../../runners/direct/execution/progress";
 import { tempDir } from "../../helpers";
 
 /** A terminal that records what is drawn on it. */

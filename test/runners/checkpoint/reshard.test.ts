@@ -1,10 +1,10 @@
 /** Restoring at another parallelism: snapshots split by key group and item, and merge back whole. */
-import type { OperatorSnapshot } from "../../../runners/direct/operator";
+import type { OperatorSnapshot } from "../../../runners/direct/contract/operator";
 import { reshard } from "../../../runners/direct/checkpoint/reshard";
 import type { LoadedCheckpoint } from "../../../runners/direct/checkpoint/coordinator";
-import { KEY_GROUPS, workerOfKeyGroup } from "../../../runners/direct/threads/key-groups";
-import type { Layout } from "../../../runners/direct/threads/layout";
-import { restoredShare } from "../../../runners/direct/threads/restored-state";
+import { KEY_GROUPS, workerOfKeyGroup } from "../../../runners/direct/data/key-groups";
+import type { Layout } from "../../../runners/direct/parallel/layout";
+import { restoredShare } from "../../../runners/direct/parallel/restored-state";
 
 /** Two instances' snapshots: keys by key group as the exchange routes them, items, a watermark each. */
 function taken(): OperatorSnapshot[] {

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { BeamlineError, buildPipeline, create, Pipeline, PipelineConstructionError } from "beamline";
-import { pipelineSpec } from "../../../runners/direct/threads/bootstrap";
-import { startWorkers } from "../../../runners/direct/threads/pool";
+import { pipelineSpec } from "../../../runners/direct/parallel/bootstrap";
+import { startWorkers } from "../../../runners/direct/parallel/pool";
 import { numbers, threadDependent } from "./pipelines";
 
 describe("worker bootstrap", () => {

@@ -1,5 +1,5 @@
 import { MessageChannel } from "node:worker_threads";
-import { ChannelMessage, ChannelReceiver, ChannelSender } from "../../../runners/direct/threads/channel";
+import { ChannelMessage, ChannelReceiver, ChannelSender } from "../../../runners/direct/parallel/channel";
 
 describe("bounded channel", () => {
   test("a slow receiver holds the sender to the channel's capacity, and order is kept", async () => {

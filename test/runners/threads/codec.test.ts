@@ -1,7 +1,7 @@
 import * as arrow from "apache-arrow";
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import { ElementBatch, GLOBAL_WINDOWS } from "beamline";
-import { decodeBatch, encodeBatch, WireBatch } from "../../../runners/direct/threads/codec";
+import { decodeBatch, encodeBatch, WireBatch } from "../../../runners/direct/data/batch-codec";
 
 function mixedBatch(): ElementBatch {
   const n = 5;

@@ -3,10 +3,10 @@ import { globalBatch, type ElementBatch } from "../../../sdk/batch";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { schema, t } from "../../../sdk/schema";
 import { encodedBytes, rowsOf } from "../../../sdk/sink";
-import type { OperatorContext } from "../../../runners/direct/operator";
-import { exchangeOutOperator } from "../../../runners/direct/threads/exchange";
-import type { ExchangeEdge } from "../../../runners/direct/threads/layout";
-import { LocalLink, type LinkMessage } from "../../../runners/direct/threads/links";
+import type { OperatorContext } from "../../../runners/direct/contract/operator";
+import { exchangeOutOperator } from "../../../runners/direct/parallel/exchange";
+import type { ExchangeEdge } from "../../../runners/direct/parallel/layout";
+import { LocalLink, type LinkMessage } from "../../../runners/direct/parallel/links";
 
 const s = schema({ id: t.int32(), word: t.string() });
 const batchOf = (from: number, n: number): ElementBatch =>

@@ -2,9 +2,9 @@ import * as arrow from "apache-arrow";
 import { globalBatch, type ElementBatch } from "../../../sdk/batch";
 import { makeRecordBatch, vectorFromValues } from "../../../sdk/columns";
 import { recordBatchToRows } from "../../../sdk/rows";
-import { encodeKeys } from "../../../runners/direct/keys";
-import { preCombine, splitPartialRows, type LiftedCombine } from "../../../runners/direct/threads/lift";
-import { PartialTable } from "../../../runners/direct/threads/partial-table";
+import { encodeKeys } from "../../../runners/direct/data/keys";
+import { preCombine, splitPartialRows, type LiftedCombine } from "../../../runners/direct/precombine/lift";
+import { PartialTable } from "../../../runners/direct/precombine/partial-table";
 
 const schema = new arrow.Schema([
   new arrow.Field("k", new arrow.Utf8(), true),

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
-import { restartDelay, restartStrategy } from "../../../runners/direct/threads/restart";
+import { restartDelay, restartStrategy } from "../../../runners/direct/parallel/restart";
 import { rng, tempDir } from "../../helpers";
 import { outputLines } from "./files";
 import { crashesWorker } from "./pipelines";

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPipeline } from "beamline";
-import { pipelineSpec } from "../../../runners/direct/threads/bootstrap";
-import { startWorkers, withoutTsx } from "../../../runners/direct/threads/pool";
-import { WORKER_BUNDLE_ENV, workerBundle } from "../../../runners/direct/threads/worker-bundle";
+import { pipelineSpec } from "../../../runners/direct/parallel/bootstrap";
+import { startWorkers, withoutTsx } from "../../../runners/direct/parallel/pool";
+import { WORKER_BUNDLE_ENV, workerBundle } from "../../../runners/direct/parallel/worker-bundle";
 import { tempDir } from "../../helpers";
 import { numbers } from "./pipelines";
 

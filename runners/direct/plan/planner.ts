@@ -4,13 +4,13 @@
  * supported (reporting all unsupported ones at once), and fuses element-wise chains into stages
  * separated by the points where data must be redistributed by key.
  */
-import { UnsupportedFeatureError } from "../../sdk/errors";
-import type { GraphTransform, PipelineGraph } from "../../sdk/graph";
-import { GROUP_BY_KEY_URN, RESHUFFLE_URN } from "../../sdk/kv";
-import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../sdk/combine";
-import { PARDO_URN } from "../../sdk/pardo";
-import { COMPOSITE_URN } from "../../sdk/pipeline";
-import type { OperatorRegistry } from "./operator";
+import { UnsupportedFeatureError } from "../../../sdk/errors";
+import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
+import { GROUP_BY_KEY_URN, RESHUFFLE_URN } from "../../../sdk/kv";
+import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../../sdk/combine";
+import { PARDO_URN } from "../../../sdk/pardo";
+import { COMPOSITE_URN } from "../../../sdk/pipeline";
+import type { OperatorRegistry } from "../contract/operator";
 
 /** How an input reaches a stage. */
 export type Exchange = "forward" | "hash" | "broadcast" | "single";

@@ -10,7 +10,7 @@ import type { MessagePort } from "node:worker_threads";
 import type { ElementBatch } from "../../../sdk/batch";
 import { rowsOf } from "../../../sdk/sink";
 import { ChannelMessage, ChannelReceiver, ChannelSender } from "./channel";
-import { decodeBatch, encodeBatch, WireBatch } from "./codec";
+import { decodeBatch, encodeBatch, WireBatch } from "../data/batch-codec";
 
 /** Control messages of a link. */
 export type Control =

@@ -3,8 +3,8 @@
  * the coordinator reach the instance's execution once it has restored its state (earlier ones wait),
  * and the snapshots of each checkpoint it passed are written to its file, then acknowledged.
  */
-import type { CheckpointControl, InstanceCheckpoints } from "../executor";
-import type { OperatorSnapshot } from "../operator";
+import type { CheckpointControl, InstanceCheckpoints } from "../contract/checkpoints";
+import type { OperatorSnapshot } from "../contract/operator";
 import { writeInstanceFile } from "../checkpoint/coordinator";
 import { CheckpointStore } from "../checkpoint/store";
 

@@ -2,10 +2,11 @@
  * The operator contract of the direct runner. Only `processBatch` is required; watermark, finish and
  * close hooks have defaults. Operators emit through their context and never touch other operators.
  */
-import type { ElementBatch } from "../../sdk/batch";
-import type { GraphTransform, PipelineGraph } from "../../sdk/graph";
+import type { ElementBatch } from "../../../sdk/batch";
+import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import type * as arrow from "apache-arrow";
-import type { WindowingStrategy } from "../../sdk/window";
+import type { WindowingStrategy } from "../../../sdk/window";
+import type { ReadContext } from "../../../sdk/source";
 
 /** What an operator may do and know. */
 export interface OperatorContext {
@@ -55,7 +56,7 @@ export interface DirectOptions {
  * Everything in it must survive a structured clone (`v8.serialize`).
  */
 export interface OperatorSnapshot {
-  /** Keyed state, by key group (see `threads/key-groups.ts`). */
+  /** Keyed state, by key group (see `data/key-groups.ts`). */
   readonly keyed?: readonly (readonly [keyGroup: number, state: unknown])[];
   /** Non-keyed items (source parts, buffered rows, staged sink output). */
   readonly items?: readonly unknown[];
@@ -114,3 +115,46 @@ export type OperatorFactory = (ctx: OperatorContext) => Operator;
 
 /** Operator factories by URN, passed to the runner explicitly (nothing registers itself on import). */
 export type OperatorRegistry = ReadonlyMap<string, OperatorFactory>;
+
+/** What the executor offers a source operator. */
+export interface SourceDriver {
+  /** The clock and cancellation, as sources see them. */
+  readonly read: ReadContext;
+  /** Runs `f` alone with the rest of the pipeline (emits go downstream), then moves watermarks. */
+  step(f: () => void | Promise<void>): Promise<void>;
+  /** Sets the source's output watermark (inside a step). */
+  setWatermark(watermark: number): void;
+  /** Advances the simulated processing-time clock and fires what became due. */
+  advanceProcessingTime(to: number): Promise<void>;
+  /**
+   * For a source that receives barriers: checkpoint `id`'s barrier arrived on every input it has (in
+   * order after their data); resolves once the step that passes it on has run.
+   */
+  barrier(id: number): Promise<void>;
+}
+
+/** A source operator: has no inputs; the executor calls `run` to produce its data. */
+export interface SourceOperator extends Operator {
+  run(driver: SourceDriver): Promise<void>;
+  /** Whether the source drives a simulated processing-time clock. */
+  readonly simulatedClock?: boolean;
+  /**
+   * Whether checkpoint barriers reach this source from upstream (an exchange-in, through
+   * `SourceDriver.barrier`) instead of starting at it when the checkpoint is triggered.
+   */
+  readonly receivesBarriers?: boolean;
+}
+
+/**
+ * An operator whose finish, in a checkpointed run, leaves output staged for the run's final checkpoint
+ * to commit (a sink): once finished it still snapshots, restores, and hears of completed checkpoints.
+ */
+export interface CommitsAfterFinish extends Operator {
+  readonly commitsAfterFinish: true;
+}
+
+/** An operator that forwards checkpoint barriers beyond this execution (an exchange-out, into its links). */
+export interface BarrierForwarder extends Operator {
+  /** Checkpoint `id`'s barrier passed this operator: send it after everything sent so far. */
+  forwardBarrier(id: number): void;
+}

@@ -7,7 +7,7 @@
  * compare as a Map compares them (SameValueZero: 0 and -0 are one key, NaN is one key; strings by
  * content).
  */
-import type { KeyPrimitive } from "../keys";
+import type { KeyPrimitive } from "./keys";
 
 const EMPTY = 0;
 

@@ -3,7 +3,7 @@
  * a contiguous range of them. Keyed state is stored by key group, so a checkpoint taken at one
  * parallelism can be restored at another by handing the groups out anew.
  */
-import type { KeyPrimitive } from "../keys";
+import type { KeyPrimitive } from "./keys";
 
 /** How many key groups there are, whatever the parallelism (the most workers a keyed stage can use). */
 export const KEY_GROUPS = 128;

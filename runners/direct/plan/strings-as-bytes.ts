@@ -6,8 +6,8 @@
  * instead — a combine grouping by one key column with counts, sums and means, an exchange routing by
  * hash or copying the batch to another thread — the strings are not kept.
  */
-import { COMBINE_PER_KEY_URN } from "../../sdk/combine";
-import type { GraphTransform } from "../../sdk/graph";
+import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
+import type { GraphTransform } from "../../../sdk/graph";
 
 /** Aggregates that read only numbers, or nothing (a count), from a row. */
 const NUMERIC = new Set(["count", "sum", "mean"]);

@@ -3,8 +3,8 @@
  * string or number column, a canonical string otherwise), usable as a Map key without per-row objects.
  */
 import * as arrow from "apache-arrow";
-import { decodeUtf8, utf8Values, valueReader } from "../../sdk/columns";
-import { SchemaError } from "../../sdk/errors";
+import { decodeUtf8, utf8Values, valueReader } from "../../../sdk/columns";
+import { SchemaError } from "../../../sdk/errors";
 
 /** A row's grouping key. */
 export type KeyPrimitive = string | number | boolean | null;

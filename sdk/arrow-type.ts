@@ -5,7 +5,7 @@
  * included.
  */
 import * as arrow from "apache-arrow";
-import { BeamlineError } from "../../../sdk/errors";
+import { BeamlineError } from "./errors";
 
 /** A cloneable Arrow type. */
 export type WireType =

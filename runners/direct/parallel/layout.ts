@@ -10,8 +10,8 @@ import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import type { GraphPCollection, GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { GROUP_BY_KEY_URN } from "../../../sdk/kv";
 import { WRITE_URN } from "../../../sdk/sink";
-import { isKeyed, type Plan, type PlannedNode } from "../planner";
-import { liftedCombineOf, type LiftedCombine } from "./lift";
+import { isKeyed, type Plan, type PlannedNode } from "../plan/planner";
+import { liftedCombineOf, type LiftedCombine } from "../precombine/lift";
 
 /** URN of the node that sends an edge's data to other instances. */
 export const EXCHANGE_OUT_URN = "beamline:internal:exchange_out:v1";

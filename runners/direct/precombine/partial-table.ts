@@ -11,8 +11,8 @@
 import * as arrow from "apache-arrow";
 import { concatMetadata, takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { concatRecordBatches, makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
-import type { KeyPrimitive, Utf8Keys } from "../keys";
-import { KeyTable } from "../operators/key-table";
+import type { KeyPrimitive, Utf8Keys } from "../data/keys";
+import { KeyTable } from "../data/key-table";
 import { foldColumn, type LiftableKernel, type LiftedCombine, type PreCombined } from "./lift";
 
 /** Groups a table holds before it is flushed: bounds its memory (one row and a few numbers per group). */

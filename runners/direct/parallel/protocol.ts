@@ -1,6 +1,6 @@
 /** Messages between the coordinator and its worker threads. */
 import type { MessagePort } from "node:worker_threads";
-import type { RunMetrics } from "../executor";
+import type { RunMetrics } from "../contract/run-metrics";
 import type { PipelineSpec } from "./bootstrap";
 import type { InstanceCheckpointOrder } from "./instance-checkpoints";
 import type { Layout } from "./layout";

@@ -6,8 +6,8 @@
  */
 import type { LoadedCheckpoint } from "../checkpoint/coordinator";
 import { reshard } from "../checkpoint/reshard";
-import type { OperatorSnapshot } from "../operator";
-import { workerOfKeyGroup } from "./key-groups";
+import type { OperatorSnapshot } from "../contract/operator";
+import { workerOfKeyGroup } from "../data/key-groups";
 import type { Layout } from "./layout";
 
 /** Instance `index`'s state to restore from `loaded`, by transform name. */

@@ -9,7 +9,7 @@ import * as arrow from "apache-arrow";
 import { types } from "node:util";
 import type { ElementBatch, PaneColumn, WindowColumn } from "../../../sdk/batch";
 import { GLOBAL_WINDOWS } from "../../../sdk/batch";
-import { schemaFromWire, schemaToWire, typeFromWire, typeToWire, WireSchema, WireType } from "./wire-type";
+import { schemaFromWire, schemaToWire, typeFromWire, typeToWire, WireSchema, WireType } from "../../../sdk/arrow-type";
 
 type Buffer_ = ArrayBufferView | undefined;
 

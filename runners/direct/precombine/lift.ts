@@ -14,8 +14,8 @@ import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
-import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../keys";
-import { KeyTable } from "../operators/key-table";
+import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../data/keys";
+import { KeyTable } from "../data/key-table";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
 export type LiftableKernel = "sum" | "min" | "max" | "mean" | "count";

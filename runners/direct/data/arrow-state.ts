@@ -6,7 +6,7 @@
 import * as arrow from "apache-arrow";
 import { globalBatch } from "../../../sdk/batch";
 import { emptyRecordBatch } from "../../../sdk/columns";
-import { decodeBatch, encodeBatch, type WireBatch } from "../threads/codec";
+import { decodeBatch, encodeBatch, type WireBatch } from "./batch-codec";
 
 /** A record batch as plain data (its schema included, even with no rows). */
 export function batchToState(batch: arrow.RecordBatch): WireBatch {

@@ -3,7 +3,7 @@
  * checkpoint, redrawn in place on a terminal at most a few times a second — and nothing at all when
  * the output is not a terminal (logs and pipes stay clean).
  */
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
 /** What the line shows. */
 export interface ProgressSnapshot {

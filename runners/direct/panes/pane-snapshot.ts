@@ -4,9 +4,9 @@
  * taken at one parallelism restores at another because each instance keeps only the key groups
  * it owns.
  */
-import type { OperatorSnapshot } from "../operator";
-import { keyGroupOf } from "../threads/key-groups";
-import type { PaneGroupState, WindowPanes } from "./panes";
+import type { OperatorSnapshot } from "../contract/operator";
+import { keyGroupOf } from "../data/key-groups";
+import type { PaneGroupState, WindowPanes } from "./window-panes";
 
 /** The state of one key group of a grouping operator. */
 export interface PaneKeyGroupState<D> {

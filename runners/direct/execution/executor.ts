@@ -8,75 +8,21 @@
  * barriers pass through the operators within steps too (see {@link InstanceCheckpoints}).
  */
 import type * as arrow from "apache-arrow";
-import type { ElementBatch } from "../../sdk/batch";
-import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../sdk/errors";
-import type { GraphTransform, PipelineGraph } from "../../sdk/graph";
-import { graphSchema } from "../../sdk/pipeline";
-import { namedCountersContainer, reportingMetricsTo } from "../../sdk/metrics";
-import { READ_URN } from "../../sdk/source";
-import type { ReadContext } from "../../sdk/source";
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
-import type { WindowingStrategy } from "../../sdk/window";
-import type { DirectOptions, Operator, OperatorContext, OperatorRegistry, OperatorSnapshot } from "./operator";
-import { readsStringsAsBytes } from "./strings-as-bytes";
-import type { Plan } from "./planner";
+import type { ElementBatch } from "../../../sdk/batch";
+import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../../sdk/errors";
+import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
+import { graphSchema } from "../../../sdk/pipeline";
+import { namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
+import { READ_URN } from "../../../sdk/source";
+import type { ReadContext } from "../../../sdk/source";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import type { WindowingStrategy } from "../../../sdk/window";
+import type { BarrierForwarder, CommitsAfterFinish, DirectOptions, Operator, OperatorContext, OperatorRegistry, OperatorSnapshot, SourceDriver, SourceOperator } from "../contract/operator";
+import type { CheckpointControl, InstanceCheckpoints } from "../contract/checkpoints";
+import type { FnLookup, RunMetrics } from "../contract/run-metrics";
+import { readsStringsAsBytes } from "../plan/strings-as-bytes";
+import type { Plan } from "../plan/planner";
 import type { InstanceProgress } from "./progress";
-
-/** Looks up runtime objects (DoFns, sources, sinks) by transform name. */
-export type FnLookup = (transformName: string) => unknown;
-
-/** Counters of a run. */
-export interface RunMetrics {
-  /** Rows emitted per transform. */
-  readonly rowsOut: Map<string, number>;
-  /** Named counters per transform, such as `droppedLateRows`. */
-  readonly counters: Map<string, Map<string, number>>;
-  /** The output watermark of each transform when the run ended. */
-  readonly watermarks: Map<string, number>;
-}
-
-/** What the executor offers a source operator. */
-export interface SourceDriver {
-  /** The clock and cancellation, as sources see them. */
-  readonly read: ReadContext;
-  /** Runs `f` alone with the rest of the pipeline (emits go downstream), then moves watermarks. */
-  step(f: () => void | Promise<void>): Promise<void>;
-  /** Sets the source's output watermark (inside a step). */
-  setWatermark(watermark: number): void;
-  /** Advances the simulated processing-time clock and fires what became due. */
-  advanceProcessingTime(to: number): Promise<void>;
-  /**
-   * For a source that receives barriers: checkpoint `id`'s barrier arrived on every input it has (in
-   * order after their data); resolves once the step that passes it on has run.
-   */
-  barrier(id: number): Promise<void>;
-}
-
-/** A source operator: has no inputs; the executor calls `run` to produce its data. */
-export interface SourceOperator extends Operator {
-  run(driver: SourceDriver): Promise<void>;
-  /** Whether the source drives a simulated processing-time clock. */
-  readonly simulatedClock?: boolean;
-  /**
-   * Whether checkpoint barriers reach this source from upstream (an exchange-in, through
-   * `SourceDriver.barrier`) instead of starting at it when the checkpoint is triggered.
-   */
-  readonly receivesBarriers?: boolean;
-}
-
-/**
- * An operator whose finish, in a checkpointed run, leaves output staged for the run's final checkpoint
- * to commit (a sink): once finished it still snapshots, restores, and hears of completed checkpoints.
- */
-export interface CommitsAfterFinish extends Operator {
-  readonly commitsAfterFinish: true;
-}
-
-/** An operator that forwards checkpoint barriers beyond this execution (an exchange-out, into its links). */
-export interface BarrierForwarder extends Operator {
-  /** Checkpoint `id`'s barrier passed this operator: send it after everything sent so far. */
-  forwardBarrier(id: number): void;
-}
 
 /** Options of one execution beyond the operators'. */
 export interface ExecuteHooks {
@@ -100,34 +46,6 @@ export interface ExecuteHooks {
    * combines {@link readsStringsAsBytes} names.
    */
   readonly readsStringsAsBytes?: (consumer: GraphTransform) => boolean;
-}
-
-/**
- * The checkpoints of one execution (one instance of the plan). A checkpoint is triggered from outside
- * (`CheckpointControl.trigger`): the read sources snapshot their positions and the barrier flows with
- * the data; an operator snapshots once the barrier came through all its inputs (holding what inputs
- * that passed it already deliver until then). Once every operator passed it, the execution
- * acknowledges with its snapshots; the checkpoint's completion comes back through `complete`.
- * A finished operator passes every barrier at once, with `{ finished: true }` as its snapshot.
- */
-export interface InstanceCheckpoints {
-  /** State to take up before any data, by transform name (already resharded for this instance). */
-  readonly restored?: ReadonlyMap<string, OperatorSnapshot>;
-  /** Receives the execution's controls once its state is restored (triggers wait until then). */
-  attach(control: CheckpointControl): void;
-  /** Every operator passed checkpoint `id`: persist its snapshots (by transform name). Runs in the lock. */
-  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>): void;
-}
-
-/** What the checkpoint coordinator can ask of an execution. */
-export interface CheckpointControl {
-  /** Starts checkpoint `id` at the execution's read sources; resolves once that step ran, rejects if the run failed. */
-  trigger(id: number): Promise<void>;
-  /**
-   * Checkpoint `id` is complete: operators that took part in it and are still running (or commit
-   * after finishing) commit; resolves once they did, rejects if the run failed.
-   */
-  complete(id: number): Promise<void>;
 }
 
 interface Input {

@@ -11,14 +11,14 @@ import { ElementBatch, takeMetadata } from "../../../sdk/batch";
 import { encodedBatch } from "../../../sdk/sink";
 import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
-import { faultPoint } from "../checkpoint/faults";
-import type { BarrierForwarder, SourceDriver, SourceOperator } from "../executor";
-import { encodeKeys, keyColumns, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../keys";
-import type { Operator, OperatorContext } from "../operator";
-import { KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "./key-groups";
+import { faultPoint } from "../faults/fault-points";
+import type { BarrierForwarder, SourceDriver, SourceOperator } from "../contract/operator";
+import { encodeKeys, keyColumns, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../data/keys";
+import type { Operator, OperatorContext } from "../contract/operator";
+import { KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "../data/key-groups";
 import type { ExchangeEdge } from "./layout";
-import { PreCombiner } from "./lift";
-import { FLUSH_GROUPS, PartialTable } from "./partial-table";
+import { PreCombiner } from "../precombine/lift";
+import { FLUSH_GROUPS, PartialTable } from "../precombine/partial-table";
 import type { Inlet, LinkMessage, Outlet } from "./links";
 
 /** The rows of `batch` at `indices` as a batch of their own (fresh buffers, which the caller owns). */

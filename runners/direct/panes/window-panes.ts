@@ -18,10 +18,10 @@
 import { PaneTiming, paneFlags, type ElementBatch } from "../../../sdk/batch";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { isMerging, type WindowingStrategy } from "../../../sdk/window";
-import { utf8KeyAt, type KeyPrimitive, type Utf8Keys } from "../keys";
-import type { Operator, OperatorContext } from "../operator";
-import { TriggerMachine, type TriggerState } from "../trigger";
-import { KeyTable } from "./key-table";
+import { utf8KeyAt, type KeyPrimitive, type Utf8Keys } from "../data/keys";
+import type { Operator, OperatorContext } from "../contract/operator";
+import { TriggerMachine, type TriggerState } from "./trigger-machine";
+import { KeyTable } from "../data/key-table";
 
 // Module-level copies: an imported binding is a property read on every use, too slow in per-row loops.
 const GLOBAL_START = MIN_TIMESTAMP;

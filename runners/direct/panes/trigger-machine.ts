@@ -16,8 +16,8 @@
  * only when something happened to the window (elements arrived, its end-of-window or a processing-time
  * wake-up is due) and decides whether an empty pane is worth emitting.
  */
-import { BeamlineError } from "../../sdk/errors";
-import { type TimestampTransform, type TriggerSpec, validateTrigger } from "../../sdk/trigger";
+import { BeamlineError } from "../../../sdk/errors";
+import { type TimestampTransform, type TriggerSpec, validateTrigger } from "../../../sdk/trigger";
 
 /** What a trigger sees of time and of its window. */
 export interface TriggerEnv {

@@ -1,0 +1,14 @@
+/** What a run counts, and how operators find their runtime objects. */
+
+/** Looks up runtime objects (DoFns, sources, sinks) by transform name. */
+export type FnLookup = (transformName: string) => unknown;
+
+/** Counters of a run. */
+export interface RunMetrics {
+  /** Rows emitted per transform. */
+  readonly rowsOut: Map<string, number>;
+  /** Named counters per transform, such as `droppedLateRows`. */
+  readonly counters: Map<string, Map<string, number>>;
+  /** The output watermark of each transform when the run ended. */
+  readonly watermarks: Map<string, number>;
+}
