@@ -13,7 +13,7 @@ import { buildPipeline, isPipelineDefinition } from "../../sdk/definition";
 import { PIPELINE_OPTION, StagedPipeline } from "./artifact";
 import { CHANNEL_OPTIONS, clientFor } from "./harness/channels";
 import { SdkHarness } from "./harness/harness";
-import { beamProtos, Protos } from "./protos";
+import { beamProtos, Protos } from "./model/protos";
 
 /** Parses `--name=value` arguments. */
 export function parseBootArgs(argv: readonly string[]): Record<string, string> {

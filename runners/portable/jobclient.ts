@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { BeamlineError } from "../../sdk/errors";
 import { CHANNEL_OPTIONS, clientFor } from "./harness/channels";
 import { MonitoringInfo, UserMetric, userMetricsFromInfos } from "./harness/metrics";
-import type { Protos } from "./protos";
+import type { Protos } from "./model/protos";
 
 /** A Beam job's state names. */
 export type JobState = "UNSPECIFIED" | "STOPPED" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED" | "UPDATED" | "DRAINING" | "DRAINED" | "STARTING" | "CANCELLING" | "UPDATING";

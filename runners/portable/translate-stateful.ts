@@ -8,6 +8,7 @@
  * timer coder (`beam:coder:timer:v1`) over the input's key coder and window coder.
  */
 import type { JsonValue, PipelineGraph } from "../../sdk/graph";
+import { WINDOW_EXPIRATION_TIMER } from "./model/payloads";
 
 /** The user state protocol every cell kind uses. */
 export const BAG_USER_STATE_URN = "beam:user_state:bag:v1";
@@ -17,13 +18,6 @@ export const STATEFUL_PARDO_REQUIREMENT = "beam:requirement:pardo:stateful:v1";
 
 /** The URN of the combine function of combining state (run by Beamline's harness only). */
 export const BEAMLINE_STATE_COMBINE_FN_URN = "beamline:state_combine_fn:v1";
-
-/**
- * The event-time timer family Beamline adds to a DoFn with `onWindowExpiration`: set for each key and
- * window the DoFn sees, at the window's expiry (its end plus the allowed lateness), it calls
- * `onWindowExpiration` before the runner drops the window's state.
- */
-export const WINDOW_EXPIRATION_TIMER = "__window_expiration";
 
 /** The stateful ParDos of `graph` whose DoFn has `onWindowExpiration` (from their runtime functions). */
 export function windowExpirationTransforms(graph: PipelineGraph, fn: (transform: string) => unknown): string[] {

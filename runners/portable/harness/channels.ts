@@ -4,7 +4,7 @@
  * (instruction, transform); outgoing data is buffered per destination and flushed in chunks.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { Protos } from "../protos";
+import type { Protos } from "../model/protos";
 
 /** Receives one transform's data for one instruction. */
 export type DataReceiver = (data: Buffer, isLast: boolean) => void;

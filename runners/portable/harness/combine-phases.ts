@@ -12,9 +12,9 @@ import type { AggregateSpec, CombineRuntime } from "../../../sdk/combine";
 import { wrapUserError } from "../../../sdk/errors";
 import type { Window } from "../../../sdk/window";
 import { windowAt } from "../../../sdk/batch";
-import { encodeOne, valueCoder } from "../coders";
-import type { Protos } from "../protos";
-import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../translate-combine";
+import { encodeOne, valueCoder } from "../coders/coders";
+import type { Protos } from "../model/protos";
+import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../model/payloads";
 import { Elements, RowBatch, toRowBatch } from "./elements";
 
 /** The accumulators of one group: one per aggregate, by output field. */

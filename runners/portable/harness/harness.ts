@@ -5,7 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { BeamlineError } from "../../../sdk/errors";
-import type { Protos } from "../protos";
+import type { Protos } from "../model/protos";
 import { BundleProcessor, PipelineRuntime } from "./bundle";
 import { CHANNEL_OPTIONS, clientFor, DataChannel, StateChannel } from "./channels";
 import { MonitoringShortIds } from "./metrics";

@@ -18,8 +18,8 @@ import {
   ValueState,
   valueKey,
 } from "../../../sdk/state";
-import { valueCoder } from "../coders";
-import { ByteReader, ByteWriter } from "../wire";
+import { valueCoder } from "../coders/coders";
+import { ByteReader, ByteWriter } from "../coders/wire";
 import type { StateChannel } from "./channels";
 
 /** What a bag needs to reach the runner's state. */

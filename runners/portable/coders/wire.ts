@@ -3,7 +3,7 @@
  * standard coders use (varints, big-endian fixed-width integers and doubles),
  * and Beam's instant encoding of timestamps.
  */
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
 const TS_MIN = -9223372036854775n;
 const TS_MAX = 9223372036854775n;

@@ -4,10 +4,10 @@
  * proto and its components; `nested` tells whether a value is followed by more data (Beam's nested
  * context: self-delimiting) or stands alone (outer context).
  */
-import type { Protos } from "./protos";
+import type { Protos } from "../model/protos";
 import { ByteReader, ByteWriter, instantOf, readTimestamp, writeTimestamp } from "./wire";
 import { decodeRow, encodeRow, RowCodec, rowCodec } from "./rowcoder";
-import { GLOBAL_WINDOW, type Window } from "../../sdk/window";
+import { GLOBAL_WINDOW, type Window } from "../../../sdk/window";
 
 /** Encodes and decodes values of one type. */
 export interface Coder<T = any> {
