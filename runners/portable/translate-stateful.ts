@@ -9,6 +9,7 @@
  */
 import type { JsonValue, PipelineGraph } from "../../sdk/graph";
 import { WINDOW_EXPIRATION_TIMER } from "./model/payloads";
+import { InvariantError } from "./model/errors";
 
 /** The user state protocol every cell kind uses. */
 export const BAG_USER_STATE_URN = "beam:user_state:bag:v1";
@@ -84,7 +85,7 @@ export function statefulParDoFields(transform: string, payload: Record<string, J
         stateSpecs[name] = { orderedListSpec: { elementCoderId: c }, protocol };
         break;
       default:
-        throw new Error(`internal: state cell ${name} of ${transform} has unknown kind ${kind}`);
+        throw new InvariantError({ code: "BL_UNKNOWN_STATE_KIND", where: `transform "${transform}", state "${name}"`, value: kind, rule: "a state cell is a value, bag, combining, map, set or ordered list cell" });
     }
   }
   const timerFamilySpecs: Record<string, unknown> = {};
