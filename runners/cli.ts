@@ -128,10 +128,12 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       // Portable runners load gRPC and Beam's protos only when used.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { runPortable } = require("./portable/launch") as typeof import("./portable/launch");
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { launcherFor } = require("./launchers") as typeof import("./launchers");
       const r = await runPortable(pipeline, {
         runner: values.runner,
         jobEndpoint: values.jobEndpoint as string,
-        flinkMaster: values.flinkMaster as string,
+        launcher: launcherFor(values.runner, { flinkMaster: values.flinkMaster as string }),
         environmentType: values.environmentType,
         environmentConfig: values.environmentConfig as string,
         parallelism: args.some((a) => a.startsWith("--parallelism")) ? (values.parallelism as number) : undefined,

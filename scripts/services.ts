@@ -12,7 +12,7 @@
  * Each service runs until Ctrl-C, then stops.
  */
 import { ensureFlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../runners/flink/flink";
-import { modelFilesDir } from "../runners/portable/protos";
+import { modelFilesDir } from "../runners/portable/model/protos";
 import { ensurePrism } from "../runners/prism/prism";
 
 async function untilInterrupted(stop: () => Promise<void>): Promise<void> {

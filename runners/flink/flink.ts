@@ -7,8 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/cache";
-import { freePort, Service, startService, waitForPort } from "../portable/process";
+import { cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/provision/cache";
+import { freePort, Service, startService, waitForPort } from "../portable/provision/process";
 
 /** The Beam release of the job server (the newest with Beam's Flink runner artifacts at hand). */
 export const FLINK_JOB_SERVER_BEAM_VERSION = "2.62.0";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
-import { cacheDir } from "./cache";
+import { cacheDir } from "./provision/cache";
 import type { LocalArtifact } from "./jobclient";
 
 /** The pipeline option that tells a PROCESS harness which staged module to load with which options. */

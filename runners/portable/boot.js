@@ -10,7 +10,7 @@ boot(process.argv.slice(2)).then(
     process.stderr.write(text);
     // The runner may not keep a worker's output: leave it in the cache's logs too.
     const path = require("node:path");
-    require("node:fs").appendFileSync(path.join(require("./cache.ts").cacheDir("logs"), "workers.log"), text);
+    require("node:fs").appendFileSync(path.join(require("./provision/cache.ts").cacheDir("logs"), "workers.log"), text);
     process.exit(1);
   },
 );

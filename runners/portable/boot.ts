@@ -13,7 +13,9 @@ import { buildPipeline, isPipelineDefinition } from "../../sdk/definition";
 import { PIPELINE_OPTION, StagedPipeline } from "./artifact";
 import { CHANNEL_OPTIONS, clientFor } from "./harness/channels";
 import { SdkHarness } from "./harness/harness";
-import { beamProtos, Protos } from "./protos";
+import { beamProtos, Protos } from "./model/protos";
+import { RunnerProtocolError } from "./model/errors";
+import { PipelineConstructionError } from "../../sdk/errors";
 
 /** Parses `--name=value` arguments. */
 export function parseBootArgs(argv: readonly string[]): Record<string, string> {
@@ -90,14 +92,22 @@ export async function boot(argv: readonly string[]): Promise<void> {
   }
   const fields = (info.pipelineOptions?.fields ?? {}) as Record<string, { stringValue?: string }>;
   const key = Object.keys(fields).find((k) => k.includes(PIPELINE_OPTION));
-  if (!key || !fields[key].stringValue) throw new Error(`the job's pipeline options carry no ${PIPELINE_OPTION}: nothing to rebuild the pipeline from`);
+  if (!key || !fields[key].stringValue) {
+    throw new RunnerProtocolError({
+      code: "BL_NO_STAGED_PIPELINE",
+      where: `worker ${workerId}`,
+      value: PIPELINE_OPTION,
+      rule: "a PROCESS worker rebuilds the pipeline from the pipeline option the runner provides, and the runner provided none",
+      fix: "submit the job with `beamline run <file> --environment-type=PROCESS`, which stages the pipeline file and sets the option",
+    });
+  }
   const spec = JSON.parse(fields[key].stringValue!) as StagedPipeline;
   const file = staged.get(spec.module);
-  if (!file) throw new Error(`the staged artifacts do not include the pipeline bundle ${spec.module}`);
+  if (!file) throw new RunnerProtocolError({ code: "BL_ARTIFACT_MISSING", where: `worker ${workerId}`, value: spec.module, rule: "the runner must provide every artifact staged with the job, and the pipeline bundle is missing", fix: "see the runner's log for artifact retrieval errors", retriable: true });
   resolveFromBeamline();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const def = (require(file) as { default?: unknown }).default;
-  if (!isPipelineDefinition(def)) throw new Error(`${spec.module} does not default-export a pipeline definition`);
+  if (!isPipelineDefinition(def)) throw new PipelineConstructionError({ code: "BL_NOT_A_PIPELINE_FILE", value: spec.module, rule: "a pipeline file default-exports a pipeline definition", fix: "end the pipeline file with `export default definePipeline({ ... })`" });
   const pipeline = buildPipeline(def, spec.options);
   const harness = new SdkHarness(
     protos,

@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { BeamlineError } from "../../sdk/errors";
 import { CHANNEL_OPTIONS, clientFor } from "./harness/channels";
 import { MonitoringInfo, UserMetric, userMetricsFromInfos } from "./harness/metrics";
-import type { Protos } from "./protos";
+import type { Protos } from "./model/protos";
 
 /** A Beam job's state names. */
 export type JobState = "UNSPECIFIED" | "STOPPED" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED" | "UPDATED" | "DRAINING" | "DRAINED" | "STARTING" | "CANCELLING" | "UPDATING";
@@ -117,7 +117,7 @@ export class JobClient {
             const info = req.getArtifact.artifact;
             const file = this.protos.decode("pipeline.ArtifactFilePayload", info.typePayload);
             const a = byPath.get(file.path);
-            if (!a) throw new Error(`the job service asked for an artifact Beamline did not offer: ${file.path}`);
+            if (!a) throw new JobServiceError({ code: "BL_UNKNOWN_ARTIFACT", domain: "external", where: `artifact staging ${url}`, value: file.path, rule: "the job service may only ask for artifacts the job offered", fix: "see the job service's log" });
             const data = fs.readFileSync(a.path);
             const chunk = 1 << 20;
             for (let off = 0; off < data.length; off += chunk) {

@@ -1,26 +1,32 @@
 /**
- * Runs a pipeline on a portable runner by name, starting what it needs: `prism` starts Beam's Prism
- * (unless a job endpoint is given), `flink` starts Beam's Flink job server against an embedded Flink or
- * a session cluster (unless a job endpoint is given), `portable` uses the given job endpoint.
- * Services started here are stopped when the run ends.
+ * Runs a pipeline on a portable runner: on the given job endpoint, or on a job service its launcher
+ * starts (Prism, Beam's Flink job server — the launchers live with those runners, which import this
+ * file, never the other way). A service started here is stopped when the run ends.
  */
 import { OptionError } from "../../sdk/errors";
 import type { Pipeline } from "../../sdk/pipeline";
-import { startFlinkJobServer } from "../flink/flink";
-import { startPrism } from "../prism/prism";
-import type { Service } from "./process";
+import type { Service } from "./provision/process";
 import { EnvironmentType, PortableResult, PortableRunner, PortableRunnerOptions } from "./runner";
 
 /** The portable runners by name. */
 export type PortableRunnerName = "flink" | "prism" | "portable";
 
+/** A job service a launcher started. */
+export interface JobService extends Service {
+  /** Its job endpoint, `host:port`. */
+  readonly jobEndpoint: string;
+}
+
+/** Starts a job service for one run (Prism, Beam's Flink job server); the run stops it when it ends. */
+export type JobServiceLauncher = () => Promise<JobService>;
+
 /** Options of {@link runPortable}. */
 export interface LaunchOptions {
   readonly runner: PortableRunnerName;
-  /** A running job service, `host:port`; required for `portable`, optional otherwise. */
+  /** A running job service, `host:port`; without one, {@link launcher} starts one. */
   readonly jobEndpoint?: string;
-  /** For `flink` without a job endpoint: `[local]` (embedded, the default) or a session cluster's `host:port`. */
-  readonly flinkMaster?: string;
+  /** Starts the runner's job service when no job endpoint is given (none for `portable`). */
+  readonly launcher?: JobServiceLauncher;
   readonly environmentType?: EnvironmentType;
   readonly environmentConfig?: string;
   /** Parallelism the runner uses (Flink). */
@@ -34,14 +40,15 @@ export async function runPortable(pipeline: Pipeline, o: LaunchOptions): Promise
   let service: Service | null = null;
   let jobEndpoint = o.jobEndpoint || "";
   if (!jobEndpoint) {
-    if (o.runner === "portable") {
+    if (!o.launcher) {
       throw new OptionError({
         code: "BL_NO_JOB_ENDPOINT",
-        rule: "the portable runner needs a job service",
+        value: o.runner,
+        rule: `the ${o.runner} runner needs a job service and starts none of its own`,
         fix: "pass --job-endpoint=HOST:PORT, or use --runner=flink or --runner=prism, which start their own",
       });
     }
-    const s = o.runner === "prism" ? await startPrism() : await startFlinkJobServer({ flinkMaster: o.flinkMaster });
+    const s = await o.launcher();
     service = s;
     jobEndpoint = s.jobEndpoint;
   }

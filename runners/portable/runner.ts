@@ -10,7 +10,7 @@ import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "./artifact"
 import type { Pipeline } from "../../sdk/pipeline";
 import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient";
 import type { UserMetric } from "./harness/metrics";
-import { beamProtos } from "./protos";
+import { beamProtos } from "./model/protos";
 import { EnvironmentSpec, translate } from "./translate";
 import { windowExpirationTransforms } from "./translate-stateful";
 import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";

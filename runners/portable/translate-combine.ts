@@ -15,28 +15,9 @@ import type { GraphTransform, PipelineGraph } from "../../sdk/graph";
 import { GROUP_BY_KEY_URN } from "../../sdk/kv";
 import type { TriggerSpec } from "../../sdk/trigger";
 import type { WindowingStrategy } from "../../sdk/window";
-import { CODER_URNS } from "./coders";
-import type { Protos } from "./protos";
-
-/** URN of Beamline's combine functions; the payload is a JSON {@link BeamlineCombineFnPayload}. */
-export const BEAMLINE_COMBINE_FN_URN = "beamline:combine_fn:v1";
-
-/** The payload of a Beamline combine function. */
-export interface BeamlineCombineFnPayload {
-  /** The combine composite whose runtime object (a CombineRuntime) it runs. */
-  readonly transform: string;
-  /** The pipeline's fingerprint, checked by remote harnesses against the pipeline they rebuild. */
-  readonly fingerprint: string;
-}
-
-/** Beam's combine URNs: the composite and its phases. */
-export const COMBINE_URNS = {
-  perKey: "beam:transform:combine_per_key:v1",
-  precombine: "beam:transform:combine_per_key_precombine:v1",
-  merge: "beam:transform:combine_per_key_merge_accumulators:v1",
-  extract: "beam:transform:combine_per_key_extract_outputs:v1",
-  groupedValues: "beam:transform:combine_grouped_values:v1",
-} as const;
+import { CODER_URNS } from "./coders/coders";
+import type { Protos } from "./model/protos";
+import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "./model/payloads";
 
 /** Who lifts combines: the runner, or Beamline before submission. */
 export type CombineLifting = "runner" | "sdk";

@@ -8,6 +8,8 @@
  * timer coder (`beam:coder:timer:v1`) over the input's key coder and window coder.
  */
 import type { JsonValue, PipelineGraph } from "../../sdk/graph";
+import { WINDOW_EXPIRATION_TIMER } from "./model/payloads";
+import { InvariantError } from "./model/errors";
 
 /** The user state protocol every cell kind uses. */
 export const BAG_USER_STATE_URN = "beam:user_state:bag:v1";
@@ -17,13 +19,6 @@ export const STATEFUL_PARDO_REQUIREMENT = "beam:requirement:pardo:stateful:v1";
 
 /** The URN of the combine function of combining state (run by Beamline's harness only). */
 export const BEAMLINE_STATE_COMBINE_FN_URN = "beamline:state_combine_fn:v1";
-
-/**
- * The event-time timer family Beamline adds to a DoFn with `onWindowExpiration`: set for each key and
- * window the DoFn sees, at the window's expiry (its end plus the allowed lateness), it calls
- * `onWindowExpiration` before the runner drops the window's state.
- */
-export const WINDOW_EXPIRATION_TIMER = "__window_expiration";
 
 /** The stateful ParDos of `graph` whose DoFn has `onWindowExpiration` (from their runtime functions). */
 export function windowExpirationTransforms(graph: PipelineGraph, fn: (transform: string) => unknown): string[] {
@@ -90,7 +85,7 @@ export function statefulParDoFields(transform: string, payload: Record<string, J
         stateSpecs[name] = { orderedListSpec: { elementCoderId: c }, protocol };
         break;
       default:
-        throw new Error(`internal: state cell ${name} of ${transform} has unknown kind ${kind}`);
+        throw new InvariantError({ code: "BL_UNKNOWN_STATE_KIND", where: `transform "${transform}", state "${name}"`, value: kind, rule: "a state cell is a value, bag, combining, map, set or ordered list cell" });
     }
   }
   const timerFamilySpecs: Record<string, unknown> = {};

@@ -8,9 +8,9 @@ import type { PipelineGraph } from "../../sdk/graph";
 import { recordBatchToRows } from "../../sdk/rows";
 import type { BoundedSource } from "../../sdk/source";
 import { MAX_TIMESTAMP } from "../../sdk/time";
-import { Coder, coderFromProto, CoderProto, CODER_URNS, valueCoder } from "./coders";
-import type { Protos } from "./protos";
-import { ByteWriter } from "./wire";
+import { Coder, coderFromProto, CoderProto, CODER_URNS, valueCoder } from "./coders/coders";
+import type { Protos } from "./model/protos";
+import { ByteWriter } from "./coders/wire";
 
 /** URN of Beam's TestStream primitive. */
 export const TEST_STREAM_URN = "beam:transform:teststream:v1";

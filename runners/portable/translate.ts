@@ -17,39 +17,13 @@ import { READ_URN } from "../../sdk/source";
 import { WRITE_URN } from "../../sdk/sink";
 import type { TriggerSpec } from "../../sdk/trigger";
 import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
-import { CODER_URNS } from "./coders";
-import { arrowToBeamSchema } from "./beamschema";
+import { CODER_URNS } from "./coders/coders";
+import { arrowToBeamSchema } from "./coders/beamschema";
 import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport, UNBOUNDED_SOURCE } from "./translate-teststream";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
-import type { Protos } from "./protos";
-
-/** URN of the DoFns Beamline's harness runs; the payload is a JSON {@link BeamlineDoFnPayload}. */
-export const BEAMLINE_DOFN_URN = "beamline:dofn:v1";
-
-/** What a Beamline DoFn does in the harness. */
-export type BeamlineDoFnRole =
-  /** Runs the ParDo of graph transform `transform`. */
-  | "pardo"
-  /** Reads the source of graph transform `transform` when its impulse arrives. */
-  | "read"
-  /** Keys each row with a shard index of the sink of `transform`. */
-  | "writeKey"
-  /** Writes each shard's rows through the sink and emits what it staged. */
-  | "writeShard"
-  /** Commits everything staged for the sink and emits the written files. */
-  | "commit"
-  /** Passes elements on unchanged (a redistribution point left to the runner). */
-  | "identity";
-
-/** The payload of a Beamline DoFn. */
-export interface BeamlineDoFnPayload {
-  readonly role: BeamlineDoFnRole;
-  /** The graph transform whose runtime object it uses. */
-  readonly transform: string;
-  /** The pipeline's fingerprint, checked by remote harnesses against the pipeline they rebuild. */
-  readonly fingerprint: string;
-}
+import type { Protos } from "./model/protos";
+import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
 
 /** Side input access pattern Beamline uses: the whole PCollection in the window. */
 export const ITERABLE_SIDE_INPUT_URN = "beam:side_input:iterable:v1";

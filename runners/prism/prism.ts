@@ -4,8 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BEAM_VERSION, cacheDir, runTool } from "../portable/cache";
-import { freePort, Service, startService, waitForPort } from "../portable/process";
+import { BEAM_VERSION, cacheDir, runTool } from "../portable/provision/cache";
+import { freePort, Service, startService, waitForPort } from "../portable/provision/process";
 
 /** The Prism binary in the cache, installed with `go install` when missing. */
 export function ensurePrism(version = BEAM_VERSION): string {

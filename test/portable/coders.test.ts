@@ -5,9 +5,9 @@
  */
 import * as fs from "node:fs";
 import { parseAllDocuments } from "yaml";
-import { Coder, CoderProto, coderFromProto, StateBackedIterable } from "../../runners/portable/coders";
-import { beamProtos, standardCodersYaml } from "../../runners/portable/protos";
-import { ByteReader, ByteWriter } from "../../runners/portable/wire";
+import { Coder, CoderProto, coderFromProto, StateBackedIterable } from "../../runners/portable/coders/coders";
+import { beamProtos, standardCodersYaml } from "../../runners/portable/model/protos";
+import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
 import { describeWith } from "./requirements";
 
 interface Spec {

@@ -6,9 +6,10 @@
 import { afterCount, afterWatermark, aggregateWith, CombineFn, count, create, fixedWindows, groupBy, max, mean, min, Pipeline, sum, windowInto, writeText } from "beamline";
 import type { CombineRuntime } from "../../sdk/combine";
 import { UserCodeError } from "../../sdk/errors";
-import { beamProtos } from "../../runners/portable/protos";
+import { beamProtos } from "../../runners/portable/model/protos";
 import { translate } from "../../runners/portable/translate";
-import { BEAMLINE_COMBINE_FN_URN, COMBINE_URNS, CombineLifting } from "../../runners/portable/translate-combine";
+import { BEAMLINE_COMBINE_FN_URN, COMBINE_URNS } from "../../runners/portable/model/payloads";
+import type { CombineLifting } from "../../runners/portable/translate-combine";
 import { combinePhase } from "../../runners/portable/harness/combine-phases";
 import type { RowBatch } from "../../runners/portable/harness/elements";
 import { describeWith } from "./requirements";

@@ -3,9 +3,9 @@
  * windows and panes survive the trip, an element in several windows becomes one row per window, and
  * grouped values take Beamline's `{key, values}` shape.
  */
-import { CoderProto, coderFromProto, valueCoder, windowedValueCoder, WindowedValue, Coder } from "../../runners/portable/coders";
+import { CoderProto, coderFromProto, valueCoder, windowedValueCoder, WindowedValue, Coder } from "../../runners/portable/coders/coders";
 import { decodeElements, encodeElements, RowBatch } from "../../runners/portable/harness/elements";
-import { ByteWriter } from "../../runners/portable/wire";
+import { ByteWriter } from "../../runners/portable/coders/wire";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 
 const coders: Record<string, CoderProto> = {

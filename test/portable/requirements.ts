@@ -3,7 +3,7 @@
  * job server, Go for Prism). Absent tools skip the suites with a message, unless
  * BEAMLINE_REQUIRE_INTEGRATION=1 (as CI sets), which turns absence into failure.
  */
-import { hasCommand } from "../../runners/portable/cache";
+import { hasCommand } from "../../runners/portable/provision/cache";
 
 /** Whether absence of a tool must fail instead of skip. */
 export const REQUIRE = process.env.BEAMLINE_REQUIRE_INTEGRATION === "1";

@@ -6,10 +6,10 @@
  * back) cover the input exactly once.
  */
 import * as grpc from "@grpc/grpc-js";
-import { coderFromProto, CoderProto, CODER_URNS } from "../../runners/portable/coders";
+import { coderFromProto, CoderProto, CODER_URNS } from "../../runners/portable/coders/coders";
 import { SdkHarness } from "../../runners/portable/harness/harness";
-import { beamProtos, Protos } from "../../runners/portable/protos";
-import { ByteReader, ByteWriter } from "../../runners/portable/wire";
+import { beamProtos, Protos } from "../../runners/portable/model/protos";
+import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
 import { describeWith } from "./requirements";
 
 const CODERS: Record<string, CoderProto> = {

@@ -6,14 +6,15 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { create, parDo, Pipeline, state, sum, timer } from "beamline";
-import { coderFromProto, CoderProto, TimerValue } from "../../runners/portable/coders";
-import { beamProtos } from "../../runners/portable/protos";
+import { coderFromProto, CoderProto, TimerValue } from "../../runners/portable/coders/coders";
+import { beamProtos } from "../../runners/portable/model/protos";
 import { translate } from "../../runners/portable/translate";
-import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT, WINDOW_EXPIRATION_TIMER } from "../../runners/portable/translate-stateful";
+import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT } from "../../runners/portable/translate-stateful";
+import { WINDOW_EXPIRATION_TIMER } from "../../runners/portable/model/payloads";
 import { StateChannel } from "../../runners/portable/harness/channels";
 import { bagUserStateKey, CachedBag, cellOver, CrossBundleStateCache, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
 import type { MapState, OrderedListState, SetState } from "../../sdk/state";
-import { ByteReader, ByteWriter } from "../../runners/portable/wire";
+import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
 import { describeWith } from "./requirements";
 
 const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };

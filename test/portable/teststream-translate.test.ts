@@ -4,11 +4,11 @@
  * Java runners, with Beamline's own value coder sent as bytes), and refusals where a runner cannot run it.
  */
 import { generateSequence, periodicImpulse, Pipeline, testStream, timestamped } from "beamline";
-import { coderFromProto } from "../../runners/portable/coders";
-import { beamProtos } from "../../runners/portable/protos";
+import { coderFromProto } from "../../runners/portable/coders/coders";
+import { beamProtos } from "../../runners/portable/model/protos";
 import { translate } from "../../runners/portable/translate";
 import { readTestStreamScripts, TEST_STREAM_URN, testStreamRunOptions } from "../../runners/portable/translate-teststream";
-import { ByteReader } from "../../runners/portable/wire";
+import { ByteReader } from "../../runners/portable/coders/wire";
 import { describeWith } from "./requirements";
 
 const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };

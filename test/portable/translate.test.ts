@@ -6,12 +6,13 @@
 import { afterCount, afterWatermark, create, fixedWindows, Pipeline, reshuffle, schema, t, testStream, windowInto, writeText } from "beamline";
 import * as arrow from "apache-arrow";
 import { buildPipeline } from "../../sdk/definition";
-import { decodeRow, rowCodec } from "../../runners/portable/rowcoder";
-import { arrowToBeamSchema } from "../../runners/portable/beamschema";
-import { beamProtos } from "../../runners/portable/protos";
-import { BEAMLINE_DOFN_URN, translate, triggerProto } from "../../runners/portable/translate";
-import { ByteReader, ByteWriter } from "../../runners/portable/wire";
-import { encodeRow } from "../../runners/portable/rowcoder";
+import { decodeRow, rowCodec } from "../../runners/portable/coders/rowcoder";
+import { arrowToBeamSchema } from "../../runners/portable/coders/beamschema";
+import { beamProtos } from "../../runners/portable/model/protos";
+import { translate, triggerProto } from "../../runners/portable/translate";
+import { BEAMLINE_DOFN_URN } from "../../runners/portable/model/payloads";
+import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
+import { encodeRow } from "../../runners/portable/coders/rowcoder";
 import wordcount from "../../examples/wordcount";
 import { describeWith } from "./requirements";
 

@@ -17,12 +17,13 @@ import { MIN_TIMESTAMP } from "../../../sdk/time";
 import type { Sink } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
 import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } from "../../../sdk/window";
-import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, WindowedValue } from "../coders";
-import type { Protos } from "../protos";
-import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload } from "../translate";
-import { COMBINE_URNS } from "../translate-combine";
+import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, WindowedValue } from "../coders/coders";
+import type { Protos } from "../model/protos";
+import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS } from "../model/payloads";
 import { combinePhaseOf } from "./combine-phases";
-import { ByteReader, ByteWriter } from "../wire";
+import { checkFingerprint, foreignFunction } from "./payload-checks";
+import { InvariantError, RunnerProtocolError } from "../model/errors";
+import { ByteReader, ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
 import { userMetricInfos } from "./metrics";
@@ -300,20 +301,22 @@ export class BundleProcessor {
       }
       case "beam:transform:pardo:v1": {
         const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
-        if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw new Error(`transform ${t.uniqueName}: DoFn URN ${p.doFn.urn} is not Beamline's`);
+        if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
         const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
-        if (payload.fingerprint !== this.runtime.fingerprint) {
-          throw new Error(
-            `transform ${t.uniqueName}: the pipeline this worker built (fingerprint ${this.runtime.fingerprint.slice(0, 12)}) differs from the submitted one (${payload.fingerprint.slice(0, 12)}); construction must be deterministic`,
-          );
-        }
+        checkFingerprint(t.uniqueName, this.runtime.fingerprint, payload.fingerprint);
         if (payload.role === "pardo" && (this.runtime.graph.transforms[payload.transform]?.payload as { stateful?: boolean } | undefined)?.stateful) {
           return this.statefulOperator(id, t, payload, p);
         }
         return this.beamlineOperator(id, t, payload, Object.keys(p.sideInputs ?? {}));
       }
       default:
-        throw new Error(`transform ${t.uniqueName}: URN ${t.spec.urn} is not executed by Beamline's harness`);
+        throw new RunnerProtocolError({
+          code: "BL_UNKNOWN_TRANSFORM",
+          where: `transform "${t.uniqueName}"`,
+          value: t.spec.urn,
+          rule: "Beamline's harness runs Beamline's DoFns, combine phases, window assignment, flatten and Beam's primitives it sends data through, not this transform",
+          fix: "run this transform in an environment of the SDK that defines it, or leave it to the runner",
+        });
     }
   }
 
@@ -425,7 +428,7 @@ export class BundleProcessor {
   /** The operator of a stateful DoFn: state through the state channel, timers through the timer data channel. */
   private async statefulOperator(id: string, t: TransformProto, payload: BeamlineDoFnPayload, p: any): Promise<Operator> {
     const fn = this.runtime.fn<ParDoFn>(payload.transform);
-    if (fn.kind !== "dofn") throw new Error(`internal: ${payload.transform} is stateful but runs a ${fn.kind} function`);
+    if (fn.kind !== "dofn") throw new InvariantError({ code: "BL_STATEFUL_NOT_DOFN", where: `transform "${payload.transform}"`, value: fn.kind, rule: "a stateful ParDo runs a DoFn" });
     if (!this.setups.has(id)) {
       const inv = new ParDoInvoker(payload.transform, fn, {});
       await inv.setup();
@@ -439,7 +442,7 @@ export class BundleProcessor {
     for (const [family, spec] of Object.entries((p.timerFamilySpecs ?? {}) as Record<string, { timerFamilyCoderId: string }>)) timerCoders[family] = this.coder(spec.timerFamilyCoderId);
     const timerUrl = this.descriptor.timerApiServiceDescriptor?.url;
     const timerChannel = timerUrl ? this.channels.data(timerUrl) : null;
-    if (Object.keys(timerCoders).length > 0 && !timerChannel) throw new Error(`transform ${t.uniqueName}: the runner gave no timer endpoint for its timers`);
+    if (Object.keys(timerCoders).length > 0 && !timerChannel) throw missingEndpoint(t.uniqueName, "timer", Object.keys(timerCoders));
     const stateUrl = this.descriptor.stateApiServiceDescriptor?.url;
     const op = new StatefulOperator({
       name: payload.transform,
@@ -451,7 +454,7 @@ export class BundleProcessor {
       allowedLateness: Number(ws.allowedLateness ?? 0),
       state: {
         channel: () => {
-          if (!stateUrl) throw new Error(`transform ${t.uniqueName}: the runner gave no state endpoint for its user state`);
+          if (!stateUrl) throw missingEndpoint(t.uniqueName, "state", Object.keys(p.stateSpecs ?? {}));
           return this.channels.state(stateUrl);
         },
         instructionId: () => this.instruction,
@@ -552,7 +555,12 @@ export function windowFnFromProto(protos: Protos, fn: { urn: string; payload?: B
       return { kind: "sessions", gap: ms(p.gapSize) };
     }
     default:
-      throw new Error(`window function ${fn.urn} is not one of Beam's standard window functions`);
+      throw new RunnerProtocolError({
+        code: "BL_UNKNOWN_WINDOW_FN",
+        value: fn.urn,
+        rule: "Beamline's harness assigns Beam's standard window functions: global, fixed, sliding and session windows",
+        fix: "window with one of those, or run the assignment in an environment of the SDK that defines this one",
+      });
   }
 }
 
@@ -564,7 +572,7 @@ function topologicalOrder(transforms: Record<string, TransformProto>): string[] 
   const state = new Map<string, number>();
   const visit = (id: string) => {
     if (state.get(id) === 2) return;
-    if (state.get(id) === 1) throw new Error(`cycle in process bundle descriptor at ${id}`);
+    if (state.get(id) === 1) throw new RunnerProtocolError({ code: "BL_DESCRIPTOR_CYCLE", value: id, rule: "a process bundle descriptor's transforms must form an acyclic graph", fix: "see the runner's log: it sent a descriptor whose transforms feed each other" });
     state.set(id, 1);
     for (const pc of Object.values(transforms[id].inputs ?? {})) {
       const p = producer.get(pc);
@@ -575,4 +583,15 @@ function topologicalOrder(transforms: Record<string, TransformProto>): string[] 
   };
   for (const id of Object.keys(transforms)) visit(id);
   return out;
+}
+
+/** The error of a descriptor that leaves out the endpoint a stateful transform's timers or state need. */
+function missingEndpoint(transform: string, kind: "timer" | "state", names: string[]): RunnerProtocolError {
+  return new RunnerProtocolError({
+    code: kind === "timer" ? "BL_NO_TIMER_ENDPOINT" : "BL_NO_STATE_ENDPOINT",
+    where: `transform "${transform}"`,
+    value: names,
+    rule: `a process bundle descriptor with ${kind === "timer" ? "timer families" : "user state"} must name the runner's ${kind} endpoint`,
+    fix: "use a runner that serves state and timers to SDK harnesses (Prism or Beam's Flink runner in streaming mode)",
+  });
 }

@@ -4,7 +4,8 @@
  * (instruction, transform); outgoing data is buffered per destination and flushed in chunks.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { Protos } from "../protos";
+import type { Protos } from "../model/protos";
+import { RunnerProtocolError } from "../model/errors";
 
 /** Receives one transform's data for one instruction. */
 export type DataReceiver = (data: Buffer, isLast: boolean) => void;
@@ -150,7 +151,9 @@ export class StateChannel {
       const p = this.pending.get(res.id);
       if (!p) return;
       this.pending.delete(res.id);
-      if (res.error) p.reject(new Error(`state request failed: ${res.error}`));
+      if (res.error) {
+        p.reject(new RunnerProtocolError({ code: "BL_STATE_REQUEST", where: `state request ${res.id}`, value: res.error, rule: "the runner's state service refused a state request", fix: "see the runner's log; the runner retries the bundle", retriable: true }));
+      }
       else p.resolve(res);
     });
     this.stream.on("error", (e: Error) => {

@@ -12,10 +12,12 @@ import type { AggregateSpec, CombineRuntime } from "../../../sdk/combine";
 import { wrapUserError } from "../../../sdk/errors";
 import type { Window } from "../../../sdk/window";
 import { windowAt } from "../../../sdk/batch";
-import { encodeOne, valueCoder } from "../coders";
-import type { Protos } from "../protos";
-import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../translate-combine";
+import { encodeOne, valueCoder } from "../coders/coders";
+import type { Protos } from "../model/protos";
+import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../model/payloads";
 import { Elements, RowBatch, toRowBatch } from "./elements";
+import { checkFingerprint, foreignFunction } from "./payload-checks";
+import { InvariantError } from "../model/errors";
 
 /** The accumulators of one group: one per aggregate, by output field. */
 export type Accumulators = Record<string, unknown>;
@@ -145,7 +147,7 @@ export function combinePhase(urn: string, transform: string, rt: CombineRuntime,
           ),
       };
     default:
-      throw new Error(`${urn} is not a combine phase`);
+      throw new InvariantError({ code: "BL_NOT_A_COMBINE_PHASE", where: `transform "${transform}"`, value: urn, rule: "only a combine phase's URN selects a combine phase" });
   }
 }
 
@@ -167,12 +169,8 @@ export function combinePhaseOf(
   emit: PhaseEmit,
 ): CombinePhase {
   const p = protos.decode("pipeline.CombinePayload", t.spec.payload ?? new Uint8Array());
-  if (p.combineFn?.urn !== BEAMLINE_COMBINE_FN_URN) throw new Error(`transform ${t.uniqueName}: combine function URN ${p.combineFn?.urn} is not Beamline's`);
+  if (p.combineFn?.urn !== BEAMLINE_COMBINE_FN_URN) throw foreignFunction(t.uniqueName, "combine function", p.combineFn?.urn);
   const fn = JSON.parse(Buffer.from(p.combineFn.payload).toString("utf8")) as BeamlineCombineFnPayload;
-  if (fn.fingerprint !== runtime.fingerprint) {
-    throw new Error(
-      `transform ${t.uniqueName}: the pipeline this worker built (fingerprint ${runtime.fingerprint.slice(0, 12)}) differs from the submitted one (${fn.fingerprint.slice(0, 12)}); construction must be deterministic`,
-    );
-  }
+  checkFingerprint(t.uniqueName, runtime.fingerprint, fn.fingerprint);
   return combinePhase(t.spec.urn, fn.transform, runtime.fn<CombineRuntime>(fn.transform), emit, outputTime === "LATEST_IN_PANE" ? "latest" : "earliest");
 }

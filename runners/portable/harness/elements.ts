@@ -8,8 +8,8 @@ import { ElementBatch, GLOBAL_WINDOWS, paneAt, PaneColumn, paneFlags, PaneTiming
 import { recordBatchToRows, rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
 import type { Window } from "../../../sdk/window";
-import { BeamPane, Coder, NO_FIRING_PANE, WindowedValue } from "../coders";
-import { ByteReader, ByteWriter } from "../wire";
+import { BeamPane, Coder, NO_FIRING_PANE, WindowedValue } from "../coders/coders";
+import { ByteReader, ByteWriter } from "../coders/wire";
 
 /** Decoded values with per-row timestamps, windows and panes. */
 export interface RowBatch {

@@ -5,7 +5,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { BeamlineError } from "../../../sdk/errors";
-import type { Protos } from "../protos";
+import type { Protos } from "../model/protos";
+import { InvariantError, RunnerProtocolError } from "../model/errors";
 import { BundleProcessor, PipelineRuntime } from "./bundle";
 import { CHANNEL_OPTIONS, clientFor, DataChannel, StateChannel } from "./channels";
 import { MonitoringShortIds } from "./metrics";
@@ -146,7 +147,7 @@ export class SdkHarness {
           pool.push(proc);
           return { instructionId: id, processBundle: { monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos), requiresFinalization: false } };
         } catch (e) {
-          const err = e instanceof Error ? e : new Error(String(e));
+          const err = e instanceof Error ? e : new InvariantError({ code: "BL_NON_ERROR_THROWN", where: `bundle ${id}`, value: e, rule: "a bundle fails with an Error (user functions' throws are wrapped as UserCodeError)" });
           // The runner may drop what the failed bundle wrote: cached state could be ahead of it.
           this.stateCache.clear();
           this.onFailure(err);
@@ -172,7 +173,13 @@ export class SdkHarness {
       case "harnessMonitoringInfos":
         return { instructionId: id, harnessMonitoringInfos: { monitoringData: {} } };
       default:
-        throw new Error(`instruction ${req.request} is not supported by Beamline's harness`);
+        throw new RunnerProtocolError({
+          code: "BL_UNKNOWN_INSTRUCTION",
+          where: `instruction ${id}`,
+          value: req.request,
+          rule: "Beamline's harness answers register, processBundle, processBundleProgress, processBundleSplit, finalizeBundle, monitoringInfos and harnessMonitoringInfos",
+          fix: "see the runner's log; Beamline is tested with Prism and Beam's Flink runner",
+        });
     }
   }
 

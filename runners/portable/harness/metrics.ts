@@ -6,7 +6,7 @@
  * reads a job's aggregated values back with {@link userMetricsFromInfos}.
  */
 import type { DistributionData, MetricsCell } from "../../../sdk/metrics";
-import { ByteReader, ByteWriter } from "../wire";
+import { ByteReader, ByteWriter } from "../coders/wire";
 
 /** The URN of a user counter. */
 export const USER_SUM_INT64_URN = "beam:metric:user:sum_int64:v1";

@@ -18,9 +18,10 @@ import {
   ValueState,
   valueKey,
 } from "../../../sdk/state";
-import { valueCoder } from "../coders";
-import { ByteReader, ByteWriter } from "../wire";
+import { valueCoder } from "../coders/coders";
+import { ByteReader, ByteWriter } from "../coders/wire";
 import type { StateChannel } from "./channels";
+import { InvariantError } from "../model/errors";
 
 /** What a bag needs to reach the runner's state. */
 export interface StateAccess {
@@ -354,7 +355,7 @@ export class UserStateCache {
   /** The cell handles of a loaded (key, window). */
   cells(id: string): Record<string, unknown> {
     const e = this.bags.get(id);
-    if (!e) throw new Error(`internal: state of ${id} used before it was loaded`);
+    if (!e) throw new InvariantError({ code: "BL_STATE_NOT_LOADED", value: id, rule: "the state of a key and window is loaded before its cells are used" });
     return e.cells;
   }
 

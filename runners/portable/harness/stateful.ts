@@ -11,12 +11,12 @@ import type { StateSpecs, Timer, TimerSetOptions, TimerSpecs } from "../../../sd
 import { durationMs, formatTimestamp, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { windowMaxTimestamp, type Window } from "../../../sdk/window";
 import { paneAt, windowAt, GLOBAL_WINDOWS, type WindowColumn } from "../../../sdk/batch";
-import { Coder, encodeOne, NO_FIRING_PANE, TimerValue } from "../coders";
-import { ByteReader, ByteWriter } from "../wire";
+import { Coder, encodeOne, NO_FIRING_PANE, TimerValue } from "../coders/coders";
+import { ByteReader, ByteWriter } from "../coders/wire";
 import type { DataChannel } from "./channels";
 import { Elements, RowBatch, toRowBatch } from "./elements";
 import { StateAccess, UserStateCache } from "./state";
-import { WINDOW_EXPIRATION_TIMER } from "../translate-stateful";
+import { WINDOW_EXPIRATION_TIMER } from "../model/payloads";
 
 /** The loose shape of a stateful DoFn as the harness calls it. */
 export interface StatefulDoFn {

@@ -4,7 +4,7 @@
  * this process, with the pipeline the process built.
  */
 import * as grpc from "@grpc/grpc-js";
-import type { Protos } from "../protos";
+import type { Protos } from "../model/protos";
 import type { PipelineRuntime } from "./bundle";
 import { FailureListener, SdkHarness } from "./harness";
 

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as grpc from "@grpc/grpc-js";
 import * as protobuf from "protobufjs";
-import { BEAM_VERSION, cacheDir, mavenJar } from "./cache";
-import { readZipEntries } from "./zip";
+import { BEAM_VERSION, cacheDir, mavenJar } from "../provision/cache";
+import { readZipEntries } from "../provision/zip";
 
 /** Beam's three model jars. */
 export const MODEL_JARS = ["beam-model-pipeline", "beam-model-job-management", "beam-model-fn-execution"] as const;

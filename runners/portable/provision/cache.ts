@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BeamlineError } from "../../sdk/errors";
+import { BeamlineError } from "../../../sdk/errors";
 
 /** The Beam release whose model protos, job server and Prism Beamline uses. */
 export const BEAM_VERSION = "2.70.0";

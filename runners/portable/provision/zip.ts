@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
+import { ProvisioningError } from "./cache";
 
 /** One file of an archive. */
 export interface ZipEntry {
@@ -22,12 +23,12 @@ export function readZipEntries(file: string, wanted: (name: string) => boolean):
       break;
     }
   }
-  if (eocd < 0) throw new Error(`${file} is not a zip archive (no end-of-central-directory record)`);
+  if (eocd < 0) throw corruptArchive(file, "a zip archive ends with an end-of-central-directory record, and this file has none");
   const count = buf.readUInt16LE(eocd + 10);
   let p = buf.readUInt32LE(eocd + 16);
   const out: ZipEntry[] = [];
   for (let k = 0; k < count; k++) {
-    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${file}: corrupt central directory`);
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw corruptArchive(file, `entry ${k} of the central directory does not start with its signature`);
     const method = buf.readUInt16LE(p + 10);
     const compressed = buf.readUInt32LE(p + 20);
     const nameLen = buf.readUInt16LE(p + 28);
@@ -41,7 +42,12 @@ export function readZipEntries(file: string, wanted: (name: string) => boolean):
     const raw = buf.subarray(start, start + compressed);
     if (method === 0) out.push({ name, data: Buffer.from(raw) });
     else if (method === 8) out.push({ name, data: zlib.inflateRawSync(raw) });
-    else throw new Error(`${file}: entry ${name} uses unsupported compression method ${method}`);
+    else throw new ProvisioningError({ code: "BL_UNSUPPORTED_ZIP", domain: "external", where: `${file}, entry ${name}`, value: method, rule: "Beamline reads zip entries that are stored (0) or deflated (8)", fix: "use a jar built with the standard jar or zip tools" });
   }
   return out;
+}
+
+/** The error of a cached download that is not a readable zip archive. */
+function corruptArchive(file: string, rule: string): ProvisioningError {
+  return new ProvisioningError({ code: "BL_CORRUPT_ARCHIVE", domain: "external", value: file, rule, fix: "delete the file; the next run downloads it again" });
 }

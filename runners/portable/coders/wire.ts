@@ -3,7 +3,18 @@
  * standard coders use (varints, big-endian fixed-width integers and doubles),
  * and Beam's instant encoding of timestamps.
  */
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import { RunnerProtocolError } from "../model/errors";
+
+/** The error of bytes that do not decode as their coder says: `rule` says what was wrong, `value` what was read. */
+export function malformedBytes(rule: string, value?: unknown): RunnerProtocolError {
+  return new RunnerProtocolError({
+    code: "BL_MALFORMED_ENCODING",
+    ...(value !== undefined ? { value } : {}),
+    rule,
+    fix: "the runner sent bytes another coder wrote, or cut them short: check that every worker runs the same Beamline version and see the runner's log",
+  });
+}
 
 const TS_MIN = -9223372036854775n;
 const TS_MAX = 9223372036854775n;
@@ -150,7 +161,7 @@ export class ByteReader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new RangeError(`coder read past the end: need ${n} byte(s) at ${this.pos} of ${this.buf.length}`);
+    if (this.pos + n > this.buf.length) throw malformedBytes(`a coder read past the end of its bytes: it needs ${n} byte(s) at offset ${this.pos} of ${this.buf.length}`, n);
   }
 
   /** One byte. */
@@ -181,7 +192,7 @@ export class ByteReader {
       v |= BigInt(b & 0x7f) << shift;
       if ((b & 0x80) === 0) return v;
       shift += 7n;
-      if (shift > 63n) throw new RangeError("varint longer than 64 bits");
+      if (shift > 63n) throw malformedBytes("a varint is longer than 64 bits", v);
     }
   }
 
@@ -203,7 +214,7 @@ export class ByteReader {
   /** A varint that must be a non-negative safe integer (a length or count). */
   length(): number {
     const v = this.varint();
-    if (typeof v !== "number" || v < 0) throw new RangeError(`bad length ${v}`);
+    if (typeof v !== "number" || v < 0) throw malformedBytes("a length or count must be a non-negative safe integer", v);
     return v;
   }
 

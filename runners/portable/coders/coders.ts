@@ -4,10 +4,12 @@
  * proto and its components; `nested` tells whether a value is followed by more data (Beam's nested
  * context: self-delimiting) or stands alone (outer context).
  */
-import type { Protos } from "./protos";
-import { ByteReader, ByteWriter, instantOf, readTimestamp, writeTimestamp } from "./wire";
+import type { Protos } from "../model/protos";
+import { SchemaError } from "../../../sdk/errors";
+import { InvariantError, RunnerProtocolError } from "../model/errors";
+import { ByteReader, ByteWriter, instantOf, malformedBytes, readTimestamp, writeTimestamp } from "./wire";
 import { decodeRow, encodeRow, RowCodec, rowCodec } from "./rowcoder";
-import { GLOBAL_WINDOW, type Window } from "../../sdk/window";
+import { GLOBAL_WINDOW, type Window } from "../../../sdk/window";
 
 /** Encodes and decodes values of one type. */
 export interface Coder<T = any> {
@@ -111,7 +113,7 @@ export function readPane(r: ByteReader): BeamPane {
       return { timing, isFirst, isLast, index, onTimeIndex: Number(r.varint()) };
     }
     default:
-      throw new RangeError(`unknown pane encoding ${b >> 4}`);
+      throw malformedBytes("a pane's index encoding must be 0, 1 or 2", b >> 4);
   }
 }
 
@@ -424,7 +426,12 @@ function writeValue(v: unknown, w: ByteWriter): void {
       return;
     }
     default:
-      throw new TypeError(`cannot encode a ${typeof v} between workers; rows hold numbers, strings, booleans, bigints, Dates, Uint8Arrays, arrays and plain objects`);
+      throw new SchemaError({
+        code: "BL_UNENCODABLE_VALUE",
+        value: typeof v,
+        rule: "a value crossing between workers must be a number, string, boolean, bigint, Date, Uint8Array, array or plain object",
+        fix: "turn it into one of those in the DoFn that emits it (functions, symbols and class instances with behaviour cannot travel)",
+      });
   }
 }
 
@@ -457,7 +464,7 @@ function readValue(r: ByteReader): unknown {
       return out;
     }
     default:
-      throw new RangeError(`unknown value tag ${tag}`);
+      throw malformedBytes("a value coder's tag byte names no value kind", tag);
   }
 }
 
@@ -474,8 +481,8 @@ export interface CoderProto {
   componentCoderIds?: string[];
 }
 
-/** A coder the harness does not implement. */
-export class UnknownCoderError extends Error {}
+/** A coder the runner names that the descriptor does not hold or Beamline's harness does not implement. */
+export class UnknownCoderError extends RunnerProtocolError {}
 
 /**
  * Builds the coder `id` from a map of coder protos (a pipeline's or a process bundle descriptor's),
@@ -485,7 +492,7 @@ export function coderFromProto(id: string, coders: Record<string, CoderProto>, p
   const hit = cache.get(id);
   if (hit) return hit;
   const c = coders[id];
-  if (!c) throw new UnknownCoderError(`no coder with id ${id}`);
+  if (!c) throw new UnknownCoderError({ code: "BL_UNKNOWN_CODER", value: id, rule: "a coder id must name one of the descriptor's coders", fix: "see the runner's log: it referred to a coder it did not send" });
   const comp = (i: number) => coderFromProto(c.componentCoderIds![i], coders, protos, cache);
   let coder: Coder;
   switch (c.spec.urn) {
@@ -507,12 +514,12 @@ export function coderFromProto(id: string, coders: Record<string, CoderProto>, p
     case CODER_URNS.timer: coder = timerCoder(comp(0), comp(1)); break;
     case CODER_URNS.value: coder = valueCoder; break;
     case CODER_URNS.row: {
-      if (!protos) throw new UnknownCoderError("the row coder needs Beam's schema proto");
+      if (!protos) throw new InvariantError({ code: "BL_ROW_CODER_WITHOUT_PROTOS", value: id, rule: "a row coder was built without Beam's protos to read its schema" });
       coder = rowCoder(rowCodec(protos.decode("pipeline.Schema", c.spec.payload ?? new Uint8Array())));
       break;
     }
     default:
-      throw new UnknownCoderError(`coder ${id} has URN ${c.spec.urn}, which Beamline's harness does not implement`);
+      throw new UnknownCoderError({ code: "BL_UNSUPPORTED_CODER", where: `coder ${id}`, value: c.spec.urn, rule: "Beamline's harness implements Beam's standard coders and its own value coder, not this one", fix: "run the transforms that need this coder in an environment of the SDK that defines it" });
   }
   cache.set(id, coder);
   return coder;

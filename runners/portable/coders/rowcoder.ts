@@ -2,7 +2,9 @@
  * Beam's row coder (`beam:coder:row:v1`): rows of a Beam schema, encoded as a field count, a null
  * bitmap and the non-null fields in encoding order, each with the nested encoding of its type.
  */
-import { ByteReader, ByteWriter, readTimestamp, writeTimestamp } from "./wire";
+import { SchemaError } from "../../../sdk/errors";
+import { RunnerProtocolError } from "../model/errors";
+import { ByteReader, ByteWriter, malformedBytes, readTimestamp, writeTimestamp } from "./wire";
 
 /** A Beam `FieldType` proto as decoded (camelCase, oneofs named by `typeInfo`). */
 export interface BeamFieldType {
@@ -30,7 +32,7 @@ export const DECIMAL = "beam:logical_type:decimal:v1";
 
 function writeDecimal(s: string, w: ByteWriter): void {
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(s.trim());
-  if (!m) throw new TypeError(`not a decimal: ${s}`);
+  if (!m) throw new SchemaError({ code: "BL_NOT_A_DECIMAL", value: s, rule: "a decimal field holds digits with an optional sign and decimal point", fix: "write decimals as strings such as \"-12.50\" (or numbers)" });
   const frac = m[3] ?? "";
   let unscaled = BigInt(`${m[2] || "0"}${frac}`);
   if (m[1]) unscaled = -unscaled;
@@ -76,7 +78,7 @@ function toBigInt(v: unknown): bigint {
   if (typeof v === "bigint") return v;
   if (typeof v === "number") return BigInt(Math.trunc(v));
   if (v instanceof Date) return BigInt(v.getTime());
-  throw new TypeError(`expected an integer, got ${typeof v}`);
+  throw new SchemaError({ code: "BL_NOT_AN_INTEGER", value: v, rule: `an integer field holds a number, bigint or Date, not a ${typeof v}`, fix: "convert the field to a number or bigint before it reaches a schema'd PCollection" });
 }
 
 function atomic(t: string): FieldCodec {
@@ -114,7 +116,7 @@ function atomic(t: string): FieldCodec {
         read: (r) => Buffer.from(r.bytes(r.length())),
       };
     default:
-      throw new TypeError(`unsupported atomic type ${t}`);
+      throw unsupportedSchemaType(t);
   }
 }
 
@@ -195,7 +197,7 @@ function fieldCodec(t: BeamFieldType): FieldCodec {
           return fieldCodec(t.logicalType!.representation);
       }
     default:
-      throw new TypeError(`unsupported field type ${kind}`);
+      throw unsupportedSchemaType(kind);
   }
 }
 
@@ -233,10 +235,20 @@ export function decodeRow(codec: RowCodec, r: ByteReader): Record<string, unknow
   const values = new Array<unknown>(codec.names.length).fill(null);
   for (let k = 0; k < encoded; k++) {
     const isNull = (k >> 3) < bitmap.length && (bitmap[k >> 3] & (1 << (k & 7))) !== 0;
-    if (k >= codec.names.length) throw new RangeError(`row has ${encoded} fields, its schema ${codec.names.length}`);
+    if (k >= codec.names.length) throw malformedBytes(`an encoded row has more fields than its schema's ${codec.names.length}`, encoded);
     const i = codec.order[k];
     if (!isNull) values[i] = codec.fields[i].read(r);
   }
   for (let i = 0; i < codec.names.length; i++) out[codec.names[i]] = values[i];
   return out;
+}
+
+/** A Beam schema field type the row coder does not implement (as a schema from another SDK may hold). */
+function unsupportedSchemaType(type: unknown): RunnerProtocolError {
+  return new RunnerProtocolError({
+    code: "BL_UNSUPPORTED_SCHEMA_TYPE",
+    value: type,
+    rule: "Beamline's row coder implements Beam's atomic types, arrays, iterables, maps, nested rows, millis instants and decimals",
+    fix: "convert the field to one of those in the SDK that produces it",
+  });
 }

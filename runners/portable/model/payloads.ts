@@ -1,0 +1,59 @@
+/**
+ * What Beamline's translator writes into a Runner API pipeline and its SDK harness reads back: the URNs
+ * and JSON payloads of Beamline's DoFns and combine functions, the combine phases' URNs, and the timer
+ * family Beamline adds for `onWindowExpiration`.
+ */
+
+/** URN of the DoFns Beamline's harness runs; the payload is a JSON {@link BeamlineDoFnPayload}. */
+export const BEAMLINE_DOFN_URN = "beamline:dofn:v1";
+
+/** What a Beamline DoFn does in the harness. */
+export type BeamlineDoFnRole =
+  /** Runs the ParDo of graph transform `transform`. */
+  | "pardo"
+  /** Reads the source of graph transform `transform` when its impulse arrives. */
+  | "read"
+  /** Keys each row with a shard index of the sink of `transform`. */
+  | "writeKey"
+  /** Writes each shard's rows through the sink and emits what it staged. */
+  | "writeShard"
+  /** Commits everything staged for the sink and emits the written files. */
+  | "commit"
+  /** Passes elements on unchanged (a redistribution point left to the runner). */
+  | "identity";
+
+/** The payload of a Beamline DoFn. */
+export interface BeamlineDoFnPayload {
+  readonly role: BeamlineDoFnRole;
+  /** The graph transform whose runtime object it uses. */
+  readonly transform: string;
+  /** The pipeline's fingerprint, checked by remote harnesses against the pipeline they rebuild. */
+  readonly fingerprint: string;
+}
+
+/** URN of Beamline's combine functions; the payload is a JSON {@link BeamlineCombineFnPayload}. */
+export const BEAMLINE_COMBINE_FN_URN = "beamline:combine_fn:v1";
+
+/** The payload of a Beamline combine function. */
+export interface BeamlineCombineFnPayload {
+  /** The combine composite whose runtime object (a CombineRuntime) it runs. */
+  readonly transform: string;
+  /** The pipeline's fingerprint, checked by remote harnesses against the pipeline they rebuild. */
+  readonly fingerprint: string;
+}
+
+/** Beam's combine URNs: the composite and its phases. */
+export const COMBINE_URNS = {
+  perKey: "beam:transform:combine_per_key:v1",
+  precombine: "beam:transform:combine_per_key_precombine:v1",
+  merge: "beam:transform:combine_per_key_merge_accumulators:v1",
+  extract: "beam:transform:combine_per_key_extract_outputs:v1",
+  groupedValues: "beam:transform:combine_grouped_values:v1",
+} as const;
+
+/**
+ * The event-time timer family Beamline adds to a DoFn with `onWindowExpiration`: set for each key and
+ * window the DoFn sees, at the window's expiry (its end plus the allowed lateness), it calls
+ * `onWindowExpiration` before the runner drops the window's state.
+ */
+export const WINDOW_EXPIRATION_TIMER = "__window_expiration";
