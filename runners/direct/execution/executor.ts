@@ -1,28 +1,31 @@
 /**
  * Executes a plan in one thread. Every source part reads concurrently, but the pipeline advances one
- * step at a time under a lock: a step delivers a source chunk (or a processing-time wakeup) through
- * every operator it reaches, then a pass in topological order moves watermarks forward — each
- * operator's input watermark is the minimum over its inputs, its output watermark is that held back by
- * the operator's pending state — signals end of input, and finishes operators whose inputs all ended.
- * Processing time is the wall clock, or a simulated clock advanced only by a TestStream. Checkpoint
- * barriers pass through the operators within steps too (see {@link InstanceCheckpoints}).
+ * step at a time under a lock (`step-lock.ts`): a step delivers a source chunk (or a processing-time
+ * wake-up, `wakeups.ts`) through every operator it reaches (`delivery.ts`), then a pass in topological
+ * order moves watermarks forward, ends inputs and finishes operators (`watermarks.ts`), and passes the
+ * checkpoint barrier in flight where it can (`barriers.ts`). Processing time is the wall clock, or a
+ * simulated clock advanced only by a TestStream (`clock.ts`).
  */
-import type * as arrow from "apache-arrow";
-import type { ElementBatch } from "../../../sdk/batch";
-import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../../sdk/errors";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
-import { graphSchema } from "../../../sdk/pipeline";
+import { BeamlineError, PipelineConstructionError } from "../../../sdk/errors";
 import { namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
-import { READ_URN } from "../../../sdk/source";
-import type { ReadContext } from "../../../sdk/source";
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
-import type { WindowingStrategy } from "../../../sdk/window";
-import type { BarrierForwarder, CommitsAfterFinish, DirectOptions, Operator, OperatorContext, OperatorRegistry, OperatorSnapshot, SourceDriver, SourceOperator } from "../contract/operator";
-import type { CheckpointControl, InstanceCheckpoints } from "../contract/checkpoints";
+import { MAX_TIMESTAMP } from "../../../sdk/time";
+import type { DirectOptions, OperatorRegistry, SourceOperator } from "../contract/operator";
+import type { InstanceCheckpoints } from "../contract/checkpoints";
 import type { FnLookup, RunMetrics } from "../contract/run-metrics";
-import { readsStringsAsBytes } from "../plan/strings-as-bytes";
 import type { Plan } from "../plan/planner";
+import { Barriers, commitsAfterFinish } from "./barriers";
+import { ProcessingClock } from "./clock";
+import { Delivery, guard } from "./delivery";
+import { HeldInput } from "./held-input";
+import { ExecutionMetrics } from "./metrics";
+import { buildNodes, type ExecNode } from "./node";
+import { graphLookups, operatorContext } from "./operator-context";
 import type { InstanceProgress } from "./progress";
+import { readContext, runSource } from "./sources";
+import { StepLock } from "./step-lock";
+import { Wakeups } from "./wakeups";
+import { propagateWatermarks } from "./watermarks";
 
 /** Options of one execution beyond the operators'. */
 export interface ExecuteHooks {
@@ -43,37 +46,54 @@ export interface ExecuteHooks {
   readonly observe?: (probe: () => InstanceProgress) => void;
   /**
    * Whether a consumer reads string columns only as bytes (see `strings-as-bytes.ts`); by default, the
-   * combines {@link readsStringsAsBytes} names.
+   * combines `readsStringsAsBytes` names.
    */
   readonly readsStringsAsBytes?: (consumer: GraphTransform) => boolean;
 }
 
-interface Input {
-  readonly tag: string;
-  readonly producer: Node;
+/** Refuses a pipeline with more than one source that drives the simulated clock. */
+function simulatedClockOf(nodes: readonly ExecNode[]): boolean {
+  const clocks = nodes.filter((n) => n.inputs.length === 0 && (n.op as SourceOperator).simulatedClock);
+  if (clocks.length > 1) {
+    throw new PipelineConstructionError({
+      code: "BL_TWO_TEST_STREAMS",
+      value: clocks.map((n) => n.name),
+      rule: "a pipeline may have at most one TestStream: each drives the run's simulated processing-time clock",
+      fix: "put all events into one TestStream, or flatten the streams' elements into one",
+    });
+  }
+  return clocks.length === 1;
 }
 
-interface Node {
-  readonly name: string;
-  readonly index: number;
-  readonly op: Operator;
-  readonly outbox: [string, ElementBatch][];
-  readonly inputs: Input[];
-  readonly tagWatermarks: Map<string, number>;
-  readonly endedTags: Set<string>;
-  inWatermark: number;
-  outWatermark: number;
-  /** For sources: the watermark they set, and whether they are done. */
-  sourceWatermark: number;
-  sourceDone: boolean;
-  finished: boolean;
-  /** Requested processing-time wakeups, ascending. */
-  readonly wakeups: number[];
-  /** The latest checkpoint whose barrier passed this node, and input held back until this node passes it. */
-  passed: number;
-  readonly held: [string, ElementBatch][];
-  /** For sources that receive barriers: the latest barrier that arrived. */
-  sourceBarrier: number;
+/** Takes up the state of the checkpoint being restored, after every operator opened. */
+async function restoreNodes(nodes: readonly ExecNode[], checkpoints: InstanceCheckpoints | undefined): Promise<void> {
+  const restored = checkpoints?.restored;
+  if (!restored) return;
+  for (const n of nodes) {
+    const state = restored.get(n.name);
+    if (state?.finished) {
+      // Finished on every instance when the checkpoint was taken: it stays finished.
+      n.finished = true;
+      n.sourceDone = true;
+      n.outWatermark = MAX_TIMESTAMP;
+    }
+    if (state && n.op.restore && (!state.finished || commitsAfterFinish(n))) await guard(n, () => n.op.restore!(state));
+  }
+}
+
+/** Closes every operator; the first error fails a run that succeeded so far. */
+async function closeNodes(nodes: readonly ExecNode[], failed: boolean): Promise<void> {
+  const errors: unknown[] = [];
+  for (const n of nodes) {
+    if (n.op.close) {
+      try {
+        await n.op.close(failed);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  }
+  if (!failed && errors.length > 0) throw errors[0];
 }
 
 /** Runs a plan to completion. */
@@ -85,448 +105,57 @@ export async function execute(
   options: DirectOptions,
   hooks: ExecuteHooks = {},
 ): Promise<RunMetrics> {
-  const schemas = new Map<string, arrow.Schema | null>();
-  const schemaOf = (id: string) => {
-    if (!schemas.has(id)) schemas.set(id, graphSchema(graph.pcollections[id]));
-    return schemas.get(id)!;
-  };
-  const windowingOf = (id: string): WindowingStrategy => graph.windowingStrategies[graph.pcollections[id].windowing];
-  const rowsOut = new Map<string, number>();
-  const counters = new Map<string, Map<string, number>>();
-  const nodes: Node[] = [];
-  const byName = new Map<string, Node>();
-  const producerOf = new Map<string, Node>();
-
-  let simulated = false;
-  let simulatedNow = 0;
-  const now = () => (simulated ? simulatedNow : Date.now());
-
-  for (const { transform } of plan.nodes) {
-    const outbox: [string, ElementBatch][] = [];
-    const name = transform.uniqueName;
-    let node: Node;
-    const ctx: OperatorContext = {
-      transform,
-      graph,
-      options,
-      emit: (tag, batch) => {
-        outbox.push([tag, batch]);
-      },
-      fn: <T>() => fns(name) as T,
-      schemaOf,
-      windowingOf,
-      stringsReadAsBytes: (id: string) => {
-        const consumers = plan.consumers.get(id) ?? [];
-        const bytes = hooks.readsStringsAsBytes ?? readsStringsAsBytes;
-        return consumers.length > 0 && consumers.every((c) => bytes(graph.transforms[c.node]));
-      },
-      inputWatermark: (tag?: string) => (tag === undefined ? node.inWatermark : node.tagWatermarks.get(tag) ?? MIN_TIMESTAMP),
-      processingTime: now,
-      wakeAt: (at: number) => {
-        const w = node.wakeups;
-        let i = w.length;
-        while (i > 0 && w[i - 1] > at) i--;
-        if (w[i - 1] !== at) w.splice(i, 0, at);
-        scheduleWakeup();
-      },
-      count: (counter: string, n: number) => {
-        let m = counters.get(name);
-        if (!m) counters.set(name, (m = new Map()));
-        m.set(counter, (m.get(counter) ?? 0) + n);
-      },
-    };
+  const clock = new ProcessingClock();
+  const metrics = new ExecutionMetrics();
+  const lookups = graphLookups(graph);
+  let wakeups: Wakeups | undefined;
+  const env = { graph, plan, options, fns, clock, metrics, readsStringsAsBytes: hooks.readsStringsAsBytes, wakeAt: (node: ExecNode, at: number) => wakeups!.request(node, at) };
+  const nodes = buildNodes(graph, plan, (transform, node) => {
+    const ctx = operatorContext(env, lookups, transform, node);
     // User metrics updated while the operator runs its functions count as the transform's counters.
-    const op = reportingMetricsTo(registry.get(transform.urn)!(ctx), namedCountersContainer(ctx.count));
-    node = {
-      name,
-      index: nodes.length,
-      op,
-      outbox,
-      inputs: [],
-      tagWatermarks: new Map(),
-      endedTags: new Set(),
-      inWatermark: MIN_TIMESTAMP,
-      outWatermark: MIN_TIMESTAMP,
-      sourceWatermark: MIN_TIMESTAMP,
-      sourceDone: false,
-      finished: false,
-      wakeups: [],
-      passed: 0,
-      held: [],
-      sourceBarrier: 0,
-    };
-    nodes.push(node);
-    byName.set(name, node);
-    for (const pc of Object.values(transform.outputs)) producerOf.set(pc, node);
-  }
-  for (const node of nodes) {
-    for (const [tag, pc] of Object.entries(graph.transforms[node.name].inputs)) {
-      const producer = producerOf.get(pc);
-      if (!producer) throw new Error(`internal: no planned producer of ${pc}, input ${tag} of ${node.name}`);
-      node.inputs.push({ tag, producer });
-      node.tagWatermarks.set(tag, MIN_TIMESTAMP);
+    return reportingMetricsTo(registry.get(transform.urn)!(ctx), namedCountersContainer(ctx.count));
+  });
+  clock.simulated = simulatedClockOf(nodes);
+
+  const held = new HeldInput();
+  const delivery = new Delivery(graph, plan, nodes, metrics, held);
+  const propagate = () => propagateWatermarks(nodes, delivery);
+  const lock = new StepLock(async () => {
+    await propagate();
+    if (barriers.inProgress) {
+      await barriers.advance();
+      await propagate(); // what passed the barrier may move on (it was held back while aligning)
     }
-  }
-  const sources = nodes.filter((n) => n.inputs.length === 0);
-  const clocks = sources.filter((n) => (n.op as SourceOperator).simulatedClock);
-  if (clocks.length > 1) {
-    throw new PipelineConstructionError({
-      code: "BL_TWO_TEST_STREAMS",
-      value: clocks.map((n) => n.name),
-      rule: "a pipeline may have at most one TestStream: each drives the run's simulated processing-time clock",
-      fix: "put all events into one TestStream, or flatten the streams' elements into one",
-    });
-  }
-  simulated = clocks.length === 1;
+  });
+  const barriers = new Barriers(nodes, delivery, held, lock, hooks.checkpoints);
+  wakeups = new Wakeups(nodes, clock, lock, delivery, propagate);
+  const sourceEnv = { lock, clock, delivery, barriers, held, wakeups, admit: hooks.admit };
+  const read = readContext(lock, clock);
 
-  const guard = async <T>(node: Node, f: () => T | Promise<T>): Promise<T> => {
-    try {
-      return await f();
-    } catch (e) {
-      throw e instanceof BeamlineError ? e : wrapUserError(e, node.name);
-    }
-  };
-
-  const drain = async (node: Node): Promise<void> => {
-    while (node.outbox.length > 0) {
-      const [tag, batch] = node.outbox.shift()!;
-      const pc = graph.transforms[node.name].outputs[tag];
-      if (pc === undefined) throw new Error(`internal: ${node.name} emitted to undeclared output ${tag}`);
-      rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + batch.data.numRows);
-      for (const c of plan.consumers.get(pc)!) {
-        const target = byName.get(c.node)!;
-        if (node.passed > target.passed) {
-          target.held.push([c.tag, batch]); // after a barrier the target has yet to pass: aligning
-          heldBatches++;
-          continue;
-        }
-        if (target.finished) throw new Error(`internal: ${node.name} emitted to ${c.node} after it finished`);
-        await guard(target, () => target.op.processBatch(c.tag, batch));
-        await drain(target);
-      }
-    }
-  };
-
-  /** Moves watermarks, ends inputs and finishes operators, in topological order. */
-  const propagate = async (): Promise<void> => {
-    for (const node of nodes) {
-      if (node.finished) continue;
-      // While aligning to a barrier, nothing from inputs that passed it moves this node.
-      if (node.inputs.some((i) => i.producer.passed > node.passed)) continue;
-      let inWm: number;
-      let allEnded: boolean;
-      let tagMoved = false;
-      if (node.inputs.length === 0) {
-        inWm = node.sourceDone ? MAX_TIMESTAMP : node.sourceWatermark;
-        allEnded = node.sourceDone;
-      } else {
-        inWm = MAX_TIMESTAMP;
-        allEnded = true;
-        for (const { tag, producer } of node.inputs) {
-          const w = producer.outWatermark;
-          if (w > node.tagWatermarks.get(tag)!) {
-            node.tagWatermarks.set(tag, w);
-            tagMoved = true;
-          }
-          if (producer.finished && !node.endedTags.has(tag)) {
-            node.endedTags.add(tag);
-            if (node.op.endOfInput) {
-              await guard(node, () => node.op.endOfInput!(tag));
-              await drain(node);
-            }
-          }
-          if (!producer.finished) allEnded = false;
-          inWm = Math.min(inWm, node.tagWatermarks.get(tag)!);
-        }
-      }
-      // One input's watermark moving matters even when the minimum stays (a side input becoming ready).
-      if (inWm > node.inWatermark || (tagMoved && node.inputs.length > 1)) {
-        node.inWatermark = Math.max(node.inWatermark, inWm);
-        if (node.op.onWatermark) {
-          await guard(node, () => node.op.onWatermark!(node.inWatermark));
-          await drain(node);
-        }
-      }
-      if (allEnded) {
-        node.finished = true;
-        if (node.op.finish) {
-          await guard(node, () => node.op.finish!());
-          await drain(node);
-        }
-        node.outWatermark = MAX_TIMESTAMP;
-        node.wakeups.length = 0;
-        continue;
-      }
-      const hold = node.op.watermarkHold ? node.op.watermarkHold() : MAX_TIMESTAMP;
-      const out = Math.min(node.inWatermark, hold);
-      if (out > node.outWatermark) node.outWatermark = out;
-    }
-  };
-
-  /** Delivers every processing-time wakeup due at the current time, earliest first. */
-  const deliverDue = async (): Promise<void> => {
-    const t = now();
-    for (let guardCount = 0; ; guardCount++) {
-      let best: Node | null = null;
-      for (const n of nodes) if (!n.finished && n.wakeups.length > 0 && n.wakeups[0] <= t && (!best || n.wakeups[0] < best.wakeups[0])) best = n;
-      if (!best) return;
-      if (guardCount > 1_000_000) throw new Error(`internal: processing-time wakeups of ${best.name} never stop at ${t}`);
-      best.wakeups.shift();
-      const target = best;
-      if (target.op.onProcessingTime) {
-        await guard(target, () => target.op.onProcessingTime!(t));
-        await drain(target);
-      }
-      await propagate();
-    }
-  };
-
-  // The lock: steps run one after another; the first failure fails the run and skips later steps.
-  let chain: Promise<void> = Promise.resolve();
-  let failure: unknown = null;
-  let cancelled = false;
-  const cancelWaiters = new Set<() => void>();
-  const cancel = () => {
-    cancelled = true;
-    for (const w of cancelWaiters) w();
-    cancelWaiters.clear();
-  };
-  /** Resolves once `p` does, or at once when the run is cancelled. */
-  const orCancelled = (p: Promise<void>): Promise<void> => {
-    if (cancelled) return Promise.resolve();
-    let stop = () => {};
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    cancelWaiters.add(stop);
-    return Promise.race([p, stopped]).then(() => {
-      cancelWaiters.delete(stop);
-    });
-  };
-  let yieldedAt = Date.now();
-  const step = (f: () => void | Promise<void>): Promise<void> => {
-    const p = chain.then(async () => {
-      if (failure !== null || cancelled) return;
-      // A busy run steps on microtasks alone: let timers and other threads' messages (checkpoint
-      // triggers, credits) in at least every few milliseconds.
-      if (Date.now() - yieldedAt > 10) {
-        await new Promise((resolve) => setImmediate(resolve));
-        yieldedAt = Date.now();
-      }
-      try {
-        await f();
-        await propagate();
-        if (inProgress) {
-          await advance(inProgress);
-          await propagate(); // what passed the barrier may move on (it was held back while aligning)
-        }
-      } catch (e) {
-        failure ??= e;
-        cancel();
-      }
-    });
-    chain = p;
-    return p;
-  };
-
-  const commitsAfterFinish = (n: Node) => (n.op as Partial<CommitsAfterFinish>).commitsAfterFinish === true;
-  /** Batches held back by aligning nodes; sources past the barrier wait for them (see `driver.step`). */
-  let heldBatches = 0;
-  const alignWaiters: (() => void)[] = [];
-  /** The checkpoint whose barrier is passing through this execution, if any. */
-  let inProgress: { id: number; triggered: boolean; snapshots: Map<string, OperatorSnapshot> } | null = null;
-  const begin = (id: number) => {
-    if (!inProgress || inProgress.id < id) inProgress = { id, triggered: false, snapshots: new Map() };
-    return inProgress.id === id ? inProgress : null;
-  };
-  /**
-   * Passes the checkpoint's barrier through every node that can pass it, in topological order: a read
-   * source once triggered, an exchange-in once the barrier arrived on all its links, any other node
-   * once all its producers passed it, a finished node at once. A node passing it snapshots, forwards
-   * it (exchange-out), then takes the input it held back. In a step.
-   */
-  const advance = async (cp: NonNullable<typeof inProgress>): Promise<void> => {
-    const id = cp.id;
-    for (const n of nodes) {
-      if (n.passed >= id) continue;
-      const src = n.op as SourceOperator;
-      const ready = n.finished || (n.inputs.length === 0 ? (src.receivesBarriers ? n.sourceBarrier >= id : cp.triggered) : n.inputs.every((i) => i.producer.passed >= id));
-      if (!ready) continue;
-      if (n.op.snapshot) {
-        const state = !n.finished || commitsAfterFinish(n) ? await guard(n, () => n.op.snapshot!()) : {};
-        cp.snapshots.set(n.name, n.finished ? { ...state, finished: true } : state);
-      }
-      n.passed = id;
-      const fwd = n.op as BarrierForwarder;
-      if (!n.finished && typeof fwd.forwardBarrier === "function") fwd.forwardBarrier(id);
-      while (n.held.length > 0) {
-        const [tag, batch] = n.held.shift()!;
-        heldBatches--;
-        await guard(n, () => n.op.processBatch(tag, batch));
-        await drain(n);
-      }
-    }
-    if (heldBatches === 0) for (const w of alignWaiters.splice(0)) w();
-    if (nodes.every((n) => n.passed >= id)) {
-      inProgress = null;
-      hooks.checkpoints!.acknowledge(id, cp.snapshots);
-    }
-  };
-  /** Runs a checkpoint step; rejects if the run failed (a step after the run ended fails only itself). */
-  const checkpointStep = async (f: () => void | Promise<void>): Promise<void> => {
-    await step(f);
-    if (failure !== null) throw failure;
-  };
-  const control: CheckpointControl = {
-    trigger: (id) =>
-      checkpointStep(() => {
-        const cp = begin(id);
-        if (cp) cp.triggered = true;
-      }),
-    complete: (id) =>
-      checkpointStep(async () => {
-        for (const n of nodes) {
-          if ((n.finished && !commitsAfterFinish(n)) || n.passed < id || !n.op.onCheckpointComplete) continue;
-          await guard(n, () => n.op.onCheckpointComplete!(id));
-          if (n.finished) n.outbox.length = 0; // its consumers have finished: what it publishes now goes nowhere
-          else await drain(n);
-        }
-      }),
-  };
-
-  let timer: NodeJS.Timeout | null = null;
-  let timerAt = Infinity;
-  function scheduleWakeup(): void {
-    if (simulated) return;
-    let earliest = Infinity;
-    for (const n of nodes) if (!n.finished && n.wakeups.length > 0 && n.wakeups[0] < earliest) earliest = n.wakeups[0];
-    if (earliest >= timerAt) return;
-    if (timer) clearTimeout(timer);
-    timerAt = earliest;
-    timer = setTimeout(() => {
-      timer = null;
-      timerAt = Infinity;
-      void step(deliverDue).then(scheduleWakeup);
-    }, Math.max(0, earliest - Date.now()));
-  }
-
-  const readContext: ReadContext = {
-    processingTime: now,
-    get cancelled() {
-      return cancelled;
-    },
-    sleep: (ms: number) =>
-      new Promise<boolean>((resolve) => {
-        if (cancelled) return resolve(false);
-        const done = () => {
-          clearTimeout(t);
-          cancelWaiters.delete(done);
-          resolve(!cancelled);
-        };
-        const t = setTimeout(done, ms);
-        cancelWaiters.add(done);
-      }),
-  };
-  const onAbort = () => {
-    failure ??= new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" });
-    cancel();
-  };
+  const onAbort = () => lock.fail(new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" }));
   hooks.signal?.addEventListener("abort", onAbort);
-  if (hooks.observe) {
-    const reads = nodes.filter((n) => graph.transforms[n.name].urn === READ_URN);
-    hooks.observe(() => {
-      let rows = 0;
-      for (const n of reads) rows += rowsOut.get(n.name) ?? 0;
-      let watermark = MAX_TIMESTAMP;
-      for (const n of nodes) if (n.outWatermark < watermark) watermark = n.outWatermark;
-      return { rows, watermark };
-    });
-  }
+  hooks.observe?.(metrics.probe(graph, nodes));
 
   let failed = false;
   try {
     for (const n of nodes) if (n.op.open) await guard(n, () => n.op.open!());
-    const restored = hooks.checkpoints?.restored;
-    if (restored) {
-      for (const n of nodes) {
-        const state = restored.get(n.name);
-        if (state?.finished) {
-          // Finished on every instance when the checkpoint was taken: it stays finished.
-          n.finished = true;
-          n.sourceDone = true;
-          n.outWatermark = MAX_TIMESTAMP;
-        }
-        if (state && n.op.restore && (!state.finished || commitsAfterFinish(n))) await guard(n, () => n.op.restore!(state));
-      }
-    }
+    await restoreNodes(nodes, hooks.checkpoints);
     if (hooks.signal?.aborted) onAbort();
-    hooks.checkpoints?.attach(control);
-    const runs = sources.map(async (node) => {
-      const src = node.op as SourceOperator;
-      if (typeof src.run === "function" && !node.finished) {
-        const driver: SourceDriver = {
-          read: readContext,
-          step: (f) => {
-            // Past the barrier of the checkpoint in flight while input is held back for it: what this
-            // source emits now would only be held too, so it waits (held input stays bounded).
-            if (heldBatches > 0 && inProgress && node.passed >= inProgress.id && !cancelled) {
-              return orCancelled(new Promise<void>((resolve) => alignWaiters.push(resolve))).then(() => driver.step(f));
-            }
-            const run = () =>
-              step(async () => {
-                await guard(node, f);
-                await drain(node);
-              });
-            const wait = hooks.admit?.(node.name);
-            // A cancelled run stops waiting for room (a worker that would make it died).
-            return wait ? orCancelled(wait).then(run) : run();
-          },
-          setWatermark: (wm) => {
-            if (wm > node.sourceWatermark) node.sourceWatermark = wm;
-          },
-          advanceProcessingTime: (to) =>
-            step(async () => {
-              if (!simulated) throw new Error(`internal: ${node.name} advanced a simulated clock the run does not have`);
-              if (to > simulatedNow) simulatedNow = to;
-              await deliverDue();
-            }),
-          barrier: (id) =>
-            step(() => {
-              if (begin(id)) node.sourceBarrier = id;
-            }),
-        };
-        try {
-          await guard(node, () => src.run(driver));
-        } catch (e) {
-          failure ??= e;
-          cancel();
-        }
-      }
-      await step(() => {
-        node.sourceDone = true;
-      });
-    });
-    await step(() => {});
+    hooks.checkpoints?.attach(barriers.control());
+    const runs = nodes.filter((n) => n.inputs.length === 0).map((n) => runSource(sourceEnv, n, read));
+    await lock.step(() => {});
     await Promise.all(runs);
-    await chain;
-    if (failure !== null) throw failure;
+    await lock.idle();
+    if (lock.failure !== null) throw lock.failure;
     const stuck = nodes.filter((n) => !n.finished).map((n) => n.name);
     if (stuck.length > 0) throw new Error(`internal: transforms never finished: ${stuck.join(", ")}`);
   } catch (e) {
     failed = true;
     throw e;
   } finally {
-    if (timer) clearTimeout(timer);
+    wakeups.stop();
     hooks.signal?.removeEventListener("abort", onAbort);
-    const errors: unknown[] = [];
-    for (const n of nodes) {
-      if (n.op.close) {
-        try {
-          await n.op.close(failed);
-        } catch (e) {
-          errors.push(e);
-        }
-      }
-    }
-    if (!failed && errors.length > 0) throw errors[0];
+    await closeNodes(nodes, failed);
   }
-  return { rowsOut, counters, watermarks: new Map(nodes.map((n) => [n.name, n.outWatermark])) };
+  return metrics.result(nodes);
 }

@@ -1,0 +1,62 @@
+/**
+ * The emit path: what an operator emitted goes, in order and depth first, to every consumer of the
+ * output, which processes it and passes on what it emits in turn. A consumer still aligning to a
+ * barrier its producer passed holds the batch instead. Errors of user code name the transform.
+ */
+import { BeamlineError, wrapUserError } from "../../../sdk/errors";
+import type { PipelineGraph } from "../../../sdk/graph";
+import type { Plan } from "../plan/planner";
+import type { HeldInput } from "./held-input";
+import type { ExecutionMetrics } from "./metrics";
+import type { ExecNode } from "./node";
+
+/** Runs `f` for `node`; an error that is not a BeamlineError becomes a user-code error of the node's transform. */
+export async function guard<T>(node: ExecNode, f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw e instanceof BeamlineError ? e : wrapUserError(e, node.name);
+  }
+}
+
+/** Delivers what nodes emit to their consumers. */
+export class Delivery {
+  private readonly byName: Map<string, ExecNode>;
+
+  constructor(
+    private readonly graph: PipelineGraph,
+    private readonly plan: Plan,
+    nodes: readonly ExecNode[],
+    private readonly metrics: ExecutionMetrics,
+    private readonly held: HeldInput,
+  ) {
+    this.byName = new Map(nodes.map((n) => [n.name, n]));
+  }
+
+  /** Delivers everything in `node`'s outbox, and what that makes its consumers emit. */
+  async drain(node: ExecNode): Promise<void> {
+    const rowsOut = this.metrics.rowsOut;
+    while (node.outbox.length > 0) {
+      const [tag, batch] = node.outbox.shift()!;
+      const pc = this.graph.transforms[node.name].outputs[tag];
+      if (pc === undefined) throw new Error(`internal: ${node.name} emitted to undeclared output ${tag}`);
+      rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + batch.data.numRows);
+      for (const c of this.plan.consumers.get(pc)!) {
+        const target = this.byName.get(c.node)!;
+        if (node.passed > target.passed) {
+          this.held.hold(target, c.tag, batch); // after a barrier the target has yet to pass: aligning
+          continue;
+        }
+        if (target.finished) throw new Error(`internal: ${node.name} emitted to ${c.node} after it finished`);
+        await guard(target, () => target.op.processBatch(c.tag, batch));
+        await this.drain(target);
+      }
+    }
+  }
+
+  /** Runs hook `f` of `node`, then delivers what it emitted. */
+  async run(node: ExecNode, f: () => unknown): Promise<void> {
+    await guard(node, f);
+    await this.drain(node);
+  }
+}
