@@ -9,16 +9,12 @@ import { pipelineSpec, PipelineSpec } from "./parallel/bootstrap";
 import { runParallel } from "./parallel/coordinator";
 import { KEY_GROUPS } from "./data/key-groups";
 import { isRestartable, restartDelay, RestartStrategy } from "./parallel/restart";
-import { execute } from "./execution/executor";
 import type { RunMetrics } from "./contract/run-metrics";
 import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
-import { PeriodicCheckpoints } from "./checkpoint/periodic";
-import { InstanceCheckpointLink } from "./parallel/instance-checkpoints";
-import { reshard } from "./checkpoint/reshard";
 import { CheckpointStore } from "./checkpoint/store";
-import type { OperatorRegistry, OperatorSnapshot } from "./contract/operator";
+import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
-import { InstanceProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
+import { ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
 
 /** Options of the direct runner. */
 export interface DirectRunnerOptions {
@@ -31,7 +27,7 @@ export interface DirectRunnerOptions {
    * (in this one) when 1, or when the pipeline cannot reach workers (see {@link parallelismFor}).
    */
   readonly parallelism?: number;
-  /** How a parallel run restarts when a worker thread dies. Default: no restart. */
+  /** How a run restarts when an instance fails with a retriable error (a worker thread died). Default: no restart. */
   readonly restartStrategy?: RestartStrategy;
   /** Cancels a run (an unbounded pipeline runs until cancelled): the run rejects with BL_CANCELLED, and nothing more commits. */
   readonly signal?: AbortSignal;
@@ -108,7 +104,8 @@ export class DirectRunner {
   }
 
   /**
-   * Runs a pipeline to completion. When a worker thread dies, the run restarts under the restart
+   * Runs a pipeline to completion, as instances of its plan (one in this thread, the others on worker
+   * threads; see {@link runParallel}). When an instance fails retriably (a worker thread died), the run restarts under the restart
    * strategy: from the latest checkpoint it completed (or resumed from) when checkpointed, from the
    * beginning otherwise.
    */
@@ -123,17 +120,13 @@ export class DirectRunner {
     // What the pipeline prints to stdout on the same terminal clears the line first.
     const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
     try {
-      if (!parallel.spec) {
-        const metrics = await this.runOneThread(pipeline, p, cp, board);
-        return { state: "DONE", metrics, plan: p, parallelism: 1, restarts: 0, ...report() };
-      }
       for (let restarts = 0; ; restarts++) {
         try {
           if (cp) cp.coordinator.parallelism = parallel.parallelism;
           const restore = cp ? cp.latest() : null;
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
           const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
-          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, ...checkpoints, ...(board ? { progress: board } : {}) });
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, ...checkpoints, ...(board ? { progress: board } : {}) });
           return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
           const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
@@ -144,26 +137,6 @@ export class DirectRunner {
     } finally {
       line?.draw();
       line?.stop();
-    }
-  }
-
-  /** Runs the plan in the calling thread, checkpointed when `cp` is given. */
-  private async runOneThread(pipeline: Pipeline, p: Plan, cp: RunCheckpoints | null, board: ProgressBoard | null): Promise<RunMetrics> {
-    const restore = cp?.latest();
-    if (cp) cp.coordinator.parallelism = 1;
-    const restored: [string, OperatorSnapshot][] = [...(restore?.snapshots ?? [])].map(([name, snaps]) => [name, reshard(snaps, { ownsKeyGroup: () => true, index: 0, count: 1 })]);
-    const link = cp ? new InstanceCheckpointLink({ dir: cp.coordinator.store.dir, restored }, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;
-    const periodic = cp && link ? new PeriodicCheckpoints(cp.coordinator, cp.intervalMs, [link]) : null;
-    periodic?.start();
-    let unfollow = () => {};
-    const observe = board ? (probe: () => InstanceProgress) => void (unfollow = board.follow(0, probe)) : undefined;
-    try {
-      const metrics = await execute(pipeline.graph(), p, this.operators, (name) => pipeline.fn(name), { batchSize: this.batchSize, checkpointed: cp !== null }, { signal: this.signal, observe, ...(link ? { checkpoints: link } : {}) });
-      await periodic?.finish();
-      return metrics;
-    } finally {
-      unfollow();
-      periodic?.stop();
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Runs a pipeline on N instances: instance 0 in the calling thread (it already has the pipeline),
- * instances 1 to N-1 on worker threads (each rebuilds and checks the pipeline). Wires a MessageChannel
+ * instances 1 to N-1 on worker threads (each rebuilds and checks the pipeline). A run of one instance
+ * is the same run with no worker threads, so it needs no spec to rebuild the pipeline elsewhere. Wires a MessageChannel
  * per exchange edge and pair of instances, orders every instance to run, and merges their metrics.
  * The first failing instance fails the run; the workers are stopped. A checkpointed run restores each
  * instance's share of a checkpoint and triggers aligned checkpoints from this thread.
@@ -13,6 +14,7 @@ import { READ_URN } from "../../../sdk/source";
 import type { BoundedSource } from "../../../sdk/source";
 import type { CheckpointCoordinator, LoadedCheckpoint } from "../checkpoint/coordinator";
 import { PeriodicCheckpoints } from "../checkpoint/periodic";
+import type { OperatorRegistry } from "../contract/operator";
 import type { RunMetrics } from "../contract/run-metrics";
 import { InstanceCheckpointLink } from "./instance-checkpoints";
 import { restoredShare } from "./restored-state";
@@ -50,11 +52,14 @@ export interface ParallelOptions {
   readonly progress?: ProgressBoard;
   /** Cancels the run: instance 0 rejects with BL_CANCELLED, the workers are stopped and nothing more commits. */
   readonly signal?: AbortSignal;
+  /** Operators by URN of instance 0 (workers use the default ones); default: the default ones. */
+  readonly operators?: OperatorRegistry;
 }
 
 /** Read nodes whose sources split into fewer parts than there are workers. */
 async function underSplitReads(pipeline: Pipeline, plan: Plan, parallelism: number): Promise<Set<string>> {
   const out = new Set<string>();
+  if (parallelism === 1) return out; // one instance reads every part
   for (const n of plan.nodes) {
     if (n.transform.urn !== READ_URN) continue;
     const parts = await pipeline.fn<BoundedSource>(n.transform.uniqueName).split(parallelism);
@@ -85,11 +90,15 @@ function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layou
   }
 }
 
-/** Runs the pipeline on `parallelism` worker threads. */
-export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph: PipelineGraph, plan: Plan, options: ParallelOptions): Promise<RunMetrics> {
+/**
+ * Runs the pipeline on `parallelism` instances: one in this thread, the others on worker threads
+ * rebuilt from `spec` (which a run of one instance does not need).
+ */
+export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undefined, graph: PipelineGraph, plan: Plan, options: ParallelOptions): Promise<RunMetrics> {
+  if (!spec && options.parallelism > 1) throw new Error(`internal: a run on ${options.parallelism} instances without a spec for its worker threads`);
   const lay = await parallelLayout(pipeline, graph, plan, options.parallelism);
   // Instance 0 starts at once; each worker runs its instance as soon as it has loaded the pipeline.
-  const workers = spawnWorkers(spec, options.parallelism, 1);
+  const workers = spec ? spawnWorkers(spec, options.parallelism, 1) : [];
   const outPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   const inPorts: [number, number, MessagePort][][] = Array.from({ length: options.parallelism }, () => []);
   let stopCheckpoints = () => {};
@@ -131,7 +140,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec, graph:
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort);
     stopListening = () => options.signal?.removeEventListener("abort", onAbort);
-    const local = runInstance(pipeline, 0, order(0), cancel.signal, localLink).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }, lay));
+    const local = runInstance(pipeline, 0, order(0), { signal: cancel.signal, checkpoints: localLink, operators: options.operators }).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }, lay));
     const all = Promise.all([
       local,
       ...workers.map(

@@ -10,7 +10,7 @@ import { readsStringsAsBytes } from "../plan/strings-as-bytes";
 import { execute } from "../execution/executor";
 import type { InstanceCheckpoints } from "../contract/checkpoints";
 import type { RunMetrics } from "../contract/run-metrics";
-import type { OperatorFactory } from "../contract/operator";
+import type { OperatorFactory, OperatorRegistry } from "../contract/operator";
 import { plan } from "../plan/planner";
 import { InstanceProgress, ProgressBoard } from "../execution/progress";
 import { defaultOperators } from "../operators/registry";
@@ -19,14 +19,22 @@ import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
 
-/**
- * Runs instance `index` of the pipeline as ordered; resolves to its metrics. `signal` cancels it;
- * `checkpoints` are the instance's checkpoint hooks in a checkpointed run.
- */
-export async function runInstance(pipeline: Pipeline, index: number, order: RunOrder, signal?: AbortSignal, checkpoints?: InstanceCheckpoints): Promise<RunMetrics> {
+/** What an instance runs with beyond its order. */
+export interface InstanceOptions {
+  /** Cancels the instance. */
+  readonly signal?: AbortSignal;
+  /** The instance's checkpoint hooks in a checkpointed run. */
+  readonly checkpoints?: InstanceCheckpoints;
+  /** Operators by URN (default: {@link defaultOperators}); the exchanges are added to them. */
+  readonly operators?: OperatorRegistry;
+}
+
+/** Runs instance `index` of the pipeline as ordered; resolves to its metrics. */
+export async function runInstance(pipeline: Pipeline, index: number, order: RunOrder, options: InstanceOptions = {}): Promise<RunMetrics> {
   const { layout: lay } = order;
+  const { signal, checkpoints } = options;
   const graph = pipeline.graph();
-  const base = defaultOperators();
+  const base = options.operators ?? defaultOperators();
   const { graph: g, plan: p } = instancePlan(graph, plan(graph, base), lay, index);
 
   const outlets = new Map<number, Map<number, Outlet>>();
@@ -77,8 +85,11 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
     visit(n.transform.uniqueName);
     feeds.set(n.transform.uniqueName, found);
   }
+  // Sources that feed no exchange (all of them in a run of one instance) are never held.
   const admit = (source: string): Promise<void> | undefined => {
-    const full = (feeds.get(source) ?? []).filter((o) => !o.hasRoom);
+    const fed = feeds.get(source);
+    if (fed === undefined || fed.length === 0) return undefined;
+    const full = fed.filter((o) => !o.hasRoom);
     return full.length === 0 ? undefined : Promise.all(full.map((o) => o.whenAvailable())).then(() => undefined);
   };
 

@@ -32,7 +32,7 @@ parentPort!.on("message", (order: RunOrder | CheckpointOrder) => {
   if (order.type === "complete") return void checkpoints?.complete(order.id).catch(failed);
   if (order.type !== "run" || !pipeline) return;
   if (order.checkpoints) checkpoints = new InstanceCheckpointLink(order.checkpoints, init.index, (id, bytes) => post({ type: "ack", id, bytes }));
-  runInstance(pipeline, init.index, order, undefined, checkpoints ?? undefined).then(
+  runInstance(pipeline, init.index, order, checkpoints ? { checkpoints } : {}).then(
     (m) => post({ type: "done", metrics: instanceMetrics(m) }),
     failed,
   );
