@@ -70,7 +70,14 @@ export interface WindowingStrategy {
   readonly accumulation: "discarding" | "accumulating";
   /** The timestamp given to grouped output. */
   readonly timestampCombiner: "end_of_window" | "earliest" | "latest";
+  /** Whether the final pane at window closing (garbage collection) fires when empty. Unset: `fireIfNonEmpty`, Beam's default. */
+  readonly closingBehavior?: PaneBehavior;
+  /** Whether the on-time pane fires when empty. Unset: `fireAlways`, Beam's default. */
+  readonly onTimeBehavior?: PaneBehavior;
 }
+
+/** Beam's closing and on-time behaviours: fire a pane even when it holds no new data, or only with data. */
+export type PaneBehavior = "fireAlways" | "fireIfNonEmpty";
 
 /** A trigger, as data: see sdk/trigger.ts. */
 export type { TriggerSpec } from "./trigger";
@@ -128,6 +135,9 @@ function floorTo(ts: number, size: number, offset: number): number {
   return s > ts ? s - size : s + size <= ts ? s + size : s;
 }
 
+// A module-level copy: an imported binding is a property read on every use, too slow in per-row loops.
+const GLOBAL_END = GLOBAL_WINDOW_MAX_TIMESTAMP + 1;
+
 /** Whether windows of this function merge (sessions). */
 export function isMerging(fn: WindowFnSpec): boolean {
   return fn.kind === "sessions";
@@ -156,7 +166,8 @@ export function assignWindows(
         const s = whole ? floorTo(timestamps[i], size, offset) : timestamps[i] - mod(timestamps[i] - offset, size);
         source[i] = i;
         start[i] = s;
-        end[i] = s + size;
+        // Windows end no later than the end of the global window (Beam's FixedWindows).
+        end[i] = s + size < GLOBAL_END ? s + size : GLOBAL_END;
       }
       return { source, start, end };
     }
@@ -174,7 +185,7 @@ export function assignWindows(
         for (let s = last; s > ts - fn.size; s -= period) {
           source[k] = i;
           start[k] = s;
-          end[k] = s + fn.size;
+          end[k] = s + fn.size < GLOBAL_END ? s + fn.size : GLOBAL_END;
           k++;
         }
       }
@@ -189,7 +200,7 @@ export function assignWindows(
       for (let i = 0; i < n; i++) {
         source[i] = i;
         start[i] = timestamps[i];
-        end[i] = timestamps[i] + fn.gap;
+        end[i] = timestamps[i] + fn.gap < GLOBAL_END ? timestamps[i] + fn.gap : GLOBAL_END;
       }
       return { source, start, end };
     }
