@@ -222,11 +222,12 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       trigger: triggerProto(w.trigger as TriggerSpec),
       accumulationMode: w.accumulation === "accumulating" ? "ACCUMULATING" : "DISCARDING",
       outputTime: w.timestampCombiner === "earliest" ? "EARLIEST_IN_PANE" : w.timestampCombiner === "latest" ? "LATEST_IN_PANE" : "END_OF_WINDOW",
-      closingBehavior: "EMIT_IF_NONEMPTY",
+      closingBehavior: w.closingBehavior === "fireAlways" ? "EMIT_ALWAYS" : "EMIT_IF_NONEMPTY",
       allowedLateness: w.allowedLateness,
-      // Not Beam's default (FIRE_ALWAYS, which the direct runner follows): with it, Beam's Flink runner
-      // adds empty on-time panes to windows whose on-time pane had data, and Prism ignores the field.
-      onTimeBehavior: "FIRE_IF_NONEMPTY",
+      // Unset, not Beam's default (FIRE_ALWAYS, which the direct runner follows): with it, Beam's Flink
+      // runner adds empty on-time panes to windows whose on-time pane had data, and Prism ignores the
+      // field. A strategy that chooses passes its choice.
+      onTimeBehavior: w.onTimeBehavior === "fireAlways" ? "FIRE_ALWAYS" : "FIRE_IF_NONEMPTY",
       assignsToOneWindow: fn.kind !== "sliding",
       environmentId: "",
     };
