@@ -153,8 +153,8 @@ test("side inputs from a tagged output: the main element waits for the side outp
     parDo({ process: (elm: string, ctx) => ctx.output({ elm, ts: ctx.timestamp, side: ctx.sideInput("side") as number[] }) }, { sideInputs: { side: sideInput.iterable(side) } }),
   );
   // Python's expected list is [2, 1, 7, 4]: the side input's order is not part of the model.
-  assertThat(records).satisfies((rows) => {
-    expect(rows.map((r) => ({ ...r, side: [...r.side].sort() }))).toEqual([{ elm: "e", ts: 10, side: [1, 2, 4, 7] }]);
+  assertThat(records as PCollection<{ elm: string; ts: number; side: number[] }>).satisfies((rows) => {
+    expect(rows.map((r) => ({ ...r, side: [...r.side].sort((x, y) => x - y) }))).toEqual([{ elm: "e", ts: 10, side: [1, 2, 4, 7] }]);
   });
   await runPipeline(p);
 });
