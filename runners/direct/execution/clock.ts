@@ -1,16 +1,14 @@
-/** The processing-time clock of an execution: the wall clock, or a simulated one that only a TestStream advances. */
+/**
+ * The processing-time clock of an execution: the wall clock, or the simulated clock its TestStreams
+ * share (see `simulated-clock.ts`), which only they advance.
+ */
+import type { SimulatedClock } from "./simulated-clock";
 
 /** Processing time as operators and sources read it (ms). */
 export class ProcessingClock {
-  /** Whether the clock is simulated (set before the run starts). */
-  simulated = false;
-  private simulatedNow = 0;
+  /** The TestStreams' shared clock, when the run has any (set before the run starts). */
+  simulated: SimulatedClock | null = null;
 
   /** The current processing time. */
-  readonly now = (): number => (this.simulated ? this.simulatedNow : Date.now());
-
-  /** Moves the simulated clock forward to `to` (never back). */
-  advanceTo(to: number): void {
-    if (to > this.simulatedNow) this.simulatedNow = to;
-  }
+  readonly now = (): number => (this.simulated ? this.simulated.now() : Date.now());
 }

@@ -4,10 +4,10 @@
  * wake-up, `wakeups.ts`) through every operator it reaches (`delivery.ts`), then a pass in topological
  * order moves watermarks forward, ends inputs and finishes operators (`watermarks.ts`), and passes the
  * checkpoint barrier in flight where it can (`barriers.ts`). Processing time is the wall clock, or a
- * simulated clock advanced only by a TestStream (`clock.ts`).
+ * clock the run's TestStreams share (`clock.ts`, `simulated-clock.ts`).
  */
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
-import { BeamlineError, PipelineConstructionError } from "../../../sdk/errors";
+import { BeamlineError } from "../../../sdk/errors";
 import { namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import type { DirectOptions, OperatorRegistry, SourceOperator } from "../contract/operator";
@@ -22,6 +22,7 @@ import { ExecutionMetrics } from "./metrics";
 import { buildNodes, type ExecNode } from "./node";
 import { graphLookups, operatorContext } from "./operator-context";
 import type { InstanceProgress } from "./progress";
+import { SimulatedClock } from "./simulated-clock";
 import { readContext, runSource } from "./sources";
 import { StepLock } from "./step-lock";
 import { Wakeups } from "./wakeups";
@@ -49,20 +50,6 @@ export interface ExecuteHooks {
    * combines `readsStringsAsBytes` names.
    */
   readonly readsStringsAsBytes?: (consumer: GraphTransform) => boolean;
-}
-
-/** Refuses a pipeline with more than one source that drives the simulated clock. */
-function simulatedClockOf(nodes: readonly ExecNode[]): boolean {
-  const clocks = nodes.filter((n) => n.inputs.length === 0 && (n.op as SourceOperator).simulatedClock);
-  if (clocks.length > 1) {
-    throw new PipelineConstructionError({
-      code: "BL_TWO_TEST_STREAMS",
-      value: clocks.map((n) => n.name),
-      rule: "a pipeline may have at most one TestStream: each drives the run's simulated processing-time clock",
-      fix: "put all events into one TestStream, or flatten the streams' elements into one",
-    });
-  }
-  return clocks.length === 1;
 }
 
 /** Takes up the state of the checkpoint being restored, after every operator opened. */
@@ -115,7 +102,8 @@ export async function execute(
     // User metrics updated while the operator runs its functions count as the transform's counters.
     return reportingMetricsTo(registry.get(transform.urn)!(ctx), namedCountersContainer(ctx.count));
   });
-  clock.simulated = simulatedClockOf(nodes);
+  const clocked = nodes.filter((n) => n.inputs.length === 0 && (n.op as SourceOperator).simulatedClock);
+  if (clocked.length > 0) clock.simulated = new SimulatedClock(clocked.length);
 
   const held = new HeldInput();
   const delivery = new Delivery(graph, plan, nodes, metrics, held);
@@ -129,7 +117,7 @@ export async function execute(
   });
   const barriers = new Barriers(nodes, delivery, held, lock, hooks.checkpoints);
   wakeups = new Wakeups(nodes, clock, lock, delivery, propagate);
-  const sourceEnv = { lock, clock, delivery, barriers, held, wakeups, admit: hooks.admit };
+  const sourceEnv = { graph, clocked, lock, clock, delivery, barriers, held, wakeups, admit: hooks.admit };
   const read = readContext(lock, clock);
 
   const onAbort = () => lock.fail(new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" }));

@@ -13,6 +13,8 @@ import type { Plan } from "../plan/planner";
 export interface NodeInput {
   readonly tag: string;
   readonly producer: ExecNode;
+  /** The PCollection the input reads (a source may give each of its outputs a watermark). */
+  readonly pc: string;
 }
 
 /** One transform of the plan as it executes. */
@@ -32,6 +34,8 @@ export interface ExecNode {
   /** For sources: the watermark they set, and whether they are done. */
   sourceWatermark: number;
   sourceDone: boolean;
+  /** For sources that set a watermark per output: by PCollection, each at or above `outWatermark`. */
+  readonly outputWatermarks: Map<string, number>;
   finished: boolean;
   /** Requested processing-time wakeups, ascending. */
   readonly wakeups: number[];
@@ -68,6 +72,7 @@ export function buildNodes(graph: PipelineGraph, plan: Plan, operatorOf: (transf
       outWatermark: MIN_TIMESTAMP,
       sourceWatermark: MIN_TIMESTAMP,
       sourceDone: false,
+      outputWatermarks: new Map(),
       finished: false,
       wakeups: [],
       passed: 0,
@@ -82,7 +87,7 @@ export function buildNodes(graph: PipelineGraph, plan: Plan, operatorOf: (transf
     for (const [tag, pc] of Object.entries(graph.transforms[node.name].inputs)) {
       const producer = producerOf.get(pc);
       if (!producer) throw new Error(`internal: no planned producer of ${pc}, input ${tag} of ${node.name}`);
-      node.inputs.push({ tag, producer });
+      node.inputs.push({ tag, producer, pc });
       node.tagWatermarks.set(tag, MIN_TIMESTAMP);
     }
   }

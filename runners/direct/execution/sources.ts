@@ -1,8 +1,11 @@
 /**
  * Running the sources of an execution: each source operator gets a driver whose steps take the lock,
- * wait for room downstream (backpressure) and, past a barrier, for the input held for it; a source
- * that ends marks its node done in a step.
+ * wait for room downstream (backpressure), past a barrier for the input held for it, and, for a
+ * TestStream, for its turn on the shared simulated clock; a source that ends marks its node done in
+ * a step.
  */
+import { MIN_TIMESTAMP } from "../../../sdk/time";
+import type { PipelineGraph } from "../../../sdk/graph";
 import type { ReadContext } from "../../../sdk/source";
 import type { SourceDriver, SourceOperator } from "../contract/operator";
 import type { Barriers } from "./barriers";
@@ -10,17 +13,21 @@ import type { ProcessingClock } from "./clock";
 import { guard, type Delivery } from "./delivery";
 import type { HeldInput } from "./held-input";
 import type { ExecNode } from "./node";
+import type { SimulatedClock } from "./simulated-clock";
 import type { StepLock } from "./step-lock";
 import type { Wakeups } from "./wakeups";
 
 /** What running a source needs of the execution. */
 export interface SourceEnv {
+  readonly graph: PipelineGraph;
   readonly lock: StepLock;
   readonly clock: ProcessingClock;
   readonly delivery: Delivery;
   readonly barriers: Barriers;
   readonly held: HeldInput;
   readonly wakeups: Wakeups;
+  /** The sources that drive the simulated clock, in pipeline order (a source's index is its stream). */
+  readonly clocked: readonly ExecNode[];
   /** Backpressure: a promise to wait for, outside the lock, before a source's next step. */
   readonly admit?: (source: string) => Promise<void> | undefined;
 }
@@ -36,28 +43,44 @@ export function readContext(lock: StepLock, clock: ProcessingClock): ReadContext
   };
 }
 
-/** The driver `node`'s source operator runs with. */
-function sourceDriver(env: SourceEnv, node: ExecNode, read: ReadContext): SourceDriver {
+/** Moves the shared simulated clock once no stream has events at its time, firing what became due. In a step. */
+async function moveClock(clock: SimulatedClock, wakeups: Wakeups): Promise<void> {
+  while (clock.advance()) await wakeups.deliverDue();
+  clock.wake();
+}
+
+/** The driver `node`'s source operator runs with; `stream` is its index among the clocked sources, or -1. */
+function sourceDriver(env: SourceEnv, node: ExecNode, stream: number, read: ReadContext): SourceDriver {
   const { lock, clock, delivery, barriers, held, wakeups, admit } = env;
+  const outputs = env.graph.transforms[node.name].outputs;
+  const stepNow = (f: () => void | Promise<void>): Promise<void> => {
+    // Past the barrier of the checkpoint in flight while input is held back for it: what this
+    // source emits now would only be held too, so it waits (held input stays bounded).
+    if (barriers.mustWait(node) && !lock.cancelled) return lock.orCancelled(held.whenReleased()).then(() => driver.step(f));
+    const run = () => lock.step(() => delivery.run(node, f));
+    const wait = admit?.(node.name);
+    // A cancelled run stops waiting for room (a worker that would make it died).
+    return wait ? lock.orCancelled(wait).then(run) : run();
+  };
   const driver: SourceDriver = {
     read,
     step: (f) => {
-      // Past the barrier of the checkpoint in flight while input is held back for it: what this
-      // source emits now would only be held too, so it waits (held input stays bounded).
-      if (barriers.mustWait(node) && !lock.cancelled) return lock.orCancelled(held.whenReleased()).then(() => driver.step(f));
-      const run = () => lock.step(() => delivery.run(node, f));
-      const wait = admit?.(node.name);
-      // A cancelled run stops waiting for room (a worker that would make it died).
-      return wait ? lock.orCancelled(wait).then(run) : run();
+      // A TestStream steps only in its turn on the shared clock.
+      if (stream >= 0 && !lock.cancelled) return lock.orCancelled(clock.simulated!.turn(stream)).then(() => stepNow(f));
+      return stepNow(f);
     },
-    setWatermark: (wm) => {
+    setWatermark: (wm, marks) => {
       if (wm > node.sourceWatermark) node.sourceWatermark = wm;
+      for (const [tag, mark] of Object.entries(marks ?? {})) {
+        const pc = outputs[tag];
+        if (pc !== undefined && mark > (node.outputWatermarks.get(pc) ?? MIN_TIMESTAMP)) node.outputWatermarks.set(pc, mark);
+      }
     },
     advanceProcessingTime: (to) =>
       lock.step(async () => {
-        if (!clock.simulated) throw new Error(`internal: ${node.name} advanced a simulated clock the run does not have`);
-        clock.advanceTo(to);
-        await wakeups.deliverDue();
+        if (stream < 0) throw new Error(`internal: ${node.name} advanced a simulated clock it does not drive`);
+        clock.simulated!.waitFor(stream, to);
+        await moveClock(clock.simulated!, wakeups);
       }),
     barrier: (id) =>
       lock.step(() => {
@@ -70,14 +93,19 @@ function sourceDriver(env: SourceEnv, node: ExecNode, read: ReadContext): Source
 /** Runs `node`'s source (unless restored finished) and marks it done; a failure fails the run. */
 export async function runSource(env: SourceEnv, node: ExecNode, read: ReadContext): Promise<void> {
   const src = node.op as SourceOperator;
+  const stream = env.clocked.indexOf(node);
   if (typeof src.run === "function" && !node.finished) {
     try {
-      await guard(node, () => src.run(sourceDriver(env, node, read)));
+      await guard(node, () => src.run(sourceDriver(env, node, stream, read)));
     } catch (e) {
       env.lock.fail(e);
     }
   }
-  await env.lock.step(() => {
+  await env.lock.step(async () => {
     node.sourceDone = true;
+    if (stream >= 0) {
+      env.clock.simulated!.end(stream);
+      await moveClock(env.clock.simulated!, env.wakeups);
+    }
   });
 }

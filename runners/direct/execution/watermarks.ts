@@ -4,7 +4,7 @@
  * that held back by the operator's pending state. Inputs whose producers finished end; a node whose
  * inputs all ended finishes. A node aligning to a barrier does not move.
  */
-import { MAX_TIMESTAMP } from "../../../sdk/time";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import type { Delivery } from "./delivery";
 import type { ExecNode } from "./node";
 
@@ -23,8 +23,8 @@ export async function propagateWatermarks(nodes: readonly ExecNode[], delivery: 
     } else {
       inWm = MAX_TIMESTAMP;
       allEnded = true;
-      for (const { tag, producer } of node.inputs) {
-        const w = producer.outWatermark;
+      for (const { tag, producer, pc } of node.inputs) {
+        const w = Math.max(producer.outWatermark, producer.outputWatermarks.get(pc) ?? MIN_TIMESTAMP);
         if (w > node.tagWatermarks.get(tag)!) {
           node.tagWatermarks.set(tag, w);
           tagMoved = true;
