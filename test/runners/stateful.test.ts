@@ -6,6 +6,7 @@ import {
 } from "beamline";
 import type { Operator, OperatorContext } from "../../runners/direct/contract/operator";
 import { pardoOperator } from "../../runners/direct/operators/pardo";
+import { DeclaredState } from "../../runners/direct/execution/declared-state";
 import type { StatefulOperator } from "../../runners/direct/operators/stateful";
 import { plan } from "../../runners/direct/plan/planner";
 import { defaultOperators } from "../../runners/direct/operators/registry";
@@ -64,6 +65,7 @@ function harness(p: Pipeline, transformName: string): Harness {
     processingTime: () => h.now,
     wakeAt: (at: number) => void h.wakeups.push(at),
     count: (name: string, n: number) => void h.counters.set(name, (h.counters.get(name) ?? 0) + n),
+    declareState: () => new DeclaredState(transformName),
   };
   h.op = pardoOperator(ctx);
   h.send = async (tag, rows, timestamps, window) => {

@@ -1,12 +1,17 @@
 /**
- * The operator contract of the direct runner. Only `processBatch` is required; watermark, finish and
- * close hooks have defaults. Operators emit through their context and never touch other operators.
+ * The operator contract of the direct runner, in one place. Only `processBatch` (process a batch) is
+ * required; the other hooks — `onWatermark` (watermark), `onCheckpoint` (checkpoint), `onCommit`
+ * (commit), `close` — and the rest default to doing nothing. An operator declares its state through
+ * its context (`declareState`, see `declared-state.ts`) and the execution snapshots and restores it;
+ * `snapshot` and `restore` remain for operators that shape their snapshots themselves. Operators emit
+ * through their context and never touch other operators.
  */
 import type { ElementBatch } from "../../../sdk/batch";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import type * as arrow from "apache-arrow";
 import type { WindowingStrategy } from "../../../sdk/window";
 import type { ReadContext } from "../../../sdk/source";
+import type { OperatorState } from "./declared-state";
 
 /** What an operator may do and know. */
 export interface OperatorContext {
@@ -37,6 +42,11 @@ export interface OperatorContext {
   wakeAt(at: number): void;
   /** Adds `n` to a named counter of this transform (reported in the run's metrics). */
   count(name: string, n: number): void;
+  /**
+   * The operator's declared state: tables, item lists and common values the execution snapshots at
+   * every barrier and restores before the operator opens. Declare while the operator is made.
+   */
+  declareState(): OperatorState;
 }
 
 /** Options the direct runner's operators see. */
@@ -95,17 +105,24 @@ export interface Operator {
   /** Every input reached its end: emit what is buffered. */
   finish?(): Promise<void> | void;
   /**
-   * A checkpoint's barrier reached this operator: every batch before it was processed, none after
-   * it. Returns the state to restore from. Sinks stage what they wrote so far (to commit later).
+   * Checkpoint `id`'s barrier reached this operator: every batch before it was processed, none after
+   * it. Prepare for the snapshot (sinks stage what they wrote so far); the execution snapshots the
+   * declared state right after.
+   */
+  onCheckpoint?(id: number): void | Promise<void>;
+  /**
+   * For an operator that shapes its snapshot itself instead of declaring state: called at the barrier
+   * after `onCheckpoint`, returns the state to restore from.
    */
   snapshot?(): OperatorSnapshot | Promise<OperatorSnapshot>;
   /**
-   * Before any data (after `open`): take up the state of a checkpoint — the snapshots of every
-   * instance that ran this transform, resharded for this instance (its key groups, its share of items).
+   * With `snapshot`: before any data (after `open`), take up the state of a checkpoint — the snapshots
+   * of every instance that ran this transform, resharded for this instance (its key groups, its share
+   * of items). Declared state is restored by the execution before `open` instead.
    */
   restore?(state: OperatorSnapshot): void | Promise<void>;
-  /** Checkpoint `id`, which this operator took a snapshot for, is complete: sinks commit what it staged. */
-  onCheckpointComplete?(id: number): void | Promise<void>;
+  /** Checkpoint `id`, which this operator passed, is complete: commit (sinks publish what it staged). */
+  onCommit?(id: number): void | Promise<void>;
   /** After success or failure: release resources. `failed` tells which. */
   close?(failed: boolean): Promise<void> | void;
 }

@@ -2,7 +2,8 @@
  * Checkpoint barriers inside one execution. A checkpoint starts at the read sources when triggered
  * (or arrives at an exchange-in through its links); a node passes the barrier once all its producers
  * did, holding back meanwhile what producers past it deliver (alignment, see `held-input.ts`). A node
- * passing it snapshots its operator, forwards the barrier (an exchange-out), then takes the input it
+ * passing it lets its operator prepare (`onCheckpoint`), snapshots the operator's declared state (or
+ * asks the operator for its snapshot), forwards the barrier (an exchange-out), then takes the input it
  * held. Once every node passed it, the execution acknowledges with the snapshots; a completed
  * checkpoint lets the operators that took part commit.
  */
@@ -65,8 +66,11 @@ export class Barriers {
       const src = n.op as SourceOperator;
       const ready = n.finished || (n.inputs.length === 0 ? (src.receivesBarriers ? n.sourceBarrier >= id : cp.triggered) : n.inputs.every((i) => i.producer.passed >= id));
       if (!ready) continue;
-      if (n.op.snapshot) {
-        const state = !n.finished || commitsAfterFinish(n) ? await guard(n, () => n.op.snapshot!()) : {};
+      const live = !n.finished || commitsAfterFinish(n);
+      if (live && n.op.onCheckpoint) await guard(n, () => n.op.onCheckpoint!(id));
+      const declared = n.declared;
+      if (declared || n.op.snapshot) {
+        const state = !live ? {} : declared ? declared.snapshot() : await guard(n, () => n.op.snapshot!());
         cp.snapshots.set(n.name, n.finished ? { ...state, finished: true } : state);
       }
       n.passed = id;
@@ -99,8 +103,8 @@ export class Barriers {
   /** Checkpoint `id` completed: the operators that passed it and still run (or commit after finishing) commit. */
   private async complete(id: number): Promise<void> {
     for (const n of this.nodes) {
-      if ((n.finished && !commitsAfterFinish(n)) || n.passed < id || !n.op.onCheckpointComplete) continue;
-      await guard(n, () => n.op.onCheckpointComplete!(id));
+      if ((n.finished && !commitsAfterFinish(n)) || n.passed < id || !n.op.onCommit) continue;
+      await guard(n, () => n.op.onCommit!(id));
       if (n.finished) n.outbox.length = 0; // its consumers have finished: what it publishes now goes nowhere
       else await this.delivery.drain(n);
     }

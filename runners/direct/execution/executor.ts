@@ -10,7 +10,7 @@ import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { BeamlineError } from "../../../sdk/errors";
 import { namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
-import type { DirectOptions, OperatorRegistry, SourceOperator } from "../contract/operator";
+import type { DirectOptions, OperatorRegistry, OperatorSnapshot, SourceOperator } from "../contract/operator";
 import type { InstanceCheckpoints } from "../contract/checkpoints";
 import type { FnLookup, RunMetrics } from "../contract/run-metrics";
 import type { Plan } from "../plan/planner";
@@ -52,10 +52,11 @@ export interface ExecuteHooks {
   readonly readsStringsAsBytes?: (consumer: GraphTransform) => boolean;
 }
 
-/** Takes up the state of the checkpoint being restored, after every operator opened. */
-async function restoreNodes(nodes: readonly ExecNode[], checkpoints: InstanceCheckpoints | undefined): Promise<void> {
+/** The state each node takes up from the checkpoint being restored, if any (none for a node that stays finished and commits nothing). */
+function restoredStates(nodes: readonly ExecNode[], checkpoints: InstanceCheckpoints | undefined): Map<ExecNode, OperatorSnapshot> {
+  const out = new Map<ExecNode, OperatorSnapshot>();
   const restored = checkpoints?.restored;
-  if (!restored) return;
+  if (!restored) return out;
   for (const n of nodes) {
     const state = restored.get(n.name);
     if (state?.finished) {
@@ -64,8 +65,23 @@ async function restoreNodes(nodes: readonly ExecNode[], checkpoints: InstanceChe
       n.sourceDone = true;
       n.outWatermark = MAX_TIMESTAMP;
     }
-    if (state && n.op.restore && (!state.finished || commitsAfterFinish(n))) await guard(n, () => n.op.restore!(state));
+    if (state && (!state.finished || commitsAfterFinish(n))) out.set(n, state);
   }
+  return out;
+}
+
+/**
+ * Opens every operator with the state of the checkpoint being restored: declared state before the
+ * operator opens, an operator's own snapshot through its `restore` after every operator opened.
+ */
+async function openNodes(nodes: readonly ExecNode[], checkpoints: InstanceCheckpoints | undefined): Promise<void> {
+  const states = restoredStates(nodes, checkpoints);
+  for (const n of nodes) {
+    const state = states.get(n);
+    if (state && n.declared) await guard(n, () => n.declared!.restore(state));
+    if (n.op.open) await guard(n, () => n.op.open!());
+  }
+  for (const [n, state] of states) if (n.op.restore) await guard(n, () => n.op.restore!(state));
 }
 
 /** Closes every operator; the first error fails a run that succeeded so far. */
@@ -100,7 +116,10 @@ export async function execute(
   const nodes = buildNodes(graph, plan, (transform, node) => {
     const ctx = operatorContext(env, lookups, transform, node);
     // User metrics updated while the operator runs its functions count as the transform's counters.
-    return reportingMetricsTo(registry.get(transform.urn)!(ctx), namedCountersContainer(ctx.count));
+    const op = reportingMetricsTo(registry.get(transform.urn)!(ctx), namedCountersContainer(ctx.count));
+    node.declared?.seal();
+    if (node.declared && op.snapshot) throw new Error(`internal: ${node.name}'s operator both declares state and snapshots itself`);
+    return op;
   });
   const clocked = nodes.filter((n) => n.inputs.length === 0 && (n.op as SourceOperator).simulatedClock);
   if (clocked.length > 0) clock.simulated = new SimulatedClock(clocked.length);
@@ -126,8 +145,7 @@ export async function execute(
 
   let failed = false;
   try {
-    for (const n of nodes) if (n.op.open) await guard(n, () => n.op.open!());
-    await restoreNodes(nodes, hooks.checkpoints);
+    await openNodes(nodes, hooks.checkpoints);
     if (hooks.signal?.aborted) onAbort();
     hooks.checkpoints?.attach(barriers.control());
     const runs = nodes.filter((n) => n.inputs.length === 0).map((n) => runSource(sourceEnv, n, read));

@@ -8,6 +8,7 @@ import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { MIN_TIMESTAMP } from "../../../sdk/time";
 import type { Operator } from "../contract/operator";
 import type { Plan } from "../plan/planner";
+import type { DeclaredState } from "./declared-state";
 
 /** An input of a node: its tag and the node that produces it. */
 export interface NodeInput {
@@ -44,6 +45,8 @@ export interface ExecNode {
   readonly held: [string, ElementBatch][];
   /** For sources that receive barriers: the latest barrier that arrived. */
   sourceBarrier: number;
+  /** The state the operator declared, once it declares any. */
+  declared: DeclaredState | null;
 }
 
 const UNSET: Operator = {
@@ -78,6 +81,7 @@ export function buildNodes(graph: PipelineGraph, plan: Plan, operatorOf: (transf
       passed: 0,
       held: [],
       sourceBarrier: 0,
+      declared: null,
     };
     node.op = operatorOf(transform, node);
     nodes.push(node);

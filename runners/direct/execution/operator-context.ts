@@ -12,6 +12,7 @@ import type { FnLookup } from "../contract/run-metrics";
 import type { Plan } from "../plan/planner";
 import { readsStringsAsBytes } from "../plan/strings-as-bytes";
 import type { ProcessingClock } from "./clock";
+import { DeclaredState } from "./declared-state";
 import type { ExecutionMetrics } from "./metrics";
 import type { ExecNode } from "./node";
 
@@ -66,5 +67,6 @@ export function operatorContext(env: ContextEnv, lookups: Pick<OperatorContext, 
     processingTime: clock.now,
     wakeAt: (at: number) => env.wakeAt(node, at),
     count,
+    declareState: () => (node.declared ??= new DeclaredState(name)),
   };
 }

@@ -16,26 +16,21 @@ import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
  */
 export function readOperator(ctx: OperatorContext): SourceOperator {
   const source = ctx.fn<BoundedSource>();
-  /** Every part this instance reads, with where it got to; set by `run` or by `restore`. */
-  let parts: PartState[] | null = null;
+  const state = ctx.declareState();
+  /** Every part this instance reads, with where it got to: its share of a checkpoint's, or of the source's split. */
+  const parts = state.items<PartState>("parts");
   return {
     simulatedClock: source.simulatedClock === true,
     processBatch() {
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
     },
-    snapshot() {
-      return { items: (parts ?? []).map((p) => structuredClone(p)) };
-    },
-    restore(state) {
-      parts = (state.items ?? []).map((p) => structuredClone(p) as PartState);
-    },
     async run(driver: SourceDriver) {
-      if (!parts) {
+      if (!state.restored) {
         const { index, count } = ctx.options.instance ?? { index: 0, count: 1 };
         const all = await source.split(count);
-        parts = all.filter((_, i) => i % count === index).map((part) => ({ part, position: null, mark: MIN_TIMESTAMP, idle: false, done: false }));
+        parts.values = all.filter((_, i) => i % count === index).map((part) => ({ part, position: null, mark: MIN_TIMESTAMP, idle: false, done: false }));
       }
-      const states = parts;
+      const states = parts.values;
       /** Sets the watermark: the minimum over the parts that are not idle, and so for each output that has its own. */
       const publish = () => {
         let wm = MAX_TIMESTAMP;
@@ -157,7 +152,7 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
       const item: WriteState = { nextEpoch: epoch, pending: structuredClone(pending) };
       return { items: [item] };
     },
-    async onCheckpointComplete() {
+    async onCommit() {
       const due = covered.get(snapshots) ?? [];
       covered.clear();
       for (const e of due) {

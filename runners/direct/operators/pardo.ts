@@ -10,6 +10,7 @@ import { ParDoInvoker } from "../../../sdk/invoker";
 import type { ParDoFn } from "../../../sdk/pardo";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import { sideInputWindow, windowMaxTimestamp, type Window } from "../../../sdk/window";
+import type { StateCodec } from "../contract/declared-state";
 import type { Operator, OperatorContext } from "../contract/operator";
 import { decodeBatch, encodeBatch, WireBatch } from "../data/batch-codec";
 import { statefulOperator } from "./stateful";
@@ -25,16 +26,20 @@ export function pardoOperator(ctx: OperatorContext): Operator {
   const invoker = new ParDoInvoker(t.uniqueName, ctx.fn<ParDoFn>(), outputSchemas, columnar);
   const sides = Object.keys(t.inputs)
     .filter((k) => k.startsWith("side:"))
-    .map((tag) => ({ tag, name: tag.slice(5), windowFn: ctx.windowingOf(t.inputs[tag]).windowFn, batches: [] as ElementBatch[], ended: false }));
+    .map((tag) => ({ tag, name: tag.slice(5), windowFn: ctx.windowingOf(t.inputs[tag]).windowFn }));
+  // Only a ParDo with side inputs keeps state: what its side inputs brought, and the rows waiting for them.
+  const state = sides.length > 0 ? ctx.declareState() : null;
+  const sideData = state?.common<Record<string, SideData>>("sides", Object.fromEntries(sides.map((s) => [s.tag, { ended: false, batches: [] }])), SIDES_CODEC);
+  const data = (tag: string): SideData => sideData!.value[tag];
   /** Main-input rows waiting for side inputs, and the earliest of their timestamps. */
-  let waiting: ElementBatch[] = [];
+  const waiting = state?.items<ElementBatch>("waiting", BATCH_CODEC) ?? { values: [] };
   let hold = MAX_TIMESTAMP;
   let setUp = false;
   const emit = (tag: string, b: ElementBatch) => ctx.emit(tag, b);
 
   /** Whether every side input is complete for main-input window `w`. */
   const ready = (w: Window): boolean =>
-    sides.every((s) => s.ended || ctx.inputWatermark(s.tag) > windowMaxTimestamp(sideInputWindow(s.windowFn, w)));
+    sides.every((s) => data(s.tag).ended || ctx.inputWatermark(s.tag) > windowMaxTimestamp(sideInputWindow(s.windowFn, w)));
 
   /** Processes the ready rows of `batch`; returns the rest (or null). */
   const processReady = (batch: ElementBatch): ElementBatch | null => {
@@ -59,20 +64,21 @@ export function pardoOperator(ctx: OperatorContext): Operator {
 
   /** Releases the waiting rows whose side inputs became complete. */
   const release = () => {
-    if (waiting.length === 0) return;
+    if (waiting.values.length === 0) return;
     const still: ElementBatch[] = [];
-    for (const b of waiting) {
+    for (const b of waiting.values) {
       const r = processReady(b);
       if (r) still.push(r);
     }
-    waiting = still;
-    hold = MAX_TIMESTAMP;
-    for (const b of waiting) for (const ts of b.timestamps) if (ts < hold) hold = ts;
+    waiting.values = still;
+    hold = earliest(still);
   };
 
   return {
     async open() {
-      for (const s of sides) invoker.setSideInput(s.name, { windowFn: s.windowFn, batches: s.batches });
+      // Side inputs and waiting rows are there already when restored from a checkpoint.
+      for (const s of sides) invoker.setSideInput(s.name, { windowFn: s.windowFn, batches: data(s.tag).batches });
+      hold = earliest(waiting.values);
       await invoker.setup();
       setUp = true;
     },
@@ -83,15 +89,16 @@ export function pardoOperator(ctx: OperatorContext): Operator {
       }
       if (tag.startsWith("side:")) {
         const s = sides.find((x) => x.tag === tag)!;
-        s.batches.push(batch);
-        invoker.setSideInput(s.name, { windowFn: s.windowFn, batches: s.batches });
+        const d = data(tag);
+        d.batches.push(batch);
+        invoker.setSideInput(s.name, { windowFn: s.windowFn, batches: d.batches });
         release();
         return;
       }
       release();
       const rest = processReady(batch);
       if (rest) {
-        waiting.push(rest);
+        waiting.values.push(rest);
         for (const ts of rest.timestamps) if (ts < hold) hold = ts;
       }
     },
@@ -99,9 +106,8 @@ export function pardoOperator(ctx: OperatorContext): Operator {
       release();
     },
     endOfInput(tag) {
-      const s = sides.find((x) => x.tag === tag);
-      if (!s) return;
-      s.ended = true;
+      if (!sides.some((x) => x.tag === tag)) return;
+      data(tag).ended = true;
       release();
     },
     watermarkHold() {
@@ -110,28 +116,33 @@ export function pardoOperator(ctx: OperatorContext): Operator {
     finish() {
       release();
     },
-    snapshot() {
-      if (sides.length === 0) return {};
-      const copy = (b: ElementBatch) => encodeBatch(b, false).message;
-      return { items: waiting.map(copy), common: sides.map((s) => ({ tag: s.tag, ended: s.ended, batches: s.batches.map(copy) })) };
-    },
-    restore(state) {
-      if (sides.length === 0) return;
-      for (const c of (state.common ?? []) as { tag: string; ended: boolean; batches: WireBatch[] }[]) {
-        const s = sides.find((x) => x.tag === c.tag);
-        if (!s) continue;
-        s.ended = c.ended;
-        s.batches.push(...c.batches.map(decodeBatch));
-        invoker.setSideInput(s.name, { windowFn: s.windowFn, batches: s.batches });
-      }
-      waiting = ((state.items ?? []) as WireBatch[]).map(decodeBatch);
-      hold = MAX_TIMESTAMP;
-      for (const b of waiting) for (const ts of b.timestamps) if (ts < hold) hold = ts;
-    },
     async close() {
       if (setUp) await invoker.teardown();
     },
   };
+}
+
+/** What one side input brought so far, and whether it ended. */
+interface SideData {
+  ended: boolean;
+  readonly batches: ElementBatch[];
+}
+
+/** Batches go into snapshots in Arrow IPC form. */
+const BATCH_CODEC: StateCodec<ElementBatch> = { encode: (b) => encodeBatch(b, false).message, decode: (w) => decodeBatch(w as WireBatch) };
+
+/** Side inputs go into snapshots with their batches in Arrow IPC form. */
+const SIDES_CODEC: StateCodec<Record<string, SideData>> = {
+  encode: (sides) => Object.fromEntries(Object.entries(sides).map(([tag, d]) => [tag, { ended: d.ended, batches: d.batches.map(BATCH_CODEC.encode) }])),
+  decode: (wire) =>
+    Object.fromEntries(Object.entries(wire as Record<string, { ended: boolean; batches: unknown[] }>).map(([tag, d]) => [tag, { ended: d.ended, batches: d.batches.map(BATCH_CODEC.decode) }])),
+};
+
+/** The earliest timestamp of the rows of `batches` (`MAX_TIMESTAMP` when none). */
+function earliest(batches: readonly ElementBatch[]): number {
+  let min = MAX_TIMESTAMP;
+  for (const b of batches) for (const ts of b.timestamps) if (ts < min) min = ts;
+  return min;
 }
 
 function subset(batch: ElementBatch, rows: number[]): ElementBatch {
