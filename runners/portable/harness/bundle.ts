@@ -9,6 +9,7 @@ import { wrapUserError } from "../../../sdk/errors";
 import type { PipelineGraph } from "../../../sdk/graph";
 import { ParDoInvoker } from "../../../sdk/invoker";
 import type { ParDoFn } from "../../../sdk/pardo";
+import { isStatefulParDo } from "../../../sdk/payload";
 import { graphSchema } from "../../../sdk/pipeline";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
@@ -304,7 +305,8 @@ export class BundleProcessor {
         if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
         const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
         checkFingerprint(t.uniqueName, this.runtime.fingerprint, payload.fingerprint);
-        if (payload.role === "pardo" && (this.runtime.graph.transforms[payload.transform]?.payload as { stateful?: boolean } | undefined)?.stateful) {
+        const transform = this.runtime.graph.transforms[payload.transform];
+        if (payload.role === "pardo" && transform && isStatefulParDo(transform)) {
           return this.statefulOperator(id, t, payload, p);
         }
         return this.beamlineOperator(id, t, payload, Object.keys(p.sideInputs ?? {}));
