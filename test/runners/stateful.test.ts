@@ -1,9 +1,6 @@
 import * as arrow from "apache-arrow";
-import {
-  assertThat, create, fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, intervalWindow, MAX_TIMESTAMP, MIN_TIMESTAMP, parDo, Pipeline,
-  runPipeline, sideInput, state, sum, testStream, timer, timestamped, UserCodeError, windowInto, windowMaxTimestamp, withTimestamps, type DoFn, type ElementBatch,
-  type KV, type PCollection, type StateSpecs, type TimerSpecs,
-} from "beamline";
+import { assertThat, create, fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, intervalWindow, MAX_TIMESTAMP, MIN_TIMESTAMP, parDo, Pipeline, runPipeline, sideInput, state, sum, testStream, timer, timestamped, UserCodeError, windowInto, withTimestamps, type DoFn, type ElementBatch, type KV, type PCollection, type StateSpecs, type TimerSpecs } from "beamline";
+import { windowMaxTimestamp } from "../../sdk/window";
 import type { Operator, OperatorContext } from "../../runners/direct/contract/operator";
 import { pardoOperator } from "../../runners/direct/operators/pardo";
 import type { StatefulOperator } from "../../runners/direct/operators/stateful";

@@ -1,7 +1,5 @@
-import {
-  create, parDo, Pipeline, PipelineConstructionError, state, sideInput, sum, timer, valueKey, type BagState, type CombineFn,
-  type CombiningState, type DoFn, type KV, type MapState, type OrderedListState, type SetState, type ValueState,
-} from "beamline";
+import { create, parDo, Pipeline, PipelineConstructionError, state, sideInput, sum, timer, type BagState, type CombineFn, type CombiningState, type DoFn, type KV, type MapState, type OrderedListState, type SetState, type ValueState } from "beamline";
+import { valueKey } from "../../sdk/state";
 import { cellHandle, type Cells } from "../../runners/direct/state/cells";
 import { StateTable } from "../../runners/direct/state/table";
 import { TimerTable } from "../../runners/direct/state/timers";
