@@ -16,7 +16,8 @@ import { encodeOne, valueCoder } from "../coders/coders";
 import type { Protos } from "../model/protos";
 import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../model/payloads";
 import { Elements, RowBatch, toRowBatch } from "./elements";
-import { checkFingerprint, foreignFunction } from "./payload-checks";
+import { foreignFunction } from "./payload-checks";
+import { checkFingerprint } from "../../runtime/fingerprint";
 import { InvariantError } from "../model/errors";
 
 /** The accumulators of one group: one per aggregate, by output field. */
@@ -171,6 +172,6 @@ export function combinePhaseOf(
   const p = protos.decode("pipeline.CombinePayload", t.spec.payload ?? new Uint8Array());
   if (p.combineFn?.urn !== BEAMLINE_COMBINE_FN_URN) throw foreignFunction(t.uniqueName, "combine function", p.combineFn?.urn);
   const fn = JSON.parse(Buffer.from(p.combineFn.payload).toString("utf8")) as BeamlineCombineFnPayload;
-  checkFingerprint(t.uniqueName, runtime.fingerprint, fn.fingerprint);
+  checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: runtime.fingerprint, submitted: fn.fingerprint });
   return combinePhase(t.spec.urn, fn.transform, runtime.fn<CombineRuntime>(fn.transform), emit, outputTime === "LATEST_IN_PANE" ? "latest" : "earliest");
 }
