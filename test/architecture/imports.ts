@@ -17,6 +17,8 @@ export interface ImportEdge {
 }
 
 const IMPORT = /^\s*(import|export)\s+(type\s+)?(?:[^"';]*?\sfrom\s+)?["'](\.{1,2}\/[^"']+)["']/gm;
+/** `require("./x")` and `import("./x")`: run-time imports anywhere in a file. */
+const DYNAMIC = /\b(?:require|import)\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
 
 /** Every `.ts` file below the given folders (relative to the root), tests and `node_modules` aside. */
 export function sourceFiles(folders: readonly string[]): string[] {
@@ -35,10 +37,10 @@ export function sourceFiles(folders: readonly string[]): string[] {
   return out.sort();
 }
 
-function resolveImport(from: string, spec: string): string | null {
+function resolveImport(root: string, from: string, spec: string): string | null {
   const base = path.join(path.dirname(from), spec);
   for (const c of [base, `${base}.ts`, path.join(base, "index.ts")]) {
-    if (c.endsWith(".ts") && fs.existsSync(path.join(ROOT, c))) return c;
+    if (c.endsWith(".ts") && fs.existsSync(path.join(root, c))) return c;
   }
   return null;
 }
@@ -49,14 +51,18 @@ function onlyTypes(statement: string): boolean {
   return names !== undefined && names.length > 0 && names.every((n) => n.startsWith("type "));
 }
 
-/** The relative imports of `files` that resolve to TypeScript files of the project. */
-export function importsOf(files: readonly string[]): ImportEdge[] {
+/** The relative imports of `files` (relative to `root`) that resolve to TypeScript files below it. */
+export function importsOf(files: readonly string[], root: string = ROOT): ImportEdge[] {
   const edges: ImportEdge[] = [];
   for (const from of files) {
-    const text = fs.readFileSync(path.join(ROOT, from), "utf8");
+    const text = fs.readFileSync(path.join(root, from), "utf8");
     for (const m of text.matchAll(IMPORT)) {
-      const to = resolveImport(from, m[3]);
+      const to = resolveImport(root, from, m[3]);
       if (to) edges.push({ from, to, typeOnly: m[2] !== undefined || onlyTypes(m[0]) });
+    }
+    for (const m of text.matchAll(DYNAMIC)) {
+      const to = resolveImport(root, from, m[1]);
+      if (to) edges.push({ from, to, typeOnly: false });
     }
   }
   return edges;
