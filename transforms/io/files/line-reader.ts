@@ -1,0 +1,146 @@
+/** Streaming a file's lines in chunks of UTF-8 bytes and offsets, tracking line numbers and byte offsets. */
+import * as fs from "node:fs";
+import type { Readable } from "node:stream";
+import { BeamlineError } from "../../../sdk/errors";
+import { detectCompression, type Compression } from "./compression";
+import { gzipOrIo, ioFailure } from "./io-errors";
+import { openInput } from "./read-input";
+
+/** Lines read from a file, as UTF-8 bytes (terminators removed) plus offsets: ready for an Arrow utf8 column. */
+export interface LineChunk {
+  /** The file they come from. */
+  readonly file: string;
+  /** The 1-based line number of the first line in the chunk. */
+  readonly firstLine: number;
+  /** How many lines. */
+  readonly count: number;
+  /** The lines' bytes, concatenated. */
+  readonly bytes: Uint8Array;
+  /** `count + 1` offsets into `bytes`. */
+  readonly offsets: Int32Array;
+  /** Per line, 1 when it ended in `\r\n` (its `\r` is removed from `bytes`), else 0. */
+  readonly crlf: Uint8Array;
+  /** Byte offset (in the decompressed stream) just after the chunk's last line: where a resumed read starts. */
+  readonly endOffset: number;
+}
+
+/** Decodes line `i` of a chunk. */
+export function lineAt(chunk: LineChunk, i: number): string {
+  return Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength).toString(
+    "utf8",
+    chunk.offsets[i],
+    chunk.offsets[i + 1],
+  );
+}
+
+/** Where to resume a line read: a byte offset after a line end, and the number of the next line. */
+export interface LinePosition {
+  readonly offset: number;
+  readonly line: number;
+}
+
+/** Options of {@link readLineChunks}. */
+export interface LineReadOptions {
+  /** Compression, `auto` by default. */
+  readonly compression?: Compression;
+  /** Resume from here (from a previous chunk's `endOffset` and next line number). */
+  readonly from?: LinePosition | null;
+  /** Maximum lines per chunk (default 16384). */
+  readonly maxLines?: number;
+  /** Maximum bytes per chunk (default 32 MiB; a single longer line still makes one chunk). */
+  readonly maxBytes?: number;
+  /** Stop at this byte offset (uncompressed files only): a byte range from {@link splitLineFiles}, which ends at a line start. */
+  readonly end?: number;
+}
+
+/** Default rows per batch for the text formats. */
+export const DEFAULT_BATCH_ROWS = 16384;
+
+/**
+ * Streams a file's lines in chunks without loading it whole. Handles `\n` and `\r\n`, a last line
+ * without a terminator, and a UTF-8 byte order mark at the start; counts lines from 1.
+ */
+export async function* readLineChunks(file: string, opts: LineReadOptions = {}): AsyncGenerator<LineChunk> {
+  const compression = detectCompression(file, opts.compression);
+  const maxLines = opts.maxLines ?? DEFAULT_BATCH_ROWS;
+  const maxBytes = opts.maxBytes ?? 32 << 20;
+  const startOffset = opts.from?.offset ?? 0;
+  let nextLine = opts.from?.line ?? 1;
+
+  let out = new Uint8Array(1 << 16);
+  let outLen = 0;
+  let offs: number[] = [0];
+  let crlf: number[] = [];
+  let chunkFirstLine = nextLine;
+  let consumed = startOffset; // stream offset of the start of `carry`
+  let carry: Buffer | null = null;
+  let first = startOffset === 0;
+
+  const push = (buf: Buffer, s: number, e: number, cr: boolean) => {
+    const len = e - s;
+    if (outLen + len > out.length) {
+      let size = out.length * 2;
+      while (size < outLen + len) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(out.subarray(0, outLen));
+      out = next;
+    }
+    buf.copy(out, outLen, s, e);
+    outLen += len;
+    offs.push(outLen);
+    crlf.push(cr ? 1 : 0);
+    nextLine++;
+  };
+  const emit = (endOffset: number): LineChunk => {
+    const chunk: LineChunk = {
+      file,
+      firstLine: chunkFirstLine,
+      count: crlf.length,
+      bytes: out.slice(0, outLen),
+      offsets: Int32Array.from(offs),
+      crlf: Uint8Array.from(crlf),
+      endOffset,
+    };
+    outLen = 0;
+    offs = [0];
+    crlf = [];
+    chunkFirstLine = nextLine;
+    return chunk;
+  };
+
+  let input: Readable;
+  try {
+    await fs.promises.access(file, fs.constants.R_OK);
+    if (opts.end !== undefined && opts.end <= startOffset) return;
+    input = openInput(file, compression, startOffset, compression === "none" ? opts.end : undefined);
+  } catch (e) {
+    throw ioFailure(file, e, "read");
+  }
+  try {
+    for await (const piece of input as AsyncIterable<Buffer>) {
+      let buf: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
+      let pos = 0;
+      if (first) {
+        first = false;
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+      }
+      for (;;) {
+        const nl = buf.indexOf(10, pos);
+        if (nl < 0) break;
+        const cr = nl > pos && buf[nl - 1] === 13;
+        push(buf, pos, cr ? nl - 1 : nl, cr);
+        pos = nl + 1;
+        if (crlf.length >= maxLines || outLen >= maxBytes) yield emit(consumed + pos);
+      }
+      consumed += pos;
+      carry = pos < buf.length ? buf.subarray(pos) : null;
+    }
+  } catch (e) {
+    throw e instanceof BeamlineError ? e : gzipOrIo(file, e, compression);
+  }
+  if (carry && carry.length > 0) {
+    push(carry, 0, carry.length, false);
+    consumed += carry.length;
+  }
+  if (crlf.length > 0) yield emit(consumed);
+}
