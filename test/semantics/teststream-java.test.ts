@@ -55,14 +55,12 @@ function lateDataAccumulating(): { p: Pipeline; triggered: PCollection<number>; 
     .addElements(timestamped(-1, 0), timestamped(-2, 0), timestamped(-3, 0))
     .advanceWatermarkToInfinity();
   const p = new Pipeline();
-  // Beam's ClosingBehavior.FIRE_ALWAYS, as windowInto's closingBehavior (the windows part of issue 11) will take it.
-  const fireAlways = { closingBehavior: "fireAlways" };
   const windowed = p.apply(source).apply(
     windowInto(fixedWindows(5 * MINUTE), {
       trigger: afterWatermark({ early: afterProcessingTime("2m"), late: afterCount(1) }),
       accumulation: "accumulating",
       allowedLateness: 5 * MINUTE,
-      ...fireAlways,
+      closingBehavior: "fireAlways",
     }),
   );
   const triggered = regrouped(windowed);
@@ -80,11 +78,9 @@ test("late data accumulating: the on-time pane, late but allowed elements refini
   await runPipeline(p);
 });
 
-// The same test's final-pane assertion needs ClosingBehavior.FIRE_ALWAYS: the window's expiry fires a
-// final pane though no element came since the late pane. windowInto takes no closing behaviour yet
-// (it comes with the windows and panes part of issue 11), so the direct runner closes the window
-// without that pane: this test fails until then, and must then become a plain test.
-test.failing("late data accumulating: the final pane at the window's expiry holds every allowed element (FIRE_ALWAYS)", async () => {
+// The same test's final-pane assertion, with ClosingBehavior.FIRE_ALWAYS: the window's expiry fires a
+// final pane though no element came since the late pane.
+test("late data accumulating: the final pane at the window's expiry holds every allowed element (FIRE_ALWAYS)", async () => {
   const { p, triggered } = lateDataAccumulating();
   assertThat(triggered).inFinalPane(intervalWindow(0, 5 * MINUTE)).containsInAnyOrder([1, 2, 3, 4, 5]);
   await runPipeline(p);
@@ -145,9 +141,9 @@ test("first element late: an element behind the watermark past its window's late
   await runPipeline(p);
 });
 
-// TestStreamTest.testElementsAtAlmostPositiveInfinity. Fails until timestamps near Beam's maximum are
-// exact and printable (above 2^53 a double holds only even ms, and Date cannot format them): the
-// windows and panes part of issue 11 brings that; this must then become a plain test.
+// TestStreamTest.testElementsAtAlmostPositiveInfinity. Fails while timestamps are doubles: above 2^53 a
+// double holds only even ms, so the end of the global window is not exact. It must become a plain test
+// when timestamps near Beam's maximum are exact.
 test.failing("elements at almost positive infinity: in the last fixed window, which ends with the global window", async () => {
   const end = GLOBAL_WINDOW_MAX_TIMESTAMP;
   const stream = testStream<string>().addElements(timestamped("foo", end), timestamped("bar", end)).advanceWatermarkToInfinity();
