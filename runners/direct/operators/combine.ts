@@ -305,7 +305,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
     finish() {
       // Combining nothing globally yields the combiner's empty result, as in Beam.
       if (emitted || panes.seenData || rt.keyFields.length > 0 || strategy.windowFn.kind !== "global") return;
-      emitGroups([{ rep: 0, members: [], key: 0, start: MIN_TIMESTAMP, end: GLOBAL_WINDOW_MAX_TIMESTAMP + 1, flags: paneFlags(PaneTiming.OnTime, true, true), index: 0, timestamp: MIN_TIMESTAMP }], true);
+      emitGroups([{ rep: 0, members: [], key: 0, start: MIN_TIMESTAMP, end: GLOBAL_WINDOW_MAX_TIMESTAMP + 1, flags: paneFlags(PaneTiming.OnTime, true, true), index: 0, nonSpeculativeIndex: 0, timestamp: MIN_TIMESTAMP }], true);
     },
   };
 }

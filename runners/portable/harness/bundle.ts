@@ -523,7 +523,9 @@ function globalRows(rows: unknown[]): RowBatch {
 function sliceRows(rb: RowBatch, n: number): RowBatch {
   const windows = rb.windows.kind === "global" ? rb.windows : { kind: "interval" as const, start: rb.windows.start.subarray(0, n), end: rb.windows.end.subarray(0, n) };
   const out: RowBatch = { rows: rb.rows.slice(0, n), timestamps: rb.timestamps.subarray(0, n), windows };
-  return rb.panes ? { ...out, panes: { flags: rb.panes.flags.subarray(0, n), index: rb.panes.index.subarray(0, n) } } : out;
+  if (!rb.panes) return out;
+  const { flags, index, nonSpeculative } = rb.panes;
+  return { ...out, panes: { flags: flags.subarray(0, n), index: index.subarray(0, n), ...(nonSpeculative ? { nonSpeculative: nonSpeculative.subarray(0, n) } : {}) } };
 }
 
 /** Assigns windows to a batch's elements. */

@@ -3,7 +3,7 @@
  * form for the pipeline graph. Every schema is an Arrow schema whose fields are all nullable.
  */
 import * as arrow from "apache-arrow";
-import { SchemaError, describeValue } from "./errors";
+import { SchemaError, describeValue } from "../errors";
 
 /** The Arrow type of one field, typed by the JavaScript value rows hold in it. */
 export interface FieldType<T = unknown> {
