@@ -69,7 +69,10 @@ export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./trans
 export type { Compression } from "./transforms/io/files/compression";
 
 // Testing
-export { testStream, timestamped, type TestStream, type TestStreamEvent } from "./transforms/testing/teststream";
+export {
+  testStream, taggedTestStream, timestamped, type TaggedOutputs, type TaggedTestStream, type TestStream, type TestStreamEvent,
+} from "./transforms/testing/teststream";
+export { thatSingleton, thatMap, thatMultimap, type SingletonAssert } from "./transforms/testing/singleton-assert";
 export {
   assertThat, intervalWindow, AssertionFailedError, type AssertionFailure, type AssertWindow, type PCollectionAssert, type PaneSelection,
 } from "./transforms/testing/assert";

@@ -25,6 +25,11 @@ export interface PaneColumn {
   readonly flags: Uint8Array;
   /** The pane's index within its window. */
   readonly index: Int32Array;
+  /**
+   * The pane's index among the window's non-speculative (on-time and late) panes, -1 for early
+   * panes (Beam's `PaneInfo.getNonSpeculativeIndex`). Absent: -1 for early panes, else `index`.
+   */
+  readonly nonSpeculative?: Int32Array;
 }
 
 /** Pane information of one row as user code sees it. */
@@ -33,10 +38,12 @@ export interface PaneInfo {
   readonly isFirst: boolean;
   readonly isLast: boolean;
   readonly index: number;
+  /** The index among non-speculative (on-time and late) panes; -1 for early panes. */
+  readonly nonSpeculativeIndex: number;
 }
 
 /** The pane of an element that was never grouped. */
-export const NO_FIRING: PaneInfo = Object.freeze({ timing: "unknown", isFirst: true, isLast: true, index: 0 });
+export const NO_FIRING: PaneInfo = Object.freeze({ timing: "unknown", isFirst: true, isLast: true, index: 0, nonSpeculativeIndex: 0 });
 
 const TIMINGS = ["early", "on_time", "late", "unknown"] as const;
 
@@ -74,7 +81,10 @@ export function windowAt(w: WindowColumn, i: number): Window {
 export function paneAt(p: PaneColumn | undefined, i: number): PaneInfo {
   if (!p) return NO_FIRING;
   const f = p.flags[i];
-  return { timing: TIMINGS[f & 3], isFirst: (f & 4) !== 0, isLast: (f & 8) !== 0, index: p.index[i] };
+  const timing = TIMINGS[f & 3];
+  const index = p.index[i];
+  const nonSpeculativeIndex = p.nonSpeculative ? p.nonSpeculative[i] : timing === "early" ? -1 : index;
+  return { timing, isFirst: (f & 4) !== 0, isLast: (f & 8) !== 0, index, nonSpeculativeIndex };
 }
 
 /** Gathers per-row metadata (timestamps, windows, panes) for the given source rows. */
@@ -99,11 +109,14 @@ export function takeMetadata(
   if (batch.panes) {
     const flags = new Uint8Array(n);
     const index = new Int32Array(n);
+    const from = batch.panes.nonSpeculative;
+    const nonSpeculative = from ? new Int32Array(n) : undefined;
     for (let k = 0; k < n; k++) {
       flags[k] = batch.panes.flags[indices[k]];
       index[k] = batch.panes.index[indices[k]];
     }
-    panes = { flags, index };
+    if (from && nonSpeculative) for (let k = 0; k < n; k++) nonSpeculative[k] = from[indices[k]];
+    panes = nonSpeculative ? { flags, index, nonSpeculative } : { flags, index };
   }
   return panes ? { timestamps, windows, panes } : { timestamps, windows };
 }
@@ -123,6 +136,7 @@ export function concatMetadata(batches: readonly ElementBatch[]): {
   const end = anyInterval ? new Float64Array(n) : undefined;
   const flags = anyPanes ? new Uint8Array(n).fill(paneFlags(PaneTiming.Unknown, true, true)) : undefined;
   const index = anyPanes ? new Int32Array(n) : undefined;
+  const nonSpeculative = batches.some((b) => b.panes?.nonSpeculative) ? new Int32Array(n) : undefined;
   let off = 0;
   for (const b of batches) {
     const len = b.timestamps.length;
@@ -140,8 +154,19 @@ export function concatMetadata(batches: readonly ElementBatch[]): {
       flags.set(b.panes.flags, off);
       index.set(b.panes.index, off);
     }
+    if (nonSpeculative) {
+      if (b.panes) nonSpeculative.set(b.panes.nonSpeculative ?? defaultNonSpeculative(b.panes), off);
+    }
     off += len;
   }
   const windows: WindowColumn = start && end ? { kind: "interval", start, end } : GLOBAL_WINDOWS;
-  return flags && index ? { timestamps, windows, panes: { flags, index } } : { timestamps, windows };
+  if (!flags || !index) return { timestamps, windows };
+  return { timestamps, windows, panes: nonSpeculative ? { flags, index, nonSpeculative } : { flags, index } };
+}
+
+/** The non-speculative indices of a pane column that does not carry them: -1 for early panes, else the index. */
+function defaultNonSpeculative(p: PaneColumn): Int32Array {
+  const out = new Int32Array(p.index.length);
+  for (let i = 0; i < out.length; i++) out[i] = (p.flags[i] & 3) === PaneTiming.Early ? -1 : p.index[i];
+  return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Rows ↔ record batches. Rows are plain objects with one key per schema field, or bare values for
  * scalar schemas. Writing validates every value against the schema; reading gives fresh plain values
- * (see columns.ts for the conventions).
+ * (see columns/index.ts for the conventions).
  */
 import * as arrow from "apache-arrow";
 import { buildData, dataReader, makeRecordBatch, objectMaker, ValueReader, vectorValues, writeStructChildren } from "./columns";

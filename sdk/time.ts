@@ -26,9 +26,38 @@ export function durationMs(d: number | string): number {
   }
 }
 
-/** Formats a timestamp for people: ISO-8601, or `-inf` / `+inf` at Beam's bounds. */
+/**
+ * Formats a timestamp for people: ISO-8601 (years beyond 9999 or before 0 signed and six digits wide,
+ * as `Date#toISOString` writes them), or `-inf` / `+inf` at Beam's bounds. Works across Beam's whole
+ * range, which reaches past what a `Date` can hold (±8.64e15 ms), and prints anything else (NaN,
+ * fractions of a ms are truncated) without throwing.
+ */
 export function formatTimestamp(ts: number): string {
+  if (Number.isNaN(ts)) return "NaN";
   if (ts <= MIN_TIMESTAMP) return "-inf";
   if (ts >= GLOBAL_WINDOW_MAX_TIMESTAMP) return ts >= MAX_TIMESTAMP ? "+inf" : "end-of-global-window";
-  return new Date(ts).toISOString();
+  const ms = Math.floor(ts);
+  const days = Math.floor(ms / DAY_MS);
+  const inDay = ms - days * DAY_MS;
+  // Civil date from days since the epoch (Howard Hinnant's days_from_civil, inverted).
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const y = year >= 0 && year <= 9999 ? pad(year, 4) : (year < 0 ? "-" : "+") + pad(Math.abs(year), 6);
+  const h = Math.floor(inDay / 3_600_000);
+  const m = Math.floor(inDay / 60_000) % 60;
+  const sec = Math.floor(inDay / 1000) % 60;
+  return `${y}-${pad(month, 2)}-${pad(day, 2)}T${pad(h, 2)}:${pad(m, 2)}:${pad(sec, 2)}.${pad(inDay % 1000, 3)}Z`;
+}
+
+const DAY_MS = 86_400_000;
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
 }

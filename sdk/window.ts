@@ -70,7 +70,14 @@ export interface WindowingStrategy {
   readonly accumulation: "discarding" | "accumulating";
   /** The timestamp given to grouped output. */
   readonly timestampCombiner: "end_of_window" | "earliest" | "latest";
+  /** Whether the final pane at window closing (garbage collection) fires when empty. Unset: `fireIfNonEmpty`, Beam's default. */
+  readonly closingBehavior?: PaneBehavior;
+  /** Whether the on-time pane fires when empty. Unset: `fireAlways`, Beam's default. */
+  readonly onTimeBehavior?: PaneBehavior;
 }
+
+/** Beam's closing and on-time behaviours: fire a pane even when it holds no new data, or only with data. */
+export type PaneBehavior = "fireAlways" | "fireIfNonEmpty";
 
 /** A trigger, as data: see sdk/trigger.ts. */
 export type { TriggerSpec } from "./trigger";
@@ -118,15 +125,19 @@ function mod(a: number, b: number): number {
 }
 
 /**
- * The greatest `offset + k * size` at or below `ts`, for a whole `size` and `offset`: `ts - mod(ts -
- * offset, size)`, computed with a division and a floor, several times faster than two remainders of
- * doubles. The rounded quotient can be one off next to a boundary (a fractional `ts` a hair below
- * it), which the last step mends; `k * size + offset` is exact below 2^53.
+ * The greatest `offset + k * size` at or below `ts`: `ts - mod(ts - offset, size)`, computed with a
+ * division and a floor, several times faster than two remainders of doubles, and exact for
+ * fractional sizes where subtracting a remainder is not (1.7 - mod(0.2, 2.5) is not 1.5). The
+ * rounded quotient can be one off next to a boundary (a `ts` a hair below it), which the last step
+ * mends; `k * size + offset` is exact below 2^53 for whole sizes.
  */
 function floorTo(ts: number, size: number, offset: number): number {
   const s = Math.floor((ts - offset) / size) * size + offset;
   return s > ts ? s - size : s + size <= ts ? s + size : s;
 }
+
+// A module-level copy: an imported binding is a property read on every use, too slow in per-row loops.
+const GLOBAL_END = GLOBAL_WINDOW_MAX_TIMESTAMP + 1;
 
 /** Whether windows of this function merge (sessions). */
 export function isMerging(fn: WindowFnSpec): boolean {
@@ -151,12 +162,12 @@ export function assignWindows(
       const start = new Float64Array(n);
       const end = new Float64Array(n);
       const { size, offset } = fn;
-      const whole = Number.isInteger(size) && Number.isInteger(offset);
       for (let i = 0; i < n; i++) {
-        const s = whole ? floorTo(timestamps[i], size, offset) : timestamps[i] - mod(timestamps[i] - offset, size);
+        const s = floorTo(timestamps[i], size, offset);
         source[i] = i;
         start[i] = s;
-        end[i] = s + size;
+        // Windows end no later than the end of the global window (Beam's FixedWindows).
+        end[i] = s + size < GLOBAL_END ? s + size : GLOBAL_END;
       }
       return { source, start, end };
     }
@@ -166,15 +177,14 @@ export function assignWindows(
       const start = new Float64Array(n * per);
       const end = new Float64Array(n * per);
       const { period, offset } = fn;
-      const whole = Number.isInteger(period) && Number.isInteger(offset);
       let k = 0;
       for (let i = 0; i < n; i++) {
         const ts = timestamps[i];
-        const last = whole ? floorTo(ts, period, offset) : ts - mod(ts - offset, period);
+        const last = floorTo(ts, period, offset);
         for (let s = last; s > ts - fn.size; s -= period) {
           source[k] = i;
           start[k] = s;
-          end[k] = s + fn.size;
+          end[k] = s + fn.size < GLOBAL_END ? s + fn.size : GLOBAL_END;
           k++;
         }
       }
@@ -189,7 +199,7 @@ export function assignWindows(
       for (let i = 0; i < n; i++) {
         source[i] = i;
         start[i] = timestamps[i];
-        end[i] = timestamps[i] + fn.gap;
+        end[i] = timestamps[i] + fn.gap < GLOBAL_END ? timestamps[i] + fn.gap : GLOBAL_END;
       }
       return { source, start, end };
     }

@@ -12,7 +12,7 @@ import { schemasEqual, describeSchema } from "../sdk/schema";
 import { durationMs, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../sdk/time";
 import { PTransform, type ExpandContext } from "../sdk/transform";
 import { validateTrigger } from "../sdk/trigger";
-import { CustomWindowFn, TriggerSpec, WindowFnSpec, WindowingStrategy } from "../sdk/window";
+import { CustomWindowFn, PaneBehavior, TriggerSpec, WindowFnSpec, WindowingStrategy } from "../sdk/window";
 import { valueReader } from "../sdk/columns";
 
 /** Options of {@link windowInto}. */
@@ -25,6 +25,14 @@ export interface WindowIntoOptions {
   readonly accumulation?: "discarding" | "accumulating";
   /** The timestamp of grouped output. Default: the end of the window. */
   readonly timestampCombiner?: "end_of_window" | "earliest" | "latest";
+  /**
+   * Beam's closing behaviour: whether the final pane, when the window closes (the watermark passes
+   * its end plus the allowed lateness), fires even when empty (`fireAlways`) or only with new data
+   * (`fireIfNonEmpty`, the default).
+   */
+  readonly closingBehavior?: PaneBehavior;
+  /** Beam's on-time behaviour: whether the on-time pane fires even when empty (`fireAlways`, the default) or only with new data. */
+  readonly onTimeBehavior?: PaneBehavior;
 }
 
 /** Assigns each row to windows of the given window function (see fixedWindows, slidingWindows, sessions, globalWindows). */
@@ -40,6 +48,17 @@ export function windowInto<T>(windowFn: WindowFnSpec | CustomWindowFn, options: 
       fix: 'pass e.g. 0, 60000 or "1h"',
     });
   }
+  for (const [name, v] of [["closingBehavior", options.closingBehavior], ["onTimeBehavior", options.onTimeBehavior]] as const) {
+    if (v !== undefined && v !== "fireAlways" && v !== "fireIfNonEmpty") {
+      throw new PipelineConstructionError({
+        code: "BL_PANE_BEHAVIOR",
+        where: "windowInto",
+        value: v,
+        rule: `${name} is "fireAlways" or "fireIfNonEmpty"`,
+        fix: `pass ${name}: "fireAlways" to fire the pane even when empty, or "fireIfNonEmpty"`,
+      });
+    }
+  }
   const custom = windowFn.kind === "custom" ? (windowFn as CustomWindowFn) : null;
   const spec: WindowFnSpec = custom ? { kind: "custom", name: custom.name } : windowFn;
   return new (class extends PTransform<PCollection<T>, PCollection<T>> {
@@ -52,6 +71,11 @@ export function windowInto<T>(windowFn: WindowFnSpec | CustomWindowFn, options: 
         accumulation: options.accumulation ?? prev.accumulation,
         timestampCombiner: options.timestampCombiner ?? prev.timestampCombiner,
       };
+      // Set only when chosen, so strategies (and their fingerprints) without them stay as they were.
+      const closing = options.closingBehavior ?? prev.closingBehavior;
+      const onTime = options.onTimeBehavior ?? prev.onTimeBehavior;
+      if (closing !== undefined) (windowing as { closingBehavior?: PaneBehavior }).closingBehavior = closing;
+      if (onTime !== undefined) (windowing as { onTimeBehavior?: PaneBehavior }).onTimeBehavior = onTime;
       return ctx.primitive({
         urn: WINDOW_INTO_URN,
         payload: { windowing: windowing as unknown as import("../sdk/graph").JsonValue },

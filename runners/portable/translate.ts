@@ -223,11 +223,12 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       trigger: triggerProto(w.trigger as TriggerSpec),
       accumulationMode: w.accumulation === "accumulating" ? "ACCUMULATING" : "DISCARDING",
       outputTime: w.timestampCombiner === "earliest" ? "EARLIEST_IN_PANE" : w.timestampCombiner === "latest" ? "LATEST_IN_PANE" : "END_OF_WINDOW",
-      closingBehavior: "EMIT_IF_NONEMPTY",
+      closingBehavior: w.closingBehavior === "fireAlways" ? "EMIT_ALWAYS" : "EMIT_IF_NONEMPTY",
       allowedLateness: w.allowedLateness,
-      // Not Beam's default (FIRE_ALWAYS, which the direct runner follows): with it, Beam's Flink runner
-      // adds empty on-time panes to windows whose on-time pane had data, and Prism ignores the field.
-      onTimeBehavior: "FIRE_IF_NONEMPTY",
+      // Unset, not Beam's default (FIRE_ALWAYS, which the direct runner follows): with it, Beam's Flink
+      // runner adds empty on-time panes to windows whose on-time pane had data, and Prism ignores the
+      // field. A strategy that chooses passes its choice.
+      onTimeBehavior: w.onTimeBehavior === "fireAlways" ? "FIRE_ALWAYS" : "FIRE_IF_NONEMPTY",
       assignsToOneWindow: fn.kind !== "sliding",
       environmentId: "",
     };
@@ -318,11 +319,13 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         if (isTestStream(graph, name)) {
           // The runner drives the script itself.
           const script = options.testStreams?.[name];
-          const problem = testStreamProblem(script, testStreamSupport(options.runner), options.runner);
+          const coderIds = Object.fromEntries(Object.entries(t.outputs).map(([tag, pc]) => [tag, pcollections[pc].coderId as string]));
+          const streams = Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)).length;
+          const problem = testStreamProblem(script, testStreamSupport(options.runner), options.runner, streams, new Set(Object.values(coderIds)).size === 1);
           if (problem || !script) unsupported.push(`${name}: ${problem}`);
           else {
             const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support: testStreamSupport(options.runner) };
-            transforms[name] = { uniqueName: name, spec: testStreamSpec(script, pcollections[t.outputs.main].coderId as string, ctx), inputs: {}, outputs: { ...t.outputs } };
+            transforms[name] = { uniqueName: name, spec: testStreamSpec(script, coderIds, ctx), inputs: {}, outputs: { ...t.outputs } };
           }
           return name;
         }

@@ -99,6 +99,19 @@ describeWith(["mvn", "java"], "Runner API translation", () => {
     expect(triggerProto({ kind: "repeatedly", trigger: { kind: "afterCount", count: 3 } })).toEqual({ repeat: { subtrigger: { elementCount: { elementCount: 3 } } } });
   });
 
+  test("windowInto's closing and on-time behaviours reach the WindowingStrategy", () => {
+    const p = new Pipeline();
+    p.apply("Nums", create([1, 2]))
+      .apply("Always", windowInto(fixedWindows("1m"), { closingBehavior: "fireAlways", onTimeBehavior: "fireAlways" }))
+      .apply("IfNonEmpty", windowInto(fixedWindows("1m"), { closingBehavior: "fireIfNonEmpty", onTimeBehavior: "fireIfNonEmpty" }))
+      .apply("Write", writeText("/tmp/never"));
+    const c = translated(p).components;
+    const always = c.windowingStrategies[c.pcollections["Always.main"].windowingStrategyId];
+    const ifNonEmpty = c.windowingStrategies[c.pcollections["IfNonEmpty.main"].windowingStrategyId];
+    expect([always.closingBehavior, always.onTimeBehavior]).toEqual(["EMIT_ALWAYS", "FIRE_ALWAYS"]);
+    expect([ifNonEmpty.closingBehavior, ifNonEmpty.onTimeBehavior]).toEqual(["EMIT_IF_NONEMPTY", "FIRE_IF_NONEMPTY"]);
+  });
+
   test("everything a portable runner cannot run is reported at once, before submission", () => {
     const p = new Pipeline();
     p.apply("Script", testStream<number>().addElements(1).advanceWatermarkToInfinity());

@@ -114,9 +114,15 @@ export function encodeBatch(batch: ElementBatch, owned: boolean): EncodedBatch {
     columns,
     timestamps: enc.typed(batch.timestamps),
     windows: windows.kind === "global" ? { kind: "global" } : windows,
-    ...(batch.panes ? { panes: { flags: enc.typed(batch.panes.flags), index: enc.typed(batch.panes.index) } } : {}),
+    ...(batch.panes ? { panes: encodePanes(enc, batch.panes) } : {}),
   };
   return { message, transfer: enc.transfer, transferredBytes: enc.transferredBytes, copiedBytes: enc.copiedBytes };
+}
+
+function encodePanes(enc: Encoder, p: PaneColumn): PaneColumn {
+  const flags = enc.typed(p.flags);
+  const index = enc.typed(p.index);
+  return p.nonSpeculative ? { flags, index, nonSpeculative: enc.typed(p.nonSpeculative) } : { flags, index };
 }
 
 function dataFromWire(w: WireData, type?: arrow.DataType): arrow.Data {

@@ -45,12 +45,14 @@ export function groupMetadata(groups: readonly FiredGroup[]): Pick<ElementBatch,
   const timestamps = new Float64Array(n);
   const flags = new Uint8Array(n);
   const index = new Int32Array(n);
+  const nonSpeculative = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     timestamps[i] = groups[i].timestamp;
     flags[i] = groups[i].flags;
     index[i] = groups[i].index;
+    nonSpeculative[i] = groups[i].nonSpeculativeIndex;
   }
-  return { timestamps, windows: groupWindows(groups), panes: { flags, index } };
+  return { timestamps, windows: groupWindows(groups), panes: { flags, index, nonSpeculative } };
 }
 
 /** Calls `f(lo, hi)` over `[0, n)` in chunks of at most `size`. */

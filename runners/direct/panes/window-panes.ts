@@ -11,9 +11,17 @@
  *   group, woken by elements, by the watermark passing the end of the window, and by processing time.
  * - Rows of windows past their allowed lateness are dropped and counted (`droppedLateRows`), as are
  *   rows of windows whose trigger finished (`droppedClosedWindowRows`).
- * - The on-time pane is emitted even when empty; early and late panes only with new data. A window
- *   is garbage-collected once the watermark passes its end plus the allowed lateness, emitting a
- *   final pane if data is pending.
+ * - The on-time pane is emitted even when empty unless the strategy's on-time behaviour is
+ *   `fireIfNonEmpty` (then the pane is skipped, and later panes are late); early and late panes only
+ *   with new data. A window is garbage-collected once the watermark passes its end plus the allowed
+ *   lateness (at most the end of the global window), emitting a final pane if data is pending, or
+ *   always when the closing behaviour is `fireAlways`.
+ * - Panes carry Beam's index and non-speculative index (-1 for early panes; on-time and late panes
+ *   count from 0). A session that grows or merges is a new window: its panes start fresh, as in
+ *   Beam's ReduceFnRunner; closed sessions take no part in merging.
+ * - As Beam's WatermarkHold: an element behind the published output watermark, or in a window the
+ *   input watermark has passed, holds nothing and gives no "earliest"/"latest" timestamp; a pane
+ *   without such elements is stamped at the end of its window.
  */
 import { PaneTiming, paneFlags, type ElementBatch } from "../../../sdk/batch";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
@@ -26,6 +34,7 @@ import { KeyTable } from "../data/key-table";
 // Module-level copies: an imported binding is a property read on every use, too slow in per-row loops.
 const GLOBAL_START = MIN_TIMESTAMP;
 const GLOBAL_END = GLOBAL_WINDOW_MAX_TIMESTAMP + 1;
+const GLOBAL_MAX = GLOBAL_WINDOW_MAX_TIMESTAMP;
 /** Window tables an engine keeps at hand. */
 const RECENT_WINDOWS = 4;
 
@@ -118,9 +127,10 @@ export interface FiredGroup {
   /** The window. */
   readonly start: number;
   readonly end: number;
-  /** Pane flags (see `paneFlags`) and index. */
+  /** Pane flags (see `paneFlags`), index and non-speculative index (-1 for early panes). */
   readonly flags: number;
   readonly index: number;
+  readonly nonSpeculativeIndex: number;
   /** The output timestamp. */
   readonly timestamp: number;
 }
@@ -147,6 +157,8 @@ export interface PaneGroupState {
   readonly closed: number;
   readonly createdLate: number;
   readonly paneIndex: number;
+  /** The next non-speculative pane index (absent in checkpoints older than it: derived from the timing). */
+  readonly nonSpeculativeIndex?: number;
   readonly minTs: number;
   readonly maxTs: number;
   readonly trigger: TriggerState | null;
@@ -177,6 +189,12 @@ export class WindowPanes {
   private readonly lateness: number;
   private readonly discarding: boolean;
   private readonly combiner: WindowingStrategy["timestampCombiner"];
+  /** Closing behaviour `fireAlways`: a final pane at garbage collection even when empty. */
+  private readonly closeAlways: boolean;
+  /** On-time behaviour `fireAlways`: the on-time pane even when empty. */
+  private readonly onTimeAlways: boolean;
+  /** The highest output watermark published (the input watermark held by {@link hold}). */
+  private published = MIN_TIMESTAMP;
   // Per proto group.
   private readonly keys: KeyPrimitive[] = [];
   private readonly start = new Column(new Float64Array(1024));
@@ -194,6 +212,7 @@ export class WindowPanes {
   private readonly closed = new Column(new Uint8Array(1024));
   private readonly createdLate = new Column(new Uint8Array(1024));
   private readonly paneIndex = new Column(new Int32Array(1024));
+  private readonly nsIndex = new Column(new Int32Array(1024));
   private readonly minTs = new Column(new Float64Array(1024));
   private readonly maxTs = new Column(new Float64Array(1024));
   private readonly triggers: (TriggerState | undefined)[] = [];
@@ -228,6 +247,8 @@ export class WindowPanes {
     this.lateness = strategy.allowedLateness;
     this.discarding = strategy.accumulation !== "accumulating";
     this.combiner = strategy.timestampCombiner;
+    this.closeAlways = strategy.closingBehavior === "fireAlways";
+    this.onTimeAlways = strategy.onTimeBehavior !== "fireIfNonEmpty";
   }
 
   /**
@@ -256,7 +277,7 @@ export class WindowPanes {
     // The current row's window, and what follows from it; recomputed only when the window changes.
     let s = GLOBAL_START;
     let e = GLOBAL_END;
-    let late = e - 1 + lateness < wm;
+    let late = gcTime(e, lateness) < wm;
     let passed = wm > e - 1;
     let keyed = this.globalByKey;
     const simple = !this.machine && this.combiner === "end_of_window";
@@ -267,7 +288,7 @@ export class WindowPanes {
       if (!global && (starts![i] !== s || ends![i] !== e)) {
         s = starts![i];
         e = ends![i];
-        late = e - 1 + lateness < wm;
+        late = gcTime(e, lateness) < wm;
         passed = wm > e - 1;
         if (!merging) keyed = this.keysOfWindow(s, e);
       }
@@ -356,6 +377,7 @@ export class WindowPanes {
         closed: this.closed.data[g],
         createdLate: this.createdLate.data[g],
         paneIndex: this.paneIndex.data[g],
+        nonSpeculativeIndex: this.nsIndex.data[g],
         minTs: this.minTs.data[g],
         maxTs: this.maxTs.data[g],
         trigger: this.triggers[g] ? structuredClone(this.triggers[g]!) : null,
@@ -400,6 +422,7 @@ export class WindowPanes {
     if (s.closed) this.anyClosed = true;
     this.createdLate.set(g, s.createdLate);
     this.paneIndex.set(g, s.paneIndex);
+    this.nsIndex.set(g, s.nonSpeculativeIndex ?? (s.timing === ON_TIME || s.timing === LATE ? s.paneIndex : 0));
     this.minTs.set(g, s.minTs);
     this.maxTs.set(g, s.maxTs);
     this.triggers[g] = s.trigger ? structuredClone(s.trigger) : undefined;
@@ -417,7 +440,7 @@ export class WindowPanes {
       this.live++;
     }
     this.onTime.add(s.end - 1, g);
-    this.gc.add(s.end - 1 + this.lateness, g);
+    this.gc.add(gcTime(s.end, this.lateness), g);
     if (s.wake !== null) {
       this.wakes.set(g, s.wake);
       this.ctx.wakeAt(s.wake);
@@ -441,13 +464,13 @@ export class WindowPanes {
     const expired: number[] = [];
     const seen = new Uint8Array(this.size);
     for (const g of taken) {
-      if (!seen[g] && this.active.data[g] && this.end.data[g] - 1 + this.lateness < wm) {
+      if (!seen[g] && this.active.data[g] && gcTime(this.end.data[g], this.lateness) < wm) {
         seen[g] = 1;
         expired.push(g);
       }
     }
     if (expired.length === 0) return;
-    this.fire(expired.filter((g) => this.pending.data[g] && !this.closed.data[g]), true);
+    this.fire(expired.filter((g) => !this.closed.data[g] && (this.pending.data[g] || this.closeAlways)), true);
     const cleared: number[] = [];
     if (!this.merging && expired.length === this.live) this.releaseAll(expired, cleared);
     else for (const g of expired) this.release(g, cleared);
@@ -486,11 +509,21 @@ export class WindowPanes {
     this.fire(due);
   }
 
-  /** The output watermark hold: the earliest timestamp a pending pane will carry. */
+  /**
+   * The output watermark hold: the earliest timestamp a pending pane will carry (its held elements',
+   * else the end of its window, or for late data its garbage-collection time). The executor
+   * publishes the output watermark as the input watermark held here, so the engine records it.
+   */
   hold(): number {
-    if (this.combiner === "end_of_window") return MAX_TIMESTAMP;
     let h = MAX_TIMESTAMP;
-    for (const g of this.pendingSet) h = Math.min(h, this.outputTimestamp(g));
+    if (this.combiner !== "end_of_window") {
+      for (const g of this.pendingSet) {
+        const eow = this.end.data[g] - 1;
+        h = Math.min(h, this.minTs.data[g] !== Infinity ? this.outputTimestamp(g) : eow >= this.watermark ? eow : gcTime(this.end.data[g], this.lateness));
+      }
+    }
+    const out = Math.min(this.watermark, h);
+    if (out > this.published) this.published = out;
     return h;
   }
 
@@ -525,13 +558,14 @@ export class WindowPanes {
     this.closed.data[g] = 0;
     this.createdLate.data[g] = this.watermark > e - 1 ? 1 : 0;
     this.paneIndex.data[g] = 0;
+    this.nsIndex.data[g] = 0;
     this.minTs.data[g] = Infinity;
     this.maxTs.data[g] = -Infinity;
     this.triggers[g] = this.machine ? this.machine.init() : undefined;
     if (this.merging) this.members.set(g, [g]);
     else this.live++;
     this.onTime.add(e - 1, g);
-    this.gc.add(e - 1 + this.lateness, g);
+    this.gc.add(gcTime(e, this.lateness), g);
     this.data.init(g, row);
     return g;
   }
@@ -541,14 +575,19 @@ export class WindowPanes {
     for (const c of [this.start, this.end, this.minTs, this.maxTs]) c.reserve(g);
     for (const c of [this.active, this.pending, this.timing, this.closed, this.createdLate]) c.reserve(g);
     this.paneIndex.reserve(g);
+    this.nsIndex.reserve(g);
   }
 
   /** The session group of a row: a new one, or the key's session it overlaps, merging sessions it bridges. */
   private session(key: KeyPrimitive, s: number, e: number, row: number): number {
     let list = this.sessions.get(key);
     if (!list) this.sessions.set(key, (list = []));
-    const overlapping = list.filter((g) => this.start.data[g] < e && s < this.end.data[g]);
+    // Closed sessions (trigger finished, awaiting collection) take no part in merging, but a row whose
+    // window is exactly a closed session's belongs to it (and is dropped), as in Beam.
+    const closed = this.closed.data;
+    const overlapping = list.filter((g) => !closed[g] && this.start.data[g] < e && s < this.end.data[g]);
     if (overlapping.length === 0) {
+      if (this.anyClosed) for (const c of list) if (closed[c] && this.start.data[c] === s && this.end.data[c] === e) return c;
       const g = this.newGroup(key, s, e, row);
       list.push(g);
       return g;
@@ -577,8 +616,6 @@ export class WindowPanes {
         this.touched.delete(o);
         if (this.pending.data[o]) this.pending.set(target, 1);
         this.pendingSet.delete(o);
-        this.paneIndex.set(target, Math.max(this.paneIndex.data[target], this.paneIndex.data[o]));
-        this.timing.set(target, Math.max(this.timing.data[target], this.timing.data[o]));
         this.minTs.set(target, Math.min(this.minTs.data[target], this.minTs.data[o]));
         this.maxTs.set(target, Math.max(this.maxTs.data[target], this.maxTs.data[o]));
       }
@@ -586,8 +623,14 @@ export class WindowPanes {
       this.sessions.set(key, list.filter((g) => !others.includes(g)));
     }
     if (grew) {
+      // A new window: its panes start fresh (Beam keeps pane state per window, and a merged
+      // session is a window of its own).
+      this.paneIndex.set(target, 0);
+      this.nsIndex.set(target, 0);
+      this.timing.set(target, NONE);
+      this.createdLate.set(target, this.watermark > ne - 1 ? 1 : 0);
       this.onTime.add(ne - 1, target);
-      this.gc.add(ne - 1 + this.lateness, target);
+      this.gc.add(gcTime(ne, this.lateness), target);
     }
     return target;
   }
@@ -597,8 +640,12 @@ export class WindowPanes {
       this.pending.data[g] = 1;
       if (this.combiner !== "end_of_window") this.pendingSet.add(g);
     }
-    if (ts < this.minTs.data[g]) this.minTs.data[g] = ts;
-    if (ts > this.maxTs.data[g]) this.maxTs.data[g] = ts;
+    // Beam's element hold: only an element at or after the published output watermark, in a window
+    // the input watermark has not passed, holds the watermark and sets the pane's timestamp.
+    if (ts >= this.published && this.end.data[g] - 1 >= this.watermark) {
+      if (ts < this.minTs.data[g]) this.minTs.data[g] = ts;
+      if (ts > this.maxTs.data[g]) this.maxTs.data[g] = ts;
+    }
     if (this.machine) this.machine.onElement(this.triggers[g]!, this.env(g), ts);
     if (this.machine || this.watermark > this.end.data[g] - 1) this.touched.add(g);
   }
@@ -632,14 +679,15 @@ export class WindowPanes {
       const eow = this.end.data[g] - 1;
       const previous = this.timing.data[g];
       const timing = previous === ON_TIME || previous === LATE || this.createdLate.data[g] ? LATE : wm > eow ? ON_TIME : EARLY;
-      let last = final || eow + this.lateness < wm;
+      let last = final || gcTime(this.end.data[g], this.lateness) < wm;
       if (this.machine && !final) {
         this.machine.onFire(this.triggers[g]!, this.env(g));
         if (this.machine.isFinished(this.triggers[g]!)) last = true;
       }
       const members = this.merging ? this.members.get(g)! : [g];
-      if (this.pending.data[g] || timing === ON_TIME) {
+      if (this.pending.data[g] || (timing === ON_TIME && this.onTimeAlways) || (final && this.closeAlways)) {
         const index = this.paneIndex.data[g];
+        const nonSpeculative = timing === EARLY ? -1 : this.nsIndex.data[g];
         const t = timing === EARLY ? PaneTiming.Early : timing === ON_TIME ? PaneTiming.OnTime : PaneTiming.Late;
         out.push({
           rep: g,
@@ -649,18 +697,23 @@ export class WindowPanes {
           end: this.end.data[g],
           flags: paneFlags(t, index === 0, last),
           index,
+          nonSpeculativeIndex: nonSpeculative,
           timestamp: this.outputTimestamp(g),
         });
         this.paneIndex.data[g] = index + 1;
+        if (timing !== EARLY) this.nsIndex.data[g] = nonSpeculative + 1;
         this.timing.data[g] = timing;
+      } else if (timing === ON_TIME) {
+        // The on-time pane was skipped (empty, on-time behaviour fireIfNonEmpty): the output
+        // watermark moves past the window, so every later pane is late.
+        this.createdLate.data[g] = 1;
       }
       this.pending.data[g] = 0;
       this.pendingSet.delete(g);
-      if (this.discarding || last) {
-        for (const m of members) toClear.push(m);
-        this.minTs.data[g] = Infinity;
-        this.maxTs.data[g] = -Infinity;
-      }
+      // Each pane takes the element holds it was stamped with (Beam releases them at every firing).
+      this.minTs.data[g] = Infinity;
+      this.maxTs.data[g] = -Infinity;
+      if (this.discarding || last) for (const m of members) toClear.push(m);
       if (last) {
         this.closed.data[g] = 1;
         this.anyClosed = true;
@@ -719,4 +772,10 @@ export class WindowPanes {
     this.keys[m] = null;
     this.free.push(m);
   }
+}
+
+/** When a window's state is collected: the end of the window plus the allowed lateness, at most the end of the global window (Beam's LateDataUtils). */
+function gcTime(end: number, lateness: number): number {
+  const t = end - 1 + lateness;
+  return t > GLOBAL_MAX ? GLOBAL_MAX : t;
 }

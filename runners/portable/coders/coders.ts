@@ -80,11 +80,15 @@ export const CODER_URNS = {
 
 const TIMINGS = ["early", "on_time", "late", "unknown"] as const;
 
-/** Writes pane information (Beam's one-byte header plus optional varint indices). */
+/**
+ * Writes pane information as Beam's `PaneInfo.PaneInfoCoder` does: the one-byte header alone when
+ * both indices are 0 or the timing is unknown; one varint index when the non-speculative index
+ * equals it or the pane is early (whose non-speculative index is -1 by definition); else both.
+ */
 export function writePane(w: ByteWriter, p: BeamPane): void {
   const low = (TIMINGS.indexOf(p.timing) << 2) | (p.isLast ? 2 : 0) | (p.isFirst ? 1 : 0);
-  if (p.index === 0 && p.onTimeIndex === 0) w.byte(low);
-  else if (p.index === p.onTimeIndex) {
+  if ((p.index === 0 && p.onTimeIndex === 0) || p.timing === "unknown") w.byte(low);
+  else if (p.index === p.onTimeIndex || p.timing === "early") {
     w.byte(0x10 | low);
     w.varint(p.index);
   } else {
@@ -103,10 +107,10 @@ export function readPane(r: ByteReader): BeamPane {
   switch (b >> 4) {
     case 0:
       if (timing === "unknown" && isFirst && isLast) return NO_FIRING_PANE;
-      return { timing, isFirst, isLast, index: 0, onTimeIndex: 0 };
+      return { timing, isFirst, isLast, index: 0, onTimeIndex: timing === "early" ? -1 : 0 };
     case 1: {
       const index = Number(r.varint());
-      return { timing, isFirst, isLast, index, onTimeIndex: index };
+      return { timing, isFirst, isLast, index, onTimeIndex: timing === "early" ? -1 : index };
     }
     case 2: {
       const index = Number(r.varint());

@@ -22,7 +22,8 @@ import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, W
 import type { Protos } from "../model/protos";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS } from "../model/payloads";
 import { combinePhaseOf } from "./combine-phases";
-import { checkFingerprint, foreignFunction } from "./payload-checks";
+import { foreignFunction } from "./payload-checks";
+import { checkFingerprint } from "../../runtime/fingerprint";
 import { InvariantError, RunnerProtocolError } from "../model/errors";
 import { ByteReader, ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
@@ -304,7 +305,7 @@ export class BundleProcessor {
         const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
         if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
         const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
-        checkFingerprint(t.uniqueName, this.runtime.fingerprint, payload.fingerprint);
+        checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
         const transform = this.runtime.graph.transforms[payload.transform];
         if (payload.role === "pardo" && transform && isStatefulParDo(transform)) {
           return this.statefulOperator(id, t, payload, p);
@@ -524,7 +525,9 @@ function globalRows(rows: unknown[]): RowBatch {
 function sliceRows(rb: RowBatch, n: number): RowBatch {
   const windows = rb.windows.kind === "global" ? rb.windows : { kind: "interval" as const, start: rb.windows.start.subarray(0, n), end: rb.windows.end.subarray(0, n) };
   const out: RowBatch = { rows: rb.rows.slice(0, n), timestamps: rb.timestamps.subarray(0, n), windows };
-  return rb.panes ? { ...out, panes: { flags: rb.panes.flags.subarray(0, n), index: rb.panes.index.subarray(0, n) } } : out;
+  if (!rb.panes) return out;
+  const { flags, index, nonSpeculative } = rb.panes;
+  return { ...out, panes: { flags: flags.subarray(0, n), index: index.subarray(0, n), ...(nonSpeculative ? { nonSpeculative: nonSpeculative.subarray(0, n) } : {}) } };
 }
 
 /** Assigns windows to a batch's elements. */

@@ -88,12 +88,14 @@ export function decodeElements(coder: Coder<WindowedValue>, bytes: Buffer, shape
   if (!anyPane) return out;
   const flags = new Uint8Array(n);
   const index = new Int32Array(n);
+  const nonSpeculative = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const p = panes[i];
     flags[i] = paneFlags(TIMING[p.timing], p.isFirst, p.isLast);
     index[i] = p.index;
+    nonSpeculative[i] = p.onTimeIndex;
   }
-  return { ...out, panes: { flags, index } };
+  return { ...out, panes: { flags, index, nonSpeculative } };
 }
 
 /** Encodes a batch as windowed values onto `w`. */
@@ -101,7 +103,7 @@ export function encodeElements(coder: Coder<WindowedValue>, b: Elements, w: Byte
   const rb = toRowBatch(b);
   for (let i = 0; i < rb.rows.length; i++) {
     const p = paneAt(rb.panes, i);
-    const pane: BeamPane = rb.panes ? { timing: p.timing, isFirst: p.isFirst, isLast: p.isLast, index: p.index, onTimeIndex: p.timing === "early" ? -1 : p.index } : NO_FIRING_PANE;
+    const pane: BeamPane = rb.panes ? { timing: p.timing, isFirst: p.isFirst, isLast: p.isLast, index: p.index, onTimeIndex: p.nonSpeculativeIndex } : NO_FIRING_PANE;
     coder.encode({ value: rb.rows[i], timestamp: rb.timestamps[i], windows: [windowAt(rb.windows, i)], pane }, w, true);
   }
 }

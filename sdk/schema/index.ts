@@ -3,8 +3,8 @@
  * form for the pipeline graph. Every schema is an Arrow schema whose fields are all nullable.
  */
 import * as arrow from "apache-arrow";
-import { SchemaError, describeValue } from "./errors";
-import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, timeUnitName } from "./arrow-type";
+import { SchemaError, describeValue } from "../errors";
+import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, timeUnitName } from "../arrow-type";
 
 /** The Arrow type of one field, typed by the JavaScript value rows hold in it. */
 export interface FieldType<T = unknown> {
