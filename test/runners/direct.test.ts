@@ -157,7 +157,7 @@ describe("direct runner: grouping and combining", () => {
     ]);
     expect(sorted(longest.rows)).toEqual([{ key: "j", value: "1" }, { key: "k", value: "3+4" }]);
     expect(total.rows).toEqual([8]);
-    expect(grouped.elements[0].pane).toEqual({ timing: "on_time", isFirst: true, isLast: true, index: 0 });
+    expect(grouped.elements[0].pane).toEqual({ timing: "on_time", isFirst: true, isLast: true, index: 0, nonSpeculativeIndex: 0 });
     expect(grouped.elements[0].timestamp).toBe(GLOBAL_WINDOW_MAX_TIMESTAMP);
   });
 
