@@ -1,86 +1,120 @@
 /**
- * Arrow types and schemas as structured-cloneable values, so a batch's schema can cross a thread
- * boundary and be rebuilt as the same concrete Arrow type classes (Arrow compares types by class).
- * Unlike the graph's schema JSON, this covers every type a batch may carry at run time, dictionaries
- * included.
+ * The one codec of Arrow types: an Arrow type, field or schema as a plain, deterministic JSON value
+ * (object keys fixed, metadata sorted by key) and back, rebuilt as the same concrete Arrow type
+ * classes (Arrow compares types by class). The pipeline graph describes its schemas with it, and the
+ * direct runner moves batch schemas across threads and into checkpoints with it; it covers every type
+ * a batch may carry at run time, dictionaries included. Which of these types a Beamline schema may
+ * declare is `schema.ts`'s business, not this codec's.
  */
 import * as arrow from "apache-arrow";
-import { BeamlineError } from "./errors";
+import { SchemaError } from "./errors";
 
-/** A cloneable Arrow type. */
-export type WireType =
-  | { readonly t: "null" | "bool" | "utf8" | "large_utf8" | "binary" | "large_binary" }
-  | { readonly t: "float"; readonly precision: number }
-  | { readonly t: "int"; readonly bitWidth: number; readonly signed: boolean }
-  | { readonly t: "timestamp"; readonly unit: number; readonly timezone: string | null }
-  | { readonly t: "date"; readonly unit: number }
-  | { readonly t: "time"; readonly unit: number; readonly bitWidth: number }
-  | { readonly t: "duration"; readonly unit: number }
-  | { readonly t: "decimal"; readonly scale: number; readonly precision: number; readonly bitWidth: number }
-  | { readonly t: "fixed_size_binary"; readonly byteWidth: number }
-  | { readonly t: "list" | "large_list"; readonly child: WireField }
-  | { readonly t: "fixed_size_list"; readonly listSize: number; readonly child: WireField }
-  | { readonly t: "struct"; readonly children: readonly WireField[] }
-  | { readonly t: "map"; readonly child: WireField; readonly keysSorted: boolean }
-  | { readonly t: "dictionary"; readonly values: WireType; readonly indices: WireType; readonly id: number; readonly ordered: boolean };
+/** Arrow's time units by name, in the order of `arrow.TimeUnit`. */
+const TIME_UNITS = ["s", "ms", "us", "ns"] as const;
 
-/** A cloneable Arrow field. */
-export interface WireField {
+/** A time unit by name: seconds, milliseconds, microseconds or nanoseconds. */
+export type TimeUnitName = (typeof TIME_UNITS)[number];
+
+/** A JSON-serializable, structured-cloneable description of an Arrow type. */
+export type TypeJson =
+  | { readonly id: "null" | "bool" | "utf8" | "large_utf8" | "binary" | "large_binary" | "float16" | "float32" | "float64" }
+  | { readonly id: "int"; readonly bitWidth: 8 | 16 | 32 | 64; readonly signed: boolean }
+  | { readonly id: "timestamp"; readonly unit: TimeUnitName; readonly timezone: string | null }
+  | { readonly id: "date"; readonly unit: "day" | "ms" }
+  | { readonly id: "time"; readonly unit: TimeUnitName }
+  | { readonly id: "duration"; readonly unit: TimeUnitName }
+  | { readonly id: "decimal"; readonly scale: number; readonly precision: number; readonly bitWidth: number }
+  | { readonly id: "fixed_size_binary"; readonly byteWidth: number }
+  | { readonly id: "list" | "large_list"; readonly item: FieldJson }
+  | { readonly id: "fixed_size_list"; readonly listSize: number; readonly item: FieldJson }
+  | { readonly id: "struct"; readonly fields: readonly FieldJson[] }
+  | { readonly id: "map"; readonly entries: FieldJson; readonly keysSorted: boolean }
+  | { readonly id: "dictionary"; readonly values: TypeJson; readonly indices: TypeJson; readonly dictionaryId: number; readonly ordered: boolean };
+
+/** A JSON-serializable description of an Arrow field. */
+export interface FieldJson {
   readonly name: string;
-  readonly type: WireType;
+  readonly type: TypeJson;
   readonly nullable: boolean;
-  readonly metadata: [string, string][];
+  /** Key-sorted field metadata; present only when non-empty. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
-function unsupported(type: arrow.DataType): BeamlineError {
-  return new BeamlineError({
-    code: "BL_THREAD_UNSUPPORTED_TYPE",
+/** A JSON-serializable, deterministic description of an Arrow schema. */
+export interface SchemaJson {
+  readonly fields: readonly FieldJson[];
+  /** Key-sorted schema metadata; present only when non-empty. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+function metadataToJson(m: Map<string, string>): Record<string, string> | undefined {
+  if (m.size === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
+  return out;
+}
+
+function metadataFromJson(m: Readonly<Record<string, string>> | undefined): Map<string, string> {
+  return new Map(m ? Object.keys(m).sort().map((k) => [k, m[k]]) : []);
+}
+
+function unsupported(type: unknown, where: string): SchemaError {
+  return new SchemaError({
+    code: "BL_ARROW_TYPE_UNSUPPORTED",
+    where,
     value: String(type),
-    rule: "batches of this Arrow type cannot cross threads in the direct runner",
-    fix: "convert the column to a supported type (numbers, strings, binary, bool, dates, timestamps, lists, structs, maps, dictionaries) before a grouping step, or run with --parallelism=1",
+    rule: "Beamline cannot describe or move columns of this Arrow type (unions, intervals and other rare types)",
+    fix: "convert the column to a supported type (numbers, strings, binary, bools, dates, times, timestamps, decimals, lists, structs, maps, dictionaries) where it is produced",
   });
 }
 
-/** The cloneable form of an Arrow type. */
-export function typeToWire(type: arrow.DataType): WireType {
+/** The JSON form of an Arrow type. */
+export function typeToJson(type: arrow.DataType): TypeJson {
   switch (type.typeId) {
-    case arrow.Type.Null: return { t: "null" };
-    case arrow.Type.Bool: return { t: "bool" };
-    case arrow.Type.Utf8: return { t: "utf8" };
-    case arrow.Type.LargeUtf8: return { t: "large_utf8" };
-    case arrow.Type.Binary: return { t: "binary" };
-    case arrow.Type.LargeBinary: return { t: "large_binary" };
-    case arrow.Type.Float: return { t: "float", precision: (type as arrow.Float).precision };
-    case arrow.Type.Int: return { t: "int", bitWidth: (type as arrow.Int).bitWidth, signed: (type as arrow.Int).isSigned };
+    case arrow.Type.Null: return { id: "null" };
+    case arrow.Type.Bool: return { id: "bool" };
+    case arrow.Type.Utf8: return { id: "utf8" };
+    case arrow.Type.LargeUtf8: return { id: "large_utf8" };
+    case arrow.Type.Binary: return { id: "binary" };
+    case arrow.Type.LargeBinary: return { id: "large_binary" };
+    case arrow.Type.Float: {
+      const p = (type as arrow.Float).precision;
+      return { id: p === arrow.Precision.HALF ? "float16" : p === arrow.Precision.SINGLE ? "float32" : "float64" };
+    }
+    case arrow.Type.Int: {
+      const i = type as arrow.Int;
+      return { id: "int", bitWidth: i.bitWidth, signed: i.isSigned };
+    }
     case arrow.Type.Timestamp: {
       const ts = type as arrow.Timestamp;
-      return { t: "timestamp", unit: ts.unit, timezone: ts.timezone ?? null };
+      return { id: "timestamp", unit: TIME_UNITS[ts.unit], timezone: ts.timezone ?? null };
     }
-    case arrow.Type.Date: return { t: "date", unit: (type as arrow.Date_).unit };
-    case arrow.Type.Time: return { t: "time", unit: (type as arrow.Time).unit, bitWidth: (type as arrow.Time).bitWidth };
-    case arrow.Type.Duration: return { t: "duration", unit: (type as arrow.Duration).unit };
+    case arrow.Type.Date: return { id: "date", unit: (type as arrow.Date_).unit === arrow.DateUnit.DAY ? "day" : "ms" };
+    case arrow.Type.Time: return { id: "time", unit: TIME_UNITS[(type as arrow.Time).unit] };
+    case arrow.Type.Duration: return { id: "duration", unit: TIME_UNITS[(type as arrow.Duration).unit] };
     case arrow.Type.Decimal: {
       const d = type as arrow.Decimal;
-      return { t: "decimal", scale: d.scale, precision: d.precision, bitWidth: d.bitWidth };
+      return { id: "decimal", scale: d.scale, precision: d.precision, bitWidth: d.bitWidth };
     }
-    case arrow.Type.FixedSizeBinary: return { t: "fixed_size_binary", byteWidth: (type as arrow.FixedSizeBinary).byteWidth };
-    case arrow.Type.List: return { t: "list", child: fieldToWire((type as arrow.List).children[0]) };
-    case arrow.Type.LargeList: return { t: "large_list", child: fieldToWire((type as arrow.LargeList).children[0]) };
+    case arrow.Type.FixedSizeBinary: return { id: "fixed_size_binary", byteWidth: (type as arrow.FixedSizeBinary).byteWidth };
+    case arrow.Type.List: return { id: "list", item: fieldToJson((type as arrow.List).children[0]) };
+    case arrow.Type.LargeList: return { id: "large_list", item: fieldToJson((type as arrow.LargeList).children[0]) };
     case arrow.Type.FixedSizeList: {
       const l = type as arrow.FixedSizeList;
-      return { t: "fixed_size_list", listSize: l.listSize, child: fieldToWire(l.children[0]) };
+      return { id: "fixed_size_list", listSize: l.listSize, item: fieldToJson(l.children[0]) };
     }
-    case arrow.Type.Struct: return { t: "struct", children: (type as arrow.Struct).children.map(fieldToWire) };
-    case arrow.Type.Map: return { t: "map", child: fieldToWire((type as arrow.Map_).children[0]), keysSorted: (type as arrow.Map_).keysSorted };
+    case arrow.Type.Struct: return { id: "struct", fields: (type as arrow.Struct).children.map(fieldToJson) };
+    case arrow.Type.Map: return { id: "map", entries: fieldToJson((type as arrow.Map_).children[0]), keysSorted: (type as arrow.Map_).keysSorted };
     case arrow.Type.Dictionary: {
       const d = type as arrow.Dictionary;
-      return { t: "dictionary", values: typeToWire(d.dictionary), indices: typeToWire(d.indices), id: d.id, ordered: d.isOrdered };
+      return { id: "dictionary", values: typeToJson(d.dictionary), indices: typeToJson(d.indices), dictionaryId: d.id, ordered: d.isOrdered };
     }
     default:
-      throw unsupported(type);
+      throw unsupported(type, "typeToJson");
   }
 }
 
+/** The concrete Arrow integer class for a width and signedness (type comparison checks the class). */
 function intType(signed: boolean, bitWidth: number): arrow.Int {
   switch (bitWidth) {
     case 8: return signed ? new arrow.Int8() : new arrow.Uint8();
@@ -90,66 +124,82 @@ function intType(signed: boolean, bitWidth: number): arrow.Int {
   }
 }
 
-/** Rebuilds an Arrow type (the concrete subclasses, so that type comparisons hold). */
-export function typeFromWire(w: WireType): arrow.DataType {
-  switch (w.t) {
+/** The name of an Arrow time unit: `s`, `ms`, `us` or `ns`. */
+export function timeUnitName(unit: arrow.TimeUnit): TimeUnitName {
+  return TIME_UNITS[unit];
+}
+
+function timeUnit(name: TimeUnitName): arrow.TimeUnit {
+  return TIME_UNITS.indexOf(name) as arrow.TimeUnit;
+}
+
+/** Rebuilds an Arrow type from {@link typeToJson}'s output (the concrete subclasses, so that type comparisons hold). */
+export function typeFromJson(j: TypeJson): arrow.DataType {
+  switch (j.id) {
     case "null": return new arrow.Null();
     case "bool": return new arrow.Bool();
     case "utf8": return new arrow.Utf8();
     case "large_utf8": return new arrow.LargeUtf8();
     case "binary": return new arrow.Binary();
     case "large_binary": return new arrow.LargeBinary();
-    case "float":
-      return w.precision === arrow.Precision.HALF ? new arrow.Float16() : w.precision === arrow.Precision.SINGLE ? new arrow.Float32() : new arrow.Float64();
-    case "int": return intType(w.signed, w.bitWidth);
+    case "float16": return new arrow.Float16();
+    case "float32": return new arrow.Float32();
+    case "float64": return new arrow.Float64();
+    case "int": return intType(j.signed, j.bitWidth);
     case "timestamp": {
-      const tz = w.timezone ?? undefined;
-      switch (w.unit) {
+      const tz = j.timezone ?? undefined;
+      switch (timeUnit(j.unit)) {
         case arrow.TimeUnit.SECOND: return new arrow.TimestampSecond(tz);
         case arrow.TimeUnit.MILLISECOND: return new arrow.TimestampMillisecond(tz);
         case arrow.TimeUnit.MICROSECOND: return new arrow.TimestampMicrosecond(tz);
         default: return new arrow.TimestampNanosecond(tz);
       }
     }
-    case "date": return w.unit === arrow.DateUnit.DAY ? new arrow.DateDay() : new arrow.DateMillisecond();
-    case "time": return new arrow.Time(w.unit, w.bitWidth as 32 | 64);
-    case "duration": return new arrow.Duration(w.unit);
-    case "decimal": return new arrow.Decimal(w.scale, w.precision, w.bitWidth);
-    case "fixed_size_binary": return new arrow.FixedSizeBinary(w.byteWidth);
-    case "list": return new arrow.List(fieldFromWire(w.child));
-    case "large_list": return new arrow.LargeList(fieldFromWire(w.child));
-    case "fixed_size_list": return new arrow.FixedSizeList(w.listSize, fieldFromWire(w.child));
-    case "struct": return new arrow.Struct(w.children.map(fieldFromWire));
-    case "map": return new arrow.Map_(fieldFromWire(w.child) as arrow.Field<arrow.Struct>, w.keysSorted);
-    case "dictionary": {
-      const indices = typeFromWire(w.indices) as arrow.Int;
-      return new arrow.Dictionary(typeFromWire(w.values), indices as arrow.Int32, w.id, w.ordered);
-    }
+    case "date": return j.unit === "day" ? new arrow.DateDay() : new arrow.DateMillisecond();
+    case "time":
+      switch (timeUnit(j.unit)) {
+        case arrow.TimeUnit.SECOND: return new arrow.TimeSecond();
+        case arrow.TimeUnit.MILLISECOND: return new arrow.TimeMillisecond();
+        case arrow.TimeUnit.MICROSECOND: return new arrow.TimeMicrosecond();
+        default: return new arrow.TimeNanosecond();
+      }
+    case "duration":
+      switch (timeUnit(j.unit)) {
+        case arrow.TimeUnit.SECOND: return new arrow.DurationSecond();
+        case arrow.TimeUnit.MILLISECOND: return new arrow.DurationMillisecond();
+        case arrow.TimeUnit.MICROSECOND: return new arrow.DurationMicrosecond();
+        default: return new arrow.DurationNanosecond();
+      }
+    case "decimal": return new arrow.Decimal(j.scale, j.precision, j.bitWidth);
+    case "fixed_size_binary": return new arrow.FixedSizeBinary(j.byteWidth);
+    case "list": return new arrow.List(fieldFromJson(j.item));
+    case "large_list": return new arrow.LargeList(fieldFromJson(j.item));
+    case "fixed_size_list": return new arrow.FixedSizeList(j.listSize, fieldFromJson(j.item));
+    case "struct": return new arrow.Struct(j.fields.map(fieldFromJson));
+    case "map": return new arrow.Map_(fieldFromJson(j.entries) as arrow.Field<arrow.Struct>, j.keysSorted);
+    case "dictionary": return new arrow.Dictionary(typeFromJson(j.values), typeFromJson(j.indices) as arrow.Int32, j.dictionaryId, j.ordered);
+    default: throw unsupported(JSON.stringify(j), "typeFromJson");
   }
 }
 
-/** The cloneable form of a field. */
-export function fieldToWire(f: arrow.Field): WireField {
-  return { name: f.name, type: typeToWire(f.type), nullable: f.nullable, metadata: [...f.metadata] };
+/** The JSON form of an Arrow field. */
+export function fieldToJson(f: arrow.Field): FieldJson {
+  const metadata = metadataToJson(f.metadata);
+  return { name: f.name, type: typeToJson(f.type), nullable: f.nullable, ...(metadata ? { metadata } : {}) };
 }
 
-/** Rebuilds a field. */
-export function fieldFromWire(w: WireField): arrow.Field {
-  return new arrow.Field(w.name, typeFromWire(w.type), w.nullable, new Map(w.metadata));
+/** Rebuilds an Arrow field from {@link fieldToJson}'s output. */
+export function fieldFromJson(j: FieldJson): arrow.Field {
+  return new arrow.Field(j.name, typeFromJson(j.type), j.nullable, metadataFromJson(j.metadata));
 }
 
-/** A cloneable schema. */
-export interface WireSchema {
-  readonly fields: readonly WireField[];
-  readonly metadata: [string, string][];
+/** The JSON form of an Arrow schema, whatever types its fields hold. */
+export function arrowSchemaToJson(s: arrow.Schema): SchemaJson {
+  const metadata = metadataToJson(s.metadata);
+  return { fields: s.fields.map(fieldToJson), ...(metadata ? { metadata } : {}) };
 }
 
-/** The cloneable form of a schema. */
-export function schemaToWire(s: arrow.Schema): WireSchema {
-  return { fields: s.fields.map(fieldToWire), metadata: [...s.metadata] };
-}
-
-/** Rebuilds a schema. */
-export function schemaFromWire(w: WireSchema): arrow.Schema {
-  return new arrow.Schema(w.fields.map(fieldFromWire), new Map(w.metadata));
+/** Rebuilds an Arrow schema from {@link arrowSchemaToJson}'s output. */
+export function arrowSchemaFromJson(j: SchemaJson): arrow.Schema {
+  return new arrow.Schema(j.fields.map(fieldFromJson), metadataFromJson(j.metadata));
 }

@@ -67,3 +67,13 @@ export function rowsOf(batch: ElementBatch): number {
 
 /** URN of Beamline's write primitive. */
 export const WRITE_URN = "beamline:transform:write:v1";
+
+/** The payload of a {@link WRITE_URN} transform: what is written; the sink itself is the runtime object. */
+export interface WritePayload {
+  /** The kind of in-process sink (`memory`, `assertion`), if it is one. */
+  readonly sink?: string;
+  /** The file format, for a file sink. */
+  readonly format?: string;
+  /** The sink's own parameters (prefix, suffix, shards, …). */
+  readonly [extra: string]: JsonValue | undefined;
+}

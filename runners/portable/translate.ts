@@ -8,9 +8,10 @@
  */
 import * as arrow from "apache-arrow";
 import { UnsupportedFeatureError } from "../../sdk/errors";
-import { canonicalJson, GraphPCollection, GraphTransform, JsonValue, PipelineGraph } from "../../sdk/graph";
+import { canonicalJson, GraphPCollection, GraphTransform, PipelineGraph } from "../../sdk/graph";
 import { FLATTEN_URN, GROUP_BY_KEY_URN, kvTypes, RESHUFFLE_URN, WINDOW_INTO_URN } from "../../sdk/kv";
 import { PARDO_URN } from "../../sdk/pardo";
+import { isStatefulParDo, payloadOf } from "../../sdk/payload";
 import { graphSchema } from "../../sdk/pipeline";
 import { isScalarSchema } from "../../sdk/schema";
 import { READ_URN } from "../../sdk/source";
@@ -157,7 +158,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const gbkInputs = new Set<string>();
   for (const t of Object.values(graph.transforms)) if (t.urn === GROUP_BY_KEY_URN && t.subtransforms.length === 0) gbkInputs.add(t.inputs.main);
   // A stateful ParDo's input travels as KV too: runners partition it, its state and its timers by key.
-  for (const t of Object.values(graph.transforms)) if (t.urn === PARDO_URN && (t.payload as Record<string, JsonValue> | undefined)?.stateful) gbkInputs.add(t.inputs.main);
+  for (const t of Object.values(graph.transforms)) if (isStatefulParDo(t)) gbkInputs.add(t.inputs.main);
   const requirements = new Set<string>();
 
   const elementCoder = (pc: GraphPCollection): string => {
@@ -289,7 +290,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
     const mainPc = main ? graph.pcollections[main] : undefined;
     switch (t.urn) {
       case PARDO_URN: {
-        const payload = (t.payload ?? {}) as Record<string, JsonValue>;
+        const payload = payloadOf(t, PARDO_URN)!;
         let stateful: Record<string, unknown> = {};
         if (payload.stateful) {
           const input = pcollections[main];
@@ -339,38 +340,54 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         return name;
       }
       case WRITE_URN: {
-        // Rewindow into the global window, key rows by shard, group, write each shard, gather, commit.
+        // Key rows by shard with each row's timestamp, window and pane beside it (sinks receive them, as on
+        // the direct runner), rewindow into the global window, group, write each shard, gather with a seed
+        // (so the sink commits even when no row came, as on the direct runner), commit.
+        const key = `${name}/KeyByShard`;
+        const keyed = `${key}.out`;
+        pardo(key, "writeKey", name, { main }, { main: keyed });
+        const rowCoder = elementCoder(mainPc!);
+        const reified = coders.add(CODER_URNS.kv, [rowCoder, coders.add(CODER_URNS.value)]);
+        const keyedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), reified]);
+        addPCollection(keyed, keyedCoder, graph.windowingStrategies[mainPc!.windowing], mainPc!.bounded);
         const ws = `${name}/Rewindow`;
         const wsOut = `${ws}.out`;
         transforms[ws] = {
           uniqueName: ws,
           spec: { urn: WINDOW_INTO_URN, payload: protos.encode("pipeline.WindowIntoPayload", { windowFn: { urn: "beam:window_fn:global_windows:v1" } }) },
-          inputs: { main },
+          inputs: { main: keyed },
           outputs: { out: wsOut },
           environmentId: env,
         };
-        addPCollection(wsOut, elementCoder(mainPc!), globalWs, mainPc!.bounded);
-        const key = `${name}/KeyByShard`;
-        const keyed = `${key}.out`;
-        pardo(key, "writeKey", name, { main: wsOut }, { main: keyed });
-        const rowCoder = pcollections[wsOut].coderId as string;
-        addPCollection(keyed, coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), rowCoder]), globalWs, mainPc!.bounded);
+        addPCollection(wsOut, keyedCoder, globalWs, mainPc!.bounded);
         const group = `${name}/GroupShards`;
         const groupedOut = `${group}.out`;
-        gbk(group, keyed, groupedOut);
-        addPCollection(groupedOut, coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.iterable, [rowCoder])]), globalWs, mainPc!.bounded);
+        gbk(group, wsOut, groupedOut);
+        addPCollection(groupedOut, coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.iterable, [reified])]), globalWs, mainPc!.bounded);
         const write = `${name}/WriteShards`;
         const staged = `${write}.out`;
         pardo(write, "writeShard", name, { main: groupedOut }, { main: staged });
         const stagedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.value)]);
         addPCollection(staged, stagedCoder, globalWs, mainPc!.bounded);
+        const seedImpulse = `${name}/SeedImpulse`;
+        const seedImpulseOut = `${seedImpulse}.out`;
+        transforms[seedImpulse] = { uniqueName: seedImpulse, spec: { urn: "beam:transform:impulse:v1" }, inputs: {}, outputs: { out: seedImpulseOut } };
+        addPCollection(seedImpulseOut, coders.add(CODER_URNS.bytes), globalWs, true);
+        const seed = `${name}/Seed`;
+        const seedOut = `${seed}.out`;
+        pardo(seed, "writeSeed", name, { main: seedImpulseOut }, { main: seedOut });
+        addPCollection(seedOut, stagedCoder, globalWs, true);
+        const all = `${name}/Staged`;
+        const allOut = `${all}.out`;
+        transforms[all] = { uniqueName: all, spec: { urn: FLATTEN_URN }, inputs: { staged, seed: seedOut }, outputs: { out: allOut } };
+        addPCollection(allOut, stagedCoder, globalWs, mainPc!.bounded);
         const gather = `${name}/Gather`;
         const gathered = `${gather}.out`;
-        gbk(gather, staged, gathered);
+        gbk(gather, allOut, gathered);
         addPCollection(gathered, coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.iterable, [coders.add(CODER_URNS.value)])]), globalWs, mainPc!.bounded);
         const commit = `${name}/Commit`;
         pardo(commit, "commit", name, { main: gathered }, { ...t.outputs });
-        transforms[name] = { uniqueName: name, subtransforms: [ws, key, group, write, gather, commit], inputs: { ...t.inputs }, outputs: { ...t.outputs } };
+        transforms[name] = { uniqueName: name, subtransforms: [key, ws, group, write, seedImpulse, seed, all, gather, commit], inputs: { ...t.inputs }, outputs: { ...t.outputs } };
         return name;
       }
       case GROUP_BY_KEY_URN:

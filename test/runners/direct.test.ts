@@ -1,9 +1,6 @@
-import {
-  collect, combineGlobally, combinePerKey, count, create, defaultOperators, DirectRunner, fixedWindows, flatten, groupBy,
-  groupByKey, max, mean, min, parDo, parDoWithOutputs, Pipeline, reshuffle, sessions, sideInput, slidingWindows, sum,
-  UserCodeError, windowInto, withTimestamps, COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN, UnsupportedFeatureError, fromArrow,
-  MIN_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP,
-} from "beamline";
+import { collect, combineGlobally, combinePerKey, count, create, DirectRunner, fixedWindows, flatten, groupBy, groupByKey, max, mean, min, parDo, parDoWithOutputs, Pipeline, reshuffle, sessions, sideInput, slidingWindows, sum, UserCodeError, windowInto, withTimestamps, UnsupportedFeatureError, fromArrow, MIN_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP } from "beamline";
+import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../sdk/combine";
+import { defaultOperators } from "../../runners/direct/operators/registry";
 import * as arrow from "apache-arrow";
 import { run, sorted } from "../helpers";
 
@@ -160,7 +157,7 @@ describe("direct runner: grouping and combining", () => {
     ]);
     expect(sorted(longest.rows)).toEqual([{ key: "j", value: "1" }, { key: "k", value: "3+4" }]);
     expect(total.rows).toEqual([8]);
-    expect(grouped.elements[0].pane).toEqual({ timing: "on_time", isFirst: true, isLast: true, index: 0 });
+    expect(grouped.elements[0].pane).toEqual({ timing: "on_time", isFirst: true, isLast: true, index: 0, nonSpeculativeIndex: 0 });
     expect(grouped.elements[0].timestamp).toBe(GLOBAL_WINDOW_MAX_TIMESTAMP);
   });
 

@@ -14,11 +14,13 @@ import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
+import { payloadOf } from "../../../sdk/payload";
 import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../data/keys";
 import { KeyTable } from "../data/key-table";
+import { countRowsInto, foldColumn, type FoldKernel } from "../../runtime/combine/kernels";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
-export type LiftableKernel = "sum" | "min" | "max" | "mean" | "count";
+export type LiftableKernel = FoldKernel;
 
 /** What an exchange pre-combines: per aggregate, its field (null for a count of rows) and kernel. */
 export interface LiftedCombine {
@@ -89,9 +91,8 @@ export class PreCombineScratch {
  * depends on which rows were folded together beforehand).
  */
 export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, pcollection: string): LiftedCombine | null {
-  if (consumer.urn !== COMBINE_PER_KEY_URN) return null;
-  const payload = consumer.payload as { keyFields?: string[]; shape?: string; aggregates?: Record<string, { field: string | null; combiner: string }> } | null;
-  if (!payload || payload.shape !== "flat" || !payload.aggregates) return null;
+  const payload = payloadOf(consumer, COMBINE_PER_KEY_URN);
+  if (!payload || payload.shape !== "flat") return null;
   const strategy = graph.windowingStrategies[graph.pcollections[pcollection]?.windowing];
   if (!strategy || !LIFTABLE_WINDOWS.has(strategy.windowFn.kind) || strategy.trigger.kind !== "default" || strategy.timestampCombiner !== "end_of_window") return null;
   const fields: (string | null)[] = [];
@@ -100,7 +101,7 @@ export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, 
     if (!LIFTABLE.has(a.combiner)) return null;
     // A count counts rows whatever its field holds; the others fold their field.
     const field = a.combiner === "count" ? null : a.field;
-    if (a.combiner !== "count" && (field === null || fields.includes(field) || (payload.keyFields ?? []).includes(field))) return null;
+    if (a.combiner !== "count" && (field === null || fields.includes(field) || payload.keyFields.includes(field))) return null;
     fields.push(field);
     kinds.push(a.combiner as LiftableKernel);
   }
@@ -108,7 +109,7 @@ export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, 
   const fn = strategy.windowFn;
   const step = fn.kind === "fixed" ? fn.size : fn.kind === "sliding" ? fn.period : 0;
   const whole = Number.isInteger(step) && step > 0 && (fn.kind !== "sliding" || Number.isInteger(fn.size));
-  return { fields, kinds, keyFields: payload.keyFields ?? [], ...(whole ? { windowStep: step } : {}) };
+  return { fields, kinds, keyFields: payload.keyFields, ...(whole ? { windowStep: step } : {}) };
 }
 
 /** A schema with one more float64 column, of input rows per row, named by its metadata. */
@@ -222,7 +223,7 @@ export function preCombine(
   if (m > n * MAX_KEPT) return null;
   const rows = firsts.slice(0, m);
   const counts = new Float64Array(m);
-  countInto(counts, ids, n);
+  countRowsInto(counts, ids, n);
   const outputs = inputs.map((values, c) => {
     const out = new Float64Array(m);
     foldColumn(kinds[c], out, ids, values, n, rows, 0);
@@ -397,37 +398,4 @@ function groupInWindows(
     ids[i] = g;
   }
   return m;
-}
-
-function countInto(counts: Float64Array, ids: Int32Array, n: number): void {
-  for (let i = 0; i < n; i++) counts[ids[i]]++;
-}
-
-/**
- * Folds a column's values (one per row) into `out` by each row's group (`ids`), as `kind` merges
- * (`rows`: input rows per row, which add up). Groups from `from` on are new: a sum starts from 0, a
- * min or max from its first row's value (`firsts[g - from]`).
- */
-export function foldColumn(kind: LiftableKernel | "rows", out: Float64Array, ids: Int32Array, values: Float64Array, n: number, firsts: Int32Array, from: number): void {
-  const to = from + firsts.length;
-  if (kind === "min" || kind === "max") {
-    for (let g = from; g < to; g++) out[g] = values[firsts[g - from]];
-    if (kind === "min") minInto(out, ids, values, n);
-    else maxInto(out, ids, values, n);
-  } else {
-    out.fill(0, from, to);
-    sumInto(out, ids, values, n);
-  }
-}
-
-function sumInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) out[ids[i]] += values[i];
-}
-
-function minInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) if (values[i] < out[ids[i]]) out[ids[i]] = values[i];
-}
-
-function maxInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) if (values[i] > out[ids[i]]) out[ids[i]] = values[i];
 }

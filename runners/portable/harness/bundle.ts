@@ -4,11 +4,12 @@
  * through it — element counts and progress as monitoring infos, channel splits on request.
  */
 import type * as arrow from "apache-arrow";
-import { globalBatch } from "../../../sdk/batch";
+import { GLOBAL_WINDOWS, paneAt, paneFlags, PaneTiming, type ElementBatch } from "../../../sdk/batch";
 import { wrapUserError } from "../../../sdk/errors";
 import type { PipelineGraph } from "../../../sdk/graph";
 import { ParDoInvoker } from "../../../sdk/invoker";
 import type { ParDoFn } from "../../../sdk/pardo";
+import { isStatefulParDo } from "../../../sdk/payload";
 import { graphSchema } from "../../../sdk/pipeline";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
@@ -21,7 +22,8 @@ import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, W
 import type { Protos } from "../model/protos";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS } from "../model/payloads";
 import { combinePhaseOf } from "./combine-phases";
-import { checkFingerprint, foreignFunction } from "./payload-checks";
+import { foreignFunction } from "./payload-checks";
+import { checkFingerprint } from "../../runtime/fingerprint";
 import { InvariantError, RunnerProtocolError } from "../model/errors";
 import { ByteReader, ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
@@ -303,8 +305,9 @@ export class BundleProcessor {
         const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
         if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
         const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
-        checkFingerprint(t.uniqueName, this.runtime.fingerprint, payload.fingerprint);
-        if (payload.role === "pardo" && (this.runtime.graph.transforms[payload.transform]?.payload as { stateful?: boolean } | undefined)?.stateful) {
+        checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
+        const transform = this.runtime.graph.transforms[payload.transform];
+        if (payload.role === "pardo" && transform && isStatefulParDo(transform)) {
           return this.statefulOperator(id, t, payload, p);
         }
         return this.beamlineOperator(id, t, payload, Object.keys(p.sideInputs ?? {}));
@@ -351,7 +354,7 @@ export class BundleProcessor {
             const shard = next;
             next = (next + 1) % count;
             // A batch is never split across shards, as on the direct runner.
-            return this.emit(outPc("main"), { ...rb, rows: rb.rows.map((value) => ({ key: shard, value })) });
+            return this.emit(outPc("main"), { ...rb, rows: rb.rows.map((row, i) => ({ key: shard, value: { key: row, value: elementMetadata(rb, i) } })) });
           },
         };
       }
@@ -363,27 +366,31 @@ export class BundleProcessor {
           process: async (_pc, b) => {
             const rb = toRowBatch(b);
             const staged: unknown[] = [];
-            for (const g of rb.rows as { key: number; values: unknown[] }[]) {
+            for (const g of rb.rows as { key: number; values: { key: unknown; value: ElementMetadata }[] }[]) {
               const w = await sink.open({ index: Number(g.key), count });
               try {
-                const s = schema ?? inferSchema(g.values, `input of transform "${payload.transform}"`);
-                await w.write(globalBatch(rowsToRecordBatch(g.values, s, `transform "${payload.transform}"`)));
+                const rows = g.values.map((v) => v.key);
+                const s = schema ?? inferSchema(rows, `input of transform "${payload.transform}"`);
+                await w.write(withMetadata(rowsToRecordBatch(rows, s, `transform "${payload.transform}"`), g.values.map((v) => v.value)));
                 staged.push(await w.close());
               } catch (e) {
                 await w.abort().catch(() => {});
                 throw wrapUserError(e, payload.transform);
               }
             }
-            await this.emit(outPc("main"), { ...globalRows(staged.map((value) => ({ key: 0, value }))) });
+            // Each shard's staging travels as a one-entry list; the seed's is empty.
+            await this.emit(outPc("main"), { ...globalRows(staged.map((value) => ({ key: 0, value: [value] }))) });
           },
         };
       }
+      case "writeSeed":
+        return { process: () => this.emit(outPc("main"), globalRows([{ key: 0, value: [] }])) };
       case "commit": {
         const sink = this.runtime.fn<Sink>(payload.transform);
         return {
           process: async (_pc, b) => {
             const rb = toRowBatch(b);
-            const staged = (rb.rows as { values: unknown[] }[]).flatMap((g) => g.values);
+            const staged = (rb.rows as { values: unknown[][] }[]).flatMap((g) => g.values.flat());
             const files = await sink.commit(staged as any);
             await this.emit(outPc("main"), globalRows(files.map((file) => ({ file }))));
           },
@@ -513,6 +520,44 @@ export class BundleProcessor {
       .map((rb) => toElementBatch(rb, s.schema, `side input "${s.name}"`));
     inv.setSideInput(s.name, { windowFn: s.windowFn, batches });
   }
+}
+
+/** An element's timestamp, window (start and end, NaN for the global window) and pane (flags, index, non-speculative index), as a sink write carries it through the shuffle. */
+type ElementMetadata = [number, number, number, number, number, number];
+
+function elementMetadata(rb: RowBatch, i: number): ElementMetadata {
+  const w = rb.windows;
+  const [start, end] = w.kind === "global" ? [NaN, NaN] : [w.start[i], w.end[i]];
+  const p = rb.panes;
+  if (!p) return [rb.timestamps[i], start, end, NO_PANE_FLAGS, 0, 0];
+  const pane = paneAt(p, i);
+  return [rb.timestamps[i], start, end, p.flags[i], pane.index, pane.nonSpeculativeIndex];
+}
+
+/** The flags of {@link NO_FIRING}: unknown timing, first and last. */
+const NO_PANE_FLAGS = paneFlags(PaneTiming.Unknown, true, true);
+
+/** A shard's rows with the timestamps, windows and panes they had before the shuffle. */
+function withMetadata(data: arrow.RecordBatch, meta: readonly ElementMetadata[]): ElementBatch {
+  const n = meta.length;
+  const timestamps = new Float64Array(n);
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  const flags = new Uint8Array(n);
+  const index = new Int32Array(n);
+  const nonSpeculative = new Int32Array(n);
+  let global = true;
+  for (let i = 0; i < n; i++) {
+    const m = meta[i];
+    timestamps[i] = m[0];
+    start[i] = m[1];
+    end[i] = m[2];
+    if (!Number.isNaN(m[1])) global = false;
+    flags[i] = m[3];
+    index[i] = m[4];
+    nonSpeculative[i] = m[5];
+  }
+  return { data, timestamps, windows: global ? GLOBAL_WINDOWS : { kind: "interval", start, end }, panes: { flags, index, nonSpeculative } };
 }
 
 function globalRows(rows: unknown[]): RowBatch {

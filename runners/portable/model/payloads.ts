@@ -13,10 +13,12 @@ export type BeamlineDoFnRole =
   | "pardo"
   /** Reads the source of graph transform `transform` when its impulse arrives. */
   | "read"
-  /** Keys each row with a shard index of the sink of `transform`. */
+  /** Keys each row with a shard index of the sink of `transform`, keeping its timestamp, window and pane beside it. */
   | "writeKey"
   /** Writes each shard's rows through the sink and emits what it staged. */
   | "writeShard"
+  /** Emits, on the impulse, an empty staging entry, so the sink of `transform` commits even when no row came. */
+  | "writeSeed"
   /** Commits everything staged for the sink and emits the written files. */
   | "commit"
   /** Passes elements on unchanged (a redistribution point left to the runner). */
