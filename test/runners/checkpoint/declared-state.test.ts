@@ -4,9 +4,10 @@
  * snapshot or restore code survives a restart from a checkpoint.
  */
 import * as v8 from "node:v8";
-import {
-  BeamlineError, collect, create, defaultOperators, DirectRunner, globalBatch, parDo, Pipeline, PTransform, READ_URN, rowsToRecordBatch, schema, sideInput, t,
-} from "beamline";
+import { BeamlineError, collect, create, DirectRunner, parDo, Pipeline, PTransform, rowsToRecordBatch, schema, sideInput, t } from "beamline";
+import { globalBatch } from "../../../sdk/batch";
+import { READ_URN } from "../../../sdk/source";
+import { defaultOperators } from "../../../runners/direct/operators/registry";
 import type { BoundedSource, ExpandContext, PBegin, PCollection, ReadContext, SourceChunk } from "beamline";
 import { reshard } from "../../../runners/direct/checkpoint/reshard";
 import type { Operator, OperatorContext, OperatorSnapshot } from "../../../runners/direct/contract/operator";
