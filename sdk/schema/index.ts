@@ -4,7 +4,7 @@
  */
 import * as arrow from "apache-arrow";
 import { SchemaError, describeValue } from "../errors";
-import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, timeUnitName } from "../arrow-type";
+import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, timeUnitName } from "./arrow-type";
 
 /** The Arrow type of one field, typed by the JavaScript value rows hold in it. */
 export interface FieldType<T = unknown> {

@@ -1,6 +1,6 @@
 /** The one Arrow-type codec: the graph's schemas and the direct runner's batch transfer both use it. */
 import * as arrow from "apache-arrow";
-import { arrowSchemaFromJson, arrowSchemaToJson, typeFromJson, typeToJson } from "../../sdk/arrow-type";
+import { arrowSchemaFromJson, arrowSchemaToJson, typeFromJson, typeToJson } from "../../sdk/schema/arrow-type";
 import { schemaFromJson, schemaToJson } from "../../sdk/schema";
 import { SchemaError } from "../../sdk/errors";
 import { decodeBatch, encodeBatch } from "../../runners/direct/data/batch-codec";

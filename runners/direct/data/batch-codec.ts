@@ -9,7 +9,7 @@ import * as arrow from "apache-arrow";
 import { types } from "node:util";
 import type { ElementBatch, PaneColumn, WindowColumn } from "../../../sdk/batch";
 import { GLOBAL_WINDOWS } from "../../../sdk/batch";
-import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, typeFromJson, typeToJson, TypeJson } from "../../../sdk/arrow-type";
+import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, typeFromJson, typeToJson, TypeJson } from "../../../sdk/schema/arrow-type";
 
 type Buffer_ = ArrayBufferView | undefined;
 

@@ -7,7 +7,7 @@
  * declare is `schema.ts`'s business, not this codec's.
  */
 import * as arrow from "apache-arrow";
-import { SchemaError } from "./errors";
+import { SchemaError } from "../errors";
 
 /** Arrow's time units by name, in the order of `arrow.TimeUnit`. */
 const TIME_UNITS = ["s", "ms", "us", "ns"] as const;
