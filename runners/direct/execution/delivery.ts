@@ -19,36 +19,50 @@ export async function guard<T>(node: ExecNode, f: () => T | Promise<T>): Promise
   }
 }
 
+/** A consumer of an output: the node and the input tag it reads the output on. */
+interface Route {
+  readonly target: ExecNode;
+  readonly tag: string;
+}
+
 /** Delivers what nodes emit to their consumers. */
 export class Delivery {
-  private readonly byName: Map<string, ExecNode>;
+  /** By node index: each output tag's consumers. */
+  private readonly routes: Map<string, Route[]>[];
 
   constructor(
-    private readonly graph: PipelineGraph,
-    private readonly plan: Plan,
+    graph: PipelineGraph,
+    plan: Plan,
     nodes: readonly ExecNode[],
     private readonly metrics: ExecutionMetrics,
     private readonly held: HeldInput,
   ) {
-    this.byName = new Map(nodes.map((n) => [n.name, n]));
+    const byName = new Map(nodes.map((n) => [n.name, n]));
+    this.routes = nodes.map((n) => {
+      const out = new Map<string, Route[]>();
+      for (const [tag, pc] of Object.entries(graph.transforms[n.name].outputs)) {
+        out.set(tag, (plan.consumers.get(pc) ?? []).map((c) => ({ target: byName.get(c.node)!, tag: c.tag })));
+      }
+      return out;
+    });
   }
 
   /** Delivers everything in `node`'s outbox, and what that makes its consumers emit. */
   async drain(node: ExecNode): Promise<void> {
     const rowsOut = this.metrics.rowsOut;
+    const routes = this.routes[node.index];
     while (node.outbox.length > 0) {
       const [tag, batch] = node.outbox.shift()!;
-      const pc = this.graph.transforms[node.name].outputs[tag];
-      if (pc === undefined) throw new Error(`internal: ${node.name} emitted to undeclared output ${tag}`);
+      const targets = routes.get(tag);
+      if (targets === undefined) throw new Error(`internal: ${node.name} emitted to undeclared output ${tag}`);
       rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + batch.data.numRows);
-      for (const c of this.plan.consumers.get(pc)!) {
-        const target = this.byName.get(c.node)!;
+      for (const { target, tag: input } of targets) {
         if (node.passed > target.passed) {
-          this.held.hold(target, c.tag, batch); // after a barrier the target has yet to pass: aligning
+          this.held.hold(target, input, batch); // after a barrier the target has yet to pass: aligning
           continue;
         }
-        if (target.finished) throw new Error(`internal: ${node.name} emitted to ${c.node} after it finished`);
-        await guard(target, () => target.op.processBatch(c.tag, batch));
+        if (target.finished) throw new Error(`internal: ${node.name} emitted to ${target.name} after it finished`);
+        await guard(target, () => target.op.processBatch(input, batch));
         await this.drain(target);
       }
     }
