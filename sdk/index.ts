@@ -4,6 +4,7 @@ export * from "./columns";
 export * from "./combine";
 export * from "./definition";
 export * from "./dofn";
+export * from "./encoded-batch";
 export * from "./errors";
 export * from "./graph";
 export * from "./invoker";

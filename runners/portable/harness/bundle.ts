@@ -364,11 +364,11 @@ export class BundleProcessor {
             const rb = toRowBatch(b);
             const staged: unknown[] = [];
             for (const g of rb.rows as { key: number; values: unknown[] }[]) {
-              const w = await sink.open({ index: Number(g.key), count });
+              const w = await sink.createWriter({ index: Number(g.key), count });
               try {
                 const s = schema ?? inferSchema(g.values, `input of transform "${payload.transform}"`);
                 await w.write(globalBatch(rowsToRecordBatch(g.values, s, `transform "${payload.transform}"`)));
-                staged.push(await w.close());
+                staged.push(...(await w.prepareCommit(null)));
               } catch (e) {
                 await w.abort().catch(() => {});
                 throw wrapUserError(e, payload.transform);
@@ -384,7 +384,7 @@ export class BundleProcessor {
           process: async (_pc, b) => {
             const rb = toRowBatch(b);
             const staged = (rb.rows as { values: unknown[] }[]).flatMap((g) => g.values);
-            const files = await sink.commit(staged as any);
+            const files = await sink.committer.commit(staged as any);
             await this.emit(outPc("main"), globalRows(files.map((file) => ({ file }))));
           },
         };
