@@ -29,6 +29,8 @@ export interface ProcessContext<O> {
   output(row: unknown, options: OutputOptions): void;
   /** The value of a side input declared under `name`, in this row's window. */
   sideInput<V = unknown>(name: string): V;
+  /** The run's processing-time clock (ms): the wall clock, or the simulated one under TestStream. */
+  processingTime(): number;
 }
 
 /** Given to `process` of a DoFn that declares state or timers; rows are `{key, value}`. */
@@ -39,8 +41,6 @@ export interface StatefulProcessContext<K, O, S, Tm> extends ProcessContext<O> {
   readonly state: StateCells<S>;
   /** The declared timers of this row's key and window. */
   readonly timers: Timers<Tm>;
-  /** The run's processing-time clock (ms), for processing-time timers; simulated under TestStream. */
-  processingTime(): number;
 }
 
 /** The context `process` gets: stateful when the DoFn declares state cells or timers. */

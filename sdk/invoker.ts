@@ -123,6 +123,8 @@ export class ParDoInvoker {
     outputSchemas: Record<string, arrow.Schema | null>,
     /** The output tags whose consumers read no values back as strings (see `WriteContext.keepStrings`). */
     private readonly columnarOutputs: ReadonlySet<string> = new Set(),
+    /** The runner's processing-time clock (ms), which `ctx.processingTime()` reads. */
+    private readonly clock: () => number = Date.now,
   ) {
     for (const [tag, schema] of Object.entries(outputSchemas)) {
       this.collectors.set(tag, new OutputCollector(tag, schema, `transform "${transformName}"`, !columnarOutputs.has(tag)));
@@ -335,6 +337,7 @@ export class ParDoInvoker {
       sideInput<V>(name: string): V {
         return self.sideInputValue(name, windowAt(batch.windows, i)) as V;
       },
+      processingTime: this.clock,
     };
     try {
       dofn.startBundle?.();

@@ -23,6 +23,11 @@ export interface SourceChunk {
    * earlier timestamp, except late data. Watermarks never move back.
    */
   readonly watermark?: number;
+  /**
+   * Watermarks of single outputs, by tag, for a source whose outputs advance apart (a TestStream
+   * with tagged outputs): each output's watermark is the greater of `watermark` and its entry here.
+   */
+  readonly watermarks?: Readonly<Record<string, number>>;
   /** The part has nothing to read for now; an idle part does not hold the watermark back. */
   readonly idle?: boolean;
   /**
@@ -46,7 +51,7 @@ export interface ReadContext {
 export interface BoundedSource {
   /** Whether the source ends. Absent means bounded. */
   readonly boundedness?: "bounded" | "unbounded";
-  /** The source drives a simulated processing-time clock (TestStream); at most one per pipeline. */
+  /** The source drives the run's simulated processing-time clock (TestStream), which such sources share. */
   readonly simulatedClock?: boolean;
   /** Splits into independent parts (a runner may read them in parallel). */
   split(desiredParts: number): Promise<JsonValue[]>;

@@ -211,6 +211,20 @@ export interface Timer {
    * for an event-time timer.
    */
   setAfter(delay: number | string, options?: TimerSetOptions): void;
+  /**
+   * Sets the timer relative to now (Beam's `setRelative`): now is the processing time for a
+   * processing-time timer, the element's (or firing timer's) timestamp for an event-time timer. It
+   * fires at now plus the {@link Timer.offset}; with an {@link Timer.align} period, at the first time
+   * at or after now whose sum with the offset is a multiple of the period. An event-time timer past
+   * its window's expiry fires at the expiry instead.
+   * @example
+   * ctx.timers.flush.align("1m").offset("10s").setRelative(); // the next hh:mm:50
+   */
+  setRelative(options?: TimerSetOptions): void;
+  /** This timer with an offset (ms or a duration such as "10s") for {@link Timer.setRelative}. */
+  offset(offset: number | string): Timer;
+  /** This timer with an alignment period (ms or a duration such as "1m") for {@link Timer.setRelative}. */
+  align(period: number | string): Timer;
   /** Cancels the timer. */
   clear(): void;
 }

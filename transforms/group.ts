@@ -8,6 +8,7 @@
 import * as arrow from "apache-arrow";
 import type { ElementBatch } from "../sdk/batch";
 import { recordBatchFromColumns } from "../sdk/columns";
+import { CombineAccumulators } from "../sdk/combine-accumulators";
 import { AggregateSpec, COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN, CombineFn, CombineRuntime } from "../sdk/combine";
 import { SchemaError } from "../sdk/errors";
 import { GROUP_BY_KEY_URN, Grouped, groupedSchema, KV, kvTypes } from "../sdk/kv";
@@ -152,20 +153,14 @@ class CombineTransform<I, O> extends PTransform<PCollection<I>, PCollection<O>> 
     const keyed = input.apply("KeyBy", toKeyed(ctx.name, global ? [] : rt.keyFields));
     const grouped = keyed.apply("GroupByKey", groupByKey<any, any>());
     const outSchema = this.outputSchema(input.schema);
+    const accs = new CombineAccumulators(rt, ctx.name);
     return grouped.apply(
       "CombineValues",
       map<Grouped<Record<string, unknown>, unknown>, O>(
         (g) => {
-          const out: Record<string, unknown> = rt.shape === "flat" ? { ...g.key } : rt.shape === "kv" ? { key: (g.key as { key: unknown }).key } : {};
-          for (const [name, a] of Object.entries(rt.aggregates)) {
-            let acc = a.fn.createAccumulator();
-            for (const v of g.values) {
-              const x = a.field === null ? v : (v as Record<string, unknown>)[a.field];
-              acc = a.fn.addInput(acc, x);
-            }
-            out[name] = a.fn.extractOutput(acc);
-          }
-          return (rt.shape === "value" ? out.value : out) as O;
+          const acc = accs.create();
+          for (const v of g.values) accs.add(acc, v);
+          return accs.output(g.key, acc) as O;
         },
         outSchema ? { schema: outSchema } : undefined,
       ),

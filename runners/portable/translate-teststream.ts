@@ -7,7 +7,7 @@
 import type { PipelineGraph } from "../../sdk/graph";
 import { recordBatchToRows } from "../../sdk/rows";
 import type { BoundedSource } from "../../sdk/source";
-import { MAX_TIMESTAMP } from "../../sdk/time";
+import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import { Coder, coderFromProto, CoderProto, CODER_URNS, valueCoder } from "./coders/coders";
 import type { Protos } from "./model/protos";
 import { ByteWriter } from "./coders/wire";
@@ -15,10 +15,10 @@ import { ByteWriter } from "./coders/wire";
 /** URN of Beam's TestStream primitive. */
 export const TEST_STREAM_URN = "beam:transform:teststream:v1";
 
-/** One event of a TestStream script, with its elements decoded to Beamline rows. */
+/** One event of a TestStream script, with its elements decoded to Beamline rows; elements and watermarks name their output tag. */
 export type TestStreamScriptEvent =
-  | { readonly kind: "elements"; readonly rows: readonly unknown[]; readonly timestamps: readonly number[] }
-  | { readonly kind: "watermark"; readonly to: number }
+  | { readonly kind: "elements"; readonly tag: string; readonly rows: readonly unknown[]; readonly timestamps: readonly number[] }
+  | { readonly kind: "watermark"; readonly tag: string; readonly to: number }
   | { readonly kind: "processingTime"; readonly advanceBy: number };
 
 /** How a runner takes TestStreams. */
@@ -33,6 +33,8 @@ export interface TestStreamSupport {
   readonly elements: "nested" | "outer";
   /** Why the runner cannot take a TestStream at all (then the other fields do not matter). */
   readonly refused?: string;
+  /** Why the runner takes at most one TestStream per pipeline, if it does. */
+  readonly oneStream?: string;
 }
 
 /** What each portable runner does with TestStreams; unknown job services are taken to behave like Prism. */
@@ -43,7 +45,11 @@ export function testStreamSupport(runner: string): TestStreamSupport {
     case "dataflow":
       return { processingTime: false, elements: "outer", refused: "Dataflow does not run TestStreams" };
     default:
-      return { processingTime: true, elements: "nested" };
+      return {
+        processingTime: true,
+        elements: "nested",
+        oneStream: "Prism's element manager holds a single TestStream handler, its one source of processing time and of event order; tag one TestStream's outputs instead (taggedTestStream)",
+      };
   }
 }
 
@@ -55,27 +61,33 @@ export function isTestStream(graph: PipelineGraph, name: string): boolean {
 
 /**
  * Reads the script of every TestStream in `graph` from its source (`fn` gives a transform's runtime
- * object): element batches as rows, watermark advances, and processing-time advances as durations.
+ * object): element batches as rows, watermark advances (per output tag), and processing-time
+ * advances as durations.
  */
 export async function readTestStreamScripts(graph: PipelineGraph, fn: (transform: string) => unknown): Promise<Record<string, TestStreamScriptEvent[]>> {
   const out: Record<string, TestStreamScriptEvent[]> = {};
   for (const name of Object.keys(graph.transforms)) {
     if (!isTestStream(graph, name)) continue;
     const source = fn(name) as BoundedSource;
+    const tags = Object.keys(graph.transforms[name].outputs);
     const events: TestStreamScriptEvent[] = [];
     let clock = 0;
-    let watermark = -Infinity;
+    const marks = new Map(tags.map((t) => [t, MIN_TIMESTAMP]));
+    const advance = (tag: string, to: number) => {
+      if (to <= marks.get(tag)!) return;
+      marks.set(tag, to);
+      events.push({ kind: "watermark", tag, to });
+    };
     for (const part of await source.split(1)) {
       for await (const chunk of source.read(part, null)) {
-        if (chunk.batch) events.push({ kind: "elements", rows: recordBatchToRows(chunk.batch.data), timestamps: Array.from(chunk.batch.timestamps) });
+        if (chunk.batch) events.push({ kind: "elements", tag: chunk.tag ?? "main", rows: recordBatchToRows(chunk.batch.data), timestamps: Array.from(chunk.batch.timestamps) });
         if (chunk.processingTime !== undefined && chunk.processingTime > clock) {
           events.push({ kind: "processingTime", advanceBy: chunk.processingTime - clock });
           clock = chunk.processingTime;
         }
-        if (chunk.watermark !== undefined && chunk.watermark > watermark) {
-          watermark = chunk.watermark;
-          events.push({ kind: "watermark", to: chunk.watermark });
-        }
+        // One output: its watermark is the source's. Several: each output's is given apart.
+        if (chunk.watermarks) for (const [tag, to] of Object.entries(chunk.watermarks)) advance(tag, Math.max(to, chunk.watermark ?? -Infinity));
+        else if (chunk.watermark !== undefined) for (const tag of tags) advance(tag, chunk.watermark);
       }
     }
     out[name] = events;
@@ -93,10 +105,23 @@ export interface TestStreamTranslationContext {
   readonly support: TestStreamSupport;
 }
 
-/** Why a script cannot run on a runner, or null when it can. */
-export function testStreamProblem(script: readonly TestStreamScriptEvent[] | undefined, support: TestStreamSupport, runner: string): string | null {
+/**
+ * Why a script cannot run on a runner, or null when it can. `streams` is how many TestStreams the
+ * pipeline has; `sameCoder`, whether all the stream's outputs share one element coder.
+ */
+export function testStreamProblem(
+  script: readonly TestStreamScriptEvent[] | undefined,
+  support: TestStreamSupport,
+  runner: string,
+  streams = 1,
+  sameCoder = true,
+): string | null {
   if (support.refused) return `TestStream (${support.refused})`;
   if (!script) return "TestStream (its script was not read before translation)";
+  if (streams > 1 && support.oneStream) return `several TestStreams in one pipeline (${support.oneStream})`;
+  if (!sameCoder && support.elements === "outer") {
+    return `TestStream with tagged outputs of different element types (Beam's TestStreamPayload names one coder for every output, and Beam's ${runner} runner decodes the elements with it; give the outputs one type, or run on Prism or the direct runner)`;
+  }
   if (!support.processingTime && script.some((e) => e.kind === "processingTime")) {
     return `TestStream advancing processing time (Beam's ${runner} runner cannot advance processing time in a TestStream; drive processing-time triggers on Prism or the direct runner)`;
   }
@@ -104,35 +129,54 @@ export function testStreamProblem(script: readonly TestStreamScriptEvent[] | und
 }
 
 /**
- * The `spec` of a TestStream transform whose output PCollection has element coder `elementCoderId`.
- * The watermark ends at infinity, as Beamline's TestStream always does.
+ * The `spec` of a TestStream transform whose outputs have element coders `elementCoderIds` (by output
+ * tag). A stream with one output sends untagged events; one with several names each event's output
+ * (Beam's tagged TestStream), the payload naming the first output's coder (Prism passes elements on
+ * as they are, each encoded with its own output's coder). Every output's watermark ends at
+ * infinity, as Beamline's TestStream always does.
  */
-export function testStreamSpec(script: readonly TestStreamScriptEvent[], elementCoderId: string, ctx: TestStreamTranslationContext): { urn: string; payload: Uint8Array } {
-  const proto = ctx.coders[elementCoderId];
-  // Java runners rebuild the TestStream's coder; Beamline's own value coder is unknown to them, so
-  // its elements go as bytes, which they pass on length-prefixed — as the harness reads that coder.
-  const asBytes = ctx.support.elements === "outer" && proto.spec.urn === CODER_URNS.value;
-  const coderId = asBytes ? ctx.addCoder(CODER_URNS.bytes) : elementCoderId;
-  const coder: Coder = asBytes ? valueCoder : coderFromProto(elementCoderId, ctx.coders, ctx.protos);
+export function testStreamSpec(
+  script: readonly TestStreamScriptEvent[],
+  elementCoderIds: Readonly<Record<string, string>>,
+  ctx: TestStreamTranslationContext,
+): { urn: string; payload: Uint8Array } {
+  const tags = Object.keys(elementCoderIds);
+  const tagged = tags.length > 1;
   const nested = ctx.support.elements === "nested";
-  const encode = (v: unknown) => {
-    const w = new ByteWriter();
-    coder.encode(v, w, nested);
-    return w.finish();
-  };
+  let payloadCoder = "";
+  const encoders = new Map<string, (v: unknown) => Uint8Array>();
+  for (const tag of tags) {
+    const elementCoderId = elementCoderIds[tag];
+    // Java runners rebuild the TestStream's coder; Beamline's own value coder is unknown to them, so
+    // its elements go as bytes, which they pass on length-prefixed — as the harness reads that coder.
+    const asBytes = ctx.support.elements === "outer" && ctx.coders[elementCoderId].spec.urn === CODER_URNS.value;
+    const coderId = asBytes ? ctx.addCoder(CODER_URNS.bytes) : elementCoderId;
+    payloadCoder ||= coderId;
+    const coder: Coder = asBytes ? valueCoder : coderFromProto(elementCoderId, ctx.coders, ctx.protos);
+    encoders.set(tag, (v: unknown) => {
+      const w = new ByteWriter();
+      coder.encode(v, w, nested);
+      return w.finish();
+    });
+  }
+  const tagOf = (tag: string) => (tagged ? { tag } : {});
   const events: Record<string, unknown>[] = script.map((e) => {
     switch (e.kind) {
-      case "elements":
-        return { elementEvent: { elements: e.rows.map((v, i) => ({ encodedElement: encode(v), timestamp: int64(e.timestamps[i]) })) } };
+      case "elements": {
+        const encode = encoders.get(e.tag)!;
+        return { elementEvent: { elements: e.rows.map((v, i) => ({ encodedElement: encode(v), timestamp: int64(e.timestamps[i]) })), ...tagOf(e.tag) } };
+      }
       case "watermark":
-        return { watermarkEvent: { newWatermark: int64(e.to) } };
+        return { watermarkEvent: { newWatermark: int64(e.to), ...tagOf(e.tag) } };
       case "processingTime":
         return { processingTimeEvent: { advanceDuration: e.advanceBy } };
     }
   });
-  const last = script.filter((e) => e.kind === "watermark").pop();
-  if (!last || (last.kind === "watermark" && last.to < MAX_TIMESTAMP)) events.push({ watermarkEvent: { newWatermark: int64(MAX_TIMESTAMP) } });
-  return { urn: TEST_STREAM_URN, payload: ctx.protos.encode("pipeline.TestStreamPayload", { coderId, events }) };
+  for (const tag of tags) {
+    const last = script.filter((e) => e.kind === "watermark" && e.tag === tag).pop();
+    if (!last || (last.kind === "watermark" && last.to < MAX_TIMESTAMP)) events.push({ watermarkEvent: { newWatermark: int64(MAX_TIMESTAMP), ...tagOf(tag) } });
+  }
+  return { urn: TEST_STREAM_URN, payload: ctx.protos.encode("pipeline.TestStreamPayload", { coderId: payloadCoder, events }) };
 }
 
 /** A ms timestamp as an int64 field value: Beam's maximum (above 2^53) as its exact decimal string. */

@@ -318,11 +318,13 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         if (isTestStream(graph, name)) {
           // The runner drives the script itself.
           const script = options.testStreams?.[name];
-          const problem = testStreamProblem(script, testStreamSupport(options.runner), options.runner);
+          const coderIds = Object.fromEntries(Object.entries(t.outputs).map(([tag, pc]) => [tag, pcollections[pc].coderId as string]));
+          const streams = Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)).length;
+          const problem = testStreamProblem(script, testStreamSupport(options.runner), options.runner, streams, new Set(Object.values(coderIds)).size === 1);
           if (problem || !script) unsupported.push(`${name}: ${problem}`);
           else {
             const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support: testStreamSupport(options.runner) };
-            transforms[name] = { uniqueName: name, spec: testStreamSpec(script, pcollections[t.outputs.main].coderId as string, ctx), inputs: {}, outputs: { ...t.outputs } };
+            transforms[name] = { uniqueName: name, spec: testStreamSpec(script, coderIds, ctx), inputs: {}, outputs: { ...t.outputs } };
           }
           return name;
         }

@@ -44,6 +44,13 @@ describe("imports", () => {
     expect(edges.filter((e) => e.from.startsWith("sdk/") && !e.to.startsWith("sdk/")).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  test("runners/runtime imports only sdk/ and itself: both runners share it, it knows neither", () => {
+    const outside = edges.filter((e) => e.from.startsWith("runners/runtime/") && !e.to.startsWith("runners/runtime/") && !e.to.startsWith("sdk/"));
+    expect(outside.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+    // A rule over no files would pass whatever runtime imported.
+    expect(edges.some((e) => e.from.startsWith("runners/runtime/") && e.to.startsWith("sdk/"))).toBe(true);
+  });
+
   test("the direct runner's layers import only downwards", () => {
     const rank = (file: string): number => {
       const folder = path.relative("runners/direct", path.dirname(file)).split(path.sep)[0] || ".";

@@ -172,14 +172,14 @@ describeWith(["mvn", "java"], "what the harness refuses from a runner", () => {
     const fn = { role: "pardo", transform: "Map", fingerprint: "0".repeat(64) };
     const payload = protos.encode("pipeline.ParDoPayload", { doFn: { urn: BEAMLINE_DOFN_URN, payload: Buffer.from(JSON.stringify(fn)) } });
     const d = descriptor({ t: { uniqueName: "Map", spec: { urn: "beam:transform:pardo:v1", payload }, inputs: {}, outputs: {} } });
-    const e = expectError(await thrown(() => new BundleProcessor(d, protos, runtime, noChannels).process("i1")), PipelineConstructionError, "BL_PIPELINE_NOT_DETERMINISTIC", "user");
-    expect(e.value).toEqual({ worker: "f".repeat(12), submitted: "0".repeat(12) });
+    const e = expectError(await thrown(() => new BundleProcessor(d, protos, runtime, noChannels).process("i1")), PipelineConstructionError, "BL_NONDETERMINISTIC_PIPELINE", "user");
+    expect(e.value).toEqual({ rebuilt: "f".repeat(12), submitted: "0".repeat(12) });
   });
 
   it("a combine function of another SDK, and one of a different pipeline", async () => {
     const combine = (urn: string, payload: unknown) => ({ uniqueName: "Sum", spec: { urn: COMBINE_URNS.precombine, payload: protos.encode("pipeline.CombinePayload", { combineFn: { urn, payload: Buffer.from(JSON.stringify(payload)) } }) } });
     expectError(await thrown(() => combinePhaseOf(combine("beam:combinefn:javasdk:v1", {}), protos, runtime, undefined, () => {})), RunnerProtocolError, "BL_FOREIGN_FUNCTION", "external");
-    expectError(await thrown(() => combinePhaseOf(combine(BEAMLINE_COMBINE_FN_URN, { transform: "Sum", fingerprint: "1".repeat(64) }), protos, runtime, undefined, () => {})), PipelineConstructionError, "BL_PIPELINE_NOT_DETERMINISTIC", "user");
+    expectError(await thrown(() => combinePhaseOf(combine(BEAMLINE_COMBINE_FN_URN, { transform: "Sum", fingerprint: "1".repeat(64) }), protos, runtime, undefined, () => {})), PipelineConstructionError, "BL_NONDETERMINISTIC_PIPELINE", "user");
   });
 
   it("a window function that is not one of Beam's standard ones", async () => {

@@ -12,10 +12,13 @@ import { translate } from "../../runners/portable/translate";
 import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT } from "../../runners/portable/translate-stateful";
 import { WINDOW_EXPIRATION_TIMER } from "../../runners/portable/model/payloads";
 import { StateChannel } from "../../runners/portable/harness/channels";
-import { bagUserStateKey, CachedBag, cellOver, CrossBundleStateCache, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
+import { cellHandle } from "../../runners/runtime/state/cells";
+import { bagUserStateKey, CachedBag, CrossBundleStateCache, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
 import type { MapState, OrderedListState, SetState } from "../../sdk/state";
+import { BeamlineError, UserCodeError } from "../../sdk/errors";
 import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
 import { describeWith } from "./requirements";
+import { thrownBy } from "../helpers";
 
 const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
 
@@ -233,7 +236,7 @@ describeWith(["mvn", "java"], "user state and timers on the Fn API", () => {
 describe("state cells over a bag", () => {
   test("map, set and ordered-list cells read their bag's latest contents after appends and rewrites", () => {
     const mapBag = new CachedBag({}, "m");
-    const m = cellOver(state.map<string, number>(), mapBag) as MapState<string, number>;
+    const m = cellHandle("m", state.map<string, number>(), mapBag) as MapState<string, number>;
     for (let i = 0; i < 1000; i++) m.put(`k${i % 10}`, i);
     expect(m.get("k3")).toBe(993);
     expect(m.keys()).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
@@ -241,9 +244,9 @@ describe("state cells over a bag", () => {
     expect(m.has("k3")).toBe(false);
     expect(m.putIfAbsent("k3", 7)).toBeUndefined();
     expect(m.get("k3")).toBe(7);
-    expect(mapBag.values().length).toBe(10);
+    expect(mapBag.read().length).toBe(10);
 
-    const s = cellOver(state.set<number>(), new CachedBag({}, "s")) as SetState<number>;
+    const s = cellHandle("s", state.set<number>(), new CachedBag({}, "s")) as SetState<number>;
     for (let i = 0; i < 1000; i++) s.add(i % 7);
     expect(s.read().sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(s.addIfAbsent(3)).toBe(false);
@@ -251,7 +254,7 @@ describe("state cells over a bag", () => {
     expect(s.has(3)).toBe(false);
     expect(s.addIfAbsent(3)).toBe(true);
 
-    const l = cellOver(state.orderedList<string>(), new CachedBag({}, "l")) as OrderedListState<string>;
+    const l = cellHandle("l", state.orderedList<string>(), new CachedBag({}, "l")) as OrderedListState<string>;
     l.add(30, "c");
     l.add(10, "a");
     expect(l.read().map((e) => e.value)).toEqual(["a", "c"]);
@@ -259,5 +262,17 @@ describe("state cells over a bag", () => {
     expect(l.readRange(15, 31).map((e) => e.value)).toEqual(["b", "c"]);
     l.clearRange(0, 15);
     expect(l.read().map((e) => e.value)).toEqual(["b", "c"]);
+  });
+
+  test("an ordered list over a bag refuses a NaN timestamp, naming value, rule and fix, and leaves the bag unwritten", () => {
+    const bag = new CachedBag({}, "l");
+    const l = cellHandle("l", state.orderedList<string>(), bag) as OrderedListState<string>;
+    const err = thrownBy(() => l.add(NaN, "x"));
+    expect(err).toBeInstanceOf(UserCodeError);
+    expect((err as BeamlineError).code).toBe("BL_BAD_ORDERED_LIST_TIMESTAMP");
+    expect((err as BeamlineError).value).toBe("NaN");
+    expect((err as BeamlineError).fix).toBeTruthy();
+    expect(bag.dirty).toBe(false);
+    expect(bag.read()).toEqual([]);
   });
 });

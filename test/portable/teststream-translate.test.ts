@@ -3,7 +3,7 @@
  * encoded for what each runner decodes (self-delimiting elements for Prism; outer-context elements for
  * Java runners, with Beamline's own value coder sent as bytes), and refusals where a runner cannot run it.
  */
-import { generateSequence, periodicImpulse, Pipeline, testStream, timestamped } from "beamline";
+import { generateSequence, periodicImpulse, Pipeline, taggedTestStream, testStream, timestamped } from "beamline";
 import { coderFromProto } from "../../runners/portable/coders/coders";
 import { beamProtos } from "../../runners/portable/model/protos";
 import { translate } from "../../runners/portable/translate";
@@ -33,12 +33,12 @@ describeWith(["mvn", "java"], "TestStream translation", () => {
     p.apply("S", testStream<string>().advanceWatermarkTo(5).addElements(timestamped("a", 7), "b").advanceProcessingTime("2s").advanceProcessingTime(500).advanceWatermarkTo(100));
     const scripts = await readTestStreamScripts(p.graph(), (n) => p.fn(n));
     expect(scripts.S).toEqual([
-      { kind: "watermark", to: 5 },
-      { kind: "elements", rows: ["a", "b"], timestamps: [7, 5] },
+      { kind: "watermark", tag: "main", to: 5 },
+      { kind: "elements", tag: "main", rows: ["a", "b"], timestamps: [7, 5] },
       { kind: "processingTime", advanceBy: 2000 },
       { kind: "processingTime", advanceBy: 500 },
-      { kind: "watermark", to: 100 },
-      { kind: "watermark", to: 9223372036854775 },
+      { kind: "watermark", tag: "main", to: 100 },
+      { kind: "watermark", tag: "main", to: 9223372036854775 },
     ]);
   });
 
@@ -91,6 +91,56 @@ describeWith(["mvn", "java"], "TestStream translation", () => {
     // Dataflow takes no TestStream at all.
     const d = await translated(strings, "dataflow").then(() => null, (x: unknown) => x as Error & { value?: string[] });
     expect(d!.value).toEqual([expect.stringContaining("Dataflow does not run TestStreams")]);
+  });
+
+  // Python Beam's test_stream_test.py, test_roundtrip_proto_multi: tagged events keep their tags.
+  test("a tagged TestStream: events name their output, each output's watermark apart, each ending at infinity", async () => {
+    const p = new Pipeline();
+    p.apply(
+      "S",
+      taggedTestStream<{ a: number; b: number }>(["a", "b"])
+        .advanceProcessingTime(1)
+        .advanceWatermarkTo("a", 2)
+        .advanceWatermarkTo("b", 3)
+        .addElements("a", 1, 2, 3)
+        .addElements("b", 4, 5, 6),
+    );
+    const scripts = await readTestStreamScripts(p.graph(), (n) => p.fn(n));
+    expect(scripts.S).toEqual([
+      { kind: "processingTime", advanceBy: 1 },
+      { kind: "watermark", tag: "a", to: 2 },
+      { kind: "watermark", tag: "b", to: 3 },
+      { kind: "elements", tag: "a", rows: [1, 2, 3], timestamps: [2, 2, 2] },
+      { kind: "elements", tag: "b", rows: [4, 5, 6], timestamps: [3, 3, 3] },
+      { kind: "watermark", tag: "a", to: 9223372036854775 },
+      { kind: "watermark", tag: "b", to: 9223372036854775 },
+    ]);
+    const pipeline = await translated(p, "prism");
+    const payload = payloadOf(pipeline, "S");
+    expect(pipeline.components.transforms.S.outputs).toEqual({ a: "S.a", b: "S.b" });
+    expect(payload.events.map((e: any) => `${e.event}:${(e.watermarkEvent ?? e.elementEvent)?.tag ?? ""}`)).toEqual([
+      "processingTimeEvent:",
+      "watermarkEvent:a",
+      "watermarkEvent:b",
+      "elementEvent:a",
+      "elementEvent:b",
+      "watermarkEvent:a",
+      "watermarkEvent:b",
+    ]);
+  });
+
+  test("several TestStreams in one pipeline are refused on Prism, saying why; tagged outputs of different types on Flink", async () => {
+    const two = new Pipeline();
+    two.apply("First", testStream<string>().addElements("a"));
+    two.apply("Second", testStream<string>().addElements("b"));
+    const e = await translated(two, "prism").then(() => null, (x: unknown) => x as Error & { code?: string; value?: string[] });
+    expect(e?.code).toBe("BL_PORTABLE_UNSUPPORTED");
+    expect(e!.value).toEqual([expect.stringContaining("First: several TestStreams in one pipeline (Prism's element manager holds a single TestStream handler"), expect.stringContaining("Second: several TestStreams")]);
+    const mixed = new Pipeline();
+    mixed.apply("S", taggedTestStream<{ words: string; counts: { n: number } }>(["words", "counts"]).addElements("words", "x").addElements("counts", { n: 1 }));
+    const f = await translated(mixed, "flink").then(() => null, (x: unknown) => x as Error & { value?: string[] });
+    expect(f!.value).toEqual([expect.stringContaining("S: TestStream with tagged outputs of different element types")]);
+    await expect(translated(mixed, "prism")).resolves.toBeDefined();
   });
 
   test("other unbounded sources are refused on every portable runner, saying why and what to do", async () => {

@@ -10,6 +10,7 @@ import type { StatefulOperator } from "../../runners/direct/operators/stateful";
 import { plan } from "../../runners/direct/plan/planner";
 import { defaultOperators } from "../../runners/direct/operators/registry";
 import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
+import { relativeFiringTime } from "../../runners/runtime/stateful/timers";
 
 type Ev = { k: string; v: number; t: number };
 
@@ -384,6 +385,98 @@ describe("ParDo side inputs while streaming", () => {
     await h.op.endOfInput?.("side:s");
     expect(rowsOf(h)).toHaveLength(4);
     expect(h.op.watermarkHold!()).toBe(MAX_TIMESTAMP);
+  });
+});
+
+describe("relative timers: Beam's offset and align", () => {
+  test("the firing time is now plus the offset, or the first time from now on whose sum with the offset is a multiple of the period", () => {
+    expect(relativeFiringTime(1_234, 0, 0)).toBe(1_234);
+    expect(relativeFiringTime(1_234, 500, 0)).toBe(1_734);
+    expect(relativeFiringTime(1_234, 0, 1_000)).toBe(2_000);
+    expect(relativeFiringTime(2_000, 0, 1_000)).toBe(2_000); // already aligned: now
+    expect(relativeFiringTime(1_234, 300, 1_000)).toBe(1_700); // 1_700 + 300 is a multiple of 1_000
+    expect(relativeFiringTime(1_700, 300, 1_000)).toBe(1_700);
+    expect(relativeFiringTime(1_234, 1_300, 1_000)).toBe(1_700); // an offset beyond the period wraps
+  });
+
+  test("processing-time timers set with align and offset fire at the aligned time on the runner's clock", async () => {
+    const p = new Pipeline();
+    keyed(p, [{ k: "a", v: 1, t: 0 }]).apply(
+      "Aligned",
+      parDo({
+        timers: { aligned: timer.processingTime(), shifted: timer.processingTime(), later: timer.processingTime() },
+        process(_row: KV<string, number>, ctx) {
+          ctx.timers.aligned.align("1s").setRelative();
+          ctx.timers.shifted.align(1_000).offset(300).setRelative();
+          ctx.timers.later.offset("5s").setRelative();
+        },
+        onTimer(name, ctx) {
+          ctx.output({ name, at: ctx.timestamp, now: ctx.processingTime() });
+        },
+      }),
+    );
+    const h = harness(p, "Aligned");
+    h.now = 1_234;
+    await h.send("main", [{ key: "a", value: 1 }], [0]);
+    expect(h.wakeups.sort((a, b) => a - b)).toEqual([1_700, 2_000, 6_234]);
+    await h.advanceClock(1_999);
+    expect(rowsOf(h)).toEqual([{ name: "shifted", at: 1_700, now: 1_999 }]);
+    await h.advanceClock(7_000);
+    expect(rowsOf(h).map((r) => (r as { name: string }).name)).toEqual(["shifted", "aligned", "later"]);
+    expect(rowsOf(h)[2]).toMatchObject({ at: 6_234 });
+  });
+
+  test("an event-time timer set relative to the element fires at its window's expiry when the offset reaches past it, and a bad period is refused", async () => {
+    const p = new Pipeline();
+    keyed(p, [{ k: "a", v: 1, t: 0 }], 10_000).apply(
+      "Relative",
+      parDo({
+        timers: { t: timer.eventTime() },
+        process(row: KV<string, number>, ctx) {
+          if (row.value < 0) ctx.timers.t.align(row.value).setRelative();
+          else ctx.timers.t.offset("1h").setRelative();
+        },
+        onTimer(_name, ctx) {
+          ctx.output({ at: ctx.timestamp });
+        },
+      }),
+    );
+    const h = harness(p, "Relative");
+    await h.send("main", [{ key: "a", value: 1 }], [2_000], [0, 10_000]);
+    await h.watermark(MAX_TIMESTAMP);
+    expect(rowsOf(h)).toEqual([{ at: 9_999 }]);
+    const bad = harness(p, "Relative");
+    await expect(bad.send("main", [{ key: "a", value: -5 }], [2_000], [0, 10_000])).rejects.toMatchObject({ code: "BL_BAD_TIMER", value: -5 });
+  });
+});
+
+describe("processing time in a stateless DoFn", () => {
+  test("ctx.processingTime() reads the runner's clock: the simulated one under TestStream", async () => {
+    const p = new Pipeline();
+    const seen = p
+      .apply(
+        testStream<{ v: number }>()
+          .advanceProcessingTime(5_000)
+          .addElements(timestamped({ v: 1 }, 1_000))
+          .advanceProcessingTime(2_500)
+          .addElements(timestamped({ v: 2 }, 2_000))
+          .advanceWatermarkToInfinity(),
+      )
+      .apply(
+        "Clock",
+        parDo({
+          process(row: { v: number }, ctx) {
+            ctx.output({ v: row.v, now: ctx.processingTime() });
+          },
+        }),
+      );
+    const rows: unknown[] = [];
+    seen.apply("Collect", parDo({ process: (r: unknown) => void rows.push(r) }));
+    await runPipeline(p);
+    expect(rows).toHaveLength(2);
+    const [first, second] = [...rows].sort((a, b) => (a as { v: number }).v - (b as { v: number }).v) as { now: number }[];
+    expect(second.now - first.now).toBe(2_500);
+    expect(first.now).toBe(5_000);
   });
 });
 

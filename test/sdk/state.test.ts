@@ -2,10 +2,12 @@ import {
   create, parDo, Pipeline, PipelineConstructionError, state, sideInput, sum, timer, valueKey, type BagState, type CombineFn,
   type CombiningState, type DoFn, type KV, type MapState, type OrderedListState, type SetState, type ValueState,
 } from "beamline";
-import { cellHandle, type Cells } from "../../runners/direct/state/cells";
+import { cellStorage, type Cells } from "../../runners/direct/state/cell-storage";
+import { cellHandle } from "../../runners/runtime/state/cells";
 import { StateTable } from "../../runners/direct/state/table";
+import { thrownBy } from "../helpers";
 import { TimerTable } from "../../runners/direct/state/timers";
-import { MAX_TIMESTAMP } from "beamline";
+import { BeamlineError, MAX_TIMESTAMP, MIN_TIMESTAMP, UserCodeError } from "beamline";
 
 const meanFn: CombineFn<number, [number, number], number> = {
   createAccumulator: () => [0, 0],
@@ -15,7 +17,7 @@ const meanFn: CombineFn<number, [number, number], number> = {
 };
 
 function handle<H>(cells: Cells, spec: { kind: string }): H {
-  return cellHandle(cells, "c", spec as never) as H;
+  return cellHandle("c", spec as never, cellStorage(cells, "c")) as H;
 }
 
 describe("state cells", () => {
@@ -103,12 +105,44 @@ describe("state cells", () => {
     expect(l.isEmpty()).toBe(true);
     expect(cells.size).toBe(0);
     expect(() => l.add(NaN, "x")).toThrow(/numeric timestamp/);
+    expect(l.isEmpty()).toBe(true);
   });
 });
 
 describe("state and timer tables", () => {
   const w1 = { start: 0, end: 10, global: false };
   const w2 = { start: 10, end: 20, global: false };
+
+  test("an ordered list in the direct runner's table refuses NaN, infinite and out-of-range timestamps, naming value, rule and fix", () => {
+    const t = new StateTable({ l: state.orderedList<string>() });
+    const l = t.cells(t.namespace("k", valueKey("k"), w1)).l as OrderedListState<string>;
+    for (const bad of [NaN, Infinity, -Infinity, MAX_TIMESTAMP + 1000, MIN_TIMESTAMP - 1000, "5" as unknown as number]) {
+      const err = thrownBy(() => l.add(bad, "x"));
+      expect(err).toBeInstanceOf(UserCodeError);
+      const e = err as BeamlineError;
+      expect(e.code).toBe("BL_BAD_ORDERED_LIST_TIMESTAMP");
+      expect(e.value).toBe(typeof bad === "number" ? String(bad) : bad);
+      expect(e.rule).toMatch(/numeric timestamp/);
+      expect(e.fix).toMatch(/ms/);
+      expect(e.where).toBe('ordered list state "l"');
+    }
+    expect(t.size).toBe(0);
+    l.add(MAX_TIMESTAMP, "last");
+    l.add(MIN_TIMESTAMP, "first");
+    expect(l.read().map((x) => x.value)).toEqual(["first", "last"]);
+    expect(l.readRange(-Infinity, Infinity)).toHaveLength(2);
+    expect(() => l.readRange(NaN, 0)).toThrow(/"from" bound/);
+    expect(() => l.clearRange(0, NaN)).toThrow(/"to" bound/);
+  });
+
+  test("a map rewritten key by key keeps its stored list small", () => {
+    const t = new StateTable({ m: state.map<string, number>() });
+    const ns = t.namespace("k", valueKey("k"), w1);
+    const m = t.cells(ns).m as MapState<string, number>;
+    for (let i = 0; i < 10_000; i++) m.put(`k${i % 5}`, i);
+    expect(m.entries()).toEqual([["k0", 9995], ["k1", 9996], ["k2", 9997], ["k3", 9998], ["k4", 9999]]);
+    expect(ns.cells.get("m")!.length).toBeLessThanOrEqual(2 * 5 + 8);
+  });
 
   test("state is scoped per key and window and survives a snapshot round trip", () => {
     const t = new StateTable({ n: state.value<number>(), seen: state.set<string>(), m: state.map<string, number[]>() });

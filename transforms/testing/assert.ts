@@ -3,22 +3,20 @@
  * `assertThat(pc)` adds a sink to the pipeline that keeps every row with its timestamp, window and
  * pane; when the run finishes, each assertion is checked against what its sink received and, if any
  * failed, the run rejects with one {@link AssertionFailedError} listing every failure with a diff of
- * expected and actual rows per window and pane.
+ * expected and actual rows per window and pane. Narrow an assertion as PAssert does: to a window
+ * (`inWindow`), its on-time, final, only, early or late panes, its early and on-time panes together
+ * (`inCombinedNonLatePanes`), or the early panes of the global window (`inEarlyGlobalWindowPanes`).
  */
-import type { PaneInfo } from "../../sdk/batch";
-import { BeamlineError, describeValue } from "../../sdk/errors";
-import { valueKey } from "../../sdk/state";
+import { describeValue } from "../../sdk/errors";
 import type { PCollection } from "../../sdk/pcollection";
-import type { Pipeline } from "../../sdk/pipeline";
-import { type SinkWriter, type WriterContext, WRITE_URN } from "../../sdk/sink";
-import { durationMs, formatTimestamp } from "../../sdk/time";
-import { PTransform, type ExpandContext } from "../../sdk/transform";
-import { GLOBAL_WINDOW, type Window } from "../../sdk/window";
-import { ElementSink, type CollectedElement } from "./collect";
-import * as arrow from "apache-arrow";
+import { valueKey } from "../../sdk/state";
+import { durationMs } from "../../sdk/time";
+import type { Window } from "../../sdk/window";
+import { addCheck, multisetDiff, toWindow, verdictOf, type AssertWindow, type Check, type PaneSelection, type Selection } from "./assertion-checks";
+import type { CollectedElement } from "./collect";
 
-/** A window to narrow an assertion to: `"global"`, the global window, or an interval `{start, end}` (ms, end exclusive). */
-export type AssertWindow = "global" | Window | { readonly start: number; readonly end: number };
+export { AssertionFailedError } from "./assertion-checks";
+export type { AssertionFailure, AssertWindow, PaneSelection } from "./assertion-checks";
 
 /**
  * The interval window `[start, end)`, or `[start, start + size)` when the second argument is `{size}`
@@ -31,46 +29,60 @@ export function intervalWindow(start: number, end: number | { readonly size: num
   return { start, end: e, global: false };
 }
 
-/** Which panes of the selected window(s) an assertion looks at. */
-export type PaneSelection = "all" | "only" | "on_time" | "final" | "early" | "late";
+/** The narrowing methods of an assertion (Beam's PAssert names, and Beamline's plural ones). */
+export abstract class AssertNarrowing<Self> {
+  /** Narrows to `panes` of `window` (the global window when absent). */
+  protected abstract narrow(window: AssertWindow | undefined, panes: PaneSelection): Self;
 
-/** One failed assertion, as structured data. */
-export interface AssertionFailure {
-  /** The unique name of the assertion's transform. */
-  readonly transform: string;
-  /** What was asserted, e.g. `containsInAnyOrder in the on-time pane of window [..)`. */
-  readonly description: string;
-  /** Expected rows that were not found (as many times as they were missing). */
-  readonly missing: readonly unknown[];
-  /** Rows found that were not expected. */
-  readonly unexpected: readonly unknown[];
-  /** The readable report of this failure. */
-  readonly report: string;
-}
-
-/** Raised by `runPipeline` when one or more assertions failed; the message holds every diff. */
-export class AssertionFailedError extends BeamlineError {
-  /** Every failed assertion of the run. */
-  readonly failures: readonly AssertionFailure[];
-
-  constructor(failures: readonly AssertionFailure[], total: number) {
-    super({
-      code: "BL_ASSERTION_FAILED",
-      rule: `${failures.length} of ${total} assertion(s) failed`,
-      fix: "Compare the expected rows with the actual rows per window and pane listed below",
-    });
-    this.failures = failures;
-    this.message += `\n\n${failures.map((f) => f.report).join("\n\n")}`;
+  /** Only rows in `window` (the global window when absent), all panes together. */
+  inWindow(window?: AssertWindow): Self {
+    return this.narrow(window, "all");
   }
-}
 
-/** A check on the selected rows: null when it holds, else what went wrong. */
-type Check<T> = (selected: CollectedElement<T>[]) => null | { missing: unknown[]; unexpected: CollectedElement<T>[]; reason: string };
+  /** The single pane of `window` (global when absent); fails if the window fired more than once. */
+  inOnlyPane(window?: AssertWindow): Self {
+    return this.narrow(window, "only");
+  }
 
-interface Selection {
-  /** The window, or null for every window. */
-  readonly window: Window | null;
-  readonly panes: PaneSelection;
+  /** The on-time pane of `window` (global when absent); rows never grouped count as on time. */
+  inOnTimePane(window?: AssertWindow): Self {
+    return this.narrow(window, "on_time");
+  }
+
+  /** The final pane of `window` (global when absent); rows never grouped count as final. */
+  inFinalPane(window?: AssertWindow): Self {
+    return this.narrow(window, "final");
+  }
+
+  /** All early (speculative) panes of `window` (global when absent), together. */
+  inEarlyPanes(window?: AssertWindow): Self {
+    return this.narrow(window, "early");
+  }
+
+  /** Beam's name for {@link inEarlyPanes}: the early panes of `window`, together. */
+  inEarlyPane(window?: AssertWindow): Self {
+    return this.narrow(window, "early");
+  }
+
+  /** All late panes of `window` (global when absent), together. */
+  inLatePanes(window?: AssertWindow): Self {
+    return this.narrow(window, "late");
+  }
+
+  /** Beam's name for {@link inLatePanes}: the late panes of `window`, together. */
+  inLatePane(window?: AssertWindow): Self {
+    return this.narrow(window, "late");
+  }
+
+  /** The panes of `window` that are not late — early and on-time — together (Beam's `inCombinedNonLatePanes`). */
+  inCombinedNonLatePanes(window?: AssertWindow): Self {
+    return this.narrow(window, "non_late");
+  }
+
+  /** The early panes of the global window: what fired before the global window closed (Beam's `inEarlyGlobalWindowPanes`). */
+  inEarlyGlobalWindowPanes(): Self {
+    return this.narrow("global", "early");
+  }
 }
 
 /**
@@ -78,42 +90,14 @@ interface Selection {
  * (`containsInAnyOrder`, `equals`, `satisfies`, `empty`) adds one check to the pipeline and returns
  * the same narrowed assertion, so several checks can follow one another.
  */
-export class PCollectionAssert<T> {
+export class PCollectionAssert<T> extends AssertNarrowing<PCollectionAssert<T>> {
   /** @internal Use {@link assertThat}. */
   constructor(
     private readonly pc: PCollection<T>,
     private readonly name: string | undefined,
     private readonly selection: Selection,
-  ) {}
-
-  /** Only rows in `window` (the global window when absent), all panes together. */
-  inWindow(window?: AssertWindow): PCollectionAssert<T> {
-    return this.narrow(window, "all");
-  }
-
-  /** The single pane of `window` (global when absent); fails if the window fired more than once. */
-  inOnlyPane(window?: AssertWindow): PCollectionAssert<T> {
-    return this.narrow(window, "only");
-  }
-
-  /** The on-time pane of `window` (global when absent); rows never grouped count as on time. */
-  inOnTimePane(window?: AssertWindow): PCollectionAssert<T> {
-    return this.narrow(window, "on_time");
-  }
-
-  /** The final pane of `window` (global when absent); rows never grouped count as final. */
-  inFinalPane(window?: AssertWindow): PCollectionAssert<T> {
-    return this.narrow(window, "final");
-  }
-
-  /** All early (speculative) panes of `window` (global when absent), together. */
-  inEarlyPanes(window?: AssertWindow): PCollectionAssert<T> {
-    return this.narrow(window, "early");
-  }
-
-  /** All late panes of `window` (global when absent), together. */
-  inLatePanes(window?: AssertWindow): PCollectionAssert<T> {
-    return this.narrow(window, "late");
+  ) {
+    super();
   }
 
   /**
@@ -149,32 +133,19 @@ export class PCollectionAssert<T> {
 
   /**
    * `fn` accepts the selected rows: it returns true or nothing to pass, and returns false or throws
-   * (its message is reported) to fail.
+   * (its message is reported) to fail. Its second argument holds each row with its timestamp,
+   * window and pane, in the same order.
    */
-  satisfies(fn: (rows: T[]) => boolean | void, description = fn.name || "predicate"): this {
-    return this.check(`satisfies(${description})`, (sel) => {
-      let verdict: boolean | void;
-      try {
-        verdict = fn(sel.map((e) => e.value));
-      } catch (e) {
-        return { missing: [], unexpected: [], reason: `it threw: ${e instanceof Error ? e.message : String(e)}` };
-      }
-      return verdict === false ? { missing: [], unexpected: [], reason: "it returned false" } : null;
-    });
+  satisfies(fn: (rows: T[], elements: readonly CollectedElement<T>[]) => boolean | void, description = fn.name || "predicate"): this {
+    return this.check(`satisfies(${description})`, (sel) => verdictOf(() => fn(sel.map((e) => e.value), sel)));
   }
 
-  private narrow(window: AssertWindow | undefined, panes: PaneSelection): PCollectionAssert<T> {
+  protected narrow(window: AssertWindow | undefined, panes: PaneSelection): PCollectionAssert<T> {
     return new PCollectionAssert(this.pc, this.name, { window: toWindow(window), panes });
   }
 
   private check(what: string, check: Check<T>): this {
-    const suite = suiteOf(this.pc.pipeline);
-    const selection = this.selection;
-    const description = `${what} ${describeSelection(selection)}`;
-    const sink = new AssertionSink<T>(suite, selection, description, check);
-    const t = new AssertionTransform<T>(sink);
-    if (this.name === undefined) this.pc.apply(t);
-    else this.pc.apply(this.name, t);
+    addCheck(this.pc, this.name, this.selection, what, check);
     return this;
   }
 }
@@ -191,225 +162,4 @@ export class PCollectionAssert<T> {
  */
 export function assertThat<T>(pc: PCollection<T>, name?: string): PCollectionAssert<T> {
   return new PCollectionAssert(pc, name, { window: null, panes: "all" });
-}
-
-// ---------------------------------------------------------------------------------------------
-// The run-time side: a sink per check, and one suite per pipeline that reports all failures.
-
-/** The assertions of one pipeline; the last one to be checked in a run reports them all. */
-class AssertionSuite {
-  private readonly sinks = new Set<AssertionSink<any>>();
-  private readonly verdicts = new Map<AssertionSink<any>, AssertionFailure | null>();
-
-  register(sink: AssertionSink<any>): void {
-    this.sinks.add(sink);
-  }
-
-  /** A run opened this sink: forget its verdict from any earlier run. */
-  reset(sink: AssertionSink<any>): void {
-    this.verdicts.delete(sink);
-  }
-
-  /** Records a verdict; once every assertion of the pipeline has one, throws if any failed. */
-  report(sink: AssertionSink<any>, failure: AssertionFailure | null): void {
-    this.verdicts.set(sink, failure);
-    if (this.verdicts.size < this.sinks.size) return;
-    const failures = [...this.sinks].map((s) => this.verdicts.get(s)).filter((f): f is AssertionFailure => !!f);
-    this.verdicts.clear();
-    if (failures.length > 0) throw new AssertionFailedError(failures, this.sinks.size);
-  }
-}
-
-const suites = new WeakMap<Pipeline, AssertionSuite>();
-
-function suiteOf(p: Pipeline): AssertionSuite {
-  let s = suites.get(p);
-  if (!s) {
-    s = new AssertionSuite();
-    suites.set(p, s);
-  }
-  return s;
-}
-
-const RESULT_SCHEMA = new arrow.Schema([new arrow.Field("file", new arrow.Utf8(), true)]);
-
-class AssertionTransform<T> extends PTransform<PCollection<T>, PCollection<{ file: string }>> {
-  constructor(private readonly sink: AssertionSink<T>) {
-    super("AssertThat");
-  }
-
-  expand(input: PCollection<T>, ctx: ExpandContext): PCollection<{ file: string }> {
-    const out = ctx.primitive({
-      urn: WRITE_URN,
-      payload: { sink: "assertion" },
-      inputs: { main: input },
-      outputs: { main: { schema: RESULT_SCHEMA } },
-      fn: this.sink,
-    }).main;
-    this.sink.transformName = ctx.name;
-    this.sink.suite.register(this.sink);
-    return out;
-  }
-}
-
-/** Keeps every row with its metadata; checks the assertion when the run commits. */
-class AssertionSink<T> extends ElementSink<T> {
-  transformName = "";
-
-  constructor(
-    readonly suite: AssertionSuite,
-    private readonly selection: Selection,
-    private readonly description: string,
-    private readonly checkFn: Check<T>,
-  ) {
-    super();
-  }
-
-  override async createWriter(context: WriterContext): Promise<SinkWriter<number>> {
-    this.suite.reset(this);
-    return super.createWriter(context);
-  }
-
-  protected committed(all: CollectedElement<T>[]): void {
-    this.suite.report(this, this.verdict(all));
-  }
-
-  private verdict(all: CollectedElement<T>[]): AssertionFailure | null {
-    const inWindow = this.selection.window ? all.filter((e) => sameWindow(e.window, this.selection.window!)) : all;
-    let result: ReturnType<Check<T>>;
-    if (this.selection.panes === "only") {
-      const extra = inWindow.filter((e) => !(e.pane.isFirst && e.pane.isLast));
-      result = extra.length > 0 ? { missing: [], unexpected: extra, reason: "the window fired more than one pane (these rows are in panes that are not both first and last)" } : null;
-      if (!result) result = this.checkFn(inWindow);
-    } else {
-      result = this.checkFn(inWindow.filter((e) => inPanes(e.pane, this.selection.panes)));
-    }
-    if (!result) return null;
-    const report = renderReport(this.transformName, this.description, result, all);
-    return { transform: this.transformName, description: this.description, missing: result.missing, unexpected: result.unexpected.map((e) => e.value), report };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Selection, comparison and rendering.
-
-function toWindow(w: AssertWindow | undefined): Window {
-  if (w === undefined || w === "global" || (w as Window).global) return GLOBAL_WINDOW;
-  return { start: w.start, end: w.end, global: false };
-}
-
-function sameWindow(a: Window, b: Window): boolean {
-  return a.global || b.global ? a.global === b.global : a.start === b.start && a.end === b.end;
-}
-
-function inPanes(p: PaneInfo, sel: PaneSelection): boolean {
-  switch (sel) {
-    case "on_time":
-      return p.timing === "on_time" || p.timing === "unknown";
-    case "final":
-      return p.isLast;
-    case "early":
-      return p.timing === "early";
-    case "late":
-      return p.timing === "late";
-    default:
-      return true;
-  }
-}
-
-const PANE_WORDS: Record<PaneSelection, string> = {
-  all: "all panes",
-  only: "the only pane",
-  on_time: "the on-time pane",
-  final: "the final pane",
-  early: "the early panes",
-  late: "the late panes",
-};
-
-function describeSelection(s: Selection): string {
-  if (!s.window) return "over all windows and panes";
-  return `in ${PANE_WORDS[s.panes]} of ${formatWindow(s.window)}`;
-}
-
-function multisetDiff<T>(expected: readonly T[], actual: CollectedElement<T>[]): { missing: unknown[]; unexpected: CollectedElement<T>[] } {
-  const pending = new Map<string, number>();
-  for (const e of expected) {
-    const k = valueKey(e);
-    pending.set(k, (pending.get(k) ?? 0) + 1);
-  }
-  const unexpected: CollectedElement<T>[] = [];
-  for (const a of actual) {
-    const k = valueKey(a.value);
-    const left = pending.get(k) ?? 0;
-    if (left > 0) pending.set(k, left - 1);
-    else unexpected.push(a);
-  }
-  const missing: unknown[] = [];
-  const counted = new Map(pending);
-  for (const e of expected) {
-    const k = valueKey(e);
-    const left = counted.get(k) ?? 0;
-    if (left > 0) {
-      missing.push(e);
-      counted.set(k, left - 1);
-    }
-  }
-  return { missing, unexpected };
-}
-
-const MAX_LISTED = 20;
-
-function formatRow(v: unknown): string {
-  return describeValue(v, 200);
-}
-
-/** `[start, end)` in ISO time, or "the global window". */
-function formatWindow(w: Window): string {
-  return w.global ? "the global window" : `window [${formatTimestamp(w.start)}, ${formatTimestamp(w.end)})`;
-}
-
-function formatPane(p: PaneInfo): string {
-  if (p.timing === "unknown" && p.isFirst && p.isLast && p.index === 0) return "no pane (not grouped)";
-  const flags = [p.timing.replace("_", "-"), p.isFirst ? "first" : "", p.isLast ? "last" : ""].filter(Boolean).join(", ");
-  return `pane ${p.index} (${flags})`;
-}
-
-function listRows(title: string, lines: string[]): string[] {
-  if (lines.length === 0) return [];
-  const shown = lines.slice(0, MAX_LISTED).map((l) => `      ${l}`);
-  if (lines.length > MAX_LISTED) shown.push(`      … and ${lines.length - MAX_LISTED} more`);
-  return [`    ${title} (${lines.length}):`, ...shown];
-}
-
-function renderReport<T>(
-  transform: string,
-  description: string,
-  result: NonNullable<ReturnType<Check<T>>>,
-  all: CollectedElement<T>[],
-): string {
-  const lines = [`  ✗ "${transform}": ${description} — ${result.reason}`];
-  lines.push(...listRows("missing (expected, not found)", result.missing.map(formatRow)));
-  lines.push(...listRows("unexpected (found, not expected)", result.unexpected.map((e) => `${formatRow(e.value)}   @ ${formatWindow(e.window)}, ${formatPane(e.pane)}`)));
-  lines.push(`    actual: ${all.length} row(s)${all.length > 0 ? " by window and pane:" : ""}`);
-  const groups = new Map<string, { window: Window; pane: PaneInfo; rows: string[] }>();
-  for (const e of all) {
-    const k = `${e.window.start}|${e.window.end}|${e.pane.index}|${e.pane.timing}`;
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { window: e.window, pane: e.pane, rows: [] }));
-    g.rows.push(formatRow(e.value));
-  }
-  const ordered = [...groups.values()].sort((a, b) => a.window.start - b.window.start || a.window.end - b.window.end || a.pane.index - b.pane.index);
-  let listed = 0;
-  for (const g of ordered) {
-    if (listed >= MAX_LISTED * 2) {
-      lines.push(`      … ${ordered.length - ordered.indexOf(g)} more window/pane group(s)`);
-      break;
-    }
-    lines.push(`      ${formatWindow(g.window)}, ${formatPane(g.pane)}:`);
-    const rows = [...g.rows].sort();
-    for (const r of rows.slice(0, MAX_LISTED)) lines.push(`        ${r}`);
-    if (rows.length > MAX_LISTED) lines.push(`        … and ${rows.length - MAX_LISTED} more`);
-    listed += Math.min(rows.length, MAX_LISTED);
-  }
-  return lines.join("\n");
 }

@@ -1,4 +1,5 @@
 /** Test utilities. */
 export * from "./collect";
 export * from "./assert";
+export * from "./singleton-assert";
 export * from "./teststream";

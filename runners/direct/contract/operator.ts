@@ -123,9 +123,15 @@ export interface SourceDriver {
   readonly read: ReadContext;
   /** Runs `f` alone with the rest of the pipeline (emits go downstream), then moves watermarks. */
   step(f: () => void | Promise<void>): Promise<void>;
-  /** Sets the source's output watermark (inside a step). */
-  setWatermark(watermark: number): void;
-  /** Advances the simulated processing-time clock and fires what became due. */
+  /**
+   * Sets the source's output watermark (inside a step), and, for a source whose outputs advance apart
+   * (a TestStream with tagged outputs), the watermarks of named outputs above it.
+   */
+  setWatermark(watermark: number, outputs?: Readonly<Record<string, number>>): void;
+  /**
+   * The source delivered every event before processing time `to` (ms, on its own timeline): the
+   * shared simulated clock moves once every such source got there, and fires what became due.
+   */
   advanceProcessingTime(to: number): Promise<void>;
   /**
    * For a source that receives barriers: checkpoint `id`'s barrier arrived on every input it has (in

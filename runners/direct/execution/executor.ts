@@ -4,12 +4,12 @@
  * every operator it reaches, then a pass in topological order moves watermarks forward — each
  * operator's input watermark is the minimum over its inputs, its output watermark is that held back by
  * the operator's pending state — signals end of input, and finishes operators whose inputs all ended.
- * Processing time is the wall clock, or a simulated clock advanced only by a TestStream. Checkpoint
+ * Processing time is the wall clock, or a clock the run's TestStreams share (see simulated-clock.ts). Checkpoint
  * barriers pass through the operators within steps too (see {@link InstanceCheckpoints}).
  */
 import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "../../../sdk/batch";
-import { BeamlineError, PipelineConstructionError, wrapUserError } from "../../../sdk/errors";
+import { BeamlineError, wrapUserError } from "../../../sdk/errors";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { graphSchema } from "../../../sdk/pipeline";
 import { namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
@@ -23,6 +23,7 @@ import type { FnLookup, RunMetrics } from "../contract/run-metrics";
 import { readsStringsAsBytes } from "../plan/strings-as-bytes";
 import type { Plan } from "../plan/planner";
 import type { InstanceProgress } from "./progress";
+import { SimulatedClock } from "./simulated-clock";
 
 /** Options of one execution beyond the operators'. */
 export interface ExecuteHooks {
@@ -51,6 +52,8 @@ export interface ExecuteHooks {
 interface Input {
   readonly tag: string;
   readonly producer: Node;
+  /** The PCollection the input reads (a source may give each of its outputs a watermark). */
+  readonly pc: string;
 }
 
 interface Node {
@@ -66,6 +69,8 @@ interface Node {
   /** For sources: the watermark they set, and whether they are done. */
   sourceWatermark: number;
   sourceDone: boolean;
+  /** For sources that set a watermark per output: by PCollection, each at or above `outWatermark`. */
+  readonly outputWatermarks: Map<string, number>;
   finished: boolean;
   /** Requested processing-time wakeups, ascending. */
   readonly wakeups: number[];
@@ -97,9 +102,8 @@ export async function execute(
   const byName = new Map<string, Node>();
   const producerOf = new Map<string, Node>();
 
-  let simulated = false;
-  let simulatedNow = 0;
-  const now = () => (simulated ? simulatedNow : Date.now());
+  let clock: SimulatedClock | null = null;
+  const now = () => (clock ? clock.now() : Date.now());
 
   for (const { transform } of plan.nodes) {
     const outbox: [string, ElementBatch][] = [];
@@ -149,6 +153,7 @@ export async function execute(
       outWatermark: MIN_TIMESTAMP,
       sourceWatermark: MIN_TIMESTAMP,
       sourceDone: false,
+      outputWatermarks: new Map(),
       finished: false,
       wakeups: [],
       passed: 0,
@@ -163,21 +168,13 @@ export async function execute(
     for (const [tag, pc] of Object.entries(graph.transforms[node.name].inputs)) {
       const producer = producerOf.get(pc);
       if (!producer) throw new Error(`internal: no planned producer of ${pc}, input ${tag} of ${node.name}`);
-      node.inputs.push({ tag, producer });
+      node.inputs.push({ tag, producer, pc });
       node.tagWatermarks.set(tag, MIN_TIMESTAMP);
     }
   }
   const sources = nodes.filter((n) => n.inputs.length === 0);
-  const clocks = sources.filter((n) => (n.op as SourceOperator).simulatedClock);
-  if (clocks.length > 1) {
-    throw new PipelineConstructionError({
-      code: "BL_TWO_TEST_STREAMS",
-      value: clocks.map((n) => n.name),
-      rule: "a pipeline may have at most one TestStream: each drives the run's simulated processing-time clock",
-      fix: "put all events into one TestStream, or flatten the streams' elements into one",
-    });
-  }
-  simulated = clocks.length === 1;
+  const clocked = sources.filter((n) => (n.op as SourceOperator).simulatedClock);
+  if (clocked.length > 0) clock = new SimulatedClock(clocked.length);
 
   const guard = async <T>(node: Node, f: () => T | Promise<T>): Promise<T> => {
     try {
@@ -222,8 +219,8 @@ export async function execute(
       } else {
         inWm = MAX_TIMESTAMP;
         allEnded = true;
-        for (const { tag, producer } of node.inputs) {
-          const w = producer.outWatermark;
+        for (const { tag, producer, pc } of node.inputs) {
+          const w = Math.max(producer.outWatermark, producer.outputWatermarks.get(pc) ?? MIN_TIMESTAMP);
           if (w > node.tagWatermarks.get(tag)!) {
             node.tagWatermarks.set(tag, w);
             tagMoved = true;
@@ -395,7 +392,7 @@ export async function execute(
   let timer: NodeJS.Timeout | null = null;
   let timerAt = Infinity;
   function scheduleWakeup(): void {
-    if (simulated) return;
+    if (clock) return;
     let earliest = Infinity;
     for (const n of nodes) if (!n.finished && n.wakeups.length > 0 && n.wakeups[0] < earliest) earliest = n.wakeups[0];
     if (earliest >= timerAt) return;
@@ -459,39 +456,54 @@ export async function execute(
     }
     if (hooks.signal?.aborted) onAbort();
     hooks.checkpoints?.attach(control);
+    /** Moves the shared simulated clock once no stream has events at its time, firing what became due. */
+    const moveClock = async (): Promise<void> => {
+      while (clock!.advance()) await deliverDue();
+      clock!.wake();
+    };
     const runs = sources.map(async (node) => {
       const src = node.op as SourceOperator;
+      const stream = clocked.indexOf(node);
       if (typeof src.run === "function" && !node.finished) {
         const driver: SourceDriver = {
           read: readContext,
           step: (f) => {
-            // Past the barrier of the checkpoint in flight while input is held back for it: what this
-            // source emits now would only be held too, so it waits (held input stays bounded).
-            if (heldBatches > 0 && inProgress && node.passed >= inProgress.id && !cancelled) {
-              return orCancelled(new Promise<void>((resolve) => alignWaiters.push(resolve))).then(() => driver.step(f));
-            }
-            const run = () =>
-              step(async () => {
-                await guard(node, f);
-                await drain(node);
-              });
-            const wait = hooks.admit?.(node.name);
-            // A cancelled run stops waiting for room (a worker that would make it died).
-            return wait ? orCancelled(wait).then(run) : run();
+            // A TestStream steps only in its turn on the shared clock.
+            if (stream >= 0 && !cancelled) return orCancelled(clock!.turn(stream)).then(() => stepNow(f));
+            return stepNow(f);
           },
-          setWatermark: (wm) => {
+          setWatermark: (wm, outputs) => {
             if (wm > node.sourceWatermark) node.sourceWatermark = wm;
+            for (const [tag, mark] of Object.entries(outputs ?? {})) {
+              const pc = graph.transforms[node.name].outputs[tag];
+              if (pc !== undefined && mark > (node.outputWatermarks.get(pc) ?? MIN_TIMESTAMP)) node.outputWatermarks.set(pc, mark);
+            }
           },
           advanceProcessingTime: (to) =>
             step(async () => {
-              if (!simulated) throw new Error(`internal: ${node.name} advanced a simulated clock the run does not have`);
-              if (to > simulatedNow) simulatedNow = to;
-              await deliverDue();
+              if (stream < 0) throw new Error(`internal: ${node.name} advanced a simulated clock it does not drive`);
+              clock!.waitFor(stream, to);
+              await moveClock();
             }),
           barrier: (id) =>
             step(() => {
               if (begin(id)) node.sourceBarrier = id;
             }),
+        };
+        const stepNow = (f: () => void | Promise<void>): Promise<void> => {
+          // Past the barrier of the checkpoint in flight while input is held back for it: what this
+          // source emits now would only be held too, so it waits (held input stays bounded).
+          if (heldBatches > 0 && inProgress && node.passed >= inProgress.id && !cancelled) {
+            return orCancelled(new Promise<void>((resolve) => alignWaiters.push(resolve))).then(() => driver.step(f));
+          }
+          const run = () =>
+            step(async () => {
+              await guard(node, f);
+              await drain(node);
+            });
+          const wait = hooks.admit?.(node.name);
+          // A cancelled run stops waiting for room (a worker that would make it died).
+          return wait ? orCancelled(wait).then(run) : run();
         };
         try {
           await guard(node, () => src.run(driver));
@@ -500,8 +512,12 @@ export async function execute(
           cancel();
         }
       }
-      await step(() => {
+      await step(async () => {
         node.sourceDone = true;
+        if (stream >= 0) {
+          clock!.end(stream);
+          await moveClock();
+        }
       });
     });
     await step(() => {});

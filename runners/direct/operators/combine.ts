@@ -7,7 +7,8 @@ import * as arrow from "apache-arrow";
 import { PaneTiming, paneFlags, type ElementBatch } from "../../../sdk/batch";
 import { recordBatchFromColumns, valueReader, vectorFromValues } from "../../../sdk/columns";
 import type { AggregateSpec, CombineFn, CombineRuntime } from "../../../sdk/combine";
-import { SchemaError, wrapUserError } from "../../../sdk/errors";
+import { SchemaError } from "../../../sdk/errors";
+import { CombineAccumulators } from "../../../sdk/combine-accumulators";
 import { rowAccessor } from "../../../sdk/rows";
 import { inferSchema, scalarSchema, isScalarSchema } from "../../../sdk/schema";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
@@ -17,6 +18,7 @@ import { F64 } from "../data/growable-columns";
 import { chunks, groupMetadata } from "./gbk";
 import { schemaFromBytes, schemaToBytes } from "../data/arrow-state";
 import { splitPartialRows } from "../precombine/lift";
+import { countInto, foldInto } from "../../runtime/combine/kernels";
 import { restorePanes, snapshotPanes } from "../panes/pane-snapshot";
 import { FiredGroup, paneTimeHooks, WindowPanes } from "../panes/window-panes";
 
@@ -59,53 +61,6 @@ function plainValues(vec: arrow.Vector | null): ArrayLike<number> | null {
   return values;
 }
 
-/**
- * Folds the rows of a batch into columnar accumulators: `a[g]`, and `b[g]` for mean (counts, each row
- * counting `weights[i]`, or 1) and min/max (whether any value arrived); rows with a negative group id
- * are skipped.
- */
-function foldPlain(kind: string, ids: Int32Array, values: ArrayLike<number>, a: Float64Array, b: Float64Array | undefined, weights: Float64Array | null): void {
-  const n = ids.length;
-  if (kind === "mean" && weights) {
-    for (let i = 0; i < n; i++) {
-      const g = ids[i];
-      if (g >= 0) {
-        a[g] += values[i];
-        b![g] += weights[i];
-      }
-    }
-  } else if (kind === "sum") {
-    for (let i = 0; i < n; i++) {
-      const g = ids[i];
-      if (g >= 0) a[g] += values[i];
-    }
-  } else if (kind === "mean") {
-    for (let i = 0; i < n; i++) {
-      const g = ids[i];
-      if (g >= 0) {
-        a[g] += values[i];
-        b![g]++;
-      }
-    }
-  } else if (kind === "min") {
-    for (let i = 0; i < n; i++) {
-      const g = ids[i];
-      if (g >= 0) {
-        if (values[i] < a[g]) a[g] = values[i];
-        b![g] = 1;
-      }
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const g = ids[i];
-      if (g >= 0) {
-        if (values[i] > a[g]) a[g] = values[i];
-        b![g] = 1;
-      }
-    }
-  }
-}
-
 interface AggState {
   readonly name: string;
   readonly spec: AggregateSpec;
@@ -129,18 +84,12 @@ export function combineOperator(ctx: OperatorContext): Operator {
   let readers: ((i: number) => unknown)[] = [];
   let emitted = false;
 
-  const call = <R>(f: () => R, value?: unknown): R => {
-    try {
-      return f();
-    } catch (e) {
-      throw wrapUserError(e, t.uniqueName, value);
-    }
-  };
+  const combine = new CombineAccumulators(rt, t.uniqueName);
 
   const initial = (kind: string | undefined) => (kind === "min" ? Infinity : kind === "max" ? -Infinity : 0);
 
   function grow(agg: AggState, fn: CombineFn<any, any, any>, size: number): void {
-    if (agg.accs) while (agg.accs.length < size) agg.accs.push(call(() => fn.createAccumulator()));
+    if (agg.accs) while (agg.accs.length < size) agg.accs.push(combine.createOne(agg.name));
     if (agg.a) while (agg.a.length < size) {
       agg.a.push(initial(fn.columnar));
       agg.b?.push(0);
@@ -165,7 +114,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
             if (agg.b) agg.b.data[m] = 0;
           }
         }
-        if (agg.accs) for (const m of protos) if (m < agg.accs.length) agg.accs[m] = call(() => fn.createAccumulator());
+        if (agg.accs) for (const m of protos) if (m < agg.accs.length) agg.accs[m] = combine.createOne(agg.name);
       }
     },
   });
@@ -193,26 +142,20 @@ export function combineOperator(ctx: OperatorContext): Operator {
           vals[f] = kind === "mean" ? (y === 0 ? null : x / y) : kind === "min" || kind === "max" ? (y === 0 ? null : x) : x;
         } else {
           const accs = agg.accs ?? [];
-          const acc =
-            members.length === 0 || accs.length === 0
-              ? call(() => fn.createAccumulator())
-              : members.length === 1
-                ? accs[members[0]]
-                : call(() => fn.mergeAccumulators(members.map((m) => accs[m])));
-          vals[f] = call(() => fn.extractOutput(acc));
+          vals[f] = combine.extractOne(agg.name, combine.mergeOne(agg.name, accs.length === 0 ? [] : members.map((m) => accs[m])));
         }
       }
       outCols.push(vals);
     }
     let schema = ctx.schemaOf(t.outputs.main);
     if (!schema) {
-      const fields: arrow.Field[] = [];
-      rt.keyFields.forEach((name, c) => fields.push(new arrow.Field(name, keyTypes![c], true)));
-      aggs.forEach((agg, k) => {
-        const declared = agg.spec.fn.outputType?.(agg.inputType);
-        const type = declared ?? inferSchema(outCols[rt.keyFields.length + k], `aggregate "${agg.name}" of ${where}`).fields[0].type;
-        fields.push(new arrow.Field(agg.name, type, true));
-      });
+      // The columns of the output rows (see CombineAccumulators.row): the key fields, then the aggregates.
+      const names = combine.outputFields;
+      const types = [
+        ...(keyTypes ?? []).slice(0, rt.keyFields.length),
+        ...aggs.map((agg, k) => agg.spec.fn.outputType?.(agg.inputType) ?? inferSchema(outCols[rt.keyFields.length + k], `aggregate "${agg.name}" of ${where}`).fields[0].type),
+      ];
+      const fields = names.map((name, c) => new arrow.Field(name, types[c], true));
       schema = rt.shape === "value" ? scalarSchema({ arrow: fields[0].type }).arrow : new arrow.Schema(fields);
     }
     chunks(final.length, ctx.options.batchSize, (lo, hi) => {
@@ -267,18 +210,10 @@ export function combineOperator(ctx: OperatorContext): Operator {
           const a = agg.a.data;
           const b = agg.b?.data;
           const plain = kind === "count" ? null : plainValues(col);
-          if (kind === "count" && partialRows) {
-            for (let i = 0; i < n; i++) {
-              const g = ids[i];
-              if (g >= 0) a[g] += partialRows[i];
-            }
-          } else if (kind === "count") {
-            for (let i = 0; i < n; i++) {
-              const g = ids[i];
-              if (g >= 0) a[g]++;
-            }
+          if (kind === "count") {
+            countInto(ids, a, partialRows);
           } else if (plain) {
-            foldPlain(kind, ids, plain, a, b, partialRows);
+            foldInto(kind, ids, plain, a, b, partialRows);
           } else if (partialRows) {
             throw new SchemaError({ code: "BL_PARTIAL_ROWS_COLUMN", domain: "internal", where, value: agg.name, rule: "a pre-combined batch's aggregated field is not a plain numeric column" });
           } else if (kind === "sum") {
@@ -304,7 +239,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
             const g = ids[i];
             if (g < 0) continue;
             const v = read(i);
-            accs[g] = call(() => fn.addInput(accs[g], v), v);
+            accs[g] = combine.addOne(agg.name, accs[g], v);
           }
         } else {
           rowsOf ??= rowAccessor(rb);
@@ -312,7 +247,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
             const g = ids[i];
             if (g < 0) continue;
             const row = rowsOf(i);
-            accs[g] = call(() => fn.addInput(accs[g], row), row);
+            accs[g] = combine.addOne(agg.name, accs[g], row);
           }
         }
       }

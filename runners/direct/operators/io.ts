@@ -36,20 +36,21 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
         parts = all.filter((_, i) => i % count === index).map((part) => ({ part, position: null, mark: MIN_TIMESTAMP, idle: false, done: false }));
       }
       const states = parts;
-      const watermark = () => {
+      /** Sets the watermark: the minimum over the parts that are not idle, and so for each output that has its own. */
+      const publish = () => {
         let wm = MAX_TIMESTAMP;
         let any = false;
+        const outputs: Record<string, number> = {};
+        for (const p of states) for (const tag of Object.keys(p.outputMarks ?? {})) outputs[tag] = MAX_TIMESTAMP;
         for (const p of states) {
           if (p.idle) continue;
           any = true;
           if (p.mark < wm) wm = p.mark;
+          for (const tag of Object.keys(outputs)) outputs[tag] = Math.min(outputs[tag], Math.max(p.mark, p.outputMarks?.[tag] ?? MIN_TIMESTAMP));
         }
-        return any ? wm : null;
+        if (any) driver.setWatermark(wm, outputs);
       };
-      if (states.length > 0) await driver.step(() => {
-        const wm = watermark();
-        if (wm !== null) driver.setWatermark(wm);
-      });
+      if (states.length > 0) await driver.step(publish);
       await Promise.all(
         states.map(async (p) => {
           if (p.done) return;
@@ -58,9 +59,12 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
               if (chunk.batch && chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
               if (chunk.position !== undefined) p.position = chunk.position;
               if (chunk.watermark !== undefined && chunk.watermark > p.mark) p.mark = chunk.watermark;
+              for (const [tag, mark] of Object.entries(chunk.watermarks ?? {})) {
+                const marks = (p.outputMarks ??= {});
+                if (mark > (marks[tag] ?? MIN_TIMESTAMP)) marks[tag] = mark;
+              }
               p.idle = chunk.idle === true;
-              const wm = watermark();
-              if (wm !== null) driver.setWatermark(wm);
+              publish();
             });
             if (chunk.processingTime !== undefined) await driver.advanceProcessingTime(chunk.processingTime);
             if (driver.read.cancelled) return;
@@ -69,8 +73,7 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
             p.mark = MAX_TIMESTAMP;
             p.idle = false;
             p.done = true;
-            const wm = watermark();
-            if (wm !== null) driver.setWatermark(wm);
+            publish();
           });
         }),
       );
@@ -86,6 +89,8 @@ interface PartState {
   position: JsonValue | null;
   /** The part's watermark, and whether it is idle or done. */
   mark: number;
+  /** Watermarks of single outputs above `mark`, by tag (a TestStream with tagged outputs). */
+  outputMarks?: Record<string, number>;
   idle: boolean;
   done: boolean;
 }

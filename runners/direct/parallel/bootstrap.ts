@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import { buildPipeline, isPipelineDefinition, pipelineOrigin, PipelineDefinition } from "../../../sdk/definition";
 import { PipelineConstructionError } from "../../../sdk/errors";
 import type { Pipeline } from "../../../sdk/pipeline";
+import { checkFingerprint } from "../../runtime/fingerprint";
 import { workerBundle } from "./worker-bundle";
 
 /** What a worker needs to rebuild the coordinator's pipeline. */
@@ -91,15 +92,6 @@ export function loadPipeline(spec: PipelineSpec): Pipeline {
   const named = spec.exportName === undefined ? undefined : mod[spec.exportName];
   const definition = isPipelineDefinition(named) ? named : findDefinition(mod, spec);
   const pipeline = buildPipeline(definition, { ...spec.values });
-  const fingerprint = pipeline.fingerprint();
-  if (fingerprint !== spec.fingerprint) {
-    throw new PipelineConstructionError({
-      code: "BL_NONDETERMINISTIC_PIPELINE",
-      where: spec.file,
-      value: { coordinator: spec.fingerprint.slice(0, 12), worker: fingerprint.slice(0, 12) },
-      rule: "a worker thread built a different graph from the same definition and options: the construction is not deterministic",
-      fix: "make build(p, options) depend only on its options — no Math.random(), Date.now(), environment or thread checks in names, payloads or the graph's shape — or run with --parallelism=1",
-    });
-  }
+  checkFingerprint({ where: spec.file, rebuilt: pipeline.fingerprint(), submitted: spec.fingerprint });
   return pipeline;
 }

@@ -16,9 +16,10 @@ import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../data/keys";
 import { KeyTable } from "../data/key-table";
+import { countRowsInto, foldColumn, type FoldKernel } from "../../runtime/combine/kernels";
 
 /** A kernel whose merge of partial results equals adding the inputs. */
-export type LiftableKernel = "sum" | "min" | "max" | "mean" | "count";
+export type LiftableKernel = FoldKernel;
 
 /** What an exchange pre-combines: per aggregate, its field (null for a count of rows) and kernel. */
 export interface LiftedCombine {
@@ -222,7 +223,7 @@ export function preCombine(
   if (m > n * MAX_KEPT) return null;
   const rows = firsts.slice(0, m);
   const counts = new Float64Array(m);
-  countInto(counts, ids, n);
+  countRowsInto(counts, ids, n);
   const outputs = inputs.map((values, c) => {
     const out = new Float64Array(m);
     foldColumn(kinds[c], out, ids, values, n, rows, 0);
@@ -397,37 +398,4 @@ function groupInWindows(
     ids[i] = g;
   }
   return m;
-}
-
-function countInto(counts: Float64Array, ids: Int32Array, n: number): void {
-  for (let i = 0; i < n; i++) counts[ids[i]]++;
-}
-
-/**
- * Folds a column's values (one per row) into `out` by each row's group (`ids`), as `kind` merges
- * (`rows`: input rows per row, which add up). Groups from `from` on are new: a sum starts from 0, a
- * min or max from its first row's value (`firsts[g - from]`).
- */
-export function foldColumn(kind: LiftableKernel | "rows", out: Float64Array, ids: Int32Array, values: Float64Array, n: number, firsts: Int32Array, from: number): void {
-  const to = from + firsts.length;
-  if (kind === "min" || kind === "max") {
-    for (let g = from; g < to; g++) out[g] = values[firsts[g - from]];
-    if (kind === "min") minInto(out, ids, values, n);
-    else maxInto(out, ids, values, n);
-  } else {
-    out.fill(0, from, to);
-    sumInto(out, ids, values, n);
-  }
-}
-
-function sumInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) out[ids[i]] += values[i];
-}
-
-function minInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) if (values[i] < out[ids[i]]) out[ids[i]] = values[i];
-}
-
-function maxInto(out: Float64Array, ids: Int32Array, values: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) if (values[i] > out[ids[i]]) out[ids[i]] = values[i];
 }

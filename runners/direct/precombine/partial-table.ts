@@ -13,7 +13,8 @@ import { concatMetadata, takeMetadata, type ElementBatch } from "../../../sdk/ba
 import { concatRecordBatches, makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { KeyPrimitive, Utf8Keys } from "../data/keys";
 import { KeyTable } from "../data/key-table";
-import { foldColumn, type LiftableKernel, type LiftedCombine, type PreCombined } from "./lift";
+import { type LiftableKernel, type LiftedCombine, type PreCombined } from "./lift";
+import { foldColumn } from "../../runtime/combine/kernels";
 
 /** Groups a table holds before it is flushed: bounds its memory (one row and a few numbers per group). */
 export const FLUSH_GROUPS = 1 << 16;

@@ -5,7 +5,8 @@
  */
 import type { StateCells, StateSpecs } from "../../../sdk/state";
 import type { Window } from "../../../sdk/window";
-import { CellData, cellHandle, Cells } from "./cells";
+import { stateCells } from "../../runtime/state/cells";
+import { cellStorage, type Cells } from "./cell-storage";
 
 /** The state of one key in one window. */
 export interface Namespace {
@@ -19,7 +20,7 @@ export interface Namespace {
 
 /** A state table as plain, structured-cloneable data. */
 export interface StateTableSnapshot {
-  readonly namespaces: { key: unknown; keyId: string; window: Window; cells: [string, CellData][] }[];
+  readonly namespaces: { key: unknown; keyId: string; window: Window; cells: [string, unknown[]][] }[];
 }
 
 /** A window's identity as a string. */
@@ -48,9 +49,8 @@ export class StateTable {
   cells(ns: Namespace): StateCells<StateSpecs> {
     let h = this.handles.get(ns);
     if (!h) {
-      const out: Record<string, unknown> = {};
-      for (const [name, spec] of Object.entries(this.specs)) out[name] = cellHandle(ns.cells, name, spec);
-      this.handles.set(ns, (h = out as StateCells<StateSpecs>));
+      h = stateCells(this.specs, (name) => cellStorage(ns.cells, name)) as StateCells<StateSpecs>;
+      this.handles.set(ns, h);
     }
     return h;
   }

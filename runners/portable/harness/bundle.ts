@@ -21,7 +21,8 @@ import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, W
 import type { Protos } from "../model/protos";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS } from "../model/payloads";
 import { combinePhaseOf } from "./combine-phases";
-import { checkFingerprint, foreignFunction } from "./payload-checks";
+import { foreignFunction } from "./payload-checks";
+import { checkFingerprint } from "../../runtime/fingerprint";
 import { InvariantError, RunnerProtocolError } from "../model/errors";
 import { ByteReader, ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
@@ -303,7 +304,7 @@ export class BundleProcessor {
         const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
         if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
         const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
-        checkFingerprint(t.uniqueName, this.runtime.fingerprint, payload.fingerprint);
+        checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
         if (payload.role === "pardo" && (this.runtime.graph.transforms[payload.transform]?.payload as { stateful?: boolean } | undefined)?.stateful) {
           return this.statefulOperator(id, t, payload, p);
         }

@@ -8,19 +8,17 @@
  * An accumulator holds one accumulator per aggregate of the combine, by output field name; it crosses
  * the shuffle with Beamline's value coder, so CombineFns keep plain data in their accumulators.
  */
-import type { AggregateSpec, CombineRuntime } from "../../../sdk/combine";
-import { wrapUserError } from "../../../sdk/errors";
+import type { CombineRuntime } from "../../../sdk/combine";
+import { CombineAccumulators, type Accumulators } from "../../../sdk/combine-accumulators";
 import type { Window } from "../../../sdk/window";
 import { windowAt } from "../../../sdk/batch";
 import { encodeOne, valueCoder } from "../coders/coders";
 import type { Protos } from "../model/protos";
 import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../model/payloads";
 import { Elements, RowBatch, toRowBatch } from "./elements";
-import { checkFingerprint, foreignFunction } from "./payload-checks";
+import { foreignFunction } from "./payload-checks";
+import { checkFingerprint } from "../../runtime/fingerprint";
 import { InvariantError } from "../model/errors";
-
-/** The accumulators of one group: one per aggregate, by output field. */
-export type Accumulators = Record<string, unknown>;
 
 /** Sends a batch downstream. */
 export type PhaseEmit = (b: RowBatch) => Promise<void> | void;
@@ -37,53 +35,6 @@ export type PrecombineTiming = "earliest" | "latest";
 /** Open groups after which a precombine flushes early, bounding its memory. */
 export const PRECOMBINE_MAX_GROUPS = 10_000;
 
-/** The combine functions of a combine composite, called with user errors attributed to it. */
-class Aggregates {
-  private readonly entries: [string, AggregateSpec][];
-
-  constructor(
-    private readonly rt: CombineRuntime,
-    private readonly transform: string,
-  ) {
-    this.entries = Object.entries(rt.aggregates);
-  }
-
-  private call<R>(f: () => R, value?: unknown): R {
-    try {
-      return f();
-    } catch (e) {
-      throw wrapUserError(e, this.transform, value);
-    }
-  }
-
-  create(): Accumulators {
-    const acc: Accumulators = {};
-    for (const [name, a] of this.entries) acc[name] = this.call(() => a.fn.createAccumulator());
-    return acc;
-  }
-
-  add(acc: Accumulators, row: unknown): void {
-    for (const [name, a] of this.entries) {
-      const x = a.field === null ? row : (row as Record<string, unknown>)[a.field];
-      acc[name] = this.call(() => a.fn.addInput(acc[name], x), x);
-    }
-  }
-
-  merge(accs: Accumulators[]): Accumulators {
-    const out: Accumulators = {};
-    for (const [name, a] of this.entries) out[name] = accs.length === 1 ? accs[0][name] : this.call(() => a.fn.mergeAccumulators(accs.map((x) => x[name])));
-    return out;
-  }
-
-  /** The output row of a key (`{key fields…}` as grouped) and its accumulators, in the combine's shape. */
-  output(key: unknown, acc: Accumulators): unknown {
-    const rt = this.rt;
-    const out: Record<string, unknown> = rt.shape === "flat" ? { ...(key as object) } : rt.shape === "kv" ? { key: (key as { key: unknown }).key } : {};
-    for (const [name, a] of this.entries) out[name] = this.call(() => a.fn.extractOutput(acc[name]));
-    return rt.shape === "value" ? out.value : out;
-  }
-}
-
 /** A batch of rows keeping each input row's timestamp, window and pane. */
 function mapRows(b: Elements, f: (row: any) => unknown): RowBatch {
   const rb = toRowBatch(b);
@@ -91,7 +42,7 @@ function mapRows(b: Elements, f: (row: any) => unknown): RowBatch {
 }
 
 /** Folds rows into per-key, per-window accumulators and emits them when the bundle ends. */
-function precombine(aggs: Aggregates, emit: PhaseEmit, timing: PrecombineTiming): CombinePhase {
+function precombine(aggs: CombineAccumulators, emit: PhaseEmit, timing: PrecombineTiming): CombinePhase {
   let groups = new Map<string, { key: unknown; window: Window; timestamp: number; acc: Accumulators }>();
   const flush = () => {
     const gs = [...groups.values()];
@@ -127,7 +78,7 @@ function precombine(aggs: Aggregates, emit: PhaseEmit, timing: PrecombineTiming)
  * through `emit`.
  */
 export function combinePhase(urn: string, transform: string, rt: CombineRuntime, emit: PhaseEmit, timing: PrecombineTiming = "earliest"): CombinePhase {
-  const aggs = new Aggregates(rt, transform);
+  const aggs = new CombineAccumulators(rt, transform);
   switch (urn) {
     case COMBINE_URNS.precombine:
       return precombine(aggs, emit, timing);
@@ -171,6 +122,6 @@ export function combinePhaseOf(
   const p = protos.decode("pipeline.CombinePayload", t.spec.payload ?? new Uint8Array());
   if (p.combineFn?.urn !== BEAMLINE_COMBINE_FN_URN) throw foreignFunction(t.uniqueName, "combine function", p.combineFn?.urn);
   const fn = JSON.parse(Buffer.from(p.combineFn.payload).toString("utf8")) as BeamlineCombineFnPayload;
-  checkFingerprint(t.uniqueName, runtime.fingerprint, fn.fingerprint);
+  checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: runtime.fingerprint, submitted: fn.fingerprint });
   return combinePhase(t.spec.urn, fn.transform, runtime.fn<CombineRuntime>(fn.transform), emit, outputTime === "LATEST_IN_PANE" ? "latest" : "earliest");
 }

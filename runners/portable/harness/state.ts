@@ -2,22 +2,12 @@
  * User state of a stateful DoFn through the Fn API's state channel. Every cell is one bag of Beam's
  * bag user state protocol (keyed by transform, cell name, window and key), read once per bundle into a
  * cache, changed in memory, and written back when the bundle ends: appends when the cell only grew,
- * else a clear and the cell's new contents. Each cell kind is a view over its bag (see
- * runners/portable/translate-stateful.ts for the encodings).
+ * else a clear and the cell's new contents. The bag is the cell's storage; the cells themselves, and
+ * their rules, are runners/runtime/state (see runners/portable/translate-stateful.ts for the encodings).
  */
-import type { CombineFn } from "../../../sdk/combine";
-import {
-  BagState,
-  CombiningState,
-  MapState,
-  OrderedListState,
-  SetState,
-  StateSpec,
-  StateSpecs,
-  TimestampedValue,
-  ValueState,
-  valueKey,
-} from "../../../sdk/state";
+import type { StateSpecs } from "../../../sdk/state";
+import { stateCells } from "../../runtime/state/cells";
+import type { CellStorage } from "../../runtime/state/storage";
 import { valueCoder } from "../coders/coders";
 import { ByteReader, ByteWriter } from "../coders/wire";
 import type { StateChannel } from "./channels";
@@ -114,13 +104,11 @@ export function decodeBagValues(data: Buffer): unknown[] {
   return out;
 }
 
-/** One bag's contents as read in this bundle, and how they changed. */
-export class CachedBag {
+/** One bag's contents as read in this bundle, and how they changed: the storage of one state cell. */
+export class CachedBag implements CellStorage {
   private items: unknown[] = [];
   private appended: unknown[] = [];
   private rewritten = false;
-  /** Views derived from the contents (a map's entries, a set's members, a sorted list), kept while valid. */
-  private views = new Map<string, { value: unknown; extend?: (view: never, v: unknown) => void }>();
 
   constructor(
     readonly stateKey: Record<string, unknown>,
@@ -132,7 +120,6 @@ export class CachedBag {
   async load(access: StateAccess): Promise<void> {
     const cache = access.cache();
     const hit = cache?.get(this.cacheKey);
-    this.views.clear();
     if (hit) {
       this.items = decodeBagValues(hit);
       return;
@@ -143,34 +130,18 @@ export class CachedBag {
   }
 
   /** The current contents. */
-  values(): readonly unknown[] {
+  read(): readonly unknown[] {
     return this.items;
-  }
-
-  /**
-   * A view of the contents made by `make` (`name` tells a cell's views apart), kept until the contents
-   * are replaced; `extend` brings it up to date with an appended value (without it, an append drops
-   * the view). The caller must not modify it.
-   */
-  view<T>(name: string, make: (items: readonly unknown[]) => T, extend?: (view: T, v: unknown) => void): T {
-    let v = this.views.get(name);
-    if (!v) this.views.set(name, (v = { value: make(this.items), extend: extend as ((view: never, v: unknown) => void) | undefined }));
-    return v.value as T;
   }
 
   /** Adds a value at the end. */
   append(v: unknown): void {
-    for (const [name, view] of this.views) {
-      if (view.extend) view.extend(view.value as never, v);
-      else this.views.delete(name);
-    }
     this.items.push(v);
     if (!this.rewritten) this.appended.push(v);
   }
 
   /** Replaces the contents. */
   replace(values: unknown[]): void {
-    this.views.clear();
     this.items = values;
     this.rewritten = true;
     this.appended = [];
@@ -193,136 +164,6 @@ export class CachedBag {
   }
 }
 
-/** A state cell handle over its bag. */
-export function cellOver(spec: StateSpec<unknown>, bag: CachedBag): unknown {
-  switch (spec.kind) {
-    case "value":
-      return valueCell(bag);
-    case "bag":
-      return bagCell(bag);
-    case "combining":
-      return combiningCell(bag, spec.combineFn!);
-    case "map":
-      return mapCell(bag);
-    case "set":
-      return setCell(bag);
-    case "orderedList":
-      return orderedListCell(bag);
-  }
-}
-
-function valueCell<T>(bag: CachedBag): ValueState<T> {
-  return {
-    read: () => bag.values()[0] as T | undefined,
-    write: (v) => bag.replace([v]),
-    clear: () => bag.replace([]),
-  };
-}
-
-function bagCell<T>(bag: CachedBag): BagState<T> {
-  return {
-    add: (v) => bag.append(v),
-    read: () => [...bag.values()] as T[],
-    isEmpty: () => bag.values().length === 0,
-    clear: () => bag.replace([]),
-  };
-}
-
-function combiningCell<I, A, O>(bag: CachedBag, fn: CombineFn<I, A, O>): CombiningState<I, A, O> {
-  const accumulator = (): A => {
-    const accs = bag.values() as A[];
-    if (accs.length === 0) return fn.createAccumulator();
-    return accs.length === 1 ? accs[0] : fn.mergeAccumulators(accs);
-  };
-  return {
-    add: (input) => bag.replace([fn.addInput(accumulator(), input)]),
-    addAccumulator: (acc) => bag.append(acc),
-    read: () => fn.extractOutput(accumulator()),
-    readAccumulator: accumulator,
-    isEmpty: () => bag.values().length === 0,
-    clear: () => bag.replace([]),
-  };
-}
-
-/** Entries `[key, value]` of a map bag, the last write of a key winning (keys keep their first position). */
-function mapEntries<K, V>(bag: CachedBag): Map<string, [K, V]> {
-  const put = (m: Map<string, [K, V]>, e: unknown) => void m.set(valueKey((e as [K, V])[0]), e as [K, V]);
-  return bag.view(
-    "map",
-    (items) => {
-      const m = new Map<string, [K, V]>();
-      for (const e of items) put(m, e);
-      return m;
-    },
-    put,
-  );
-}
-
-function mapCell<K, V>(bag: CachedBag): MapState<K, V> {
-  const entries = () => [...mapEntries<K, V>(bag).values()];
-  const cell: MapState<K, V> = {
-    get: (k) => mapEntries<K, V>(bag).get(valueKey(k))?.[1],
-    put: (k, v) => bag.append([k, v]),
-    putIfAbsent(k, v) {
-      const hit = mapEntries<K, V>(bag).get(valueKey(k));
-      if (hit) return hit[1];
-      bag.append([k, v]);
-      return undefined;
-    },
-    has: (k) => mapEntries<K, V>(bag).has(valueKey(k)),
-    remove: (k) => bag.replace(entries().filter((e) => valueKey(e[0]) !== valueKey(k))),
-    keys: () => entries().map((e) => e[0]),
-    values: () => entries().map((e) => e[1]),
-    entries,
-    isEmpty: () => mapEntries(bag).size === 0,
-    clear: () => bag.replace([]),
-  };
-  return cell;
-}
-
-function setCell<T>(bag: CachedBag): SetState<T> {
-  const enter = (m: Map<string, T>, v: unknown) => {
-    const k = valueKey(v);
-    if (!m.has(k)) m.set(k, v as T);
-  };
-  const members = () =>
-    bag.view(
-      "set",
-      (items) => {
-        const m = new Map<string, T>();
-        for (const v of items) enter(m, v);
-        return m;
-      },
-      enter,
-    );
-  return {
-    add: (v) => void (members().has(valueKey(v)) || bag.append(v)),
-    addIfAbsent(v) {
-      if (members().has(valueKey(v))) return false;
-      bag.append(v);
-      return true;
-    },
-    has: (v) => members().has(valueKey(v)),
-    remove: (v) => bag.replace([...members().values()].filter((x) => valueKey(x) !== valueKey(v))),
-    read: () => [...members().values()],
-    isEmpty: () => bag.values().length === 0,
-    clear: () => bag.replace([]),
-  };
-}
-
-function orderedListCell<T>(bag: CachedBag): OrderedListState<T> {
-  // A stable sort keeps ties in insertion order.
-  const sorted = () => bag.view("sorted", (items) => [...(items as TimestampedValue<T>[])].sort((a, b) => a.timestamp - b.timestamp));
-  return {
-    add: (timestamp, value) => bag.append({ timestamp, value }),
-    read: () => [...sorted()],
-    readRange: (from, to) => sorted().filter((e) => e.timestamp >= from && e.timestamp < to),
-    clearRange: (from, to) => bag.replace(sorted().filter((e) => e.timestamp < from || e.timestamp >= to)),
-    isEmpty: () => bag.values().length === 0,
-    clear: () => bag.replace([]),
-  };
-}
-
 /** The state of one stateful transform in one bundle: cells per key and window, loaded on first use. */
 export class UserStateCache {
   private readonly bags = new Map<string, { bags: Map<string, CachedBag>; cells: Record<string, unknown>; loaded: Promise<void> | null }>();
@@ -338,12 +179,11 @@ export class UserStateCache {
     let e = this.bags.get(id);
     if (!e) {
       const bags = new Map<string, CachedBag>();
-      const cells: Record<string, unknown> = {};
-      for (const [name, spec] of Object.entries(this.specs)) {
+      const cells = stateCells(this.specs, (name) => {
         const bag = new CachedBag(bagUserStateKey(this.transformId, name, window, key), `${this.transformId}\u0000${name}\u0000${id}`);
         bags.set(name, bag);
-        cells[name] = cellOver(spec, bag);
-      }
+        return bag;
+      });
       e = { bags, cells, loaded: null };
       this.bags.set(id, e);
     }

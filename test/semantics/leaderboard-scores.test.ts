@@ -1,7 +1,11 @@
 /**
- * Beam's LeaderBoard team-score scenarios, driven by a TestStream: per-team score sums in fixed
- * 20-minute windows, early firings 5 minutes (processing time) after the first element of a pane,
- * late firings 10 minutes after, allowed lateness 1 hour, accumulating panes.
+ * Beam's LeaderBoardTest (examples/java/src/test/java/org/apache/beam/examples/complete/game/LeaderBoardTest.java),
+ * test by test, with Beam's expected values, on the direct runner. CalculateTeamScores: per-team
+ * score sums in fixed 20-minute windows, early firings 5 minutes (processing time) after the first
+ * element of a pane, late firings 10 minutes after, allowed lateness 1 hour, accumulating panes.
+ * CalculateUserScores: per-user sums in the global window, fired 10 minutes (processing time) after
+ * the first element of each pane, accumulating. `testLeaderBoardOptions` (Java pipeline options)
+ * does not apply.
  */
 import {
   afterProcessingTime,
@@ -12,6 +16,9 @@ import {
   intervalWindow,
   map,
   Pipeline,
+  repeatedly,
+  thatMap,
+  globalWindows,
   PCollection,
   runPipeline,
   sum,
@@ -62,6 +69,7 @@ function teamScores(p: Pipeline, events: TestStream<GameAction>): PCollection<{ 
 const window = intervalWindow(0, TEAM_WINDOW);
 const kv = (key: string, value: number) => ({ key, value });
 
+// LeaderBoardTest.testTeamScoresOnTime
 test("on time: one on-time pane per team", async () => {
   const p = new Pipeline();
   const scores = teamScores(
@@ -78,6 +86,7 @@ test("on time: one on-time pane per team", async () => {
   await runPipeline(p);
 });
 
+// LeaderBoardTest.testTeamScoresSpeculative
 test("speculative: early panes as processing time passes, then the on-time pane", async () => {
   const p = new Pipeline();
   const scores = teamScores(
@@ -101,6 +110,7 @@ test("speculative: early panes as processing time passes, then the on-time pane"
   await runPipeline(p);
 });
 
+// LeaderBoardTest.testTeamScoresUnobservablyLate
 test("unobservably late: data behind the watermark but before the window's end is on time", async () => {
   const p = new Pipeline();
   const scores = teamScores(
@@ -117,6 +127,7 @@ test("unobservably late: data behind the watermark but before the window's end i
   await runPipeline(p);
 });
 
+// LeaderBoardTest.testTeamScoresObservablyLate
 test("observably late: late panes after the on-time pane, a final pane for the team with new data", async () => {
   const firstWindowCloses = LATENESS + TEAM_WINDOW;
   const p = new Pipeline();
@@ -140,12 +151,14 @@ test("observably late: late panes after the on-time pane, a final pane for the t
       const has = (k: string, v: number) => rows.some((r) => r.key === k && r.value === v);
       if (!has("blue", 11) || !has("red", 27)) throw new Error(`final sums blue 11 and red 27 missing from ${JSON.stringify(rows)}`);
     }, "final sums present");
-  assertThat(scores).inOnTimePane(window).containsInAnyOrder([kv("red", 7), kv("blue", 11)]);
+  thatMap(scores).inOnTimePane(window).isEqualTo({ red: 7, blue: 11 });
+  // No final pane for the blue team: all its updates were in earlier panes.
   assertThat(scores).inFinalPane(window).containsInAnyOrder([kv("red", 27)]);
   assertThat(scores).inLatePanes(window).containsInAnyOrder([kv("red", 17), kv("red", 27)]);
   await runPipeline(p);
 });
 
+// LeaderBoardTest.testTeamScoresDroppablyLate
 test("droppably late: data past the allowed lateness is dropped and counted", async () => {
   const p = new Pipeline();
   const scores = teamScores(
@@ -164,4 +177,31 @@ test("droppably late: data past the allowed lateness is dropped and counted", as
   const result = await runPipeline(p);
   const dropped = [...result.metrics.counters.values()].reduce((n, m) => n + (m.get("droppedLateRows") ?? 0), 0);
   expect(dropped).toBe(2);
+});
+
+// LeaderBoardTest.testUserScore
+test("user scores: speculative panes in the global window take every element, late or not", async () => {
+  const p = new Pipeline();
+  const infos = testStream<GameAction>()
+    .addElements(event("blueOne", 12, 0), event("redOne", 3, 0))
+    .advanceProcessingTime("7m")
+    .addElements(event("redOne", 4, 2 * MINUTE), event("blueTwo", 3, 0), event("blueOne", 3, 3 * MINUTE))
+    .advanceProcessingTime("5m")
+    .advanceWatermarkTo(LATENESS + 12 * HOUR)
+    // Late elements are always observable within the global window.
+    .addElements(event("redOne", 3, 7 * MINUTE), event("redOne", 2, LATENESS + 13 * HOUR))
+    .advanceProcessingTime("6m")
+    .addElements(event("blueTwo", 5, 12 * MINUTE))
+    .advanceProcessingTime("20m")
+    .advanceWatermarkToInfinity();
+  const userScores = p
+    .apply(infos)
+    .apply(windowInto(globalWindows(), { trigger: repeatedly(afterProcessingTime("10m")), accumulation: "accumulating", allowedLateness: LATENESS }))
+    .apply(map((e: GameAction) => ({ key: e.user, value: e.score })))
+    .apply(combinePerKey(sum()));
+  // Early panes only: the pane the watermark reaching +infinity fires does not occur outside tests.
+  assertThat(userScores)
+    .inEarlyGlobalWindowPanes()
+    .containsInAnyOrder([kv("navy", 15), kv("scarlet", 7), kv("scarlet", 12), kv("sky", 3), kv("sky", 8)]);
+  await runPipeline(p);
 });
