@@ -59,7 +59,8 @@ export {
 export { create, createColumns, fromArrow } from "./transforms/create";
 export { generateSequence, periodicImpulse, type GenerateSequenceOptions, type PeriodicImpulseOptions } from "./transforms/sources";
 export type { BoundedSource, ReadContext, Source, SourceChunk } from "./sdk/source";
-export type { Sink, SinkWriter } from "./sdk/sink";
+export type { Committable, Committer, Sink, SinkRecovery, SinkWriter, WriterContext } from "./sdk/sink";
+export { writeTo, type WriteToOptions } from "./transforms/io/write-to";
 export { readText, writeText, type ReadTextOptions, type WriteTextOptions } from "./transforms/io/text";
 export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./transforms/io/csv";
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { globalBatch } from "../../sdk/batch";
 import { rowsToRecordBatch } from "../../sdk/rows";
-import { encodedBatch, encodedBytes, rowsOf } from "../../sdk/sink";
+import { encodedBatch, encodedBytes, rowsOf } from "../../sdk/encoded-batch";
 import { schema, t } from "../../sdk/schema";
 import { CsvSink, TextSink } from "../../transforms/io";
 import { tmpDir, writeAll } from "./helpers";

@@ -106,15 +106,15 @@ export interface Operator {
   finish?(): Promise<void> | void;
   /**
    * Checkpoint `id`'s barrier reached this operator: every batch before it was processed, none after
-   * it. Prepare for the snapshot (sinks stage what they wrote so far); the execution snapshots the
-   * declared state right after.
+   * it. Prepare for the snapshot; the execution snapshots the declared state right after.
    */
   onCheckpoint?(id: number): void | Promise<void>;
   /**
-   * For an operator that shapes its snapshot itself instead of declaring state: called at the barrier
-   * after `onCheckpoint`, returns the state to restore from.
+   * For an operator that shapes its snapshot itself instead of declaring state: called at checkpoint
+   * `checkpointId`'s barrier after `onCheckpoint`, returns the state to restore from. Sinks prepare
+   * what they wrote so far (to commit when the checkpoint completes).
    */
-  snapshot?(): OperatorSnapshot | Promise<OperatorSnapshot>;
+  snapshot?(checkpointId: number): OperatorSnapshot | Promise<OperatorSnapshot>;
   /**
    * With `snapshot`: before any data (after `open`), take up the state of a checkpoint — the snapshots
    * of every instance that ran this transform, resharded for this instance (its key groups, its share

@@ -70,7 +70,7 @@ export class Barriers {
       if (live && n.op.onCheckpoint) await guard(n, () => n.op.onCheckpoint!(id));
       const declared = n.declared;
       if (declared || n.op.snapshot) {
-        const state = !live ? {} : declared ? declared.snapshot() : await guard(n, () => n.op.snapshot!());
+        const state = !live ? {} : declared ? declared.snapshot() : await guard(n, () => n.op.snapshot!(id));
         cp.snapshots.set(n.name, n.finished ? { ...state, finished: true } : state);
       }
       n.passed = id;
