@@ -4,11 +4,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { IOError, rowsToRecordBatch, schema, t } from "beamline";
 import { globalBatch } from "../../sdk/batch";
-import { IOError } from "../../sdk/errors";
 import type { JsonValue } from "../../sdk/graph";
-import { rowsToRecordBatch } from "../../sdk/rows";
-import { schema, t } from "../../sdk/schema";
 import { recoverSink } from "../../sdk/sink";
 import { ByteFileWriter, FileSink, STAGING_PREFIX, type FileShardWriter } from "../../transforms/io/files";
 import { listFiles, tmpDir } from "./helpers";

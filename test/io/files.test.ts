@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { IOError } from "../../sdk/errors";
+import { IOError } from "beamline";
 import { detectCompression, expandPattern, lineAt, readLineChunks, shardName } from "../../transforms/io";
 import { tmpDir } from "./helpers";
 

@@ -3,13 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type * as arrow from "apache-arrow";
+import { type BoundedSource, Pipeline, recordBatchToRows, rowsToRecordBatch, type Sink } from "beamline";
 import { globalBatch } from "../../sdk/batch";
 import type { JsonValue } from "../../sdk/graph";
-import { Pipeline } from "../../sdk/pipeline";
-import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
 import { encodedBatch } from "../../sdk/encoded-batch";
-import type { Sink } from "../../sdk/sink";
-import type { BoundedSource } from "../../sdk/source";
 
 /** A fresh temporary directory. */
 export function tmpDir(): string {

@@ -1,10 +1,9 @@
 /** The one Arrow-type codec: the graph's schemas and the direct runner's batch transfer both use it. */
 import * as arrow from "apache-arrow";
+import { GLOBAL_WINDOWS, SchemaError } from "beamline";
 import { arrowSchemaFromJson, arrowSchemaToJson, typeFromJson, typeToJson } from "../../sdk/schema/arrow-type";
 import { schemaFromJson, schemaToJson } from "../../sdk/schema";
-import { SchemaError } from "../../sdk/errors";
 import { decodeBatch, encodeBatch } from "../../runners/direct/data/batch-codec";
-import { GLOBAL_WINDOWS } from "../../sdk/batch";
 
 const field = (name: string, type: arrow.DataType) => new arrow.Field(name, type, true);
 
