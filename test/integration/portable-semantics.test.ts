@@ -38,10 +38,6 @@ const KNOWN: Record<string, Known> = {
     outcome: { refused: "several TestStreams in one pipeline (Prism's element manager holds a single TestStream handler" },
     why: "Prism drives at most one TestStream per pipeline, so the portable translation refuses two before submission, naming both",
   },
-  "TestStreamTest.testMultiStage": {
-    outcome: { error: "a coder read past the end of its bytes" },
-    why: "a Beamline bug, not Prism's: the job fails in Beamline's harness decoding the bytes Prism sends for this pipeline (a TestStream output read both directly and through a GroupByKey into a stateful DoFn with a timer); it fails the same before and after sinks kept element metadata",
-  },
   "LeaderBoardTest.testTeamScoresOnTime": {
     outcome: { failed: [{ assertion: `containsInAnyOrder(2 row(s)) in all panes of ${W20}`, missing: [], unexpected: [kv("blue", 12), kv("red", 4)] }] },
     why: PRISM_PANES,
