@@ -9,14 +9,15 @@ import * as path from "node:path";
 import { buildPipeline, isPipelineDefinition, PipelineDefinition } from "../sdk/definition";
 import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/errors";
 import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
-import { DirectRunner } from "./direct/runner";
+import { RUNNER_NAMES } from "../sdk/runner";
+import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
-  runner: option.enum("where to run the pipeline", ["direct", "flink", "prism", "portable"] as const, { default: "direct" as const }),
+  runner: option.enum("where to run the pipeline", RUNNER_NAMES, { default: "direct" as const }),
   jobEndpoint: option.string("flink, prism, portable: a running Beam job service, HOST:PORT (flink and prism start one when absent)", { default: "" }),
   flinkMaster: option.string("flink: [local] for an embedded Flink, or a session cluster's REST HOST:PORT", { default: "[local]" }),
   environmentType: option.enum("flink, prism, portable: how the runner starts Beamline's SDK harness", ["LOOPBACK", "EXTERNAL", "PROCESS"] as const, { default: "LOOPBACK" as const }),
@@ -125,24 +126,19 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const pipeline = buildPipeline(def, pipelineValues);
     const started = Date.now();
     if (values.runner !== "direct") {
-      // Portable runners load gRPC and Beam's protos only when used.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runPortable } = require("./portable/launch") as typeof import("./portable/launch");
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { launcherFor } = require("./launchers") as typeof import("./launchers");
-      const r = await runPortable(pipeline, {
+      const r = await runPipeline(pipeline, {
         runner: values.runner,
         jobEndpoint: values.jobEndpoint as string,
-        launcher: launcherFor(values.runner, { flinkMaster: values.flinkMaster as string }),
+        flinkMaster: values.flinkMaster as string,
         environmentType: values.environmentType,
         environmentConfig: values.environmentConfig as string,
         parallelism: args.some((a) => a.startsWith("--parallelism")) ? (values.parallelism as number) : undefined,
-        runnerOptions: { definition: { file: path.resolve(file), options: pipelineValues } },
+        definition: { file: path.resolve(file), options: pipelineValues },
       });
       io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${((Date.now() - started) / 1000).toFixed(2)} s (job ${r.jobId})`);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { formatUserMetrics } = require("./portable/harness/metrics") as typeof import("./portable/harness/metrics");
-      for (const line of formatUserMetrics(r.metrics)) io.err(`beamline: ${line}`);
+      for (const line of formatUserMetrics(r.userMetrics)) io.err(`beamline: ${line}`);
       return 0;
     }
     const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
@@ -153,7 +149,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const checkpoint = checkpointDir
       ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
       : undefined;
-    const result = await new DirectRunner({ batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress }).run(pipeline);
+    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress });
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;

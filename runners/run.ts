@@ -1,14 +1,38 @@
-/** Runs a pipeline on a runner chosen by name. */
+/** Runs a pipeline on a runner chosen by name: the direct runner by default, or a portable one. */
+import { OptionError } from "../sdk/errors";
 import type { Pipeline } from "../sdk/pipeline";
-import { DirectRunner, DirectRunnerOptions, PipelineResult } from "./direct/runner";
+import { RUNNER_NAMES, type RunnerName, type RunResult } from "../sdk/runner";
+import type { DirectRunnerOptions } from "./direct/runner";
+import { directRunner, type DirectRunResult } from "./direct-runner";
+import type { PortableRunOptions, PortableRunResult } from "./portable-runners";
 
-/** Options of {@link runPipeline}. */
-export interface RunOptions extends DirectRunnerOptions {
-  /** The runner; only `direct` in this release. */
-  readonly runner?: "direct";
-}
+/** Options of {@link runPipeline} on the direct runner. */
+export type DirectRunOptions = DirectRunnerOptions & { readonly runner?: "direct" };
 
-/** Runs a pipeline to completion on the chosen runner (the direct runner by default). */
-export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}): Promise<PipelineResult> {
-  return new DirectRunner(options).run(pipeline);
+/** Options of {@link runPipeline} on a portable runner. */
+export type PortableRunPipelineOptions = PortableRunOptions & { readonly runner: "prism" | "flink" | "portable" };
+
+/** Options of {@link runPipeline}: the runner (default `direct`) and its options, all of which can be left unset. */
+export type RunOptions = DirectRunOptions | PortableRunPipelineOptions;
+
+/** Runs a pipeline to completion on the direct runner (the default). */
+export function runPipeline(pipeline: Pipeline, options?: DirectRunOptions): Promise<DirectRunResult>;
+/** Runs a pipeline to completion on a portable runner (Prism, Flink, or any Beam job service). */
+export function runPipeline(pipeline: Pipeline, options: PortableRunPipelineOptions): Promise<PortableRunResult>;
+/** Runs a pipeline to completion on the chosen runner. */
+export function runPipeline(pipeline: Pipeline, options?: RunOptions): Promise<RunResult>;
+export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}): Promise<RunResult> {
+  const { runner = "direct", ...rest } = options;
+  if (!(RUNNER_NAMES as readonly string[]).includes(runner)) {
+    throw new OptionError({
+      code: "BL_UNKNOWN_RUNNER",
+      value: runner,
+      rule: "is not a Beamline runner",
+      fix: `use one of: ${RUNNER_NAMES.join(", ")}`,
+    });
+  }
+  if (runner === "direct") return directRunner.run(pipeline, rest as DirectRunnerOptions);
+  // Portable runners load gRPC and Beam's protos only when used.
+  const { portableRunner } = await import("./portable-runners");
+  return portableRunner(runner as Exclude<RunnerName, "direct">).run(pipeline, rest as PortableRunOptions);
 }

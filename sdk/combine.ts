@@ -47,3 +47,13 @@ export interface CombineRuntime {
 export const COMBINE_PER_KEY_URN = "beam:transform:combine_per_key:v1";
 /** URN of a combine-globally composite. */
 export const COMBINE_GLOBALLY_URN = "beam:transform:combine_globally:v1";
+
+/** The payload of a {@link COMBINE_PER_KEY_URN} or {@link COMBINE_GLOBALLY_URN} composite: a {@link CombineRuntime} without its functions. */
+export interface CombinePayload {
+  /** Key fields of the input rows; empty to combine globally. */
+  readonly keyFields: readonly string[];
+  /** Output field name to the input field it folds (null: whole rows) and its built-in combiner's name (`custom` for a user CombineFn). */
+  readonly aggregates: Readonly<Record<string, { readonly field: string | null; readonly combiner: string }>>;
+  /** How output rows look, as in {@link CombineRuntime.shape}. */
+  readonly shape: CombineRuntime["shape"];
+}

@@ -3,7 +3,7 @@
  * Runners work from this alone (URNs and payloads); user functions are found by transform name.
  */
 import { createHash } from "node:crypto";
-import type { SchemaJson } from "./schema";
+import type { SchemaJson } from "./schema/arrow-type";
 import type { WindowingStrategy } from "./window";
 
 /** JSON values, the only things a payload may hold. */

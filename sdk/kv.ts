@@ -3,6 +3,7 @@
  * that build them and the runners that execute them.
  */
 import * as arrow from "apache-arrow";
+import type { WindowingStrategy } from "./window";
 
 /** A key/value row. */
 export interface KV<K, V> {
@@ -26,6 +27,15 @@ export const WINDOW_INTO_URN = "beam:transform:window_into:v1";
 export const RESHUFFLE_URN = "beam:transform:reshuffle:v1";
 /** URN of Beamline's split of rows too late for their window (past the allowed lateness). */
 export const SEPARATE_LATE_URN = "beamline:transform:separate_late:v1";
+
+/** The payload of a transform that has no parameters ({@link GROUP_BY_KEY_URN}, {@link FLATTEN_URN}, {@link RESHUFFLE_URN}, {@link SEPARATE_LATE_URN}). */
+export type EmptyPayload = Readonly<Record<string, never>>;
+
+/** The payload of a {@link WINDOW_INTO_URN} transform: the windowing strategy of its output. */
+export interface WindowIntoPayload {
+  /** The strategy, as in the output PCollection's windowing. */
+  readonly windowing: WindowingStrategy;
+}
 
 /** The schema of `{key, value}` rows. */
 export function kvSchema(keyType: arrow.DataType, valueType: arrow.DataType): arrow.Schema {

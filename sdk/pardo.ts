@@ -10,13 +10,31 @@ import { PipelineConstructionError } from "./errors";
 import type { JsonValue } from "./graph";
 import type { PCollection } from "./pcollection";
 import type { RowSchema } from "./schema";
-import { isStateful, type StateSpecs, type TimerSpecs } from "./state";
+import { isStateful, type StateSpec, type StateSpecs, type TimeDomain, type TimerSpecs } from "./state";
 import { kvTypes } from "./kv";
 import { PTransform, type ExpandContext } from "./transform";
 import type { Window } from "./window";
 
 /** The URN of Beamline's ParDo. */
 export const PARDO_URN = "beamline:transform:pardo:v1";
+
+/** The payload of a {@link PARDO_URN} transform. */
+export interface ParDoPayload {
+  /** Which kind of function the runtime object holds (`dofn`, `map`, `flatMap`, `filter`, `batch`, `columnar`). */
+  readonly kind: ParDoFn["kind"];
+  /** Its output tags, `main` first. */
+  readonly outputs: string[];
+  /** Its side inputs by name: the view's kind and whether it has a default. */
+  readonly sideInputs: Readonly<Record<string, { readonly kind: SideInputView<unknown>["kind"]; readonly hasDefault: boolean }>>;
+  /** Present and true when the DoFn declares state or timers: runners partition its input by key. */
+  readonly stateful?: true;
+  /** A stateful DoFn's state cells by name, with their kind. */
+  readonly state?: Readonly<Record<string, StateSpec<unknown>["kind"]>>;
+  /** A stateful DoFn's timers by name, with their time domain. */
+  readonly timers?: Readonly<Record<string, TimeDomain>>;
+  /** What a transform built on ParDo adds (expressions, join keys, …). */
+  readonly [extra: string]: JsonValue | undefined;
+}
 
 /** What a row function may read about its row besides the row itself. */
 export interface ElementInfo {
@@ -70,7 +88,7 @@ export class ParDo<I, Tags extends string> extends PTransform<PCollection<I>, Re
 
   expand(input: PCollection<I>, ctx: ExpandContext): Record<Tags, PCollection<any>> {
     const inputs: Record<string, PCollection<any>> = { main: input };
-    const side: Record<string, JsonValue> = {};
+    const side: Record<string, ParDoPayload["sideInputs"][string]> = {};
     const stateful = this.fn.kind === "dofn" && isStateful(this.fn.dofn) ? statefulPayload(this.fn.dofn, this.fn.sideInputs, input, ctx.name) : {};
     if (this.fn.kind === "dofn") {
       for (const [name, view] of Object.entries(this.fn.sideInputs)) {
@@ -80,7 +98,7 @@ export class ParDo<I, Tags extends string> extends PTransform<PCollection<I>, Re
     }
     return ctx.primitive({
       urn: PARDO_URN,
-      payload: { kind: this.fn.kind, outputs: Object.keys(this.outputs), sideInputs: side, ...stateful, ...this.extraPayload },
+      payload: { kind: this.fn.kind, outputs: Object.keys(this.outputs), sideInputs: side, ...stateful, ...this.extraPayload } satisfies ParDoPayload as JsonValue,
       inputs,
       outputs: Object.fromEntries(Object.entries(this.outputs).map(([tag, schema]) => [tag, { schema: schema as arrow.Schema | null }])) as Record<
         Tags,
@@ -95,7 +113,7 @@ export class ParDo<I, Tags extends string> extends PTransform<PCollection<I>, Re
  * The payload part of a stateful ParDo: `stateful: true` (runners partition its input by key) and the
  * declared state cells and timers, after checking what a stateful DoFn needs.
  */
-function statefulPayload(dofn: DoFn<any, any>, sideInputs: Record<string, SideInputView<any>>, input: PCollection<any>, name: string): { [k: string]: JsonValue } {
+function statefulPayload(dofn: DoFn<any, any>, sideInputs: Record<string, SideInputView<any>>, input: PCollection<any>, name: string): Pick<ParDoPayload, "stateful" | "state" | "timers"> {
   const where = `transform "${name}"`;
   const stateSpecs: StateSpecs = dofn.state ?? {};
   const timerSpecs: TimerSpecs = dofn.timers ?? {};

@@ -1,69 +1,116 @@
 /**
- * The sink contract, two-phase: writers stage their output, and the sink commits all staged output
- * at once when the run (or, with checkpoints, the checkpoint) completes — or aborts it on failure,
- * so a failed run leaves nothing half-written where the output belongs.
+ * The sink contract: exactly-once output by two-phase commit, in four named stages.
+ *
+ * 1. **Write.** A {@link SinkWriter} stages batches where nobody reads them as output (a staging
+ *    directory, an open transaction).
+ * 2. **Prepare.** At a checkpoint's barrier, or at the end of a run that takes no checkpoints, the
+ *    writer makes what it staged durable and returns {@link Committable}s: plain JSON saying what a
+ *    committer needs to publish it. The runner keeps them in the checkpoint.
+ * 3. **Commit.** Once that checkpoint is complete (its manifest is written), the {@link Committer}
+ *    publishes them. A commit is idempotent: done is done.
+ * 4. **Recover.** A run restored from a checkpoint commits that checkpoint's committables again (some
+ *    may have been published before the crash, which is no error), then aborts whatever was staged
+ *    after it ({@link Sink.abortLingering}), so output the checkpoint does not cover never appears.
+ *
+ * A run that fails without checkpoints aborts all it staged and prepared: nothing where output
+ * belongs. A runner drives a sink from this contract alone; {@link recoverSink} is stage 4 whole.
  */
-import * as arrow from "apache-arrow";
-import { GLOBAL_WINDOWS, type ElementBatch } from "./batch";
-import { makeRecordBatch } from "./columns";
+import type * as arrow from "apache-arrow";
+import type { ElementBatch } from "./batch";
 import type { JsonValue } from "./graph";
 
-/** Writes one shard's share of the data into a staging area. */
-export interface SinkWriter {
-  /** Writes a batch. */
+/**
+ * What a committer needs to publish one piece of prepared output: staged and final file names, or a
+ * transactional id and producer epoch. JSON, because checkpoints keep it and other threads read it.
+ */
+export type Committable = JsonValue;
+
+/** Which writer of a sink this is: writer `index` of `count` (a sink's shard). */
+export interface WriterContext {
+  /** The writer's index, from 0. */
+  readonly index: number;
+  /** How many writers the sink has (its shards). */
+  readonly count: number;
+}
+
+/** Stages 1 and 2: stages batches, and prepares what it staged for commit. */
+export interface SinkWriter<C extends Committable = Committable> {
+  /** Stages a batch. Nothing staged is visible where output belongs before a commit. */
   write(batch: ElementBatch): void | Promise<void>;
-  /** Finishes staging; returns what `commit` needs to publish it. */
-  close(): Promise<JsonValue>;
-  /** Throws away what was staged. */
+  /**
+   * Prepares what was written since the last prepare: makes it durable in the staging area, publishes
+   * nothing, and returns the committables that publish it. The writer then stages into something new.
+   * `checkpointId` is the checkpoint whose barrier this is, or null at the end of a run that takes no
+   * checkpoints (its only prepare, which returns committables even when nothing was written, so that
+   * an empty output still has its files); for a checkpoint with nothing written it returns none.
+   */
+  prepareCommit(checkpointId: number | null): Promise<C[]>;
+  /** Throws away what was written since the last prepare (what was prepared is the committer's). */
   abort(): Promise<void>;
 }
 
-/** A transactional sink. */
-export interface Sink {
+/** Stage 3: publishes prepared output, or throws it away. */
+export interface Committer<C extends Committable = Committable> {
   /**
-   * Opens a writer for shard `index` of `count`. `epoch` counts the sets of shards a run opens (0,
-   * or absent, for the first): with checkpoints, each checkpoint commits an epoch of its own, and a
-   * sink must give every epoch's output names of its own.
+   * Publishes everything the committables stand for; returns the names of what was published (file
+   * paths, or none) in a stable order. Idempotent: a committable committed before (by this run or one
+   * that crashed) is published already and is not an error. If it throws, nothing it published in
+   * this call stays published and the committables can be committed or aborted later.
    */
-  open(shard: { index: number; count: number; epoch?: number }): Promise<SinkWriter>;
-  /** Publishes everything staged; returns the names of what was published (for example file paths). */
-  commit(staged: JsonValue[]): Promise<string[]>;
-  /** Removes everything staged. */
-  abort(staged: JsonValue[]): Promise<void>;
-  /** How many shards to write; the runner decides when undefined. */
+  commit(committables: readonly C[]): Promise<string[]>;
+  /** Throws away prepared output that will never be committed. Idempotent. */
+  abort(committables: readonly C[]): Promise<void>;
+}
+
+/** What a run restored from a checkpoint tells a sink before any of its writers writes again. */
+export interface SinkRecovery<C extends Committable = Committable> {
+  /** The checkpoint the run restored. */
+  readonly checkpointId: number;
+  /** The committables that checkpoint recorded: published (again) by stage 4 before anything is aborted. */
+  readonly committables: readonly C[];
+}
+
+/** A transactional sink: its writers, its committer, and how it recovers. */
+export interface Sink<C extends Committable = Committable> {
+  /** Opens writer `context.index` of `context.count`. */
+  createWriter(context: WriterContext): Promise<SinkWriter<C>>;
+  /** Publishes what the writers prepared. */
+  readonly committer: Committer<C>;
+  /**
+   * Stage 4, after the restored checkpoint's committables were committed: aborts everything this sink
+   * staged or prepared that `recovery.committables` does not hold (files lingering in staging, open
+   * transactions of later checkpoints). Runners call it once per restore, before any writer writes.
+   */
+  abortLingering(recovery: SinkRecovery<C>): Promise<void>;
+  /** How many writers (shards) to open; the runner decides when undefined. */
   readonly numShards?: number;
   /**
    * The bytes a writer appends for a batch, when the format allows: a runner may then encode batches
-   * where they are produced (on other threads) and hand the writer {@link encodedBatch}es, which its
-   * writers must take as well. Undefined when batches cannot be encoded apart from the writer.
+   * where they are produced (on other threads) and hand the writer `encodedBatch`es (see
+   * `encoded-batch.ts`), which its writers must take as well. Undefined when they cannot.
    */
   readonly encode?: (batch: arrow.RecordBatch) => Uint8Array;
 }
 
-/** Schema metadata of an encoded batch: how many rows its bytes stand for. */
-const ENCODED_ROWS = "beamline.encodedRows";
-const ENCODED_FIELD = new arrow.Field("encoded", new arrow.Binary(), false);
-
-/** A batch carrying the bytes a sink's `encode` gave for `rows` rows: one binary value. */
-export function encodedBatch(bytes: Uint8Array, rows: number): ElementBatch {
-  const schema = new arrow.Schema([ENCODED_FIELD], new Map([[ENCODED_ROWS, String(rows)]]));
-  const data = arrow.makeData({ type: ENCODED_FIELD.type as arrow.Binary, length: 1, nullCount: 0, valueOffsets: Int32Array.from([0, bytes.length]), data: bytes });
-  return { data: makeRecordBatch(schema, [data], 1), timestamps: new Float64Array(1), windows: GLOBAL_WINDOWS };
-}
-
-/** The bytes of an {@link encodedBatch}, or null for any other batch. */
-export function encodedBytes(batch: ElementBatch): Uint8Array | null {
-  if (!batch.data.schema.metadata.has(ENCODED_ROWS)) return null;
-  const d = batch.data.data.children[0];
-  const offsets = d.valueOffsets as Int32Array;
-  return (d.values as Uint8Array).subarray(offsets[0], offsets[1]);
-}
-
-/** The rows a batch stands for: its own, or those its encoded bytes stand for. */
-export function rowsOf(batch: ElementBatch): number {
-  const encoded = batch.data.schema.metadata.get(ENCODED_ROWS);
-  return encoded === undefined ? batch.data.numRows : Number(encoded);
+/**
+ * Stage 4 whole: commits a restored checkpoint's committables again (idempotently), then aborts what
+ * was staged after that checkpoint. Returns what the commit published.
+ */
+export async function recoverSink<C extends Committable>(sink: Sink<C>, recovery: SinkRecovery<C>): Promise<string[]> {
+  const published = recovery.committables.length > 0 ? await sink.committer.commit(recovery.committables) : [];
+  await sink.abortLingering(recovery);
+  return published;
 }
 
 /** URN of Beamline's write primitive. */
 export const WRITE_URN = "beamline:transform:write:v1";
+
+/** The payload of a {@link WRITE_URN} transform: what is written; the sink itself is the runtime object. */
+export interface WritePayload {
+  /** The kind of in-process sink (`memory`, `assertion`), if it is one. */
+  readonly sink?: string;
+  /** The file format, for a file sink. */
+  readonly format?: string;
+  /** The sink's own parameters (prefix, suffix, shards, …). */
+  readonly [extra: string]: JsonValue | undefined;
+}

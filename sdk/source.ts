@@ -65,5 +65,17 @@ export type Source = BoundedSource;
 /** URN of Beamline's read primitive. */
 export const READ_URN = "beamline:transform:read:v1";
 
+/** The payload of a {@link READ_URN} transform: what is read, for runners and messages; the source itself is the runtime object. */
+export interface ReadPayload {
+  /** The kind of in-process source (`memory`, `sequence`, `periodic_impulse`, `test_stream`), if it is one. */
+  readonly source?: string;
+  /** The file format (`text`, `csv`, `jsonl`, `arrow`, `parquet`), for a file source. */
+  readonly format?: string;
+  /** Whether unreadable records go to a `deadLetter` output. */
+  readonly deadLetter?: boolean;
+  /** The source's own parameters (patterns, options, a TestStream's events). */
+  readonly [extra: string]: JsonValue | undefined;
+}
+
 /** The schema a source declares for its output, if any. */
 export type SourceSchema = arrow.Schema | null;

@@ -9,7 +9,7 @@ import * as arrow from "apache-arrow";
 import type { ElementBatch } from "../sdk/batch";
 import { recordBatchFromColumns } from "../sdk/columns";
 import { CombineAccumulators } from "../sdk/combine-accumulators";
-import { AggregateSpec, COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN, CombineFn, CombineRuntime } from "../sdk/combine";
+import { AggregateSpec, COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN, CombineFn, CombinePayload, CombineRuntime } from "../sdk/combine";
 import { SchemaError } from "../sdk/errors";
 import { GROUP_BY_KEY_URN, Grouped, groupedSchema, KV, kvTypes } from "../sdk/kv";
 import { columnar, map } from "../sdk/pardo";
@@ -146,7 +146,7 @@ class CombineTransform<I, O> extends PTransform<PCollection<I>, PCollection<O>> 
         keyFields: [...rt.keyFields],
         aggregates: Object.fromEntries(Object.entries(rt.aggregates).map(([name, a]) => [name, { field: a.field, combiner: a.fn.columnar ?? "custom" }])),
         shape: rt.shape,
-      },
+      } satisfies CombinePayload,
       rt,
     );
     // The expansion, for runners that do not lift combines: key, group, then combine each group.

@@ -7,7 +7,9 @@
  * bag of `[key, value]` entries, an ordered list a bag of `{timestamp, value}` entries. Timers use the
  * timer coder (`beam:coder:timer:v1`) over the input's key coder and window coder.
  */
-import type { JsonValue, PipelineGraph } from "../../sdk/graph";
+import type { PipelineGraph } from "../../sdk/graph";
+import type { ParDoPayload } from "../../sdk/pardo";
+import { isStatefulParDo } from "../../sdk/payload";
 import { WINDOW_EXPIRATION_TIMER } from "./model/payloads";
 import { InvariantError } from "./model/errors";
 
@@ -23,7 +25,7 @@ export const BEAMLINE_STATE_COMBINE_FN_URN = "beamline:state_combine_fn:v1";
 /** The stateful ParDos of `graph` whose DoFn has `onWindowExpiration` (from their runtime functions). */
 export function windowExpirationTransforms(graph: PipelineGraph, fn: (transform: string) => unknown): string[] {
   return Object.values(graph.transforms)
-    .filter((t) => (t.payload as Record<string, JsonValue> | undefined)?.stateful)
+    .filter(isStatefulParDo)
     .filter((t) => {
       const f = fn(t.uniqueName) as { kind?: string; dofn?: { onWindowExpiration?: unknown } };
       return f?.kind === "dofn" && typeof f.dofn?.onWindowExpiration === "function";
@@ -37,8 +39,8 @@ export function windowExpirationTransforms(graph: PipelineGraph, fn: (transform:
  * fires pending processing-time timers there only for splittable DoFns: a stateful DoFn's pending
  * processing-time timer holds the watermark, and the job never finishes.
  */
-export function statefulProblems(transform: string, payload: Record<string, JsonValue>, runner: string): string[] {
-  const timers = (payload.timers ?? {}) as Record<string, string>;
+export function statefulProblems(transform: string, payload: ParDoPayload, runner: string): string[] {
+  const timers = payload.timers ?? {};
   const processing = Object.keys(timers).filter((name) => timers[name] === "processing");
   if (runner === "flink" && processing.length > 0) {
     return [`${transform}: processing-time timer(s) ${processing.join(", ")} (Beam's Flink runner never fires them at the end of the input and waits for them forever; use event-time timers, or run on prism)`];
@@ -55,9 +57,9 @@ export interface StatefulCoders {
 }
 
 /** `state_specs` and `timer_family_specs` of a ParDo payload, from the graph's stateful payload. */
-export function statefulParDoFields(transform: string, payload: Record<string, JsonValue>, coders: StatefulCoders, windowExpiration = false): Record<string, unknown> {
-  const cells = (payload.state ?? {}) as Record<string, string>;
-  const timers = (payload.timers ?? {}) as Record<string, string>;
+export function statefulParDoFields(transform: string, payload: ParDoPayload, coders: StatefulCoders, windowExpiration = false): Record<string, unknown> {
+  const cells = payload.state ?? {};
+  const timers = payload.timers ?? {};
   const protocol = { urn: BAG_USER_STATE_URN };
   const stateSpecs: Record<string, unknown> = {};
   for (const [name, kind] of Object.entries(cells)) {

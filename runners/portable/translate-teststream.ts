@@ -6,7 +6,8 @@
  */
 import type { PipelineGraph } from "../../sdk/graph";
 import { recordBatchToRows } from "../../sdk/rows";
-import type { BoundedSource } from "../../sdk/source";
+import { READ_URN, type BoundedSource } from "../../sdk/source";
+import { payloadOf } from "../../sdk/payload";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 import { Coder, coderFromProto, CoderProto, CODER_URNS, valueCoder } from "./coders/coders";
 import type { Protos } from "./model/protos";
@@ -55,8 +56,7 @@ export function testStreamSupport(runner: string): TestStreamSupport {
 
 /** Whether a graph transform is a TestStream. */
 export function isTestStream(graph: PipelineGraph, name: string): boolean {
-  const payload = graph.transforms[name].payload as { source?: string } | null;
-  return payload?.source === "test_stream";
+  return payloadOf(graph.transforms[name], READ_URN)?.source === "test_stream";
 }
 
 /**

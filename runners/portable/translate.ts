@@ -8,9 +8,10 @@
  */
 import * as arrow from "apache-arrow";
 import { UnsupportedFeatureError } from "../../sdk/errors";
-import { canonicalJson, GraphPCollection, GraphTransform, JsonValue, PipelineGraph } from "../../sdk/graph";
+import { canonicalJson, GraphPCollection, GraphTransform, PipelineGraph } from "../../sdk/graph";
 import { FLATTEN_URN, GROUP_BY_KEY_URN, kvTypes, RESHUFFLE_URN, WINDOW_INTO_URN } from "../../sdk/kv";
 import { PARDO_URN } from "../../sdk/pardo";
+import { isStatefulParDo, payloadOf } from "../../sdk/payload";
 import { graphSchema } from "../../sdk/pipeline";
 import { isScalarSchema } from "../../sdk/schema";
 import { READ_URN } from "../../sdk/source";
@@ -157,7 +158,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const gbkInputs = new Set<string>();
   for (const t of Object.values(graph.transforms)) if (t.urn === GROUP_BY_KEY_URN && t.subtransforms.length === 0) gbkInputs.add(t.inputs.main);
   // A stateful ParDo's input travels as KV too: runners partition it, its state and its timers by key.
-  for (const t of Object.values(graph.transforms)) if (t.urn === PARDO_URN && (t.payload as Record<string, JsonValue> | undefined)?.stateful) gbkInputs.add(t.inputs.main);
+  for (const t of Object.values(graph.transforms)) if (isStatefulParDo(t)) gbkInputs.add(t.inputs.main);
   const requirements = new Set<string>();
 
   const elementCoder = (pc: GraphPCollection): string => {
@@ -289,7 +290,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
     const mainPc = main ? graph.pcollections[main] : undefined;
     switch (t.urn) {
       case PARDO_URN: {
-        const payload = (t.payload ?? {}) as Record<string, JsonValue>;
+        const payload = payloadOf(t, PARDO_URN)!;
         let stateful: Record<string, unknown> = {};
         if (payload.stateful) {
           const input = pcollections[main];

@@ -4,6 +4,7 @@
  */
 import * as arrow from "apache-arrow";
 import { SchemaError, describeValue } from "../errors";
+import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, timeUnitName } from "./arrow-type";
 
 /** The Arrow type of one field, typed by the JavaScript value rows hold in it. */
 export interface FieldType<T = unknown> {
@@ -280,139 +281,37 @@ export function inferSchema(values: readonly unknown[], where: string): arrow.Sc
 // JSON form, equality, description
 // ---------------------------------------------------------------------------------------------
 
-/** A JSON-serializable description of an Arrow type. */
-export type TypeJson =
-  | { readonly id: "null" | "bool" | "utf8" | "large_utf8" | "binary" | "large_binary" | "float16" | "float32" | "float64" }
-  | { readonly id: "int"; readonly bitWidth: 8 | 16 | 32 | 64; readonly signed: boolean }
-  | { readonly id: "timestamp"; readonly unit: "s" | "ms" | "us" | "ns"; readonly timezone: string | null }
-  | { readonly id: "date"; readonly unit: "day" | "ms" }
-  | { readonly id: "list"; readonly item: FieldJson }
-  | { readonly id: "struct"; readonly fields: readonly FieldJson[] };
+/** The Arrow types a Beamline schema may declare (the codec in `arrow-type.ts` covers more). */
+const SCHEMA_TYPES = new Set<arrow.Type>([
+  arrow.Type.Null, arrow.Type.Bool, arrow.Type.Utf8, arrow.Type.LargeUtf8, arrow.Type.Binary, arrow.Type.LargeBinary,
+  arrow.Type.Float, arrow.Type.Int, arrow.Type.Timestamp, arrow.Type.Date, arrow.Type.List, arrow.Type.Struct,
+]);
 
-/** A JSON-serializable description of an Arrow field. */
-export interface FieldJson {
-  readonly name: string;
-  readonly type: TypeJson;
-  readonly nullable: boolean;
-  /** Key-sorted field metadata; present only when non-empty. */
-  readonly metadata?: Readonly<Record<string, string>>;
-}
-
-/** A JSON-serializable, deterministic description of an Arrow schema. */
-export interface SchemaJson {
-  readonly fields: readonly FieldJson[];
-  /** Key-sorted schema metadata; present only when non-empty. */
-  readonly metadata?: Readonly<Record<string, string>>;
-}
-
-const TIME_UNITS = ["s", "ms", "us", "ns"] as const;
-
-function metadataToJson(m: Map<string, string>): Record<string, string> | undefined {
-  if (m.size === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const k of [...m.keys()].sort()) out[k] = m.get(k)!;
-  return out;
-}
-
-function metadataFromJson(m: Readonly<Record<string, string>> | undefined): Map<string, string> {
-  return new Map(m ? Object.keys(m).sort().map((k) => [k, m[k]]) : []);
-}
-
-function unsupportedType(type: unknown, where: string): SchemaError {
-  return new SchemaError({
-    code: "BL_SCHEMA_UNSUPPORTED_TYPE",
-    where,
-    value: String(type),
-    rule: "this Arrow type is not supported in Beamline schemas",
-    fix: "use t.string(), t.float64(), t.float32(), t.int32(), t.int64(), t.bool(), t.timestamp(), t.binary(), t.list(...) or t.struct({...})",
-  });
-}
-
-function typeToJson(type: arrow.DataType): TypeJson {
-  switch (type.typeId) {
-    case arrow.Type.Null: return { id: "null" };
-    case arrow.Type.Bool: return { id: "bool" };
-    case arrow.Type.Utf8: return { id: "utf8" };
-    case arrow.Type.LargeUtf8: return { id: "large_utf8" };
-    case arrow.Type.Binary: return { id: "binary" };
-    case arrow.Type.LargeBinary: return { id: "large_binary" };
-    case arrow.Type.Float: {
-      const p = (type as arrow.Float).precision;
-      return { id: p === arrow.Precision.HALF ? "float16" : p === arrow.Precision.SINGLE ? "float32" : "float64" };
-    }
-    case arrow.Type.Int: {
-      const i = type as arrow.Int;
-      return { id: "int", bitWidth: i.bitWidth, signed: i.isSigned };
-    }
-    case arrow.Type.Timestamp: {
-      const ts = type as arrow.Timestamp;
-      return { id: "timestamp", unit: TIME_UNITS[ts.unit], timezone: ts.timezone ?? null };
-    }
-    case arrow.Type.Date: return { id: "date", unit: (type as arrow.Date_).unit === arrow.DateUnit.DAY ? "day" : "ms" };
-    case arrow.Type.List: return { id: "list", item: fieldToJson((type as arrow.List).children[0]) };
-    case arrow.Type.Struct: return { id: "struct", fields: (type as arrow.Struct).children.map(fieldToJson) };
-    default: throw unsupportedType(type, "schemaToJson");
+/** Throws a SchemaError when a type, or a type nested in it, is not one a Beamline schema may declare. */
+function checkSchemaType(type: arrow.DataType, where: string): void {
+  if (!SCHEMA_TYPES.has(type.typeId)) {
+    throw new SchemaError({
+      code: "BL_SCHEMA_UNSUPPORTED_TYPE",
+      where,
+      value: String(type),
+      rule: "this Arrow type is not supported in Beamline schemas",
+      fix: "use t.string(), t.float64(), t.float32(), t.int32(), t.int64(), t.bool(), t.timestamp(), t.binary(), t.list(...) or t.struct({...})",
+    });
   }
-}
-
-function fieldToJson(f: arrow.Field): FieldJson {
-  const metadata = metadataToJson(f.metadata);
-  return { name: f.name, type: typeToJson(f.type), nullable: f.nullable, ...(metadata ? { metadata } : {}) };
-}
-
-/** The concrete Arrow integer class for a width and signedness (type comparison checks the class). */
-function intType(signed: boolean, bitWidth: number): arrow.DataType {
-  switch (bitWidth) {
-    case 8: return signed ? new arrow.Int8() : new arrow.Uint8();
-    case 16: return signed ? new arrow.Int16() : new arrow.Uint16();
-    case 32: return signed ? new arrow.Int32() : new arrow.Uint32();
-    default: return signed ? new arrow.Int64() : new arrow.Uint64();
-  }
-}
-
-function typeFromJson(j: TypeJson): arrow.DataType {
-  switch (j.id) {
-    case "null": return new arrow.Null();
-    case "bool": return new arrow.Bool();
-    case "utf8": return new arrow.Utf8();
-    case "large_utf8": return new arrow.LargeUtf8();
-    case "binary": return new arrow.Binary();
-    case "large_binary": return new arrow.LargeBinary();
-    case "float16": return new arrow.Float16();
-    case "float32": return new arrow.Float32();
-    case "float64": return new arrow.Float64();
-    case "int": return intType(j.signed, j.bitWidth);
-    case "timestamp": {
-      // Arrow's type comparison checks the concrete class, so rebuild the specific subclass.
-      const unit = TIME_UNITS.indexOf(j.unit) as arrow.TimeUnit;
-      const tz = j.timezone ?? undefined;
-      switch (unit) {
-        case arrow.TimeUnit.SECOND: return new arrow.TimestampSecond(tz);
-        case arrow.TimeUnit.MILLISECOND: return new arrow.TimestampMillisecond(tz);
-        case arrow.TimeUnit.MICROSECOND: return new arrow.TimestampMicrosecond(tz);
-        default: return new arrow.TimestampNanosecond(tz);
-      }
-    }
-    case "date": return j.unit === "day" ? new arrow.DateDay() : new arrow.DateMillisecond();
-    case "list": return new arrow.List(fieldFromJson(j.item));
-    case "struct": return new arrow.Struct(j.fields.map(fieldFromJson));
-    default: throw unsupportedType(JSON.stringify(j), "schemaFromJson");
-  }
-}
-
-function fieldFromJson(j: FieldJson): arrow.Field {
-  return new arrow.Field(j.name, typeFromJson(j.type), j.nullable, metadataFromJson(j.metadata));
+  for (const child of type.children ?? []) checkSchemaType(child.type, where);
 }
 
 /** A plain, deterministic, JSON-serializable description of a schema (fields, types, nullability, metadata). */
 export function schemaToJson(s: arrow.Schema): SchemaJson {
-  const metadata = metadataToJson(s.metadata);
-  return { fields: s.fields.map(fieldToJson), ...(metadata ? { metadata } : {}) };
+  for (const f of s.fields) checkSchemaType(f.type, "schemaToJson");
+  return arrowSchemaToJson(s);
 }
 
 /** Rebuilds an Arrow schema from {@link schemaToJson}'s output. */
 export function schemaFromJson(j: SchemaJson): arrow.Schema {
-  return new arrow.Schema(j.fields.map(fieldFromJson), metadataFromJson(j.metadata));
+  const s = arrowSchemaFromJson(j);
+  for (const f of s.fields) checkSchemaType(f.type, "schemaFromJson");
+  return s;
 }
 
 /** Whether two schemas have the same fields (names, types, nullability, metadata, order) and metadata. */
@@ -438,7 +337,7 @@ export function describeType(type: arrow.DataType): string {
     case arrow.Type.Null: return "null";
     case arrow.Type.Timestamp: {
       const ts = type as arrow.Timestamp;
-      return ts.unit === arrow.TimeUnit.MILLISECOND && !ts.timezone ? "timestamp" : `timestamp[${TIME_UNITS[ts.unit]}${ts.timezone ? `, ${ts.timezone}` : ""}]`;
+      return ts.unit === arrow.TimeUnit.MILLISECOND && !ts.timezone ? "timestamp" : `timestamp[${timeUnitName(ts.unit)}${ts.timezone ? `, ${ts.timezone}` : ""}]`;
     }
     case arrow.Type.List: return `list<${describeType((type as arrow.List).children[0].type)}>`;
     case arrow.Type.Struct: return describeFields((type as arrow.Struct).children);

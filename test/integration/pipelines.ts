@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterWatermark, afterCount, combineGlobally, count, create, ElementInfo, fixedWindows, groupBy, parDo, Pipeline, reshuffle, sideInput, sum, windowInto, withTimestamps, writeText } from "beamline";
-import { buildPipeline } from "../../sdk/definition";
+import { buildPipeline } from "beamline";
 import wordcount from "../../examples/wordcount";
 
 /** The wordcount example writing under `outDir`. */

@@ -3,9 +3,8 @@
  * timer, one with `onWindowExpiration`, one with a processing-time timer, and user metrics.
  */
 import * as path from "node:path";
-import {
-  create, fixedWindows, metrics, parDo, Pipeline, state, sum, timer, windowInto, windowMaxTimestamp, withTimestamps, writeText,
-} from "beamline";
+import { create, fixedWindows, metrics, parDo, Pipeline, state, sum, timer, windowInto, withTimestamps, writeText } from "beamline";
+import { windowMaxTimestamp } from "../../sdk/window";
 import type { DoFn } from "beamline";
 
 const BASE = Date.UTC(2024, 0, 1, 12, 0, 0);

@@ -1,11 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as arrow from "apache-arrow";
-import { IOError } from "../../sdk/errors";
-import { Pipeline } from "../../sdk/pipeline";
-import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
-import { schema, scalarSchema, t, isScalarSchema } from "../../sdk/schema";
-import { ArrowSink, ArrowSource, readArrow, readArrowSchemaSync, writeArrow } from "../../transforms/io";
+import { IOError, Pipeline, readArrow, recordBatchToRows, rowsToRecordBatch, scalarSchema, schema, t, writeArrow } from "beamline";
+import { isScalarSchema } from "../../sdk/schema";
+import { ArrowSink, ArrowSource, readArrowSchemaSync } from "../../transforms/io";
 import { readAll, tmpDir, writeAll } from "./helpers";
 
 const s = schema({ id: t.int64(), name: t.string(), score: t.float64(), ok: t.bool(), when: t.timestamp(), tags: t.list(t.string()), pos: t.struct({ x: t.float64() }) });

@@ -1,9 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IOError, SchemaError } from "../../sdk/errors";
-import { Pipeline } from "../../sdk/pipeline";
-import { schema, t } from "../../sdk/schema";
-import { CsvSink, CsvSource, deadLetterSchema, readCsv, writeCsv, type ReadCsvOptions } from "../../transforms/io";
+import { deadLetterSchema, IOError, Pipeline, readCsv, type ReadCsvOptions, schema, SchemaError, t, writeCsv } from "beamline";
+import { CsvSink, CsvSource } from "../../transforms/io";
 import { parseCsvRecord } from "../../transforms/io/csv";
 import { readAll, tmpDir, writeAll } from "./helpers";
 

@@ -2,10 +2,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
-  Pipeline, runPipeline, readText, writeText, readCsv, writeCsv, readJsonLines, writeJsonLines, readArrow, writeArrow,
-  readParquet, writeParquet, schema, t, IOError,
+  collect, IOError, Pipeline, readArrow, readCsv, readJsonLines, readParquet, readText, runPipeline, schema, t, writeArrow, writeCsv,
+  writeJsonLines, writeParquet, writeText,
 } from "beamline";
-import { collect } from "../../transforms/testing/collect";
 import { listFiles, tmpDir } from "./helpers";
 
 const s = schema({ id: t.int64(), name: t.string(), score: t.float64() });

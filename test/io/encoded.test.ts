@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import { rowsToRecordBatch, schema, t } from "beamline";
 import { globalBatch } from "../../sdk/batch";
-import { rowsToRecordBatch } from "../../sdk/rows";
-import { encodedBatch, encodedBytes, rowsOf } from "../../sdk/sink";
-import { schema, t } from "../../sdk/schema";
+import { encodedBatch, encodedBytes, rowsOf } from "../../sdk/encoded-batch";
 import { CsvSink, TextSink } from "../../transforms/io";
 import { tmpDir, writeAll } from "./helpers";
 

@@ -1,15 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { IOError } from "../../sdk/errors";
-import { globalBatch } from "../../sdk/batch";
-import { rowsToRecordBatch } from "../../sdk/rows";
-import { schema, t } from "../../sdk/schema";
-import {
-  detectCompression, expandPattern, FileSink, lineAt, readLineChunks, shardName, STAGING_PREFIX, type FileShardWriter,
-} from "../../transforms/io";
-import { ByteFileWriter } from "../../transforms/io/files";
-import { listFiles, tmpDir } from "./helpers";
+import { IOError } from "beamline";
+import { detectCompression, expandPattern, lineAt, readLineChunks, shardName } from "../../transforms/io";
+import { tmpDir } from "./helpers";
 
 async function lines(file: string, opts = {}): Promise<{ text: string; line: number }[]> {
   const out: { text: string; line: number }[] = [];
@@ -114,77 +108,5 @@ describe("shardName", () => {
   test("pads to five digits", () => {
     expect(shardName("out/x", 0, 3, ".txt")).toBe("out/x-00000-of-00003.txt");
     expect(shardName("x", 12, 100)).toBe("x-00012-of-00100");
-  });
-});
-
-class LinesSink extends FileSink {
-  failOn: string | null = null;
-  protected async createWriter(staged: string): Promise<FileShardWriter> {
-    const out = new ByteFileWriter(staged, "none");
-    return {
-      write: (b) => {
-        const v = b.getChildAt(0)!.toArray().join("\n") + "\n";
-        if (this.failOn && v.includes(this.failOn)) throw new Error("boom");
-        return out.write(v);
-      },
-      finish: () => out.end(),
-      destroy: () => out.destroy(),
-    };
-  }
-}
-
-describe("FileSink", () => {
-  const s = schema({ x: t.string() }).arrow;
-  const batch = (xs: string[]) => globalBatch(rowsToRecordBatch(xs.map((x) => ({ x })), s, "test"));
-
-  test("stages next to the output, commits by renaming, removes the staging dir", async () => {
-    const d = tmpDir();
-    const sink = new LinesSink({ prefix: path.join(d, "out", "part"), suffix: ".txt", numShards: 2 });
-    const w0 = await sink.open({ index: 0, count: 2 });
-    const w1 = await sink.open({ index: 1, count: 2 });
-    await w0.write(batch(["a", "b"]));
-    await w1.write(batch(["c"]));
-    const staged = [await w0.close(), await w1.close()];
-    const during = listFiles(d);
-    expect(during.every((f) => f.startsWith(`out/${STAGING_PREFIX}`))).toBe(true);
-    expect(during.length).toBe(2);
-    const published = await sink.commit(staged);
-    expect(published).toEqual([path.join(d, "out/part-00000-of-00002.txt"), path.join(d, "out/part-00001-of-00002.txt")]);
-    expect(listFiles(d)).toEqual(["out/part-00000-of-00002.txt", "out/part-00001-of-00002.txt"]);
-    expect(fs.readFileSync(published[0], "utf8")).toBe("a\nb\n");
-    // a repeated commit (recovery) is idempotent
-    expect(await sink.commit(staged)).toEqual(published);
-  });
-
-  test("a failed run leaves no file under the final names", async () => {
-    const d = tmpDir();
-    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt", numShards: 2 });
-    sink.failOn = "bad";
-    const w0 = await sink.open({ index: 0, count: 2 });
-    const w1 = await sink.open({ index: 1, count: 2 });
-    await w0.write(batch(["ok"]));
-    const staged0 = await w0.close();
-    expect(() => w1.write(batch(["bad"]))).toThrow("boom");
-    await w1.abort();
-    await sink.abort([staged0]);
-    expect(listFiles(d)).toEqual([]);
-  });
-
-  test("a commit that fails part-way removes what it published", async () => {
-    const d = tmpDir();
-    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt", numShards: 2 });
-    const w0 = await sink.open({ index: 0, count: 2 });
-    const w1 = await sink.open({ index: 1, count: 2 });
-    const staged = [await w0.close(), await w1.close()];
-    // make the second final name unusable: a non-empty directory there
-    fs.mkdirSync(path.join(d, "part-00001-of-00002.txt", "blocker"), { recursive: true });
-    await expect(sink.commit(staged)).rejects.toThrow(IOError);
-    expect(fs.existsSync(path.join(d, "part-00000-of-00002.txt"))).toBe(false);
-    expect(listFiles(d)).toEqual([]); // only the blocking directory is left
-  });
-
-  test("bad options", () => {
-    expect(() => new LinesSink({ prefix: "", suffix: "" })).toThrow(IOError);
-    expect(() => new LinesSink({ prefix: "x", suffix: "", numShards: 0 })).toThrow(/numShards/);
   });
 });

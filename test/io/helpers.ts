@@ -3,12 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type * as arrow from "apache-arrow";
+import { type BoundedSource, Pipeline, recordBatchToRows, rowsToRecordBatch, type Sink } from "beamline";
 import { globalBatch } from "../../sdk/batch";
 import type { JsonValue } from "../../sdk/graph";
-import { Pipeline } from "../../sdk/pipeline";
-import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
-import { encodedBatch, type Sink } from "../../sdk/sink";
-import type { BoundedSource } from "../../sdk/source";
+import { encodedBatch } from "../../sdk/encoded-batch";
 
 /** A fresh temporary directory. */
 export function tmpDir(): string {
@@ -38,7 +36,7 @@ export async function readAll(source: BoundedSource): Promise<{ main: unknown[];
 export async function writeAll(sink: Sink, schema: arrow.Schema, rows: unknown[], opts: { shards?: number; batchRows?: number; encoded?: boolean } = {}): Promise<string[]> {
   const count = opts.shards ?? sink.numShards ?? 1;
   const batchRows = opts.batchRows ?? 10000;
-  const writers = await Promise.all(Array.from({ length: count }, (_, index) => sink.open({ index, count })));
+  const writers = await Promise.all(Array.from({ length: count }, (_, index) => sink.createWriter({ index, count })));
   let w = 0;
   for (let i = 0; i < rows.length; i += batchRows) {
     const batch = rowsToRecordBatch(rows.slice(i, i + batchRows), schema, "test");
@@ -47,8 +45,8 @@ export async function writeAll(sink: Sink, schema: arrow.Schema, rows: unknown[]
     w++;
   }
   const staged: JsonValue[] = [];
-  for (const writer of writers) staged.push(await writer.close());
-  return sink.commit(staged);
+  for (const writer of writers) staged.push(...(await writer.prepareCommit(null)));
+  return sink.committer.commit(staged);
 }
 
 /** The source or sink a transform registered, found by building a one-transform pipeline. */

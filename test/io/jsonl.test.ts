@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { IOError, SchemaError } from "../../sdk/errors";
-import { Pipeline } from "../../sdk/pipeline";
-import { isScalarSchema, schema, t } from "../../sdk/schema";
-import { JsonLinesSink, JsonLinesSource, readJsonLines, writeJsonLines } from "../../transforms/io";
+import { IOError, Pipeline, readJsonLines, schema, SchemaError, t, writeJsonLines } from "beamline";
+import { isScalarSchema } from "../../sdk/schema";
+import { JsonLinesSink, JsonLinesSource } from "../../transforms/io";
 import { readAll, tmpDir, writeAll } from "./helpers";
 
 function write(name: string, text: string | Buffer): string {

@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IOError } from "../../sdk/errors";
-import { Pipeline } from "../../sdk/pipeline";
-import { schema, scalarSchema, t, isScalarSchema } from "../../sdk/schema";
-import { ParquetSink, ParquetSource, readParquet, readParquetSchemaSync, writeParquet } from "../../transforms/io";
+import { IOError, Pipeline, readParquet, scalarSchema, schema, t, writeParquet } from "beamline";
+import { isScalarSchema } from "../../sdk/schema";
+import { ParquetSink, ParquetSource, readParquetSchemaSync } from "../../transforms/io";
 import { readAll, tmpDir, writeAll } from "./helpers";
 
 const s = schema({ id: t.int64(), name: t.string(), score: t.float64(), ok: t.bool(), when: t.timestamp(), tags: t.list(t.string()), pos: t.struct({ x: t.float64() }) });

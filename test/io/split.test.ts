@@ -1,10 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import { type BoundedSource, recordBatchToRows, schema, t } from "beamline";
 import type { JsonValue } from "../../sdk/graph";
-import { recordBatchToRows } from "../../sdk/rows";
-import { schema, t } from "../../sdk/schema";
-import type { BoundedSource } from "../../sdk/source";
 import { ArrowSink, ArrowSource, JsonLinesSource, nullableSchema, readArrowSchemaSync, TextSource } from "../../transforms/io";
 import { splitLineFiles } from "../../transforms/io/files";
 import { tmpDir, writeAll } from "./helpers";

@@ -1,12 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { IOError } from "../../sdk/errors";
-import { Pipeline } from "../../sdk/pipeline";
-import { schema, scalarSchema, t, isScalarSchema } from "../../sdk/schema";
+import { IOError, Pipeline, readText, scalarSchema, schema, t, writeText } from "beamline";
+import { isScalarSchema } from "../../sdk/schema";
 import { READ_URN } from "../../sdk/source";
 import { WRITE_URN } from "../../sdk/sink";
-import { readText, TextSink, TextSource, textSchema, writeText } from "../../transforms/io";
+import { TextSink, TextSource, textSchema } from "../../transforms/io";
 import { listFiles, readAll, tmpDir, writeAll } from "./helpers";
 
 describe("readText", () => {

@@ -3,9 +3,11 @@
  * triggers are not lifted) and the harness's phases — precombine folds a bundle into one accumulator
  * per key and window, merge and extract give what combining the grouped values gives.
  */
-import { afterCount, afterWatermark, aggregateWith, CombineFn, count, create, fixedWindows, groupBy, max, mean, min, Pipeline, sum, windowInto, writeText } from "beamline";
+import {
+  afterCount, afterWatermark, aggregateWith, CombineFn, count, create, fixedWindows, groupBy, max, mean, min, Pipeline, sum, UserCodeError,
+  windowInto, writeText,
+} from "beamline";
 import type { CombineRuntime } from "../../sdk/combine";
-import { UserCodeError } from "../../sdk/errors";
 import { beamProtos } from "../../runners/portable/model/protos";
 import { translate } from "../../runners/portable/translate";
 import { BEAMLINE_COMBINE_FN_URN, COMBINE_URNS } from "../../runners/portable/model/payloads";

@@ -3,10 +3,10 @@
  * windows and panes survive the trip, an element in several windows becomes one row per window, and
  * grouped values take Beamline's `{key, values}` shape.
  */
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "beamline";
 import { CoderProto, coderFromProto, valueCoder, windowedValueCoder, WindowedValue, Coder } from "../../runners/portable/coders/coders";
 import { decodeElements, encodeElements, RowBatch } from "../../runners/portable/harness/elements";
 import { ByteWriter } from "../../runners/portable/coders/wire";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
 
 const coders: Record<string, CoderProto> = {
   iw: { spec: { urn: "beam:coder:interval_window:v1" } },

@@ -7,8 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BeamlineError, OptionError, PipelineConstructionError, SchemaError } from "../../sdk/errors";
-import { Pipeline } from "../../sdk/pipeline";
+import { BeamlineError, OptionError, Pipeline, PipelineConstructionError, SchemaError } from "beamline";
 import { coderFromProto, CoderProto, CODER_URNS, UnknownCoderError, valueCoder } from "../../runners/portable/coders/coders";
 import { decodeRow, encodeRow, rowCodec } from "../../runners/portable/coders/rowcoder";
 import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";

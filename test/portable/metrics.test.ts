@@ -3,7 +3,8 @@
  * sum_int64 and distribution_int64 payloads with PTRANSFORM, NAMESPACE and NAME labels, short ids name
  * each info once, and a job's infos (one per stage or worker) sum back per transform and name.
  */
-import { MetricsCell, metrics, withMetricsContainer } from "beamline";
+import { metrics } from "beamline";
+import { MetricsCell, withMetricsContainer } from "../../sdk/metrics";
 import {
   formatUserMetrics, MonitoringShortIds, USER_DISTRIBUTION_INT64_URN, USER_SUM_INT64_URN, userMetricInfos, userMetricsFromInfos,
 } from "../../runners/portable/harness/metrics";

@@ -5,7 +5,9 @@
  * service (clear and rewrite, or append only) with their values read back.
  */
 import * as grpc from "@grpc/grpc-js";
-import { create, parDo, Pipeline, state, sum, timer } from "beamline";
+import {
+  BeamlineError, create, type MapState, type OrderedListState, parDo, Pipeline, type SetState, state, sum, timer, UserCodeError,
+} from "beamline";
 import { coderFromProto, CoderProto, TimerValue } from "../../runners/portable/coders/coders";
 import { beamProtos } from "../../runners/portable/model/protos";
 import { translate } from "../../runners/portable/translate";
@@ -14,8 +16,6 @@ import { WINDOW_EXPIRATION_TIMER } from "../../runners/portable/model/payloads";
 import { StateChannel } from "../../runners/portable/harness/channels";
 import { cellHandle } from "../../runners/runtime/state/cells";
 import { bagUserStateKey, CachedBag, CrossBundleStateCache, decodeBagValues, encodeBagValues, UserStateCache } from "../../runners/portable/harness/state";
-import type { MapState, OrderedListState, SetState } from "../../sdk/state";
-import { BeamlineError, UserCodeError } from "../../sdk/errors";
 import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
 import { describeWith } from "./requirements";
 import { thrownBy } from "../helpers";

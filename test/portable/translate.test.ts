@@ -3,9 +3,10 @@
  * schema'd PCollections), window functions and triggers, and one error listing everything a portable
  * runner cannot run.
  */
-import { afterCount, afterWatermark, create, fixedWindows, flatten, groupByKey, map, Pipeline, reshuffle, schema, t, testStream, windowInto, writeText } from "beamline";
+import {
+  afterCount, afterWatermark, buildPipeline, create, fixedWindows, flatten, groupByKey, map, Pipeline, reshuffle, schema, t, testStream, windowInto, writeText,
+} from "beamline";
 import * as arrow from "apache-arrow";
-import { buildPipeline } from "../../sdk/definition";
 import { coderFromProto, encodeOne } from "../../runners/portable/coders/coders";
 import { decodeRow, rowCodec } from "../../runners/portable/coders/rowcoder";
 import { arrowToBeamSchema } from "../../runners/portable/coders/beamschema";

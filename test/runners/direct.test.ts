@@ -1,9 +1,6 @@
-import {
-  collect, combineGlobally, combinePerKey, count, create, defaultOperators, DirectRunner, fixedWindows, flatten, groupBy,
-  groupByKey, max, mean, min, parDo, parDoWithOutputs, Pipeline, reshuffle, sessions, sideInput, slidingWindows, sum,
-  UserCodeError, windowInto, withTimestamps, COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN, UnsupportedFeatureError, fromArrow,
-  MIN_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP,
-} from "beamline";
+import { collect, combineGlobally, combinePerKey, count, create, DirectRunner, fixedWindows, flatten, groupBy, groupByKey, max, mean, min, parDo, parDoWithOutputs, Pipeline, reshuffle, sessions, sideInput, slidingWindows, sum, UserCodeError, windowInto, withTimestamps, UnsupportedFeatureError, fromArrow, MIN_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP } from "beamline";
+import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../sdk/combine";
+import { defaultOperators } from "../../runners/direct/operators/registry";
 import * as arrow from "apache-arrow";
 import { run, sorted } from "../helpers";
 

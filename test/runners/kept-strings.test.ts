@@ -1,10 +1,11 @@
-import { buildPipeline, countPerElement, create, definePipeline, groupBy, max, sum, count, mean, groupByKey } from "beamline";
+import {
+  buildPipeline, count, countPerElement, create, definePipeline, type ElementBatch, groupBy, groupByKey, max, mean, rowsToRecordBatch,
+  scalarSchema, sum, t,
+} from "beamline";
 import type { GraphTransform } from "../../sdk/graph";
 import { ParDoInvoker } from "../../sdk/invoker";
-import { globalBatch, type ElementBatch } from "../../sdk/batch";
+import { globalBatch } from "../../sdk/batch";
 import { keepsStrings } from "../../sdk/columns";
-import { rowsToRecordBatch } from "../../sdk/rows";
-import { scalarSchema, t } from "../../sdk/schema";
 import type { ParDoFn } from "../../sdk/pardo";
 import { COMBINE_PER_KEY_URN } from "../../sdk/combine";
 import { GROUP_BY_KEY_URN } from "../../sdk/kv";

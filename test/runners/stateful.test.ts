@@ -1,15 +1,15 @@
 import * as arrow from "apache-arrow";
 import {
-  assertThat, create, fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, intervalWindow, MAX_TIMESTAMP, MIN_TIMESTAMP, parDo, Pipeline,
-  runPipeline, sideInput, state, sum, testStream, timer, timestamped, UserCodeError, windowInto, windowMaxTimestamp, withTimestamps, type DoFn, type ElementBatch,
-  type KV, type PCollection, type StateSpecs, type TimerSpecs,
+  assertThat, create, type DoFn, type ElementBatch, fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, intervalWindow, type KV, MAX_TIMESTAMP,
+  MIN_TIMESTAMP, parDo, type PCollection, Pipeline, recordBatchToRows, rowsToRecordBatch, runPipeline, sideInput, state, type StateSpecs, sum,
+  testStream, timer, type TimerSpecs, timestamped, UserCodeError, windowInto, withTimestamps,
 } from "beamline";
+import { windowMaxTimestamp } from "../../sdk/window";
 import type { Operator, OperatorContext } from "../../runners/direct/contract/operator";
 import { pardoOperator } from "../../runners/direct/operators/pardo";
 import type { StatefulOperator } from "../../runners/direct/operators/stateful";
 import { plan } from "../../runners/direct/plan/planner";
 import { defaultOperators } from "../../runners/direct/operators/registry";
-import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
 import { relativeFiringTime } from "../../runners/runtime/stateful/timers";
 
 type Ev = { k: string; v: number; t: number };

@@ -1,5 +1,5 @@
 import * as arrow from "apache-arrow";
-import { BeamlineError, SchemaError } from "../../sdk/errors";
+import { BeamlineError, FieldType, recordBatchToRows, rowsToRecordBatch, scalarSchema, schema, SchemaError, t } from "beamline";
 import {
   concatRecordBatches,
   decodeUtf8,
@@ -13,8 +13,6 @@ import {
   valueReader,
   vectorFromValues,
 } from "../../sdk/columns";
-import { recordBatchToRows, rowsToRecordBatch } from "../../sdk/rows";
-import { FieldType, scalarSchema, schema, t } from "../../sdk/schema";
 import { rng } from "../helpers";
 
 

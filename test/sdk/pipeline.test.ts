@@ -1,7 +1,6 @@
-import {
-  create, definePipeline, buildPipeline, groupBy, count, option, parseOptions, Pipeline, PipelineConstructionError, OptionError,
-  PTransform, PCollection, ExpandContext, fingerprint, transform,
-} from "beamline";
+import { create, definePipeline, buildPipeline, groupBy, count, option, Pipeline, PipelineConstructionError, OptionError, PTransform, PCollection, ExpandContext, transform } from "beamline";
+import { parseOptions } from "../../sdk/options";
+import { fingerprint } from "../../sdk/graph";
 
 describe("pipeline graph", () => {
   const build = () => {

@@ -1,7 +1,6 @@
 import * as arrow from "apache-arrow";
-import { SchemaError } from "../../sdk/errors";
-import { recordBatchToRows, rowAccessor, rowsToRecordBatch } from "../../sdk/rows";
-import { describeSchema, FieldType, scalarSchema, schema, t } from "../../sdk/schema";
+import { describeSchema, FieldType, recordBatchToRows, rowsToRecordBatch, scalarSchema, schema, SchemaError, t } from "beamline";
+import { rowAccessor } from "../../sdk/rows";
 
 function schemaError(f: () => unknown): SchemaError {
   try {

@@ -1,16 +1,6 @@
 import * as arrow from "apache-arrow";
-import { SchemaError } from "../../sdk/errors";
-import {
-  describeSchema,
-  inferSchema,
-  isScalarSchema,
-  scalarSchema,
-  schema,
-  schemaFromJson,
-  schemasEqual,
-  schemaToJson,
-  t,
-} from "../../sdk/schema";
+import { describeSchema, inferSchema, scalarSchema, schema, SchemaError, t } from "beamline";
+import { isScalarSchema, schemaFromJson, schemasEqual, schemaToJson } from "../../sdk/schema";
 
 /** Runs `f`, expects a SchemaError, and returns it. */
 function schemaError(f: () => unknown): SchemaError {

@@ -1,7 +1,8 @@
 import {
-  create, parDo, Pipeline, PipelineConstructionError, state, sideInput, sum, timer, valueKey, type BagState, type CombineFn,
+  create, parDo, Pipeline, PipelineConstructionError, state, sideInput, sum, timer, type BagState, type CombineFn,
   type CombiningState, type DoFn, type KV, type MapState, type OrderedListState, type SetState, type ValueState,
 } from "beamline";
+import { valueKey } from "../../sdk/state";
 import { cellStorage, type Cells } from "../../runners/direct/state/cell-storage";
 import { cellHandle } from "../../runners/runtime/state/cells";
 import { StateTable } from "../../runners/direct/state/table";

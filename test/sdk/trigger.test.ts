@@ -1,9 +1,8 @@
 /** The trigger DSL: specs as plain data, validation with value, rule and fix, and Beam-style printing. */
-import {
-  afterAll, afterCount, afterEach, afterFirst, afterProcessingTime, afterWatermark, alignedTo, defaultTrigger,
-  DEFAULT_WINDOWING, describeTrigger, firesOnce, never, orFinally, PipelineConstructionError, plusDelayOf,
-  repeatedly, type TriggerSpec, usesProcessingTime, validateTrigger,
-} from "beamline";
+import { afterAll, afterCount, afterEach, afterFirst, afterProcessingTime, afterWatermark, alignedTo, defaultTrigger, never, orFinally, PipelineConstructionError, plusDelayOf, repeatedly, type TriggerSpec } from "beamline";
+import { usesProcessingTime } from "../../sdk/trigger";
+import { describeTrigger, firesOnce, validateTrigger } from "../../sdk/trigger";
+import { DEFAULT_WINDOWING } from "../../sdk/window";
 
 function triggerError(f: () => unknown): PipelineConstructionError {
   try {

@@ -1,4 +1,5 @@
-import { assignWindows, type WindowFnSpec } from "../../sdk/window";
+import type { WindowFnSpec } from "beamline";
+import { assignWindows } from "../../sdk/window";
 
 /** The window starts a row belongs to, by the definition: offset + k * size, start <= ts < start + size. */
 function starts(ts: number, size: number, period: number, offset: number): number[] {

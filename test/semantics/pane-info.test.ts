@@ -5,7 +5,7 @@
  */
 import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
 import { readPane, writePane, type BeamPane } from "../../runners/portable/coders/coders";
-import { formatTimestamp, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
+import { formatTimestamp, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "beamline";
 import { fixedWindows, windowInto } from "beamline";
 
 function encode(p: BeamPane): number[] {

@@ -4,8 +4,8 @@
  * Beam's rule that windows end no later than the end of the global window (Java FixedWindows).
  */
 import { fixedWindows, groupByKey, Pipeline, runPipeline, sessions, slidingWindows, testStream, timestamped, windowInto, collect } from "beamline";
-import { assignWindows, type WindowFnSpec } from "../../sdk/window";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../sdk/time";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, type WindowFnSpec } from "beamline";
+import { assignWindows } from "../../sdk/window";
 
 function assign(fn: WindowFnSpec, ts: number): [number, number][] {
   const a = assignWindows(fn, Float64Array.of(ts))!;

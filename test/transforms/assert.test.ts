@@ -1,9 +1,6 @@
-import {
-  AssertionFailedError, assertThat, BeamlineError, columnar, combineGlobally, combinePerKey, count, create, fixedWindows,
-  groupByKey, intervalWindow, paneFlags, Pipeline, runPipeline, sum, windowInto, withTimestamps, type ElementBatch,
-  afterCount, afterWatermark, testStream, timestamped,
-  type PCollection,
-} from "beamline";
+import { AssertionFailedError, assertThat, BeamlineError, combineGlobally, combinePerKey, count, create, fixedWindows, groupByKey, intervalWindow, Pipeline, runPipeline, sum, windowInto, withTimestamps, type ElementBatch, afterCount, afterWatermark, testStream, timestamped, type PCollection } from "beamline";
+import { paneFlags } from "../../sdk/batch";
+import { columnar } from "../../sdk/pardo";
 
 /** Runs `p` and returns the assertion error it rejects with (fails the test if it resolves). */
 async function failureOf(p: Pipeline): Promise<AssertionFailedError> {

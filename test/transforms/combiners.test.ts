@@ -1,7 +1,7 @@
-import {
-  approxCountDistinct, collect, combineGlobally, combinePerKey, create, fromArrow, groupBy, Pipeline, PipelineConstructionError,
-  schema, SchemaError, t, top, topCombineFn, hllCreate, hllAdd, hllMerge, hllEstimate, type CombineFn,
-} from "beamline";
+import { approxCountDistinct, collect, combineGlobally, combinePerKey, create, fromArrow, groupBy, Pipeline, PipelineConstructionError, schema, SchemaError, t, top, type CombineFn } from "beamline";
+import { hllCreate } from "../../transforms/approximate";
+import { topCombineFn } from "../../transforms/top";
+import { hllAdd, hllMerge, hllEstimate } from "../../transforms/approximate";
 import * as arrow from "apache-arrow";
 import { rng, run, sorted } from "../helpers";
 

@@ -1,8 +1,7 @@
-import {
-  col, collect, create, createColumns, describeType, Expr, exprFromJson, fixedWindows, lit, PARDO_URN, Pipeline,
-  PipelineConstructionError, schema, SchemaError, select, t, UserCodeError, when, where, windowInto, withColumn,
-  withTimestamps, type PCollection, type PTransform,
-} from "beamline";
+import { col, collect, create, createColumns, Expr, fixedWindows, lit, Pipeline, PipelineConstructionError, schema, SchemaError, select, t, UserCodeError, when, where, windowInto, withColumn, withTimestamps, type PCollection, type PTransform } from "beamline";
+import { PARDO_URN } from "../../sdk/pardo";
+import { describeType } from "../../sdk/schema";
+import { exprFromJson } from "../../transforms/expressions/from-json";
 import * as arrow from "apache-arrow";
 import { run } from "../helpers";
 

@@ -1,6 +1,5 @@
 /** Generated sources: sequences (bounded, paced, unbounded until cancelled) and the periodic impulse. */
-import { collect, generateSequence, periodicImpulse, Pipeline, runPipeline } from "beamline";
-import { MIN_TIMESTAMP } from "../../sdk/time";
+import { collect, generateSequence, MIN_TIMESTAMP, periodicImpulse, Pipeline, runPipeline } from "beamline";
 
 test("a bounded sequence yields each number once, at the minimum timestamp, split into parts", async () => {
   const p = new Pipeline();

@@ -278,7 +278,7 @@ export class ArrowSink extends FileSink {
   constructor(prefix: string, options: WriteArrowOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
     super({ prefix, suffix: options.suffix ?? ".arrow", numShards: options.numShards ?? 1 });
   }
-  protected async createWriter(staged: string): Promise<FileShardWriter> {
+  protected async openFile(staged: string): Promise<FileShardWriter> {
     // The writer starts on the first batch (or at finish), once the schema is known: resetting it
     // with a schema after its byte stream was taken would detach that stream.
     let writer: arrow.RecordBatchFileWriter | null = null;

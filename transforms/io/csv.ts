@@ -550,7 +550,7 @@ export class CsvSink extends FileSink {
     const d = csvOptions.delimiter ?? ",";
     if (inputSchema || csvOptions.header === false) this.encode = (batch) => Buffer.from(csvLines(batch, d));
   }
-  protected async createWriter(staged: string): Promise<FileShardWriter> {
+  protected async openFile(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.csvOptions.compression));
     const d = this.csvOptions.delimiter ?? ",";
     const header = this.csvOptions.header ?? true;

@@ -175,7 +175,7 @@ export class JsonLinesSink extends FileSink {
   constructor(prefix: string, readonly jsonOptions: WriteJsonLinesOptions = {}) {
     super({ prefix, suffix: gzipSuffix(jsonOptions.suffix ?? ".jsonl", jsonOptions.compression), numShards: jsonOptions.numShards ?? 1 });
   }
-  protected async createWriter(staged: string): Promise<FileShardWriter> {
+  protected async openFile(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.jsonOptions.compression));
     return {
       write: (batch) => {

@@ -178,7 +178,7 @@ export class ParquetSink extends FileSink {
       throw new IOError({ code: "BL_IO_BAD_OPTION", where: "writeParquet option compression", value: c, rule: "compression must be one of snappy, zstd, gzip, brotli, lz4, none", fix: 'pass e.g. { compression: "zstd" }' });
     }
   }
-  protected async createWriter(staged: string): Promise<FileShardWriter> {
+  protected async openFile(staged: string): Promise<FileShardWriter> {
     const batches: arrow.RecordBatch[] = [];
     let out: ByteFileWriter | null = null;
     return {

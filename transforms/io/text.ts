@@ -114,7 +114,7 @@ export class TextSink extends FileSink {
   /** A batch's lines as UTF-8 (see {@link rowsAsLines}). */
   readonly encode = (batch: arrow.RecordBatch): Uint8Array => Buffer.from(rowsAsLines(batch).join("\n") + "\n");
 
-  protected async createWriter(staged: string): Promise<FileShardWriter> {
+  protected async openFile(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.textOptions.compression));
     return {
       write: (batch) => out.write(this.encode(batch)),

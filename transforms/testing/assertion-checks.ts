@@ -10,7 +10,7 @@ import type { PaneInfo } from "../../sdk/batch";
 import { BeamlineError, describeValue } from "../../sdk/errors";
 import type { PCollection } from "../../sdk/pcollection";
 import type { Pipeline } from "../../sdk/pipeline";
-import { type SinkWriter, WRITE_URN } from "../../sdk/sink";
+import { type SinkWriter, type WriterContext, WRITE_URN } from "../../sdk/sink";
 import { valueKey } from "../../sdk/state";
 import { formatTimestamp } from "../../sdk/time";
 import { PTransform, type ExpandContext } from "../../sdk/transform";
@@ -160,9 +160,9 @@ class AssertionSink<T> extends ElementSink<T> {
     super();
   }
 
-  override async open(): Promise<SinkWriter> {
+  override async createWriter(context: WriterContext): Promise<SinkWriter<number>> {
     this.suite.reset(this);
-    return super.open();
+    return super.createWriter(context);
   }
 
   protected committed(all: CollectedElement<T>[]): void {

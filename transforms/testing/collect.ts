@@ -4,10 +4,9 @@
  */
 import * as arrow from "apache-arrow";
 import { paneAt, windowAt, type PaneInfo } from "../../sdk/batch";
-import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import { rowAccessor } from "../../sdk/rows";
-import { type Sink, type SinkWriter, WRITE_URN } from "../../sdk/sink";
+import { type Committer, type Sink, type SinkRecovery, type SinkWriter, type WriterContext, WRITE_URN } from "../../sdk/sink";
 import { PTransform, type ExpandContext } from "../../sdk/transform";
 import type { Window } from "../../sdk/window";
 
@@ -33,20 +32,37 @@ const FILE_SCHEMA = new arrow.Schema([new arrow.Field("file", new arrow.Utf8(), 
 
 /**
  * @internal A two-phase sink that keeps each writer's rows with their metadata in memory and hands
- * the committed ones to {@link ElementSink.committed}.
+ * the committed ones to {@link ElementSink.committed}. A committable is the number of a prepared set
+ * of rows; committing a number committed (or aborted) before publishes nothing.
  */
-export abstract class ElementSink<T> implements Sink {
-  private readonly staged = new Map<number, CollectedElement<T>[]>();
+export abstract class ElementSink<T> implements Sink<number> {
+  private readonly prepared = new Map<number, CollectedElement<T>[]>();
   private nextId = 0;
   readonly numShards = 1;
+  readonly committer: Committer<number> = {
+    commit: async (ids) => {
+      const all: CollectedElement<T>[] = [];
+      let fresh = false;
+      for (const id of ids) {
+        const rows = this.prepared.get(id);
+        if (!rows) continue; // committed before: done is done
+        fresh = true;
+        for (const e of rows) all.push(e);
+        this.prepared.delete(id);
+      }
+      if (fresh) this.committed(all);
+      return [];
+    },
+    abort: async (ids) => {
+      for (const id of ids) this.prepared.delete(id);
+    },
+  };
 
   /** Receives every committed element, in commit order. */
   protected abstract committed(elements: CollectedElement<T>[]): void;
 
-  async open(): Promise<SinkWriter> {
-    const id = this.nextId++;
-    const buf: CollectedElement<T>[] = [];
-    this.staged.set(id, buf);
+  async createWriter(_context: WriterContext): Promise<SinkWriter<number>> {
+    let buf: CollectedElement<T>[] = [];
     return {
       write: (batch) => {
         const read = rowAccessor(batch.data);
@@ -54,25 +70,23 @@ export abstract class ElementSink<T> implements Sink {
           buf.push({ value: read(i) as T, timestamp: batch.timestamps[i], window: windowAt(batch.windows, i), pane: paneAt(batch.panes, i) });
         }
       },
-      close: async () => id,
+      prepareCommit: async (checkpointId) => {
+        if (buf.length === 0 && checkpointId !== null) return [];
+        const id = this.nextId++;
+        this.prepared.set(id, buf);
+        buf = [];
+        return [id];
+      },
       abort: async () => {
-        this.staged.delete(id);
+        buf = [];
       },
     };
   }
 
-  async commit(staged: JsonValue[]): Promise<string[]> {
-    const all: CollectedElement<T>[] = [];
-    for (const id of staged) {
-      for (const e of this.staged.get(id as number) ?? []) all.push(e);
-      this.staged.delete(id as number);
-    }
-    this.committed(all);
-    return [];
-  }
-
-  async abort(staged: JsonValue[]): Promise<void> {
-    for (const id of staged) this.staged.delete(id as number);
+  /** Forgets every prepared set the restored committables do not hold. */
+  async abortLingering(recovery: SinkRecovery<number>): Promise<void> {
+    const keep = new Set(recovery.committables);
+    for (const id of [...this.prepared.keys()]) if (!keep.has(id)) this.prepared.delete(id);
   }
 }
 

@@ -95,10 +95,11 @@ export interface Operator {
   /** Every input reached its end: emit what is buffered. */
   finish?(): Promise<void> | void;
   /**
-   * A checkpoint's barrier reached this operator: every batch before it was processed, none after
-   * it. Returns the state to restore from. Sinks stage what they wrote so far (to commit later).
+   * Checkpoint `checkpointId`'s barrier reached this operator: every batch before it was processed,
+   * none after it. Returns the state to restore from. Sinks prepare what they wrote so far (to commit
+   * when the checkpoint completes).
    */
-  snapshot?(): OperatorSnapshot | Promise<OperatorSnapshot>;
+  snapshot?(checkpointId: number): OperatorSnapshot | Promise<OperatorSnapshot>;
   /**
    * Before any data (after `open`): take up the state of a checkpoint — the snapshots of every
    * instance that ran this transform, resharded for this instance (its key groups, its share of items).

@@ -9,13 +9,13 @@ import * as arrow from "apache-arrow";
 import { types } from "node:util";
 import type { ElementBatch, PaneColumn, WindowColumn } from "../../../sdk/batch";
 import { GLOBAL_WINDOWS } from "../../../sdk/batch";
-import { schemaFromWire, schemaToWire, typeFromWire, typeToWire, WireSchema, WireType } from "../../../sdk/arrow-type";
+import { arrowSchemaFromJson, arrowSchemaToJson, SchemaJson, typeFromJson, typeToJson, TypeJson } from "../../../sdk/schema/arrow-type";
 
 type Buffer_ = ArrayBufferView | undefined;
 
 /** One Arrow Data node on the wire. */
 export interface WireData {
-  readonly type: WireType;
+  readonly type: TypeJson;
   readonly offset: number;
   readonly length: number;
   readonly nullCount: number;
@@ -28,7 +28,7 @@ export interface WireData {
 
 /** An element batch on the wire. */
 export interface WireBatch {
-  readonly schema: WireSchema;
+  readonly schema: SchemaJson;
   readonly length: number;
   readonly columns: WireData[];
   readonly timestamps: Float64Array;
@@ -46,7 +46,7 @@ export interface EncodedBatch {
   readonly copiedBytes: number;
 }
 
-const schemaCache = new WeakMap<arrow.Schema, WireSchema>();
+const schemaCache = new WeakMap<arrow.Schema, SchemaJson>();
 
 class Encoder {
   readonly transfer: ArrayBuffer[] = [];
@@ -77,7 +77,7 @@ class Encoder {
   data(d: arrow.Data, mayTransfer: boolean): WireData {
     const [valueOffsets, values, nullBitmap, typeIds] = [d.valueOffsets, d.values, d.nullBitmap, d.typeIds] as Buffer_[];
     const out: WireData = {
-      type: typeToWire(d.type),
+      type: typeToJson(d.type),
       offset: d.offset,
       length: d.length,
       nullCount: d.nullCount,
@@ -102,7 +102,7 @@ export function encodeBatch(batch: ElementBatch, owned: boolean): EncodedBatch {
   const enc = new Encoder(owned);
   let schema = schemaCache.get(batch.data.schema);
   if (!schema) {
-    schema = schemaToWire(batch.data.schema);
+    schema = arrowSchemaToJson(batch.data.schema);
     schemaCache.set(batch.data.schema, schema);
   }
   const columns = batch.data.data.children.map((c) => enc.data(c, true));
@@ -126,7 +126,7 @@ function encodePanes(enc: Encoder, p: PaneColumn): PaneColumn {
 }
 
 function dataFromWire(w: WireData, type?: arrow.DataType): arrow.Data {
-  const t = type ?? typeFromWire(w.type);
+  const t = type ?? typeFromJson(w.type);
   const children = w.children.map((c, i) => dataFromWire(c, t.children?.[i]?.type));
   const dictionary = w.dictionary ? new arrow.Vector(w.dictionary.map((c) => dataFromWire(c, (t as arrow.Dictionary).dictionary))) : undefined;
   const buffers = w.buffers.map((b) => b ?? undefined) as never;
@@ -140,7 +140,7 @@ export function decodeBatch(w: WireBatch): ElementBatch {
   const key = JSON.stringify(w.schema);
   let schema = decodedSchemas.get(key);
   if (!schema) {
-    schema = schemaFromWire(w.schema);
+    schema = arrowSchemaFromJson(w.schema);
     if (decodedSchemas.size > 1000) decodedSchemas.clear();
     decodedSchemas.set(key, schema);
   }

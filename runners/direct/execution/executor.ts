@@ -348,7 +348,7 @@ export async function execute(
       const ready = n.finished || (n.inputs.length === 0 ? (src.receivesBarriers ? n.sourceBarrier >= id : cp.triggered) : n.inputs.every((i) => i.producer.passed >= id));
       if (!ready) continue;
       if (n.op.snapshot) {
-        const state = !n.finished || commitsAfterFinish(n) ? await guard(n, () => n.op.snapshot!()) : {};
+        const state = !n.finished || commitsAfterFinish(n) ? await guard(n, () => n.op.snapshot!(id)) : {};
         cp.snapshots.set(n.name, n.finished ? { ...state, finished: true } : state);
       }
       n.passed = id;

@@ -1,9 +1,9 @@
-/** Sources and sinks: the read primitive drives a source; the write primitive a two-phase Sink. */
+/** Sources and sinks: the read primitive drives a source; the write primitive a two-phase sink. */
 import * as arrow from "apache-arrow";
 import { globalBatch } from "../../../sdk/batch";
 import type { JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
-import type { Sink, SinkWriter } from "../../../sdk/sink";
+import { recoverSink, type Committable, type Sink, type SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
 import type { CommitsAfterFinish, SourceDriver, SourceOperator } from "../contract/operator";
 import { faultPoint } from "../faults/fault-points";
@@ -98,131 +98,92 @@ interface PartState {
 const FILE_SCHEMA = new arrow.Schema([new arrow.Field("file", new arrow.Utf8(), true)]);
 
 /**
- * The write operator: stages while data flows and commits when its input ends, or aborts on failure.
- * With checkpoints, what was written before a checkpoint's barrier is staged by its snapshot (the
- * writers close and the next epoch of shards opens) and committed when that checkpoint completes; a
- * restored write commits again what its checkpoint staged (commits are idempotent). In a checkpointed
- * run, the end of input stages the last epoch too, and the run's final checkpoint commits it: a run
- * killed at any point, resumed, publishes every epoch once.
+ * The write operator drives a two-phase sink through its contract (`sdk/sink.ts`) alone; batches go
+ * round-robin over the sink's writers, a batch never split. Without checkpoints, the end of input
+ * prepares every writer and commits at once, and a failure aborts what was staged and prepared. With
+ * checkpoints, each barrier prepares the writers and the snapshot keeps the committables of every
+ * checkpoint not yet committed; a completed checkpoint commits its own and earlier ones; the run's
+ * final checkpoint prepares and commits what was written after the last barrier. A restored write
+ * recovers: it commits again what its checkpoint kept and aborts what the sink staged after it.
  */
 export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
   const sink = ctx.fn<Sink>();
   const count = sink.numShards ?? 1;
   let writers: SinkWriter[] = [];
-  /** Staged output of earlier epochs, waiting for its checkpoint to complete. */
-  let pending: StagedEpoch[] = [];
-  /** Of `pending`, what the latest snapshot covered, by checkpoint. */
-  const covered = new Map<number, StagedEpoch[]>();
-  let snapshots = 0;
-  let staged: JsonValue[] | null = null;
-  let committed = false;
-  let epoch = 0;
-  let written = false;
   let next = 0;
-  const openWriters = async () => {
-    writers = [];
-    for (let i = 0; i < count; i++) writers.push(await sink.open({ index: i, count, epoch }));
-  };
+  /** Committables prepared at barriers, oldest first, until their checkpoint (or a later one) completes. */
+  let pending: PreparedAt[] = [];
+  /** Committables prepared at the end of a run without checkpoints, until they are committed. */
+  let prepared: Committable[] | null = null;
   const publish = (files: string[]) => {
     const data = rowsToRecordBatch(files.map((file) => ({ file })), ctx.schemaOf(ctx.transform.outputs.main) ?? FILE_SCHEMA, ctx.transform.uniqueName);
     if (files.length > 0) ctx.emit("main", globalBatch(data));
   };
-  /** Closes the writers of the current epoch and keeps what they staged for a checkpoint to commit. */
-  const stage = async () => {
-    const closed: JsonValue[] = [];
-    for (const w of writers) closed.push(await w.close());
-    pending.push({ epoch, staged: closed });
-    epoch++;
-    written = false;
+  const prepareAll = async (checkpointId: number | null): Promise<Committable[]> => {
+    const committables: Committable[] = [];
+    for (const w of writers) committables.push(...(await w.prepareCommit(checkpointId)));
     next = 0;
+    return committables;
   };
   return {
     commitsAfterFinish: true,
     async open() {
-      await openWriters();
+      for (let index = 0; index < count; index++) writers.push(await sink.createWriter({ index, count }));
     },
-    async processBatch(_tag, batch) {
-      // Round-robin batches over shards; a batch is never split.
+    processBatch(_tag, batch) {
       const w = writers[next];
       next = (next + 1) % writers.length;
-      written = true;
-      await w.write(batch);
+      return w.write(batch);
     },
-    async snapshot() {
-      if (written) {
-        await stage();
-        if (!committed) await openWriters();
-      }
-      covered.set(++snapshots, [...pending]);
-      const item: WriteState = { nextEpoch: epoch, pending: structuredClone(pending) };
+    async snapshot(checkpointId) {
+      const committables = await prepareAll(checkpointId);
+      if (committables.length > 0) pending.push({ checkpointId, committables });
+      const item: WriteState = { checkpointId, pending: structuredClone(pending) };
       return { items: [item] };
     },
-    async onCheckpointComplete() {
-      const due = covered.get(snapshots) ?? [];
-      covered.clear();
-      for (const e of due) {
+    async onCheckpointComplete(checkpointId) {
+      while (pending.length > 0 && pending[0].checkpointId <= checkpointId) {
         faultPoint("sink-commit");
-        publish(await sink.commit(e.staged));
+        publish(await sink.committer.commit(pending[0].committables));
+        pending.shift();
       }
-      pending = pending.filter((e) => !due.includes(e));
     },
     async restore(state) {
-      // The checkpoint completed: publish what it staged (again, if it was published before).
-      let nextEpoch = epoch;
-      for (const item of (state.items ?? []) as WriteState[]) {
-        for (const e of item.pending) await sink.commit(e.staged);
-        nextEpoch = Math.max(nextEpoch, item.nextEpoch);
-      }
+      const items = (state.items ?? []) as WriteState[];
+      const committables = items.flatMap((item) => item.pending.flatMap((p) => p.committables));
+      const checkpointId = items.reduce((m, item) => Math.max(m, item.checkpointId), 0);
+      await recoverSink(sink, { checkpointId, committables });
       if (state.finished) {
-        // Restored finished: everything is published, no more epochs.
+        // Finished when the checkpoint was taken: everything is published, nothing more comes.
         for (const w of writers) await w.abort();
         writers = [];
-        committed = true;
-        return;
-      }
-      if (nextEpoch > epoch) {
-        for (const w of writers) await w.abort();
-        epoch = nextEpoch;
-        await openWriters();
       }
     },
     async finish() {
-      if (ctx.options.checkpointed) {
-        // The final checkpoint commits the last epoch with the others still pending.
-        if (written) await stage();
-        else for (const w of writers) await w.abort();
-        writers = [];
-        committed = true;
-        return;
-      }
-      if (!written && epoch > 0) {
-        // Everything was committed with a checkpoint: no empty shards for the last epoch.
-        for (const w of writers) await w.abort();
-        committed = true;
-        return;
-      }
-      staged = [];
-      for (const w of writers) staged.push(await w.close());
-      const files = await sink.commit(staged);
-      committed = true;
+      // With checkpoints, the final checkpoint's barrier prepares what is left, and its completion commits.
+      if (ctx.options.checkpointed) return;
+      prepared = await prepareAll(null);
+      const files = await sink.committer.commit(prepared);
+      prepared = null;
       publish(files);
     },
     async close(failed) {
-      if (!failed || committed) return;
-      if (staged) await sink.abort(staged);
-      else for (const w of writers) await w.abort().catch(() => {});
+      if (!failed) return;
+      // What barriers prepared stays for a resumed run to commit or abort (see `restore`).
+      for (const w of writers) await w.abort().catch(() => {});
+      if (prepared) await sink.committer.abort(prepared);
     },
   };
 }
 
-/** What a checkpoint keeps of a write: staged output to commit, and the epoch to write next. */
+/** What a checkpoint keeps of a write: the committables prepared at its barrier and at earlier ones not yet committed. */
 interface WriteState {
-  readonly nextEpoch: number;
-  readonly pending: StagedEpoch[];
+  readonly checkpointId: number;
+  readonly pending: PreparedAt[];
 }
 
-/** Output staged by the writers of one epoch (between two checkpoints). */
-interface StagedEpoch {
-  readonly epoch: number;
-  readonly staged: JsonValue[];
+/** The committables prepared at one checkpoint's barrier. */
+interface PreparedAt {
+  readonly checkpointId: number;
+  readonly committables: Committable[];
 }

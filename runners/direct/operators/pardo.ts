@@ -8,6 +8,7 @@ import { ElementBatch, takeMetadata, windowAt } from "../../../sdk/batch";
 import { takeRecordBatch } from "../../../sdk/columns";
 import { ParDoInvoker } from "../../../sdk/invoker";
 import type { ParDoFn } from "../../../sdk/pardo";
+import { isStatefulParDo } from "../../../sdk/payload";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import { sideInputWindow, windowMaxTimestamp, type Window } from "../../../sdk/window";
 import type { Operator, OperatorContext } from "../contract/operator";
@@ -17,8 +18,7 @@ import { statefulOperator } from "./stateful";
 /** The ParDo operator. */
 export function pardoOperator(ctx: OperatorContext): Operator {
   const t = ctx.transform;
-  const payload = t.payload as { stateful?: boolean } | null;
-  if (payload && payload.stateful === true) return statefulOperator(ctx);
+  if (isStatefulParDo(t)) return statefulOperator(ctx);
   const outputSchemas: Record<string, ReturnType<OperatorContext["schemaOf"]>> = {};
   for (const [tag, id] of Object.entries(t.outputs)) outputSchemas[tag] = ctx.schemaOf(id);
   const columnar = new Set(Object.entries(t.outputs).filter(([, id]) => ctx.stringsReadAsBytes(id)).map(([tag]) => tag));

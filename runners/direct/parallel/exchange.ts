@@ -8,7 +8,7 @@
  */
 import type * as arrow from "apache-arrow";
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
-import { encodedBatch } from "../../../sdk/sink";
+import { encodedBatch } from "../../../sdk/encoded-batch";
 import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { faultPoint } from "../faults/fault-points";

@@ -15,7 +15,7 @@ import { plan } from "../plan/planner";
 import { InstanceProgress, ProgressBoard } from "../execution/progress";
 import { defaultOperators } from "../operators/registry";
 import { exchangeInOperator, exchangeOutOperator } from "./exchange";
-import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan } from "./layout";
+import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan, type ExchangePayload } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
 
@@ -48,7 +48,7 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   for (const [edge, receiver, port] of order.outPorts) at(outlets, edge).set(receiver, new PortOutlet(port, rows));
   for (const [edge, sender, port] of order.inPorts) at(inlets, edge).set(sender, new PortInlet(port));
 
-  const edgeOf = (payload: unknown) => lay.edges[(payload as { edge: number }).edge];
+  const edgeOf = (payload: unknown) => lay.edges[(payload as ExchangePayload).edge];
   const registry = new Map<string, OperatorFactory>(base);
   registry.set(EXCHANGE_OUT_URN, (ctx) => {
     const e = edgeOf(ctx.transform.payload);

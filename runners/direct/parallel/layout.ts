@@ -9,6 +9,7 @@
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import type { GraphPCollection, GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { GROUP_BY_KEY_URN } from "../../../sdk/kv";
+import { payloadOf } from "../../../sdk/payload";
 import { WRITE_URN } from "../../../sdk/sink";
 import { isKeyed, type Plan, type PlannedNode } from "../plan/planner";
 import { liftedCombineOf, type LiftedCombine } from "../precombine/lift";
@@ -17,6 +18,11 @@ import { liftedCombineOf, type LiftedCombine } from "../precombine/lift";
 export const EXCHANGE_OUT_URN = "beamline:internal:exchange_out:v1";
 /** URN of the source node that receives an edge's data from other instances. */
 export const EXCHANGE_IN_URN = "beamline:internal:exchange_in:v1";
+
+/** The payload of an {@link EXCHANGE_OUT_URN} or {@link EXCHANGE_IN_URN} node: the id of its edge. */
+export interface ExchangePayload {
+  readonly edge: number;
+}
 
 /** How an exchange edge routes rows. */
 export type Routing = "hash" | "single" | "broadcast" | "rebalance";
@@ -56,7 +62,8 @@ function workers(p: Placement, parallelism: number): number[] {
 /** The key fields a keyed transform groups by, from its URN and payload. */
 export function keyFieldsOf(t: GraphTransform): string[] {
   if (t.urn === GROUP_BY_KEY_URN) return ["key"];
-  if (t.urn === COMBINE_PER_KEY_URN) return [...((t.payload as { keyFields?: string[] } | null)?.keyFields ?? [])];
+  const combine = payloadOf(t, COMBINE_PER_KEY_URN);
+  if (combine) return [...combine.keyFields];
   // A stateful ParDo keeps state per key of its `{key, value}` rows.
   if (isKeyed(t)) return ["key"];
   return [];
@@ -125,7 +132,7 @@ export function instancePlan(graph: PipelineGraph, plan: Plan, lay: Layout, work
   for (const e of lay.edges) {
     if (e.senders.includes(worker)) {
       const name = `${EXCHANGE_OUT_URN}/${e.id}`;
-      const t: GraphTransform = { uniqueName: name, urn: EXCHANGE_OUT_URN, payload: { edge: e.id }, inputs: { main: e.pcollection }, outputs: {}, subtransforms: [], parent: null };
+      const t: GraphTransform = { uniqueName: name, urn: EXCHANGE_OUT_URN, payload: { edge: e.id } satisfies ExchangePayload, inputs: { main: e.pcollection }, outputs: {}, subtransforms: [], parent: null };
       transforms[name] = t;
       outs.push({ transform: t, stage });
     }
@@ -133,7 +140,7 @@ export function instancePlan(graph: PipelineGraph, plan: Plan, lay: Layout, work
       const name = `${EXCHANGE_IN_URN}/${e.id}`;
       const pc = `${e.pcollection}@exchange${e.id}`;
       pcollections[pc] = { ...graph.pcollections[e.pcollection], id: pc, producer: name };
-      const t: GraphTransform = { uniqueName: name, urn: EXCHANGE_IN_URN, payload: { edge: e.id }, inputs: {}, outputs: { main: pc }, subtransforms: [], parent: null };
+      const t: GraphTransform = { uniqueName: name, urn: EXCHANGE_IN_URN, payload: { edge: e.id } satisfies ExchangePayload, inputs: {}, outputs: { main: pc }, subtransforms: [], parent: null };
       transforms[name] = t;
       ins.push({ transform: t, stage });
       const inputs = rewired.get(e.consumer) ?? { ...graph.transforms[e.consumer].inputs };

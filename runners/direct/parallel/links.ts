@@ -8,7 +8,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import type { ElementBatch } from "../../../sdk/batch";
-import { rowsOf } from "../../../sdk/sink";
+import { rowsOf } from "../../../sdk/encoded-batch";
 import { ChannelMessage, ChannelReceiver, ChannelSender } from "./channel";
 import { decodeBatch, encodeBatch, WireBatch } from "../data/batch-codec";
 

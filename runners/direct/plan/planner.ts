@@ -8,7 +8,7 @@ import { UnsupportedFeatureError } from "../../../sdk/errors";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { GROUP_BY_KEY_URN, RESHUFFLE_URN } from "../../../sdk/kv";
 import { COMBINE_GLOBALLY_URN, COMBINE_PER_KEY_URN } from "../../../sdk/combine";
-import { PARDO_URN } from "../../../sdk/pardo";
+import { isStatefulParDo } from "../../../sdk/payload";
 import { COMPOSITE_URN } from "../../../sdk/pipeline";
 import type { OperatorRegistry } from "../contract/operator";
 
@@ -42,9 +42,7 @@ const KEYED = new Set([GROUP_BY_KEY_URN, COMBINE_PER_KEY_URN]);
 
 /** Whether a transform needs its input partitioned by key: grouping, or a ParDo with state or timers. */
 export function isKeyed(t: GraphTransform): boolean {
-  if (KEYED.has(t.urn)) return true;
-  const payload = t.payload as { stateful?: unknown } | null;
-  return t.urn === PARDO_URN && payload !== null && typeof payload === "object" && payload.stateful === true;
+  return KEYED.has(t.urn) || isStatefulParDo(t);
 }
 const SINGLE = new Set([COMBINE_GLOBALLY_URN]);
 

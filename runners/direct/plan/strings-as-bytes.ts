@@ -8,14 +8,14 @@
  */
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import type { GraphTransform } from "../../../sdk/graph";
+import { payloadOf } from "../../../sdk/payload";
 
 /** Aggregates that read only numbers, or nothing (a count), from a row. */
 const NUMERIC = new Set(["count", "sum", "mean"]);
 
 /** Whether `t` reads string columns of its input only as bytes (see the module comment). */
 export function readsStringsAsBytes(t: GraphTransform): boolean {
-  if (t.urn !== COMBINE_PER_KEY_URN) return false;
-  const payload = t.payload as { keyFields?: string[]; shape?: string; aggregates?: Record<string, { field: string | null; combiner: string }> } | null;
-  if (!payload || payload.shape !== "flat" || payload.keyFields?.length !== 1 || !payload.aggregates) return false;
+  const payload = payloadOf(t, COMBINE_PER_KEY_URN);
+  if (!payload || payload.shape !== "flat" || payload.keyFields.length !== 1) return false;
   return Object.values(payload.aggregates).every((a) => NUMERIC.has(a.combiner));
 }

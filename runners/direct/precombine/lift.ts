@@ -14,6 +14,7 @@ import { takeMetadata, type ElementBatch } from "../../../sdk/batch";
 import { COMBINE_PER_KEY_URN } from "../../../sdk/combine";
 import { makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
+import { payloadOf } from "../../../sdk/payload";
 import { int32Keys, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../data/keys";
 import { KeyTable } from "../data/key-table";
 import { countRowsInto, foldColumn, type FoldKernel } from "../../runtime/combine/kernels";
@@ -90,9 +91,8 @@ export class PreCombineScratch {
  * depends on which rows were folded together beforehand).
  */
 export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, pcollection: string): LiftedCombine | null {
-  if (consumer.urn !== COMBINE_PER_KEY_URN) return null;
-  const payload = consumer.payload as { keyFields?: string[]; shape?: string; aggregates?: Record<string, { field: string | null; combiner: string }> } | null;
-  if (!payload || payload.shape !== "flat" || !payload.aggregates) return null;
+  const payload = payloadOf(consumer, COMBINE_PER_KEY_URN);
+  if (!payload || payload.shape !== "flat") return null;
   const strategy = graph.windowingStrategies[graph.pcollections[pcollection]?.windowing];
   if (!strategy || !LIFTABLE_WINDOWS.has(strategy.windowFn.kind) || strategy.trigger.kind !== "default" || strategy.timestampCombiner !== "end_of_window") return null;
   const fields: (string | null)[] = [];
@@ -101,7 +101,7 @@ export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, 
     if (!LIFTABLE.has(a.combiner)) return null;
     // A count counts rows whatever its field holds; the others fold their field.
     const field = a.combiner === "count" ? null : a.field;
-    if (a.combiner !== "count" && (field === null || fields.includes(field) || (payload.keyFields ?? []).includes(field))) return null;
+    if (a.combiner !== "count" && (field === null || fields.includes(field) || payload.keyFields.includes(field))) return null;
     fields.push(field);
     kinds.push(a.combiner as LiftableKernel);
   }
@@ -109,7 +109,7 @@ export function liftedCombineOf(graph: PipelineGraph, consumer: GraphTransform, 
   const fn = strategy.windowFn;
   const step = fn.kind === "fixed" ? fn.size : fn.kind === "sliding" ? fn.period : 0;
   const whole = Number.isInteger(step) && step > 0 && (fn.kind !== "sliding" || Number.isInteger(fn.size));
-  return { fields, kinds, keyFields: payload.keyFields ?? [], ...(whole ? { windowStep: step } : {}) };
+  return { fields, kinds, keyFields: payload.keyFields, ...(whole ? { windowStep: step } : {}) };
 }
 
 /** A schema with one more float64 column, of input rows per row, named by its metadata. */

@@ -9,6 +9,7 @@ import { wrapUserError } from "../../../sdk/errors";
 import type { PipelineGraph } from "../../../sdk/graph";
 import { ParDoInvoker } from "../../../sdk/invoker";
 import type { ParDoFn } from "../../../sdk/pardo";
+import { isStatefulParDo } from "../../../sdk/payload";
 import { graphSchema } from "../../../sdk/pipeline";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
@@ -305,7 +306,8 @@ export class BundleProcessor {
         if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
         const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
         checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
-        if (payload.role === "pardo" && (this.runtime.graph.transforms[payload.transform]?.payload as { stateful?: boolean } | undefined)?.stateful) {
+        const transform = this.runtime.graph.transforms[payload.transform];
+        if (payload.role === "pardo" && transform && isStatefulParDo(transform)) {
           return this.statefulOperator(id, t, payload, p);
         }
         return this.beamlineOperator(id, t, payload, Object.keys(p.sideInputs ?? {}));
@@ -365,19 +367,19 @@ export class BundleProcessor {
             const rb = toRowBatch(b);
             const staged: unknown[] = [];
             for (const g of rb.rows as { key: number; values: { key: unknown; value: ElementMetadata }[] }[]) {
-              const w = await sink.open({ index: Number(g.key), count });
+              const w = await sink.createWriter({ index: Number(g.key), count });
               try {
                 const rows = g.values.map((v) => v.key);
                 const s = schema ?? inferSchema(rows, `input of transform "${payload.transform}"`);
                 await w.write(withMetadata(rowsToRecordBatch(rows, s, `transform "${payload.transform}"`), g.values.map((v) => v.value)));
-                staged.push(await w.close());
+                staged.push(await w.prepareCommit(null));
               } catch (e) {
                 await w.abort().catch(() => {});
                 throw wrapUserError(e, payload.transform);
               }
             }
-            // Each shard's staging travels as a one-entry list; the seed's is empty.
-            await this.emit(outPc("main"), { ...globalRows(staged.map((value) => ({ key: 0, value: [value] }))) });
+            // Each shard's committables travel as one list; the seed's is empty.
+            await this.emit(outPc("main"), { ...globalRows(staged.map((value) => ({ key: 0, value }))) });
           },
         };
       }
@@ -389,7 +391,7 @@ export class BundleProcessor {
           process: async (_pc, b) => {
             const rb = toRowBatch(b);
             const staged = (rb.rows as { values: unknown[][] }[]).flatMap((g) => g.values.flat());
-            const files = await sink.commit(staged as any);
+            const files = await sink.committer.commit(staged as any);
             await this.emit(outPc("main"), globalRows(files.map((file) => ({ file }))));
           },
         };

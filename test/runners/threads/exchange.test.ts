@@ -1,8 +1,7 @@
 import * as arrow from "apache-arrow";
-import { globalBatch, type ElementBatch } from "../../../sdk/batch";
-import { rowsToRecordBatch } from "../../../sdk/rows";
-import { schema, t } from "../../../sdk/schema";
-import { encodedBytes, rowsOf } from "../../../sdk/sink";
+import { type ElementBatch, rowsToRecordBatch, schema, t } from "beamline";
+import { globalBatch } from "../../../sdk/batch";
+import { encodedBytes, rowsOf } from "../../../sdk/encoded-batch";
 import type { OperatorContext } from "../../../runners/direct/contract/operator";
 import { exchangeOutOperator } from "../../../runners/direct/parallel/exchange";
 import type { ExchangeEdge } from "../../../runners/direct/parallel/layout";

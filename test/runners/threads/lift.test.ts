@@ -1,9 +1,8 @@
 import * as path from "node:path";
 import * as arrow from "apache-arrow";
-import { buildPipeline, DirectRunner } from "beamline";
+import { buildPipeline, DirectRunner, recordBatchToRows } from "beamline";
 import { globalBatch } from "../../../sdk/batch";
 import { vectorFromValues, makeRecordBatch } from "../../../sdk/columns";
-import { recordBatchToRows } from "../../../sdk/rows";
 import { encodeKeys } from "../../../runners/direct/data/keys";
 import { preCombine, splitPartialRows } from "../../../runners/direct/precombine/lift";
 import { utf8KeyGroupAt } from "../../../runners/direct/parallel/exchange";

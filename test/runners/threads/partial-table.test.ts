@@ -1,7 +1,7 @@
 import * as arrow from "apache-arrow";
-import { globalBatch, type ElementBatch } from "../../../sdk/batch";
+import { type ElementBatch, recordBatchToRows } from "beamline";
+import { globalBatch } from "../../../sdk/batch";
 import { makeRecordBatch, vectorFromValues } from "../../../sdk/columns";
-import { recordBatchToRows } from "../../../sdk/rows";
 import { encodeKeys } from "../../../runners/direct/data/keys";
 import { preCombine, splitPartialRows, type LiftedCombine } from "../../../runners/direct/precombine/lift";
 import { PartialTable } from "../../../runners/direct/precombine/partial-table";

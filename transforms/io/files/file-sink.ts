@@ -1,25 +1,16 @@
-/** The transactional file sink: writers stage into `<dir>/.beamline-staging-<random>/`, commit renames into place. */
-import * as fs from "node:fs";
+/**
+ * The base of file sinks, on the two-phase sink contract: writers stage files under
+ * `<dir>/.beamline-staging-<sink>-<random>/`, the committer renames them into place, and recovery
+ * removes what this sink left staged after the restored checkpoint.
+ */
 import * as path from "node:path";
-import type * as arrow from "apache-arrow";
-import { BeamlineError, IOError } from "../../../sdk/errors";
-import type { ElementBatch } from "../../../sdk/batch";
+import { IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
-import { encodedBytes, type Sink, type SinkWriter } from "../../../sdk/sink";
-import { ioFailure } from "./io-errors";
+import type { Sink, SinkRecovery, SinkWriter, WriterContext } from "../../../sdk/sink";
+import { FileCommitter } from "./file-committer";
+import { FileSinkWriter, type FileShardWriter } from "./file-sink-writer";
 import { shardName } from "./shard-name";
-
-/** Writes one staged file; the sink base makes and removes the staging directory. */
-export interface FileShardWriter {
-  /** Writes a batch of rows. */
-  write(batch: arrow.RecordBatch): void | Promise<void>;
-  /** Appends the bytes the sink's `encode` gave for a batch (sinks that encode only). */
-  writeBytes?(bytes: Uint8Array): void | Promise<void>;
-  /** Finishes the file (flushes and closes it). */
-  finish(): Promise<void>;
-  /** Stops writing; the file is deleted afterwards. */
-  destroy(): void;
-}
+import { isStagedFile, StagingArea } from "./staging";
 
 /** Options every file sink takes. */
 export interface FileSinkOptions {
@@ -31,30 +22,18 @@ export interface FileSinkOptions {
   readonly numShards?: number;
 }
 
-/** What a writer stages, as JSON: the staging directory, the staged file and its final name. */
-export interface StagedFile {
-  readonly staging: string;
-  readonly staged: string;
-  readonly final: string;
-}
-
-function isStagedFile(v: JsonValue): v is StagedFile & { [k: string]: JsonValue } {
-  return !!v && typeof v === "object" && !Array.isArray(v) && typeof v.staging === "string"
-    && typeof v.staged === "string" && typeof v.final === "string";
-}
-
-/** The prefix of staging directory names. */
-export const STAGING_PREFIX = ".beamline-staging-";
-
 /**
- * The base of transactional file sinks: each writer stages its shard under
- * `<dir>/.beamline-staging-<random>/`; `commit` renames staged files to their final names and
- * removes the staging directories; `abort` removes them. A failed commit removes what it had
- * already published, so a failed run leaves no file under the final names.
+ * A transactional file sink: a format supplies {@link FileSink.openFile}; staging, naming, commit and
+ * recovery are the same for every format. A run without checkpoints publishes one file per shard,
+ * `<prefix>-00000-of-00002<suffix>`; a checkpointed run publishes, per checkpoint that covers written
+ * rows, `<prefix>-chk00003-00000-of-00002<suffix>`.
  */
-export abstract class FileSink implements Sink {
+export abstract class FileSink implements Sink<JsonValue> {
   /** Shards to write, when fixed. */
   readonly numShards?: number;
+  /** Renames staged files into place. */
+  readonly committer = new FileCommitter();
+  private staging: StagingArea | null = null;
 
   constructor(readonly options: FileSinkOptions) {
     if (!options.prefix || typeof options.prefix !== "string") {
@@ -79,108 +58,32 @@ export abstract class FileSink implements Sink {
   }
 
   /** Opens the format writer for one staged file. */
-  protected abstract createWriter(stagedPath: string, shard: { index: number; count: number }): Promise<FileShardWriter>;
+  protected abstract openFile(stagedPath: string, shard: WriterContext): Promise<FileShardWriter>;
 
-  /** The final path of a shard; epochs after the first (checkpointed runs) get `-epoch<n>` after the prefix. */
-  finalPath(index: number, count: number, epoch = 0): string {
-    const prefix = epoch > 0 ? `${this.options.prefix}-epoch${String(epoch).padStart(5, "0")}` : this.options.prefix;
+  /** The final path of shard `index` of `count`; files a checkpoint publishes get `-chk<id>` after the prefix. */
+  finalPath(index: number, count: number, checkpointId: number | null = null): string {
+    const prefix = checkpointId === null ? this.options.prefix : `${this.options.prefix}-chk${String(checkpointId).padStart(5, "0")}`;
     return path.resolve(shardName(prefix, index, count, this.options.suffix));
   }
 
-  /** Opens a writer staging shard `index` of `count` (of epoch `epoch`, see `Sink.open`). */
-  async open(shard: { index: number; count: number; epoch?: number }): Promise<SinkWriter> {
-    const final = this.finalPath(shard.index, shard.count, shard.epoch ?? 0);
-    const dir = path.dirname(final);
-    let staging: string;
-    try {
-      await fs.promises.mkdir(dir, { recursive: true });
-      staging = await fs.promises.mkdtemp(path.join(dir, STAGING_PREFIX));
-    } catch (e) {
-      throw ioFailure(dir, e, "create a staging directory in");
-    }
-    const staged = path.join(staging, path.basename(final));
-    let inner: FileShardWriter;
-    try {
-      inner = await this.createWriter(staged, shard);
-    } catch (e) {
-      await fs.promises.rm(staging, { recursive: true, force: true });
-      throw e instanceof BeamlineError ? e : ioFailure(staged, e, "write");
-    }
-    let done = false;
-    return {
-      write: (batch: ElementBatch) => {
-        const bytes = encodedBytes(batch);
-        if (bytes) return inner.writeBytes!(bytes);
-        if (batch.data.numRows === 0) return;
-        return inner.write(batch.data);
-      },
-      close: async (): Promise<JsonValue> => {
-        try {
-          await inner.finish();
-        } catch (e) {
-          inner.destroy();
-          await fs.promises.rm(staging, { recursive: true, force: true });
-          throw e instanceof BeamlineError ? e : ioFailure(staged, e, "write");
-        }
-        done = true;
-        const result: StagedFile = { staging, staged, final };
-        return { ...result };
-      },
-      abort: async () => {
-        if (!done) inner.destroy();
-        await fs.promises.rm(staging, { recursive: true, force: true });
-      },
-    };
-  }
-
-  /** Publishes staged files under their final names; returns the final paths, in shard order. */
-  async commit(staged: JsonValue[]): Promise<string[]> {
-    const files = staged.map((s) => {
-      if (!isStagedFile(s)) {
-        throw new IOError({
-          code: "BL_IO_BAD_STAGED",
-          domain: "internal",
-          value: s,
-          rule: "a staged entry must be what a writer's close() returned",
-          fix: "pass the results of close() unchanged",
-        });
-      }
-      return s;
+  /** Opens a writer staging shard `index` of `count`. */
+  async createWriter(shard: WriterContext): Promise<SinkWriter<JsonValue>> {
+    return new FileSinkWriter({
+      staging: this.stagingArea(),
+      stagedName: path.basename(this.finalPath(shard.index, shard.count)),
+      openFile: (staged) => this.openFile(staged, shard),
+      finalPath: (checkpointId) => this.finalPath(shard.index, shard.count, checkpointId),
     });
-    const published: string[] = [];
-    try {
-      for (const f of files) {
-        const stagedExists = await exists(f.staged);
-        if (!stagedExists && (await exists(f.final))) {
-          published.push(f.final); // committed before (an idempotent retry)
-          continue;
-        }
-        await fs.promises.mkdir(path.dirname(f.final), { recursive: true });
-        await fs.promises.rename(f.staged, f.final);
-        published.push(f.final);
-      }
-    } catch (e) {
-      await Promise.all(published.map((p) => fs.promises.rm(p, { force: true })));
-      await this.abort(staged);
-      throw ioFailure(files[published.length]?.final ?? this.options.prefix, e, "publish");
-    }
-    await Promise.all([...new Set(files.map((f) => f.staging))].map((d) => fs.promises.rm(d, { recursive: true, force: true })));
-    return published.sort();
   }
 
-  /** Removes everything staged. */
-  async abort(staged: JsonValue[]): Promise<void> {
-    const dirs = new Set<string>();
-    for (const s of staged) if (isStagedFile(s)) dirs.add(s.staging);
-    await Promise.all([...dirs].map((d) => fs.promises.rm(d, { recursive: true, force: true })));
+  /** Removes every staging directory of this sink that the restored committables do not name. */
+  async abortLingering(recovery: SinkRecovery<JsonValue>): Promise<void> {
+    const keep = new Set<string>();
+    for (const c of recovery.committables) if (isStagedFile(c)) keep.add(c.staging);
+    await this.stagingArea().removeAllBut(keep);
   }
-}
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.promises.access(p);
-    return true;
-  } catch {
-    return false;
+  private stagingArea(): StagingArea {
+    return (this.staging ??= new StagingArea(this.options.prefix, this.options.suffix));
   }
 }

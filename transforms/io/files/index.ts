@@ -1,15 +1,19 @@
 /**
  * File plumbing shared by the file formats: glob expansion, compression, a streaming line reader
- * that tracks file, line and byte offset, shard names, and the transactional file sink base
- * (writers stage into `<dir>/.beamline-staging-<random>/`, commit renames into place).
+ * that tracks file, line and byte offset, shard names, and the transactional file sink base on the
+ * two-phase sink contract (writers stage into `<dir>/.beamline-staging-<sink>-<random>/`, the
+ * committer renames into place, recovery removes what lingers in staging).
  */
 export { ByteFileWriter } from "./byte-file-writer";
 export { detectCompression, gzipSuffix, outputCompression, type Compression } from "./compression";
-export { FileSink, STAGING_PREFIX, type FileShardWriter, type FileSinkOptions, type StagedFile } from "./file-sink";
+export { FileCommitter } from "./file-committer";
+export { FileSink, type FileSinkOptions } from "./file-sink";
+export { FileSinkWriter, type FileShardWriter, type FileSinkWriterOptions } from "./file-sink-writer";
 export { ioFailure } from "./io-errors";
 export { DEFAULT_BATCH_ROWS, lineAt, readLineChunks, type LineChunk, type LinePosition, type LineReadOptions } from "./line-reader";
 export { filesToParts, linePosition, partFile, partStart, type FilePart } from "./parts";
 export { expandPattern, patternList, type FilePattern } from "./pattern";
 export { openInput, readHeadSync } from "./read-input";
 export { shardName } from "./shard-name";
+export { STAGING_PREFIX, StagingArea, type StagedFile } from "./staging";
 export { MIN_SPLIT_BYTES, splitLineFiles, type LineSplitOptions } from "./split-lines";

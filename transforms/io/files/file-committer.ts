@@ -1,0 +1,79 @@
+/**
+ * The committer of file sinks: publishing a staged file is renaming it to its final name. A file whose
+ * staging copy is gone and whose final name exists was published before (done is done).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { IOError } from "../../../sdk/errors";
+import type { JsonValue } from "../../../sdk/graph";
+import type { Committer } from "../../../sdk/sink";
+import { ioFailure } from "./io-errors";
+import { isStagedFile, removeDir, type StagedFile } from "./staging";
+
+/** Commits staged files by renaming them into place; aborts by removing their staging directories. */
+export class FileCommitter implements Committer<JsonValue> {
+  /**
+   * Renames every staged file to its final name and removes the staging directories; returns the final
+   * paths, sorted. Files published before are skipped. On failure, the files this call renamed go back
+   * to staging, so the same committables can be committed again or aborted.
+   */
+  async commit(committables: readonly JsonValue[]): Promise<string[]> {
+    const files = committables.map(stagedFile);
+    const published: string[] = [];
+    const renamed: StagedFile[] = [];
+    for (const f of files) {
+      try {
+        if (!(await exists(f.staged))) {
+          if (await exists(f.final)) {
+            published.push(f.final);
+            continue;
+          }
+          throw new IOError({
+            code: "BL_IO_STAGED_LOST",
+            domain: "external",
+            where: f.final,
+            value: f.staged,
+            rule: "a staged file must stay in its staging directory until it is committed or aborted",
+            fix: "leave the .beamline-staging-* directories next to the output alone while a run or a resume is under way",
+          });
+        }
+        await fs.promises.mkdir(path.dirname(f.final), { recursive: true });
+        await fs.promises.rename(f.staged, f.final);
+        renamed.push(f);
+        published.push(f.final);
+      } catch (e) {
+        await Promise.all(renamed.map((r) => fs.promises.rename(r.final, r.staged).catch(() => fs.promises.rm(r.final, { force: true }))));
+        throw ioFailure(f.final, e, "publish");
+      }
+    }
+    await Promise.all([...new Set(files.map((f) => f.staging))].map(removeDir));
+    return published.sort();
+  }
+
+  /** Removes the staging directories of the committables. */
+  async abort(committables: readonly JsonValue[]): Promise<void> {
+    const dirs = new Set<string>();
+    for (const c of committables) if (isStagedFile(c)) dirs.add(c.staging);
+    await Promise.all([...dirs].map(removeDir));
+  }
+}
+
+function stagedFile(c: JsonValue): StagedFile {
+  if (isStagedFile(c)) return c;
+  throw new IOError({
+    code: "BL_IO_BAD_STAGED",
+    domain: "internal",
+    value: c,
+    rule: "a file sink's committable must be what its writer's prepareCommit returned",
+    fix: "pass the results of prepareCommit unchanged",
+  });
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.promises.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
