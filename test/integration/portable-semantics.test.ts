@@ -36,8 +36,13 @@ interface Failure {
 interface Known {
   readonly outcome: Outcome;
   readonly why: string;
-  /** Set when Prism fires the listed panes on some runs only: any of the listed failures, or none, may come. */
-  readonly varies?: true;
+  /**
+   * Set when Prism fires the listed panes on some runs only: any of the listed failures, or none, may
+   * come (`true`); or, with `"rows"`, any failure of the listed assertions, whatever rows it names
+   * (Prism's processing-time firings as a TestStream ends race with its watermark: a pane may hold
+   * more or fewer of the elements).
+   */
+  readonly varies?: true | "rows";
 }
 
 const kv = (key: string, value: number) => ({ key, value });
@@ -126,7 +131,8 @@ const KNOWN: Record<string, Known> = {
         { assertion: `containsInAnyOrder(2 row(s)) in the late panes of ${W20}`, missing: [kv("red", 17)], unexpected: [kv("blue", 11)] },
       ],
     },
-    why: PRISM_PANES,
+    why: `${PRISM_PANES}; which late elements reach the on-time pane varies from run to run (red 7 or 17)`,
+    varies: "rows",
   },
   "LeaderBoardTest.testTeamScoresDroppablyLate": {
     outcome: {
@@ -215,6 +221,7 @@ describeWithPrism("Prism: Beam's event-time semantics tests", (prism) => {
       // A refusal or an error is matched by the part of its message that says why.
       if ("refused" in want && "refused" in got) expect(got.refused).toContain(want.refused);
       else if ("error" in want && "error" in got) expect(got.error).toContain(want.error);
+      else if (KNOWN[s.beam]?.varies === "rows" && "failed" in want) expect("passed" in got || ("failed" in got && got.failed.every((f) => want.failed.some((w) => w.assertion === f.assertion)))).toBe(true);
       else if (KNOWN[s.beam]?.varies && "failed" in want) expect("passed" in got || ("failed" in got && got.failed.every((f) => want.failed.some((w) => JSON.stringify(w) === JSON.stringify(f))))).toBe(true);
       else expect(got).toEqual("failed" in want ? { failed: want.failed.map((f) => ({ ...f, missing: sorted(f.missing), unexpected: sorted(f.unexpected) })) } : want);
     }, 60_000);
