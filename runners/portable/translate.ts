@@ -393,9 +393,32 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       case GROUP_BY_KEY_URN:
         gbk(name, main, t.outputs.main);
         return name;
-      case FLATTEN_URN:
-        transforms[name] = { uniqueName: name, spec: { urn: FLATTEN_URN }, inputs: { ...t.inputs }, outputs: { ...t.outputs } };
+      case FLATTEN_URN: {
+        // Runners pass a Flatten's input bytes on as its output's (Prism fuses it away): an input whose
+        // coder differs from the output's is first re-encoded by an identity DoFn into the output's coder.
+        const outCoder = pcollections[t.outputs.main].coderId;
+        const inputs: Record<string, string> = {};
+        const converts: string[] = [];
+        for (const [tag, pc] of Object.entries(t.inputs)) {
+          if (pcollections[pc].coderId === outCoder) {
+            inputs[tag] = pc;
+            continue;
+          }
+          const convert = `${name}/Encode_${tag}`;
+          inputs[tag] = `${convert}.out`;
+          pardo(convert, "identity", name, { main: pc }, { main: inputs[tag] });
+          pcollections[inputs[tag]] = { ...pcollections[pc], uniqueName: inputs[tag], coderId: outCoder };
+          converts.push(convert);
+        }
+        if (converts.length === 0) {
+          transforms[name] = { uniqueName: name, spec: { urn: FLATTEN_URN }, inputs, outputs: { ...t.outputs } };
+          return name;
+        }
+        const flatten = `${name}/Flatten`;
+        transforms[flatten] = { uniqueName: flatten, spec: { urn: FLATTEN_URN }, inputs, outputs: { ...t.outputs } };
+        transforms[name] = { uniqueName: name, subtransforms: [...converts, flatten], inputs: { ...t.inputs }, outputs: { ...t.outputs } };
         return name;
+      }
       case WINDOW_INTO_URN: {
         const ws = graph.windowingStrategies[graph.pcollections[t.outputs.main].windowing];
         const fnId = windowing(ws);

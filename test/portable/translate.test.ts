@@ -4,9 +4,10 @@
  * runner cannot run.
  */
 import {
-  afterCount, afterWatermark, buildPipeline, create, fixedWindows, Pipeline, reshuffle, schema, t, testStream, windowInto, writeText,
+  afterCount, afterWatermark, buildPipeline, create, fixedWindows, flatten, groupByKey, map, Pipeline, reshuffle, schema, t, testStream, windowInto, writeText,
 } from "beamline";
 import * as arrow from "apache-arrow";
+import { coderFromProto, encodeOne } from "../../runners/portable/coders/coders";
 import { decodeRow, rowCodec } from "../../runners/portable/coders/rowcoder";
 import { arrowToBeamSchema } from "../../runners/portable/coders/beamschema";
 import { beamProtos } from "../../runners/portable/model/protos";
@@ -66,6 +67,38 @@ describeWith(["mvn", "java"], "Runner API translation", () => {
     expect(identity.spec.urn).toBe("beam:transform:pardo:v1");
     expect(identity.inputs).toEqual(spread.inputs);
     expect(identity.outputs).toEqual(spread.outputs);
+  });
+
+  test("a Flatten's inputs carry its output's coder: an input with another coder is re-encoded by an identity DoFn first", () => {
+    // TestStreamTest.testMultiStage's shape: raw strings (Beam's string coder) flattened with grouped
+    // keys (Beamline's value coder). Runners pass a Flatten's input bytes on unchanged, so bytes written
+    // with an input's coder are decoded with the output's.
+    const p = new Pipeline();
+    const raw = p.apply("Raw", create(["before"]));
+    const keys = raw
+      .apply("KeyBy", map((e: string) => ({ key: e, value: e })))
+      .apply("Group", groupByKey<string, string>())
+      .apply("Keys", map((g: { key: string }) => g.key));
+    flatten([raw, keys]).apply("Write", writeText("/tmp/unused"));
+    const c = translated(p).components;
+    const protos = beamProtos();
+    const flattens = Object.values(c.transforms).filter((tr: any) => tr.spec?.urn === "beam:transform:flatten:v1" && !tr.uniqueName.startsWith("Write/"));
+    expect(flattens).toHaveLength(1);
+    const leaf = flattens[0] as any;
+    const outCoderId = c.pcollections[Object.values(leaf.outputs)[0] as string].coderId;
+    const outCoder = coderFromProto(outCoderId, c.coders, protos);
+    const [rawIn, keysIn] = ["Raw.main", "Keys.main"].map((pc) => c.pcollections[pc].coderId);
+    expect(rawIn).not.toBe(outCoderId);
+    for (const pc of Object.values(leaf.inputs) as string[]) {
+      const bytes = encodeOne(coderFromProto(c.pcollections[pc].coderId, c.coders, protos), "before");
+      expect(outCoder.decode(new ByteReader(bytes), false)).toBe("before");
+    }
+    // The raw strings reach the Flatten through an identity DoFn that writes them with the output's coder.
+    const encode = Object.values(c.transforms).find((tr: any) => tr.inputs?.main === "Raw.main" && Object.values(leaf.inputs).includes(tr.outputs.main)) as any;
+    expect(JSON.parse(Buffer.from(protos.decode("pipeline.ParDoPayload", encode.spec.payload).doFn.payload).toString())).toMatchObject({ role: "identity" });
+    // The keys already have the output's coder and reach it directly.
+    expect(keysIn).toBe(outCoderId);
+    expect(Object.values(leaf.inputs)).toContain("Keys.main");
   });
 
   test("schema'd PCollections travel with the row coder, whose Beam schema round-trips rows", () => {

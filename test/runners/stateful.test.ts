@@ -1,6 +1,6 @@
 import * as arrow from "apache-arrow";
 import {
-  assertThat, create, type DoFn, type ElementBatch, fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, intervalWindow, type KV, MAX_TIMESTAMP,
+  afterProcessingTime, afterWatermark, assertThat, combinePerKey, create, type DoFn, type ElementBatch, fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, intervalWindow, type KV, MAX_TIMESTAMP,
   MIN_TIMESTAMP, parDo, type PCollection, Pipeline, recordBatchToRows, rowsToRecordBatch, runPipeline, sideInput, state, type StateSpecs, sum,
   testStream, timer, type TimerSpecs, timestamped, UserCodeError, windowInto, withTimestamps,
 } from "beamline";
@@ -123,6 +123,32 @@ describe("stateful DoFns end to end", () => {
     );
     assertThat(counts).inOnTimePane(intervalWindow(0, 10_000)).containsInAnyOrder([{ key: "a", n: 2, at: 9_999 }, { key: "b", n: 1, at: 9_999 }]);
     assertThat(counts).inWindow(intervalWindow(10_000, 20_000)).containsInAnyOrder([{ key: "a", n: 1, at: 19_999 }, { key: "b", n: 2, at: 19_999 }]);
+    await runPipeline(p);
+  });
+
+  test("rows a stateful DoFn emits while processing keep their pane, the non-speculative index included", async () => {
+    // An early pane, then the on-time pane (index 1, non-speculative index 0), through a stateful DoFn.
+    const p = new Pipeline();
+    const sums = p
+      .apply(testStream<KV<string, number>>()
+        .advanceWatermarkTo(0)
+        .addElements(timestamped({ key: "a", value: 1 }, 1_000))
+        .advanceProcessingTime("10m")
+        .addElements(timestamped({ key: "a", value: 2 }, 2_000))
+        .advanceWatermarkToInfinity())
+      .apply(windowInto(fixedWindows("1h"), { trigger: afterWatermark({ early: afterProcessingTime("5m") }), accumulation: "accumulating" }))
+      .apply(combinePerKey(sum()));
+    const passed = sums.apply("PassOn", parDo({
+      state: { seen: state.value<number>() },
+      process(row: KV<string, number>, ctx) {
+        ctx.state.seen.write((ctx.state.seen.read() ?? 0) + 1);
+        ctx.output(row);
+      },
+    }));
+    assertThat(passed).satisfies((_rows, elements) => {
+      const panes = elements.map((e) => [e.value, e.pane.timing, e.pane.index, e.pane.nonSpeculativeIndex]);
+      expect(panes).toEqual([[{ key: "a", value: 1 }, "early", 0, -1], [{ key: "a", value: 3 }, "on_time", 1, 0]]);
+    }, "early then on-time panes");
     await runPipeline(p);
   });
 

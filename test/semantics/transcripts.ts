@@ -15,7 +15,7 @@ import {
   filter, fixedWindows, globalWindows, groupByKey, map, never, orFinally, Pipeline, repeatedly, runPipeline, sessions,
   slidingWindows, testStream, timestamped, windowInto,
 } from "beamline";
-import type { CombineFn, TriggerSpec, WindowFnSpec, WindowIntoOptions } from "beamline";
+import type { CombineFn, ElementInfo, PCollection, PTransform, TestStream, TriggerSpec, WindowFnSpec, WindowIntoOptions } from "beamline";
 
 const S = 1000;
 
@@ -122,55 +122,57 @@ const COMBINERS: Record<string, WindowIntoOptions["timestampCombiner"]> = {
 };
 
 /** Beam's `_ConcatCombineFn`: the values of a pane, as a list. */
-const concat: CombineFn<number, number[], number[]> = {
+export const concat: CombineFn<number, number[], number[]> = {
   createAccumulator: () => [],
   addInput: (acc, x) => (acc.push(x), acc),
   mergeAccumulators: (accs) => accs.flat(),
   extractOutput: (acc) => acc,
 };
 
-type Row = { key: string; value: number };
+/** A transcript element: its value under one key. */
+export type Row = { key: string; value: number };
 type Logged = { marker: number } | { pane: PaneDescription; via: string };
 
-/**
- * Runs a transcript and returns the failure Beam's transcript test would report (`Unmatched
- * output …` or `Unexpected output …`), or null when every pane matches, checking the GroupByKey's
- * panes and the CombinePerKey's.
- */
-export async function runTranscript(t: Transcript): Promise<string | null> {
+/** One step of a transcript: `input`, `watermark`, `clock`, `expect` or `state`. */
+export interface TranscriptAction {
+  readonly kind: string;
+  readonly params: unknown;
+}
+
+/** The steps of a transcript, in order. */
+export function actionsOf(t: Transcript): TranscriptAction[] {
+  return t.transcript.map((step) => {
+    const [kind, params] = Object.entries(step)[0];
+    return { kind, params };
+  });
+}
+
+/** `stream` followed by the TestStream events of action `a` (none for `expect` and `state`). */
+export function applyAction(stream: TestStream<Row>, a: TranscriptAction): TestStream<Row> {
+  if (a.kind === "input") return stream.addElements(...(a.params as number[]).map((v) => timestamped({ key: "k", value: v }, v * S)));
+  if (a.kind === "watermark") return stream.advanceWatermarkTo((a.params as number) * S);
+  if (a.kind === "clock") return stream.advanceProcessingTime((a.params as number) * S);
+  if (a.kind !== "expect" && a.kind !== "state") throw new Error(`unknown action ${a.kind}`);
+  return stream;
+}
+
+/** The transcript's windowInto: its window function, trigger, timestamp combiner, accumulation mode and allowed lateness. */
+export function transcriptWindowInto(t: Transcript): PTransform<PCollection<Row>, PCollection<Row>> {
   const windowFn = parseCall(t.window_fn ?? "GlobalWindows", WINDOW_FNS) as WindowFnSpec;
   const trigger = parseCall(t.trigger_fn ?? "Default", TRIGGERS) as TriggerSpec;
   const combiner = COMBINERS[t.timestamp_combiner ?? "OUTPUT_AT_EOW"];
   if (!combiner) throw new Error(`timestamp combiner ${t.timestamp_combiner} is not re-expressed`);
-  // Each action is followed by a marker row, logged as it passes: the panes an action fires are logged
-  // between its marker and the one before (the direct runner delivers each TestStream event downstream
-  // before the next).
-  let stream = testStream<Row>();
-  const actions: { kind: string; params: unknown }[] = t.transcript.map((step) => {
-    const [kind, params] = Object.entries(step)[0];
-    return { kind, params };
+  return windowInto<Row>(windowFn, {
+    trigger,
+    timestampCombiner: combiner,
+    accumulation: t.accumulation_mode?.toLowerCase() === "discarding" ? "discarding" : "accumulating",
+    allowedLateness: (t.allowed_lateness ?? 0) * S,
   });
-  let watermark = -Infinity;
-  actions.forEach((a, i) => {
-    if (a.kind === "input") stream = stream.addElements(...(a.params as number[]).map((v) => timestamped({ key: "k", value: v }, v * S)));
-    else if (a.kind === "watermark") stream = stream.advanceWatermarkTo((watermark = (a.params as number) * S));
-    else if (a.kind === "clock") stream = stream.advanceProcessingTime((a.params as number) * S);
-    else if (a.kind !== "expect" && a.kind !== "state") throw new Error(`unknown action ${a.kind}`);
-    if (a.kind !== "expect") stream = stream.addElements(timestamped({ key: "marker", value: i }, Math.max(watermark, 0)));
-  });
-  const log: Logged[] = [];
-  const p = new Pipeline();
-  const events = p.apply(stream);
-  events.apply(filter<Row>((r) => r.key === "marker")).apply(map<Row, number>((r) => (log.push({ marker: r.value }), r.value)));
-  const windowed = events.apply(filter<Row>((r) => r.key !== "marker")).apply(
-    windowInto<Row>(windowFn, {
-      trigger,
-      timestampCombiner: combiner,
-      accumulation: t.accumulation_mode?.toLowerCase() === "discarding" ? "discarding" : "accumulating",
-      allowedLateness: (t.allowed_lateness ?? 0) * S,
-    }),
-  );
-  const describe = (values: number[], info: { timestamp: number; window: { start: number; end: number; global: boolean }; pane: { index: number; nonSpeculativeIndex: number; timing: string; isLast: boolean } }): PaneDescription => ({
+}
+
+/** A fired pane of `values` as Beam's transcripts describe it (seconds; windows as [start, max timestamp]). */
+export function describePane(values: readonly number[], info: ElementInfo): PaneDescription {
+  return {
     window: info.window.global ? [-Infinity, Infinity] : [Math.floor(info.window.start / S), Math.floor((info.window.end - 1) / S)],
     values: [...values].sort((a, b) => a - b),
     timestamp: Math.floor(info.timestamp / S),
@@ -179,13 +181,42 @@ export async function runTranscript(t: Transcript): Promise<string | null> {
     early: info.pane.timing === "early",
     late: info.pane.timing === "late",
     final: info.pane.isLast,
+  };
+}
+
+/** Whether `pane` has every attribute `expected` gives (Beam's transcript matching). */
+export function paneMatches(pane: PaneDescription, expected: Partial<PaneDescription>): boolean {
+  return Object.entries(expected).every(([key, v]) => JSON.stringify(pane[key as keyof PaneDescription]) === JSON.stringify(v));
+}
+
+/**
+ * Runs a transcript and returns the failure Beam's transcript test would report (`Unmatched
+ * output …` or `Unexpected output …`), or null when every pane matches, checking the GroupByKey's
+ * panes and the CombinePerKey's.
+ */
+export async function runTranscript(t: Transcript): Promise<string | null> {
+  // Each action is followed by a marker row, logged as it passes: the panes an action fires are logged
+  // between its marker and the one before (the direct runner delivers each TestStream event downstream
+  // before the next).
+  let stream = testStream<Row>();
+  const actions = actionsOf(t);
+  let watermark = -Infinity;
+  actions.forEach((a, i) => {
+    stream = applyAction(stream, a);
+    if (a.kind === "watermark") watermark = (a.params as number) * S;
+    if (a.kind !== "expect") stream = stream.addElements(timestamped({ key: "marker", value: i }, Math.max(watermark, 0)));
   });
+  const log: Logged[] = [];
+  const p = new Pipeline();
+  const events = p.apply(stream);
+  events.apply(filter<Row>((r) => r.key === "marker")).apply(map<Row, number>((r) => (log.push({ marker: r.value }), r.value)));
+  const windowed = events.apply(filter<Row>((r) => r.key !== "marker")).apply(transcriptWindowInto(t));
   windowed
     .apply(groupByKey<string, number>())
-    .apply(map<{ key: string; values: number[] }, number>((g, info) => (log.push({ pane: describe(g.values, info), via: "GroupByKey" }), 0)));
+    .apply(map<{ key: string; values: number[] }, number>((g, info) => (log.push({ pane: describePane(g.values, info), via: "GroupByKey" }), 0)));
   windowed
     .apply(combinePerKey<string, number, number[]>(concat))
-    .apply(map<{ key: string; value: number[] }, number>((g, info) => (log.push({ pane: describe(g.value, info), via: "CombinePerKey" }), 0)));
+    .apply(map<{ key: string; value: number[] }, number>((g, info) => (log.push({ pane: describePane(g.value, info), via: "CombinePerKey" }), 0)));
   await runPipeline(p, { parallelism: 1 });
   for (const via of ["GroupByKey", "CombinePerKey"]) {
     const failure = check(actions, log, via);
@@ -195,7 +226,7 @@ export async function runTranscript(t: Transcript): Promise<string | null> {
 }
 
 /** Compares the logged panes of one aggregation with the expectations, as Beam's TriggerDriverTranscriptTest does. */
-function check(actions: readonly { kind: string; params: unknown }[], log: readonly Logged[], via: string): string | null {
+function check(actions: readonly TranscriptAction[], log: readonly Logged[], via: string): string | null {
   // The panes each action fired: those logged before its marker and after the previous marker.
   const fired = new Map<number, PaneDescription[]>();
   let current: PaneDescription[] = [];
@@ -210,7 +241,7 @@ function check(actions: readonly { kind: string; params: unknown }[], log: reado
     const a = actions[i];
     if (a.kind === "expect") {
       for (const expected of a.params as Partial<PaneDescription>[]) {
-        const k = output.findIndex((c) => Object.entries(expected).every(([key, v]) => JSON.stringify(c[key as keyof PaneDescription]) === JSON.stringify(v)));
+        const k = output.findIndex((c) => paneMatches(c, expected));
         if (k < 0) return `Unmatched output ${JSON.stringify(expected)} in ${JSON.stringify(output)}`;
         output.splice(k, 1);
       }

@@ -190,7 +190,8 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
         const row = read(i) as { key: unknown };
         const scope = scopeOf(namespace(row.key, valueKey(row.key), window));
         const panes = batch.panes;
-        runner.process(row, batch.timestamps[i], scope, paneAt(panes, i), panes ? { flags: panes.flags[i], index: panes.index[i] } : undefined);
+        const pane = paneAt(panes, i);
+        runner.process(row, batch.timestamps[i], scope, pane, panes ? { flags: panes.flags[i], index: panes.index[i], nonSpeculative: pane.nonSpeculativeIndex } : undefined);
       }
       if (dropped > 0) ctx.count("droppedDueToLateness", dropped);
       runner.finishBundle();

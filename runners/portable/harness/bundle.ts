@@ -391,6 +391,12 @@ export class BundleProcessor {
           process: async (_pc, b) => {
             const rb = toRowBatch(b);
             const staged = (rb.rows as { values: unknown[][] }[]).flatMap((g) => g.values.flat());
+            // No shard wrote (no row came): prepare every shard's empty writer, as the direct runner
+            // does, so the sink commits what it holds for an empty input (an assertion is checked).
+            if (staged.length === 0) {
+              const count = sink.numShards ?? 1;
+              for (let index = 0; index < count; index++) staged.push(...(await (await sink.createWriter({ index, count })).prepareCommit(null)));
+            }
             const files = await sink.committer.commit(staged as any);
             await this.emit(outPc("main"), globalRows(files.map((file) => ({ file }))));
           },

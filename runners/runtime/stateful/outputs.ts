@@ -7,10 +7,11 @@ import { GLOBAL_WINDOWS, type PaneColumn, type WindowColumn } from "../../../sdk
 import { UserCodeError } from "../../../sdk/errors";
 import type { Window } from "../../../sdk/window";
 
-/** A pane as an output row carries it: the pane column's flags and index. */
+/** A pane as an output row carries it: the pane column's flags, index and non-speculative index. */
 export interface PaneBits {
   readonly flags: number;
   readonly index: number;
+  readonly nonSpeculative: number;
 }
 
 /** The rows emitted to one tag, with their metadata as columns. */
@@ -32,7 +33,7 @@ class TagRows {
 }
 
 /** The pane of a row emitted without one: the only, on-time-or-unknown pane (flags as {@link PaneColumn}). */
-const NO_PANE: PaneBits = { flags: 0b1111, index: 0 };
+const NO_PANE: PaneBits = { flags: 0b1111, index: 0, nonSpeculative: 0 };
 
 /** Rows a stateful DoFn emitted, by output tag. */
 export class StatefulOutputs {
@@ -74,7 +75,9 @@ export class StatefulOutputs {
       const windows: WindowColumn = t.windows.some((w) => !w.global)
         ? { kind: "interval", start: Float64Array.from(t.windows, (w) => w.start), end: Float64Array.from(t.windows, (w) => w.end) }
         : GLOBAL_WINDOWS;
-      const panes = t.panes ? { flags: Uint8Array.from(t.panes, (p) => p.flags), index: Int32Array.from(t.panes, (p) => p.index) } : undefined;
+      const panes = t.panes
+        ? { flags: Uint8Array.from(t.panes, (p) => p.flags), index: Int32Array.from(t.panes, (p) => p.index), nonSpeculative: Int32Array.from(t.panes, (p) => p.nonSpeculative) }
+        : undefined;
       out.push({ tag, rows: t.rows, timestamps: Float64Array.from(t.ts), windows, ...(panes ? { panes } : {}) });
       this.byTag.set(tag, new TagRows());
     }
