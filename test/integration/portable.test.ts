@@ -12,7 +12,7 @@ import { main } from "../../runners/cli";
 import { clusterJobs, FlinkCluster, FlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../../runners/flink/flink";
 import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
 import { tempDir } from "../helpers";
-import { describeWith } from "../portable/requirements";
+import { describeWith } from "../runners/portable/requirements";
 import { outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
 import { describeWithFlinkJobServer, describeWithPrism, SERVICE_TIMEOUT } from "./services";
 

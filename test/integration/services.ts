@@ -4,7 +4,7 @@
  */
 import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
 import { PrismService, startPrism } from "../../runners/prism/prism";
-import { describeWith } from "../portable/requirements";
+import { describeWith } from "../runners/portable/requirements";
 
 /** How long a service may take to provision and start (a first run downloads it). */
 export const SERVICE_TIMEOUT = 300_000;

@@ -1,0 +1,53 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildPipeline } from "beamline";
+import { pipelineSpec } from "../../../../runners/direct/parallel/bootstrap";
+import { startWorkers, withoutTsx } from "../../../../runners/direct/parallel/pool";
+import { WORKER_BUNDLE_ENV, workerBundle } from "../../../../runners/direct/parallel/worker-bundle";
+import { tempDir } from "../../../helpers";
+import { numbers } from "./pipelines";
+
+const PIPELINES = path.join(__dirname, "pipelines.ts");
+
+describe("pre-bundled workers", () => {
+  test("workers loading a bundle leave out the parent's tsx options and keep the rest", () => {
+    expect(withoutTsx(["--import", "tsx", "--enable-source-maps"])).toEqual(["--enable-source-maps"]);
+    expect(withoutTsx(["--require", "tsx/cjs", "--import=tsx", "--loader=tsx/esm", "--import", "./other.mjs"])).toEqual(["--import", "./other.mjs"]);
+    expect(withoutTsx(["-r", "tsx/cjs", "--stack-trace-limit=50"])).toEqual(["--stack-trace-limit=50"]);
+    expect(withoutTsx(["--import", "tsxlike"])).toEqual(["--import", "tsxlike"]);
+  });
+
+
+  test("a pipeline module is bundled once into the cache, and workers start from the bundle", async () => {
+    const bundle = workerBundle(PIPELINES);
+    expect(bundle).not.toBeNull();
+    expect(bundle!).toContain(`${path.sep}node_modules${path.sep}.cache${path.sep}`);
+    expect(workerBundle(PIPELINES)).toBe(bundle);
+    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(bundle!), "manifest.json"), "utf8")) as { inputs: { file: string }[] };
+    expect(manifest.inputs.map((i) => i.file)).toContain(PIPELINES);
+    const spec = pipelineSpec(buildPipeline(numbers, { count: 3 }));
+    if ("reason" in spec) throw new Error(spec.reason);
+    expect(spec).toMatchObject({ exportName: "numbers", bundle });
+    const workers = await startWorkers(spec, 2);
+    await Promise.all(workers.map((w) => w.thread.terminate()));
+  });
+
+  test("modules that use __dirname, or whose packages resolve elsewhere, are not bundled", () => {
+    const dir = tempDir();
+    const located = path.join(dir, "located.ts");
+    fs.writeFileSync(located, 'import * as path from "node:path";\nexport const here = path.join(__dirname, "x");\n');
+    expect(workerBundle(located)).toBeNull();
+    const foreign = path.join(dir, "foreign.ts");
+    fs.writeFileSync(foreign, 'import * as arrow from "apache-arrow";\nexport const t = new arrow.Int32();\n');
+    expect(workerBundle(foreign)).toBeNull();
+  });
+
+  test(`${WORKER_BUNDLE_ENV}=0 turns bundling off`, () => {
+    process.env[WORKER_BUNDLE_ENV] = "0";
+    try {
+      expect(workerBundle(PIPELINES)).toBeNull();
+    } finally {
+      delete process.env[WORKER_BUNDLE_ENV];
+    }
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The file sinks on the two-phase sink contract: writers stage and prepare, the committer renames
+ * into place (idempotently), abort and recovery leave nothing where output belongs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { IOError, rowsToRecordBatch, schema, t } from "beamline";
+import { globalBatch } from "../../../sdk/batch";
+import type { JsonValue } from "../../../sdk/graph";
+import { recoverSink } from "../../../sdk/sink";
+import { ByteFileWriter, FileSink, STAGING_PREFIX, type FileShardWriter } from "../../../transforms/io/files";
+import { listFiles, tmpDir } from "./helpers";
+
+/** A file sink writing one value per line, failing on a value that contains `failOn`. */
+class LinesSink extends FileSink {
+  failOn: string | null = null;
+  protected async openFile(staged: string): Promise<FileShardWriter> {
+    const out = new ByteFileWriter(staged, "none");
+    return {
+      write: (b) => {
+        const v = b.getChildAt(0)!.toArray().join("\n") + "\n";
+        if (this.failOn && v.includes(this.failOn)) throw new Error("boom");
+        return out.write(v);
+      },
+      finish: () => out.end(),
+      destroy: () => out.destroy(),
+    };
+  }
+}
+
+const s = schema({ x: t.string() }).arrow;
+const batch = (xs: string[]) => globalBatch(rowsToRecordBatch(xs.map((x) => ({ x })), s, "test"));
+const read = (f: string) => fs.readFileSync(f, "utf8");
+
+describe("FileSink writers and committer", () => {
+  test("stages next to the output, commits by renaming, removes the staging dirs", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "out", "part"), suffix: ".txt", numShards: 2 });
+    const w0 = await sink.createWriter({ index: 0, count: 2 });
+    const w1 = await sink.createWriter({ index: 1, count: 2 });
+    await w0.write(batch(["a", "b"]));
+    await w1.write(batch(["c"]));
+    const staged = [...(await w0.prepareCommit(null)), ...(await w1.prepareCommit(null))];
+    const during = listFiles(d);
+    expect(during.every((f) => f.startsWith(`out/${STAGING_PREFIX}`))).toBe(true);
+    expect(during.length).toBe(2);
+    const published = await sink.committer.commit(staged);
+    expect(published).toEqual([path.join(d, "out/part-00000-of-00002.txt"), path.join(d, "out/part-00001-of-00002.txt")]);
+    expect(listFiles(d)).toEqual(["out/part-00000-of-00002.txt", "out/part-00001-of-00002.txt"]);
+    expect(read(published[0])).toBe("a\nb\n");
+  });
+
+  test("commit is idempotent: committing twice publishes once, and the second is no error", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt" });
+    const w = await sink.createWriter({ index: 0, count: 1 });
+    await w.write(batch(["a"]));
+    const staged = await w.prepareCommit(3);
+    const first = await sink.committer.commit(staged);
+    const after = listFiles(d);
+    // A crash after part of a commit: the second commit sees the file published and publishes nothing more.
+    const second = await sink.committer.commit(staged);
+    expect(second).toEqual(first);
+    expect(listFiles(d)).toEqual(after);
+    expect(after).toEqual(["part-chk00003-00000-of-00001.txt"]);
+    expect(read(first[0])).toBe("a\n");
+  });
+
+  test("a prepare at a checkpoint names the file after it; the writer goes on in a new file; nothing written, nothing prepared", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt" });
+    const w = await sink.createWriter({ index: 0, count: 1 });
+    await w.write(batch(["a"]));
+    const c1 = await w.prepareCommit(1);
+    expect(await w.prepareCommit(2)).toEqual([]);
+    await w.write(batch(["b"]));
+    const c3 = await w.prepareCommit(3);
+    expect(c1.length).toBe(1);
+    expect(c3.length).toBe(1);
+    const files = await sink.committer.commit([...c1, ...c3]);
+    expect(files.map((f) => path.basename(f))).toEqual(["part-chk00001-00000-of-00001.txt", "part-chk00003-00000-of-00001.txt"]);
+    expect(files.map(read)).toEqual(["a\n", "b\n"]);
+  });
+
+  test("the only prepare of a run without checkpoints stages a file even when nothing was written", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt" });
+    const w = await sink.createWriter({ index: 0, count: 1 });
+    const files = await sink.committer.commit(await w.prepareCommit(null));
+    expect(listFiles(d)).toEqual(["part-00000-of-00001.txt"]);
+    expect(read(files[0])).toBe("");
+  });
+
+  test("an aborted run leaves no file where output belongs", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt", numShards: 2 });
+    sink.failOn = "bad";
+    const w0 = await sink.createWriter({ index: 0, count: 2 });
+    const w1 = await sink.createWriter({ index: 1, count: 2 });
+    await w0.write(batch(["ok"]));
+    const prepared = await w0.prepareCommit(null);
+    await expect(w1.write(batch(["bad"]))).rejects.toThrow("boom");
+    expect(fs.readdirSync(d).filter((n) => n.startsWith(STAGING_PREFIX)).length).toBe(2); // both staged
+    await w1.abort();
+    await sink.committer.abort(prepared);
+    expect(fs.readdirSync(d)).toEqual([]);
+    await sink.committer.abort(prepared); // aborting again is no error
+  });
+
+  test("a commit that fails part-way puts back what it renamed; the committables then commit or abort", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt", numShards: 2 });
+    const w0 = await sink.createWriter({ index: 0, count: 2 });
+    const w1 = await sink.createWriter({ index: 1, count: 2 });
+    await w0.write(batch(["a"]));
+    await w1.write(batch(["b"]));
+    const staged = [...(await w0.prepareCommit(null)), ...(await w1.prepareCommit(null))];
+    // make the second final name unusable: a non-empty directory there
+    const blocker = path.join(d, "part-00001-of-00002.txt");
+    fs.mkdirSync(path.join(blocker, "blocker"), { recursive: true });
+    await expect(sink.committer.commit(staged)).rejects.toThrow(IOError);
+    expect(fs.existsSync(path.join(d, "part-00000-of-00002.txt"))).toBe(false);
+    expect(listFiles(d).filter((f) => f.startsWith(STAGING_PREFIX)).length).toBe(2); // both back in staging
+    fs.rmSync(blocker, { recursive: true });
+    const published = await sink.committer.commit(staged);
+    expect(published.map(read)).toEqual(["a\n", "b\n"]);
+    expect(listFiles(d)).toEqual(["part-00000-of-00002.txt", "part-00001-of-00002.txt"]);
+  });
+
+  test("a staged file lost before its commit is an IOError that says so", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt" });
+    const w = await sink.createWriter({ index: 0, count: 1 });
+    await w.write(batch(["a"]));
+    const staged = await w.prepareCommit(1);
+    await sink.committer.abort(staged);
+    await expect(sink.committer.commit(staged)).rejects.toMatchObject({ code: "BL_IO_STAGED_LOST" });
+  });
+
+  test("bad options", () => {
+    expect(() => new LinesSink({ prefix: "", suffix: "" })).toThrow(IOError);
+    expect(() => new LinesSink({ prefix: "x", suffix: "", numShards: 0 })).toThrow(/numShards/);
+  });
+});
+
+describe("FileSink recovery", () => {
+  test("recovery commits the restored committables and removes every later staged file of the sink, and only of it", async () => {
+    const d = tmpDir();
+    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt" });
+    const other = new LinesSink({ prefix: path.join(d, "other"), suffix: ".txt" });
+    // The crashed run: checkpoint 1 prepared "a" (its manifest was written, its commit was not),
+    // checkpoint 2 prepared "b" (no manifest), and "c" was being written.
+    const w = await sink.createWriter({ index: 0, count: 1 });
+    await w.write(batch(["a"]));
+    const c1 = await w.prepareCommit(1);
+    await w.write(batch(["b"]));
+    const c2: JsonValue[] = await w.prepareCommit(2);
+    await w.write(batch(["c"]));
+    const ow = await other.createWriter({ index: 0, count: 1 });
+    await ow.write(batch(["z"]));
+    expect(c2.length).toBe(1);
+    expect(fs.readdirSync(d).filter((n) => n.startsWith(STAGING_PREFIX)).length).toBe(4);
+
+    const published = await recoverSink(sink, { checkpointId: 1, committables: c1 });
+    expect(published.map(read)).toEqual(["a\n"]);
+    // Only the published file and the other sink's staged file are left.
+    const left = fs.readdirSync(d).sort();
+    expect(left.length).toBe(2);
+    expect(left).toContain("part-chk00001-00000-of-00001.txt");
+    expect(listFiles(d).filter((f) => f.startsWith(STAGING_PREFIX)).map((f) => path.basename(f))).toEqual(["other-00000-of-00001.txt"]);
+    expect(await other.committer.commit(await ow.prepareCommit(null))).toEqual([path.join(d, "other-00000-of-00001.txt")]);
+    // Recovering again (a second crash before anything new) changes nothing.
+    expect(await recoverSink(sink, { checkpointId: 1, committables: c1 })).toEqual(published);
+    expect(fs.readdirSync(d).sort()).toEqual(["other-00000-of-00001.txt", "part-chk00001-00000-of-00001.txt"]);
+  });
+});
