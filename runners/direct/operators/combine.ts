@@ -14,13 +14,15 @@ import { inferSchema, scalarSchema, isScalarSchema } from "../../../sdk/schema";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../data/keys";
 import type { Operator, OperatorContext } from "../contract/operator";
-import { F64 } from "../data/growable-columns";
+import { GrowableColumn } from "../data/growable-columns";
 import { chunks, groupMetadata } from "./gbk";
 import { schemaFromBytes, schemaToBytes } from "../data/arrow-state";
 import { splitPartialRows } from "../precombine/lift";
 import { countInto, foldInto } from "../../runtime/combine/kernels";
 import { restorePanes, snapshotPanes } from "../panes/pane-snapshot";
-import { FiredGroup, paneTimeHooks, WindowPanes } from "../panes/window-panes";
+import type { FiredGroup } from "../panes/pane-data";
+import { paneTimeHooks } from "../panes/pane-time-hooks";
+import { WindowPanes } from "../panes/window-panes";
 
 /** A combine's data of one key group's proto groups, for checkpoints (per member, in order). */
 interface CombineData {
@@ -65,8 +67,8 @@ interface AggState {
   readonly name: string;
   readonly spec: AggregateSpec;
   /** Columnar state. */
-  a?: F64;
-  b?: F64;
+  a?: GrowableColumn<Float64Array>;
+  b?: GrowableColumn<Float64Array>;
   /** Row-path accumulators. */
   accs?: unknown[];
   inputType: arrow.DataType | null;
@@ -203,8 +205,8 @@ export function combineOperator(ctx: OperatorContext): Operator {
         const kind = fn.columnar;
         if (kind && (kind === "count" || num) && !agg.accs) {
           if (!agg.a) {
-            agg.a = new F64();
-            if (kind === "mean" || kind === "min" || kind === "max") agg.b = new F64();
+            agg.a = new GrowableColumn(new Float64Array(1024));
+            if (kind === "mean" || kind === "min" || kind === "max") agg.b = new GrowableColumn(new Float64Array(1024));
           }
           grow(agg, fn, size);
           const a = agg.a.data;
@@ -286,8 +288,8 @@ export function combineOperator(ctx: OperatorContext): Operator {
           const fn = agg.spec.fn;
           if (d.a) {
             if (!agg.a) {
-              agg.a = new F64();
-              if (d.b) agg.b = new F64();
+              agg.a = new GrowableColumn(new Float64Array(1024));
+              if (d.b) agg.b = new GrowableColumn(new Float64Array(1024));
             }
             grow(agg, fn, size);
             protos.forEach((p, i) => {

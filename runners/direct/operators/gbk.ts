@@ -15,7 +15,9 @@ import type { Operator, OperatorContext } from "../contract/operator";
 import { batchFromState, batchToState } from "../data/arrow-state";
 import type { WireBatch } from "../data/batch-codec";
 import { restorePanes, snapshotPanes } from "../panes/pane-snapshot";
-import { FiredGroup, paneTimeHooks, WindowPanes } from "../panes/window-panes";
+import type { FiredGroup } from "../panes/pane-data";
+import { paneTimeHooks } from "../panes/pane-time-hooks";
+import { WindowPanes } from "../panes/window-panes";
 
 /** A GroupByKey's data of one key group's proto groups, for checkpoints. */
 interface GbkData {

@@ -6,7 +6,8 @@
  */
 import type { OperatorSnapshot } from "../contract/operator";
 import { keyGroupOf } from "../data/key-groups";
-import type { PaneGroupState, WindowPanes } from "./window-panes";
+import type { PaneGroupState } from "./pane-group-state";
+import type { WindowPanes } from "./window-panes";
 
 /** The state of one key group of a grouping operator. */
 export interface PaneKeyGroupState<D> {

@@ -19,168 +19,32 @@
  * - Panes carry Beam's index and non-speculative index (-1 for early panes; on-time and late panes
  *   count from 0). A session that grows or merges is a new window: its panes start fresh, as in
  *   Beam's ReduceFnRunner; closed sessions take no part in merging.
- * - As Beam's WatermarkHold: an element behind the published output watermark, or in a window the
- *   input watermark has passed, holds nothing and gives no "earliest"/"latest" timestamp; a pane
- *   without such elements is stamped at the end of its window.
+ * - Watermark holds and pane timestamps as Beam's WatermarkHold (see {@link WatermarkHolds}).
+ *
+ * The engine's parts live beside it: {@link WindowKeys} (groups by window and key), {@link Sessions}
+ * (sessions per key and their proto groups), {@link WatermarkHolds}, the {@link Agenda} of due times.
  */
 import { PaneTiming, paneFlags, type ElementBatch } from "../../../sdk/batch";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { isMerging, type WindowingStrategy } from "../../../sdk/window";
 import { utf8KeyAt, type KeyPrimitive, type Utf8Keys } from "../data/keys";
-import type { Operator, OperatorContext } from "../contract/operator";
+import { GrowableColumn } from "../data/growable-columns";
+import type { OperatorContext } from "../contract/operator";
 import { TriggerMachine, type TriggerState } from "./trigger-machine";
-import { KeyTable } from "../data/key-table";
+import { Agenda } from "./agenda";
+import * as gcTimes from "./gc-time";
+import type { FiredGroup, PaneData } from "./pane-data";
+import type { PaneGroupState } from "./pane-group-state";
+import * as paneTimings from "./pane-timing";
+import { Sessions } from "./sessions";
+import { WatermarkHolds } from "./watermark-holds";
+import { WindowKeys } from "./window-keys";
 
 // Module-level copies: an imported binding is a property read on every use, too slow in per-row loops.
 const GLOBAL_START = MIN_TIMESTAMP;
 const GLOBAL_END = GLOBAL_WINDOW_MAX_TIMESTAMP + 1;
-const GLOBAL_MAX = GLOBAL_WINDOW_MAX_TIMESTAMP;
-/** Window tables an engine keeps at hand. */
-const RECENT_WINDOWS = 4;
-
-/** A growable typed column. */
-class Column<A extends Float64Array | Int32Array | Uint8Array> {
-  length = 0;
-  constructor(public data: A) {}
-  set(i: number, v: number): void {
-    this.reserve(i);
-    this.data[i] = v;
-  }
-  /** Makes index `i` writable through `data`. */
-  reserve(i: number): void {
-    if (i >= this.data.length) {
-      const next = new (this.data.constructor as new (n: number) => A)(Math.max(i + 1, this.data.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    if (i >= this.length) this.length = i + 1;
-  }
-}
-
-/** A min-heap of times with the groups due at each. */
-class Agenda {
-  private readonly heap: number[] = [];
-  private readonly due = new Map<number, number[]>();
-  // The list of the time last added to (groups of one window arrive together).
-  private lastTime = NaN;
-  private lastList: number[] | null = null;
-  add(time: number, group: number): void {
-    if (time === this.lastTime) {
-      this.lastList!.push(group);
-      return;
-    }
-    const list = this.due.get(time);
-    this.lastTime = time;
-    if (list) {
-      this.lastList = list;
-      list.push(group);
-      return;
-    }
-    this.due.set(time, (this.lastList = [group]));
-    const h = this.heap;
-    h.push(time);
-    for (let i = h.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (h[p] <= h[i]) break;
-      [h[p], h[i]] = [h[i], h[p]];
-      i = p;
-    }
-  }
-  /** Removes and returns the groups due strictly before `limit`, earliest first. */
-  takeBefore(limit: number): number[] {
-    const out: number[] = [];
-    const h = this.heap;
-    while (h.length > 0 && h[0] < limit) {
-      const t = h[0];
-      const last = h.pop()!;
-      if (h.length > 0) {
-        h[0] = last;
-        for (let i = 0; ; ) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < h.length && h[l] < h[m]) m = l;
-          if (r < h.length && h[r] < h[m]) m = r;
-          if (m === i) break;
-          [h[m], h[i]] = [h[i], h[m]];
-          i = m;
-        }
-      }
-      for (const g of this.due.get(t)!) out.push(g);
-      this.due.delete(t);
-      if (t === this.lastTime) {
-        this.lastTime = NaN;
-        this.lastList = null;
-      }
-    }
-    return out;
-  }
-}
-
-/** A group about to be emitted as a pane. */
-export interface FiredGroup {
-  /** The group's id (its representative proto group). */
-  readonly rep: number;
-  /** The proto groups whose data the pane holds. */
-  readonly members: readonly number[];
-  readonly key: KeyPrimitive;
-  /** The window. */
-  readonly start: number;
-  readonly end: number;
-  /** Pane flags (see `paneFlags`), index and non-speculative index (-1 for early panes). */
-  readonly flags: number;
-  readonly index: number;
-  readonly nonSpeculativeIndex: number;
-  /** The output timestamp. */
-  readonly timestamp: number;
-}
-
-/** What the engine asks of the operator that holds the data. */
-export interface PaneData {
-  /** A new (or reused) proto group for `row` of the current batch: start its data empty. */
-  init(proto: number, row: number): void;
-  /** Emits one pane per group. */
-  emit(groups: readonly FiredGroup[]): void;
-  /** Forgets the data of these proto groups. */
-  clear(protos: readonly number[]): void;
-}
-
-/** One live group of a pane engine as plain data, for checkpoints. */
-export interface PaneGroupState {
-  readonly key: KeyPrimitive;
-  /** The window. */
-  readonly start: number;
-  readonly end: number;
-  /** Per-group pane state (see {@link WindowPanes}). */
-  readonly pending: number;
-  readonly timing: number;
-  readonly closed: number;
-  readonly createdLate: number;
-  readonly paneIndex: number;
-  /** The next non-speculative pane index (absent in checkpoints older than it: derived from the timing). */
-  readonly nonSpeculativeIndex?: number;
-  readonly minTs: number;
-  readonly maxTs: number;
-  readonly trigger: TriggerState | null;
-  /** The processing time the group waits for, if any. */
-  readonly wake: number | null;
-  /** The proto groups whose data the group holds; the first is the group itself. */
-  readonly members: readonly number[];
-}
-
-const NONE = 0;
-const EARLY = 1;
-const ON_TIME = 2;
-const LATE = 3;
-
-/** The operator hooks that hand time to a pane engine. */
-export function paneTimeHooks(panes: WindowPanes, ctx: OperatorContext): Pick<Operator, "onWatermark" | "onProcessingTime" | "watermarkHold"> {
-  return {
-    onWatermark: (wm) => panes.onWatermark(wm),
-    onProcessingTime: () => panes.onProcessingTime(ctx.processingTime()),
-    watermarkHold: () => panes.hold(),
-  };
-}
+const { gcTime } = gcTimes;
+const { NONE, EARLY, ON_TIME, LATE } = paneTimings;
 
 /** The window-and-pane engine of one grouping operator instance. */
 export class WindowPanes {
@@ -193,12 +57,10 @@ export class WindowPanes {
   private readonly closeAlways: boolean;
   /** On-time behaviour `fireAlways`: the on-time pane even when empty. */
   private readonly onTimeAlways: boolean;
-  /** The highest output watermark published (the input watermark held by {@link hold}). */
-  private published = MIN_TIMESTAMP;
   // Per proto group.
   private readonly keys: KeyPrimitive[] = [];
-  private readonly start = new Column(new Float64Array(1024));
-  private readonly end = new Column(new Float64Array(1024));
+  private readonly start = new GrowableColumn(new Float64Array(1024));
+  private readonly end = new GrowableColumn(new Float64Array(1024));
   private readonly free: number[] = [];
   private size = 0;
   /** Live groups (non-merging windows only). */
@@ -206,25 +68,19 @@ export class WindowPanes {
   /** Whether a group may be closed (false until one closes; rows need no closed check until then). */
   private anyClosed = false;
   // Per representative group.
-  private readonly active = new Column(new Uint8Array(1024));
-  private readonly pending = new Column(new Uint8Array(1024));
-  private readonly timing = new Column(new Uint8Array(1024));
-  private readonly closed = new Column(new Uint8Array(1024));
-  private readonly createdLate = new Column(new Uint8Array(1024));
-  private readonly paneIndex = new Column(new Int32Array(1024));
-  private readonly nsIndex = new Column(new Int32Array(1024));
-  private readonly minTs = new Column(new Float64Array(1024));
-  private readonly maxTs = new Column(new Float64Array(1024));
+  private readonly active = new GrowableColumn(new Uint8Array(1024));
+  private readonly pending = new GrowableColumn(new Uint8Array(1024));
+  private readonly timing = new GrowableColumn(new Uint8Array(1024));
+  private readonly closed = new GrowableColumn(new Uint8Array(1024));
+  private readonly createdLate = new GrowableColumn(new Uint8Array(1024));
+  private readonly paneIndex = new GrowableColumn(new Int32Array(1024));
+  private readonly nsIndex = new GrowableColumn(new Int32Array(1024));
+  private readonly holds: WatermarkHolds;
   private readonly triggers: (TriggerState | undefined)[] = [];
-  private readonly members = new Map<number, number[]>();
   private readonly wakes = new Map<number, number>();
-  private readonly pendingSet = new Set<number>();
-  // Lookup.
-  private globalByKey = new KeyTable();
-  private readonly byWindow = new Map<number, Map<number, KeyTable>>();
-  private recentWindows: { start: number; end: number; keyed: KeyTable }[] = [];
-  private nextRecent = 0;
-  private readonly sessions = new Map<KeyPrimitive, number[]>();
+  // Lookup: non-merging windows by window and key, sessions by key.
+  private readonly windowKeys = new WindowKeys();
+  private readonly sessions = new Sessions(this.start, this.end, this.closed);
   private readonly onTime = new Agenda();
   private readonly gc = new Agenda();
   private touched = new Set<number>();
@@ -249,6 +105,7 @@ export class WindowPanes {
     this.combiner = strategy.timestampCombiner;
     this.closeAlways = strategy.closingBehavior === "fireAlways";
     this.onTimeAlways = strategy.onTimeBehavior !== "fireIfNonEmpty";
+    this.holds = new WatermarkHolds(this.end, this.combiner, this.lateness);
   }
 
   /**
@@ -279,7 +136,7 @@ export class WindowPanes {
     let e = GLOBAL_END;
     let late = gcTime(e, lateness) < wm;
     let passed = wm > e - 1;
-    let keyed = this.globalByKey;
+    let keyed = this.windowKeys.global;
     const simple = !this.machine && this.combiner === "end_of_window";
     let pending = this.pending.data;
     let closed = this.closed.data;
@@ -290,7 +147,7 @@ export class WindowPanes {
         e = ends![i];
         late = gcTime(e, lateness) < wm;
         passed = wm > e - 1;
-        if (!merging) keyed = this.keysOfWindow(s, e);
+        if (!merging) keyed = this.windowKeys.of(s, e);
       }
       if (late) {
         ids[i] = -1;
@@ -367,7 +224,7 @@ export class WindowPanes {
   snapshotGroups(): PaneGroupState[] {
     const out: PaneGroupState[] = [];
     for (let g = 0; g < this.size; g++) {
-      if (!this.active.data[g] || (this.merging && !this.members.has(g))) continue;
+      if (!this.active.data[g] || (this.merging && !this.sessions.has(g))) continue;
       out.push({
         key: this.keys[g],
         start: this.start.data[g],
@@ -378,11 +235,11 @@ export class WindowPanes {
         createdLate: this.createdLate.data[g],
         paneIndex: this.paneIndex.data[g],
         nonSpeculativeIndex: this.nsIndex.data[g],
-        minTs: this.minTs.data[g],
-        maxTs: this.maxTs.data[g],
+        minTs: this.holds.minTs.data[g],
+        maxTs: this.holds.maxTs.data[g],
         trigger: this.triggers[g] ? structuredClone(this.triggers[g]!) : null,
         wake: this.wakes.get(g) ?? null,
-        members: this.merging ? [...this.members.get(g)!] : [g],
+        members: this.merging ? [...this.sessions.membersOf(g)] : [g],
       });
     }
     return out;
@@ -411,8 +268,7 @@ export class WindowPanes {
       this.closed.set(m, 0);
       this.createdLate.set(m, 0);
       this.paneIndex.set(m, 0);
-      this.minTs.set(m, Infinity);
-      this.maxTs.set(m, -Infinity);
+      this.holds.restore(m, Infinity, -Infinity);
       this.triggers[m] = undefined;
     }
     this.active.set(g, 1);
@@ -423,20 +279,12 @@ export class WindowPanes {
     this.createdLate.set(g, s.createdLate);
     this.paneIndex.set(g, s.paneIndex);
     this.nsIndex.set(g, s.nonSpeculativeIndex ?? (s.timing === ON_TIME || s.timing === LATE ? s.paneIndex : 0));
-    this.minTs.set(g, s.minTs);
-    this.maxTs.set(g, s.maxTs);
+    this.holds.restore(g, s.minTs, s.maxTs);
     this.triggers[g] = s.trigger ? structuredClone(s.trigger) : undefined;
-    if (s.pending && this.combiner !== "end_of_window") this.pendingSet.add(g);
-    if (this.merging) {
-      this.members.set(g, protos);
-      let list = this.sessions.get(s.key);
-      if (!list) this.sessions.set(s.key, (list = []));
-      list.push(g);
-    } else if (s.end === GLOBAL_END && s.start === GLOBAL_START) {
-      this.globalByKey.add(s.key, g);
-      this.live++;
-    } else {
-      this.keysOfWindow(s.start, s.end).add(s.key, g);
+    if (s.pending) this.holds.pend(g);
+    if (this.merging) this.sessions.add(this.sessions.of(s.key), g, protos);
+    else {
+      this.windowKeys.add(s.key, s.start, s.end, g);
       this.live++;
     }
     this.onTime.add(s.end - 1, g);
@@ -480,10 +328,7 @@ export class WindowPanes {
   /** Garbage-collects every group at once (non-merging windows, when all expire together, as at the end of input). */
   private releaseAll(expired: readonly number[], cleared: number[]): void {
     for (const g of expired) if (!this.closed.data[g]) cleared.push(g);
-    this.globalByKey = new KeyTable();
-    this.byWindow.clear();
-    this.recentWindows = [];
-    this.nextRecent = 0;
+    this.windowKeys.clear();
     this.active.data.fill(0, 0, this.size);
     this.keys.length = 0;
     this.triggers.length = 0;
@@ -492,7 +337,7 @@ export class WindowPanes {
     this.live = 0;
     this.anyClosed = false;
     this.wakes.clear();
-    this.pendingSet.clear();
+    this.holds.clear();
   }
 
   /** Processing time reached `now`: fire groups whose processing-time triggers are ready. */
@@ -509,40 +354,9 @@ export class WindowPanes {
     this.fire(due);
   }
 
-  /**
-   * The output watermark hold: the earliest timestamp a pending pane will carry (its held elements',
-   * else the end of its window, or for late data its garbage-collection time). The executor
-   * publishes the output watermark as the input watermark held here, so the engine records it.
-   */
+  /** The output watermark hold (see {@link WatermarkHolds.hold}). */
   hold(): number {
-    let h = MAX_TIMESTAMP;
-    if (this.combiner !== "end_of_window") {
-      for (const g of this.pendingSet) {
-        const eow = this.end.data[g] - 1;
-        h = Math.min(h, this.minTs.data[g] !== Infinity ? this.outputTimestamp(g) : eow >= this.watermark ? eow : gcTime(this.end.data[g], this.lateness));
-      }
-    }
-    const out = Math.min(this.watermark, h);
-    if (out > this.published) this.published = out;
-    return h;
-  }
-
-  private keysOfWindow(start: number, end: number): KeyTable {
-    // Rows of a few windows arrive interleaved (out-of-order data): remember the last windows' tables.
-    const recent = this.recentWindows;
-    for (let k = 0; k < recent.length; k++) if (recent[k].start === start && recent[k].end === end) return recent[k].keyed;
-    const keyed = this.lookUpWindow(start, end);
-    recent[this.nextRecent] = { start, end, keyed };
-    this.nextRecent = (this.nextRecent + 1) % RECENT_WINDOWS;
-    return keyed;
-  }
-
-  private lookUpWindow(start: number, end: number): KeyTable {
-    let byEnd = this.byWindow.get(start);
-    if (!byEnd) this.byWindow.set(start, (byEnd = new Map()));
-    let keyed = byEnd.get(end);
-    if (!keyed) byEnd.set(end, (keyed = new KeyTable()));
-    return keyed;
+    return this.holds.hold(this.watermark);
   }
 
   private newGroup(key: KeyPrimitive, s: number, e: number, row: number): number {
@@ -559,11 +373,9 @@ export class WindowPanes {
     this.createdLate.data[g] = this.watermark > e - 1 ? 1 : 0;
     this.paneIndex.data[g] = 0;
     this.nsIndex.data[g] = 0;
-    this.minTs.data[g] = Infinity;
-    this.maxTs.data[g] = -Infinity;
+    this.holds.reset(g);
     this.triggers[g] = this.machine ? this.machine.init() : undefined;
-    if (this.merging) this.members.set(g, [g]);
-    else this.live++;
+    if (!this.merging) this.live++;
     this.onTime.add(e - 1, g);
     this.gc.add(gcTime(e, this.lateness), g);
     this.data.init(g, row);
@@ -572,7 +384,8 @@ export class WindowPanes {
 
   /** Grows every per-group column to hold index `g`. */
   private reserveAll(g: number): void {
-    for (const c of [this.start, this.end, this.minTs, this.maxTs]) c.reserve(g);
+    for (const c of [this.start, this.end]) c.reserve(g);
+    this.holds.reserve(g);
     for (const c of [this.active, this.pending, this.timing, this.closed, this.createdLate]) c.reserve(g);
     this.paneIndex.reserve(g);
     this.nsIndex.reserve(g);
@@ -580,16 +393,16 @@ export class WindowPanes {
 
   /** The session group of a row: a new one, or the key's session it overlaps, merging sessions it bridges. */
   private session(key: KeyPrimitive, s: number, e: number, row: number): number {
-    let list = this.sessions.get(key);
-    if (!list) this.sessions.set(key, (list = []));
-    // Closed sessions (trigger finished, awaiting collection) take no part in merging, but a row whose
-    // window is exactly a closed session's belongs to it (and is dropped), as in Beam.
-    const closed = this.closed.data;
-    const overlapping = list.filter((g) => !closed[g] && this.start.data[g] < e && s < this.end.data[g]);
+    const list = this.sessions.of(key);
+    // A row whose window is exactly a closed session's belongs to it (and is dropped), as in Beam.
+    const overlapping = this.sessions.overlapping(list, s, e);
     if (overlapping.length === 0) {
-      if (this.anyClosed) for (const c of list) if (closed[c] && this.start.data[c] === s && this.end.data[c] === e) return c;
+      if (this.anyClosed) {
+        const c = this.sessions.closedAt(list, s, e);
+        if (c >= 0) return c;
+      }
       const g = this.newGroup(key, s, e, row);
-      list.push(g);
+      this.sessions.add(list, g, [g]);
       return g;
     }
     const target = overlapping[0];
@@ -602,26 +415,7 @@ export class WindowPanes {
     const grew = ne !== this.end.data[target] || ns !== this.start.data[target];
     this.start.set(target, ns);
     this.end.set(target, ne);
-    if (overlapping.length > 1) {
-      const others = overlapping.slice(1);
-      if (this.machine) {
-        this.triggers[target] = this.machine.onMerge(overlapping.map((g) => this.triggers[g]!), this.env(target));
-      }
-      const mem = this.members.get(target)!;
-      for (const o of others) {
-        for (const m of this.members.get(o)!) mem.push(m);
-        this.members.delete(o);
-        this.active.set(o, 0);
-        this.wakes.delete(o);
-        this.touched.delete(o);
-        if (this.pending.data[o]) this.pending.set(target, 1);
-        this.pendingSet.delete(o);
-        this.minTs.set(target, Math.min(this.minTs.data[target], this.minTs.data[o]));
-        this.maxTs.set(target, Math.max(this.maxTs.data[target], this.maxTs.data[o]));
-      }
-      if (this.pending.data[target]) this.pendingSet.add(target);
-      this.sessions.set(key, list.filter((g) => !others.includes(g)));
-    }
+    if (overlapping.length > 1) this.merge(key, target, overlapping);
     if (grew) {
       // A new window: its panes start fresh (Beam keeps pane state per window, and a merged
       // session is a window of its own).
@@ -635,17 +429,29 @@ export class WindowPanes {
     return target;
   }
 
+  /** Merges the key's sessions `overlapping` (after the first) into the first: their triggers, data, pending state and holds. */
+  private merge(key: KeyPrimitive, target: number, overlapping: readonly number[]): void {
+    const others = overlapping.slice(1);
+    if (this.machine) {
+      this.triggers[target] = this.machine.onMerge(overlapping.map((g) => this.triggers[g]!), this.env(target));
+    }
+    for (const o of others) {
+      this.active.set(o, 0);
+      this.wakes.delete(o);
+      this.touched.delete(o);
+      if (this.pending.data[o]) this.pending.set(target, 1);
+      this.holds.merge(target, o);
+    }
+    if (this.pending.data[target]) this.holds.pend(target);
+    this.sessions.absorb(key, target, others);
+  }
+
   private addElement(g: number, ts: number): void {
     if (!this.pending.data[g]) {
       this.pending.data[g] = 1;
-      if (this.combiner !== "end_of_window") this.pendingSet.add(g);
+      this.holds.pend(g);
     }
-    // Beam's element hold: only an element at or after the published output watermark, in a window
-    // the input watermark has not passed, holds the watermark and sets the pane's timestamp.
-    if (ts >= this.published && this.end.data[g] - 1 >= this.watermark) {
-      if (ts < this.minTs.data[g]) this.minTs.data[g] = ts;
-      if (ts > this.maxTs.data[g]) this.maxTs.data[g] = ts;
-    }
+    this.holds.observe(g, ts, this.watermark);
     if (this.machine) this.machine.onElement(this.triggers[g]!, this.env(g), ts);
     if (this.machine || this.watermark > this.end.data[g] - 1) this.touched.add(g);
   }
@@ -663,12 +469,6 @@ export class WindowPanes {
     this.ctx.wakeAt(at);
   }
 
-  private outputTimestamp(g: number): number {
-    const eow = this.end.data[g] - 1;
-    if (this.combiner === "end_of_window" || this.minTs.data[g] === Infinity) return eow;
-    return this.combiner === "earliest" ? this.minTs.data[g] : this.maxTs.data[g];
-  }
-
   /** Emits a pane for each group (skipping empty early and late panes) and advances their state. */
   private fire(groups: readonly number[], final = false): void {
     if (groups.length === 0) return;
@@ -684,7 +484,7 @@ export class WindowPanes {
         this.machine.onFire(this.triggers[g]!, this.env(g));
         if (this.machine.isFinished(this.triggers[g]!)) last = true;
       }
-      const members = this.merging ? this.members.get(g)! : [g];
+      const members = this.merging ? this.sessions.membersOf(g) : [g];
       if (this.pending.data[g] || (timing === ON_TIME && this.onTimeAlways) || (final && this.closeAlways)) {
         const index = this.paneIndex.data[g];
         const nonSpeculative = timing === EARLY ? -1 : this.nsIndex.data[g];
@@ -698,7 +498,7 @@ export class WindowPanes {
           flags: paneFlags(t, index === 0, last),
           index,
           nonSpeculativeIndex: nonSpeculative,
-          timestamp: this.outputTimestamp(g),
+          timestamp: this.holds.outputTimestamp(g),
         });
         this.paneIndex.data[g] = index + 1;
         if (timing !== EARLY) this.nsIndex.data[g] = nonSpeculative + 1;
@@ -709,10 +509,8 @@ export class WindowPanes {
         this.createdLate.data[g] = 1;
       }
       this.pending.data[g] = 0;
-      this.pendingSet.delete(g);
       // Each pane takes the element holds it was stamped with (Beam releases them at every firing).
-      this.minTs.data[g] = Infinity;
-      this.maxTs.data[g] = -Infinity;
+      this.holds.release(g);
       if (this.discarding || last) for (const m of members) toClear.push(m);
       if (last) {
         this.closed.data[g] = 1;
@@ -726,43 +524,18 @@ export class WindowPanes {
 
   /** Garbage-collects a group: its lookup entries, state and proto ids; adds protos whose data to clear. */
   private release(g: number, cleared: number[]): void {
-    const key = this.keys[g];
-    const s = this.start.data[g];
-    const e = this.end.data[g];
     if (this.merging) {
-      const list = this.sessions.get(key);
-      if (list) {
-        const rest = list.filter((x) => x !== g);
-        if (rest.length > 0) this.sessions.set(key, rest);
-        else this.sessions.delete(key);
-      }
-    } else if (e === GLOBAL_END && s === GLOBAL_START && this.globalByKey.get(key) === g) {
-      this.globalByKey.delete(key);
-    } else {
-      const byEnd = this.byWindow.get(s);
-      const keyed = byEnd?.get(e);
-      if (keyed) {
-        keyed.delete(key);
-        if (keyed.size === 0) {
-          byEnd!.delete(e);
-          if (byEnd!.size === 0) this.byWindow.delete(s);
-          this.recentWindows = this.recentWindows.filter((w) => w.keyed !== keyed);
-          this.nextRecent = this.recentWindows.length % RECENT_WINDOWS;
-        }
-      }
-    }
-    if (this.merging) {
-      const members = this.members.get(g)!;
+      const members = this.sessions.remove(this.keys[g], g);
       if (!this.closed.data[g]) for (const m of members) cleared.push(m);
       for (const m of members) this.forget(m);
-      this.members.delete(g);
     } else {
+      this.windowKeys.remove(this.keys[g], this.start.data[g], this.end.data[g], g);
       if (!this.closed.data[g]) cleared.push(g);
       this.forget(g);
       this.live--;
     }
     if (this.wakes.size > 0) this.wakes.delete(g);
-    if (this.pendingSet.size > 0) this.pendingSet.delete(g);
+    this.holds.forget(g);
   }
 
   /** Frees a proto group's id. */
@@ -772,10 +545,4 @@ export class WindowPanes {
     this.keys[m] = null;
     this.free.push(m);
   }
-}
-
-/** When a window's state is collected: the end of the window plus the allowed lateness, at most the end of the global window (Beam's LateDataUtils). */
-function gcTime(end: number, lateness: number): number {
-  const t = end - 1 + lateness;
-  return t > GLOBAL_MAX ? GLOBAL_MAX : t;
 }
