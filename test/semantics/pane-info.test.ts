@@ -4,11 +4,10 @@
  * across Beam's whole range printed without `Date`.
  */
 import { ByteReader, ByteWriter } from "../../runners/portable/coders/wire";
-import { readPane, writePane, type BeamPane } from "../../runners/portable/coders/coders";
-import { formatTimestamp, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "beamline";
-import { fixedWindows, windowInto } from "beamline";
+import { readPane, writePane } from "../../runners/portable/coders/coders";
+import { fixedWindows, formatTimestamp, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP, type PaneInfo, windowInto } from "beamline";
 
-function encode(p: BeamPane): number[] {
+function encode(p: PaneInfo): number[] {
   const w = new ByteWriter();
   writePane(w, p);
   return [...w.finish()];
@@ -18,12 +17,12 @@ function encode(p: BeamPane): number[] {
 // non-speculative index equals the index or the pane is early; TWO_INDICES otherwise. The low
 // nibble is isFirst (1), isLast (2) and the timing (EARLY 0, ON_TIME 1, LATE 2, UNKNOWN 3) << 2.
 test.each([
-  [{ timing: "on_time", isFirst: true, isLast: true, index: 0, onTimeIndex: 0 }, [0x07]],
-  [{ timing: "early", isFirst: true, isLast: false, index: 0, onTimeIndex: -1 }, [0x11, 0]],
-  [{ timing: "early", isFirst: false, isLast: false, index: 3, onTimeIndex: -1 }, [0x10, 3]],
-  [{ timing: "late", isFirst: false, isLast: false, index: 1, onTimeIndex: 1 }, [0x18, 1]],
-  [{ timing: "on_time", isFirst: false, isLast: false, index: 2, onTimeIndex: 0 }, [0x24, 2, 0]],
-  [{ timing: "late", isFirst: false, isLast: true, index: 4, onTimeIndex: 2 }, [0x2a, 4, 2]],
+  [{ timing: "on_time", isFirst: true, isLast: true, index: 0, nonSpeculativeIndex: 0 }, [0x07]],
+  [{ timing: "early", isFirst: true, isLast: false, index: 0, nonSpeculativeIndex: -1 }, [0x11, 0]],
+  [{ timing: "early", isFirst: false, isLast: false, index: 3, nonSpeculativeIndex: -1 }, [0x10, 3]],
+  [{ timing: "late", isFirst: false, isLast: false, index: 1, nonSpeculativeIndex: 1 }, [0x18, 1]],
+  [{ timing: "on_time", isFirst: false, isLast: false, index: 2, nonSpeculativeIndex: 0 }, [0x24, 2, 0]],
+  [{ timing: "late", isFirst: false, isLast: true, index: 4, nonSpeculativeIndex: 2 }, [0x2a, 4, 2]],
 ] as const)("%j encodes as Beam's PaneInfoCoder and round-trips", (pane, bytes) => {
   expect(encode(pane)).toEqual(bytes);
   expect(readPane(new ByteReader(Buffer.from(bytes)))).toEqual(pane);

@@ -11,6 +11,7 @@ import { IOError, SchemaError, describeValue } from "../../sdk/errors";
 import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import { describeType, isScalarSchema, type RowSchema } from "../../sdk/schema";
+import { formatTimestamp } from "../../sdk/time";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, WithDeadLetters } from "./common";
@@ -496,7 +497,8 @@ export interface WriteCsvOptions {
 export function csvField(v: unknown, type: arrow.DataType, delimiter: string): string {
   if (v === null || v === undefined) return "";
   let s: string;
-  if (type.typeId === arrow.Type.Timestamp && typeof v === "number") s = new Date(v).toISOString();
+  // A Date holds ±8.64e15 ms; Beam's timestamps reach further.
+  if (type.typeId === arrow.Type.Timestamp && typeof v === "number") s = Math.abs(v) <= 8.64e15 ? new Date(v).toISOString() : formatTimestamp(v);
   else if (typeof v === "string") s = v;
   else if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") s = String(v);
   else s = JSON.stringify(v, jsonReplacer);

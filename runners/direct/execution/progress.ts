@@ -3,7 +3,7 @@
  * checkpoint, redrawn in place on a terminal at most a few times a second — and nothing at all when
  * the output is not a terminal (logs and pipes stay clean).
  */
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import { formatTimestamp, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
 /** What the line shows. */
 export interface ProgressSnapshot {
@@ -27,9 +27,7 @@ export function formatProgress(s: ProgressSnapshot, elapsedMs: number): string {
   const rate = seconds > 0 ? s.rows / seconds : 0;
   const parts = [`${seconds.toFixed(1)} s`, `${human(s.rows)} rows`, `${human(rate)} rows/s`];
   if (s.watermark !== undefined) {
-    parts.push(
-      `watermark ${s.watermark <= MIN_TIMESTAMP ? "-inf" : s.watermark >= MAX_TIMESTAMP ? "+inf" : new Date(s.watermark).toISOString()}`,
-    );
+    parts.push(`watermark ${formatTimestamp(s.watermark)}`);
   }
   if (s.checkpoint) parts.push(`checkpoint ${s.checkpoint.id} (${s.checkpoint.durationMs} ms)`);
   return `beamline: ${parts.join(" · ")}`;

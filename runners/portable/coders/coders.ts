@@ -10,6 +10,7 @@ import { InvariantError, RunnerProtocolError } from "../model/errors";
 import { ByteReader, ByteWriter, instantOf, malformedBytes, readTimestamp, writeTimestamp } from "./wire";
 import { decodeRow, encodeRow, RowCodec, rowCodec } from "./rowcoder";
 import { GLOBAL_WINDOW, type Window } from "../../../sdk/window";
+import { NO_FIRING, type PaneInfo } from "../../../sdk/batch";
 
 /** Encodes and decodes values of one type. */
 export interface Coder<T = any> {
@@ -18,24 +19,12 @@ export interface Coder<T = any> {
   decode(r: ByteReader, nested: boolean): T;
 }
 
-/** Pane information as Beam encodes it. */
-export interface BeamPane {
-  readonly timing: "early" | "on_time" | "late" | "unknown";
-  readonly isFirst: boolean;
-  readonly isLast: boolean;
-  readonly index: number;
-  readonly onTimeIndex: number;
-}
-
-/** The pane of an element that was never grouped. */
-export const NO_FIRING_PANE: BeamPane = Object.freeze({ timing: "unknown", isFirst: true, isLast: true, index: 0, onTimeIndex: 0 });
-
 /** A value with its event timestamp (ms), windows and pane. */
 export interface WindowedValue<T = any> {
   readonly value: T;
   readonly timestamp: number;
   readonly windows: readonly Window[];
-  readonly pane: BeamPane;
+  readonly pane: PaneInfo;
 }
 
 /** A key/value pair. */
@@ -52,7 +41,7 @@ export interface TimerValue<K = any> {
   readonly clearBit: boolean;
   readonly fireTimestamp?: number;
   readonly holdTimestamp?: number;
-  readonly pane?: BeamPane;
+  readonly pane?: PaneInfo;
 }
 
 /** URNs of the coders implemented here. */
@@ -85,36 +74,36 @@ const TIMINGS = ["early", "on_time", "late", "unknown"] as const;
  * both indices are 0 or the timing is unknown; one varint index when the non-speculative index
  * equals it or the pane is early (whose non-speculative index is -1 by definition); else both.
  */
-export function writePane(w: ByteWriter, p: BeamPane): void {
+export function writePane(w: ByteWriter, p: PaneInfo): void {
   const low = (TIMINGS.indexOf(p.timing) << 2) | (p.isLast ? 2 : 0) | (p.isFirst ? 1 : 0);
-  if ((p.index === 0 && p.onTimeIndex === 0) || p.timing === "unknown") w.byte(low);
-  else if (p.index === p.onTimeIndex || p.timing === "early") {
+  if ((p.index === 0 && p.nonSpeculativeIndex === 0) || p.timing === "unknown") w.byte(low);
+  else if (p.index === p.nonSpeculativeIndex || p.timing === "early") {
     w.byte(0x10 | low);
     w.varint(p.index);
   } else {
     w.byte(0x20 | low);
     w.varint(p.index);
-    w.varint(p.onTimeIndex);
+    w.varint(p.nonSpeculativeIndex);
   }
 }
 
 /** Reads pane information. */
-export function readPane(r: ByteReader): BeamPane {
+export function readPane(r: ByteReader): PaneInfo {
   const b = r.byte();
   const timing = TIMINGS[(b >> 2) & 3];
   const isFirst = (b & 1) !== 0;
   const isLast = (b & 2) !== 0;
   switch (b >> 4) {
     case 0:
-      if (timing === "unknown" && isFirst && isLast) return NO_FIRING_PANE;
-      return { timing, isFirst, isLast, index: 0, onTimeIndex: timing === "early" ? -1 : 0 };
+      if (timing === "unknown" && isFirst && isLast) return NO_FIRING;
+      return { timing, isFirst, isLast, index: 0, nonSpeculativeIndex: timing === "early" ? -1 : 0 };
     case 1: {
       const index = Number(r.varint());
-      return { timing, isFirst, isLast, index, onTimeIndex: timing === "early" ? -1 : index };
+      return { timing, isFirst, isLast, index, nonSpeculativeIndex: timing === "early" ? -1 : index };
     }
     case 2: {
       const index = Number(r.varint());
-      return { timing, isFirst, isLast, index, onTimeIndex: Number(r.varint()) };
+      return { timing, isFirst, isLast, index, nonSpeculativeIndex: Number(r.varint()) };
     }
     default:
       throw malformedBytes("a pane's index encoding must be 0, 1 or 2", b >> 4);
@@ -356,7 +345,7 @@ function timerCoder(key: Coder, window: Coder<Window>): Coder<TimerValue> {
       if (!t.clearBit) {
         writeTimestamp(w, t.fireTimestamp!);
         writeTimestamp(w, t.holdTimestamp!);
-        writePane(w, t.pane ?? NO_FIRING_PANE);
+        writePane(w, t.pane ?? NO_FIRING);
       }
     },
     decode(r) {

@@ -8,7 +8,8 @@ import { ElementBatch, GLOBAL_WINDOWS, paneAt, PaneColumn, paneFlags, PaneTiming
 import { recordBatchToRows, rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
 import type { Window } from "../../../sdk/window";
-import { BeamPane, Coder, NO_FIRING_PANE, WindowedValue } from "../coders/coders";
+import { Coder, WindowedValue } from "../coders/coders";
+import { NO_FIRING, type PaneInfo } from "../../../sdk/batch";
 import { ByteReader, ByteWriter } from "../coders/wire";
 
 /** Decoded values with per-row timestamps, windows and panes. */
@@ -47,7 +48,7 @@ export function toRowBatch(b: Elements): RowBatch {
   return b.panes ? { rows, timestamps: b.timestamps, windows: b.windows, panes: b.panes } : { rows, timestamps: b.timestamps, windows: b.windows };
 }
 
-const TIMING: Record<BeamPane["timing"], PaneTiming> = { early: PaneTiming.Early, on_time: PaneTiming.OnTime, late: PaneTiming.Late, unknown: PaneTiming.Unknown };
+const TIMING: Record<PaneInfo["timing"], PaneTiming> = { early: PaneTiming.Early, on_time: PaneTiming.OnTime, late: PaneTiming.Late, unknown: PaneTiming.Unknown };
 
 /**
  * Decodes a data chunk of windowed values into a RowBatch (one row per window). `shape` rewrites
@@ -58,7 +59,7 @@ export function decodeElements(coder: Coder<WindowedValue>, bytes: Buffer, shape
   const rows: unknown[] = [];
   const ts: number[] = [];
   const wins: Window[] = [];
-  const panes: BeamPane[] = [];
+  const panes: PaneInfo[] = [];
   let anyInterval = false;
   let anyPane = false;
   while (!r.done) {
@@ -70,7 +71,7 @@ export function decodeElements(coder: Coder<WindowedValue>, bytes: Buffer, shape
       wins.push(w);
       panes.push(wv.pane);
       if (!w.global) anyInterval = true;
-      if (wv.pane !== NO_FIRING_PANE) anyPane = true;
+      if (wv.pane !== NO_FIRING) anyPane = true;
     }
   }
   const n = rows.length;
@@ -93,7 +94,7 @@ export function decodeElements(coder: Coder<WindowedValue>, bytes: Buffer, shape
     const p = panes[i];
     flags[i] = paneFlags(TIMING[p.timing], p.isFirst, p.isLast);
     index[i] = p.index;
-    nonSpeculative[i] = p.onTimeIndex;
+    nonSpeculative[i] = p.nonSpeculativeIndex;
   }
   return { ...out, panes: { flags, index, nonSpeculative } };
 }
@@ -103,7 +104,7 @@ export function encodeElements(coder: Coder<WindowedValue>, b: Elements, w: Byte
   const rb = toRowBatch(b);
   for (let i = 0; i < rb.rows.length; i++) {
     const p = paneAt(rb.panes, i);
-    const pane: BeamPane = rb.panes ? { timing: p.timing, isFirst: p.isFirst, isLast: p.isLast, index: p.index, onTimeIndex: p.nonSpeculativeIndex } : NO_FIRING_PANE;
+    const pane: PaneInfo = rb.panes ? { timing: p.timing, isFirst: p.isFirst, isLast: p.isLast, index: p.index, nonSpeculativeIndex: p.nonSpeculativeIndex } : NO_FIRING;
     coder.encode({ value: rb.rows[i], timestamp: rb.timestamps[i], windows: [windowAt(rb.windows, i)], pane }, w, true);
   }
 }

@@ -9,7 +9,8 @@ import { paneAt, windowAt } from "../../../sdk/batch";
 import { windowMaxTimestamp, type Window } from "../../../sdk/window";
 import { KeyScope, StatefulDoFn, StatefulDoFnRunner } from "../../runtime/stateful/dofn-runner";
 import { expiryOf } from "../../runtime/stateful/timers";
-import { Coder, encodeOne, NO_FIRING_PANE, TimerValue } from "../coders/coders";
+import { Coder, encodeOne, TimerValue } from "../coders/coders";
+import { NO_FIRING } from "../../../sdk/batch";
 import { ByteReader, ByteWriter } from "../coders/wire";
 import type { DataChannel } from "./channels";
 import { Elements, RowBatch, toRowBatch } from "./elements";
@@ -185,7 +186,7 @@ export class StatefulOperator {
       if (!w) byFamily.set(p.family, (w = new ByteWriter()));
       const t: TimerValue = p.clear
         ? { userKey: p.scope.key, dynamicTimerTag: "", windows: [p.scope.window], clearBit: true }
-        : { userKey: p.scope.key, dynamicTimerTag: "", windows: [p.scope.window], clearBit: false, fireTimestamp: p.at, holdTimestamp: p.hold, pane: NO_FIRING_PANE };
+        : { userKey: p.scope.key, dynamicTimerTag: "", windows: [p.scope.window], clearBit: false, fireTimestamp: p.at, holdTimestamp: p.hold, pane: NO_FIRING };
       this.ctx.timerCoders[p.family].encode(t, w, true);
     }
     for (const family of this.timerFamilies) {

@@ -64,7 +64,7 @@ function matches(actual: unknown, expected: unknown): boolean {
 /** Rewrites a decoded value into the YAML's shapes for the coders whose shapes differ from Beamline's. */
 function yamlShape(urn: string, v: any, spec: Spec): unknown {
   const window = (w: any) => (w.global ? "global" : { end: w.end, span: w.end - w.start });
-  const pane = (p: any) => ({ is_first: p.isFirst, is_last: p.isLast, timing: p.timing.toUpperCase(), index: p.index, on_time_index: p.onTimeIndex });
+  const pane = (p: any) => ({ is_first: p.isFirst, is_last: p.isLast, timing: p.timing.toUpperCase(), index: p.index, on_time_index: p.nonSpeculativeIndex });
   switch (urn) {
     case "beam:coder:windowed_value:v1":
     case "beam:coder:param_windowed_value:v1":

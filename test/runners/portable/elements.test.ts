@@ -53,7 +53,7 @@ test("an element in several windows becomes one row per window; grouped values a
       value: { key: "k", value: [1, 2] },
       timestamp: 5,
       windows: [{ start: 0, end: 10, global: false }, { start: 5, end: 15, global: false }],
-      pane: { timing: "on_time", isFirst: true, isLast: true, index: 0, onTimeIndex: 0 },
+      pane: { timing: "on_time", isFirst: true, isLast: true, index: 0, nonSpeculativeIndex: 0 },
     },
     w,
     true,

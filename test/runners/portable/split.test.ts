@@ -84,7 +84,7 @@ class FakeRunner {
   send(instruction: string, values: number[], isLast = false): void {
     const w = new ByteWriter();
     const wv = coderFromProto("wv", CODERS, this.protos);
-    for (const v of values) wv.encode({ value: v, timestamp: 0, windows: [{ start: 0, end: 0, global: true }], pane: { timing: "unknown", isFirst: true, isLast: true, index: 0, onTimeIndex: 0 } }, w, true);
+    for (const v of values) wv.encode({ value: v, timestamp: 0, windows: [{ start: 0, end: 0, global: true }], pane: { timing: "unknown", isFirst: true, isLast: true, index: 0, nonSpeculativeIndex: 0 } }, w, true);
     this.data.write({ data: [{ instructionId: instruction, transformId: "source", data: w.finish(), isLast: false }] });
     if (isLast) this.data.write({ data: [{ instructionId: instruction, transformId: "source", data: Buffer.alloc(0), isLast: true }] });
   }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { deadLetterSchema, IOError, Pipeline, readCsv, type ReadCsvOptions, schema, SchemaError, t, writeCsv } from "beamline";
 import { CsvSink, CsvSource } from "../../../transforms/io";
-import { parseCsvRecord } from "../../../transforms/io/csv";
+import { csvField, parseCsvRecord } from "../../../transforms/io/csv";
 import { readAll, tmpDir, writeAll } from "./helpers";
 
 function write(name: string, text: string): string {
@@ -136,6 +136,12 @@ describe("writeCsv", () => {
     p.apply(readCsv(files[0], { schema: s }));
     const { main } = await readAll(p.fn<CsvSource>("ReadCsv"));
     expect(main).toEqual(rows);
+  });
+
+  test("timestamps past what a Date holds are written, not a RangeError", () => {
+    const when = s.arrow.fields[4].type;
+    expect(csvField(9e15, when, ",")).toBe("+287168-08-24T16:00:00.000Z");
+    expect(csvField(Date.UTC(2020, 1, 3), when, ",")).toBe("2020-02-03T00:00:00.000Z");
   });
 
   test("200k rows over 2 shards, tab-delimited, no header", async () => {

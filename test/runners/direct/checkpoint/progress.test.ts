@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { countPerElement, DirectRunner, fixedWindows, generateSequence, Pipeline, windowInto } from "beamline";
+import { countPerElement, DirectRunner, fixedWindows, generateSequence, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, Pipeline, windowInto } from "beamline";
 import { main } from "../../../../runners/cli";
 import { formatProgress, ProgressBoard, ProgressLine } from "../../../../runners/direct/execution/progress";
 import { tempDir } from "../../../helpers";
@@ -23,6 +23,12 @@ describe("progress line", () => {
   test("shows rows, throughput, watermark and the last checkpoint", () => {
     const line = formatProgress({ rows: 2_500_000, watermark: Date.UTC(2024, 0, 1), checkpoint: { id: 7, durationMs: 12 } }, 2000);
     expect(line).toBe("beamline: 2.0 s · 2.50M rows · 1.25M rows/s · watermark 2024-01-01T00:00:00.000Z · checkpoint 7 (12 ms)");
+  });
+
+  test("prints watermarks past what a Date can hold: the end of the global window, and far-future ones", () => {
+    expect(formatProgress({ rows: 1, watermark: GLOBAL_WINDOW_MAX_TIMESTAMP }, 1000)).toContain("watermark end-of-global-window");
+    expect(formatProgress({ rows: 1, watermark: 9e15 }, 1000)).toContain("watermark +287168-08-24T16:00:00.000Z");
+    expect(formatProgress({ rows: 1, watermark: MAX_TIMESTAMP }, 1000)).toContain("watermark +inf");
   });
 
   test("draws in place on a terminal and ends with a newline", () => {
