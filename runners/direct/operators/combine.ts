@@ -17,7 +17,7 @@ import type { Operator, OperatorContext } from "../contract/operator";
 import { GrowableColumn } from "../data/growable-columns";
 import { chunks, groupMetadata } from "./gbk";
 import { schemaFromBytes, schemaToBytes } from "../data/arrow-state";
-import { splitPartialRows } from "../precombine/lift";
+import { splitPartialRows } from "../precombine/partial-rows";
 import { countInto, foldInto } from "../../runtime/combine/kernels";
 import { restorePanes, snapshotPanes } from "../panes/pane-snapshot";
 import type { FiredGroup } from "../panes/pane-data";

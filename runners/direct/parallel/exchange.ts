@@ -17,7 +17,7 @@ import { encodeKeys, keyColumns, utf8KeyAt, utf8Keys, type KeyPrimitive, type Ut
 import type { Operator, OperatorContext } from "../contract/operator";
 import { KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "../data/key-groups";
 import type { ExchangeEdge } from "./layout";
-import { PreCombiner } from "../precombine/lift";
+import { PreCombiner } from "../precombine/pre-combiner";
 import { FLUSH_GROUPS, PartialTable } from "../precombine/partial-table";
 import type { Inlet, LinkMessage, Outlet } from "./links";
 

@@ -12,7 +12,7 @@ import { GROUP_BY_KEY_URN } from "../../../sdk/kv";
 import { payloadOf } from "../../../sdk/payload";
 import { WRITE_URN } from "../../../sdk/sink";
 import { isKeyed, type Plan, type PlannedNode } from "../plan/planner";
-import { liftedCombineOf, type LiftedCombine } from "../precombine/lift";
+import { liftedCombineOf, type LiftedCombine } from "../precombine/lifted-combine";
 
 /** URN of the node that sends an edge's data to other instances. */
 export const EXCHANGE_OUT_URN = "beamline:internal:exchange_out:v1";

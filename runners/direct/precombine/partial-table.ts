@@ -1,6 +1,6 @@
 /**
  * Partial rows held across batches before a hash exchange. Where an exchange pre-combines (see
- * `lift.ts`), it folds each batch's partial rows into this table, one row per key and window, instead
+ * `pre-combine.ts`), it folds each batch's partial rows into this table, one row per key and window, instead
  * of sending them at once; it sends the table's rows (and empties it) before its input watermark
  * moves on, before a checkpoint barrier, at the end of input, and whenever the table holds
  * {@link FLUSH_GROUPS} groups. So a key that recurs from batch to batch crosses the threads once per
@@ -13,7 +13,8 @@ import { concatMetadata, takeMetadata, type ElementBatch } from "../../../sdk/ba
 import { concatRecordBatches, makeRecordBatch, takeRecordBatch } from "../../../sdk/columns";
 import type { KeyPrimitive, Utf8Keys } from "../data/keys";
 import { KeyTable } from "../data/key-table";
-import { type LiftableKernel, type LiftedCombine, type PreCombined } from "./lift";
+import type { LiftableKernel, LiftedCombine } from "./lifted-combine";
+import type { PreCombined } from "./pre-combine";
 import { foldColumn } from "../../runtime/combine/kernels";
 
 /** Groups a table holds before it is flushed: bounds its memory (one row and a few numbers per group). */

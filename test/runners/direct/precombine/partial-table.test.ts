@@ -3,7 +3,9 @@ import { type ElementBatch, recordBatchToRows } from "beamline";
 import { globalBatch } from "../../../../sdk/batch";
 import { makeRecordBatch, vectorFromValues } from "../../../../sdk/columns";
 import { encodeKeys } from "../../../../runners/direct/data/keys";
-import { preCombine, splitPartialRows, type LiftedCombine } from "../../../../runners/direct/precombine/lift";
+import type { LiftedCombine } from "../../../../runners/direct/precombine/lifted-combine";
+import { splitPartialRows } from "../../../../runners/direct/precombine/partial-rows";
+import { preCombine } from "../../../../runners/direct/precombine/pre-combine";
 import { PartialTable } from "../../../../runners/direct/precombine/partial-table";
 
 const schema = new arrow.Schema([
