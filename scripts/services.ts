@@ -1,6 +1,7 @@
 /**
- * Provisions and starts the portable runners' services on loopback free ports, for users who want them
- * running on their own (the `--runner=flink` and `--runner=prism` commands start and stop their own):
+ * Provisions and starts the portable runners' services and a Kafka broker on loopback free ports, for
+ * users who want them running on their own (the `--runner=flink` and `--runner=prism` commands start
+ * and stop their own):
  *
  *   npx tsx scripts/services.ts provision          fetch everything into the cache (~/.cache/beamline)
  *   npx tsx scripts/services.ts prism              start Prism; prints its job endpoint
@@ -8,12 +9,14 @@
  *                                                  start Beam's Flink job server (embedded Flink by default)
  *   npx tsx scripts/services.ts flink-cluster      start a Flink session cluster (JobManager + TaskManager)
  *                                                  and a job server submitting to it
+ *   npx tsx scripts/services.ts kafka              start a one-node Kafka broker; prints its bootstrap servers
  *
  * Each service runs until Ctrl-C, then stops.
  */
 import { ensureFlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../runners/flink/flink";
 import { modelFilesDir } from "../runners/portable/model/protos";
 import { ensurePrism } from "../runners/prism/prism";
+import { ensureKafka, KAFKA_VERSION, startKafka } from "../runners/services/kafka/kafka";
 
 async function untilInterrupted(stop: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -31,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Beam model protos: ${modelFilesDir()}`);
       console.log(`Prism: ${ensurePrism()}`);
       console.log(`Flink job server and cluster: ${ensureFlinkJobServer().length} jars`);
+      console.log(`Kafka ${KAFKA_VERSION}: ${ensureKafka().length} jars`);
       return 0;
     case "prism": {
       const { startPrism } = await import("../runners/prism/prism");
@@ -56,8 +60,14 @@ async function main(argv: string[]): Promise<number> {
       });
       return 0;
     }
+    case "kafka": {
+      const k = await startKafka();
+      console.log(`Kafka bootstrap servers: ${k.bootstrapServers}   (brokers: "${k.bootstrapServers}"); log: ${k.logFile}`);
+      await untilInterrupted(() => k.stop());
+      return 0;
+    }
     default:
-      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster");
+      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka");
       return 2;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
 import { PrismService, startPrism } from "../../runners/prism/prism";
+import { KafkaBroker, startKafka } from "../../runners/services/kafka/kafka";
 import { describeWith } from "../runners/portable/requirements";
 
 /** How long a service may take to provision and start (a first run downloads it). */
@@ -34,4 +35,9 @@ export function describeWithPrism(name: string, body: (prism: () => PrismService
 /** A suite around Beam's Flink job server with an embedded Flink. */
 export function describeWithFlinkJobServer(name: string, body: (server: () => FlinkJobServer) => void): void {
   describeWithService(["mvn", "java"], name, () => startFlinkJobServer(), body);
+}
+
+/** A suite around a one-node Kafka broker. */
+export function describeWithKafka(name: string, body: (broker: () => KafkaBroker) => void): void {
+  describeWithService(["mvn", "java"], name, () => startKafka(), body);
 }

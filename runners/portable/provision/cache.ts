@@ -64,18 +64,25 @@ export function mavenJar(coordinates: string, dir: string): string {
 }
 
 /**
- * Resolves Maven dependencies (with their transitive ones) into `dir/lib` once, through a generated
- * pom; returns the jar paths. `marker` records completion so an interrupted copy is redone.
+ * Resolves Maven dependencies (with their transitive ones, less `exclude`d `group:artifact`s) into
+ * `dir/lib` once, through a generated pom; returns the jar paths. `marker` records completion so an
+ * interrupted copy is redone.
  */
-export function mavenClasspath(dir: string, dependencies: string[]): string[] {
+export function mavenClasspath(dir: string, dependencies: string[], exclude: string[] = []): string[] {
   const lib = path.join(dir, "lib");
   const marker = path.join(dir, "complete");
   if (!fs.existsSync(marker)) {
     fs.mkdirSync(dir, { recursive: true });
+    const exclusions = exclude
+      .map((c) => {
+        const [g, a] = c.split(":");
+        return `<exclusion><groupId>${g}</groupId><artifactId>${a}</artifactId></exclusion>`;
+      })
+      .join("");
     const deps = dependencies
       .map((c) => {
         const [g, a, v] = c.split(":");
-        return `<dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
+        return `<dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version><exclusions>${exclusions}</exclusions></dependency>`;
       })
       .join("\n");
     fs.writeFileSync(
