@@ -33,6 +33,7 @@ export function describeValue(value: unknown, max = 120): string {
     if (typeof value === "string") text = JSON.stringify(value);
     else if (typeof value === "bigint") text = `${value}n`;
     else if (value === undefined) text = "undefined";
+    else if (typeof value === "number" && !Number.isFinite(value)) text = String(value);
     else if (typeof value === "function") text = `function ${value.name || "(anonymous)"}`;
     else text = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
   } catch {

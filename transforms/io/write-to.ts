@@ -1,4 +1,5 @@
 /** Writing a PCollection to any sink that follows the two-phase commit contract. */
+import { PipelineConstructionError } from "../../sdk/errors";
 import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import type { Sink } from "../../sdk/sink";
@@ -13,9 +14,26 @@ export interface WriteToOptions {
   readonly settings?: { readonly [k: string]: JsonValue };
 }
 
+/** The members a sink must have, checked when the pipeline is built rather than when it first writes. */
+const SINK_MEMBERS: readonly (readonly [string, (s: any) => boolean])[] = [
+  ["createWriter(context)", (s) => typeof s?.createWriter === "function"],
+  ["committer.commit(committables)", (s) => typeof s?.committer?.commit === "function"],
+  ["committer.abort(committables)", (s) => typeof s?.committer?.abort === "function"],
+  ["abortLingering(recovery)", (s) => typeof s?.abortLingering === "function"],
+];
+
 class WriteTo<T> extends PTransform<PCollection<T>, PCollection<{ file: string }>> {
   constructor(private readonly sink: Sink, private readonly options: WriteToOptions) {
     super(`WriteTo(${options.kind ?? "custom"})`);
+    const missing = SINK_MEMBERS.filter(([, has]) => !has(sink)).map(([name]) => name);
+    if (missing.length > 0) {
+      throw new PipelineConstructionError({
+        code: "BL_NOT_A_SINK",
+        value: sink,
+        rule: `writeTo takes a Sink of the two-phase commit contract; this one lacks ${missing.join(", ")}`,
+        fix: "implement the Sink interface (createWriter, committer with commit and abort, abortLingering), or use a built-in writer such as writeText",
+      });
+    }
   }
 
   expand(input: PCollection<T>, ctx: ExpandContext): PCollection<{ file: string }> {

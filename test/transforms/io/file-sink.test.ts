@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IOError, rowsToRecordBatch, schema, t } from "beamline";
+import { create, IOError, Pipeline, rowsToRecordBatch, schema, t, writeTo } from "beamline";
 import { globalBatch } from "../../../sdk/batch";
 import type { JsonValue } from "../../../sdk/graph";
 import { recoverSink } from "../../../sdk/sink";
@@ -172,5 +172,15 @@ describe("FileSink recovery", () => {
     // Recovering again (a second crash before anything new) changes nothing.
     expect(await recoverSink(sink, { checkpointId: 1, committables: c1 })).toEqual(published);
     expect(fs.readdirSync(d).sort()).toEqual(["other-00000-of-00001.txt", "part-chk00001-00000-of-00001.txt"]);
+  });
+});
+
+describe("writeTo", () => {
+  test("refuses, when the pipeline is built, an object that is not a Sink, naming what it lacks", () => {
+    const p = new Pipeline();
+    const lines = p.apply(create(["a"]));
+    expect(() => lines.apply(writeTo({ createWriter: async () => ({}) } as never))).toThrow(
+      expect.objectContaining({ code: "BL_NOT_A_SINK", rule: expect.stringContaining("committer.commit(committables), committer.abort(committables), abortLingering(recovery)") }),
+    );
   });
 });
