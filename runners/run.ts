@@ -32,7 +32,9 @@ export async function runPipeline(pipeline: Pipeline, options: RunOptions = {}):
     });
   }
   if (runner === "direct") return directRunner.run(pipeline, rest as DirectRunnerOptions);
-  // Portable runners load gRPC and Beam's protos only when used.
-  const { portableRunner } = await import("./portable-runners");
+  // Portable runners load gRPC and Beam's protos only when used. `require`, not `import()`: the
+  // `beamline` command compiles TypeScript through CommonJS hooks, which a dynamic import bypasses.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { portableRunner } = require("./portable-runners") as typeof import("./portable-runners");
   return portableRunner(runner as Exclude<RunnerName, "direct">).run(pipeline, rest as PortableRunOptions);
 }

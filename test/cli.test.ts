@@ -55,4 +55,12 @@ describe("beamline CLI", () => {
     expect(usage.status).toBe(1);
     expect(usage.stderr).toMatch(/"frobnicate" — is not a beamline command/);
   });
+
+  test("the beamline command reaches the portable runners (loaded only when asked for)", () => {
+    // Without a job endpoint the portable runner names the fix; a failed lazy load would be an internal error.
+    const r = spawnSync(process.execPath, ["bin/beamline.js", "run", "examples/wordcount.ts", "--runner=portable"], { encoding: "utf8" });
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.stderr).toMatch(/error \[BL_NO_JOB_ENDPOINT\]/);
+    expect(r.status).toBe(1);
+  });
 });
