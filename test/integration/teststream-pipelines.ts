@@ -21,6 +21,7 @@ import {
   windowInto,
   writeText,
 } from "beamline";
+import { users } from "../semantics/scenarios/leaderboard";
 
 interface GameAction {
   user: string;
@@ -32,7 +33,6 @@ const S = 1000;
 const MINUTE = 60 * S;
 const HOUR = 60 * MINUTE;
 const TEAM_WINDOW = 20 * MINUTE;
-const users = { redOne: ["scarlet", "red"], redTwo: ["burgundy", "red"], blueOne: ["navy", "blue"], blueTwo: ["sky", "blue"] } as const;
 
 function event(who: keyof typeof users, score: number, at: number) {
   const [user, team] = users[who];

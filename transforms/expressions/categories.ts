@@ -22,9 +22,9 @@ export const T_BOOL = new arrow.Bool();
 /** @internal utf8. */
 export const T_UTF8 = new arrow.Utf8();
 /** @internal The null type. */
-export const T_NULL = new arrow.Null();
+const T_NULL = new arrow.Null();
 /** @internal Timestamps in milliseconds. */
-export const T_TS = new arrow.TimestampMillisecond();
+const T_TS = new arrow.TimestampMillisecond();
 
 /** @internal The category of an Arrow type. */
 export function catOf(type: arrow.DataType): Cat {

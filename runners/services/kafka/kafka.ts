@@ -50,7 +50,7 @@ export interface KafkaBroker {
 }
 
 /** The server.properties of one combined broker and controller. */
-export function kafkaSettings(brokerPort: number, controllerPort: number, dataDir: string): Record<string, string | number> {
+function kafkaSettings(brokerPort: number, controllerPort: number, dataDir: string): Record<string, string | number> {
   return {
     "process.roles": "broker,controller",
     "node.id": 1,

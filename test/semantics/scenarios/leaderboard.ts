@@ -38,7 +38,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const TEAM_WINDOW = 20 * MINUTE;
 const LATENESS = HOUR;
-const users = {
+/** LeaderBoardTest's players: user and team. */
+export const users = {
   redOne: ["scarlet", "red"],
   redTwo: ["burgundy", "red"],
   blueOne: ["navy", "blue"],
