@@ -68,6 +68,7 @@ export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/a
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./transforms/io/common";
 export type { Compression } from "./transforms/io/files/compression";
+export { readKafka, kafkaDeadLetterSchema, type KafkaRow, type KafkaWithDeadLetters, type KafkaDeadLetter, type ReadKafkaOptions, type KafkaFormat, type KafkaStartOffset, type KafkaEventTime, type KafkaRecordView } from "./transforms/io/kafka/source";
 
 // Testing
 export {

@@ -62,7 +62,7 @@ export interface DirectOptions {
 /**
  * An operator's state at a checkpoint, shaped so that a checkpoint taken at one parallelism restores
  * at another: keyed state goes, by key group, to the instance that owns the group; items of non-keyed
- * state are spread over the instances; the watermark restores as the minimum over the instances.
+ * state are spread over the instances, placed items go to the instance their slot names; the watermark restores as the minimum over the instances.
  * Everything in it must survive a structured clone (`v8.serialize`).
  */
 export interface OperatorSnapshot {
@@ -70,6 +70,11 @@ export interface OperatorSnapshot {
   readonly keyed?: readonly (readonly [keyGroup: number, state: unknown])[];
   /** Non-keyed items (source parts, buffered rows, staged sink output). */
   readonly items?: readonly unknown[];
+  /**
+   * Items with a stable slot (source parts that must stay with one reader): a restore at any
+   * parallelism gives an item to instance `slot % count`.
+   */
+  readonly placed?: readonly (readonly [slot: number, state: unknown])[];
   /** State every instance takes up whole (such as broadcast side inputs), from the first instance. */
   readonly common?: unknown;
   /** The operator's own input watermark when the snapshot was taken (ms). */
