@@ -52,8 +52,12 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
     },
     async run(driver: SourceDriver) {
       if (!state.restored) {
-        const all = await source.split(count);
-        parts.values = all.filter(mine).map((part) => newPart(part, null));
+        // In a step: no checkpoint barrier passes the source before it knows its parts (a checkpoint
+        // taken earlier would restore with none).
+        await driver.step(async () => {
+          const all = await source.split(count);
+          parts.values = all.filter(mine).map((part) => newPart(part, null));
+        });
       }
       const states = parts.values;
       /** Sets the watermark: the minimum over the parts that are not idle, and so for each output that has its own. */

@@ -20,7 +20,12 @@ export const LATEST = -1;
 export async function listOffsets(cluster: KafkaCluster, topic: string, partitions: readonly number[], timestamp: number, readCommitted: boolean): Promise<Map<number, number>> {
   await cluster.addTargetTopic(topic);
   const out = new Map<number, number>();
-  const leaders = cluster.findLeaderForPartitions(topic, [...partitions]);
+  let leaders = cluster.findLeaderForPartitions(topic, [...partitions]);
+  if (Object.values(leaders).flat().length < partitions.length) {
+    // A partition created since the metadata was read.
+    await cluster.refreshMetadata();
+    leaders = cluster.findLeaderForPartitions(topic, [...partitions]);
+  }
   for (const [leader, ps] of Object.entries(leaders)) {
     const broker = await cluster.findBroker({ nodeId: leader });
     const res = (await (broker.listOffsets as (r: unknown) => Promise<ListOffsetsResponse>)({

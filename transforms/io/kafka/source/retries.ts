@@ -1,6 +1,6 @@
 /**
  * Kafka requests that may fail while a broker is down or a leader moves: retried with a bounded
- * backoff (100 ms doubling to 5 s) for as long as the run goes on, so the pipeline waits for the
+ * backoff (100 ms doubling to 2 s) for as long as the run goes on, so the pipeline waits for the
  * cluster; errors that waiting cannot fix (authorization, a deleted topic, an offset the log no longer
  * holds) fail the run with a BL_KAFKA_ error.
  */
@@ -13,7 +13,7 @@ const AUTH = new Set(["TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED"
 
 /** The backoff before try `attempt + 1` (ms). */
 export function backoffMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.min(attempt, 16), 5000);
+  return Math.min(100 * 2 ** Math.min(attempt, 16), 2000);
 }
 
 /** The BL_ error for a failure that retrying cannot fix, or null when it may pass. */
