@@ -58,7 +58,7 @@ export {
 // Sources and sinks
 export { create, createColumns, fromArrow } from "./transforms/create";
 export { generateSequence, periodicImpulse, type GenerateSequenceOptions, type PeriodicImpulseOptions } from "./transforms/sources";
-export type { BoundedSource, ReadContext, Source, SourceChunk } from "./sdk/source";
+export type { BoundedSource, PartPosition, ReadContext, Source, SourceChunk } from "./sdk/source";
 export type { Committable, Committer, Sink, SinkRecovery, SinkWriter, WriterContext } from "./sdk/sink";
 export { writeTo, type WriteToOptions } from "./transforms/io/write-to";
 export { readText, writeText, type ReadTextOptions, type WriteTextOptions } from "./transforms/io/text";

@@ -69,6 +69,21 @@ async function runUntilCheckpoint(def: PipelineDefinition<any>, values: Record<s
   return run;
 }
 
+/** Starts `def` checkpointed every 100 ms until `stop` cancels it; `stop` resolves with the run's error code. */
+function startRun(def: PipelineDefinition<any>, values: Record<string, unknown>, parallelism: number, dir: string): { stop(): Promise<string | undefined> } {
+  const abort = new AbortController();
+  const run = new DirectRunner({ parallelism, checkpoint: { dir: path.join(dir, "chk"), intervalMs: 100 }, signal: abort.signal }).run(buildPipeline(def, values)).then(
+    () => undefined,
+    (e: { code?: string }) => e.code,
+  );
+  return {
+    stop: () => {
+      abort.abort();
+      return run;
+    },
+  };
+}
+
 /** Runs one of Kafka's Java tools from the broker's class path, feeding `input`; resolves with its output. */
 function javaTool(mainClass: string, args: string[], input = ""): Promise<string> {
   const cp = ensureKafka().join(path.delimiter);
@@ -164,9 +179,7 @@ describeWithKafka("readKafka on a real broker", (broker) => {
     await createTopic("grows", 2);
     const before = await produce("grows", 400);
     const dir = tempDir();
-    const abort = new AbortController();
-    const values = { brokers: brokers(), topics: "grows", output: path.join(dir, "out"), bounded: false, discoveryMs: 200 };
-    const run = new DirectRunner({ parallelism: 2, checkpoint: { dir: path.join(dir, "chk"), intervalMs: 100 }, signal: abort.signal }).run(buildPipeline(kafkaToFiles, values)).catch((e) => e);
+    const run = startRun(kafkaToFiles, { brokers: brokers(), topics: "grows", output: path.join(dir, "out"), bounded: false, discoveryMs: 200 }, 2, dir);
     try {
       await waitFor("the first records", () => (lines(dir).length === before.length ? true : undefined));
       await admin.createPartitions({ topicPartitions: [{ topic: "grows", count: 3 }] });
@@ -183,8 +196,7 @@ describeWithKafka("readKafka on a real broker", (broker) => {
       expect(read.filter((l) => l.partition === 2).length).toBe(100);
       expectNoDuplicates(read);
     } finally {
-      abort.abort();
-      expect(((await run) as { code?: string }).code).toBe("BL_CANCELLED");
+      expect(await run.stop()).toBe("BL_CANCELLED");
     }
   }, 60_000);
 
@@ -265,17 +277,13 @@ describeWithKafka("readKafka on a real broker", (broker) => {
     await producer.send({ topic: "idle", messages: Array.from({ length: 40 }, (_, i) => ({ key: "a", value: String(i), partition: 0, timestamp: String(1000 + i * 100) })) });
     const windows = async (idleMs: number, waitMs: number) => {
       const dir = tempDir();
-      const abort = new AbortController();
-      const run = new DirectRunner({ parallelism: 1, checkpoint: { dir: path.join(dir, "chk"), intervalMs: 100 }, signal: abort.signal })
-        .run(buildPipeline(windowedCounts, { brokers: brokers(), topic: "idle", output: path.join(dir, "out"), idleMs }))
-        .catch((e) => e);
+      const run = startRun(windowedCounts, { brokers: brokers(), topic: "idle", output: path.join(dir, "out"), idleMs }, 1, dir);
       try {
         const deadline = Date.now() + waitMs;
         while (Date.now() < deadline && outputLines(dir, "out").length < 3) await new Promise((r) => setTimeout(r, 50));
         return outputLines(dir, "out").map((l) => JSON.parse(l) as { start: number; n: number });
       } finally {
-        abort.abort();
-        await run;
+        await run.stop();
       }
     };
     // The watermark is the latest event time, 4.9 s: the windows at 1, 2 and 3 s are complete.
@@ -289,9 +297,7 @@ describeWithKafka("readKafka on a real broker", (broker) => {
     await createTopic("restart", 2);
     const before = await produce("restart", 300);
     const dir = tempDir();
-    const abort = new AbortController();
-    const values = { brokers: brokers(), topics: "restart", output: path.join(dir, "out"), bounded: false };
-    const run = new DirectRunner({ parallelism: 1, checkpoint: { dir: path.join(dir, "chk"), intervalMs: 100 }, signal: abort.signal }).run(buildPipeline(kafkaToFiles, values)).catch((e) => e);
+    const run = startRun(kafkaToFiles, { brokers: brokers(), topics: "restart", output: path.join(dir, "out"), bounded: false }, 1, dir);
     try {
       await waitFor("the records before the restart", () => (lines(dir).length === before.length ? true : undefined));
       await broker().restart({ kill: true, downMs: 500 });
@@ -308,8 +314,7 @@ describeWithKafka("readKafka on a real broker", (broker) => {
       const ends = await endOffsets("restart");
       expect(read.length).toBe([...ends.values()].reduce((a, b) => a + b, 0));
     } finally {
-      abort.abort();
-      expect(((await run) as { code?: string }).code).toBe("BL_CANCELLED");
+      expect(await run.stop()).toBe("BL_CANCELLED");
     }
   }, 60_000);
 });
