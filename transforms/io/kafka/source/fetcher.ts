@@ -104,7 +104,12 @@ export class Fetcher {
         p.resolve(new KafkaBatch(p.topic, String(p.offset), data));
       }
     } catch (e) {
-      for (const p of batch) p.reject(e);
+      // An error of one partition (an offset out of range) is that partition's; the others try again.
+      const only = e as { topic?: string; partition?: number };
+      for (const p of batch) {
+        const theirs = only.topic === undefined || (only.topic === p.topic && only.partition === p.partition);
+        p.reject(theirs ? e : Object.assign(new Error(`the fetch failed for ${only.topic}/${only.partition}`), { name: "KafkaJSFetchRetry", retriable: true }));
+      }
     } finally {
       if ((this.queued.get(leader) ?? []).length > 0) setImmediate(() => void this.send(leader));
       else this.inFlight.delete(leader);
