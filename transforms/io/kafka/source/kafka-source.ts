@@ -1,8 +1,8 @@
 /**
  * The source behind `readKafka`: one part per partition ({topic, partition}, and in bounded mode the
  * offset it stops at), placed on an instance by Flink's owner function (see `assignment.ts`), read
- * from its position (the next offset) with fetches bounded in bytes and made only when the read
- * operator pulls. Each fetch becomes one Arrow batch and one chunk with the position after it and
+ * from its position (the next offset) with fetches bounded in bytes: one fetch ahead of the rows
+ * going downstream, and the next only when the read operator pulls again. Each fetch becomes one Arrow batch and one chunk with the position after it and
  * the partition's watermark; undecodable records go to the dead-letter output. New partitions and
  * topics are discovered while running; when a checkpoint completes, its positions are committed to
  * the consumer group, if one is named.
@@ -107,9 +107,17 @@ export class KafkaSource implements BoundedSource {
       }
       const now = () => ctx?.processingTime() ?? Date.now();
       const marks = new PartitionWatermark(s.maxOutOfOrdernessMs, s.idleTimeoutMs, now());
+      const fetchFrom = (offset: number) => {
+        const batch = withRetries(() => session.fetcher.fetch(topic, partition, offset), ctx, s.where, what, () => session.cluster.refreshMetadata());
+        batch.catch(() => {}); // awaited below, unless the read ends first
+        return { offset, batch };
+      };
+      /** The fetch made while the previous one's rows went downstream (one per partition: bounded by maxBytesPerPartition). */
+      let ahead: ReturnType<typeof fetchFrom> | null = null;
       while (stop === undefined || next < stop) {
         if (ctx?.cancelled) return;
-        const batch = await withRetries(() => session.fetcher.fetch(topic, partition, next), ctx, s.where, what, () => session.cluster.refreshMetadata());
+        const batch = await (ahead?.offset === next ? ahead : fetchFrom(next)).batch;
+        ahead = null;
         if (batch === null) return;
         if (batch.isEmptyIncludingFiltered()) {
           if (marks.idle(now())) yield { idle: true };
@@ -119,6 +127,7 @@ export class KafkaSource implements BoundedSource {
         let records = batch.messages;
         if (stop !== undefined && fetchedTo > stop) records = records.filter((m) => Number(m.offset) < stop);
         const after = stop !== undefined ? Math.min(fetchedTo, stop) : fetchedTo;
+        if (stop === undefined || after < stop) ahead = fetchFrom(after);
         if (records.length === 0) {
           yield { position: { next: after } };
           next = after;
