@@ -271,26 +271,33 @@ describeWithKafka("readKafka on a real broker", (broker) => {
     await expect(new DirectRunner({ parallelism: 1 }).run(strict)).rejects.toMatchObject({ code: "BL_KAFKA_UNDECODABLE", message: expect.stringContaining("json/0@1") });
   }, 60_000);
 
-  test("with an idle timeout, an empty partition does not hold the watermark: one-second windows fire", async () => {
+  test("idle partitions and instances do not hold the watermark: one-second windows fire, at parallelism 1 and 2", async () => {
+    // Records at event times 1.0 s to 4.9 s, all in partition 0; partition 1 stays empty. At
+    // parallelism 2 the partitions are read on different instances.
     await createTopic("idle", 2);
-    // Records at event times 1.0 s to 4.9 s, all in partition 0; partition 1 stays empty.
-    await producer.send({ topic: "idle", messages: Array.from({ length: 40 }, (_, i) => ({ key: "a", value: String(i), partition: 0, timestamp: String(1000 + i * 100) })) });
-    const windows = async (idleMs: number, waitMs: number) => {
+    await createTopic("single", 1);
+    for (const topic of ["idle", "single"]) {
+      await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ key: "a", value: String(i), partition: 0, timestamp: String(1000 + i * 100) })) });
+    }
+    const windows = async (topic: string, idleMs: number, parallelism: number, waitMs: number) => {
       const dir = tempDir();
-      const run = startRun(windowedCounts, { brokers: brokers(), topic: "idle", output: path.join(dir, "out"), idleMs }, 1, dir);
+      const run = startRun(windowedCounts, { brokers: brokers(), topic, output: path.join(dir, "out"), idleMs }, parallelism, dir);
       try {
         const deadline = Date.now() + waitMs;
         while (Date.now() < deadline && outputLines(dir, "out").length < 3) await new Promise((r) => setTimeout(r, 50));
-        return outputLines(dir, "out").map((l) => JSON.parse(l) as { start: number; n: number });
+        return outputLines(dir, "out").map((l) => JSON.parse(l) as { start: number; n: number }).map((w) => [w.start, w.n]).sort();
       } finally {
         await run.stop();
       }
     };
     // The watermark is the latest event time, 4.9 s: the windows at 1, 2 and 3 s are complete.
-    const fired = await windows(300, WAIT);
-    expect(fired.map((w) => [w.start, w.n]).sort()).toEqual([[1000, 10], [2000, 10], [3000, 10]]);
+    const complete = [[1000, 10], [2000, 10], [3000, 10]];
+    expect(await windows("idle", 300, 1, WAIT)).toEqual(complete);
+    expect(await windows("idle", 300, 2, WAIT)).toEqual(complete);
+    // An instance that reads no partition holds nothing back, idle timeout or not.
+    expect(await windows("single", 0, 2, WAIT)).toEqual(complete);
     // Without idleness the empty partition holds the watermark at the start of time: nothing fires.
-    expect(await windows(0, 1500)).toEqual([]);
+    expect(await windows("idle", 0, 2, 1500)).toEqual([]);
   }, 60_000);
 
   test("a broker stopped and started again mid-run is waited for: every record before and after is read once", async () => {

@@ -98,6 +98,12 @@ export interface Operator {
    * minimum, when one of several inputs' watermarks moved (see `inputWatermark(tag)`).
    */
   onWatermark?(watermark: number): Promise<void> | void;
+  /**
+   * Every input that has not ended became idle (`true`: nothing comes for now, and their watermarks
+   * hold nothing back), or one became active again (`false`), as Flink's watermark status. While
+   * every input is idle the input watermark is the largest of theirs.
+   */
+  onIdle?(idle: boolean): void | Promise<void>;
   /** The processing-time clock reached `now`, at or after a time requested with `wakeAt`. */
   onProcessingTime?(now: number): Promise<void> | void;
   /**
@@ -149,6 +155,11 @@ export interface SourceDriver {
    * (a TestStream with tagged outputs), the watermarks of named outputs above it.
    */
   setWatermark(watermark: number, outputs?: Readonly<Record<string, number>>): void;
+  /**
+   * Marks the source idle or active again (inside a step): an idle source has nothing to read for
+   * now, and its watermark holds nothing back downstream until it is active again. Sources start active.
+   */
+  setIdle(idle: boolean): void;
   /**
    * The source delivered every event before processing time `to` (ms, on its own timeline): the
    * shared simulated clock moves once every such source got there, and fires what became due.

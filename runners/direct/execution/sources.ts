@@ -76,6 +76,9 @@ function sourceDriver(env: SourceEnv, node: ExecNode, stream: number, read: Read
         if (pc !== undefined && mark > (node.outputWatermarks.get(pc) ?? MIN_TIMESTAMP)) node.outputWatermarks.set(pc, mark);
       }
     },
+    setIdle: (idle) => {
+      node.sourceIdle = idle;
+    },
     advanceProcessingTime: (to) =>
       lock.step(async () => {
         if (stream < 0) throw new Error(`internal: ${node.name} advanced a simulated clock it does not drive`);

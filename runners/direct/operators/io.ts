@@ -60,19 +60,34 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
         });
       }
       const states = parts.values;
-      /** Sets the watermark: the minimum over the parts that are not idle, and so for each output that has its own. */
+      const discovering = source.boundedness === "unbounded" && slotOf !== undefined && typeof source.discover === "function";
+      /**
+       * Sets the watermark: the minimum over the parts neither idle nor done, and so for each output
+       * that has its own. The instance is idle while every part not done is (its watermark then the
+       * largest of theirs), or, discovering, while it has none.
+       */
       const publish = () => {
         let wm = MAX_TIMESTAMP;
         let any = false;
         const outputs: Record<string, number> = {};
         for (const p of states) for (const tag of Object.keys(p.outputMarks ?? {})) outputs[tag] = MAX_TIMESTAMP;
+        let live = 0;
+        let idleMax = MIN_TIMESTAMP;
         for (const p of states) {
-          if (p.idle) continue;
+          if (p.done) continue;
+          live++;
+          if (p.idle) {
+            idleMax = Math.max(idleMax, p.mark);
+            continue;
+          }
           any = true;
           if (p.mark < wm) wm = p.mark;
           for (const tag of Object.keys(outputs)) outputs[tag] = Math.min(outputs[tag], Math.max(p.mark, p.outputMarks?.[tag] ?? MIN_TIMESTAMP));
         }
         if (any) driver.setWatermark(wm, outputs);
+        // Every part idle: the largest of their watermarks, as Flink's StatusWatermarkValve.
+        else if (live > 0) driver.setWatermark(idleMax);
+        driver.setIdle(live > 0 ? !any : discovering);
       };
       const readPart = async (p: PartState) => {
         if (p.done) return;
@@ -123,8 +138,7 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
         }
         await Promise.all(readers);
       };
-      if (states.length > 0) await driver.step(publish);
-      const discovering = source.boundedness === "unbounded" && slotOf !== undefined && typeof source.discover === "function";
+      if (states.length > 0 || discovering) await driver.step(publish);
       await Promise.all([...states.map(readPart), ...(discovering ? [discover()] : [])]);
     },
   };

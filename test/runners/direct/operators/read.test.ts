@@ -3,7 +3,7 @@
  * the parts whose slot names it), parts discovered while running, and the positions of each completed
  * checkpoint handed to the source.
  */
-import { collect, DirectRunner, Pipeline, PTransform, rowsToRecordBatch, schema, t } from "beamline";
+import { collect, count, DirectRunner, fixedWindows, groupBy, Pipeline, PTransform, rowsToRecordBatch, schema, t, windowInto } from "beamline";
 import type { BoundedSource, ExpandContext, PBegin, PartPosition, PCollection, ReadContext, SourceChunk } from "beamline";
 import type { JsonValue } from "../../../../sdk/graph";
 import { globalBatch } from "../../../../sdk/batch";
@@ -61,6 +61,7 @@ async function partsRead(source: BoundedSource, index: number, count: number): P
     read: { processingTime: () => 0, sleep: async () => false, cancelled: false },
     step: async (f: () => void | Promise<void>) => f(),
     setWatermark: () => {},
+    setIdle: () => {},
   } as unknown as SourceDriver;
   await readOperator(ctx).run(driver);
   return read.sort((a, b) => a - b);
@@ -127,5 +128,40 @@ describe("the read operator", () => {
     expect(rows.filter((r) => r.part === 0).map((r) => r.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(rows.filter((r) => r.part === 1).map((r) => r.i)).toEqual(Array.from({ length: 20 }, (_, i) => 30 + i));
     expect(discovered).toBeGreaterThanOrEqual(3);
+  });
+
+  test("once every part is idle, the watermark is the largest of theirs (as Flink's watermark status): windows up to it fire", async () => {
+    const abort = new AbortController();
+    const source: BoundedSource = {
+      boundedness: "unbounded",
+      split: async () => [{ n: 0 }, { n: 1 }],
+      read: (part, _from, ctx) =>
+        (async function* () {
+          const n = (part as { n: number }).n;
+          // Part 0: rows at 1.0 s to 4.9 s; part 1: rows at 1.0 s to 1.9 s. Then both go idle.
+          const rows = Array.from({ length: n === 0 ? 40 : 10 }, (_, i) => ({ part: n, i: 1000 + i * 100 }));
+          const data = rowsToRecordBatch(rows, ROW.arrow, "test");
+          yield { batch: { ...globalBatch(data), timestamps: Float64Array.from(rows, (r) => r.i) }, watermark: rows[rows.length - 1].i };
+          while (await ctx!.sleep(20)) yield { idle: true };
+        })(),
+    };
+    const p = new Pipeline();
+    const windows = collect(
+      read(p, source, false)
+        .apply("PerSecond", windowInto(fixedWindows("1s")))
+        .apply("Count", groupBy<{ part: number }>("part").aggregate({ n: count() })),
+    );
+    const run = new DirectRunner({ parallelism: 1, checkpoint: { dir: tempDir(), intervalMs: 20 }, signal: abort.signal }).run(p).catch((e) => e);
+    for (let i = 0; i < 500 && windows.rows.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // the window at 4 s must not fire
+    abort.abort();
+    await run;
+    // Part 1 alone would hold the watermark at 1.9 s; the largest, 4.9 s, completes the windows up to 4 s.
+    expect(windows.elements.map((e) => [e.window.start, e.value]).sort()).toEqual([
+      [1000, { part: 0, n: 10 }],
+      [1000, { part: 1, n: 10 }],
+      [2000, { part: 0, n: 10 }],
+      [3000, { part: 0, n: 10 }],
+    ]);
   });
 });

@@ -4,11 +4,10 @@
  * undecodable ones to dead letters, or a clear failure), and event times from the record timestamp,
  * a field or a function.
  */
-import { IOError, rowsToRecordBatch, schema, t } from "beamline";
-import { recordBatchToRows } from "../../../../sdk/rows";
+import { IOError, recordBatchToRows, rowsToRecordBatch, schema, t, type ReadKafkaOptions } from "beamline";
 import { decodeRecords, kafkaRowSchema } from "../../../../transforms/io/kafka/source/decode";
 import type { FetchedRecord } from "../../../../transforms/io/kafka/source/fetcher";
-import { readSettings, type ReadKafkaOptions } from "../../../../transforms/io/kafka/source/options";
+import { readSettings } from "../../../../transforms/io/kafka/source/options";
 import { PartitionWatermark } from "../../../../transforms/io/kafka/source/watermarks";
 
 /** A record as kafkajs's fetch decoding gives it. */

@@ -1,5 +1,6 @@
-/** readKafka's options: every mistake fails when the pipeline is built, naming the value, the rule and the fix. */
-import { OptionError, Pipeline, readKafka, schema, t, type ReadKafkaOptions } from "beamline";
+/** readKafka's options: every mistake fails when the pipeline is built, naming the value, the rule and the fix; brokers that do not answer fail the run as it starts. */
+import * as net from "node:net";
+import { DirectRunner, OptionError, Pipeline, readKafka, schema, t, type ReadKafkaOptions } from "beamline";
 
 const Click = schema({ page: t.string(), ms: t.int64() });
 const base = { brokers: "127.0.0.1:9092", topics: ["clicks"] };
@@ -55,4 +56,16 @@ describe("readKafka options", () => {
     expect(bounded.schema!.fields.map((f) => `${f.name}:${f.type}`).slice(0, 2)).toEqual(["key:Binary", "value:Binary"]);
     expect(bounded.bounded).toBe(true);
   });
+});
+
+describe("readKafka without a cluster", () => {
+  test("a read whose brokers do not answer fails when it starts, naming them", async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((r) => server.close(r)); // a free port nothing listens on
+    const p = new Pipeline();
+    p.apply("Read", readKafka({ brokers: `127.0.0.1:${port}`, topics: ["clicks"], stopAt: "end", connectionTimeoutMs: 200 }));
+    await expect(new DirectRunner({ parallelism: 1 }).run(p)).rejects.toMatchObject({ code: "BL_KAFKA_UNREACHABLE", value: `127.0.0.1:${port}` });
+  }, 30_000);
 });

@@ -9,7 +9,7 @@
  */
 import type * as arrow from "apache-arrow";
 import { GLOBAL_WINDOWS } from "../../../../sdk/batch";
-import { IOError } from "../../../../sdk/errors";
+import { BeamlineError, IOError } from "../../../../sdk/errors";
 import type { JsonValue } from "../../../../sdk/graph";
 import type { BoundedSource, PartPosition, ReadContext, SourceChunk } from "../../../../sdk/source";
 import { partitionSlot } from "./assignment";
@@ -49,16 +49,30 @@ export class KafkaSource implements BoundedSource {
 
   /** Every partition of the topics (with its end offset in bounded mode); the runner places them by `slotOf`. */
   async split(): Promise<JsonValue[]> {
-    const parts = await this.session.use((s) => this.partitions(s));
-    if (!this.settings.bounded) return parts as unknown as JsonValue[];
-    return this.session.use(async (s) => {
-      const out: KafkaPart[] = [];
-      for (const [topic, ps] of byTopic(parts)) {
-        const ends = (await withRetries(() => listOffsets(s.cluster, topic, ps, LATEST, this.settings.readCommitted), undefined, this.settings.where, topic))!;
-        for (const partition of ps) out.push({ topic, partition, stop: ends.get(partition) ?? 0 });
-      }
-      return out as unknown as JsonValue[];
-    });
+    try {
+      return await this.session.use(async (s) => {
+        const parts = await this.partitions(s);
+        if (!this.settings.bounded) return parts as unknown as JsonValue[];
+        const out: KafkaPart[] = [];
+        for (const [topic, ps] of byTopic(parts)) {
+          const ends = (await withRetries(() => listOffsets(s.cluster, topic, ps, LATEST, this.settings.readCommitted), undefined, this.settings.where, topic))!;
+          for (const partition of ps) out.push({ topic, partition, stop: ends.get(partition) ?? 0 });
+        }
+        return out as unknown as JsonValue[];
+      });
+    } catch (e) {
+      if (e instanceof BeamlineError) throw e;
+      throw new IOError({
+        code: "BL_KAFKA_UNREACHABLE",
+        domain: "external",
+        retriable: true,
+        where: this.settings.where,
+        value: this.settings.connection.brokers,
+        rule: `the Kafka cluster did not answer when the read started (${(e as Error).message})`,
+        fix: "check that the brokers run and are reachable from here, then run again",
+        cause: e,
+      });
+    }
   }
 
   /** Flink's owner slot of the partition. */
