@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from "kafkajs";
-import { buildPipeline, collect, DirectRunner, Pipeline, readKafka, schema, t, type PipelineDefinition } from "beamline";
+import { buildPipeline, collect, DirectRunner, Pipeline, readKafka, schema, t, type PipelineDefinition, type ReadKafkaOptions } from "beamline";
 import { CheckpointStore } from "../../runners/direct/checkpoint/store";
 import { ensureKafka } from "../../runners/services/kafka/kafka";
 import { tempDir } from "../helpers";
@@ -200,7 +200,7 @@ describeWithKafka("readKafka on a real broker", (broker) => {
     }
   }, 60_000);
 
-  test("group offsets committed when checkpoints complete equal the positions; kafka-consumer-groups shows lag = end − position", async () => {
+  test("group offsets committed when checkpoints complete equal the positions; kafka-consumer-groups shows lag = end − position; a first start from committed offsets, the end or a time", async () => {
     await createTopic("lag", 3);
     const produced = await produce("lag", 3000);
     const dir = tempDir();
@@ -223,6 +223,20 @@ describeWithKafka("readKafka on a real broker", (broker) => {
     expect(lagOf.get(0)).toEqual({ position: ends.get(0), end: ends.get(0), lag: 0 });
     expect(lagOf.get(1)).toEqual({ position: ends.get(1), end: ends.get(1)! + 7, lag: 7 });
     expect(lagOf.get(2)).toEqual({ position: ends.get(2), end: ends.get(2), lag: 0 });
+
+    // Where a first start begins: the group's committed offsets, the end, or the first record at a time.
+    const startAt = async (startOffset: ReadKafkaOptions["startOffset"], groupId?: string) => {
+      const p = new Pipeline();
+      const out = collect(p.apply("Read", readKafka({ brokers: brokers(), topics: ["lag"], stopAt: "end", startOffset, ...(groupId ? { groupId } : {}) })));
+      await new DirectRunner({ parallelism: 1 }).run(p);
+      return out.rows;
+    };
+    expect((await startAt("committed", "lag-group")).map((r) => [r.partition, r.offset])).toEqual(Array.from({ length: 7 }, (_, i) => [1, ends.get(1)! + i]));
+    expect(await startAt("latest")).toEqual([]);
+    expect((await startAt("committed", "a-group-that-never-committed")).length).toBe(produced.length + 7);
+    const seventh = (await startAt("earliest")).find((r) => r.partition === 1 && r.offset === ends.get(1))!;
+    const fromTime = await startAt({ timestamp: seventh.timestamp });
+    expect(fromTime.filter((r) => r.partition === 1).map((r) => r.offset)).toEqual(Array.from({ length: 7 }, (_, i) => ends.get(1)! + i));
   }, 60_000);
 
   test("topics compressed with gzip, snappy, lz4 and zstd by Kafka's Java console producer are read", async () => {
