@@ -66,7 +66,7 @@ export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";
 export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/arrow";
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
-export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./transforms/io/common";
+export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";
 export type { Compression } from "./transforms/io/files/compression";
 
 // Testing

@@ -37,7 +37,7 @@ describe("end to end through the direct runner", () => {
     main.apply(writeCsv(path.join(d, "good")));
     const dead = collect(deadLetter);
     await runPipeline(p);
-    expect(dead.rows.map((r) => [r.line, r.raw])).toEqual([[3, "2,x,notanumber"]]);
+    expect(dead.rows.map((r) => [r.line, Buffer.from(r.raw!).toString()])).toEqual([[3, "2,x,notanumber"]]);
     expect(fs.readFileSync(path.join(d, "good-00000-of-00001.csv"), "utf8")).toBe('id,name,score\n1,"a, b",1.5\n3,,2\n');
   });
 

@@ -67,8 +67,9 @@ describe("readJsonLines", () => {
     const { main, deadLetter } = await readAll(source);
     expect(main).toEqual([{ a: 1 }, { a: 3 }]);
     expect(deadLetter.map((d) => d.line)).toEqual([2, 3, 4]);
-    expect(deadLetter[2].raw).toBe('{"a":2,"extra":true}');
-    expect(deadLetter[2].error).toMatch(/extra/);
+    expect(JSON.parse(deadLetter[2].element)).toBe('{"a":2,"extra":true}');
+    expect(deadLetter[2].message).toMatch(/extra/);
+    expect(deadLetter[2].transform).toBe("ReadJsonLines");
   });
 });
 
