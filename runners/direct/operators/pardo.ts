@@ -115,6 +115,7 @@ export function pardoOperator(ctx: OperatorContext): Operator {
     },
     finish() {
       release();
+      invoker.finish();
     },
     async close() {
       if (setUp) await invoker.teardown();
