@@ -125,10 +125,11 @@ export class ElementFailures {
     });
   }
 
-  /** Counts an element that went to dead letters with `error`. */
+  /** Counts an element that went to dead letters with `error`; fails the run at once past `maxDeadLetters`. */
   deadLettered(error: unknown): void {
     this.deadLetters++;
     this.lastError = error;
+    if (this.handling.maxDeadLetters !== null && this.deadLetters > this.handling.maxDeadLetters) this.check(false);
   }
 
   /** Counts a batch of `n` elements, after its dead letters: fails the run past a limit. */
@@ -151,7 +152,7 @@ export class ElementFailures {
     throw new UserCodeError({
       code: "BL_TOO_MANY_DEAD_LETTERS",
       where: `transform "${this.transform}"`,
-      value: { deadLetters: this.deadLetters, elements: this.elements },
+      value: over ? { deadLetters: this.deadLetters } : { deadLetters: this.deadLetters, elements: this.elements },
       rule: over
         ? `more than maxDeadLetters (${max}) of its elements went to dead letters; the last error: ${last}`
         : `more than maxDeadLetterRatio (${ratio}) of its elements went to dead letters; the last error: ${last}`,
