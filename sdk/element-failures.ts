@@ -84,6 +84,8 @@ export class ElementFailures {
     /** The transform's unique name. */
     readonly transform: string,
     readonly handling: FailureHandling,
+    /** Adds to a named counter of the transform (`retries`, `deadLetters`) in the run's metrics. */
+    private readonly count: (counter: string, n: number) => void = () => {},
   ) {}
 
   /**
@@ -99,6 +101,7 @@ export class ElementFailures {
       while (attempts < p.attempts && p.retryIf(error)) {
         sleepSync(backoffMs(p, attempts));
         attempts++;
+        this.count("retries", 1);
         try {
           again();
           return null;
@@ -129,6 +132,7 @@ export class ElementFailures {
   deadLettered(error: unknown): void {
     this.deadLetters++;
     this.lastError = error;
+    this.count("deadLetters", 1);
     if (this.handling.maxDeadLetters !== null && this.deadLetters > this.handling.maxDeadLetters) this.check(false);
   }
 

@@ -141,13 +141,15 @@ export class ParDoInvoker {
     private readonly columnarOutputs: ReadonlySet<string> = new Set(),
     /** The runner's processing-time clock (ms), which `ctx.processingTime()` reads. */
     private readonly clock: () => number = Date.now,
+    /** Adds to a named counter of the transform in the run's metrics (retries and dead letters). */
+    count?: (counter: string, n: number) => void,
   ) {
     for (const [tag, schema] of Object.entries(outputSchemas)) {
       this.collectors.set(tag, new OutputCollector(tag, schema, `transform "${transformName}"`, !columnarOutputs.has(tag)));
     }
     this.main = this.collectors.get("main")!;
     this.fixedSchema = outputSchemas.main ?? null;
-    this.failures = fn.failures ? new ElementFailures(transformName, fn.failures) : null;
+    this.failures = fn.failures ? new ElementFailures(transformName, fn.failures, count) : null;
     this.deadLetters = fn.failures?.deadLetter ? (this.collectors.get(DEAD_LETTER_TAG) ?? null) : null;
     if (fn.failures?.deadLetter && !this.deadLetters) {
       throw new BeamlineError({ code: "BL_NO_DEAD_LETTER_OUTPUT", domain: "internal", where: `transform "${transformName}"`, value: Object.keys(outputSchemas), rule: "a ParDo with dead letters lacks its deadLetter output" });

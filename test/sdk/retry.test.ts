@@ -57,8 +57,10 @@ describe("retry policies", () => {
     );
     const [good, dead] = [collect(main, "Good"), collect(deadLetter, "Dead")];
     const t0 = Date.now();
-    await runPipeline(p);
+    const result = await runPipeline(p);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(40 + 80);
+    expect(result.metrics.counters.get("Call")?.get("retries")).toBe(2);
+    expect(result.metrics.counters.get("Call")?.get("deadLetters")).toBe(1);
     expect(calls.get(7)).toBe(3);
     expect(good.rows.length).toBe(input.length - 1);
     expect(dead.rows).toHaveLength(1);
