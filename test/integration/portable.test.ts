@@ -55,7 +55,9 @@ describeWithPrism("Prism", (prism) => {
     const direct = tempDir();
     await runPipeline(deadLetterPipeline(direct));
     const dir = tempDir();
-    await new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(deadLetterPipeline(dir));
+    const result = await new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(deadLetterPipeline(dir));
+    const counters = new Map(result.metrics.filter((m) => m.transform === "Parse").map((m) => [m.name, m.value]));
+    expect(Object.fromEntries(counters)).toEqual({ retries: 8, deadLetters: 4 });
     const dead = outputLines(dir, "dead");
     expect(dead).toHaveLength(4);
     expect(dead).toContain('dead Parse {"id":13} IOError 2 13 — id 13 failed.');
