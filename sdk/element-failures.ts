@@ -12,14 +12,20 @@ import { backoffMs, resolveRetryPolicy, retryPolicyPayload, sleepSync, type Reso
 export interface DeadLetterLimits {
   /**
    * Fail the run when more than this share (0 to 1) of the transform's elements went to dead letters.
-   * Checked per instance after each batch once it has seen 100 elements, and when its input ends.
+   * Checked per instance after each batch once it has seen 100 elements, and, on the direct runner,
+   * when its input ends.
    */
   readonly maxDeadLetterRatio?: number;
   /** Fail the run when more than this many of the transform's elements (per instance) went to dead letters. */
   readonly maxDeadLetters?: number;
 }
 
-/** Options of element-wise transforms about elements their function throws on. */
+/**
+ * Options of element-wise transforms about elements their function throws on: the row function, a
+ * DoFn's `process`, a mapBatches function on one row, or a map's output row that does not fit the
+ * declared schema. A DoFn's `setup`, `startBundle` and `finishBundle` belong to no element: when
+ * they throw, the run fails.
+ */
 export interface FailureOptions extends DeadLetterLimits {
   /** Route elements the function throws on to a `deadLetter` output instead of failing the run. */
   readonly deadLetter?: boolean;
