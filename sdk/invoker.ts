@@ -301,14 +301,12 @@ export class ParDoInvoker {
         const read = rowAccessor(batch.data);
         const keep = new Uint8Array(n);
         const info = this.info(batch);
-        let kept = 0;
         this.eachRowGuarded(batch, read, (i) => {
           info.i = i;
-          if (fn.fn(read(i), info)) {
-            keep[i] = 1;
-            kept++;
-          }
+          if (fn.fn(read(i), info)) keep[i] = 1;
         }, NO_UNDO);
+        let kept = 0;
+        for (let i = 0; i < n; i++) kept += keep[i];
         this.flushDeadLetters(batch, emit);
         const out = keepRows(batch, keep, kept);
         if (out) emit("main", out);

@@ -50,13 +50,19 @@ describe("dead letters of element-wise transforms (direct runner)", () => {
     expect(err.message).toContain("id 3 is bad");
   });
 
-  test("the fluent form withDeadLetter() and PCollection.map(fn, { deadLetter: true }) give the same split", async () => {
+  test("the fluent form withDeadLetter() and PCollection.map/filter/flatMap(fn, { deadLetter: true }) give the same split", async () => {
     const p = new Pipeline();
     const rows = p.apply(create(input));
     const a = rows.apply("A", map(parse).withDeadLetter());
     const b = rows.map(parse, { deadLetter: true, name: "B" });
+    const c = rows.filter((r) => parse(r).half >= 0, { deadLetter: true, name: "C" });
+    const d = rows.flatMap((r) => [parse(r)], { deadLetter: true, name: "D" });
     const [ga, da, gb, db] = [collect(a.main, "GA"), collect(a.deadLetter, "DA"), collect(b.main, "GB"), collect(b.deadLetter, "DB")];
+    const [gc, dc, dd] = [collect(c.main, "GC"), collect(c.deadLetter, "DC"), collect(d.deadLetter, "DD")];
     await runPipeline(p);
+    expect(gc.rows.length).toBe(ga.rows.length);
+    expectDeadLetters(dc.rows, "C");
+    expectDeadLetters(dd.rows, "D");
     expect(ga.rows.length).toBe(N - da.rows.length);
     expect(gb.rows.length).toBe(ga.rows.length);
     expectDeadLetters(da.rows, "A");
@@ -122,10 +128,14 @@ describe("dead letters of element-wise transforms (direct runner)", () => {
       },
     };
     const p = new Pipeline();
-    const out = p.apply(create(input)).apply("Split", parDoWithOutputs(dofn, { outputs: { seen: null }, deadLetter: true }));
+    const rows = p.apply(create(input));
+    const out = rows.apply("Split", parDoWithOutputs(dofn, { outputs: { seen: null }, deadLetter: true }));
+    const fluent = rows.apply("Fluent", parDoWithOutputs(dofn, { outputs: { seen: null } }).withDeadLetter());
     expect(Object.keys(out).sort()).toEqual(["deadLetter", "main", "seen"]);
-    const [good, seen, dead] = [collect(out.main, "Good"), collect(out.seen, "Seen"), collect(out.deadLetter, "Dead")];
+    expect(Object.keys(fluent).sort()).toEqual(["deadLetter", "main", "seen"]);
+    const [good, seen, dead, fluentDead] = [collect(out.main, "Good"), collect(out.seen, "Seen"), collect(out.deadLetter, "Dead"), collect(fluent.deadLetter, "FluentDead")];
     await runPipeline(p, { batchSize: 50 });
+    expectDeadLetters(fluentDead.rows, "Fluent");
     const okIds = input.map((r) => r.id).filter((id) => !isBad(id));
     expect(good.rows.map((r: any) => r.id).sort((a: number, b: number) => a - b)).toEqual(okIds);
     expect(seen.rows.map((r: any) => r.id).sort((a: number, b: number) => a - b)).toEqual(okIds);
