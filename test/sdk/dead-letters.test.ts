@@ -50,6 +50,24 @@ describe("dead letters of element-wise transforms (direct runner)", () => {
     expect(err.message).toContain("id 3 is bad");
   });
 
+  test.each([
+    ["flatMap", () => flatMap((r: { id: number }) => [parse(r)])],
+    ["filter", () => filter((r: { id: number }) => parse(r).half >= 0)],
+    ["parDo", () => parDo<{ id: number }, unknown>({ process: (r, ctx) => ctx.output(parse(r)) })],
+    ["mapBatches", () => mapBatches((b: arrow.RecordBatch) => {
+      const bad = Array.from(b.getChild("id")!.toArray() as Float64Array).find(isBad);
+      if (bad !== undefined) throw new RangeError(`id ${bad} is bad`);
+      return b;
+    })],
+  ])("without the option a throwing %s fails the run naming the transform", async (_kind, make) => {
+    const p = new Pipeline();
+    p.apply(create(input, { schema: schema({ id: t.float64() }) })).apply("Step", make() as never);
+    const err = await runPipeline(p).catch((e) => e);
+    expect(err).toBeInstanceOf(UserCodeError);
+    expect(err.message).toContain('transform "Step"');
+    expect(err.message).toContain("id 3 is bad");
+  });
+
   test("the fluent form withDeadLetter() and PCollection.map/filter/flatMap(fn, { deadLetter: true }) give the same split", async () => {
     const p = new Pipeline();
     const rows = p.apply(create(input));
