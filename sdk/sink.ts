@@ -31,6 +31,13 @@ export interface WriterContext {
   readonly index: number;
   /** How many writers the sink has (its shards). */
   readonly count: number;
+  /**
+   * What identifies the run, the same across its attempts, restarts and resumes (the direct runner
+   * gives the pipeline's fingerprint); undefined when the runner cannot tell. A sink may name what it
+   * stages after it, so that an attempt can remove what earlier attempts of its run left without
+   * touching what another run stages next to it.
+   */
+  readonly run?: string;
 }
 
 /** Stages 1 and 2: stages batches, and prepares what it staged for commit. */
