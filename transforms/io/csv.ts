@@ -14,7 +14,7 @@ import { describeType, isScalarSchema, type RowSchema } from "../../sdk/schema";
 import { formatTimestamp } from "../../sdk/time";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, WithDeadLetters } from "./common";
+import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, WithDeadLetters } from "./common";
 import {
   ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
   FileSink, filesToParts, gzipSuffix, lineAt, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
@@ -135,6 +135,8 @@ interface CsvLine {
   readonly text: string;
   readonly line: number;
   readonly crlf: boolean;
+  /** Whether the line's bytes are not valid UTF-8 (its text holds U+FFFD in their place). */
+  readonly notUtf8: boolean;
 }
 
 /**
@@ -147,6 +149,8 @@ interface CsvLine {
 export class CsvRecordAssembler {
   private pending: CsvLine[] = [];
   private pendingChars = 0;
+  /** The first pending line that is not valid UTF-8, if any: its record is reported, not read. */
+  private pendingNotUtf8: number | null = null;
   /** Characters scanned and parsed so far: the work done, which stays within a small multiple of the input. */
   charsExamined = 0;
 
@@ -162,9 +166,9 @@ export class CsvRecordAssembler {
     return this.pending.length === 0;
   }
 
-  /** Feeds one physical line (without its terminator). */
-  feed(text: string, line: number, crlf: boolean): void {
-    this.take([{ text, line, crlf }]);
+  /** Feeds one physical line (without its terminator); `notUtf8` when its bytes were not valid UTF-8. */
+  feed(text: string, line: number, crlf: boolean, notUtf8 = false): void {
+    this.take([{ text, line, crlf, notUtf8 }]);
   }
 
   /** Ends the input: an open quoted field is an unterminated quote. */
@@ -180,6 +184,7 @@ export class CsvRecordAssembler {
       const open = csvOpenAfter(l.text, this.delimiter, this.pending.length > 0);
       this.pending.push(l);
       this.pendingChars += l.text.length + 2;
+      if (l.notUtf8) this.pendingNotUtf8 ??= l.line;
       if (open) {
         if (this.pendingChars > MAX_RECORD_CHARS) {
           lines = [...this.unterminated(), ...lines.slice(at + 1)];
@@ -189,8 +194,14 @@ export class CsvRecordAssembler {
       }
       const first = this.pending[0].line;
       const raw = this.rawText();
+      const notUtf8 = this.pendingNotUtf8;
       this.pending = [];
       this.pendingChars = 0;
+      this.pendingNotUtf8 = null;
+      if (notUtf8 !== null) {
+        this.onBad({ line: first, raw, error: notUtf8 === first ? NOT_UTF8 : `${NOT_UTF8}: line ${notUtf8}`, value: raw });
+        continue;
+      }
       this.charsExamined += raw.length;
       const parsed = parseCsvRecord(raw, this.delimiter);
       if (Array.isArray(parsed)) this.onRecord({ line: first, raw, fields: parsed });
@@ -211,6 +222,7 @@ export class CsvRecordAssembler {
     const [first, ...rest] = this.pending;
     this.pending = [];
     this.pendingChars = 0;
+    this.pendingNotUtf8 = null;
     this.onBad({
       line: first.line,
       raw: first.text,
@@ -406,7 +418,12 @@ export class CsvSource implements BoundedSource {
 
     const startFrom = pos && typeof pos.offset === "number" && typeof pos.line === "number" ? { offset: pos.offset, line: pos.line } : null;
     for await (const chunk of readLineChunks(file, { compression: this.config.compression, from: startFrom, maxLines: DEFAULT_BATCH_ROWS })) {
-      for (let i = 0; i < chunk.count; i++) assembler.feed(lineAt(chunk, i), chunk.firstLine + i, chunk.crlf[i] === 1);
+      let nextInvalid = 0;
+      for (let i = 0; i < chunk.count; i++) {
+        const notUtf8 = chunk.invalidUtf8[nextInvalid] === i;
+        if (notUtf8) nextInvalid++;
+        assembler.feed(lineAt(chunk, i), chunk.firstLine + i, chunk.crlf[i] === 1, notUtf8);
+      }
       if (rows >= DEFAULT_BATCH_ROWS || letters.length > 0) {
         // A position is exact only when no record is open across the chunk boundary.
         const position = assembler.idle && (headerSeen || !header)

@@ -13,7 +13,7 @@ import { rowAccessor, rowsToRecordBatch } from "../../sdk/rows";
 import { inferSchema, type RowSchema } from "../../sdk/schema";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, WithDeadLetters } from "./common";
+import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, NOT_UTF8_FIX, WithDeadLetters } from "./common";
 import {
   ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
   gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineFiles,
@@ -92,10 +92,16 @@ export class JsonLinesSource implements BoundedSource {
       const lineNos: number[] = [];
       const raws: string[] = [];
       const letters: DeadLetter[] = [];
+      let nextInvalid = 0;
       for (let i = 0; i < chunk.count; i++) {
         const raw = lineAt(chunk, i);
-        if (raw.trim() === "") continue;
         const line = chunk.firstLine + i;
+        if (chunk.invalidUtf8[nextInvalid] === i) {
+          nextInvalid++;
+          this.bad(letters, file, line, raw, NOT_UTF8, NOT_UTF8_FIX);
+          continue;
+        }
+        if (raw.trim() === "") continue;
         try {
           rows.push(JSON.parse(raw));
           lineNos.push(line);

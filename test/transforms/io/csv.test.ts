@@ -161,6 +161,21 @@ describe("readCsv", () => {
     expect(deadLetter.every((d) => d.file === g && d.error.length > 0)).toBe(true);
   });
 
+  test("a row that is not valid UTF-8 fails naming file and line, or is a dead letter, instead of becoming U+FFFD", async () => {
+    const g = path.join(tmpDir(), "latin1.csv");
+    // The second record spans lines 3 and 4 (a quoted newline); line 4 holds a Latin-1 "é".
+    fs.writeFileSync(g, Buffer.concat([Buffer.from('a,b\n1,ok\n2,"two\nlines caf'), Buffer.from([0xe9]), Buffer.from('"\n3,'), Buffer.from([0xff]), Buffer.from("\n4,fine\n")]));
+    const s2 = schema({ a: t.int32(), b: t.string() });
+    const err = await readAll(sourceOf(g, { schema: s2 }).source).catch((e) => e);
+    expect(err).toBeInstanceOf(IOError);
+    expect(err.message).toContain(`${g}:3`);
+    expect(err.rule).toMatch(/not valid UTF-8.*line 4/);
+    const { main, deadLetter } = await readAll(sourceOf(g, { schema: s2, deadLetter: true }).source);
+    expect(main).toEqual([{ a: 1, b: "ok" }, { a: 4, b: "fine" }]);
+    expect(deadLetter.map((d) => [d.file, d.line])).toEqual([[g, 3], [g, 5]]);
+    expect(deadLetter.every((d) => /not valid UTF-8/.test(d.error))).toBe(true);
+  });
+
   test("header problems and bad options", async () => {
     const f = write("h.csv", "a,c\n1,2\n");
     await expect(readAll(sourceOf(f, { schema: schema({ a: t.string(), b: t.string() }) }).source)).rejects.toThrow(/lacks the schema field "b"/);

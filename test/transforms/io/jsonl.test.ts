@@ -72,6 +72,28 @@ describe("readJsonLines", () => {
   });
 });
 
+describe("readJsonLines: bytes that are not UTF-8", () => {
+  const latin1 = Buffer.concat([Buffer.from('{"name":"ok"}\n{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"name":"last"}\n')]);
+
+  test("a line that is not valid UTF-8 fails the read naming file and line, instead of becoming U+FFFD", async () => {
+    const f = write("latin1.jsonl", latin1);
+    const err = await readAll(build(f, { schema: schema({ name: t.string() }) }).source).catch((e) => e);
+    expect(err).toBeInstanceOf(IOError);
+    expect(err.code).toBe("BL_JSONL_MALFORMED");
+    expect(err.message).toContain(`${f}:2`);
+    expect(err.rule).toMatch(/not valid UTF-8/);
+    expect(err.fix).toMatch(/UTF-8.*deadLetter/);
+  });
+
+  test("with deadLetter it is a dead letter with file and line, and the other lines are read", async () => {
+    const f = write("latin1.jsonl", latin1);
+    const { main, deadLetter } = await readAll(build(f, { deadLetter: true, schema: schema({ name: t.string() }) }).source);
+    expect(main).toEqual([{ name: "ok" }, { name: "last" }]);
+    expect(deadLetter.map((d) => [d.file, d.line])).toEqual([[f, 2]]);
+    expect(deadLetter[0].error).toMatch(/not valid UTF-8/);
+  });
+});
+
 describe("writeJsonLines", () => {
   test("round trip of 200k rows with nested values over 2 shards", async () => {
     const d = tmpDir();
