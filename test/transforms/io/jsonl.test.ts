@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { IOError, Pipeline, readJsonLines, schema, SchemaError, t, writeJsonLines } from "beamline";
+import { IOError, Pipeline, readJsonLines, scalarSchema, schema, SchemaError, t, writeJsonLines } from "beamline";
 import { isScalarSchema } from "../../../sdk/schema";
 import { JsonLinesSink, JsonLinesSource } from "../../../transforms/io";
 import { readAll, tmpDir, writeAll } from "./helpers";
@@ -107,6 +107,27 @@ describe("writeJsonLines", () => {
     const byId = new Map(main.map((r: any) => [r.id, r]));
     expect(byId.get(199_999)).toEqual(rows[199_999]);
     expect(byId.get(10)).toEqual(rows[10]);
+  });
+
+  test("NaN and ±Infinity are written as \"NaN\", \"Infinity\", \"-Infinity\" and read back with the same schema, at any depth", async () => {
+    const d = tmpDir();
+    const fs2 = schema({ name: t.string(), x: t.float64(), y: t.float32(), xs: t.list(t.float64()), p: t.struct({ z: t.float64() }) });
+    const rows = [
+      { name: "NaN", x: NaN, y: Infinity, xs: [1, -Infinity, NaN], p: { z: -Infinity } },
+      { name: "Infinity", x: 1.5, y: -Infinity, xs: null, p: null },
+      { name: "ok", x: null, y: 2, xs: [], p: { z: NaN } },
+    ];
+    const [file] = await writeAll(new JsonLinesSink(path.join(d, "f")), fs2.arrow, rows);
+    expect(fs.readFileSync(file, "utf8").split("\n")[0]).toBe('{"name":"NaN","x":"NaN","y":"Infinity","xs":[1,"-Infinity","NaN"],"p":{"z":"-Infinity"}}');
+    const { main, deadLetter } = await readAll(build(file, { schema: fs2, deadLetter: true }).source);
+    expect(deadLetter).toEqual([]);
+    expect(main).toEqual(rows); // strings in string columns stay strings
+    // Any other string in a float column is still a row that does not fit.
+    const g = write("bad.jsonl", '{"x":"nan"}\n');
+    await expect(readAll(build(g, { schema: schema({ x: t.float64() }) }).source)).rejects.toThrow(`${g}:1`);
+    // A scalar float schema too.
+    const h = write("scalar.jsonl", '1.5\n"NaN"\n"-Infinity"\n');
+    expect((await readAll(build(h, { schema: scalarSchema(t.float64()) }).source)).main).toEqual([1.5, NaN, -Infinity]);
   });
 
   test("empty input writes empty shards; gzip suffix", async () => {
