@@ -32,10 +32,10 @@ export interface WriterContext {
   /** How many writers the sink has (its shards). */
   readonly count: number;
   /**
-   * What identifies the run, the same across its attempts, restarts and resumes (the direct runner
-   * gives the pipeline's fingerprint); undefined when the runner cannot tell. A sink may name what it
-   * stages after it, so that an attempt can remove what earlier attempts of its run left without
-   * touching what another run stages next to it.
+   * What identifies the run and this write in it, the same across the run's attempts, restarts and
+   * resumes (the direct runner gives the pipeline's fingerprint and the write's name); undefined when
+   * the runner cannot tell. A sink may name what it stages after it, so that an attempt can remove
+   * what earlier attempts left without touching what another run, or another write, stages beside it.
    */
   readonly run?: string;
 }

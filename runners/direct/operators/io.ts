@@ -123,7 +123,7 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
   return {
     commitsAfterFinish: true,
     async open() {
-      const run = fingerprint(ctx.graph);
+      const run = `${fingerprint(ctx.graph)}/${ctx.transform.uniqueName}`;
       for (let index = 0; index < count; index++) writers.push(await sink.createWriter({ index, count, run }));
     },
     processBatch(_tag, batch) {

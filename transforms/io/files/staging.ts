@@ -1,8 +1,9 @@
 /**
  * Where file sinks stage: one directory per staged file, `<dir>/.beamline-staging-<sink>-<run>-<random>/`,
  * next to the output so that a commit is a rename on one file system. `<sink>` is a digest of the
- * sink's prefix and suffix, `<run>` a digest of the run's identity (the pipeline's fingerprint, the
- * same across a run's attempts and resumes), so recovery finds what earlier attempts of this run left
+ * sink's prefix and suffix, `<run>` a digest of the run's identity as the runner names it
+ * (`WriterContext.run`: on the direct runner the pipeline's fingerprint and the write's name, the same
+ * across a run's attempts and resumes), so recovery finds what earlier attempts of this run left
  * lingering and nothing of another sink or of another run writing next to it.
  */
 import { createHash } from "node:crypto";
