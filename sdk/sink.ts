@@ -61,7 +61,8 @@ export interface Committer<C extends Committable = Committable> {
   /**
    * Publishes everything the committables stand for; returns the names of what was published (file
    * paths, or none) in a stable order. Idempotent: a committable committed before (by this run or one
-   * that crashed) is published already and is not an error. If it throws, nothing it published in
+   * that crashed) is published already and is not an error, even when what it published has since
+   * been moved or deleted by a consumer (done is done: it is not published again). If it throws, nothing it published in
    * this call stays published and the committables can be committed or aborted later.
    */
   commit(committables: readonly C[]): Promise<string[]>;
