@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DirectRunner, Pipeline, readText, writeText } from "beamline";
+import { CheckpointStore } from "../../../runners/direct/checkpoint/store";
 import { STAGING_PREFIX } from "../../../transforms/io/files";
 import { startCli } from "../../runners/direct/checkpoint/children";
 import { outputLines } from "../../runners/direct/parallel/files";
@@ -43,6 +44,36 @@ describe("file sinks through --resume", () => {
     expect(listFiles(d).filter((f) => f.startsWith("out/"))).toEqual([]);
     expect(outputLines(path.join(d, "consumed"), "copy")).toEqual(lines);
   }, 30_000);
+
+  test("killed after the restored checkpoint was published, resumed after a consumer took its files: every line exactly once between the two", async () => {
+    const root = tmpDir();
+    const input = path.join(root, "in.txt");
+    const lines = writeLines(input, 300_000);
+    // Killed when checkpoint k's state is written: the resume restores checkpoint k - 1, whose commit
+    // published its files before the kill when it covered any rows (k grows until one did).
+    for (let k = 2; k <= 8; k++) {
+      const out = path.join(root, `out-${k}`);
+      const dir = path.join(root, `chk-${k}`);
+      const args = [`--input=${input}`, `--output=${path.join(out, "copy")}`, `--checkpoint-dir=${dir}`, "--checkpoint-interval=50", "--parallelism=2"];
+      const killed = await startCli(COPY, args, { BEAMLINE_FAULT: `checkpoint-files:${k}` }).exit;
+      expect(killed.signal).toBe("SIGKILL");
+      const restores = new CheckpointStore(dir).completed().at(-1)!.id;
+      const published = fs.readdirSync(out).filter((f) => f.startsWith(`copy-chk${String(restores).padStart(5, "0")}-`));
+      if (published.length === 0) continue;
+      const taken = path.join(root, `taken-${k}`);
+      fs.mkdirSync(taken);
+      for (const f of fs.readdirSync(out).filter((n) => n.startsWith("copy-"))) fs.renameSync(path.join(out, f), path.join(taken, f)); // a consumer takes them
+      // The resume commits checkpoint k - 1 again: done already, so nothing fails and nothing is published twice.
+      const resumed = await startCli(COPY, [...args, "--resume"]).exit;
+      expect(resumed.err).not.toMatch(/BL_IO/);
+      expect(resumed.code).toBe(0);
+      expect(fs.readdirSync(out).filter((f) => published.includes(f))).toEqual([]);
+      expect([...outputLines(taken, "copy"), ...outputLines(out, "copy")].sort()).toEqual(lines);
+      expect(staging(out)).toEqual([]);
+      return;
+    }
+    throw new Error("no kill came after a checkpoint that published files");
+  }, 120_000);
 
   test("staging directories of attempts killed before any checkpoint are removed by the resume, which publishes every line once", async () => {
     const root = tmpDir();
