@@ -29,13 +29,10 @@ export function isWasmTrap(e: unknown): boolean {
 }
 
 /**
- * @internal Loads parquet-wasm's node build. Its package marks every file as an ES module while the
- * node build is CommonJS, so plain `require` fails under Node; this evaluates it as CommonJS.
+ * The loaded instance, or a new one: parquet-wasm's node build, evaluated as CommonJS (its package
+ * marks every file as an ES module while the node build is CommonJS, so plain `require` fails under
+ * Node), with the guarded `queueMicrotask`.
  */
-export function parquetWasm(): typeof pw {
-  return instance().module;
-}
-
 function instance(): Instance {
   if (current) return current;
   let file: string;
@@ -68,6 +65,17 @@ function drop(inst: Instance, trap: unknown): void {
   if (current === inst) current = null;
   for (const reject of inst.pending) reject(trap);
   inst.pending.clear();
+}
+
+/** Runs `f` on the module synchronously; a trap in it drops the instance (and rejects the calls under way on it) before it is rethrown. */
+export function withParquetWasmSync<T>(f: (module: typeof pw) => T): T {
+  const inst = instance();
+  try {
+    return f(inst.module);
+  } catch (e) {
+    if (isWasmTrap(e)) drop(inst, e);
+    throw e;
+  }
 }
 
 /**

@@ -15,9 +15,8 @@ import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
 import { ByteFileWriter, expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList } from "./files";
-import { isWasmTrap, parquetWasm, withParquetWasm } from "./parquet-wasm";
+import { isWasmTrap, withParquetWasm, withParquetWasmSync } from "./parquet-wasm";
 
-export { parquetWasm } from "./parquet-wasm";
 
 function notParquet(file: string, why: string, cause?: unknown): IOError {
   return new IOError({
@@ -52,7 +51,7 @@ export function readParquetSchemaSync(file: string): arrow.Schema {
     buf.write("PAR1", 0, "latin1");
     fs.readSync(fd, buf, 4, footerLen + 8, size - 8 - footerLen);
     try {
-      return arrow.tableFromIPC(parquetWasm().readSchema(buf).intoIPCStream()).schema;
+      return arrow.tableFromIPC(withParquetWasmSync((p) => p.readSchema(buf)).intoIPCStream()).schema;
     } catch (e) {
       throw notParquet(file, String((e as Error)?.message ?? e), e);
     }
@@ -127,7 +126,7 @@ export class ParquetSource implements BoundedSource {
     const table = await this.decode(
       file,
       async (pf) => arrow.tableFromIPC((await pf.read(options)).intoIPCStream()),
-      (bytes) => arrow.tableFromIPC(parquetWasm().readParquet(bytes, options).intoIPCStream()),
+      (bytes) => arrow.tableFromIPC(withParquetWasmSync((p) => p.readParquet(bytes, options)).intoIPCStream()),
     );
     for (let i = skip; i < table.batches.length; i++) {
       yield { batch: globalBatch(withSchema(table.batches[i], this.schema, file)), position: { batch: i + 1 } };
@@ -191,21 +190,22 @@ export class ParquetSink extends FileSink {
         batches.push(batch);
       },
       finish: async () => {
-        const p = parquetWasm();
         const s = this.inputSchema ?? batches[0]?.schema ?? new arrow.Schema([]);
         const table = new arrow.Table(s, batches.map((b) => (b.schema === s ? b : withSchema(b, s, staged))));
         const c = this.parquetOptions.compression ?? "snappy";
-        const compression = {
-          snappy: p.Compression.SNAPPY, zstd: p.Compression.ZSTD, gzip: p.Compression.GZIP,
-          brotli: p.Compression.BROTLI, lz4: p.Compression.LZ4_RAW, none: p.Compression.UNCOMPRESSED,
-        }[c];
-        const props = new p.WriterPropertiesBuilder()
-          .setMaxRowGroupSize(this.parquetOptions.rowGroupRows ?? 65536)
-          .setCompression(compression)
-          .build();
         let bytes: Uint8Array;
         try {
-          bytes = p.writeParquet(p.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), props);
+          bytes = withParquetWasmSync((p) => {
+            const compression = {
+              snappy: p.Compression.SNAPPY, zstd: p.Compression.ZSTD, gzip: p.Compression.GZIP,
+              brotli: p.Compression.BROTLI, lz4: p.Compression.LZ4_RAW, none: p.Compression.UNCOMPRESSED,
+            }[c];
+            const props = new p.WriterPropertiesBuilder()
+              .setMaxRowGroupSize(this.parquetOptions.rowGroupRows ?? 65536)
+              .setCompression(compression)
+              .build();
+            return p.writeParquet(p.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), props);
+          });
         } catch (e) {
           throw new IOError({ code: "BL_PARQUET_WRITE", where: staged, value: s.fields.map((f) => `${f.name}: ${f.type}`).join(", "), rule: `parquet-wasm could not write the data: ${String((e as Error)?.message ?? e)}`, fix: "check the column types are supported by Parquet", cause: e });
         }
