@@ -27,6 +27,12 @@ export interface BadRecord {
   readonly error: string;
 }
 
+/** @internal The error of a line holding bytes that are not UTF-8 (a reader would otherwise replace them with U+FFFD). */
+export const NOT_UTF8 = "the line is not valid UTF-8 (it holds bytes that decoding would replace with U+FFFD)";
+
+/** @internal How to fix a line that is not UTF-8. */
+export const NOT_UTF8_FIX = "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)";
+
 /** The schema of what write transforms return: one row `{file}` per published file. */
 export const writtenFileSchema = schema({ file: t.string() });
 
