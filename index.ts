@@ -73,7 +73,7 @@ export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/a
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";
 export type { Compression } from "./transforms/io/files/compression";
-export { readKafka, kafkaDeadLetterSchema, type KafkaRow, type KafkaWithDeadLetters, type KafkaDeadLetter, type ReadKafkaOptions, type KafkaFormat, type KafkaStartOffset, type KafkaEventTime, type KafkaRecordView } from "./transforms/io/kafka/source";
+export { readKafka, type KafkaRow, type ReadKafkaOptions, type KafkaFormat, type KafkaStartOffset, type KafkaEventTime, type KafkaRecordView } from "./transforms/io/kafka/source";
 
 // Testing
 export {

@@ -272,13 +272,14 @@ describeWithKafka("readKafka on a real broker", (broker) => {
     const letters = collect(read.deadLetter, "Letters");
     await new DirectRunner({ parallelism: 1 }).run(p);
     expect(main.rows.map((r) => [r.page, r.ms, r.offset]).sort()).toEqual([["a", 1, 0], ["b", 2, 2], ["c", 3, 4]]);
-    const dead = letters.rows.sort((a, b) => a.offset - b.offset);
-    expect(dead.map((d) => [d.topic, d.partition, d.offset, Buffer.from(d.raw!).toString(), Buffer.from(d.key!).toString()])).toEqual([
-      ["json", 0, 1, "not json", "k1"],
-      ["json", 0, 3, '{"page":7,"ms":"x"}', "k3"],
+    // One dead-letter schema for every source: here with topic, partition, offset and the raw bytes.
+    const dead = letters.rows.sort((a, b) => a.offset! - b.offset!);
+    expect(dead.map((d) => [d.transform, d.topic, d.partition, d.offset, Buffer.from(d.raw!).toString(), d.element, d.file])).toEqual([
+      ["Read", "json", 0, 1, "not json", '"not json"', null],
+      ["Read", "json", 0, 3, '{"page":7,"ms":"x"}', JSON.stringify('{"page":7,"ms":"x"}'), null],
     ]);
-    expect(dead[0].error).toMatch(/not a JSON object/);
-    expect(dead[1].error).toMatch(/does not fit the schema/);
+    expect(dead[0].message).toMatch(/not a JSON object/);
+    expect(dead[1].message).toMatch(/does not fit the schema/);
 
     const strict = new Pipeline();
     collect(strict.apply("Read", readKafka({ brokers: brokers(), topics: ["json"], format: "json", schema: Click, stopAt: "end" })));

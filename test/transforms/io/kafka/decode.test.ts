@@ -46,10 +46,10 @@ describe("decoding fetched records", () => {
     const d = decode([record(0, "a", '{"page":"x","ms":5}'), record(1, "b", "{oops"), record(2, null, null), record(3, "d", '{"page":1,"ms":"no"}'), record(4, "e", '{"page":"y","ms":6}')], { format: "json", schema: Click, deadLetter: true, eventTime: "ms" });
     expect(recordBatchToRows(d.data).map((r: any) => [r.key, r.page, r.ms, r.offset])).toEqual([["a", "x", 5, 0], ["e", "y", 6, 4]]);
     expect([...d.timestamps]).toEqual([5, 6]);
-    expect(d.deadLetters.map((l) => [l.topic, l.partition, l.offset, l.key && l.key.toString(), l.raw && l.raw.toString()])).toEqual([
-      ["t", 3, 1, "b", "{oops"],
-      ["t", 3, 2, null, null],
-      ["t", 3, 3, "d", '{"page":1,"ms":"no"}'],
+    expect(d.deadLetters.map((l) => [l.topic, l.partition, l.offset, l.raw && Buffer.from(l.raw).toString()])).toEqual([
+      ["t", 3, 1, "{oops"],
+      ["t", 3, 2, null],
+      ["t", 3, 3, '{"page":1,"ms":"no"}'],
     ]);
   });
 

@@ -10,7 +10,7 @@ import * as arrow from "apache-arrow";
 import { makeRecordBatch, vectorFromValues } from "../../../../sdk/columns";
 import { BeamlineError, IOError, SchemaError } from "../../../../sdk/errors";
 import { rowsToRecordBatch } from "../../../../sdk/rows";
-import type { KafkaDeadLetter } from "./dead-letter";
+import type { BadKafkaRecord } from "./dead-letter";
 import type { FetchedRecord } from "./fetcher";
 import type { KafkaFormat, KafkaReadSettings } from "./options";
 
@@ -37,14 +37,14 @@ export function kafkaRowSchema(format: KafkaFormat, valueSchema: arrow.Schema | 
 export interface DecodedRecords {
   readonly data: arrow.RecordBatch;
   readonly timestamps: Float64Array;
-  readonly deadLetters: KafkaDeadLetter[];
+  readonly deadLetters: BadKafkaRecord[];
   /** The largest event time among the rows (-Infinity when none). */
   readonly maxEventTime: number;
 }
 
 /** Decodes `records` of `topic`/`partition` into rows of `rowSchema`. */
 export function decodeRecords(records: readonly FetchedRecord[], topic: string, partition: number, rowSchema: arrow.Schema, s: KafkaReadSettings): DecodedRecords {
-  const deadLetters: KafkaDeadLetter[] = [];
+  const deadLetters: BadKafkaRecord[] = [];
   let rows: number[] | null = null; // which records became rows, when some did not
   let valueColumns: arrow.Data[];
   let parsed: unknown[] | null = null;
@@ -139,7 +139,7 @@ function headersData(records: readonly FetchedRecord[], rows: number[] | null, t
 }
 
 /** Parses json values and writes the schema's fields; the records that fail become dead letters (or fail the read). */
-function decodeJson(records: readonly FetchedRecord[], topic: string, partition: number, s: KafkaReadSettings, deadLetters: KafkaDeadLetter[]): { rows: number[] | null; values: unknown[]; columns: arrow.Data[] } {
+function decodeJson(records: readonly FetchedRecord[], topic: string, partition: number, s: KafkaReadSettings, deadLetters: BadKafkaRecord[]): { rows: number[] | null; values: unknown[]; columns: arrow.Data[] } {
   const valueSchema = s.valueSchema!;
   const values: unknown[] = [];
   let index: number[] = [];
@@ -154,7 +154,7 @@ function decodeJson(records: readonly FetchedRecord[], topic: string, partition:
         fix: "fix the producer, or pass deadLetter: true to route undecodable records to the deadLetter output",
       });
     }
-    deadLetters.push({ topic, partition, offset: Number(m.offset), key: m.key, raw: m.value, error });
+    deadLetters.push({ topic, partition, offset: Number(m.offset), raw: m.value, error });
   };
   for (let i = 0; i < records.length; i++) {
     const raw = records[i].value;

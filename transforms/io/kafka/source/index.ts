@@ -1,4 +1,3 @@
 /** Reading Kafka: `readKafka` and its options. */
-export { readKafka, type KafkaRow, type KafkaWithDeadLetters } from "./read-kafka";
+export { readKafka, type KafkaRow } from "./read-kafka";
 export type { ReadKafkaOptions, KafkaFormat, KafkaStartOffset, KafkaEventTime, KafkaRecordView } from "./options";
-export { kafkaDeadLetterSchema, type KafkaDeadLetter } from "./dead-letter";

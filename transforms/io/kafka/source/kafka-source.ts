@@ -41,7 +41,10 @@ export class KafkaSource implements BoundedSource {
   readonly discoveryIntervalMs: number;
   private readonly session: SharedSession;
 
-  constructor(readonly settings: KafkaReadSettings, readonly rowSchema: arrow.Schema) {
+  /**
+   * @param transform the read transform's unique name, for dead letters
+   */
+  constructor(readonly settings: KafkaReadSettings, readonly rowSchema: arrow.Schema, readonly transform: string) {
     this.boundedness = settings.bounded ? "bounded" : "unbounded";
     this.discoveryIntervalMs = settings.discoveryIntervalMs;
     this.session = new SharedSession(settings);
@@ -152,7 +155,7 @@ export class KafkaSource implements BoundedSource {
         const letters = decoded.deadLetters.filter((d) => d.offset > lettersThrough);
         if (letters.length > 0) {
           lettersThrough = letters.reduce((m, d) => Math.max(m, d.offset), lettersThrough);
-          yield { ...kafkaDeadLetterChunk(letters), position: { next, lettersThrough } };
+          yield { ...kafkaDeadLetterChunk(this.transform, letters), position: { next, lettersThrough } };
         }
         const rows = decoded.data.numRows > 0 ? { batch: { data: decoded.data, timestamps: decoded.timestamps, windows: GLOBAL_WINDOWS } } : {};
         yield { ...rows, position: { next: after }, ...(watermark !== undefined ? { watermark } : {}) };

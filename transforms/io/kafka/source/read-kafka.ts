@@ -2,9 +2,9 @@
 import type { PCollection } from "../../../../sdk/pcollection";
 import { READ_URN } from "../../../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../../../sdk/transform";
+import { DEAD_LETTER_TAG, deadLetterSchema, type WithDeadLetters } from "../../../../sdk/dead-letter";
 import { checkSchemaSupported } from "../../common";
 import { parseBrokers } from "../client/connection";
-import { kafkaDeadLetterSchema, type KafkaDeadLetter } from "./dead-letter";
 import { kafkaRowSchema } from "./decode";
 import { KafkaSource } from "./kafka-source";
 import { readSettings, type ReadKafkaOptions } from "./options";
@@ -19,14 +19,6 @@ export type KafkaRow<V> = {
   readonly headers: readonly { readonly key: string; readonly value: Uint8Array | null }[];
 } & V;
 
-/** What `readKafka` gives with `deadLetter: true`: the rows, and the records that could not be decoded. */
-export type KafkaWithDeadLetters<T> = {
-  /** The rows read. */
-  readonly main: PCollection<T>;
-  /** The records that could not be decoded, with topic, partition, offset, raw bytes and the reason. */
-  readonly deadLetter: PCollection<KafkaDeadLetter>;
-};
-
 class ReadKafka extends PTransform<PBegin, any> {
   constructor(readonly options: ReadKafkaOptions<any>) {
     super("ReadKafka");
@@ -37,10 +29,10 @@ class ReadKafka extends PTransform<PBegin, any> {
     const s = readSettings(this.options, where);
     const rowSchema = kafkaRowSchema(s.format, s.valueSchema);
     checkSchemaSupported(rowSchema, "readKafka");
-    const source = new KafkaSource(s, rowSchema);
+    const source = new KafkaSource(s, rowSchema, ctx.name);
     const bounded = s.bounded;
     const outputs: Record<string, { schema: typeof rowSchema; bounded: boolean }> = { main: { schema: rowSchema, bounded } };
-    if (s.deadLetter) outputs.deadLetter = { schema: kafkaDeadLetterSchema.arrow, bounded };
+    if (s.deadLetter) outputs[DEAD_LETTER_TAG] = { schema: deadLetterSchema.arrow, bounded };
     const payload = {
       source: "kafka",
       format: s.format,
@@ -60,7 +52,7 @@ type ValueOf<O> = O extends { format: "json" } ? (O extends ReadKafkaOptions<inf
 /** Reads Kafka topics as rows `{key, value (or the json schema's fields), topic, partition, offset, timestamp, headers}`. */
 export function readKafka<O extends ReadKafkaOptions<any> & { deadLetter?: false }>(options: O): PTransform<PBegin, PCollection<KafkaRow<ValueOf<O>>>>;
 /** Reads Kafka topics, routing undecodable records to `deadLetter`. */
-export function readKafka<O extends ReadKafkaOptions<any> & { deadLetter: true }>(options: O): PTransform<PBegin, KafkaWithDeadLetters<KafkaRow<ValueOf<O>>>>;
+export function readKafka<O extends ReadKafkaOptions<any> & { deadLetter: true }>(options: O): PTransform<PBegin, WithDeadLetters<KafkaRow<ValueOf<O>>>>;
 export function readKafka(options: ReadKafkaOptions<any>): PTransform<PBegin, any> {
   return new ReadKafka(options);
 }
