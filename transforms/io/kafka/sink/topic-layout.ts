@@ -23,7 +23,7 @@ export async function topicLayout(cluster: KafkaCluster, topic: string, where: s
       const entry = described.resources[0]?.configEntries.find((c) => c.configName === "max.message.bytes");
       const maxMessageBytes = entry ? Number(entry.configValue) : DEFAULT_MAX_MESSAGE_BYTES;
       return { topic, partitions: partitions.length, maxMessageBytes: Number.isFinite(maxMessageBytes) && maxMessageBytes > 0 ? maxMessageBytes : DEFAULT_MAX_MESSAGE_BYTES };
-    });
+    }, ["UNKNOWN_TOPIC_OR_PARTITION"]);
   } catch (e) {
     if (protocolType(e) === "UNKNOWN_TOPIC_OR_PARTITION") {
       throw new IOError({

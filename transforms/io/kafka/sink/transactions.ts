@@ -52,14 +52,15 @@ function retriable(e: unknown): boolean {
   return x?.retriable === true || x?.code === "ECONNREFUSED" || protocolType(e) === "CONCURRENT_TRANSACTIONS";
 }
 
-/** Runs `fn` with bounded exponential backoff over retriable errors (as sends do); the last error is thrown. */
-export async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` with bounded exponential backoff over retriable errors (as sends do), except the protocol errors `final` names; the last error is thrown. */
+export async function withRetries<T>(fn: () => Promise<T>, final: readonly string[] = []): Promise<T> {
   let wait = SEND_RETRY.initialRetryTime;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      if (attempt >= SEND_RETRY.retries || !retriable(e) || LOST.has(protocolType(e) ?? "")) throw e;
+      const type = protocolType(e) ?? "";
+      if (attempt >= SEND_RETRY.retries || !retriable(e) || LOST.has(type) || final.includes(type)) throw e;
       await new Promise((r) => setTimeout(r, wait * (0.8 + 0.4 * Math.random())));
       wait = Math.min(wait * 2, SEND_RETRY.maxRetryTime);
     }
