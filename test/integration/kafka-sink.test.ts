@@ -10,10 +10,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { IOError } from "beamline";
+import { IOError, rowsToRecordBatch, schema, t } from "beamline";
 import { globalBatch } from "../../sdk/batch";
-import { rowsToRecordBatch } from "../../sdk/rows";
-import { schema, t } from "../../sdk/schema";
 import { ensureKafka } from "../../runners/services/kafka/kafka";
 import { KafkaSink } from "../../transforms/io/kafka/sink/kafka-sink";
 import { checkWriteKafkaOptions } from "../../transforms/io/kafka/sink/options";

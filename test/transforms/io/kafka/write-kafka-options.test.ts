@@ -3,10 +3,8 @@
  * option, its rule and the fix; rows the sink cannot write (a key of the wrong type, a record larger
  * than the topic accepts) fail naming the row, before anything is sent.
  */
-import { create, OptionError, Pipeline, SchemaError, IOError, writeKafka, type WriteKafkaOptions } from "beamline";
+import { create, IOError, OptionError, Pipeline, rowsToRecordBatch, schema, SchemaError, t, writeKafka, type WriteKafkaOptions } from "beamline";
 import { globalBatch } from "../../../../sdk/batch";
-import { rowsToRecordBatch } from "../../../../sdk/rows";
-import { schema, t } from "../../../../sdk/schema";
 import { checkWriteKafkaOptions } from "../../../../transforms/io/kafka/sink/options";
 import { partitionForKey } from "../../../../transforms/io/kafka/sink/partitioner";
 import { RecordEncoder } from "../../../../transforms/io/kafka/sink/records";
