@@ -95,7 +95,7 @@ describeWithKafka("writeKafka on a real broker", (broker) => {
     const topic = "killed-before-commit";
     await createTopic(topic);
     const n = 6000;
-    const args = [`--n=${n}`, "--rate=6000", "--batch=100", "--shards=2", `--checkpoint-dir=${path.join(root, topic)}`, "--checkpoint-interval=100"];
+    const args = [`--n=${n}`, "--rate=1500", "--batch=100", "--shards=2", `--checkpoint-dir=${path.join(root, topic)}`, "--checkpoint-interval=100"];
     // The fifth commit of the run: records flow by then, and that checkpoint's transactions are prepared, not committed.
     const killed = await run(topic, [...args, "--parallelism=2"], { BEAMLINE_FAULT: "sink-commit:5" });
     expect(killed.signal).toBe("SIGKILL");

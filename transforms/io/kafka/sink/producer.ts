@@ -1,24 +1,32 @@
 /**
- * A producer on a shared kafkajs cluster: kafkajs's own idempotent or transactional machinery (its
- * `eosManager`: producer id, epoch, sequence numbers; its message producer: batching per broker,
- * retries), made below kafkajs's public API so that many transactional ids share one connection and
- * the producer id and epoch of a transaction can be recorded. kafkajs is pinned at 2.2.4, so this
- * surface is fixed.
+ * A producer on a shared kafkajs cluster: kafkajs's own idempotent or transactional state (its
+ * `eosManager`: producer id, epoch, sequence numbers, partitions added to the transaction) and its
+ * Produce request, made below kafkajs's public API so that many transactional ids share one connection
+ * and the producer id and epoch of a transaction can be recorded. Records are grouped by partition
+ * here, in one pass (kafkajs's own grouping copies a partition's list for every record it adds).
+ * kafkajs is pinned at 2.2.4, so this surface is fixed.
  */
 import type { Kafka } from "kafkajs";
-import type { KafkaCluster } from "../client/connection";
+import type { KafkaBroker, KafkaCluster } from "../client/connection";
 import type { KafkaRecord } from "./records";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const createEosManager = require("kafkajs/src/producer/eosManager") as (o: object) => EosManager;
-const createMessageProducer = require("kafkajs/src/producer/messageProducer") as (o: object) => { sendBatch(o: object): Promise<unknown> };
-const createRetry = require("kafkajs/src/retry") as (o: object) => unknown;
-const { DefaultPartitioner } = require("kafkajs/src/producer/partitioners") as { DefaultPartitioner: () => unknown };
-const { CONNECTION_STATUS } = require("kafkajs/src/network/connectionStatus") as { CONNECTION_STATUS: { CONNECTED: string } };
+const createRetry = require("kafkajs/src/retry") as (o: object) => Retrier;
+const { staleMetadata } = require("kafkajs/src/protocol/error") as { staleMetadata: (e: unknown) => boolean };
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+type Retrier = <T>(fn: (bail: (e: unknown) => void, retryCount: number) => Promise<T>) => Promise<T>;
 
 interface EosManager {
   initProducerId(): Promise<void>;
+  isTransactional(): boolean;
+  getTransactionalId(): string;
+  getSequence(topic: string, partition: number): number;
+  updateSequence(topic: string, partition: number, increment: number): void;
+  addPartitionsToTransaction(topicData: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
+  acquireBrokerLock(broker: KafkaBroker): Promise<void>;
+  releaseBrokerLock(broker: KafkaBroker): void;
   beginTransaction(): void;
   getProducerId(): string | number;
   getProducerEpoch(): number;
@@ -35,20 +43,12 @@ export const SEND_RETRY = { retries: 12, initialRetryTime: 200, maxRetryTime: 50
 /** A producer of one transactional id (or an idempotent one without), on `cluster`. */
 export class ClusterProducer {
   private readonly eos: EosManager;
-  private readonly sender: { sendBatch(o: object): Promise<unknown> };
+  private readonly retrier: Retrier;
 
-  constructor(kafka: Kafka, cluster: KafkaCluster, options: { transactionalId?: string; transactionTimeoutMs: number }) {
+  constructor(kafka: Kafka, private readonly cluster: KafkaCluster, options: { transactionalId?: string; transactionTimeoutMs: number }) {
     const logger = kafka.logger().namespace("Producer");
     this.eos = createEosManager({ logger, cluster, transactionTimeout: options.transactionTimeoutMs, transactional: options.transactionalId !== undefined, transactionalId: options.transactionalId });
-    this.sender = createMessageProducer({
-      logger,
-      cluster,
-      partitioner: DefaultPartitioner(),
-      eosManager: this.eos,
-      idempotent: true,
-      retrier: createRetry({ ...(cluster as unknown as { retry: object }).retry, ...SEND_RETRY }),
-      getConnectionStatus: () => CONNECTION_STATUS.CONNECTED,
-    });
+    this.retrier = createRetry({ ...(cluster as unknown as { retry: object }).retry, ...SEND_RETRY });
   }
 
   /** Claims the producer id (InitProducerId): a transactional id's earlier producer is fenced and its open transaction aborted. */
@@ -71,9 +71,65 @@ export class ClusterProducer {
     return this.eos.getProducerEpoch();
   }
 
-  /** Sends records to `topic` and waits until every replica in sync has them (acks=all). */
+  /**
+   * Sends records to `topic` (their partitions chosen) and waits until every replica in sync has them
+   * (acks=all). Each partition's records go in one request to its leader; a failed request is retried
+   * with the same sequence numbers (the broker drops what it already has), partitions already written
+   * are not sent again.
+   */
   async send(topic: string, records: readonly KafkaRecord[]): Promise<void> {
-    await this.sender.sendBatch({ topicMessages: [{ topic, messages: records }], acks: -1 });
+    const pending = new Map<number, KafkaRecord[]>();
+    for (const r of records) {
+      const list = pending.get(r.partition);
+      if (list) list.push(r);
+      else pending.set(r.partition, [r]);
+    }
+    const { cluster, eos } = this;
+    await this.retrier(async (bail) => {
+      try {
+        await cluster.addTargetTopic(topic);
+        const leaders = cluster.findLeaderForPartitions(topic, [...pending.keys()]);
+        await Promise.all(Object.entries(leaders).map(async ([nodeId, partitions]) => {
+          const broker = await cluster.findBroker({ nodeId });
+          const topicData = [{ topic, partitions: partitions.map((partition) => ({ partition, firstSequence: 0, messages: pending.get(partition)! })) }];
+          await eos.acquireBrokerLock(broker);
+          try {
+            if (eos.isTransactional()) await eos.addPartitionsToTransaction(topicData);
+            for (const entry of topicData[0].partitions) {
+              entry.firstSequence = eos.getSequence(topic, entry.partition);
+              eos.updateSequence(topic, entry.partition, entry.messages.length);
+            }
+            try {
+              await (broker.produce as (r: object) => Promise<unknown>)({
+                transactionalId: eos.isTransactional() ? eos.getTransactionalId() : undefined,
+                producerId: eos.getProducerId(),
+                producerEpoch: eos.getProducerEpoch(),
+                acks: -1,
+                timeout: 30000,
+                topicData,
+              });
+            } catch (e) {
+              for (const entry of topicData[0].partitions) eos.updateSequence(topic, entry.partition, -entry.messages.length);
+              throw e;
+            }
+            for (const partition of partitions) pending.delete(partition);
+          } finally {
+            eos.releaseBrokerLock(broker);
+          }
+        }));
+        if (pending.size > 0) throw Object.assign(new Error(`no leader known for partitions ${[...pending.keys()].join(", ")} of ${topic}`), { retriable: true });
+      } catch (e) {
+        const name = (e as { name?: string }).name ?? "";
+        if (!(cluster as unknown as { isConnected(): boolean }).isConnected()) {
+          await cluster.connect();
+          await cluster.refreshMetadata();
+        } else if (staleMetadata(e) || name.startsWith("KafkaJSConnection") || name === "KafkaJSMetadataNotLoaded" || (e as { retriable?: boolean }).retriable) {
+          await cluster.refreshMetadata().catch(() => {});
+        }
+        if ((e as { retriable?: boolean }).retriable !== true && !name.startsWith("KafkaJSConnection")) bail(e);
+        throw e;
+      }
+    });
   }
 
   /** Aborts the open transaction, if any. */
