@@ -4,7 +4,8 @@
  * row once; a run killed between a checkpoint's barrier and its commit shows nothing until the resumed
  * run commits, then every row once; transactions a killed attempt left open are aborted on resume so
  * read_committed readers are not blocked; at-least-once loses nothing; keys land in the partitions
- * Java's producer gives them; a transaction committed twice is done, an aborted one is a clear error.
+ * Java's producer gives them; a transaction committed twice is done, an aborted one is a clear error;
+ * the broker killed and restarted mid-run delays the run, which then writes every row once.
  * kafkajs reads what the log holds read_uncommitted, to show records written but not yet committed.
  */
 import { spawnSync } from "node:child_process";
@@ -18,6 +19,7 @@ import { checkWriteKafkaOptions } from "../../transforms/io/kafka/sink/options";
 import type { KafkaCommittable } from "../../transforms/io/kafka/sink/transactions";
 import { tempDir } from "../helpers";
 import { startCli, type Exit } from "../runners/direct/checkpoint/children";
+import { startService, waitForPort } from "../../runners/portable/provision/process";
 import { describeWithKafka } from "./services";
 
 const PIPELINE = path.join(__dirname, "fixtures", "kafka-sink.ts");
@@ -195,7 +197,38 @@ describeWithKafka("writeKafka on a real broker", (broker) => {
     expect(exit.err).toContain("no-such-topic");
     expect(exit.err).toMatch(/writeKafka writes to an existing topic/);
   }, 120_000);
+
+  // Last: it kills the suite's broker and starts it again on the same ports and data.
+  test("the broker killed and restarted mid-run: the exactly-once run waits, retries, and writes every row once", async () => {
+    const topic = "broker-restart";
+    await createTopic(topic);
+    const n = 8000;
+    const child = startCli(PIPELINE, [`--brokers=${bootstrap()}`, `--topic=${topic}`, `--n=${n}`, "--rate=1000", "--batch=100", "--parallelism=2",
+      `--checkpoint-dir=${path.join(root, topic)}`, "--checkpoint-interval=100"]);
+    await sleep(2500);
+    const old = broker().service.child;
+    old.kill("SIGKILL");
+    await new Promise((resolve) => (old.exitCode !== null || old.signalCode !== null ? resolve(null) : old.once("exit", resolve)));
+    await sleep(2000);
+    const { dir, logFile } = broker();
+    const restarted = startService("kafka", "java", [
+      "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx512m", `-Dlog4j2.configurationFile=${path.join(dir, "log4j2.properties")}`,
+      "-cp", ensureKafka().join(path.delimiter), "kafka.Kafka", path.join(dir, "server.properties"),
+    ], logFile);
+    try {
+      await waitForPort(restarted, Number(bootstrap().split(":")[1]), 90_000);
+      const exit = await child.exit;
+      if (exit.code !== 0) console.log(exit.err);
+      expect(exit.err).not.toMatch(/BL_KAFKA/);
+      expect(exit.code).toBe(0);
+      expectExactlyOnce(consoleConsume(bootstrap(), topic), n);
+    } finally {
+      await restarted.stop();
+    }
+  }, 240_000);
 });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The records of `topic` a kafkajs read_uncommitted consumer reads (the log's records, committed or not), until none came for 2 s. */
 async function readUncommitted(kafka: Kafka, topic: string): Promise<string[]> {

@@ -4,6 +4,9 @@
  */
 import type { Kafka } from "kafkajs";
 import { clusterOf, kafkaClient, type KafkaCluster, type KafkaConnectionOptions } from "../client/connection";
+import { kafkaFailure, withRetries } from "./failures";
+
+const describeBrokers = (brokers: string | readonly string[]) => (typeof brokers === "string" ? brokers : brokers.join(","));
 
 /** How long an unused connection stays open. */
 const IDLE_MS = 1000;
@@ -16,7 +19,7 @@ export class IdleConnection {
   private users = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(options: KafkaConnectionOptions, where: string) {
+  constructor(private readonly options: KafkaConnectionOptions, private readonly where: string) {
     this.kafka = kafkaClient(options, where);
     this.cluster = clusterOf(this.kafka);
   }
@@ -27,9 +30,9 @@ export class IdleConnection {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     try {
-      await (this.connecting ??= this.cluster.connect().catch((e: unknown) => {
+      await (this.connecting ??= withRetries(() => this.cluster.connect()).catch((e: unknown) => {
         this.connecting = null;
-        throw e;
+        throw kafkaFailure(e, this.where, `connecting to ${describeBrokers(this.options.brokers)}`);
       }));
       return await fn(this.cluster);
     } finally {

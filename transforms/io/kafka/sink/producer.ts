@@ -9,14 +9,12 @@
 import type { Kafka } from "kafkajs";
 import type { KafkaBroker, KafkaCluster } from "../client/connection";
 import type { KafkaRecord } from "./records";
+import { retriable, withRetries } from "./failures";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const createEosManager = require("kafkajs/src/producer/eosManager") as (o: object) => EosManager;
-const createRetry = require("kafkajs/src/retry") as (o: object) => Retrier;
 const { staleMetadata } = require("kafkajs/src/protocol/error") as { staleMetadata: (e: unknown) => boolean };
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-type Retrier = <T>(fn: (bail: (e: unknown) => void, retryCount: number) => Promise<T>) => Promise<T>;
 
 interface EosManager {
   initProducerId(): Promise<void>;
@@ -34,21 +32,13 @@ interface EosManager {
   isInTransaction(): boolean;
 }
 
-/**
- * How sends retry: bounded exponential backoff (about 40 s in all), long enough for a broker restart,
- * after which the send fails and the run with it.
- */
-export const SEND_RETRY = { retries: 12, initialRetryTime: 200, maxRetryTime: 5000 };
-
 /** A producer of one transactional id (or an idempotent one without), on `cluster`. */
 export class ClusterProducer {
   private readonly eos: EosManager;
-  private readonly retrier: Retrier;
 
   constructor(kafka: Kafka, private readonly cluster: KafkaCluster, options: { transactionalId?: string; transactionTimeoutMs: number }) {
     const logger = kafka.logger().namespace("Producer");
     this.eos = createEosManager({ logger, cluster, transactionTimeout: options.transactionTimeoutMs, transactional: options.transactionalId !== undefined, transactionalId: options.transactionalId });
-    this.retrier = createRetry({ ...(cluster as unknown as { retry: object }).retry, ...SEND_RETRY });
   }
 
   /** Claims the producer id (InitProducerId): a transactional id's earlier producer is fenced and its open transaction aborted. */
@@ -85,7 +75,7 @@ export class ClusterProducer {
       else pending.set(r.partition, [r]);
     }
     const { cluster, eos } = this;
-    await this.retrier(async (bail) => {
+    await withRetries(async () => {
       try {
         await cluster.addTargetTopic(topic);
         const leaders = cluster.findLeaderForPartitions(topic, [...pending.keys()]);
@@ -119,14 +109,9 @@ export class ClusterProducer {
         }));
         if (pending.size > 0) throw Object.assign(new Error(`no leader known for partitions ${[...pending.keys()].join(", ")} of ${topic}`), { retriable: true });
       } catch (e) {
-        const name = (e as { name?: string }).name ?? "";
-        if (!(cluster as unknown as { isConnected(): boolean }).isConnected()) {
-          await cluster.connect();
-          await cluster.refreshMetadata();
-        } else if (staleMetadata(e) || name.startsWith("KafkaJSConnection") || name === "KafkaJSMetadataNotLoaded" || (e as { retriable?: boolean }).retriable) {
-          await cluster.refreshMetadata().catch(() => {});
-        }
-        if ((e as { retriable?: boolean }).retriable !== true && !name.startsWith("KafkaJSConnection")) bail(e);
+        // Reconnect and refresh what may be stale; failing to is the next attempt's business.
+        if (!(cluster as unknown as { isConnected(): boolean }).isConnected()) await cluster.connect().catch(() => {});
+        if (staleMetadata(e) || retriable(e)) await cluster.refreshMetadata().catch(() => {});
         throw e;
       }
     });

@@ -170,7 +170,8 @@ export class RecordEncoder {
     if (option === "eventTime") {
       const ts = batch.timestamps;
       // Elements without a real time (bounded sources' minimum, the global window's end) get the time of writing.
-      return (i) => String(ts[i] >= 0 && ts[i] <= GLOBAL_WINDOW_MAX_TIMESTAMP ? Math.floor(ts[i]) : Date.now());
+      const now = String(Date.now());
+      return (i) => (ts[i] >= 0 && ts[i] <= GLOBAL_WINDOW_MAX_TIMESTAMP ? String(Math.floor(ts[i])) : now);
     }
     const read = dataReader(this.field(batch.data, option, "timestamp"));
     return (i) => {

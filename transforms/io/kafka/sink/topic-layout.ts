@@ -2,7 +2,7 @@
 import { IOError } from "../../../../sdk/errors";
 import type { KafkaCluster } from "../client/connection";
 import type { TopicLayout } from "./records";
-import { kafkaFailure, protocolType, withRetries } from "./transactions";
+import { kafkaFailure, protocolType, withRetries } from "./failures";
 
 /** Kafka's DescribeConfigs resource type of a topic. */
 const TOPIC_RESOURCE = 2;

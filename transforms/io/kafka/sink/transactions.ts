@@ -6,7 +6,7 @@
  */
 import { IOError } from "../../../../sdk/errors";
 import type { KafkaCluster } from "../client/connection";
-import { SEND_RETRY } from "./producer";
+import { kafkaFailure, protocolType, withRetries } from "./failures";
 
 /**
  * What a writer prepared at a barrier: its transaction (when it wrote records) and the number of the
@@ -38,51 +38,6 @@ const TRANSACTION_COORDINATOR = 1;
 /** Errors that say the transaction is no longer open under that producer id and epoch: it was aborted, or expired and was aborted. */
 const LOST = new Set(["INVALID_TXN_STATE", "PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH", "INVALID_PRODUCER_ID_MAPPING", "TRANSACTIONAL_ID_NOT_FOUND"]);
 
-/** The Kafka protocol error type of `e` or of what it wraps. */
-export function protocolType(e: unknown): string | undefined {
-  for (let x = e as { type?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 5; x = x.cause as typeof x, depth++) {
-    if (typeof x.type === "string") return x.type;
-  }
-  return undefined;
-}
-
-/** Whether retrying may help: what kafkajs marks retriable (connections, coordinators moving, CONCURRENT_TRANSACTIONS). */
-function retriable(e: unknown): boolean {
-  const x = e as { retriable?: boolean; name?: string; code?: string };
-  return x?.retriable === true || x?.code === "ECONNREFUSED" || protocolType(e) === "CONCURRENT_TRANSACTIONS";
-}
-
-/** Runs `fn` with bounded exponential backoff over retriable errors (as sends do), except the protocol errors `final` names; the last error is thrown. */
-export async function withRetries<T>(fn: () => Promise<T>, final: readonly string[] = []): Promise<T> {
-  let wait = SEND_RETRY.initialRetryTime;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const type = protocolType(e) ?? "";
-      if (attempt >= SEND_RETRY.retries || !retriable(e) || LOST.has(type) || final.includes(type)) throw e;
-      await new Promise((r) => setTimeout(r, wait * (0.8 + 0.4 * Math.random())));
-      wait = Math.min(wait * 2, SEND_RETRY.maxRetryTime);
-    }
-  }
-}
-
-/** A Kafka failure as a Beamline error: `retriable` when a later attempt (a resumed run) may succeed. */
-export function kafkaFailure(e: unknown, where: string, what: string): IOError {
-  if (e instanceof IOError) return e;
-  const type = protocolType(e);
-  return new IOError({
-    code: "BL_KAFKA_SINK",
-    domain: "external",
-    retriable: retriable(e) || (e as { name?: string })?.name === "KafkaJSNumberOfRetriesExceeded",
-    where,
-    value: type ?? (e as Error)?.message ?? String(e),
-    rule: `${what} failed: ${(e as Error)?.message ?? String(e)}`,
-    fix: "check that the brokers are reachable and the topic exists; a run resumed from its last checkpoint writes what this one did not",
-    cause: e,
-  });
-}
-
 /**
  * Commits a prepared transaction by EndTxn with its producer id and epoch. A transaction committed
  * before (by this run or a crashed one) is done; one that was aborted or expired is an error naming it.
@@ -93,7 +48,7 @@ export async function commitTransaction(cluster: KafkaCluster, c: KafkaCommittab
     await withRetries(async () => {
       const coordinator = await cluster.findGroupCoordinator({ groupId: transactionalId, coordinatorType: TRANSACTION_COORDINATOR });
       await (coordinator.endTxn as (r: object) => Promise<unknown>)({ transactionalId, producerId: c.producerId, producerEpoch: c.epoch, transactionResult: true });
-    });
+    }, [...LOST]);
   } catch (e) {
     if (LOST.has(protocolType(e) ?? "")) {
       throw new IOError({

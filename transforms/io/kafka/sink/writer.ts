@@ -14,7 +14,8 @@ import type { KafkaSinkSettings } from "./options";
 import { ClusterProducer } from "./producer";
 import { BATCH_OVERHEAD, RecordEncoder, type KafkaRecord } from "./records";
 import { topicLayout } from "./topic-layout";
-import { abortFrom, kafkaFailure, transactionalId, withRetries, type KafkaCommittable } from "./transactions";
+import { kafkaFailure, withRetries } from "./failures";
+import { abortFrom, transactionalId, type KafkaCommittable } from "./transactions";
 
 /** The most a buffered send holds, below any topic's limit: requests stay well under the broker's socket limits. */
 const MAX_SEND_BYTES = 1 << 20;
@@ -110,7 +111,7 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
     await this.connection.use(async (cluster) => {
       const producer = new ClusterProducer(this.connection.kafka, cluster, { transactionalId: id, transactionTimeoutMs });
       try {
-        await producer.init();
+        await withRetries(() => producer.init());
         // A run that did not restore fences what an earlier run under this prefix may have left open after this id.
         if (this.transactional && !this.resumed) await abortFrom(cluster, prefix, this.shard, this.n + 1, transactionTimeoutMs);
       } catch (e) {
