@@ -14,12 +14,13 @@ import { toJson } from "../../text";
 import type { KafkaSinkSettings } from "./options";
 import { partitionForKey } from "./partitioner";
 
-/** One record as kafkajs sends it, its partition chosen. */
+/** One record to send, its partition chosen. */
 export interface KafkaRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly partition: number;
-  readonly timestamp: string;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
   readonly headers?: { [name: string]: Buffer };
 }
 
@@ -165,13 +166,13 @@ export class RecordEncoder {
     });
   }
 
-  private timestamps(batch: ElementBatch): (i: number) => string {
+  private timestamps(batch: ElementBatch): (i: number) => number {
     const option = this.settings.timestamp;
     if (option === "eventTime") {
       const ts = batch.timestamps;
       // Elements without a real time (bounded sources' minimum, the global window's end) get the time of writing.
-      const now = String(Date.now());
-      return (i) => (ts[i] >= 0 && ts[i] <= GLOBAL_WINDOW_MAX_TIMESTAMP ? String(Math.floor(ts[i])) : now);
+      const now = Date.now();
+      return (i) => (ts[i] >= 0 && ts[i] <= GLOBAL_WINDOW_MAX_TIMESTAMP ? Math.floor(ts[i]) : now);
     }
     const read = dataReader(this.field(batch.data, option, "timestamp"));
     return (i) => {
@@ -180,7 +181,7 @@ export class RecordEncoder {
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
         throw new IOError({ code: "BL_KAFKA_UNWRITABLE_ROW", domain: "user", where: `${this.where}, row ${i}`, value: v, rule: `field ${option} gives a record timestamp: a timestamp or epoch milliseconds from 0`, fix: `fill ${option} for every row, or write with timestamp: "eventTime"` });
       }
-      return String(Math.floor(ms));
+      return Math.floor(ms);
     };
   }
 }
