@@ -73,6 +73,26 @@ describe("rows as Kafka records", () => {
     expect(records.map((r) => r.timestamp)).toEqual([1_700_000_000_000, 1_700_000_000_500]);
   });
 
+  test("a headers field of name → value objects becomes each record's headers; a header value of another type fails naming the row", () => {
+    const withHeaders = schema({ id: t.string(), meta: t.struct({ source: t.string(), trace: t.string() }) });
+    const enc = new RecordEncoder(settings({ key: "id", headers: "meta" }), layout, "writeKafka to out");
+    const b = globalBatch(rowsToRecordBatch([{ id: "a", meta: { source: "web", trace: "t-1" } }], withHeaders.arrow, "test"));
+    const [r] = enc.encode(b);
+    expect(Object.fromEntries(Object.entries(r.headers!).map(([k, v]) => [k, v.toString()]))).toEqual({ source: "web", trace: "t-1" });
+    const numeric = schema({ id: t.string(), meta: t.struct({ attempt: t.int32() }) });
+    const bad = globalBatch(rowsToRecordBatch([{ id: "a", meta: { attempt: 3 } }], numeric.arrow, "test"));
+    expect(() => enc.encode(bad)).toThrow(/row 0.*header attempt's value is a string or bytes/);
+  });
+
+  test("a timestamp field gives each record's timestamp; a missing one fails naming the row", () => {
+    const timed = schema({ id: t.string(), at: t.float64() });
+    const enc = new RecordEncoder(settings({ key: "id", timestamp: "at" }), layout, "writeKafka to out");
+    const ok = globalBatch(rowsToRecordBatch([{ id: "a", at: 1_600_000_000_123 }, { id: "b", at: 5 }], timed.arrow, "test"));
+    expect(enc.encode(ok).map((r) => r.timestamp)).toEqual([1_600_000_000_123, 5]);
+    const missing = globalBatch(rowsToRecordBatch([{ id: "a", at: 1 }, { id: "b", at: null }], timed.arrow, "test"));
+    expect(() => enc.encode(missing)).toThrow(/row 1 of a batch of 2.*field at gives a record timestamp/);
+  });
+
   test("null keys stick to one partition per batch and move on with the next batch", () => {
     const enc = new RecordEncoder(settings({ key: "id" }), layout, "test");
     const first = enc.encode(batch([{ id: null, n: 1, tag: "" }, { id: null, n: 2, tag: "" }]));

@@ -61,9 +61,6 @@ function valueReader(data: arrow.Data): BytesReader {
   };
 }
 
-/** Why a row cannot be written: the place where rows that fail go (today the run fails; a dead-letter output can take them). */
-export type RejectRow = (row: number, rule: string, value: unknown, fix: string) => never;
-
 /** Turns batches into records for one topic, as the sink's settings say. */
 export class RecordEncoder {
   private nullKeyPartition: number;
@@ -76,9 +73,6 @@ export class RecordEncoder {
   encode(batch: ElementBatch): KafkaRecord[] {
     const data = batch.data;
     const n = data.numRows;
-    const reject: RejectRow = (row, rule, value, fix) => {
-      throw new IOError({ code: "BL_KAFKA_UNWRITABLE_ROW", domain: "user", where: `${this.where}, row ${row} of a batch of ${n}`, value, rule, fix });
-    };
     const key = this.keys(data);
     const value = this.values(data);
     const headers = this.headers(data);
@@ -95,12 +89,20 @@ export class RecordEncoder {
       let size = RECORD_OVERHEAD + BATCH_OVERHEAD + (k ? k.length : 0) + (v ? v.length : 0);
       if (h) for (const name in h) size += Buffer.byteLength(name) + h[name].length + 10;
       if (size > maxMessageBytes) {
-        reject(i, `a record of ${size} bytes is larger than topic ${this.layout.topic}'s max.message.bytes (${maxMessageBytes})`, k ? k.toString("utf8", 0, 64) : null,
+        this.reject(i, n, `a record of ${size} bytes is larger than topic ${this.layout.topic}'s max.message.bytes (${maxMessageBytes})`, k ? k.toString("utf8", 0, 64) : null,
           `raise the topic's max.message.bytes (kafka-configs --alter --add-config max.message.bytes=…) or make the record smaller`);
       }
       out[i] = { key: k, value: v, partition: k ? partitionForKey(k, partitions) : nullPartition, timestamp: timestamp(i), headers: h };
     }
     return out;
+  }
+
+  /**
+   * The one place rows the sink cannot write go: today the run fails naming the row; a dead-letter
+   * output for the sink would take the row here instead (and `encode` would leave it out).
+   */
+  private reject(row: number, rows: number, rule: string, value: unknown, fix: string): never {
+    throw new IOError({ code: "BL_KAFKA_UNWRITABLE_ROW", domain: "user", where: `${this.where}, row ${row} of a batch of ${rows}`, value, rule, fix });
   }
 
   private field(data: arrow.RecordBatch, name: string, option: string): arrow.Data {
@@ -162,7 +164,7 @@ export class RecordEncoder {
     }
     const read = dataReader(this.field(data, option, "headers"));
     return (i) => headerObject(read(i), (rule) => {
-      throw new IOError({ code: "BL_KAFKA_UNWRITABLE_ROW", domain: "user", where: `${this.where}, row ${i}`, value: read(i), rule, fix: `make field ${option} an object of header name → string or bytes` });
+      this.reject(i, data.numRows, rule, read(i), `make field ${option} an object of header name → string or bytes`);
     });
   }
 
@@ -179,7 +181,7 @@ export class RecordEncoder {
       const v = read(i);
       const ms = v instanceof Date ? v.getTime() : typeof v === "bigint" ? Number(v) : v;
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-        throw new IOError({ code: "BL_KAFKA_UNWRITABLE_ROW", domain: "user", where: `${this.where}, row ${i}`, value: v, rule: `field ${option} gives a record timestamp: a timestamp or epoch milliseconds from 0`, fix: `fill ${option} for every row, or write with timestamp: "eventTime"` });
+        this.reject(i, batch.data.numRows, `field ${option} gives a record timestamp: a timestamp or epoch milliseconds from 0`, v, `fill ${option} for every row, or write with timestamp: "eventTime"`);
       }
       return Math.floor(ms);
     };
