@@ -2,8 +2,8 @@
  * writeKafka on a real broker, read back by Kafka's own Java console consumer in read_committed mode
  * (and by kafkajs): exactly-once runs at parallelism 1 and 2 with checkpoints every 100 ms write every
  * row once; a run killed between a checkpoint's barrier and its commit shows nothing until the resumed
- * run commits, then every row once; transactions a killed attempt left open are aborted on resume so
- * read_committed readers are not blocked; at-least-once loses nothing; keys land in the partitions
+ * run commits, then every row once; transactions a killed attempt left open are aborted on resume (and
+ * by a new run under the same prefix) so read_committed readers are not blocked; at-least-once loses nothing; keys land in the partitions
  * Java's producer gives them; a transaction committed twice is done, an aborted one is a clear error;
  * the broker killed and restarted mid-run delays the run, which then writes every row once.
  * kafkajs reads what the log holds read_uncommitted, to show records written but not yet committed.
@@ -17,6 +17,7 @@ import { ensureKafka } from "../../runners/services/kafka/kafka";
 import { KafkaSink } from "../../transforms/io/kafka/sink/kafka-sink";
 import { checkWriteKafkaOptions } from "../../transforms/io/kafka/sink/options";
 import type { KafkaCommittable } from "../../transforms/io/kafka/sink/transactions";
+import { recoverSink } from "../../sdk/sink";
 import { tempDir } from "../helpers";
 import { startCli, type Exit } from "../runners/direct/checkpoint/children";
 import { startService, waitForPort } from "../../runners/portable/provision/process";
@@ -130,6 +131,23 @@ describeWithKafka("writeKafka on a real broker", (broker) => {
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 120_000);
 
+  test("a new run under the prefix of a killed one (not resumed) fences what that one left open: read_committed readers are not blocked", async () => {
+    const topic = "restarted-fresh";
+    await createTopic(topic);
+    const n = 5000;
+    const killed = await run(topic, [`--n=${n}`, "--rate=8000", "--batch=200", "--shards=2", "--parallelism=2", `--checkpoint-dir=${path.join(root, topic)}`, "--checkpoint-interval=100"],
+      { BEAMLINE_FAULT: "checkpoint-files:3" });
+    expect(killed.signal).toBe("SIGKILL");
+    // Started over without checkpoints: its writers use id 1 only, and fence the ids after it the killed run left open.
+    const again = await run(topic, [`--n=${n}`, "--shards=2", "--parallelism=2"]);
+    expect(again.code).toBe(0);
+    const read = consoleConsume(bootstrap(), topic);
+    const keys = new Set(read.map((r) => r.key));
+    for (let i = 0; i < n; i++) expect(keys.has(`k-${i}`)).toBe(true);
+    // The killed run's completed checkpoints were committed, so their rows appear twice; none of its open transactions do.
+    expect(read.length).toBeLessThan(2 * n);
+  }, 120_000);
+
   test("at-least-once loses nothing", async () => {
     const topic = "at-least-once";
     await createTopic(topic);
@@ -189,6 +207,31 @@ describeWithKafka("writeKafka on a real broker", (broker) => {
     expect((failure as IOError).message).toContain("aborted-0-1");
     expect((failure as IOError).message).toContain("transaction.timeout.ms");
     expect(consoleConsume(bootstrap(), topic, 3000).map((r) => r.key).sort()).toEqual(["a", "b"]);
+  }, 120_000);
+
+  test("recovery commits the restored checkpoint's transaction and fences every later one, prepared or open: the LSO moves on", async () => {
+    const topic = "recovery-fences";
+    await createTopic(topic, 1);
+    const settings = checkWriteKafkaOptions({ brokers: bootstrap(), topic, semantics: "exactly-once", key: "id", transactionalIdPrefix: "fences" });
+    const rows = schema({ id: t.string() });
+    const batchOf = (...ids: string[]) => globalBatch(rowsToRecordBatch(ids.map((id) => ({ id })), rows.arrow, "test"));
+    // A first process: checkpoint 1 prepared (its checkpoint completed), checkpoint 2 prepared (not completed), more written after.
+    const crashed = await new KafkaSink(settings).createWriter({ index: 0, count: 1 });
+    await crashed.write(batchOf("a1", "a2"));
+    const chk1 = await crashed.prepareCommit(1);
+    await crashed.write(batchOf("b1"));
+    await crashed.prepareCommit(2);
+    await crashed.write(batchOf("c1"));
+    await crashed.prepareCommit(3); // prepared at a barrier whose checkpoint never completed
+    await crashed.write(batchOf("d1")); // open when the process died
+    // A second process restores checkpoint 1, then writes and commits on.
+    const sink = new KafkaSink(settings);
+    const writer = await sink.createWriter({ index: 0, count: 1 });
+    await recoverSink(sink, { checkpointId: 1, committables: chk1 });
+    await writer.write(batchOf("e1"));
+    await sink.committer.commit(await writer.prepareCommit(2));
+    // Had any later transaction stayed open, read_committed would stop before e1 for 15 minutes.
+    expect(consoleConsume(bootstrap(), topic, 3000).map((r) => r.key)).toEqual(["a1", "a2", "e1"]);
   }, 120_000);
 
   test("a topic that does not exist fails the run naming it and saying how to create it", async () => {
