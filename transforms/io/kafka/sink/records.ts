@@ -7,10 +7,10 @@ import * as arrow from "apache-arrow";
 import type { ElementBatch } from "../../../../sdk/batch";
 import { dataReader } from "../../../../sdk/columns";
 import { IOError, SchemaError } from "../../../../sdk/errors";
-import { rowAccessor } from "../../../../sdk/rows";
 import { isScalarSchema } from "../../../../sdk/schema";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../../sdk/time";
 import { toJson } from "../../text";
+import { rowJson } from "./json-rows";
 import type { KafkaSinkSettings } from "./options";
 import { partitionForKey } from "./partitioner";
 
@@ -144,8 +144,8 @@ export class RecordEncoder {
       const column = index >= 0 ? bytesReader(data.data.children[index]) : undefined;
       if (column) return column;
     }
-    const row = rowAccessor(data);
-    return (i) => Buffer.from(toJson(row(i)));
+    const json = rowJson(data);
+    return (i) => Buffer.from(json(i));
   }
 
   private headers(data: arrow.RecordBatch): ((i: number) => { [name: string]: Buffer } | undefined) | undefined {
