@@ -31,6 +31,10 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
   private sendLimit = MAX_SEND_BYTES;
   private buffer: KafkaRecord[] = [];
   private bufferBytes = 0;
+  /** The claim of the next transaction's producer, under way since the last barrier. */
+  private claiming: Promise<ClusterProducer> | null = null;
+  /** The send in flight, if any. */
+  private sending: Promise<void> | null = null;
   /** Records sent in the open transaction (exactly-once) or since the last barrier. */
   private records = 0;
   private readonly where: string;
@@ -56,11 +60,11 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
     await this.begin();
     for (const r of records) {
       const size = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 24;
-      if (this.bufferBytes + size > this.sendLimit && this.buffer.length > 0) await this.flush();
+      if (this.bufferBytes + size > this.sendLimit && this.buffer.length > 0) await this.flush(false);
       this.buffer.push(r);
       this.bufferBytes += size;
     }
-    if (this.bufferBytes >= this.sendLimit / 2) await this.flush();
+    if (this.bufferBytes >= this.sendLimit / 2) await this.flush(false);
   }
 
   async prepareCommit(): Promise<KafkaCommittable[]> {
@@ -81,10 +85,17 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
     this.n++;
     this.producer = null;
     this.records = 0;
+    // The next transaction's id is claimed now, while the checkpoint completes, not when the next row comes.
+    const claiming = this.claim();
+    claiming.catch(() => {}); // awaited by the next write; marked handled meanwhile
+    this.claiming = claiming;
     return [c];
   }
 
   async abort(): Promise<void> {
+    await this.sending?.catch(() => {});
+    this.sending = null;
+    this.claiming = null; // a claimed id without a transaction on the broker: nothing to abort
     this.buffer = [];
     this.bufferBytes = 0;
     this.records = 0;
@@ -103,36 +114,59 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
     return (this.encoder = new RecordEncoder(this.settings, layout, this.where, this.shard));
   }
 
-  /** Claims the producer (and, exactly-once, begins the transaction) if none is open. */
+  /** Makes the claimed producer the open one (claiming it now if no claim is under way). */
   private async begin(): Promise<void> {
     if (this.producer) return;
+    const claiming = this.claiming ?? this.claim();
+    this.claiming = null;
+    this.producer = await claiming;
+  }
+
+  /** Claims the producer of id number `n` (and, exactly-once, begins its transaction on the client). */
+  private async claim(): Promise<ClusterProducer> {
     const { transactionalIdPrefix: prefix, transactionTimeoutMs } = this.settings;
-    const id = this.transactional ? transactionalId(prefix, this.shard, this.n) : undefined;
-    await this.connection.use(async (cluster) => {
+    const n = this.n;
+    const id = this.transactional ? transactionalId(prefix, this.shard, n) : undefined;
+    const probe = this.transactional && !this.resumed;
+    this.resumed = true;
+    return this.connection.use(async (cluster) => {
       const producer = new ClusterProducer(this.connection.kafka, cluster, { transactionalId: id, transactionTimeoutMs });
       try {
         await withRetries(() => producer.init());
         // A run that did not restore fences what an earlier run under this prefix may have left open after this id.
-        if (this.transactional && !this.resumed) await abortFrom(cluster, prefix, this.shard, this.n + 1, transactionTimeoutMs);
+        if (probe) await abortFrom(cluster, prefix, this.shard, n + 1, transactionTimeoutMs);
       } catch (e) {
         throw kafkaFailure(e, this.where, id ? `claiming transactional id ${id}` : "claiming an idempotent producer id");
       }
-      this.resumed = true;
       if (this.transactional) producer.begin();
-      this.producer = producer;
+      return producer;
     });
   }
 
-  /** Sends what is buffered and waits for the broker's acknowledgement. */
-  private async flush(): Promise<void> {
+  /**
+   * Sends what is buffered once the send before it is acknowledged; with `wait` false it returns as
+   * soon as the send started (one send is in flight while the next records are encoded), and a failure
+   * surfaces at the next flush.
+   */
+  private async flush(wait = true): Promise<void> {
+    const previous = this.sending;
+    this.sending = null;
+    if (previous) await previous;
     if (this.buffer.length === 0) return;
     const records = this.buffer;
     this.buffer = [];
     this.bufferBytes = 0;
     const producer = this.producer!;
-    await this.connection.use(() => producer.send(this.settings.topic, records)).catch((e) => {
-      throw kafkaFailure(e, this.where, `sending ${records.length} records to ${this.settings.topic}`);
-    });
-    this.records += records.length;
+    const sent = this.connection.use(() => producer.send(this.settings.topic, records)).then(
+      () => {
+        this.records += records.length;
+      },
+      (e: unknown) => {
+        throw kafkaFailure(e, this.where, `sending ${records.length} records to ${this.settings.topic}`);
+      },
+    );
+    if (wait) return sent;
+    sent.catch(() => {}); // awaited by the next flush; marked handled meanwhile
+    this.sending = sent;
   }
 }
