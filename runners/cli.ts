@@ -12,6 +12,7 @@ import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/opti
 import { RUNNER_NAMES } from "../sdk/runner";
 import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
+import type { DirectRunnerOptions } from "./direct/runner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 
@@ -31,6 +32,8 @@ export const RUNNER_OPTIONS = {
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
   resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
+  metricsPort: option.integer("direct: serve Prometheus metrics at http://HOST:PORT/metrics while the run goes (0: any free port)"),
+  metricsHost: option.string("direct: the address --metrics-port listens on", { default: "127.0.0.1" }),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -52,6 +55,12 @@ const stdio: CliIO = {
   err: (t) => process.stderr.write(`${t}\n`),
   progress: process.stderr,
 };
+
+/** The direct runner's metrics options from the command line: served when a port is given, the URL printed on stderr. */
+function metricsOptions(port: number | undefined, host: string, file: string, io: CliIO): Partial<DirectRunnerOptions> {
+  if (port === undefined) return {};
+  return { metricsPort: port, metricsHost: host, jobName: path.basename(file).replace(/\.[cm]?[jt]s$/, ""), onMetricsServer: (url) => io.err(`beamline: metrics at ${url}`) };
+}
 
 /** Loads a pipeline definition from a file (TypeScript or JavaScript). */
 export function loadDefinition(file: string): PipelineDefinition {
@@ -149,7 +158,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const checkpoint = checkpointDir
       ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
       : undefined;
-    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress });
+    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, ...metricsOptions(values.metricsPort as number | undefined, values.metricsHost as string, file, io) });
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;

@@ -15,6 +15,10 @@ import { CheckpointStore } from "./checkpoint/store";
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
 import { ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
+import { MetricResults, type MetricQueryResults, type MetricsFilter } from "../../sdk/metrics";
+import { LiveMetrics, type TransformTotals } from "../metrics/live";
+import { prometheusRegistry } from "../metrics/prometheus";
+import { checkMetricsPort, serveMetrics, type MetricsServer } from "../metrics/server";
 
 /** Options of the direct runner. */
 export interface DirectRunnerOptions {
@@ -38,6 +42,19 @@ export interface DirectRunnerOptions {
    * it runs when the stream is a terminal; nothing is written otherwise. Default: none.
    */
   readonly progress?: ProgressStream;
+  /**
+   * Serves the run's metrics in Prometheus's text format at `http://metricsHost:metricsPort/metrics`
+   * while it runs (0: any free port; see `onMetricsServer`). Default: not served.
+   */
+  readonly metricsPort?: number;
+  /** The address the metrics endpoint listens on. Default `127.0.0.1` (loopback only). */
+  readonly metricsHost?: string;
+  /** How often each instance reports its metrics while the run goes (ms), when they are served. Default 1000. */
+  readonly metricsIntervalMs?: number;
+  /** Told the URL of the metrics endpoint once it listens. */
+  readonly onMetricsServer?: (url: string) => void;
+  /** The run's name: the `pipeline` label of its metrics. Default `beamline`. */
+  readonly jobName?: string;
 }
 
 /** What a checkpointed run did with checkpoints. */
@@ -52,10 +69,18 @@ export interface CheckpointReport {
   readonly restartedFrom: readonly (number | null)[];
 }
 
+/** The metrics of a direct run: its counters, each transform's system metrics, and the user metrics to query. */
+export interface DirectRunMetrics extends RunMetrics {
+  /** Each transform's rows, batches and bytes in and out, processing and backpressure time, over every instance and attempt. */
+  readonly transforms: ReadonlyMap<string, TransformTotals>;
+  /** The user metrics (counters, distributions, gauges) `filter` selects, as with Beam's `MetricResults.query`. */
+  query(filter?: MetricsFilter): MetricQueryResults;
+}
+
 /** The result of a run. */
 export interface PipelineResult {
   readonly state: "DONE";
-  readonly metrics: RunMetrics;
+  readonly metrics: DirectRunMetrics;
   readonly plan: Plan;
   /** Worker threads that ran the plan (1: the calling thread). */
   readonly parallelism: number;
@@ -75,8 +100,11 @@ export class DirectRunner {
   private readonly checkpoint?: CheckpointOptions;
   private readonly signal: AbortSignal | undefined;
   private readonly progress: ProgressStream | undefined;
+  private readonly options: DirectRunnerOptions;
 
   constructor(options: DirectRunnerOptions = {}) {
+    this.options = options;
+    if (options.metricsPort !== undefined) checkMetricsPort(options.metricsPort);
     this.signal = options.signal;
     this.progress = options.progress;
     this.operators = options.operators ?? defaultOperators();
@@ -103,6 +131,15 @@ export class DirectRunner {
     }
   }
 
+  /** Starts serving `live` as Prometheus metrics when the options ask for it. */
+  private async serveMetrics(live: LiveMetrics): Promise<MetricsServer | null> {
+    const { metricsPort, metricsHost, onMetricsServer, jobName } = this.options;
+    if (metricsPort === undefined) return null;
+    const server = await serveMetrics(prometheusRegistry(live, jobName ?? "beamline"), metricsPort, metricsHost);
+    onMetricsServer?.(server.url);
+    return server;
+  }
+
   /**
    * Runs a pipeline to completion, as instances of its plan (one in this thread, the others on worker
    * threads; see {@link runParallel}). When an instance fails retriably (a worker thread died), the run restarts under the restart
@@ -118,6 +155,13 @@ export class DirectRunner {
     const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
     const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
     // What the pipeline prints to stdout on the same terminal clears the line first.
+    const live = new LiveMetrics();
+    if (cp) {
+      const c = cp.coordinator;
+      live.checkpoints = () => ({ completed: c.durations.length, failed: c.failed, durationsMs: c.durations, sizesBytes: c.sizes });
+    }
+    const server = await this.serveMetrics(live);
+    const sampling = server ? { sampleEveryMs: this.options.metricsIntervalMs ?? 1000 } : {};
     const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
     try {
       for (let restarts = 0; ; restarts++) {
@@ -126,19 +170,29 @@ export class DirectRunner {
           const restore = cp ? cp.latest() : null;
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
           const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
-          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, ...checkpoints, ...(board ? { progress: board } : {}) });
-          return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
+          return { state: "DONE", metrics: directRunMetrics(metrics, live), plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
+          live.failures++;
+          cp?.coordinator.abandon();
           const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
           if (delay === null) throw e;
+          live.restarted();
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
       }
     } finally {
       line?.draw();
       line?.stop();
+      await server?.close();
     }
   }
+}
+
+/** The run's metrics: the merged counters, and the transforms' and user metrics `live` gathered. */
+function directRunMetrics(merged: RunMetrics, live: LiveMetrics): DirectRunMetrics {
+  const user = new MetricResults(live.user());
+  return { rowsOut: merged.rowsOut, counters: merged.counters, watermarks: merged.watermarks, transforms: live.totals(), query: (filter) => user.query(filter) };
 }
 
 /** What the progress line shows: the board's rows and watermark, and the run's last completed checkpoint. */
