@@ -9,16 +9,17 @@ const digits = metrics.distribution("lastDigit", "demo");
 const latest = metrics.gauge("latest", "demo");
 
 /**
- * Numbers (`to` of them, or endless at `rate` a second when `to` is 0), observed by user metrics, then
- * counted per last digit in one-second windows: a keyed stage, so rows cross threads at parallelism 2.
+ * Numbers (`to` of them, or endless when `to` is 0; `rate` a second, or as fast as possible when 0),
+ * observed by user metrics, then counted per last digit in one-second windows: a keyed stage, so rows
+ * cross threads at parallelism 2.
  */
 export const observedNumbers = definePipeline({
   options: {
     to: option.integer("how many numbers; 0: endless", { default: 20000 }),
-    rate: option.integer("numbers per second, when endless", { default: 5000 }),
+    rate: option.integer("numbers per second; 0: as fast as possible", { default: 0 }),
   },
   build(p, { to, rate }) {
-    p.apply("Numbers", generateSequence(to > 0 ? { to, batchSize: 1000 } : { ratePerSecond: rate, batchSize: 500 }))
+    p.apply("Numbers", generateSequence({ ...(to > 0 ? { to } : {}), ...(rate > 0 ? { ratePerSecond: rate } : {}), batchSize: 1000 }))
       .map(
         (n: number) => {
           seen.inc();

@@ -1,0 +1,102 @@
+import * as path from "node:path";
+import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
+import { main } from "../../../runners/cli";
+import { tempDir } from "../../helpers";
+import { observedNumbers } from "../metrics/pipelines";
+
+/** Every sample of `name` in Prometheus text, as [labels, value]. */
+function series(text: string, name: string): [string, number][] {
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(`${name}{`))
+    .map((l) => [l.slice(name.length, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))]);
+}
+
+function valueOf(text: string, name: string, labels: string): number | undefined {
+  return series(text, name).find(([l]) => l.includes(labels))?.[1];
+}
+
+async function scrape(url: string): Promise<string> {
+  const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  expect(r.status).toBe(200);
+  return r.text();
+}
+
+/** Polls `f` every 100 ms until it returns a value, or fails after `ms`. */
+async function until<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = await f();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+describe("the direct runner's metrics", () => {
+  test("the result has each transform's rows, batches, bytes and time over both threads, and the user metrics to query", async () => {
+    const n = 20000;
+    const r = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(observedNumbers, { to: n }));
+    expect(r.parallelism).toBe(2);
+    const numbers = r.metrics.transforms.get("Numbers")!;
+    // Two parts of 10000 numbers in batches of 1000; a row is a float64 and a timestamp.
+    expect(numbers).toMatchObject({ rowsIn: 0, rowsOut: n, batchesOut: 20, bytesOut: 16 * n });
+    expect(r.metrics.transforms.get("Observe")).toMatchObject({ rowsIn: n, batchesIn: 20, bytesIn: 16 * n, rowsOut: n });
+    expect(r.metrics.transforms.get("Observe")!.processingMs).toBeGreaterThan(0);
+    // The exchange the layout put before the keyed count is not a transform of the user's.
+    expect([...r.metrics.transforms.keys()].filter((k) => k.startsWith("beamline:"))).toEqual([]);
+    expect(r.metrics.transforms.get("PerDigit/Count")!.rowsIn).toBeGreaterThan(0);
+
+    const q = r.metrics.query({ step: "Observe", namespace: "demo" });
+    expect(q.counters).toEqual([{ step: "Observe", namespace: "demo", name: "seen", attempted: n, committed: n }]);
+    expect(q.distributions[0].attempted).toEqual({ count: n, sum: 4.5 * n, min: 0, max: 9 });
+    expect(q.gauges[0].attempted.value).toBeGreaterThanOrEqual(0);
+    expect(q.gauges[0].attempted.value).toBeLessThan(n);
+    expect(r.metrics.query({ name: "nothing" })).toEqual({ counters: [], distributions: [], gauges: [] });
+    // The named counters keep counting user counters as before.
+    expect(r.metrics.counters.get("Observe")?.get("seen")).toBe(n);
+  });
+
+  test("--metrics-port serves live values from both threads while the run goes, a source's backlog, and stops with the run", async () => {
+    let url = "";
+    const cancel = new AbortController();
+    const runner = new DirectRunner({ parallelism: 2, metricsPort: 0, metricsIntervalMs: 200, jobName: "observed", signal: cancel.signal, onMetricsServer: (u) => (url = u) });
+    // 20000 numbers at 5000 a second: a bounded source that reports what it has left.
+    const run = runner.run(buildPipeline(observedNumbers, { to: 20000, rate: 5000 }));
+    try {
+      const first = await until(async () => (url ? valueOf(await scrape(url), "beamline_output_rows_total", 'transform="Numbers"') || undefined : undefined), 20_000, "rows out of Numbers");
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const later = await until(async () => {
+        const v = valueOf(await scrape(url), "beamline_output_rows_total", 'transform="Numbers"')!;
+        return v > first ? v : undefined;
+      }, 10_000, "more rows out of Numbers");
+      expect(later).toBeGreaterThan(first);
+      const text = await until(async () => {
+        const t = await scrape(url);
+        return series(t, "beamline_processing_seconds_total").some(([l]) => l.includes('instance_index="1"')) ? t : undefined;
+      }, 20_000, "a sample of instance 1");
+      expect(valueOf(text, "beamline_input_rows_total", 'transform="Observe",instance_index="0",pipeline="observed"')).toBeGreaterThan(0);
+      const backlog = valueOf(text, "beamline_source_backlog_records", 'partition="0-20000"');
+      expect(backlog).toBeGreaterThan(0);
+      expect(backlog).toBeLessThan(20000);
+      expect(valueOf(text, "beamline_user_counter", 'namespace="demo",name="seen"')).toBeGreaterThan(0);
+    } finally {
+      cancel.abort();
+    }
+    const err = await run.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BeamlineError);
+    expect((err as BeamlineError).code).toBe("BL_CANCELLED");
+    await expect(fetch(url, { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
+  });
+
+  test("a bad metrics port is refused before the run", () => {
+    expect(() => new DirectRunner({ metricsPort: -1 })).toThrow(expect.objectContaining({ code: "BL_BAD_METRICS_PORT", value: -1 }));
+  });
+
+  test("the command prints the metrics URL on stderr", async () => {
+    let err = "";
+    const code = await main(["run", "examples/wordcount.ts", `--output=${path.join(tempDir(), "wc")}`, "--metrics-port=0", "--parallelism=1"], { out: () => {}, err: (t) => (err += `${t}\n`) });
+    expect(code).toBe(0);
+    expect(err).toMatch(/beamline: metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\n/);
+  });
+});
