@@ -145,8 +145,8 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
 
   const userLabels = ["transform", "namespace", "name"] as const;
   new Gauge({
-    name: "beamline_user_counter",
-    help: "A user counter (Beam's Metrics.counter; a gauge, since user code may decrement it), summed over instances.",
+    name: "beamline_user_counts",
+    help: "The value of a user counter (Beam's Metrics.counter), summed over instances; a gauge, since user code may decrement it.",
     labelNames: userLabels,
     registers,
     collect() {
@@ -168,7 +168,7 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
     },
   });
   new Gauge({
-    name: "beamline_user_gauge",
+    name: "beamline_user_latest",
     help: "The latest value a user gauge was set to, on any instance.",
     labelNames: userLabels,
     registers,

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
 import { main } from "../../../runners/cli";
-import { tempDir } from "../../helpers";
+import { tempDir, until } from "../../helpers";
 import { observedNumbers } from "../metrics/pipelines";
 
 /** Every sample of `name` in Prometheus text, as [labels, value]. */
@@ -20,17 +20,6 @@ async function scrape(url: string): Promise<string> {
   const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
   expect(r.status).toBe(200);
   return r.text();
-}
-
-/** Polls `f` every 100 ms until it returns a value, or fails after `ms`. */
-async function until<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 describe("the direct runner's metrics", () => {
@@ -79,7 +68,7 @@ describe("the direct runner's metrics", () => {
       const backlog = valueOf(text, "beamline_source_backlog_records", 'partition="0-20000"');
       expect(backlog).toBeGreaterThan(0);
       expect(backlog).toBeLessThan(20000);
-      expect(valueOf(text, "beamline_user_counter", 'namespace="demo",name="seen"')).toBeGreaterThan(0);
+      expect(valueOf(text, "beamline_user_counts", 'namespace="demo",name="seen"')).toBeGreaterThan(0);
     } finally {
       cancel.abort();
     }

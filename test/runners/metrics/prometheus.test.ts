@@ -67,9 +67,9 @@ describe("the Prometheus registry of a run", () => {
     expect(valueOf(text, 'beamline_last_checkpoint_size_bytes{pipeline="p"}')).toBe(30);
     expect(valueOf(text, 'beamline_restarts_total{pipeline="p"}')).toBe(2);
     expect(valueOf(text, 'beamline_source_backlog_records{transform="Read/Parse",instance_index="1",partition="topic-0",pipeline="p"}')).toBe(12);
-    expect(valueOf(text, 'beamline_user_counter{transform="Read/Parse",namespace="app",name="parsed",pipeline="p"}')).toBe(18);
+    expect(valueOf(text, 'beamline_user_counts{transform="Read/Parse",namespace="app",name="parsed",pipeline="p"}')).toBe(18);
     expect(valueOf(text, 'beamline_user_distribution{transform="Read/Parse",namespace="app",name="size",stat="max",pipeline="p"}')).toBe(7);
-    expect(valueOf(text, 'beamline_user_gauge{transform="Read/Parse",namespace="app",name="depth",pipeline="p"}')).toBe(5);
+    expect(valueOf(text, 'beamline_user_latest{transform="Read/Parse",namespace="app",name="depth",pipeline="p"}')).toBe(5);
   });
 
   test("registers none of prom-client's default Node metrics", async () => {
