@@ -6,7 +6,7 @@
 import type { UserMetricValue } from "../../sdk/metrics";
 
 /** The cumulative counts kept per transform, in the order of a sample's `values`. */
-export const TRANSFORM_FIELDS = ["rowsIn", "batchesIn", "bytesIn", "rowsOut", "batchesOut", "bytesOut", "processingMs", "backpressureMs"] as const;
+export const TRANSFORM_FIELDS = ["rowsIn", "batchesIn", "bytesIn", "rowsOut", "batchesOut", "bytesOut", "processingMs", "backpressureMs", "alignmentMs"] as const;
 
 /** One of {@link TRANSFORM_FIELDS}. */
 export type TransformField = (typeof TRANSFORM_FIELDS)[number];

@@ -28,7 +28,7 @@ export interface SourceEnv {
   readonly barriers: Barriers;
   readonly held: HeldInput;
   readonly wakeups: Wakeups;
-  /** Where the time a source waits for room downstream is counted. */
+  /** Where the time a source waits for room downstream, or for a checkpoint to align, is counted. */
   readonly metrics: ExecutionMetrics;
   /** The sources that drive the simulated clock, in pipeline order (a source's index is its stream). */
   readonly clocked: readonly ExecNode[];
@@ -61,7 +61,13 @@ function sourceDriver(env: SourceEnv, node: ExecNode, stream: number, read: Read
   const stepNow = (f: () => void | Promise<void>): Promise<void> => {
     // Past the barrier of the checkpoint in flight while input is held back for it: what this
     // source emits now would only be held too, so it waits (held input stays bounded).
-    if (barriers.mustWait(node) && !lock.cancelled) return lock.orCancelled(held.whenReleased()).then(() => driver.step(f));
+    if (barriers.mustWait(node) && !lock.cancelled) {
+      const waiting = performance.now();
+      return lock.orCancelled(held.whenReleased()).then(() => {
+        env.metrics.add(node, FIELD.alignmentMs, performance.now() - waiting);
+        return driver.step(f);
+      });
+    }
     const run = () => lock.step(() => delivery.run(node, f));
     const wait = admit?.(node.name);
     if (!wait) return run();

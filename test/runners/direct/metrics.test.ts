@@ -78,6 +78,24 @@ describe("the direct runner's metrics", () => {
     await expect(fetch(url, { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
   });
 
+  test("a checkpointed run serves its checkpoints' count, duration and size while it goes", async () => {
+    let url = "";
+    const dir = tempDir();
+    const runner = new DirectRunner({ parallelism: 2, metricsPort: 0, metricsIntervalMs: 100, checkpoint: { dir, intervalMs: 200 }, onMetricsServer: (u) => (url = u) });
+    const run = runner.run(buildPipeline(observedNumbers, { to: 20000, rate: 5000 }));
+    const text = await until(async () => {
+      if (!url) return undefined;
+      const t = await scrape(url);
+      return (valueOf(t, "beamline_checkpoints_total", "pipeline=") ?? 0) >= 2 ? t : undefined;
+    }, 20_000, "two completed checkpoints");
+    expect(valueOf(text, "beamline_last_checkpoint_size_bytes", "pipeline=")).toBeGreaterThan(0);
+    expect(valueOf(text, "beamline_checkpoint_duration_seconds_total", "pipeline=")).toBeGreaterThan(0);
+    expect(valueOf(text, "beamline_checkpoint_failures_total", "pipeline=")).toBe(0);
+    expect(series(text, "beamline_checkpoint_alignment_seconds_total").map(([l]) => l)).toEqual(expect.arrayContaining([expect.stringContaining('transform="Numbers",instance_index="0"')]));
+    const r = await run;
+    expect(r.checkpoints!.durationsMs.length).toBeGreaterThanOrEqual(2);
+  });
+
   test("a bad metrics port is refused before the run", () => {
     expect(() => new DirectRunner({ metricsPort: -1 })).toThrow(expect.objectContaining({ code: "BL_BAD_METRICS_PORT", value: -1 }));
   });
