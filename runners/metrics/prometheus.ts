@@ -23,6 +23,7 @@ const TRANSFORM_COUNTERS: readonly [string, string, TransformField, number][] = 
   ["beamline_output_bytes_total", "Bytes of the batches a transform emitted (columns and timestamps).", "bytesOut", 1],
   ["beamline_processing_seconds_total", "Time a transform spent processing batches, watermarks and timers.", "processingMs", 1 / 1000],
   ["beamline_backpressure_seconds_total", "Time a source waited for room downstream.", "backpressureMs", 1 / 1000],
+  ["beamline_dead_letter_rows_total", "Rows a transform sent to its dead-letter output (records it could not read or process).", "deadLetterRows", 1],
   ["beamline_checkpoint_alignment_seconds_total", "Time a source held its input while a checkpoint's barrier aligned downstream.", "alignmentMs", 1 / 1000],
 ];
 

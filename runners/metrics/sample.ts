@@ -5,8 +5,8 @@
  */
 import type { UserMetricValue } from "../../sdk/metrics";
 
-/** The cumulative counts kept per transform, in the order of a sample's `values`. */
-export const TRANSFORM_FIELDS = ["rowsIn", "batchesIn", "bytesIn", "rowsOut", "batchesOut", "bytesOut", "processingMs", "backpressureMs", "alignmentMs"] as const;
+/** The cumulative counts kept per transform, in the order of a sample's `values` (`deadLetterRows`: rows emitted on a `deadLetter` output). */
+export const TRANSFORM_FIELDS = ["rowsIn", "batchesIn", "bytesIn", "rowsOut", "batchesOut", "bytesOut", "processingMs", "backpressureMs", "alignmentMs", "deadLetterRows"] as const;
 
 /** One of {@link TRANSFORM_FIELDS}. */
 export type TransformField = (typeof TRANSFORM_FIELDS)[number];

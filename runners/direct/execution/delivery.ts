@@ -11,6 +11,9 @@ import { FIELD } from "../../metrics/sample";
 import { batchBytes, type ExecutionMetrics } from "./metrics";
 import type { ExecNode } from "./node";
 
+/** The output tag of records a transform could not process (see `transforms/io/common.ts`). */
+const DEAD_LETTER_TAG = "deadLetter";
+
 /** Runs `f` for `node`; an error that is not a BeamlineError becomes a user-code error of the node's transform. */
 export async function guard<T>(node: ExecNode, f: () => T | Promise<T>): Promise<T> {
   try {
@@ -62,6 +65,7 @@ export class Delivery {
       const bytes = batchBytes(batch);
       rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + rows);
       metrics.moved(node, null, rows, bytes);
+      if (tag === DEAD_LETTER_TAG) metrics.add(node, FIELD.deadLetterRows, rows);
       for (const { target, tag: input } of targets) {
         if (node.passed > target.passed) {
           this.held.hold(target, input, batch); // after a barrier the target has yet to pass: aligning

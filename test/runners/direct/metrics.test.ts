@@ -1,5 +1,6 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
+import { BeamlineError, buildPipeline, DirectRunner, Pipeline, readCsv, schema, t } from "beamline";
 import { main } from "../../../runners/cli";
 import { tempDir, until } from "../../helpers";
 import { observedNumbers } from "../metrics/pipelines";
@@ -94,6 +95,17 @@ describe("the direct runner's metrics", () => {
     expect(series(text, "beamline_checkpoint_alignment_seconds_total").map(([l]) => l)).toEqual(expect.arrayContaining([expect.stringContaining('transform="Numbers",instance_index="0"')]));
     const r = await run;
     expect(r.checkpoints!.durationsMs.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("rows sent to a dead-letter output are counted for the transform that sent them", async () => {
+    const file = path.join(tempDir(), "in.csv");
+    fs.writeFileSync(file, 'a,b\n1,2\n3\n4,x"y\n5,6\n');
+    const p = new Pipeline();
+    const { main } = p.apply(readCsv(file, { deadLetter: true, schema: schema({ a: t.int32(), b: t.int32() }) }));
+    main.map((r) => r, { name: "Keep" });
+    const r = await new DirectRunner({ parallelism: 1 }).run(p);
+    expect(r.metrics.transforms.get("ReadCsv")).toMatchObject({ rowsOut: 4, deadLetterRows: 2 });
+    expect(r.metrics.transforms.get("Keep")).toMatchObject({ rowsIn: 2, deadLetterRows: 0 });
   });
 
   test("a bad metrics port is refused before the run", () => {
