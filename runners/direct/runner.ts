@@ -156,6 +156,7 @@ export class DirectRunner {
     const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
     // What the pipeline prints to stdout on the same terminal clears the line first.
     const live = new LiveMetrics();
+    live.stageOf = new Map(p.stages.flatMap((s) => s.nodes.map((n) => [n, s.id] as const)));
     if (cp) {
       const c = cp.coordinator;
       live.checkpoints = () => ({ completed: c.durations.length, failed: c.failed, durationsMs: c.durations, sizesBytes: c.sizes });

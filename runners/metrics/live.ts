@@ -55,6 +55,8 @@ export class LiveMetrics {
   restarts = 0;
   /** Attempts that failed so far (restarted or not). */
   failures = 0;
+  /** The fused stage of each transform, by name (set by the runner from its plan). */
+  stageOf: ReadonlyMap<string, number> = new Map();
   /** Reads the run's checkpoint figures (none until the runner sets it). */
   checkpoints: () => CheckpointFigures = () => NO_CHECKPOINTS;
 

@@ -2,7 +2,7 @@
  * A run's metrics as Prometheus text, through prom-client: a registry of its own (none of prom-client's
  * default Node metrics), whose collectors read the run's {@link LiveMetrics} at each scrape. Names follow
  * Prometheus's conventions (`beamline_…_total` for counters, base units `_seconds` and `_bytes`); labels
- * are `pipeline`, `transform`, `instance_index` (the pipeline instance, 0-based: Prometheus sets `instance`
+ * are `pipeline`, `transform`, `stage` (the fused stage the transform runs in), `instance_index` (the pipeline instance, 0-based: Prometheus sets `instance`
  * itself, to the scraped target, and would rename ours) and, for a source's backlog, `partition`.
  */
 import { Counter, Gauge, Registry } from "prom-client";
@@ -48,7 +48,8 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
   const registers = [registry];
   const rows = memo(() => live.transforms());
   const counters = memo(() => live.counters());
-  const labels = ["transform", "instance_index"] as const;
+  const labels = ["transform", "stage", "instance_index"] as const;
+  const at = (transform: string, instance: number) => ({ transform, stage: String(live.stageOf.get(transform) ?? ""), instance_index: String(instance) });
 
   for (const [name, help, field, unit] of TRANSFORM_COUNTERS) {
     new Counter({
@@ -58,7 +59,7 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
       registers,
       collect() {
         this.reset();
-        for (const r of rows()) this.inc({ transform: r.transform, instance_index: String(r.instance) }, r.values[FIELD[field]] * unit);
+        for (const r of rows()) this.inc(at(r.transform, r.instance), r.values[FIELD[field]] * unit);
       },
     });
   }
@@ -70,7 +71,7 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
     registers,
     collect() {
       this.reset();
-      for (const r of rows()) if (finite(r.watermark)) this.set({ transform: r.transform, instance_index: String(r.instance) }, r.watermark / 1000);
+      for (const r of rows()) if (finite(r.watermark)) this.set(at(r.transform, r.instance), r.watermark / 1000);
     },
   });
   new Gauge({
@@ -81,7 +82,7 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
     collect() {
       this.reset();
       const now = Date.now();
-      for (const r of rows()) if (finite(r.watermark)) this.set({ transform: r.transform, instance_index: String(r.instance) }, (now - r.watermark) / 1000);
+      for (const r of rows()) if (finite(r.watermark)) this.set(at(r.transform, r.instance), (now - r.watermark) / 1000);
     },
   });
   new Counter({
@@ -91,7 +92,7 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
     registers,
     collect() {
       this.reset();
-      for (const c of counters()) if (LATE_DROP_COUNTERS.has(c.counter)) this.inc({ transform: c.transform, instance_index: String(c.instance) }, c.value);
+      for (const c of counters()) if (LATE_DROP_COUNTERS.has(c.counter)) this.inc(at(c.transform, c.instance), c.value);
     },
   });
   for (const [unit, key] of [["records", "records"], ["bytes", "bytes"]] as const) {
@@ -104,7 +105,7 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
         this.reset();
         for (const b of live.backlog()) {
           const v = b[key];
-          if (v !== undefined) this.set({ transform: b.transform, instance_index: String(b.instance), partition: b.partition }, v);
+          if (v !== undefined) this.set({ ...at(b.transform, b.instance), partition: b.partition }, v);
         }
       },
     });

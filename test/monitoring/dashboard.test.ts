@@ -33,7 +33,7 @@ describe("the monitoring examples", () => {
     // Every served family appears on the dashboard.
     expect([...served].filter((n) => !referenced(exprs.join("\n")).has(n))).toEqual([]);
     const labels = new Set([...exprs.join("\n").matchAll(/by \(([^)]*)\)/g)].flatMap((m) => m[1].split(",").map((l) => l.trim())));
-    expect([...labels].filter((l) => !["pipeline", "transform", "instance_index", "partition", "namespace", "name"].includes(l))).toEqual([]);
+    expect([...labels].filter((l) => !["pipeline", "transform", "stage", "instance_index", "partition", "namespace", "name"].includes(l))).toEqual([]);
   });
 
   test("the alert rules use only metrics Beamline serves (and Prometheus's own up)", async () => {

@@ -65,7 +65,7 @@ describe("the direct runner's metrics", () => {
         const t = await scrape(url);
         return series(t, "beamline_processing_seconds_total").some(([l]) => l.includes('instance_index="1"')) ? t : undefined;
       }, 20_000, "a sample of instance 1");
-      expect(valueOf(text, "beamline_input_rows_total", 'transform="Observe",instance_index="0",pipeline="observed"')).toBeGreaterThan(0);
+      expect(valueOf(text, "beamline_input_rows_total", 'transform="Observe",stage="0",instance_index="0",pipeline="observed"')).toBeGreaterThan(0);
       const backlog = valueOf(text, "beamline_source_backlog_records", 'partition="0-20000"');
       expect(backlog).toBeGreaterThan(0);
       expect(backlog).toBeLessThan(20000);
@@ -92,7 +92,7 @@ describe("the direct runner's metrics", () => {
     expect(valueOf(text, "beamline_last_checkpoint_size_bytes", "pipeline=")).toBeGreaterThan(0);
     expect(valueOf(text, "beamline_checkpoint_duration_seconds_total", "pipeline=")).toBeGreaterThan(0);
     expect(valueOf(text, "beamline_checkpoint_failures_total", "pipeline=")).toBe(0);
-    expect(series(text, "beamline_checkpoint_alignment_seconds_total").map(([l]) => l)).toEqual(expect.arrayContaining([expect.stringContaining('transform="Numbers",instance_index="0"')]));
+    expect(series(text, "beamline_checkpoint_alignment_seconds_total").map(([l]) => l)).toEqual(expect.arrayContaining([expect.stringContaining('transform="Numbers",stage="0",instance_index="0"')]));
     const r = await run;
     expect(r.checkpoints!.durationsMs.length).toBeGreaterThanOrEqual(2);
   });

@@ -39,23 +39,24 @@ describe("the Prometheus registry of a run", () => {
   live.checkpoints = () => ({ completed: 3, failed: 1, durationsMs: [100, 200, 300], sizesBytes: [10, 20, 30] });
   live.restarts = 2;
   live.failures = 2;
+  live.stageOf = new Map([["Read/Parse", 0]]);
 
   test("serves counters per transform and instance, in base units, with the pipeline label", async () => {
     const text = await prometheusRegistry(live, "wordcount").metrics();
-    expect(valueOf(text, 'beamline_output_rows_total{transform="Read/Parse",instance_index="0",pipeline="wordcount"}')).toBe(100);
-    expect(valueOf(text, 'beamline_output_rows_total{transform="Read/Parse",instance_index="1",pipeline="wordcount"}')).toBe(50);
-    expect(valueOf(text, 'beamline_output_bytes_total{transform="Read/Parse",instance_index="0",pipeline="wordcount"}')).toBe(1600);
-    expect(valueOf(text, 'beamline_processing_seconds_total{transform="Read/Parse",instance_index="0",pipeline="wordcount"}')).toBe(1.5);
-    expect(valueOf(text, 'beamline_backpressure_seconds_total{transform="Read/Parse",instance_index="1",pipeline="wordcount"}')).toBe(0.25);
-    expect(valueOf(text, 'beamline_late_rows_dropped_total{transform="Read/Parse",instance_index="0",pipeline="wordcount"}')).toBe(4);
+    expect(valueOf(text, 'beamline_output_rows_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(100);
+    expect(valueOf(text, 'beamline_output_rows_total{transform="Read/Parse",stage="0",instance_index="1",pipeline="wordcount"}')).toBe(50);
+    expect(valueOf(text, 'beamline_output_bytes_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(1600);
+    expect(valueOf(text, 'beamline_processing_seconds_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(1.5);
+    expect(valueOf(text, 'beamline_backpressure_seconds_total{transform="Read/Parse",stage="0",instance_index="1",pipeline="wordcount"}')).toBe(0.25);
+    expect(valueOf(text, 'beamline_late_rows_dropped_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(4);
     expect(text).toContain("# TYPE beamline_output_rows_total counter");
   });
 
   test("watermarks and event-time lag only where the watermark is a real time", async () => {
     const text = await prometheusRegistry(live, "p").metrics();
-    expect(valueOf(text, 'beamline_watermark_seconds{transform="Read/Parse",instance_index="0",pipeline="p"}')).toBe(60);
-    expect(valueOf(text, 'beamline_event_time_lag_seconds{transform="Read/Parse",instance_index="0",pipeline="p"}')).toBeGreaterThan(Date.now() / 1000 - 3600);
-    expect(text).not.toContain('beamline_watermark_seconds{transform="Read/Parse",instance_index="1"');
+    expect(valueOf(text, 'beamline_watermark_seconds{transform="Read/Parse",stage="0",instance_index="0",pipeline="p"}')).toBe(60);
+    expect(valueOf(text, 'beamline_event_time_lag_seconds{transform="Read/Parse",stage="0",instance_index="0",pipeline="p"}')).toBeGreaterThan(Date.now() / 1000 - 3600);
+    expect(text).not.toContain('beamline_watermark_seconds{transform="Read/Parse",stage="0",instance_index="1"');
   });
 
   test("serves the run's checkpoints, restarts, source backlog and user metrics", async () => {
@@ -66,7 +67,7 @@ describe("the Prometheus registry of a run", () => {
     expect(valueOf(text, 'beamline_last_checkpoint_duration_seconds{pipeline="p"}')).toBe(0.3);
     expect(valueOf(text, 'beamline_last_checkpoint_size_bytes{pipeline="p"}')).toBe(30);
     expect(valueOf(text, 'beamline_restarts_total{pipeline="p"}')).toBe(2);
-    expect(valueOf(text, 'beamline_source_backlog_records{transform="Read/Parse",instance_index="1",partition="topic-0",pipeline="p"}')).toBe(12);
+    expect(valueOf(text, 'beamline_source_backlog_records{transform="Read/Parse",stage="0",instance_index="1",partition="topic-0",pipeline="p"}')).toBe(12);
     expect(valueOf(text, 'beamline_user_counts{transform="Read/Parse",namespace="app",name="parsed",pipeline="p"}')).toBe(18);
     expect(valueOf(text, 'beamline_user_distribution{transform="Read/Parse",namespace="app",name="size",stat="max",pipeline="p"}')).toBe(7);
     expect(valueOf(text, 'beamline_user_latest{transform="Read/Parse",namespace="app",name="depth",pipeline="p"}')).toBe(5);
@@ -83,6 +84,7 @@ describe("the Prometheus registry of a run", () => {
 describe("the metrics endpoint", () => {
   test("answers /metrics on a free loopback port, 404 elsewhere, and stops", async () => {
     const live = new LiveMetrics();
+    live.stageOf = new Map([["Read/Parse", 0]]);
     live.record(sample(0, 7, 0));
     const server = await serveMetrics(prometheusRegistry(live, "p"), 0);
     try {
@@ -90,7 +92,7 @@ describe("the metrics endpoint", () => {
       const r = await fetch(server.url, { signal: AbortSignal.timeout(5000) });
       expect(r.status).toBe(200);
       expect(r.headers.get("content-type")).toContain("text/plain");
-      expect(valueOf(await r.text(), 'beamline_output_rows_total{transform="Read/Parse",instance_index="0",pipeline="p"}')).toBe(7);
+      expect(valueOf(await r.text(), 'beamline_output_rows_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="p"}')).toBe(7);
       expect((await fetch(server.url.replace("/metrics", "/"), { signal: AbortSignal.timeout(5000) })).status).toBe(404);
     } finally {
       await server.close();
