@@ -41,36 +41,45 @@ describe("the Prometheus registry of a run", () => {
   live.failures = 2;
   live.stageOf = new Map([["Read/Parse", 0]]);
 
+  const parse = (instance: number, pipeline: string) => `transform="Read/Parse",stage="0",instance_index="${instance}",pipeline="${pipeline}"`;
+
   test("serves counters per transform and instance, in base units, with the pipeline label", async () => {
     const text = await prometheusRegistry(live, "wordcount").metrics();
-    expect(valueOf(text, 'beamline_output_rows_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(100);
-    expect(valueOf(text, 'beamline_output_rows_total{transform="Read/Parse",stage="0",instance_index="1",pipeline="wordcount"}')).toBe(50);
-    expect(valueOf(text, 'beamline_output_bytes_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(1600);
-    expect(valueOf(text, 'beamline_processing_seconds_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(1.5);
-    expect(valueOf(text, 'beamline_backpressure_seconds_total{transform="Read/Parse",stage="0",instance_index="1",pipeline="wordcount"}')).toBe(0.25);
-    expect(valueOf(text, 'beamline_late_rows_dropped_total{transform="Read/Parse",stage="0",instance_index="0",pipeline="wordcount"}')).toBe(4);
+    const expected: [string, number][] = [
+      [`beamline_output_rows_total{${parse(0, "wordcount")}}`, 100],
+      [`beamline_output_rows_total{${parse(1, "wordcount")}}`, 50],
+      [`beamline_output_bytes_total{${parse(0, "wordcount")}}`, 1600],
+      [`beamline_processing_seconds_total{${parse(0, "wordcount")}}`, 1.5],
+      [`beamline_backpressure_seconds_total{${parse(1, "wordcount")}}`, 0.25],
+      [`beamline_late_rows_dropped_total{${parse(0, "wordcount")}}`, 4],
+    ];
+    expect(expected.map(([series]) => [series, valueOf(text, series)])).toEqual(expected);
     expect(text).toContain("# TYPE beamline_output_rows_total counter");
   });
 
   test("watermarks and event-time lag only where the watermark is a real time", async () => {
     const text = await prometheusRegistry(live, "p").metrics();
-    expect(valueOf(text, 'beamline_watermark_seconds{transform="Read/Parse",stage="0",instance_index="0",pipeline="p"}')).toBe(60);
-    expect(valueOf(text, 'beamline_event_time_lag_seconds{transform="Read/Parse",stage="0",instance_index="0",pipeline="p"}')).toBeGreaterThan(Date.now() / 1000 - 3600);
-    expect(text).not.toContain('beamline_watermark_seconds{transform="Read/Parse",stage="0",instance_index="1"');
+    expect(valueOf(text, `beamline_watermark_seconds{${parse(0, "p")}}`)).toBe(60);
+    expect(valueOf(text, `beamline_event_time_lag_seconds{${parse(0, "p")}}`)).toBeGreaterThan(Date.now() / 1000 - 3600);
+    expect(text).not.toContain(`beamline_watermark_seconds{${parse(1, "p")}}`);
   });
 
   test("serves the run's checkpoints, restarts, source backlog and user metrics", async () => {
     const text = await prometheusRegistry(live, "p").metrics();
-    expect(valueOf(text, 'beamline_checkpoints_total{pipeline="p"}')).toBe(3);
-    expect(valueOf(text, 'beamline_checkpoint_failures_total{pipeline="p"}')).toBe(1);
-    expect(valueOf(text, 'beamline_checkpoint_duration_seconds_total{pipeline="p"}')).toBe(0.6);
-    expect(valueOf(text, 'beamline_last_checkpoint_duration_seconds{pipeline="p"}')).toBe(0.3);
-    expect(valueOf(text, 'beamline_last_checkpoint_size_bytes{pipeline="p"}')).toBe(30);
-    expect(valueOf(text, 'beamline_restarts_total{pipeline="p"}')).toBe(2);
-    expect(valueOf(text, 'beamline_source_backlog_records{transform="Read/Parse",stage="0",instance_index="1",partition="topic-0",pipeline="p"}')).toBe(12);
-    expect(valueOf(text, 'beamline_user_counts{transform="Read/Parse",namespace="app",name="parsed",pipeline="p"}')).toBe(18);
-    expect(valueOf(text, 'beamline_user_distribution{transform="Read/Parse",namespace="app",name="size",stat="max",pipeline="p"}')).toBe(7);
-    expect(valueOf(text, 'beamline_user_latest{transform="Read/Parse",namespace="app",name="depth",pipeline="p"}')).toBe(5);
+    const user = (name: string) => `transform="Read/Parse",namespace="app",name="${name}"`;
+    const expected: [string, number][] = [
+      ['beamline_checkpoints_total{pipeline="p"}', 3],
+      ['beamline_checkpoint_failures_total{pipeline="p"}', 1],
+      ['beamline_checkpoint_duration_seconds_total{pipeline="p"}', 0.6],
+      ['beamline_last_checkpoint_duration_seconds{pipeline="p"}', 0.3],
+      ['beamline_last_checkpoint_size_bytes{pipeline="p"}', 30],
+      ['beamline_restarts_total{pipeline="p"}', 2],
+      ['beamline_source_backlog_records{transform="Read/Parse",stage="0",instance_index="1",partition="topic-0",pipeline="p"}', 12],
+      [`beamline_user_counts{${user("parsed")},pipeline="p"}`, 18],
+      [`beamline_user_distribution{${user("size")},stat="max",pipeline="p"}`, 7],
+      [`beamline_user_latest{${user("depth")},pipeline="p"}`, 5],
+    ];
+    expect(expected.map(([series]) => [series, valueOf(text, series)])).toEqual(expected);
   });
 
   test("registers none of prom-client's default Node metrics", async () => {
