@@ -12,11 +12,11 @@ import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import { describeType, isScalarSchema, type RowSchema } from "../../sdk/schema";
 import { formatTimestamp } from "../../sdk/time";
-import type { BoundedSource, SourceChunk } from "../../sdk/source";
+import type { BoundedSource, ReadContext, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, WithDeadLetters } from "./common";
 import {
-  ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
+  backlogReporter, ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
   FileSink, filesToParts, gzipSuffix, lineAt, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
 } from "./files";
 import { jsonReplacer } from "./text";
@@ -285,9 +285,10 @@ export class CsvSource implements BoundedSource {
   }
 
   /** Reads a file's records in batches; positions are byte offsets plus line numbers (and the header). */
-  async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
+  async *read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk> {
     const file = partFile(part);
     const { schema, delimiter, header, deadLetter } = this.config;
+    const backlog = backlogReporter(ctx, part, detectCompression(file, this.config.compression) === "gzip");
     const nFields = schema.fields.length;
     const columns: unknown[][] = schema.fields.map(() => []);
     let rows = 0;
@@ -350,6 +351,7 @@ export class CsvSource implements BoundedSource {
     const startFrom = pos && typeof pos.offset === "number" && typeof pos.line === "number" ? { offset: pos.offset, line: pos.line } : null;
     for await (const chunk of readLineChunks(file, { compression: this.config.compression, from: startFrom, maxLines: DEFAULT_BATCH_ROWS })) {
       for (let i = 0; i < chunk.count; i++) assembler.feed(lineAt(chunk, i), chunk.firstLine + i, chunk.crlf[i] === 1);
+      backlog(chunk.endOffset);
       if (rows >= DEFAULT_BATCH_ROWS || letters.length > 0) {
         // A position is exact only when no record is open across the chunk boundary.
         const position = assembler.idle && (headerSeen || !header)
