@@ -13,6 +13,7 @@ import { RUNNER_NAMES } from "../sdk/runner";
 import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
 import type { DirectRunnerOptions } from "./direct/runner";
+import { checkpointLines } from "./commands/checkpoints";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 
@@ -40,6 +41,7 @@ export const RUNNER_OPTIONS = {
 const USAGE = `Usage:
   beamline run <pipeline-file.ts> [--runner=direct] [--<option>=<value> ...]
   beamline run <pipeline-file.ts> --help     options of the runner and of the pipeline
+  beamline checkpoints <checkpoint-dir>      the checkpoints a run took, with their size and age
   beamline --help`;
 
 /** Where the command writes. */
@@ -95,8 +97,13 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       io.out(USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (command === "checkpoints") {
+      if (rest.length !== 1) throw new OptionError({ code: "BL_NO_CHECKPOINT_DIR", value: rest.join(" "), rule: "beamline checkpoints takes one checkpoint directory", fix: USAGE });
+      for (const line of checkpointLines(rest[0])) io.out(line);
+      return 0;
+    }
     if (command !== "run") {
-      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run. ${USAGE}` });
+      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run, checkpoints. ${USAGE}` });
     }
     const file = rest.find((a) => !a.startsWith("--"));
     if (!file) {
