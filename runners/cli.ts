@@ -14,6 +14,9 @@ import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
 import type { DirectRunnerOptions } from "./direct/runner";
 import { checkpointLines } from "./commands/checkpoints";
+import { planDot, planSvg } from "./commands/graph";
+import { defaultOperators } from "./direct/operators/registry";
+import { plan } from "./direct/plan/planner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 
@@ -41,6 +44,8 @@ export const RUNNER_OPTIONS = {
 const USAGE = `Usage:
   beamline run <pipeline-file.ts> [--runner=direct] [--<option>=<value> ...]
   beamline run <pipeline-file.ts> --help     options of the runner and of the pipeline
+  beamline graph <pipeline-file.ts> [--graph-output=PREFIX] [--<option>=<value> ...]
+                                             the plan as PREFIX.dot and PREFIX.svg (default: the file's name)
   beamline checkpoints <checkpoint-dir>      the checkpoints a run took, with their size and age
   beamline --help`;
 
@@ -62,6 +67,23 @@ const stdio: CliIO = {
 function metricsOptions(port: number | undefined, host: string, file: string, io: CliIO): Partial<DirectRunnerOptions> {
   if (port === undefined) return {};
   return { metricsPort: port, metricsHost: host, jobName: path.basename(file).replace(/\.[cm]?[jt]s$/, ""), onMetricsServer: (url) => io.err(`beamline: metrics at ${url}`) };
+}
+
+/** `beamline graph FILE`: builds the pipeline with the options given and writes its direct-runner plan as DOT and SVG. */
+function writeGraph(args: readonly string[], io: CliIO): number {
+  const file = args.find((a) => !a.startsWith("--"));
+  if (!file) throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
+  const def = loadDefinition(file);
+  const specs = { ...def.options, graphOutput: option.string("where the graph goes: PREFIX.dot and PREFIX.svg", { default: path.basename(file).replace(/\.[cm]?[jt]s$/, "") }) };
+  const { values } = parseOptions(args.filter((a) => a !== file), specs);
+  const pipelineValues = Object.fromEntries(Object.keys(def.options).map((name) => [name, (values as Record<string, unknown>)[name]]));
+  const graph = buildPipeline(def, pipelineValues).graph();
+  const p = plan(graph, defaultOperators());
+  const prefix = values.graphOutput as string;
+  fs.writeFileSync(`${prefix}.dot`, planDot(graph, p));
+  fs.writeFileSync(`${prefix}.svg`, planSvg(graph, p));
+  io.err(`beamline: ${p.nodes.length} steps in ${p.stages.length} stages: ${prefix}.dot, ${prefix}.svg`);
+  return 0;
 }
 
 /** Loads a pipeline definition from a file (TypeScript or JavaScript). */
@@ -102,8 +124,9 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       for (const line of checkpointLines(rest[0])) io.out(line);
       return 0;
     }
+    if (command === "graph") return writeGraph(rest, io);
     if (command !== "run") {
-      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run, checkpoints. ${USAGE}` });
+      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run, graph, checkpoints. ${USAGE}` });
     }
     const file = rest.find((a) => !a.startsWith("--"));
     if (!file) {
