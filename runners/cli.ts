@@ -14,7 +14,7 @@ import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
 import type { DirectRunnerOptions } from "./direct/runner";
 import { checkpointLines } from "./commands/checkpoints";
-import { planDot, planSvg } from "./commands/graph";
+import { planDot, planSvg } from "./direct/plan/picture";
 import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
@@ -37,7 +37,8 @@ export const RUNNER_OPTIONS = {
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
   resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
   metricsPort: option.integer("direct: serve Prometheus metrics at http://HOST:PORT/metrics while the run goes (0: any free port)"),
-  metricsHost: option.string("direct: the address --metrics-port listens on", { default: "127.0.0.1" }),
+  metricsHost: option.string("direct: the address --metrics-port and --ui-port listen on", { default: "127.0.0.1" }),
+  uiPort: option.integer("direct: serve a web page about the run at http://HOST:PORT/ while it goes (0: any free port)"),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -63,10 +64,14 @@ const stdio: CliIO = {
   progress: process.stderr,
 };
 
-/** The direct runner's metrics options from the command line: served when a port is given, the URL printed on stderr. */
-function metricsOptions(port: number | undefined, host: string, file: string, io: CliIO): Partial<DirectRunnerOptions> {
-  if (port === undefined) return {};
-  return { metricsPort: port, metricsHost: host, jobName: path.basename(file).replace(/\.[cm]?[jt]s$/, ""), onMetricsServer: (url) => io.err(`beamline: metrics at ${url}`) };
+/** The direct runner's metrics and UI options from the command line: each served when its port is given, its URL printed on stderr. */
+function observability(metricsPort: number | undefined, uiPort: number | undefined, host: string, file: string, io: CliIO): Partial<DirectRunnerOptions> {
+  return {
+    metricsHost: host,
+    jobName: path.basename(file).replace(/\.[cm]?[jt]s$/, ""),
+    ...(metricsPort !== undefined ? { metricsPort, onMetricsServer: (url: string) => io.err(`beamline: metrics at ${url}`) } : {}),
+    ...(uiPort !== undefined ? { uiPort, onUiServer: (url: string) => io.err(`beamline: web UI at ${url}`) } : {}),
+  };
 }
 
 /** `beamline graph FILE`: builds the pipeline with the options given and writes its direct-runner plan as DOT and SVG. */
@@ -188,7 +193,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const checkpoint = checkpointDir
       ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
       : undefined;
-    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, ...metricsOptions(values.metricsPort as number | undefined, values.metricsHost as string, file, io) });
+    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, ...observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io) });
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;

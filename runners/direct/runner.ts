@@ -18,7 +18,10 @@ import { ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from ".
 import { MetricResults, type MetricQueryResults, type MetricsFilter } from "../../sdk/metrics";
 import { LiveMetrics, type TransformTotals } from "../metrics/live";
 import { prometheusRegistry } from "../metrics/prometheus";
-import { checkMetricsPort, serveMetrics, type MetricsServer } from "../metrics/server";
+import { checkPort, serveMetrics, type MetricsServer } from "../metrics/server";
+import { serveUi } from "../metrics/ui";
+import type { PipelineGraph } from "../../sdk/graph";
+import { planSvg } from "./plan/picture";
 
 /** Options of the direct runner. */
 export interface DirectRunnerOptions {
@@ -53,6 +56,14 @@ export interface DirectRunnerOptions {
   readonly metricsIntervalMs?: number;
   /** Told the URL of the metrics endpoint once it listens. */
   readonly onMetricsServer?: (url: string) => void;
+  /**
+   * Serves a web page about the run at `http://metricsHost:uiPort/` while it runs: the plan by fused
+   * stage, live throughput and watermarks per transform, checkpoints, recent errors, the options
+   * (0: any free port; see `onUiServer`). Default: not served.
+   */
+  readonly uiPort?: number;
+  /** Told the URL of the web UI once it listens. */
+  readonly onUiServer?: (url: string) => void;
   /** The run's name: the `pipeline` label of its metrics. Default `beamline`. */
   readonly jobName?: string;
 }
@@ -104,7 +115,8 @@ export class DirectRunner {
 
   constructor(options: DirectRunnerOptions = {}) {
     this.options = options;
-    if (options.metricsPort !== undefined) checkMetricsPort(options.metricsPort);
+    if (options.metricsPort !== undefined) checkPort(options.metricsPort, "--metrics-port");
+    if (options.uiPort !== undefined) checkPort(options.uiPort, "--ui-port");
     this.signal = options.signal;
     this.progress = options.progress;
     this.operators = options.operators ?? defaultOperators();
@@ -140,6 +152,17 @@ export class DirectRunner {
     return server;
   }
 
+  /** Starts serving the run's web UI when the options ask for it. */
+  private async serveUi(live: LiveMetrics, graph: PipelineGraph, p: Plan, parallelism: number): Promise<MetricsServer | null> {
+    const { uiPort, metricsHost, onUiServer, jobName } = this.options;
+    if (uiPort === undefined) return null;
+    const cp = this.checkpoint;
+    const options = { parallelism, batchSize: this.batchSize, restartStrategy: this.restartStrategy.kind, ...(cp ? { checkpointDir: cp.dir, checkpointIntervalMs: cp.intervalMs, resume: cp.resume ?? false } : {}) };
+    const server = await serveUi(live, { pipeline: jobName ?? "beamline", graphSvg: planSvg(graph, p), options }, uiPort, metricsHost);
+    onUiServer?.(`${server.url}/`);
+    return server;
+  }
+
   /**
    * Runs a pipeline to completion, as instances of its plan (one in this thread, the others on worker
    * threads; see {@link runParallel}). When an instance fails retriably (a worker thread died), the run restarts under the restart
@@ -162,7 +185,11 @@ export class DirectRunner {
       live.checkpoints = () => ({ completed: c.durations.length, failed: c.failed, durationsMs: c.durations, sizesBytes: c.sizes });
     }
     const server = await this.serveMetrics(live);
-    const sampling = server ? { sampleEveryMs: this.options.metricsIntervalMs ?? 1000 } : {};
+    const ui = await this.serveUi(live, graph, p, parallel.parallelism).catch(async (e: unknown) => {
+      await server?.close();
+      throw e;
+    });
+    const sampling = server || ui ? { sampleEveryMs: this.options.metricsIntervalMs ?? 1000 } : {};
     const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
     try {
       for (let restarts = 0; ; restarts++) {
@@ -172,12 +199,16 @@ export class DirectRunner {
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
           const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
           const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
+          live.state = "done";
           return { state: "DONE", metrics: directRunMetrics(metrics, live), plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
-          live.failures++;
+          live.failed(e);
           cp?.coordinator.abandon();
           const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
-          if (delay === null) throw e;
+          if (delay === null) {
+            live.state = "failed";
+            throw e;
+          }
           live.restarted();
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
@@ -186,6 +217,7 @@ export class DirectRunner {
       line?.draw();
       line?.stop();
       await server?.close();
+      await ui?.close();
     }
   }
 }

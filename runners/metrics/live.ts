@@ -41,6 +41,9 @@ export interface CounterRow {
 /** The numbers of one transform summed over the instances. */
 export type TransformTotals = { readonly [F in TransformField]: number };
 
+/** How many errors {@link LiveMetrics.errors} keeps. */
+export const MAX_ERRORS = 20;
+
 const NO_CHECKPOINTS: CheckpointFigures = { completed: 0, failed: 0, durationsMs: [], sizesBytes: [] };
 
 /** The live metrics of one run. */
@@ -55,10 +58,21 @@ export class LiveMetrics {
   restarts = 0;
   /** Attempts that failed so far (restarted or not). */
   failures = 0;
+  /** Whether the run goes on, ended, or failed for good. */
+  state: "running" | "done" | "failed" = "running";
+  /** The latest errors that failed an attempt, oldest first (at most {@link MAX_ERRORS}). */
+  readonly errors: { readonly at: number; readonly message: string }[] = [];
   /** The fused stage of each transform, by name (set by the runner from its plan). */
   stageOf: ReadonlyMap<string, number> = new Map();
   /** Reads the run's checkpoint figures (none until the runner sets it). */
   checkpoints: () => CheckpointFigures = () => NO_CHECKPOINTS;
+
+  /** Records an error that failed an attempt. */
+  failed(error: unknown): void {
+    this.failures++;
+    this.errors.push({ at: Date.now(), message: error instanceof Error ? error.message : String(error) });
+    if (this.errors.length > MAX_ERRORS) this.errors.shift();
+  }
 
   /** Keeps `sample` as its instance's latest, unless a later one arrived first. */
   record(sample: InstanceSample): void {

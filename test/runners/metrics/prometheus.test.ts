@@ -116,7 +116,7 @@ describe("the metrics endpoint", () => {
     try {
       const err = await serveMetrics(registry, first.port).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BeamlineError);
-      expect(err).toMatchObject({ code: "BL_METRICS_PORT_UNAVAILABLE", value: first.port });
+      expect(err).toMatchObject({ code: "BL_PORT_UNAVAILABLE", value: first.port });
     } finally {
       await first.close();
     }

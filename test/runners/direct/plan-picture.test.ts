@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { countPerElement, create, Pipeline } from "beamline";
 import { main } from "../../../runners/cli";
-import { planDot, planSvg } from "../../../runners/commands/graph";
+import { planDot, planSvg } from "../../../runners/direct/plan/picture";
 import { defaultOperators } from "../../../runners/direct/operators/registry";
 import { plan } from "../../../runners/direct/plan/planner";
 import { tempDir } from "../../helpers";

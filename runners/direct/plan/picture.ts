@@ -4,8 +4,8 @@
  * stage receives its input (forward, by key, to one instance). As Graphviz DOT, and as SVG laid out
  * here in layers (no Graphviz needed): a transform's layer is one more than its producers' deepest.
  */
-import type { PipelineGraph } from "../../sdk/graph";
-import type { Exchange, Plan } from "../direct/plan/planner";
+import type { PipelineGraph } from "../../../sdk/graph";
+import type { Exchange, Plan } from "./planner";
 
 /** An edge of the plan: from the producer of a PCollection to one of its consumers. */
 interface PlanEdge {
