@@ -117,6 +117,10 @@ export class DirectRunner {
     this.options = options;
     if (options.metricsPort !== undefined) checkPort(options.metricsPort, "--metrics-port");
     if (options.uiPort !== undefined) checkPort(options.uiPort, "--ui-port");
+    const every = options.metricsIntervalMs;
+    if (every !== undefined && !(Number.isFinite(every) && every > 0)) {
+      throw new OptionError({ code: "BL_BAD_METRICS_INTERVAL", value: every, rule: "the metrics interval must be a positive number of milliseconds", fix: "pass metricsIntervalMs: 1000, say (how often instances report their metrics)" });
+    }
     this.signal = options.signal;
     this.progress = options.progress;
     this.operators = options.operators ?? defaultOperators();

@@ -108,8 +108,10 @@ describe("the direct runner's metrics", () => {
     expect(r.metrics.transforms.get("Keep")).toMatchObject({ rowsIn: 2, deadLetterRows: 0 });
   });
 
-  test("a bad metrics port is refused before the run", () => {
+  test("a bad metrics or UI port, or metrics interval, is refused before the run", () => {
     expect(() => new DirectRunner({ metricsPort: -1 })).toThrow(expect.objectContaining({ code: "BL_BAD_METRICS_PORT", value: -1 }));
+    expect(() => new DirectRunner({ uiPort: 1.5 })).toThrow(expect.objectContaining({ code: "BL_BAD_PORT", value: 1.5 }));
+    expect(() => new DirectRunner({ metricsPort: 0, metricsIntervalMs: 0 })).toThrow(expect.objectContaining({ code: "BL_BAD_METRICS_INTERVAL", value: 0 }));
   });
 
   test("the command prints the metrics URL on stderr", async () => {
