@@ -7,12 +7,10 @@ import { BeamlineError, wrapUserError } from "../../../sdk/errors";
 import type { PipelineGraph } from "../../../sdk/graph";
 import type { Plan } from "../plan/planner";
 import type { HeldInput } from "./held-input";
+import { DEAD_LETTER_TAG } from "../../../sdk/dead-letter";
 import { FIELD } from "../../metrics/sample";
 import { batchBytes, type ExecutionMetrics } from "./metrics";
 import type { ExecNode } from "./node";
-
-/** The output tag of records a transform could not process (see `transforms/io/common.ts`). */
-const DEAD_LETTER_TAG = "deadLetter";
 
 /** Runs `f` for `node`; an error that is not a BeamlineError becomes a user-code error of the node's transform. */
 export async function guard<T>(node: ExecNode, f: () => T | Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BeamlineError, buildPipeline, DirectRunner, Pipeline, readCsv, schema, t } from "beamline";
+import { BeamlineError, buildPipeline, create, DirectRunner, Pipeline, readCsv, schema, t } from "beamline";
 import { main } from "../../../runners/cli";
 import { tempDir, until } from "../../helpers";
 import { observedNumbers } from "../metrics/pipelines";
@@ -106,6 +106,20 @@ describe("the direct runner's metrics", () => {
     const r = await new DirectRunner({ parallelism: 1 }).run(p);
     expect(r.metrics.transforms.get("ReadCsv")).toMatchObject({ rowsOut: 4, deadLetterRows: 2 });
     expect(r.metrics.transforms.get("Keep")).toMatchObject({ rowsIn: 2, deadLetterRows: 0 });
+  });
+
+  test("so are the elements a function set aside on its dead-letter output", async () => {
+    const p = new Pipeline();
+    const { main: kept } = p.apply(create([1, 2, 3, 4, 5, 6])).map(
+      (n: number) => {
+        if (n % 3 === 0) throw new Error(`${n} is a multiple of 3`);
+        return n;
+      },
+      { deadLetter: true, name: "Parse" },
+    );
+    kept.map((n: number) => n, { name: "Next" });
+    const r = await new DirectRunner({ parallelism: 1 }).run(p);
+    expect(r.metrics.transforms.get("Parse")).toMatchObject({ rowsIn: 6, rowsOut: 6, deadLetterRows: 2 });
   });
 
   test("a bad metrics or UI port, or metrics interval, is refused before the run", () => {
