@@ -4,6 +4,8 @@ import { BeamlineError, buildPipeline, create, DirectRunner, Pipeline, readCsv, 
 import { main } from "../../../runners/cli";
 import { tempDir, until } from "../../helpers";
 import { observedNumbers } from "../metrics/pipelines";
+import { restartStrategy } from "../../../runners/direct/parallel/restart";
+import { crashesWorker } from "./parallel/pipelines";
 
 /** Every sample of `name` in Prometheus text, as [labels, value]. */
 function series(text: string, name: string): [string, number][] {
@@ -120,6 +122,19 @@ describe("the direct runner's metrics", () => {
     kept.map((n: number) => n, { name: "Next" });
     const r = await new DirectRunner({ parallelism: 1 }).run(p);
     expect(r.metrics.transforms.get("Parse")).toMatchObject({ rowsIn: 6, rowsOut: 6, deadLetterRows: 2 });
+  });
+
+  test("after a restart, what the failed attempt counted is carried over: totals never go back", async () => {
+    const dir = tempDir();
+    const marker = path.join(dir, "crashed");
+    // The worker thread dies once, at row 100000; the run restarts from the beginning.
+    const r = await new DirectRunner({ parallelism: 2, metricsPort: 0, metricsIntervalMs: 10, restartStrategy: restartStrategy("fixed-delay", 2, 10) }).run(
+      buildPipeline(crashesWorker, { output: path.join(dir, "out"), crashAt: 100_000, marker }),
+    );
+    expect(fs.existsSync(marker)).toBe(true);
+    expect(r.restarts).toBe(1);
+    // The second attempt reads all 200000 rows; the first had read some before it failed.
+    expect(r.metrics.transforms.get("Input")!.rowsOut).toBeGreaterThan(200_000);
   });
 
   test("a bad metrics or UI port, or metrics interval, is refused before the run", () => {
