@@ -181,7 +181,6 @@ export class DirectRunner {
     const restartedFrom: (number | null)[] = [];
     const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
     const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
-    // What the pipeline prints to stdout on the same terminal clears the line first.
     const live = new LiveMetrics();
     live.stageOf = new Map(p.stages.flatMap((s) => s.nodes.map((n) => [n, s.id] as const)));
     if (cp) {
@@ -194,6 +193,7 @@ export class DirectRunner {
       throw e;
     });
     const sampling = server || ui ? { sampleEveryMs: this.options.metricsIntervalMs ?? 1000 } : {};
+    // What the pipeline prints to stdout on the same terminal clears the line first.
     const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
     try {
       for (let restarts = 0; ; restarts++) {

@@ -80,7 +80,7 @@ export async function parallelLayout(pipeline: Pipeline, graph: PipelineGraph, p
   return layout(graph, plan, parallelism, await underSplitReads(pipeline, plan, parallelism));
 }
 
-/** Merges an instance's metrics into the run's; an exchange's counters count for the transform it feeds. */
+/** Merges an instance's metrics into the run's, and its last sample into `live`; an exchange's counters count for the transform it feeds. */
 function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layout, live: LiveMetrics | undefined): void {
   const internal = isExchange;
   const owner = (name: string) => counterOwner(name, lay);
