@@ -14,7 +14,8 @@ import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestChe
 import { CheckpointStore } from "./checkpoint/store";
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
-import { ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
+import { InputProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
+import { MIN_TIMESTAMP } from "../../sdk/time";
 import { MetricResults, type MetricQueryResults, type MetricsFilter } from "../../sdk/metrics";
 import { LiveMetrics, type TransformTotals } from "../metrics/live";
 import { prometheusRegistry } from "../metrics/prometheus";
@@ -192,9 +193,12 @@ export class DirectRunner {
       await server?.close();
       throw e;
     });
-    const sampling = server || ui ? { sampleEveryMs: this.options.metricsIntervalMs ?? 1000 } : {};
+    // Instances report samples when someone watches: the metrics endpoint, the UI, or the progress line.
+    const sampling = server || ui || board ? { sampleEveryMs: this.options.metricsIntervalMs ?? (server || ui ? 1000 : 250) } : {};
+    const sources = p.nodes.filter((n) => n.transform.urn === READ_URN).map((n) => n.transform.uniqueName);
+    const input = new InputProgress();
     // What the pipeline prints to stdout on the same terminal clears the line first.
-    const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
+    const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp, live, sources, input), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
     try {
       for (let restarts = 0; ; restarts++) {
         try {
@@ -233,11 +237,22 @@ function directRunMetrics(merged: RunMetrics, live: LiveMetrics): DirectRunMetri
 }
 
 /** What the progress line shows: the board's rows and watermark, and the run's last completed checkpoint. */
-function progressOf(board: ProgressBoard, cp: RunCheckpoints | null): ProgressSnapshot {
+function progressOf(board: ProgressBoard, cp: RunCheckpoints | null, live: LiveMetrics, sources: readonly string[], input: InputProgress): ProgressSnapshot {
   const { rows, watermark } = board.read();
   const c = cp?.coordinator;
   const last = c && c.lastCompleted !== null && c.durations.length > 0 ? { id: c.lastCompleted, durationMs: c.durations[c.durations.length - 1] } : undefined;
-  return { rows, watermark, ...(last ? { checkpoint: last } : {}) };
+  // Per source: its records and slowest watermark over the instances that sampled it.
+  const totals = live.totals();
+  const marks = new Map<string, number>();
+  for (const r of live.transforms()) if (r.watermark !== undefined && sources.includes(r.transform)) marks.set(r.transform, Math.min(marks.get(r.transform) ?? Infinity, r.watermark));
+  const perSource = sources.map((name) => {
+    const wm = marks.get(name);
+    return { name, rows: totals.get(name)?.rowsOut ?? 0, ...(wm !== undefined && wm > MIN_TIMESTAMP ? { watermark: wm } : {}) };
+  });
+  const files = live.backlog().filter((b) => b.bytes !== undefined);
+  const left = files.length > 0 ? files.reduce((n, b) => n + b.bytes!, 0) : undefined;
+  const progress = input.at(Date.now(), left);
+  return { rows, watermark, sources: perSource, ...(progress ? { input: progress } : {}), ...(last ? { checkpoint: last } : {}) };
 }
 
 /** The checkpoints of one run, across its restarts. */
