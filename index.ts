@@ -88,7 +88,7 @@ export {
 export { collect, type Collected, type CollectedElement } from "./transforms/testing/collect";
 
 // Metrics
-export { metrics, DEFAULT_METRICS_NAMESPACE, type Counter, type Distribution, type DistributionData } from "./sdk/metrics";
+export { metrics, DEFAULT_METRICS_NAMESPACE, MetricResults, type Counter, type Distribution, type DistributionData, type Gauge, type GaugeData, type MetricsFilter, type MetricResult, type MetricQueryResults, type UserMetricValue } from "./sdk/metrics";
 
 // Errors
 export {
@@ -99,6 +99,7 @@ export {
 // Runners
 export { RUNNER_NAMES, type Runner, type RunnerName, type RunResult, type RunMetricsSummary } from "./sdk/runner";
 export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, type RunOptions } from "./runners/run";
-export { DirectRunner, type CheckpointReport, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
+export { DirectRunner, type CheckpointReport, type DirectRunMetrics, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
+export type { TransformTotals } from "./runners/metrics/live";
 export type { DirectRunResult } from "./runners/direct-runner";
 export type { PortableRunOptions, PortableRunResult } from "./runners/portable-runners";

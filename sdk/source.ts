@@ -45,6 +45,12 @@ export interface ReadContext {
   sleep(ms: number): Promise<boolean>;
   /** Whether the run is being cancelled; an unbounded source stops reading when it is. */
   readonly cancelled: boolean;
+  /**
+   * Reports what is left to read of one partition (a Kafka partition's lag, a file's remaining bytes);
+   * the runner exposes the latest report per partition as the source's backlog. Absent on runners
+   * that do not collect it.
+   */
+  reportBacklog?(partition: string, backlog: { readonly records?: number; readonly bytes?: number }): void;
 }
 
 /** A source: bounded (it ends) or unbounded (it reports watermarks and may run forever). */
