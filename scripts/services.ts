@@ -3,7 +3,8 @@
  * users who want them running on their own (the `--runner=flink` and `--runner=prism` commands start
  * and stop their own):
  *
- *   npx tsx scripts/services.ts provision          fetch everything into the cache (~/.cache/beamline)
+ *   npx tsx scripts/services.ts provision          fetch everything into the cache (~/.cache/beamline), and
+ *                                                  install Prometheus and Chromium with apt-get when missing
  *   npx tsx scripts/services.ts prism              start Prism; prints its job endpoint
  *   npx tsx scripts/services.ts flink-job-server [--flink-master=HOST:PORT]
  *                                                  start Beam's Flink job server (embedded Flink by default)
@@ -19,6 +20,7 @@
 import { ensureFlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../runners/flink/flink";
 import { modelFilesDir } from "../runners/portable/model/protos";
 import { ensurePrism } from "../runners/prism/prism";
+import { ensureChromium } from "../runners/services/chromium/chromium";
 import { ensureKafka, KAFKA_VERSION, startKafka } from "../runners/services/kafka/kafka";
 import { ensurePrometheus, startPrometheus } from "../runners/services/prometheus/prometheus";
 
@@ -40,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Flink job server and cluster: ${ensureFlinkJobServer().length} jars`);
       console.log(`Kafka ${KAFKA_VERSION}: ${ensureKafka().length} jars`);
       console.log(`Prometheus: ${ensurePrometheus()}`);
+      console.log(`Chromium: ${ensureChromium()}`);
       return 0;
     case "prism": {
       const { startPrism } = await import("../runners/prism/prism");

@@ -22,7 +22,7 @@ import { prometheusRegistry } from "../metrics/prometheus";
 import { checkPort, serveMetrics, type MetricsServer } from "../metrics/server";
 import { serveUi } from "../metrics/ui";
 import type { PipelineGraph } from "../../sdk/graph";
-import { planSvg } from "./plan/picture";
+import { planData, planSvg } from "./plan/picture";
 
 /** Options of the direct runner. */
 export interface DirectRunnerOptions {
@@ -163,7 +163,7 @@ export class DirectRunner {
     if (uiPort === undefined) return null;
     const cp = this.checkpoint;
     const options = { parallelism, batchSize: this.batchSize, restartStrategy: this.restartStrategy.kind, ...(cp ? { checkpointDir: cp.dir, checkpointIntervalMs: cp.intervalMs, resume: cp.resume ?? false } : {}) };
-    const server = await serveUi(live, { pipeline: jobName ?? "beamline", graphSvg: planSvg(graph, p), options }, uiPort, metricsHost);
+    const server = await serveUi(live, { pipeline: jobName ?? "beamline", graphSvg: planSvg(graph, p), graph: planData(graph, p), options }, uiPort, metricsHost);
     onUiServer?.(`${server.url}/`);
     return server;
   }

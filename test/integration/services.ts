@@ -2,8 +2,10 @@
  * Integration suites around one running service: started once before the suite's tests and stopped
  * after them, and skipped (or failed under BEAMLINE_REQUIRE_INTEGRATION=1) when its tools are missing.
  */
+import * as fs from "node:fs";
 import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
 import { PrismService, startPrism } from "../../runners/prism/prism";
+import { ChromiumBrowser, CHROMIUM_PATH, startChromium } from "../../runners/services/chromium/chromium";
 import { KafkaBroker, startKafka } from "../../runners/services/kafka/kafka";
 import { hasCommand } from "../../runners/portable/provision/cache";
 import { PrometheusOptions, PrometheusServer, startPrometheus } from "../../runners/services/prometheus/prometheus";
@@ -47,4 +49,9 @@ export function describeWithKafka(name: string, body: (broker: () => KafkaBroker
 /** A suite around a Prometheus server scraping `options()`'s targets (installed with apt-get when missing). */
 export function describeWithPrometheus(name: string, options: () => Promise<PrometheusOptions>, body: (prometheus: () => PrometheusServer) => void): void {
   describeWithService(hasCommand("prometheus") ? ["prometheus", "promtool"] : ["apt-get"], name, async () => startPrometheus(await options()), body);
+}
+
+/** A suite around one headless Chromium (Debian's package, installed with apt-get when missing). */
+export function describeWithChromium(name: string, body: (chromium: () => ChromiumBrowser) => void): void {
+  describeWithService(fs.existsSync(CHROMIUM_PATH) ? [] : ["apt-get"], name, startChromium, body);
 }

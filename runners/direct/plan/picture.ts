@@ -39,6 +39,14 @@ function edgesOf(plan: Plan): PlanEdge[] {
   return out;
 }
 
+/** The plan as plain data for a client-side layout (the web UI lays it out with elkjs): transforms with their kind and stage, and edges. */
+export function planData(graph: PipelineGraph, plan: Plan): { nodes: { name: string; kind: string; stage: number }[]; edges: { from: string; to: string; exchange: Exchange | null }[] } {
+  return {
+    nodes: plan.nodes.map((n) => ({ name: n.transform.uniqueName, kind: kindOf(graph.transforms[n.transform.uniqueName].urn), stage: n.stage })),
+    edges: edgesOf(plan).map(({ from, to, exchange }) => ({ from, to, exchange })),
+  };
+}
+
 const quote = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 
 /** The plan as Graphviz DOT: a cluster per fused stage; edges between stages labelled with their exchange. */

@@ -9,23 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cacheDir, hasCommand, ProvisioningError } from "../../portable/provision/cache";
+import { aptInstall } from "../apt/apt";
 import { freePort, Service, startService } from "../../portable/provision/process";
-
-/** How long an apt-get step may take before provisioning gives up (ms). */
-const APT_TIMEOUT_MS = 10 * 60_000;
-
-/** A provisioning step that failed, with the end of its output. */
-function aptFailure(what: string, r: ReturnType<typeof spawnSync>): ProvisioningError {
-  const out = `${r.stderr ?? ""}${r.stdout ?? ""}${r.error ? String(r.error) : ""}`.trim().split("\n").slice(-15).join("\n");
-  return new ProvisioningError({
-    code: "BL_PROVISIONING_FAILED",
-    domain: "external",
-    retriable: true,
-    value: what,
-    rule: `${what} failed: ${out}`,
-    fix: "install Prometheus yourself (Debian: apt-get install prometheus) so that prometheus and promtool are on the PATH",
-  });
-}
 
 /**
  * Makes sure `prometheus` and `promtool` are on the PATH: installs Debian's package with apt-get when
@@ -33,32 +18,7 @@ function aptFailure(what: string, r: ReturnType<typeof spawnSync>): Provisioning
  */
 export function ensurePrometheus(): string {
   if (hasCommand("prometheus") && hasCommand("promtool")) return "prometheus";
-  if (!hasCommand("apt-get") || process.getuid?.() !== 0) {
-    throw new ProvisioningError({
-      code: "BL_TOOL_MISSING",
-      domain: "external",
-      value: "prometheus",
-      rule: "Prometheus (prometheus and promtool) is not on the PATH, and apt-get cannot install it here (it needs Debian or Ubuntu, as root)",
-      fix: "install Prometheus 2.x so that prometheus and promtool are on the PATH",
-    });
-  }
-  // policy-rc.d answering 101 keeps the package from starting its service on the fixed port 9090.
-  const policy = "/usr/sbin/policy-rc.d";
-  const ownPolicy = !fs.existsSync(policy);
-  if (ownPolicy) fs.writeFileSync(policy, "#!/bin/sh\nexit 101\n", { mode: 0o755 });
-  try {
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    const apt = (args: string[]) => spawnSync("apt-get", args, { encoding: "utf8", env, timeout: APT_TIMEOUT_MS, maxBuffer: 64 << 20 });
-    let r = apt(["install", "-y", "--no-install-recommends", "prometheus"]);
-    if (r.status !== 0) {
-      const update = apt(["update"]);
-      if (update.status !== 0) throw aptFailure("apt-get update", update);
-      r = apt(["install", "-y", "--no-install-recommends", "prometheus"]);
-    }
-    if (r.status !== 0) throw aptFailure("apt-get install prometheus", r);
-  } finally {
-    if (ownPolicy) fs.rmSync(policy, { force: true });
-  }
+  aptInstall("prometheus", "Prometheus (prometheus and promtool)", "install Prometheus 2.x so that prometheus and promtool are on the PATH (Debian: apt-get install prometheus)");
   return "prometheus";
 }
 
