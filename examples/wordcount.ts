@@ -17,7 +17,7 @@ export default definePipeline({
   options: {
     input: option.string("a text file or a glob of them (gzip when named .gz)", { default: "examples/data/*.txt" }),
     output: option.string("path prefix of the output shards", { default: "out/wordcount" }),
-    shards: option.integer("number of output shards", { default: 1 }),
+    shards: option.integer("number of output shards", { default: 1, min: 1 }),
   },
   build(p, { input, output, shards }) {
     p.apply("Read", readText(input))

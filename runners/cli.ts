@@ -27,8 +27,8 @@ export const RUNNER_OPTIONS = {
   flinkMaster: option.string("flink: [local] for an embedded Flink, or a session cluster's REST HOST:PORT", { default: "[local]" }),
   environmentType: option.enum("flink, prism, portable: how the runner starts Beamline's SDK harness", ["LOOPBACK", "EXTERNAL", "PROCESS"] as const, { default: "LOOPBACK" as const }),
   environmentConfig: option.string("EXTERNAL: the worker pool's HOST:PORT; PROCESS: the boot command", { default: "" }),
-  batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536 }),
-  parallelism: option.integer("worker threads running the pipeline (1: run in the main thread)", { default: os.availableParallelism() }),
+  batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536, min: 1 }),
+  parallelism: option.integer("worker threads running the pipeline (1: run in the main thread)", { default: os.availableParallelism(), min: 1 }),
   restartStrategy: option.enum("what a parallel run does when a worker thread dies", RESTART_STRATEGIES, { default: "none" as const }),
   restartAttempts: option.integer("restarts allowed by fixed-delay and exponential-backoff", { default: 3 }),
   restartDelay: option.integer("ms before a restart (the first, for exponential-backoff, which doubles it)", { default: 1000 }),
@@ -91,6 +91,9 @@ function writeGraph(args: readonly string[], io: CliIO): number {
   return 0;
 }
 
+/** The names a pipeline file may have: TypeScript or JavaScript. */
+const PIPELINE_FILE = /\.[cm]?[jt]s$/;
+
 /** Loads a pipeline definition from a file (TypeScript or JavaScript). */
 export function loadDefinition(file: string): PipelineDefinition {
   const abs = path.resolve(file);
@@ -102,8 +105,25 @@ export function loadDefinition(file: string): PipelineDefinition {
       fix: "pass the path of a .ts file that default-exports definePipeline({...}), e.g. examples/wordcount.ts",
     });
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(abs) as { default?: unknown };
+  const fix = "pass the path of a .ts file that default-exports definePipeline({...}), e.g. examples/wordcount.ts";
+  if (fs.statSync(abs).isDirectory()) {
+    const inside = fs.readdirSync(abs).filter((f) => PIPELINE_FILE.test(f)).slice(0, 5).map((f) => path.join(file, f));
+    throw new OptionError({ code: "BL_PIPELINE_FILE_IS_DIRECTORY", value: file, rule: "is a directory, not a pipeline file", fix: inside.length > 0 ? `pass one of its files, e.g. ${inside.join(", ")}` : fix });
+  }
+  if (!PIPELINE_FILE.test(abs)) {
+    throw new OptionError({ code: "BL_NOT_TYPESCRIPT", value: file, rule: "a pipeline file is TypeScript or JavaScript (.ts, .mts, .cts, .js, .mjs, .cjs)", fix });
+  }
+  let mod: { default?: unknown };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(abs) as { default?: unknown };
+  } catch (e) {
+    // Node reports a SyntaxError in JavaScript; tsx's esbuild a "Transform failed" error listing each one.
+    const esbuild = e instanceof Error && /^Transform failed with \d+ error/.test(e.message);
+    if (!(e instanceof SyntaxError) && !esbuild) throw e;
+    const where = esbuild ? e.message.split("\n").slice(1).join("; ") : e.message.split("\n")[0];
+    throw new PipelineConstructionError({ code: "BL_PIPELINE_FILE_SYNTAX", value: file, rule: `the pipeline file does not parse as TypeScript: ${where}`, fix: `correct the file (npx tsc --noEmit ${file} shows where)`, cause: e });
+  }
   const def = mod.default;
   if (!isPipelineDefinition(def)) {
     throw new PipelineConstructionError({

@@ -11,6 +11,10 @@ export interface OptionSpec<T = unknown> {
   readonly default?: T;
   readonly required?: boolean;
   readonly choices?: readonly string[];
+  /** The least value a number or integer option accepts. */
+  readonly min?: number;
+  /** The greatest value a number or integer option accepts. */
+  readonly max?: number;
   /** Type carrier; never set. */
   readonly __value?: T;
 }
@@ -28,6 +32,12 @@ interface Extra<T> {
   required?: boolean;
 }
 
+/** A number's or integer's extras: its bounds too. */
+interface NumberExtra extends Extra<number> {
+  min?: number;
+  max?: number;
+}
+
 /** Option declarations. */
 export const option = {
   /** A string option. */
@@ -35,11 +45,11 @@ export const option = {
     return { kind: "string", description, ...(extra as E) };
   },
   /** A number option (any finite number). */
-  number<E extends Extra<number>>(description: string, extra?: E): OptionSpec<number> & E {
+  number<E extends NumberExtra>(description: string, extra?: E): OptionSpec<number> & E {
     return { kind: "number", description, ...(extra as E) };
   },
-  /** An integer option. */
-  integer<E extends Extra<number>>(description: string, extra?: E): OptionSpec<number> & E {
+  /** An integer option; `min` and `max` bound it. */
+  integer<E extends NumberExtra>(description: string, extra?: E): OptionSpec<number> & E {
     return { kind: "integer", description, ...(extra as E) };
   },
   /** A boolean option: `--flag`, `--flag=true`, `--flag=false`, `--no-flag`. */
@@ -76,6 +86,8 @@ export function convertOption(name: string, spec: OptionSpec, raw: unknown): unk
       const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
       if (!Number.isFinite(n)) throw bad(`must be ${spec.kind === "integer" ? "an integer" : "a number"}`, `pass e.g. ${flag}=4`);
       if (spec.kind === "integer" && !Number.isInteger(n)) throw bad("must be an integer", `pass e.g. ${flag}=${Math.round(n)}`);
+      if (spec.min !== undefined && n < spec.min) throw bad(`must be at least ${spec.min}`, `pass ${flag}=${spec.min} or more`);
+      if (spec.max !== undefined && n > spec.max) throw bad(`must be at most ${spec.max}`, `pass ${flag}=${spec.max} or less`);
       return n;
     }
     case "boolean":
@@ -156,13 +168,28 @@ export function resolveOptions<S extends OptionSpecs>(given: Record<string, unkn
   return out as OptionValues<S>;
 }
 
+/** The edit distance between two strings (insertions, deletions, substitutions, and swaps of neighbours). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
 function unknownOption(flag: string, specs: OptionSpecs): OptionError {
   const known = Object.keys(specs).map((k) => `--${kebab(k)}`).sort();
+  // The nearest known flag, when it is close enough to be a typo (a third of its length at most).
+  const scored = known.map((k) => ({ k, d: editDistance(flag, k) })).sort((a, b) => a.d - b.d);
+  const near = scored.length > 0 && scored[0].d <= Math.max(1, Math.floor((scored[0].k.length - 2) / 3)) ? scored[0].k : null;
   return new OptionError({
     code: "BL_UNKNOWN_OPTION",
     value: flag,
     rule: "is not an option of this runner or pipeline",
-    fix: `use one of: ${known.join(", ")}`,
+    fix: `${near ? `did you mean ${near}? ` : ""}use one of: ${known.join(", ")}`,
   });
 }
 
@@ -172,7 +199,8 @@ export function formatOptionHelp(title: string, specs: OptionSpecs): string {
   for (const [name, spec] of Object.entries(specs)) {
     const kind = spec.kind === "enum" ? spec.choices!.join("|") : spec.kind;
     const flag = `  --${kebab(name)}=<${kind}>`;
-    const extra = spec.required ? " (required)" : spec.default !== undefined ? ` (default: ${String(spec.default)})` : "";
+    // An empty default means "none": the description says what happens without the option.
+    const extra = spec.required ? " (required)" : spec.default !== undefined && spec.default !== "" ? ` (default: ${String(spec.default)})` : "";
     lines.push(`${flag.padEnd(40)} ${spec.description}${extra}`);
   }
   return lines.join("\n");

@@ -11,19 +11,25 @@ export const MAX_TIMESTAMP = 9223372036854775;
 /** The last timestamp inside the global window: the maximum less one day. */
 export const GLOBAL_WINDOW_MAX_TIMESTAMP = MAX_TIMESTAMP - 86_400_000;
 
-/** Parses a duration such as `500ms`, `10s`, `5m`, `1h`, `2d` or a number of milliseconds. */
+/** Milliseconds per unit of a duration, by every name {@link durationMs} accepts. */
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1, millisecond: 1, milliseconds: 1,
+  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
+  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
+  h: 3_600_000, hr: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+  d: 86_400_000, day: 86_400_000, days: 86_400_000,
+};
+
+/**
+ * Parses a duration such as `500ms`, `10s`, `5m`, `1h`, `2d`, `1 minute`, `30 seconds` or a number of
+ * milliseconds; throws a RangeError for anything else.
+ */
 export function durationMs(d: number | string): number {
   if (typeof d === "number") return d;
-  const m = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$/.exec(d);
-  if (!m) throw new RangeError(`duration ${JSON.stringify(d)} is not a number of ms nor like "10s", "5m", "1h"`);
-  const n = Number(m[1]);
-  switch (m[2] ?? "ms") {
-    case "ms": return n;
-    case "s": return n * 1000;
-    case "m": case "min": return n * 60_000;
-    case "h": return n * 3_600_000;
-    default: return n * 86_400_000;
-  }
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(d);
+  const unit = m ? UNIT_MS[(m[2] || "ms").toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new RangeError(`duration ${JSON.stringify(d)} is not a number of ms nor like "10s", "5m", "1h", "1 minute"`);
+  return Number(m[1]) * unit;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP, durationMs } from "./time";
 import type { TriggerSpec } from "./trigger";
+import { PipelineConstructionError } from "./errors";
 
 /** A window as seen by user code: the global window, or a half-open interval `[start, end)` of ms. */
 export interface Window {
@@ -94,14 +95,14 @@ export const DEFAULT_WINDOWING: WindowingStrategy = Object.freeze<WindowingStrat
 /** Fixed windows of `size` (ms or a duration string such as "1m"), optionally offset. */
 export function fixedWindows(size: number | string, offset: number | string = 0): WindowFnSpec {
   const s = positive(size, "fixed window size");
-  return { kind: "fixed", size: s, offset: mod(durationMs(offset), s) };
+  return { kind: "fixed", size: s, offset: mod(windowDuration(offset, "fixed window offset", true), s) };
 }
 
 /** Sliding windows of `size` starting every `period`. */
 export function slidingWindows(size: number | string, period: number | string, offset: number | string = 0): WindowFnSpec {
   const s = positive(size, "sliding window size");
   const p = positive(period, "sliding window period");
-  return { kind: "sliding", size: s, period: p, offset: mod(durationMs(offset), p) };
+  return { kind: "sliding", size: s, period: p, offset: mod(windowDuration(offset, "sliding window offset", true), p) };
 }
 
 /** Session windows that close after `gap` of inactivity per key. */
@@ -114,11 +115,22 @@ export function globalWindows(): WindowFnSpec {
   return { kind: "global" };
 }
 
-function positive(d: number | string, what: string): number {
-  const ms = durationMs(d);
-  if (!(ms > 0) || !Number.isFinite(ms)) throw new RangeError(`${what} must be a positive duration, got ${JSON.stringify(d)}`);
+/** A window duration given by a user, in ms: finite, and positive unless `zeroOk` (offsets). */
+function windowDuration(d: number | string, what: string, zeroOk = false): number {
+  let ms: number;
+  try {
+    ms = durationMs(d);
+  } catch {
+    ms = NaN;
+  }
+  if (!Number.isFinite(ms) || (!zeroOk && !(ms > 0))) {
+    const kind = zeroOk ? "a duration" : "a positive duration";
+    throw new PipelineConstructionError({ code: "BL_INVALID_WINDOW", value: d, rule: `${what} must be ${kind}: a number of ms or like "10s", "5m", "1h", "1 minute"`, fix: 'pass e.g. 60000 or "1m"' });
+  }
   return ms;
 }
+
+const positive = (d: number | string, what: string) => windowDuration(d, what);
 
 function mod(a: number, b: number): number {
   return ((a % b) + b) % b;

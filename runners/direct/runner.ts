@@ -128,6 +128,9 @@ export class DirectRunner {
     this.customOperators = options.operators !== undefined;
     this.restartStrategy = options.restartStrategy ?? { kind: "none" };
     this.batchSize = options.batchSize ?? 65536;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new OptionError({ code: "BL_BAD_BATCH_SIZE", value: options.batchSize, rule: "the batch size (rows per batch emitted by grouping steps) must be a positive integer", fix: "pass --batch-size=N (batchSize: N) with N >= 1, or leave it unset (default 65536)" });
+    }
     this.checkpoint = options.checkpoint;
     if (this.checkpoint && !(Number.isFinite(this.checkpoint.intervalMs) && this.checkpoint.intervalMs > 0)) {
       throw new OptionError({

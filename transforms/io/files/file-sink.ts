@@ -51,6 +51,15 @@ export abstract class FileSink implements Sink<JsonValue> {
         fix: 'pass a prefix such as "out/result"',
       });
     }
+    if (/[\\/]$/.test(options.prefix)) {
+      throw new IOError({
+        code: "BL_IO_BAD_OPTION",
+        where: "file sink prefix",
+        value: options.prefix,
+        rule: `the output prefix ends with a directory separator, so the files would be named ${shardName("", 0, 1, options.suffix)} with nothing before the dash`,
+        fix: `add a name after the directory, e.g. "${options.prefix}part" writes ${shardName(`${options.prefix}part`, 0, 1, options.suffix)}`,
+      });
+    }
     if (options.numShards !== undefined && !(Number.isInteger(options.numShards) && options.numShards >= 1)) {
       throw new IOError({
         code: "BL_IO_BAD_OPTION",

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
 import { IOError } from "../../../sdk/errors";
+import { ioFailure } from "./io-errors";
 
 /** A file pattern: a glob (`data/*.csv`, `logs/**\/*.gz`), a plain path, or a list of them. */
 export type FilePattern = string | readonly string[];
@@ -41,19 +42,35 @@ export function expandPattern(pattern: FilePattern, where = "file pattern"): str
     const literal = path.resolve(p);
     let matched: string[];
     if (isFile(literal)) matched = [literal];
-    else matched = fg.sync(p.split(path.sep).join("/"), { onlyFiles: true, absolute: true, dot: false, unique: true });
+    else {
+      try {
+        matched = fg.sync(p.split(path.sep).join("/"), { onlyFiles: true, absolute: true, dot: false, unique: true });
+      } catch (e) {
+        // A directory on the way cannot be listed (no permission, or it is a file).
+        throw ioFailure(literal, e, "search for");
+      }
+    }
     if (matched.length === 0) {
+      const dir = isDirectory(literal);
       throw new IOError({
         code: "BL_IO_NO_MATCH",
         where,
         value: p,
-        rule: `the pattern matched no file (searched from ${process.cwd()})`,
-        fix: "check the path and the glob, or create the input files before running the pipeline",
+        rule: dir ? "is a directory, and a pattern names files" : `the pattern matched no file (searched from ${process.cwd()})`,
+        fix: dir ? `to read every file in it, pass "${path.join(p, "*")}"` : "check the path and the glob, or create the input files before running the pipeline",
       });
     }
     for (const m of matched) out.add(path.normalize(m));
   }
   return [...out].sort();
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isFile(p: string): boolean {
