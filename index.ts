@@ -55,6 +55,7 @@ export {
   type CustomAssign, type CustomWindowFn, type Window, type WindowFnSpec, type WindowingStrategy,
 } from "./sdk/window";
 export { windowInto, withTimestamps, flatten, reshuffle, separateLateData, type LateDataOutputs, type WindowIntoOptions } from "./transforms/windowing";
+export { withWindowFields, type WindowFieldNames } from "./transforms/window-fields";
 export {
   afterAll, afterCount, afterEach, afterFirst, afterProcessingTime, afterWatermark, alignedTo, defaultTrigger, never, orFinally, plusDelayOf, repeatedly,
   type AfterWatermarkOptions, type Duration, type TimestampTransform, type TriggerKind, type TriggerSpec,

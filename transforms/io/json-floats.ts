@@ -1,10 +1,13 @@
 /**
  * Floats JSON cannot hold: `NaN`, `Infinity` and `-Infinity` are written to JSON as the strings
  * `"NaN"`, `"Infinity"` and `"-Infinity"` (as protobuf's JSON mapping does), and read back from those
- * strings wherever the schema has a float, at any depth (struct fields, list elements).
+ * strings wherever the schema has a float, at any depth (struct fields, list elements). Timestamps in
+ * JSON are strings too when people write them: ISO-8601 strings at timestamp positions are read as CSV
+ * reads them (UTC unless a zone is given).
  */
 import * as arrow from "apache-arrow";
 import { isScalarSchema } from "../../sdk/schema";
+import { parseTimestamp } from "./csv";
 
 /** The strings that stand for the floats JSON cannot hold. */
 const NON_FINITE: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
@@ -14,8 +17,8 @@ type Fix = (v: unknown) => unknown;
 
 /**
  * @internal A function that turns the strings `"NaN"`, `"Infinity"` and `"-Infinity"` at the float
- * positions of `schema` into numbers, in parsed JSON rows (in place); it returns whether it changed
- * any. Null when the schema has no float.
+ * positions of `schema`, and ISO-8601 strings at its timestamp positions, into numbers, in parsed JSON
+ * rows (in place); it returns whether it changed any. Null when the schema has no float nor timestamp.
  */
 export function nonFiniteFloatReader(schema: arrow.Schema): ((rows: unknown[]) => boolean) | null {
   let changed = false;
@@ -36,6 +39,18 @@ function fixFor(type: arrow.DataType, replaced: () => void): Fix | null {
       if (typeof v !== "string" || !Object.hasOwn(NON_FINITE, v)) return v;
       replaced();
       return NON_FINITE[v];
+    };
+  }
+  if (arrow.DataType.isTimestamp(type)) {
+    return (v) => {
+      if (typeof v !== "string") return v;
+      try {
+        const ms = parseTimestamp(v, "");
+        replaced();
+        return ms;
+      } catch {
+        return v; // not a timestamp: the row does not fit, and is reported as such
+      }
     };
   }
   if (arrow.DataType.isStruct(type)) {

@@ -2,7 +2,8 @@
  * JSON Lines: one JSON value per line. Without a declared schema, the schema is inferred at pipeline
  * construction from the first lines (up to 1000, within the first MiB) of the first matched file;
  * later rows must fit it (a field never seen there is an error, or a dead letter). Blank lines are
- * skipped. Timestamps are written as milliseconds since the epoch, binary as base64, and the floats
+ * skipped. Timestamps are written as milliseconds since the epoch (and read from those or from ISO-8601
+ * strings), binary as base64, and the floats
  * JSON cannot hold (NaN, ±Infinity) as the strings "NaN", "Infinity" and "-Infinity", which a float
  * column of a declared schema reads back as those floats.
  */

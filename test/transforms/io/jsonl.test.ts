@@ -31,6 +31,14 @@ describe("readJsonLines", () => {
     ]);
   });
 
+  test("t.timestamp() reads ISO-8601 strings (UTC unless a zone is given) and milliseconds, as readCsv does", async () => {
+    const f = write("ts.jsonl", '{"at":"2024-01-31T12:00:00Z","n":1}\n{"at":"2024-01-31 12:00:01","n":2}\n{"at":"2024-01-31T13:00:02+01:00","n":3}\n{"at":1706702403000,"n":4}\n');
+    const { source } = build(f, { schema: schema({ at: t.timestamp(), n: t.int32() }) });
+    expect((await readAll(source)).main.map((r: any) => r.at)).toEqual([1706702400000, 1706702401000, 1706702402000, 1706702403000]);
+    const bad = write("bad-ts.jsonl", '{"at":"last tuesday","n":1}\n');
+    await expect(readAll(build(bad, { schema: schema({ at: t.timestamp(), n: t.int32() }) }).source)).rejects.toThrow(/bad-ts\.jsonl:1/);
+  });
+
   test("scalar lines give a scalar schema; gzip", async () => {
     const f = write("n.jsonl.gz", zlib.gzipSync("1\n2.5\n-3\n"));
     const { out, source } = build(f);
