@@ -3,7 +3,8 @@
  * at --parallelism=2 with checkpoints every 150 ms it is killed (`kill -9`, and at fault points inside
  * checkpoints and commits) again and again and resumed each time, once at parallelism 1; Kafka's own
  * console consumer in read_committed mode then reads every expected count exactly once, and the
- * records that are not clicks exactly once on the dead-letter topic. At-least-once loses nothing.
+ * records that are not clicks exactly once on the dead-letter topic. A broker killed and restarted
+ * mid-run is waited for, and the counts are still exact. At-least-once loses nothing.
  */
 import * as path from "node:path";
 import { formatTimestamp } from "beamline";
@@ -97,6 +98,19 @@ describeWithKafka("Kafka → window/aggregate → Kafka through crashes", (broke
     expect(dead.length).toBe(BAD);
     expect(new Set(dead.map((d) => JSON.parse(d.value).offset)).size).toBe(BAD);
   }, 300_000);
+
+  test("the broker killed and restarted mid-run: the pipeline waits, retries, and every count is written once", async () => {
+    const options = await topics("restart");
+    const dir = path.join(root, "restart-checkpoints");
+    const child = run([...options, "--parallelism=2", `--checkpoint-dir=${dir}`]);
+    await firstCheckpoint(dir, child.process);
+    expect(child.process.exitCode).toBeNull();
+    await broker().restart({ kill: true, downMs: 500 });
+    const exit = await child.exit;
+    expect(exit.err).not.toMatch(/internal error/);
+    expect(exit.code).toBe(0);
+    expect(countsRead(consoleConsume(bootstrap(), "restart-counts"))).toEqual(expected);
+  }, 240_000);
 
   test("at-least-once, killed and resumed: nothing is lost", async () => {
     const options = await topics("atleast");
