@@ -4,7 +4,7 @@
  * run's own figures (checkpoints, restarts). Exporters (Prometheus, the result) read it when asked.
  */
 import { mergeUserMetrics, type UserMetricValue } from "../../sdk/metrics";
-import { BacklogEntry, FIELD, InstanceSample, TransformField, TRANSFORM_FIELDS } from "./sample";
+import { BacklogEntry, DeadLetterSample, FIELD, InstanceSample, TransformField, TRANSFORM_FIELDS } from "./sample";
 
 const STRIDE = TRANSFORM_FIELDS.length;
 
@@ -72,6 +72,11 @@ export class LiveMetrics {
     this.failures++;
     this.errors.push({ at: Date.now(), message: error instanceof Error ? error.message : String(error) });
     if (this.errors.length > MAX_ERRORS) this.errors.shift();
+  }
+
+  /** The latest dead-letter rows of the current attempt's instances, oldest first (at most {@link MAX_ERRORS}). */
+  deadLetters(): DeadLetterSample[] {
+    return [...this.latest.values()].flatMap((s) => s.deadLetters ?? []).sort((a, b) => a.at - b.at).slice(-MAX_ERRORS);
   }
 
   /** Keeps `sample` as its instance's latest, unless a later one arrived first. */

@@ -24,6 +24,18 @@ export interface BacklogEntry {
   readonly bytes?: number;
 }
 
+/** A row a transform sent to its dead-letter output, kept as a sample for people to read. */
+export interface DeadLetterSample {
+  readonly transform: string;
+  /** When it was emitted (ms since the epoch). */
+  readonly at: number;
+  /** The dead-letter row as JSON (cut at {@link DEAD_LETTER_SAMPLE_CHARS} characters). */
+  readonly row: string;
+}
+
+/** How many characters of a dead-letter row a sample keeps. */
+export const DEAD_LETTER_SAMPLE_CHARS = 600;
+
 /** A snapshot of one instance's metrics. */
 export interface InstanceSample {
   /** The instance, 0-based. */
@@ -42,4 +54,6 @@ export interface InstanceSample {
   readonly backlog: readonly BacklogEntry[];
   /** User metrics, one per transform, namespace and name. */
   readonly user: readonly UserMetricValue[];
+  /** The latest dead-letter rows this instance emitted, oldest first (a few). */
+  readonly deadLetters?: readonly DeadLetterSample[];
 }

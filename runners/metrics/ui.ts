@@ -42,6 +42,8 @@ export interface UiStatus {
   readonly restarts: number;
   readonly failures: number;
   readonly errors: LiveMetrics["errors"];
+  /** The latest rows sent to dead-letter outputs, oldest first. */
+  readonly deadLetters: ReturnType<LiveMetrics["deadLetters"]>;
   readonly checkpoints: { readonly completed: number; readonly failed: number; readonly recent: { readonly durationMs: number; readonly sizeBytes: number }[] };
   /** Per transform, over its instances: totals, instances reporting, and the slowest watermark (ms) when it is a time. */
   readonly transforms: { readonly transform: string; readonly stage: number | null; readonly instances: number; readonly watermark: number | null; readonly rowsIn: number; readonly rowsOut: number; readonly bytesOut: number; readonly processingMs: number; readonly backpressureMs: number; readonly deadLetterRows: number }[];
@@ -67,6 +69,7 @@ export function uiStatus(live: LiveMetrics, run: UiRun): UiStatus {
     restarts: live.restarts,
     failures: live.failures,
     errors: live.errors,
+    deadLetters: live.deadLetters(),
     checkpoints: { completed: cp.completed, failed: cp.failed, recent },
     transforms: [...totals].map(([transform, t]) => {
       const wm = watermarks.get(transform);
@@ -122,7 +125,7 @@ header h1{font-size:18px;margin:0} main{padding:16px 20px;display:grid;gap:16px}
 section{background:#fff;border:1px solid #d9e0ea;border-radius:8px;padding:12px 16px;overflow:auto}
 h2{font-size:15px;margin:0 0 8px} table{border-collapse:collapse;width:100%} th,td{padding:4px 8px;text-align:right;border-bottom:1px solid #eef1f5;white-space:nowrap}
 th:first-child,td:first-child{text-align:left} .state-running{color:#7fd37f} .state-failed{color:#ff8a8a} .muted{color:#6b7785}
-#errors li{font-family:monospace;white-space:pre-wrap}
+#errors li,#dead-letters td.row{font-family:monospace;white-space:pre-wrap;text-align:left}
 #graph svg{display:block} #graph .stage rect{fill:none;stroke:#8a9bb8;stroke-dasharray:5 4} #graph .node rect{stroke:#6a7fa8}
 #graph text{font-size:12px} #graph .name{font-weight:bold} #graph .live{fill:#1f6f3f} #graph .edge{fill:none;stroke:#555}
 </style></head>
@@ -133,6 +136,7 @@ th:first-child,td:first-child{text-align:left} .state-running{color:#7fd37f} .st
 <section><h2>Transforms</h2><table id="transforms"><thead><tr><th>transform</th><th>stage</th><th>instances</th><th>rows in</th><th>rows out</th><th>rows/s out</th><th>bytes out</th><th>busy</th><th>backpressure</th><th>dead letters</th><th>watermark</th><th>lag</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Checkpoints</h2><p id="checkpoint-summary" class="muted">none</p><table id="checkpoints"><thead><tr><th>#</th><th>took</th><th>size</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Recent errors</h2><ul id="errors"><li class="muted">none</li></ul></section>
+<section><h2>Dead-letter samples</h2><table id="dead-letters"><thead><tr><th>when</th><th>transform</th><th>row</th></tr></thead><tbody><tr><td class="muted">none</td></tr></tbody></table></section>
 <section><h2>Options</h2><table id="options"><tbody></tbody></table></section>
 </main>
 <script src="/assets/elk.js"></script>
@@ -216,6 +220,10 @@ function render(s) {
   s.checkpoints.recent.forEach((c, i) => { const tr = document.createElement("tr"); cell(tr, String(s.checkpoints.completed - s.checkpoints.recent.length + i + 1)); cell(tr, c.durationMs + " ms"); cell(tr, bytes(c.sizeBytes)); cps.appendChild(tr); });
   const errors = document.getElementById("errors");
   if (s.errors.length > 0) { errors.replaceChildren(); for (const e of s.errors.slice().reverse()) { const li = document.createElement("li"); li.textContent = new Date(e.at).toISOString() + "  " + e.message; errors.appendChild(li); } }
+  if (s.deadLetters.length > 0) {
+    const dl = document.querySelector("#dead-letters tbody"); dl.replaceChildren();
+    for (const d of s.deadLetters.slice(-10).reverse()) { const tr = document.createElement("tr"); cell(tr, new Date(d.at).toISOString()); cell(tr, d.transform); cell(tr, d.row, "row"); dl.appendChild(tr); }
+  }
   const opts = document.querySelector("#options tbody"); opts.replaceChildren();
   for (const [k, v] of Object.entries(s.options)) { const tr = document.createElement("tr"); cell(tr, k); cell(tr, typeof v === "string" ? v : JSON.stringify(v)); opts.appendChild(tr); }
   previous = s;

@@ -6,18 +6,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
 import { until } from "../helpers";
-import { observedNumbers } from "../runners/metrics/pipelines";
+import { checkedNumbers } from "../runners/metrics/pipelines";
 import { describeWithChromium } from "./services";
 
 /** Where the browser tests keep their screenshots (ignored by git). */
 const ARTIFACTS = path.resolve(__dirname, "../../test-artifacts");
 
 describeWithChromium("the web UI in Chromium", (chromium) => {
-  test("shows every transform of the plan laid out by stage, and its counters move while a streaming pipeline runs", async () => {
+  test("shows every transform of the plan laid out by stage, and its counters move while a streaming pipeline runs, with samples of its dead letters", async () => {
     let url = "";
     const cancel = new AbortController();
     const run = new DirectRunner({ parallelism: 2, uiPort: 0, metricsIntervalMs: 200, jobName: "streaming", signal: cancel.signal, onUiServer: (u) => (url = u) })
-      .run(buildPipeline(observedNumbers, { to: 0, rate: 2000 }))
+      .run(buildPipeline(checkedNumbers, { rate: 2000 }))
       .catch((e: unknown) => e);
     const page = await chromium().browser.newPage({ viewport: { width: 1400, height: 1100 } });
     const failed: string[] = [];
@@ -34,7 +34,7 @@ describeWithChromium("the web UI in Chromium", (chromium) => {
       const plan = JSON.parse(await page.evaluate(async () => JSON.stringify(await (await fetch("/api/graph")).json()))) as { nodes: { name: string; stage: number }[] };
       const shown = await page.$$eval("#graph g.node", (gs) => gs.map((g) => g.getAttribute("data-transform")));
       expect(shown.sort()).toEqual(plan.nodes.map((n) => n.name).sort());
-      for (const name of ["Numbers", "Observe", "Seconds", "PerDigit/Count"]) expect(shown).toContain(name);
+      for (const name of ["Numbers", "Check", "Seconds", "PerDigit/Count"]) expect(shown).toContain(name);
       // One box per fused stage, and each transform drawn inside its stage's box.
       const stages = new Set(plan.nodes.map((n) => n.stage));
       expect(await page.$$eval("#graph g.stage", (gs) => gs.length)).toBe(stages.size);
@@ -53,7 +53,9 @@ describeWithChromium("the web UI in Chromium", (chromium) => {
       const first = await until(async () => ((await rowsOut()) > 0 ? rowsOut() : undefined), 30_000, "rows from Numbers on the page");
       await until(async () => ((await rowsOut()) > first ? true : undefined), 15_000, "the page's counter to move");
       await until(async () => ((await page.textContent('#graph g.node[data-transform="Numbers"] text.live'))?.includes("/s") ? true : undefined), 15_000, "a rate on the graph");
-      expect(await page.textContent('#graph g.node[data-transform="Observe"] text.live')).toMatch(/rows.* wm \d\d:\d\d:\d\d/);
+      expect(await page.textContent('#graph g.node[data-transform="Check"] text.live')).toMatch(/rows.* wm \d\d:\d\d:\d\d/);
+      await until(async () => ((await page.textContent("#dead-letters tbody")) ?? "").includes("ends in 07") ? true : undefined, 15_000, "dead-letter samples on the page");
+      expect(await page.textContent("#dead-letters tbody")).toMatch(/Check.*RangeError/);
       expect(await page.textContent("#state")).toBe("running");
       expect(await page.textContent("#options")).toContain("parallelism");
       fs.mkdirSync(ARTIFACTS, { recursive: true });

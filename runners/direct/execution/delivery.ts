@@ -63,7 +63,10 @@ export class Delivery {
       const bytes = batchBytes(batch);
       rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + rows);
       metrics.moved(node, null, rows, bytes);
-      if (tag === DEAD_LETTER_TAG) metrics.add(node, FIELD.deadLetterRows, rows);
+      if (tag === DEAD_LETTER_TAG) {
+        metrics.add(node, FIELD.deadLetterRows, rows);
+        metrics.keepDeadLetters(node.name, batch);
+      }
       for (const { target, tag: input } of targets) {
         if (node.passed > target.passed) {
           this.held.hold(target, input, batch); // after a barrier the target has yet to pass: aligning

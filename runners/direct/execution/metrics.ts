@@ -8,7 +8,8 @@ import type { ElementBatch } from "../../../sdk/batch";
 import type { PipelineGraph } from "../../../sdk/graph";
 import { MetricsCell } from "../../../sdk/metrics";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
-import { BacklogEntry, FIELD, InstanceSample, TRANSFORM_FIELDS } from "../../metrics/sample";
+import { rowAccessor } from "../../../sdk/rows";
+import { BacklogEntry, DEAD_LETTER_SAMPLE_CHARS, DeadLetterSample, FIELD, InstanceSample, TRANSFORM_FIELDS } from "../../metrics/sample";
 import type { RunMetrics } from "../contract/run-metrics";
 import type { ExecNode } from "./node";
 import type { InstanceProgress } from "./progress";
@@ -20,6 +21,13 @@ export const STRIDE = TRANSFORM_FIELDS.length;
 export function batchBytes(batch: ElementBatch): number {
   return batch.data.data.byteLength + batch.timestamps.byteLength;
 }
+
+/** How many dead-letter rows an execution keeps as samples, and how many of one batch. */
+const DEAD_LETTER_SAMPLES = 10;
+const ROWS_PER_BATCH = 3;
+
+/** A dead-letter row's fields as a sample shows them: without the stack (the message says what failed), bigints as strings. */
+const sampleField = (key: string, v: unknown): unknown => (key === "stack" ? undefined : typeof v === "bigint" ? String(v) : v);
 
 /** The counters of one execution. */
 export class ExecutionMetrics {
@@ -33,6 +41,8 @@ export class ExecutionMetrics {
   readonly user = new Map<string, MetricsCell>();
   /** The latest backlog each source reported, by transform and partition. */
   private readonly backlog = new Map<string, BacklogEntry>();
+  /** The latest dead-letter rows, oldest first (at most {@link DEAD_LETTER_SAMPLES}). */
+  private readonly deadLetters: DeadLetterSample[] = [];
 
   /** Makes room for the numbers of `nodes` nodes. */
   track(nodes: number): void {
@@ -66,6 +76,16 @@ export class ExecutionMetrics {
       s[o + FIELD.batchesIn] += 1;
       s[o + FIELD.bytesIn] += bytes;
     }
+  }
+
+  /** Keeps the first rows of a dead-letter batch `name` emitted as samples (a few rows, and only of dead-letter batches). */
+  keepDeadLetters(name: string, batch: ElementBatch): void {
+    const read = rowAccessor(batch.data);
+    const at = Date.now();
+    for (let i = 0; i < Math.min(batch.data.numRows, ROWS_PER_BATCH); i++) {
+      this.deadLetters.push({ transform: name, at, row: JSON.stringify(read(i), sampleField).slice(0, DEAD_LETTER_SAMPLE_CHARS) });
+    }
+    if (this.deadLetters.length > DEAD_LETTER_SAMPLES) this.deadLetters.splice(0, this.deadLetters.length - DEAD_LETTER_SAMPLES);
   }
 
   /** The user metrics container of transform `name`. */
@@ -103,6 +123,7 @@ export class ExecutionMetrics {
       counters: [...this.counters].map(([k, v]) => [k, [...v]] as const),
       backlog: [...this.backlog.values()],
       user: [...this.user].flatMap(([name, cell]) => cell.results(name)),
+      deadLetters: [...this.deadLetters],
     };
   }
 

@@ -2,7 +2,7 @@
  * Pipelines the metrics tests run; worker threads load this module again, so it declares only
  * definitions (no tests).
  */
-import { countPerElement, definePipeline, fixedWindows, generateSequence, metrics, option, windowInto } from "beamline";
+import { countPerElement, definePipeline, fixedWindows, generateSequence, map, metrics, option, windowInto } from "beamline";
 
 const seen = metrics.counter("seen", "demo");
 const digits = metrics.distribution("lastDigit", "demo");
@@ -31,5 +31,26 @@ export const observedNumbers = definePipeline({
       )
       .apply("Seconds", windowInto(fixedWindows("1s")))
       .apply("PerDigit", countPerElement<number>());
+  },
+});
+
+/**
+ * Endless numbers at `rate` a second, checked: every hundredth fails the check and goes to the
+ * dead-letter output; the rest are counted per last digit in one-second windows (a keyed stage).
+ */
+export const checkedNumbers = definePipeline({
+  options: { rate: option.integer("numbers per second", { default: 2000 }) },
+  build(p, { rate }) {
+    const { main } = p.apply("Numbers", generateSequence({ ratePerSecond: rate, batchSize: 500 })).apply(
+      "Check",
+      map(
+        (n: number) => {
+          if (n % 100 === 7) throw new RangeError(`${n} ends in 07`);
+          return n % 10;
+        },
+        { deadLetter: true },
+      ),
+    );
+    main.apply("Seconds", windowInto(fixedWindows("1s"))).apply("PerDigit", countPerElement<number>());
   },
 });

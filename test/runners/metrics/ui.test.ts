@@ -14,11 +14,15 @@ describe("the web UI's status", () => {
     live.record({ instance: 1, at: 1, transforms: ["A"], values: values(30), watermarks: [4000], counters: [], backlog: [], user: [] });
     live.checkpoints = () => ({ completed: 2, failed: 1, durationsMs: [10, 20], sizesBytes: [100, 200] });
     live.failed(new Error("worker thread 1 died"));
+    live.record({ instance: 2, at: 3, transforms: [], values: [], watermarks: [], counters: [], backlog: [], user: [], deadLetters: [{ transform: "A", at: 3, row: '{"n":2}' }] });
+    live.record({ instance: 3, at: 2, transforms: [], values: [], watermarks: [], counters: [], backlog: [], user: [], deadLetters: [{ transform: "B", at: 2, row: '{"n":1}' }] });
     const s = uiStatus(live, { pipeline: "p", graphSvg: "<svg/>", graph: { nodes: [], edges: [] }, options: { parallelism: 2 } });
     expect(s.transforms.find((t) => t.transform === "A")).toMatchObject({ stage: 0, instances: 2, rowsOut: 40, processingMs: 10, watermark: 4000 });
     expect(s.transforms.find((t) => t.transform === "B")).toMatchObject({ stage: null, instances: 1, watermark: null });
     expect(s.checkpoints).toEqual({ completed: 2, failed: 1, recent: [{ durationMs: 10, sizeBytes: 100 }, { durationMs: 20, sizeBytes: 200 }] });
     expect(s.errors.map((e) => e.message)).toEqual(["worker thread 1 died"]);
+    // Dead-letter samples of every instance, oldest first.
+    expect(s.deadLetters.map((d) => d.transform)).toEqual(["B", "A"]);
     expect(s).toMatchObject({ pipeline: "p", state: "running", failures: 1, options: { parallelism: 2 } });
   });
 });
