@@ -19,6 +19,13 @@ describe("file operation errors", () => {
     expect(ioFailure(file, errno("EIO", "i/o error"), "read").message).toContain("cannot read the file: EIO");
   });
 
+  test("a directory on the way that refuses us is named (EACCES as the glob reports it for a directory without x permission)", () => {
+    const e = ioFailure("/data/private/logs/*.txt", Object.assign(errno("EACCES", "permission denied, scandir '/data/private'"), { path: "/data/private" }), "search for");
+    expect(e).toMatchObject({ code: "BL_IO_DENIED", value: "/data/private", domain: "user", retriable: false });
+    expect(e.message).toContain("cannot search for /data/private/logs/*.txt: permission denied on /data/private");
+    expect(e.fix).toContain("chmod +rx");
+  });
+
   test("ENOTDIR and EEXIST under a regular file name that file", () => {
     const dir = tempDir();
     const file = path.join(dir, "plain");

@@ -39,6 +39,18 @@ export function ioFailure(file: string, e: unknown, op: string): BeamlineError {
       cause: e,
     });
   }
+  const denied = (e as NodeJS.ErrnoException)?.path;
+  if ((code === "EACCES" || code === "EPERM") && denied && path.resolve(denied) !== path.resolve(file)) {
+    // A directory on the way refused us: name it, not the file we were after.
+    return new IOError({
+      code: "BL_IO_DENIED",
+      where: file,
+      value: denied,
+      rule: `cannot ${op} ${file}: permission denied on ${denied}`,
+      fix: `give the user running the pipeline permission to enter and list ${denied} (chmod +rx), or run it as a user who has it`,
+      cause: e,
+    });
+  }
   const kind = kindOf(file);
   return new IOError({
     code: code === "ENOENT" ? "BL_IO_NOT_FOUND" : "BL_IO_FAILED",
