@@ -14,6 +14,8 @@ import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
+import type { RunEvent } from "./direct/contract/run-events";
+import { formatRunEvent } from "./direct/run-event-lines";
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
@@ -76,6 +78,26 @@ export function loadDefinition(file: string): PipelineDefinition {
     });
   }
   return def;
+}
+
+/** The exit code of a process that exits while a run is in progress, whatever code it was given. */
+export const EXIT_DURING_RUN = 75;
+
+/**
+ * Runs `run`; should the process exit meanwhile (something outside the pipeline's instances called
+ * `process.exit`, which the runner cannot turn into a failure), says so and never exits 0.
+ */
+async function whileRunning<T>(io: CliIO, run: () => Promise<T>): Promise<T> {
+  const exiting = (code: number) => {
+    io.err(`beamline: the process is exiting (code ${code}) before the run finished; its output is incomplete`);
+    process.exitCode = EXIT_DURING_RUN;
+  };
+  process.on("exit", exiting);
+  try {
+    return await run();
+  } finally {
+    process.off("exit", exiting);
+  }
 }
 
 /** Runs the command; resolves to the process exit code. */
@@ -149,10 +171,13 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const checkpoint = checkpointDir
       ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
       : undefined;
-    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress });
+    const onEvent = (e: RunEvent) => io.err(`beamline: ${formatRunEvent(e)}`);
+    const result = await whileRunning(io, () =>
+      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent }),
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
-    const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
+    const threads = (result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`) + (result.restarts === 0 ? "" : result.restarts === 1 ? ", 1 restart" : `, ${result.restarts} restarts`);
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
     if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}`);
     for (const [transform, counters] of result.metrics.counters) {

@@ -14,6 +14,8 @@ import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestChe
 import { CheckpointStore } from "./checkpoint/store";
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
+import type { RunEvents } from "./contract/run-events";
+import { BeamlineError, describeValue } from "../../sdk/errors";
 import { ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
 
 /** Options of the direct runner. */
@@ -38,6 +40,8 @@ export interface DirectRunnerOptions {
    * it runs when the stream is a terminal; nothing is written otherwise. Default: none.
    */
   readonly progress?: ProgressStream;
+  /** Receives what the run reports as it happens: restarts, failed checkpoints, a resume that starts afresh. Default: none. */
+  readonly onEvent?: RunEvents;
 }
 
 /** What a checkpointed run did with checkpoints. */
@@ -75,9 +79,11 @@ export class DirectRunner {
   private readonly checkpoint?: CheckpointOptions;
   private readonly signal: AbortSignal | undefined;
   private readonly progress: ProgressStream | undefined;
+  private readonly onEvent: RunEvents;
 
   constructor(options: DirectRunnerOptions = {}) {
     this.signal = options.signal;
+    this.onEvent = options.onEvent ?? (() => {});
     this.progress = options.progress;
     this.operators = options.operators ?? defaultOperators();
     this.customOperators = options.operators !== undefined;
@@ -129,8 +135,11 @@ export class DirectRunner {
           const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, ...checkpoints, ...(board ? { progress: board } : {}) });
           return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
-          const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
-          if (delay === null) throw e;
+          if (!isRestartable(e)) throw e;
+          const delay = restartDelay(this.restartStrategy, restarts + 1);
+          if (delay === null) throw this.restartStrategy.kind === "none" ? e : restartsExhausted(e, restarts);
+          const from = cp ? (cp.latest()?.id ?? null) : null;
+          this.onEvent({ type: "restart", attempt: restarts + 1, attempts: "attempts" in this.restartStrategy ? this.restartStrategy.attempts : 0, delayMs: delay, from, checkpointed: cp !== null, cause: e });
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
       }
@@ -139,6 +148,25 @@ export class DirectRunner {
       line?.stop();
     }
   }
+}
+
+/** The error of a run whose restarts ran out: the last failure is its cause, in its own words. */
+function restartsExhausted(cause: unknown, restarts: number): BeamlineError {
+  const domain = cause instanceof BeamlineError ? cause.domain : "internal";
+  const message =
+    cause instanceof BeamlineError
+      ? `[${cause.code}] ${cause.where ? `${cause.where}: ` : ""}${cause.rule}${cause.value !== undefined ? ` (${describeValue(cause.value)})` : ""}`
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+  return new BeamlineError({
+    code: "BL_RESTARTS_EXHAUSTED",
+    domain,
+    value: restarts,
+    rule: `the run failed again after ${restarts === 1 ? "its 1 restart" : `all ${restarts} restarts`} its restart strategy allows; the last failure: ${message}`,
+    fix: "remove the cause of the failure, or allow more restarts with --restart-attempts=N",
+    cause,
+  });
 }
 
 /** What the progress line shows: the board's rows and watermark, and the run's last completed checkpoint. */

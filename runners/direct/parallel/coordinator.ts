@@ -27,15 +27,18 @@ import { runInstance } from "./instance";
 import { CheckpointOrder, instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
 import { errorFromRemote } from "./remote-error";
 
-/** A worker thread that died (an uncaught error, or it exited): retriable, the restart strategy applies. */
+/**
+ * A worker thread that died (an uncaught error, or it exited; its environment, not a rule the pipeline
+ * broke, as far as the runner can tell): retriable, the restart strategy applies.
+ */
 function workerDied(index: number, cause: unknown): BeamlineError {
   return new BeamlineError({
     code: "BL_WORKER_DIED",
-    domain: "internal",
+    domain: "external",
     retriable: true,
     value: cause instanceof Error ? cause.message : cause,
     rule: `worker thread ${index} died before its instance of the pipeline finished`,
-    fix: "the run restarts under its restart strategy (--restart-strategy); if it keeps dying, run with --parallelism=1 to see the failure in one thread",
+    fix: "restart after such failures with --restart-strategy=fixed-delay; if it keeps dying, run with --parallelism=1 to see the failure in one thread",
     cause,
   });
 }

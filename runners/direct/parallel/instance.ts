@@ -18,6 +18,7 @@ import { exchangeInOperator, exchangeOutOperator } from "./exchange";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan, type ExchangePayload } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
+import { withExitGuard } from "./exit-guard";
 
 /** What an instance runs with beyond its order. */
 export interface InstanceOptions {
@@ -98,7 +99,8 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   let unfollow = () => {};
   const observe = board ? (probe: () => InstanceProgress) => void (unfollow = board.follow(index, probe)) : undefined;
   try {
-    return await execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints, observe, readsStringsAsBytes: stringsAsBytes });
+    const options = { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined };
+    return await withExitGuard(index, () => execute(g, p, registry, (name) => pipeline.fn(name), options, { admit, signal, checkpoints, observe, readsStringsAsBytes: stringsAsBytes }));
   } finally {
     unfollow();
   }

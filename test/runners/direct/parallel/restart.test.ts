@@ -44,8 +44,12 @@ describe("restart strategies", () => {
     const err = await new DirectRunner({ parallelism: 2, restartStrategy: restartStrategy("fixed-delay", 1, 10) })
       .run(buildPipeline(crashesWorker, { output: path.join(dir, "out") }))
       .catch((e: unknown) => e);
+    // The error names its cause and says the restarts ran out; it is no internal error.
     expect(err).toBeInstanceOf(BeamlineError);
-    expect((err as BeamlineError).code).toBe("BL_WORKER_DIED");
+    expect((err as BeamlineError).code).toBe("BL_RESTARTS_EXHAUSTED");
+    expect((err as BeamlineError).domain).not.toBe("internal");
+    expect((err as Error).message).toMatch(/the run failed again after its 1 restart its restart strategy allows; the last failure: \[BL_WORKER_DIED\] worker thread 1 died before its instance of the pipeline finished \("exit code 1"\)/);
+    expect(((err as Error).cause as BeamlineError).code).toBe("BL_WORKER_DIED");
     expect(outputLines(dir, "out")).toEqual([]);
   });
 });

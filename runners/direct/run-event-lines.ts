@@ -1,0 +1,23 @@
+/** A direct run's events as the `beamline` command prints them, one line each. */
+import { BeamlineError } from "../../sdk/errors";
+import type { RunEvent } from "./contract/run-events";
+
+/** An error in one line: `[CODE] message`, or the message of anything else thrown. */
+function briefly(e: unknown): string {
+  if (e instanceof BeamlineError) return `[${e.code}] ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The line of a run event, e.g. `restart 1 of 3 in 1000 ms, from checkpoint 4, after: [BL_WORKER_DIED] …`. */
+export function formatRunEvent(e: RunEvent): string {
+  switch (e.type) {
+    case "restart": {
+      const from = e.from !== null ? `from checkpoint ${e.from}` : e.checkpointed ? "from the beginning (no checkpoint completed yet)" : "from the beginning (the run takes no checkpoints: --checkpoint-dir)";
+      return `restart ${e.attempt} of ${e.attempts} in ${e.delayMs} ms, ${from}, after: ${briefly(e.cause)}`;
+    }
+    case "checkpoint-failed":
+      return `checkpoint ${e.id} failed and was abandoned (${e.consecutive} in a row; the run fails after ${e.tolerable + 1}, --tolerable-checkpoint-failures=${e.tolerable}): ${briefly(e.cause)}`;
+    case "fresh-start":
+      return `--resume: ${e.reason}; the run starts from the beginning (${e.dir})`;
+  }
+}
