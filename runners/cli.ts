@@ -15,6 +15,7 @@ import type { ProgressStream } from "./direct/execution/progress";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 import type { RunEvent } from "./direct/contract/run-events";
+import { DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./direct/checkpoint/failures";
 import { formatRunEvent } from "./direct/run-event-lines";
 
 /** Options every run accepts, whatever the pipeline. */
@@ -32,6 +33,10 @@ export const RUNNER_OPTIONS = {
   checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints)", { default: "" }),
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
+  tolerableCheckpointFailures: option.integer(
+    `failed checkpoints in a row a run goes on after (each is reported, and the next one retries); one more ends the run with BL_CHECKPOINT_FAILED, which --restart-strategy may restart. Flink's tolerableCheckpointFailureNumber defaults to 0; ${DEFAULT_TOLERABLE_CHECKPOINT_FAILURES} here rides out a brief disk problem`,
+    { default: DEFAULT_TOLERABLE_CHECKPOINT_FAILURES },
+  ),
   resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
@@ -169,7 +174,13 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       throw new OptionError({ code: "BL_RESUME_WITHOUT_CHECKPOINTS", value: "--resume", rule: "--resume continues from a checkpoint directory, and none was given", fix: "pass --checkpoint-dir=DIR with --resume (the directory of the run to continue)" });
     }
     const checkpoint = checkpointDir
-      ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
+      ? {
+          dir: checkpointDir,
+          intervalMs: values.checkpointInterval as number,
+          retained: values.checkpointsRetained as number,
+          resume: values.resume as boolean,
+          tolerableFailures: values.tolerableCheckpointFailures as number,
+        }
       : undefined;
     const onEvent = (e: RunEvent) => io.err(`beamline: ${formatRunEvent(e)}`);
     const result = await whileRunning(io, () =>

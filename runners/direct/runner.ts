@@ -12,6 +12,7 @@ import { isRestartable, restartDelay, RestartStrategy } from "./parallel/restart
 import type { RunMetrics } from "./contract/run-metrics";
 import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
 import { CheckpointStore } from "./checkpoint/store";
+import { CheckpointFailurePolicy, DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./checkpoint/failures";
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
 import type { RunEvents } from "./contract/run-events";
@@ -98,6 +99,15 @@ export class DirectRunner {
         fix: "pass --checkpoint-interval=MS, e.g. 1000, together with --checkpoint-dir=DIR",
       });
     }
+    const tolerable = this.checkpoint?.tolerableFailures;
+    if (tolerable !== undefined && !(Number.isInteger(tolerable) && tolerable >= 0)) {
+      throw new OptionError({
+        code: "BL_BAD_TOLERABLE_CHECKPOINT_FAILURES",
+        value: tolerable,
+        rule: "the number of tolerable checkpoint failures must be an integer of 0 or more",
+        fix: `pass --tolerable-checkpoint-failures=N with N >= 0 (default ${DEFAULT_TOLERABLE_CHECKPOINT_FAILURES})`,
+      });
+    }
     this.parallelism = options.parallelism ?? os.availableParallelism();
     if (!Number.isInteger(this.parallelism) || this.parallelism < 1 || this.parallelism > KEY_GROUPS) {
       throw new OptionError({
@@ -119,7 +129,7 @@ export class DirectRunner {
     const graph = pipeline.graph();
     const p = plan(graph, this.operators);
     const parallel = parallelismFor(pipeline, p, this.customOperators ? 1 : this.parallelism);
-    const cp = this.checkpoint ? openCheckpoints(pipeline, this.checkpoint) : null;
+    const cp = this.checkpoint ? openCheckpoints(pipeline, this.checkpoint, this.onEvent) : null;
     const restartedFrom: (number | null)[] = [];
     const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
     const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
@@ -131,7 +141,7 @@ export class DirectRunner {
           if (cp) cp.coordinator.parallelism = parallel.parallelism;
           const restore = cp ? cp.latest() : null;
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
-          const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
+          const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore, failures: cp.failures } } : {};
           const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, ...checkpoints, ...(board ? { progress: board } : {}) });
           return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
@@ -181,6 +191,7 @@ function progressOf(board: ProgressBoard, cp: RunCheckpoints | null): ProgressSn
 interface RunCheckpoints {
   readonly coordinator: CheckpointCoordinator;
   readonly intervalMs: number;
+  readonly failures: CheckpointFailurePolicy;
   /** The checkpoint the run resumed from, or null. */
   readonly restoredFrom: number | null;
   /** The checkpoint an attempt restores: the latest this run completed, else the one it resumed from. */
@@ -191,14 +202,19 @@ interface RunCheckpoints {
  * Opens the checkpoint directory of a run: with `resume`, loads its latest completed checkpoint
  * (refusing one of another pipeline).
  */
-function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions): RunCheckpoints {
+function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions, onEvent: RunEvents): RunCheckpoints {
   const store = new CheckpointStore(options.dir, { retained: options.retained });
   const fingerprint = pipeline.fingerprint();
   const resumed = options.resume ? loadLatestCheckpoint(store, fingerprint) : null;
   const coordinator = new CheckpointCoordinator(store, fingerprint, 1);
+  const tolerable = options.tolerableFailures ?? DEFAULT_TOLERABLE_CHECKPOINT_FAILURES;
   return {
     coordinator,
     intervalMs: options.intervalMs,
+    failures: {
+      tolerable,
+      onFailure: (id, cause, consecutive) => onEvent({ type: "checkpoint-failed", id, dir: store.dir, consecutive, tolerable, cause }),
+    },
     restoredFrom: resumed?.id ?? null,
     latest: () => {
       const id = coordinator.lastCompleted;

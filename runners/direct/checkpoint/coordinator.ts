@@ -19,6 +19,8 @@ export interface CheckpointOptions {
   readonly retained?: number;
   /** Continue from the latest completed checkpoint in `dir` (none there: start from the beginning). */
   readonly resume?: boolean;
+  /** Failed checkpoints in a row the run goes on after (see `failures.ts`). Default 3. */
+  readonly tolerableFailures?: number;
 }
 
 /** A checkpoint's snapshots, as loaded: every instance's snapshot of each transform. */
@@ -48,20 +50,33 @@ export class CheckpointCoordinator {
   /** The latest checkpoint this coordinator completed, or null. */
   lastCompleted: number | null = null;
   private readonly started = new Map<number, { at: number; files: Record<string, number> }>();
+  /** The number of the next checkpoint: one more than any in the directory when the run opened it. */
+  private next: number;
 
   constructor(
     readonly store: CheckpointStore,
     private readonly fingerprint: string,
     /** Instances of the run that write checkpoints (set by a run before it starts). */
     public parallelism: number,
-  ) {}
+  ) {
+    this.next = store.nextId();
+  }
 
-  /** Starts the next checkpoint; returns its id. */
-  begin(): number {
-    const id = this.store.nextId();
-    this.store.begin(id);
+  /** The number of the next checkpoint, taken (numbers increase even when checkpoints fail). */
+  issue(): number {
+    return this.next++;
+  }
+
+  /** Starts checkpoint `id` (from {@link issue}): makes its folder, which may fail. */
+  begin(id: number): void {
     this.started.set(id, { at: Date.now(), files: {} });
-    return id;
+    this.store.begin(id);
+  }
+
+  /** Checkpoint `id` failed: forgets it, and removes what it wrote as far as possible. */
+  abandon(id: number): void {
+    this.started.delete(id);
+    this.store.discard(id);
   }
 
   /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long). */

@@ -14,6 +14,7 @@ import { READ_URN } from "../../../sdk/source";
 import type { BoundedSource } from "../../../sdk/source";
 import type { CheckpointCoordinator, LoadedCheckpoint } from "../checkpoint/coordinator";
 import { PeriodicCheckpoints } from "../checkpoint/periodic";
+import type { CheckpointFailurePolicy } from "../checkpoint/failures";
 import type { OperatorRegistry } from "../contract/operator";
 import type { RunMetrics } from "../contract/run-metrics";
 import { InstanceCheckpointLink } from "./instance-checkpoints";
@@ -50,7 +51,7 @@ export interface ParallelOptions {
   /** Batches of `batchSize` rows in flight per link (counted in rows). Default 4. */
   readonly capacity?: number;
   /** Aligned checkpoints: taken every `intervalMs` through `coordinator`, and the checkpoint to restore first. */
-  readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null };
+  readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null; readonly failures?: CheckpointFailurePolicy };
   /** Where every instance publishes its progress (a board of `parallelism` instances). */
   readonly progress?: ProgressBoard;
   /** Cancels the run: instance 0 rejects with BL_CANCELLED, the workers are stopped and nothing more commits. */
@@ -130,12 +131,14 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
       ...(options.progress ? { progress: options.progress.buffer } : {}),
     });
     const post = (w: PooledWorker, m: CheckpointOrder) => w.thread.postMessage(m);
-    const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;
+    const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes), (id, e) => periodic?.declined(id, e)) : undefined;
     const periodic = cp
-      ? new PeriodicCheckpoints(cp.coordinator, cp.intervalMs, [
-          localLink!,
-          ...workers.map((w) => ({ trigger: (id: number) => post(w, { type: "checkpoint", id }), complete: (id: number) => post(w, { type: "complete", id }) })),
-        ])
+      ? new PeriodicCheckpoints(
+          cp.coordinator,
+          cp.intervalMs,
+          [localLink!, ...workers.map((w) => ({ trigger: (id: number) => post(w, { type: "checkpoint", id }), complete: (id: number) => post(w, { type: "complete", id }) }))],
+          cp.failures,
+        )
       : null;
     stopCheckpoints = () => periodic?.stop();
     const cancel = new AbortController();
@@ -156,6 +159,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
                 merge(metrics, m, lay);
                 resolve();
               } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes);
+              else if (m.type === "declined") periodic?.declined(m.id, errorFromRemote(m.error));
               else if (m.type === "failed") fail(errorFromRemote(m.error));
             });
             // After its instance is done a worker still takes part in checkpoints: a failure then fails the final one.
@@ -172,7 +176,9 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     ]);
     periodic?.start();
     try {
-      await all;
+      // Checkpoints that keep failing fail the run at once (an unbounded one would never finish).
+      all.catch(() => {}); // what the workers report once stopped, after the race was lost
+      await (periodic ? Promise.race([all, periodic.failed]) : all);
       await periodic?.finish();
     } catch (e) {
       cancel.abort();

@@ -22,11 +22,15 @@ export class InstanceCheckpointLink implements InstanceCheckpoints {
   private control: CheckpointControl | null = null;
   private readonly waiting: ((c: CheckpointControl) => void)[] = [];
 
-  /** @param acknowledged told once the instance's file of a checkpoint is written. */
+  /**
+   * @param acknowledged told once the instance's file of a checkpoint is written.
+   * @param declined told when it could not be written (the checkpoint fails; the instance goes on).
+   */
   constructor(
     order: InstanceCheckpointOrder,
     private readonly index: number,
     private readonly acknowledged: (id: number, bytes: number) => void,
+    private readonly declined: (id: number, cause: unknown) => void,
   ) {
     this.restored = new Map(order.restored);
     this.store = new CheckpointStore(order.dir);
@@ -38,7 +42,13 @@ export class InstanceCheckpointLink implements InstanceCheckpoints {
   }
 
   acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>): void {
-    this.acknowledged(id, writeInstanceFile(this.store, id, this.index, snapshots));
+    let bytes: number;
+    try {
+      bytes = writeInstanceFile(this.store, id, this.index, snapshots);
+    } catch (e) {
+      return this.declined(id, e);
+    }
+    this.acknowledged(id, bytes);
   }
 
   /** Triggers checkpoint `id` at the instance; rejects if the instance failed. */

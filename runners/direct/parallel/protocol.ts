@@ -54,4 +54,6 @@ export type WorkerMessage =
   | { readonly type: "ready"; readonly fingerprint: string }
   | { readonly type: "done"; readonly metrics: InstanceMetrics }
   | { readonly type: "ack"; readonly id: number; readonly bytes: number }
+  /** The worker could not write its file of checkpoint `id`: the checkpoint fails. */
+  | { readonly type: "declined"; readonly id: number; readonly error: RemoteError }
   | { readonly type: "failed"; readonly error: RemoteError };
