@@ -116,18 +116,7 @@ export class CheckpointStore {
   begin(id: number): void {
     const dir = this.pathOf(id);
     fs.rmSync(dir, { recursive: true, force: true });
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new IOError({
-        code: "BL_CHECKPOINT_DIR",
-        where: dir,
-        value: (e as NodeJS.ErrnoException).code ?? String(e),
-        rule: `the checkpoint directory cannot be created: ${(e as Error).message}`,
-        fix: "pass a --checkpoint-dir whose parent is a writable directory",
-        cause: e,
-      });
-    }
+    fs.mkdirSync(dir, { recursive: true });
   }
 
   /** Writes a state file of checkpoint `id` durably; returns its size. */
