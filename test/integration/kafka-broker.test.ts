@@ -141,6 +141,27 @@ describeWithKafka("a one-node Kafka broker", (broker) => {
     expect((failure as ProvisioningError).rule).toMatch(/did not log "Kafka Server started" within 0 s/);
   }, 60_000);
 
+  test("a broker killed and restarted keeps its topics and records, and serves clients again", async () => {
+    const kafka = client();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: "survives", numPartitions: 2 }] });
+    await admin.disconnect();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic: "survives", acks: -1, messages: [{ key: "a", value: "before-1" }, { key: "b", value: "before-2" }] });
+    await producer.disconnect();
+    const before = broker().service.child.pid;
+    await broker().restart({ kill: true, downMs: 200 });
+    expect(broker().service.child.pid).not.toBe(before);
+    const again = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await again.connect();
+    await again.send({ topic: "survives", acks: -1, messages: [{ key: "c", value: "after-1" }] });
+    await again.disconnect();
+    const read = await consumeUntil(consumerOf(kafka, "after-restart", false), "survives", (r) => r.length >= 3);
+    expect(read.map((r) => r.message.value!.toString()).sort()).toEqual(["after-1", "before-1", "before-2"]);
+  }, 90_000);
+
   // Last: it stops the suite's broker (the suite's own stop afterwards does nothing).
   test("stopping ends the broker's process and removes its data", async () => {
     const { service, dir } = broker();

@@ -1,7 +1,8 @@
 /**
  * Apache Kafka for tests, examples and development: one KRaft node (a combined broker and controller)
  * from Maven Central's jars in the cache, formatted in a fresh temporary directory, started on loopback
- * free ports, and removed when stopped.
+ * free ports, and removed when stopped. It can be restarted on the same data and ports, as a broker
+ * that went down and came back.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -41,12 +42,17 @@ export interface KafkaBroker {
   readonly bootstrapServers: string;
   /** The broker's log. */
   readonly logFile: string;
-  /** The broker process. */
+  /** The broker process (a new one after each restart). */
   readonly service: Service;
   /** The temporary directory of its settings and data, removed by `stop`. */
   readonly dir: string;
   /** Stops the broker and removes its data. */
   stop(): Promise<void>;
+  /**
+   * Stops the broker process (SIGTERM, or SIGKILL when `kill`), keeps it down for `downMs`, and starts
+   * it again on the same data and ports; resolves once it serves clients again.
+   */
+  restart(options?: { downMs?: number; kill?: boolean }): Promise<void>;
 }
 
 /** The server.properties of one combined broker and controller. */
@@ -104,20 +110,51 @@ export async function startKafka(options: { timeoutMs?: number; logFile?: string
     remove();
     throw e;
   }
-  // The log may hold an earlier run's lines (it is named by port): readiness is read past them.
-  const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
-  const service = startService("kafka", "java", [...jvm, "kafka.Kafka", properties], logFile);
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  /** Starts the broker process and waits until it serves clients; the log may hold earlier lines (it is named by port). */
+  const launch = async (): Promise<Service> => {
+    const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+    const started = startService("kafka", "java", [...jvm, "kafka.Kafka", properties], logFile);
+    try {
+      await waitForLogLine(started, READY, logStart, timeoutMs);
+    } catch (e) {
+      await started.stop();
+      throw e;
+    }
+    return started;
+  };
+  let service: Service | undefined;
   const stop = async () => {
-    await service.stop();
+    await service?.stop();
     remove();
   };
   try {
-    await waitForLogLine(service, READY, logStart, options.timeoutMs ?? 90_000);
+    service = await launch();
   } catch (e) {
-    await stop();
+    remove();
     throw e;
   }
-  return { bootstrapServers: `127.0.0.1:${brokerPort}`, logFile, service, dir, stop };
+  const broker: KafkaBroker = {
+    bootstrapServers: `127.0.0.1:${brokerPort}`,
+    logFile,
+    get service() {
+      return service!;
+    },
+    dir,
+    stop,
+    async restart({ downMs = 0, kill = false } = {}) {
+      const down = service!;
+      if (kill) {
+        down.child.kill("SIGKILL");
+        await new Promise((r) => (down.child.exitCode !== null || down.child.signalCode !== null ? r(null) : down.child.once("exit", r)));
+      } else {
+        await down.stop();
+      }
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      service = await launch();
+    },
+  };
+  return broker;
 }
 
 /** Log4j 2 settings: the broker's own start and stop at INFO (readiness is read from them), the rest at WARN. */
