@@ -1,5 +1,6 @@
 /** The direct runner: plans and executes a pipeline locally. */
 import type { Pipeline } from "../../sdk/pipeline";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import { OptionError } from "../../sdk/errors";
 import { READ_URN } from "../../sdk/source";
@@ -12,6 +13,7 @@ import { isRestartable, restartDelay, RestartStrategy } from "./parallel/restart
 import type { RunMetrics } from "./contract/run-metrics";
 import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
 import { CheckpointStore } from "./checkpoint/store";
+import { DirectoryLock } from "./checkpoint/dir-lock";
 import { CheckpointFailurePolicy, DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./checkpoint/failures";
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
@@ -154,6 +156,7 @@ export class DirectRunner {
         }
       }
     } finally {
+      cp?.release();
       line?.draw();
       line?.stop();
     }
@@ -196,16 +199,43 @@ interface RunCheckpoints {
   readonly restoredFrom: number | null;
   /** The checkpoint an attempt restores: the latest this run completed, else the one it resumed from. */
   latest(): LoadedCheckpoint | null;
+  /** Gives up the directory's lock. */
+  release(): void;
 }
 
 /**
- * Opens the checkpoint directory of a run: with `resume`, loads its latest completed checkpoint
- * (refusing one of another pipeline).
+ * Opens the checkpoint directory of a run and takes its lock: with `resume`, loads its latest
+ * completed checkpoint (refusing one of another pipeline, and a directory that does not exist).
  */
 function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions, onEvent: RunEvents): RunCheckpoints {
+  if (options.resume && !fs.existsSync(options.dir)) {
+    throw new OptionError({
+      code: "BL_RESUME_NO_CHECKPOINT_DIR",
+      where: "--resume",
+      value: options.dir,
+      rule: "there is no such checkpoint directory to resume from",
+      fix: "pass the --checkpoint-dir of the run to continue, or leave out --resume to start a new run",
+    });
+  }
   const store = new CheckpointStore(options.dir, { retained: options.retained });
+  const used = fs.readdirSync(store.dir).length > 0;
+  const lock = DirectoryLock.acquire(store.dir);
+  try {
+    return openLocked(pipeline, store, options, onEvent, used, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+function openLocked(pipeline: Pipeline, store: CheckpointStore, options: CheckpointOptions, onEvent: RunEvents, used: boolean, lock: DirectoryLock): RunCheckpoints {
   const fingerprint = pipeline.fingerprint();
   const resumed = options.resume ? loadLatestCheckpoint(store, fingerprint) : null;
+  if (options.resume && !resumed) {
+    // Nothing was committed: sinks of a checkpointed run commit only when a checkpoint completes.
+    const reason = used ? "the run that used the directory stopped before its first checkpoint completed (it committed nothing)" : "the directory is empty: no run has used it";
+    onEvent({ type: "fresh-start", dir: store.dir, reason: `no completed checkpoint: ${reason}` });
+  }
   const coordinator = new CheckpointCoordinator(store, fingerprint, 1);
   const tolerable = options.tolerableFailures ?? DEFAULT_TOLERABLE_CHECKPOINT_FAILURES;
   return {
@@ -221,6 +251,7 @@ function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions, onEvent
       const done = id === null ? undefined : store.completed().find((c) => c.id === id);
       return done ? loadCheckpoint(store, done) : resumed;
     },
+    release: () => lock.release(),
   };
 }
 
