@@ -38,6 +38,7 @@ export const RUNNER_OPTIONS = {
     { default: DEFAULT_TOLERABLE_CHECKPOINT_FAILURES },
   ),
   resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
+  forceCodeChange: option.boolean("with --resume: resume even though the pipeline's code changed since the checkpoint was taken", { default: false }),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -179,6 +180,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
           intervalMs: values.checkpointInterval as number,
           retained: values.checkpointsRetained as number,
           resume: values.resume as boolean,
+          forceCodeChange: values.forceCodeChange as boolean,
           tolerableFailures: values.tolerableCheckpointFailures as number,
         }
       : undefined;

@@ -17,6 +17,8 @@ export function formatRunEvent(e: RunEvent): string {
     }
     case "checkpoint-failed":
       return `checkpoint ${e.id} failed and was abandoned (${e.consecutive} in a row; the run fails after ${e.tolerable + 1}, --tolerable-checkpoint-failures=${e.tolerable}): ${briefly(e.cause)}`;
+    case "code-changed":
+      return `--force-code-change: resuming from ${e.dir}, taken with other code (changed: ${e.files.join(", ")}); the output mixes what the old code and the new produced`;
     case "fresh-start":
       return `--resume: ${e.reason}; the run starts from the beginning (${e.dir})`;
   }

@@ -11,8 +11,10 @@ import { runParallel } from "./parallel/coordinator";
 import { KEY_GROUPS } from "./data/key-groups";
 import { isRestartable, restartDelay, RestartStrategy } from "./parallel/restart";
 import type { RunMetrics } from "./contract/run-metrics";
-import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
-import { CheckpointStore } from "./checkpoint/store";
+import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
+import { CheckpointStore, type CompletedCheckpoint } from "./checkpoint/store";
+import { changedFiles, CodeFiles, codeFiles } from "./checkpoint/code-fingerprint";
+import { pipelineOrigin } from "../../sdk/definition";
 import { DirectoryLock } from "./checkpoint/dir-lock";
 import { CheckpointFailurePolicy, DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./checkpoint/failures";
 import type { OperatorRegistry } from "./contract/operator";
@@ -230,13 +232,17 @@ function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions, onEvent
 
 function openLocked(pipeline: Pipeline, store: CheckpointStore, options: CheckpointOptions, onEvent: RunEvents, used: boolean, lock: DirectoryLock): RunCheckpoints {
   const fingerprint = pipeline.fingerprint();
-  const resumed = options.resume ? loadLatestCheckpoint(store, fingerprint) : null;
+  const latest = options.resume ? store.latest(fingerprint) : null;
+  const file = pipelineOrigin(pipeline)?.definition.source?.file;
+  const code = file && fs.existsSync(file) ? codeFiles(file) : null;
+  if (latest && code) checkCode(latest, code, options.forceCodeChange === true, onEvent);
+  const resumed = latest ? loadCheckpoint(store, latest) : null;
   if (options.resume && !resumed) {
     // Nothing was committed: sinks of a checkpointed run commit only when a checkpoint completes.
     const reason = used ? "the run that used the directory stopped before its first checkpoint completed (it committed nothing)" : "the directory is empty: no run has used it";
     onEvent({ type: "fresh-start", dir: store.dir, reason: `no completed checkpoint: ${reason}` });
   }
-  const coordinator = new CheckpointCoordinator(store, fingerprint, 1);
+  const coordinator = new CheckpointCoordinator(store, fingerprint, 1, code ? { code } : {});
   const tolerable = options.tolerableFailures ?? DEFAULT_TOLERABLE_CHECKPOINT_FAILURES;
   return {
     coordinator,
@@ -253,6 +259,25 @@ function openLocked(pipeline: Pipeline, store: CheckpointStore, options: Checkpo
     },
     release: () => lock.release(),
   };
+}
+
+/**
+ * Refuses to resume from `latest` with other code than it was taken with, unless forced (then says
+ * so). Checkpoints that recorded no code (taken before Beamline recorded it) are not compared.
+ */
+function checkCode(latest: CompletedCheckpoint, code: CodeFiles, force: boolean, onEvent: RunEvents): void {
+  const taken = latest.manifest.extra.code as CodeFiles | undefined;
+  if (!taken || typeof taken !== "object") return;
+  const changed = changedFiles(taken, code);
+  if (changed.length === 0) return;
+  if (force) return onEvent({ type: "code-changed", dir: latest.dir, files: changed });
+  throw new BeamlineError({
+    code: "BL_CHECKPOINT_OTHER_CODE",
+    where: latest.dir,
+    value: changed,
+    rule: "the pipeline's code changed since this checkpoint was taken; resuming would mix the results of the old code and the new in one output",
+    fix: "resume with the code the checkpoint was taken with; or add --force-code-change to resume with the new code anyway (state and output of the old code stay); or pass a fresh --checkpoint-dir to start over",
+  });
 }
 
 /**

@@ -5,6 +5,7 @@
  * last. Loading gathers every instance's snapshots of each transform, for {@link reshard}.
  */
 import * as v8 from "node:v8";
+import type { JsonValue } from "../../../sdk/graph";
 import { KEY_GROUPS } from "../data/key-groups";
 import type { OperatorSnapshot } from "../contract/operator";
 import { CheckpointStore, type CompletedCheckpoint } from "./store";
@@ -19,6 +20,8 @@ export interface CheckpointOptions {
   readonly retained?: number;
   /** Continue from the latest completed checkpoint in `dir` (none there: start from the beginning). */
   readonly resume?: boolean;
+  /** Resume even though the pipeline's code changed since the checkpoint was taken. Default false. */
+  readonly forceCodeChange?: boolean;
   /** Failed checkpoints in a row the run goes on after (see `failures.ts`). Default 3. */
   readonly tolerableFailures?: number;
 }
@@ -58,6 +61,8 @@ export class CheckpointCoordinator {
     private readonly fingerprint: string,
     /** Instances of the run that write checkpoints (set by a run before it starts). */
     public parallelism: number,
+    /** What every manifest records beyond the state (such as the pipeline's code, see `code-fingerprint.ts`). */
+    private readonly extra: Readonly<Record<string, JsonValue>> = {},
   ) {
     this.next = store.nextId();
   }
@@ -100,22 +105,13 @@ export class CheckpointCoordinator {
       completedAt: Date.now(),
       durationMs,
       files: s.files,
-      extra: {},
+      extra: this.extra,
     });
     this.durations.push(durationMs);
     this.sizes.push(Object.values(s.files).reduce((a, b) => a + b, 0));
     this.lastCompleted = id;
     return durationMs;
   }
-}
-
-/**
- * The latest completed checkpoint of `store`, loaded, or null when there is none. A checkpoint of
- * another pipeline (another fingerprint) is a clear error.
- */
-export function loadLatestCheckpoint(store: CheckpointStore, fingerprint: string): LoadedCheckpoint | null {
-  const latest = store.latest(fingerprint);
-  return latest ? loadCheckpoint(store, latest) : null;
 }
 
 /** Loads a completed checkpoint of `store`. */

@@ -6,6 +6,8 @@ export type RunEvent =
   | { readonly type: "restart"; readonly attempt: number; readonly attempts: number; readonly delayMs: number; readonly from: number | null; readonly checkpointed: boolean; readonly cause: unknown }
   /** Checkpoint `id` failed and was abandoned; the run goes on while no more than `tolerable` fail in a row. */
   | { readonly type: "checkpoint-failed"; readonly id: number; readonly dir: string; readonly consecutive: number; readonly tolerable: number; readonly cause: unknown }
+  /** `--resume --force-code-change` resumes from a checkpoint taken with other code: these files changed. */
+  | { readonly type: "code-changed"; readonly dir: string; readonly files: readonly string[] }
   /** `--resume` found no completed checkpoint to continue from, and the run starts from the beginning. */
   | { readonly type: "fresh-start"; readonly dir: string; readonly reason: string };
 
