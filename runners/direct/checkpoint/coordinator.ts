@@ -7,6 +7,7 @@
 import * as v8 from "node:v8";
 import type { JsonValue } from "../../../sdk/graph";
 import { KEY_GROUPS } from "../data/key-groups";
+import { countsOf, type MetricCounts } from "../contract/run-metrics";
 import type { OperatorSnapshot } from "../contract/operator";
 import { CheckpointStore, type CompletedCheckpoint } from "./store";
 
@@ -32,6 +33,23 @@ export interface LoadedCheckpoint {
   /** Parallelism of the run that took it. */
   readonly parallelism: number;
   readonly snapshots: ReadonlyMap<string, readonly OperatorSnapshot[]>;
+  /** What the run had counted when it was taken (absent in checkpoints of older versions). */
+  readonly counts?: MetricCounts;
+}
+
+/** The sum of several counts. */
+export function addCounts(all: readonly MetricCounts[]): MetricCounts {
+  const rows = new Map<string, number>();
+  const counters = new Map<string, Map<string, number>>();
+  for (const c of all) {
+    for (const [name, n] of c.rowsOut) rows.set(name, (rows.get(name) ?? 0) + n);
+    for (const [name, cs] of c.counters) {
+      let m = counters.get(name);
+      if (!m) counters.set(name, (m = new Map()));
+      for (const [k, n] of cs) m.set(k, (m.get(k) ?? 0) + n);
+    }
+  }
+  return countsOf({ rowsOut: rows, counters });
 }
 
 /** The name of instance `index`'s state file. */
@@ -52,7 +70,9 @@ export class CheckpointCoordinator {
   readonly sizes: number[] = [];
   /** The latest checkpoint this coordinator completed, or null. */
   lastCompleted: number | null = null;
-  private readonly started = new Map<number, { at: number; files: Record<string, number> }>();
+  private readonly started = new Map<number, { at: number; files: Record<string, number>; counts: MetricCounts[] }>();
+  /** What the run had counted when the state an attempt restores was taken (set by a run before each attempt). */
+  base: MetricCounts | null = null;
   /** The number of the next checkpoint: one more than any in the directory when the run opened it. */
   private next: number;
 
@@ -74,7 +94,7 @@ export class CheckpointCoordinator {
 
   /** Starts checkpoint `id` (from {@link issue}): makes its folder, which may fail. */
   begin(id: number): void {
-    this.started.set(id, { at: Date.now(), files: {} });
+    this.started.set(id, { at: Date.now(), files: {}, counts: [] });
     this.store.begin(id);
   }
 
@@ -84,11 +104,12 @@ export class CheckpointCoordinator {
     this.store.discard(id);
   }
 
-  /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long). */
-  instanceWritten(id: number, index: number, bytes: number): void {
+  /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long), having counted `counts` (by transform). */
+  instanceWritten(id: number, index: number, bytes: number, counts: MetricCounts): void {
     const s = this.started.get(id);
     if (!s) throw new Error(`internal: checkpoint ${id} was not begun`);
     s.files[instanceFile(index)] = bytes;
+    s.counts.push(counts);
   }
 
   /** Completes checkpoint `id` (every instance has written): the manifest, atomically, last. */
@@ -105,7 +126,7 @@ export class CheckpointCoordinator {
       completedAt: Date.now(),
       durationMs,
       files: s.files,
-      extra: this.extra,
+      extra: { ...this.extra, counts: addCounts(this.base ? [this.base, ...s.counts] : s.counts) as unknown as JsonValue },
     });
     this.durations.push(durationMs);
     this.sizes.push(Object.values(s.files).reduce((a, b) => a + b, 0));
@@ -127,5 +148,6 @@ export function loadCheckpoint(store: CheckpointStore, latest: CompletedCheckpoi
       list.push(snap);
     }
   }
-  return { id: latest.id, parallelism: latest.manifest.parallelism, snapshots };
+  const counts = latest.manifest.extra.counts as unknown as MetricCounts | undefined;
+  return { id: latest.id, parallelism: latest.manifest.parallelism, snapshots, ...(counts ? { counts } : {}) };
 }

@@ -13,6 +13,7 @@
  * and the next one is triggered on time (the final one is retried); see `failures.ts`.
  */
 import type { CheckpointCoordinator } from "./coordinator";
+import type { MetricCounts } from "../contract/run-metrics";
 import { faultPoint } from "../faults/fault-points";
 import { CheckpointFailurePolicy, checkpointsFailed } from "./failures";
 
@@ -77,11 +78,11 @@ export class PeriodicCheckpoints {
     this.settleAll(e);
   }
 
-  /** Instance `index` wrote its file of checkpoint `id`, `bytes` long. */
-  acknowledged(id: number, index: number, bytes: number): void {
+  /** Instance `index` wrote its file of checkpoint `id`, `bytes` long, having counted `counts` up to the barrier. */
+  acknowledged(id: number, index: number, bytes: number, counts: MetricCounts): void {
     const p = this.pending;
     if (this.stopped || !p || p.id !== id) return;
-    this.coordinator.instanceWritten(id, index, bytes);
+    this.coordinator.instanceWritten(id, index, bytes, counts);
     p.acks.add(index);
     if (p.acks.size < this.instances.length) return;
     faultPoint("checkpoint-files");

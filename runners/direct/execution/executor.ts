@@ -12,7 +12,7 @@ import { namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import type { DirectOptions, OperatorRegistry, OperatorSnapshot, SourceOperator } from "../contract/operator";
 import type { InstanceCheckpoints } from "../contract/checkpoints";
-import type { FnLookup, RunMetrics } from "../contract/run-metrics";
+import { countsOf, type FnLookup, type RunMetrics } from "../contract/run-metrics";
 import type { Plan } from "../plan/planner";
 import { Barriers, commitsAfterFinish } from "./barriers";
 import { ProcessingClock } from "./clock";
@@ -134,7 +134,7 @@ export async function execute(
       await propagate(); // what passed the barrier may move on (it was held back while aligning)
     }
   });
-  const barriers = new Barriers(nodes, delivery, held, lock, hooks.checkpoints);
+  const barriers = new Barriers(nodes, delivery, held, lock, hooks.checkpoints, () => countsOf(metrics));
   wakeups = new Wakeups(nodes, clock, lock, delivery, propagate);
   const sourceEnv = { graph, clocked, lock, clock, delivery, barriers, held, wakeups, admit: hooks.admit };
   const read = readContext(lock, clock);

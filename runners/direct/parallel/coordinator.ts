@@ -16,7 +16,7 @@ import type { CheckpointCoordinator, LoadedCheckpoint } from "../checkpoint/coor
 import { PeriodicCheckpoints } from "../checkpoint/periodic";
 import type { CheckpointFailurePolicy } from "../checkpoint/failures";
 import type { OperatorRegistry } from "../contract/operator";
-import type { RunMetrics } from "../contract/run-metrics";
+import { countsOf, type MetricCounts, type RunMetrics } from "../contract/run-metrics";
 import { InstanceCheckpointLink } from "./instance-checkpoints";
 import { restoredShare } from "./restored-state";
 import type { Plan } from "../plan/planner";
@@ -78,20 +78,27 @@ export async function parallelLayout(pipeline: Pipeline, graph: PipelineGraph, p
 }
 
 /** Merges an instance's metrics into the run's; an exchange's counters count for the transform it feeds. */
-function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layout): void {
+function merge(into: RunMetrics, m: MetricCounts & { readonly watermarks?: [string, number][] }, lay: Layout): void {
   const internal = (name: string) => name.startsWith(EXCHANGE_IN_URN) || name.startsWith(EXCHANGE_OUT_URN);
   const owner = (name: string) => (name.startsWith(`${EXCHANGE_OUT_URN}/`) ? (lay.edges[Number(name.slice(EXCHANGE_OUT_URN.length + 1))]?.consumer ?? name) : name);
-  for (const [name, n] of m.metrics.rowsOut) if (!internal(name)) into.rowsOut.set(name, (into.rowsOut.get(name) ?? 0) + n);
-  for (const [name, cs] of m.metrics.counters) {
+  for (const [name, n] of m.rowsOut) if (!internal(name)) into.rowsOut.set(name, (into.rowsOut.get(name) ?? 0) + n);
+  for (const [name, cs] of m.counters) {
     let c = into.counters.get(owner(name));
     if (!c) into.counters.set(owner(name), (c = new Map()));
     for (const [k, n] of cs) c.set(k, (c.get(k) ?? 0) + n);
   }
-  for (const [name, wm] of m.metrics.watermarks) {
+  for (const [name, wm] of m.watermarks ?? []) {
     if (internal(name)) continue;
     const prev = into.watermarks.get(name);
     into.watermarks.set(name, prev === undefined ? wm : Math.min(prev, wm));
   }
+}
+
+/** An instance's counts by the pipeline's transforms (an exchange's count for the transform it feeds), as a checkpoint keeps them. */
+function byTransform(counts: MetricCounts, lay: Layout): MetricCounts {
+  const into: RunMetrics = { rowsOut: new Map(), counters: new Map(), watermarks: new Map() };
+  merge(into, counts, lay);
+  return countsOf(into);
 }
 
 /**
@@ -120,6 +127,10 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     }
     const metrics: RunMetrics = { rowsOut: new Map(), counters: new Map(), watermarks: new Map() };
     const cp = options.checkpoints;
+    // A run that restores a checkpoint counts on from what the run had counted when it was taken.
+    const base = cp?.restore?.counts ?? null;
+    if (base) merge(metrics, base, lay);
+    if (cp) cp.coordinator.base = base;
     const order = (index: number): RunOrder => ({
       type: "run",
       layout: lay,
@@ -131,7 +142,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
       ...(options.progress ? { progress: options.progress.buffer } : {}),
     });
     const post = (w: PooledWorker, m: CheckpointOrder) => w.thread.postMessage(m);
-    const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes), (id, e) => periodic?.declined(id, e)) : undefined;
+    const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes, counts) => periodic?.acknowledged(id, 0, bytes, byTransform(counts, lay)), (id, e) => periodic?.declined(id, e)) : undefined;
     const periodic = cp
       ? new PeriodicCheckpoints(
           cp.coordinator,
@@ -146,7 +157,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort);
     stopListening = () => options.signal?.removeEventListener("abort", onAbort);
-    const local = runInstance(pipeline, 0, order(0), { signal: cancel.signal, checkpoints: localLink, operators: options.operators }).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }, lay));
+    const local = runInstance(pipeline, 0, order(0), { signal: cancel.signal, checkpoints: localLink, operators: options.operators }).then((m) => merge(metrics, instanceMetrics(m), lay));
     const all = Promise.all([
       local,
       ...workers.map(
@@ -156,9 +167,9 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
             w.thread.on("message", (m: WorkerMessage) => {
               if (m.type === "ready") ready = true;
               else if (m.type === "done") {
-                merge(metrics, m, lay);
+                merge(metrics, m.metrics, lay);
                 resolve();
-              } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes);
+              } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes, byTransform(m.counts, lay));
               else if (m.type === "declined") periodic?.declined(m.id, errorFromRemote(m.error));
               else if (m.type === "failed") fail(errorFromRemote(m.error));
             });

@@ -5,6 +5,7 @@
  */
 import type { CheckpointControl, InstanceCheckpoints } from "../contract/checkpoints";
 import type { OperatorSnapshot } from "../contract/operator";
+import type { MetricCounts } from "../contract/run-metrics";
 import { writeInstanceFile } from "../checkpoint/coordinator";
 import { CheckpointStore } from "../checkpoint/store";
 
@@ -29,7 +30,7 @@ export class InstanceCheckpointLink implements InstanceCheckpoints {
   constructor(
     order: InstanceCheckpointOrder,
     private readonly index: number,
-    private readonly acknowledged: (id: number, bytes: number) => void,
+    private readonly acknowledged: (id: number, bytes: number, counts: MetricCounts) => void,
     private readonly declined: (id: number, cause: unknown) => void,
   ) {
     this.restored = new Map(order.restored);
@@ -41,14 +42,14 @@ export class InstanceCheckpointLink implements InstanceCheckpoints {
     for (const w of this.waiting.splice(0)) w(control);
   }
 
-  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>): void {
+  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>, counts: MetricCounts): void {
     let bytes: number;
     try {
       bytes = writeInstanceFile(this.store, id, this.index, snapshots);
     } catch (e) {
       return this.declined(id, e);
     }
-    this.acknowledged(id, bytes);
+    this.acknowledged(id, bytes, counts);
   }
 
   /** Triggers checkpoint `id` at the instance; rejects if the instance failed. */
