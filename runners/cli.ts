@@ -17,6 +17,7 @@ import { formatCheckpointReport } from "./direct/checkpoint/report";
 import type { RunEvent } from "./direct/contract/run-events";
 import { DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./direct/checkpoint/failures";
 import { formatRunEvent } from "./direct/run-event-lines";
+import { userFrame } from "./direct/user-frame";
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
@@ -108,6 +109,7 @@ async function whileRunning<T>(io: CliIO, run: () => Promise<T>): Promise<T> {
 
 /** Runs the command; resolves to the process exit code. */
 export async function main(argv: readonly string[], io: CliIO = stdio): Promise<number> {
+  let pipelineFile: string | undefined;
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
@@ -125,6 +127,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       }
       throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
     }
+    pipelineFile = path.resolve(file);
     const def = loadDefinition(file);
     const args = rest.filter((a) => a !== file);
     if (args.includes("--help") || args.includes("-h")) {
@@ -200,6 +203,8 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
   } catch (e) {
     if (e instanceof BeamlineError && e.domain !== "internal") {
       io.err(`error [${e.code}]: ${e.message}`);
+      const at = pipelineFile ? userFrame(e, pipelineFile) : null;
+      if (at) io.err(`  at ${path.relative(process.cwd(), at.file)}:${at.line}:${at.column} (your code)`);
       return 1;
     }
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

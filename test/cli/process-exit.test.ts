@@ -11,6 +11,7 @@ import { outputLines } from "../runners/direct/parallel/files";
 import { startCli } from "../runners/direct/checkpoint/children";
 
 const FILE = path.join(__dirname, "exits.ts");
+const EXIT_LINE = fs.readFileSync(FILE, "utf8").split("\n").findIndex((l) => l.includes("process.exit(code);")) + 1;
 
 describe("process.exit in a user function", () => {
   const root = tempDir("beamline-exit-");
@@ -30,6 +31,7 @@ describe("process.exit in a user function", () => {
       const out = path.join(root, `fails-p${parallelism}-${code}`);
       const r = await startCli(FILE, [`--output=${out}`, `--parallelism=${parallelism}`, `--code=${code}`]).exit;
       expect(r.err).toMatch(/error \[BL_PROCESS_EXIT\]: instance 0 of the pipeline: \d+ — a user function called process\.exit/);
+      expect(r.err).toMatch(new RegExp(`\\n  at .*cli/exits\\.ts:${EXIT_LINE}:\\d+ \\(your code\\)`));
       expect(r.code).toBe(1);
       expect(outputLines(root, `fails-p${parallelism}-${code}`)).toEqual([]);
     }
@@ -50,7 +52,9 @@ describe("process.exit in a user function", () => {
     expect(r.code).toBe(1);
     expect(r.err.match(/beamline: restart \d of 2/g)).toHaveLength(2);
     expect(r.err).toMatch(/error \[BL_RESTARTS_EXHAUSTED\]: 2 — the run failed again after all 2 restarts its restart strategy allows; the last failure: \[BL_PROCESS_EXIT\] instance 0 of the pipeline: a user function called process\.exit/);
-    expect(r.err).not.toMatch(/internal error|\n\s+at /);
+    // No internal error and no stack trace: one line names the user's code.
+    expect(r.err).not.toMatch(/internal error/);
+    expect(r.err.match(/\n\s+at .*/g)).toEqual([expect.stringMatching(/cli\/exits\.ts:\d+:\d+ \(your code\)$/)]);
   }, 30_000);
 
   test("process.exit(0) from outside the run's instances while it runs: a message, and an exit code that is not 0", async () => {
