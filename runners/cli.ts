@@ -127,8 +127,8 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       }
       throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
     }
-    pipelineFile = path.resolve(file);
     const def = loadDefinition(file);
+    pipelineFile = path.resolve(file);
     const args = rest.filter((a) => a !== file);
     if (args.includes("--help") || args.includes("-h")) {
       const lines = [USAGE, "", formatOptionHelp("Runner options", RUNNER_OPTIONS), "", formatOptionHelp(`Pipeline options (${file})`, def.options)];

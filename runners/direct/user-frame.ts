@@ -1,13 +1,13 @@
 /**
  * Where in the user's code an error arose: the first stack frame of the error (or of its causes) in
- * the pipeline file, else in another file of the user's (not Beamline's, not a package's). Frames of a
+ * the pipeline file, else in a local module it imports (see `code-fingerprint.ts`). Frames of a
  * worker bundle are mapped back to their source through the bundle's source map, read only here.
  */
 import * as fs from "node:fs";
 import { SourceMap } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { isUserFile } from "./checkpoint/code-fingerprint";
+import { codeFiles } from "./checkpoint/code-fingerprint";
 
 /** A position in a source file. */
 export interface SourcePosition {
@@ -55,8 +55,16 @@ function frames(e: unknown): SourcePosition[] {
   return out;
 }
 
-/** The frame of the user's code `e` arose in: the first in `pipelineFile`, else the first in a user's file; or null. */
+/** The frame of the user's code `e` arose in: the first in `pipelineFile`, else the first in a module it imports; or null. */
 export function userFrame(e: unknown, pipelineFile: string): SourcePosition | null {
   const all = frames(e);
-  return all.find((f) => f.file === pipelineFile) ?? all.find((f) => isUserFile(f.file)) ?? null;
+  const inFile = all.find((f) => f.file === pipelineFile);
+  if (inFile || all.length === 0) return inFile ?? null;
+  const dir = path.dirname(pipelineFile);
+  try {
+    const modules = new Set(Object.keys(codeFiles(pipelineFile)).map((f) => path.resolve(dir, f)));
+    return all.find((f) => modules.has(f.file)) ?? null;
+  } catch {
+    return null; // the file is gone meanwhile: no frame to name
+  }
 }

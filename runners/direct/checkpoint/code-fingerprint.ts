@@ -20,8 +20,7 @@ const ROOT = path.resolve(__dirname, "../../..");
 /** Beamline's own sources: a new version of Beamline is not a change of the pipeline's code. */
 const OWN = ["sdk", "runners", "transforms", "index.ts"].map((p) => path.join(ROOT, p));
 
-/** Whether `file` is the user's: not one of Beamline's own sources, not in an installed package. */
-export function isUserFile(file: string): boolean {
+function isUserFile(file: string): boolean {
   if (!path.isAbsolute(file) || file.split(path.sep).includes("node_modules")) return false;
   return !OWN.some((p) => file === p || file.startsWith(p + path.sep));
 }
