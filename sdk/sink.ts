@@ -31,6 +31,13 @@ export interface WriterContext {
   readonly index: number;
   /** How many writers the sink has (its shards). */
   readonly count: number;
+  /**
+   * What identifies the run and this write in it, the same across the run's attempts, restarts and
+   * resumes (the direct runner gives the pipeline's fingerprint and the write's name); undefined when
+   * the runner cannot tell. A sink may name what it stages after it, so that an attempt can remove
+   * what earlier attempts left without touching what another run, or another write, stages beside it.
+   */
+  readonly run?: string;
 }
 
 /** Stages 1 and 2: stages batches, and prepares what it staged for commit. */
@@ -54,7 +61,8 @@ export interface Committer<C extends Committable = Committable> {
   /**
    * Publishes everything the committables stand for; returns the names of what was published (file
    * paths, or none) in a stable order. Idempotent: a committable committed before (by this run or one
-   * that crashed) is published already and is not an error. If it throws, nothing it published in
+   * that crashed) is published already and is not an error, even when what it published has since
+   * been moved or deleted by a consumer (done is done: it is not published again). If it throws, nothing it published in
    * this call stays published and the committables can be committed or aborted later.
    */
   commit(committables: readonly C[]): Promise<string[]>;

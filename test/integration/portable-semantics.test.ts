@@ -7,7 +7,7 @@
  */
 import { AssertionFailedError, assertThat, type AssertionFailure, Pipeline, schema, t, testStream } from "beamline";
 import { PortableRunner } from "../../runners/portable/runner";
-import { ELEMENTS_AT_ALMOST_POSITIVE_INFINITY, TESTSTREAM_JAVA } from "../semantics/scenarios/teststream-java";
+import { TESTSTREAM_JAVA } from "../semantics/scenarios/teststream-java";
 import { LEADERBOARD } from "../semantics/scenarios/leaderboard";
 import { PASSERT_VIEWS } from "../semantics/scenarios/passert-views";
 import { REDUCE_FN_RUNNER } from "../semantics/scenarios/reduce-fn-runner";
@@ -197,7 +197,6 @@ function expectedOutcome(s: SemanticsScenario): Outcome {
 
 const SCENARIOS: readonly SemanticsScenario[] = [
   ...TESTSTREAM_JAVA,
-  ELEMENTS_AT_ALMOST_POSITIVE_INFINITY,
   ...LEADERBOARD,
   ...TESTSTREAM_PYTHON,
   ...TESTSTREAM_CLOCK,

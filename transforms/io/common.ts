@@ -25,6 +25,12 @@ export interface DeadLetter {
   readonly error: string;
 }
 
+/** @internal The error of a line holding bytes that are not UTF-8 (a reader would otherwise replace them with U+FFFD). */
+export const NOT_UTF8 = "the line is not valid UTF-8 (it holds bytes that decoding would replace with U+FFFD)";
+
+/** @internal How to fix a line that is not UTF-8. */
+export const NOT_UTF8_FIX = "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)";
+
 /** The schema of dead-letter rows: `{file: string, line: int64, raw: string, error: string}`. */
 export const deadLetterSchema = schema({ file: t.string(), line: t.int64(), raw: t.string(), error: t.string() });
 

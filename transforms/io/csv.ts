@@ -14,7 +14,7 @@ import { describeType, isScalarSchema, type RowSchema } from "../../sdk/schema";
 import { formatTimestamp } from "../../sdk/time";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, WithDeadLetters } from "./common";
+import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, WithDeadLetters } from "./common";
 import {
   ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
   FileSink, filesToParts, gzipSuffix, lineAt, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
@@ -89,16 +89,70 @@ export function parseCsvRecord(s: string, d: string): (string | null)[] | typeof
   }
 }
 
+/**
+ * @internal Whether a record is still open at the end of `s` (a quoted field runs past it), scanning
+ * as {@link parseCsvRecord} parses: from the start of a record, or with `open`, from inside a quoted
+ * field that an earlier line opened. A record that is bad before its end is complete (it is reported).
+ * One pass over `s`: each character is looked at a bounded number of times.
+ */
+export function csvOpenAfter(s: string, d: string, open: boolean): boolean {
+  const n = s.length;
+  let i = 0;
+  let quote = -1; // the next quote at or after i in an unquoted field, once searched
+  for (;;) {
+    if (open || s.charCodeAt(i) === 34) {
+      let j = open ? 0 : i + 1;
+      open = false;
+      for (;;) {
+        const k = s.indexOf('"', j);
+        if (k < 0) return true;
+        if (s.charCodeAt(k + 1) === 34) {
+          j = k + 2;
+          continue;
+        }
+        i = k + 1;
+        break;
+      }
+      if (i === n || !s.startsWith(d, i)) return false; // the end of the record, or a bad one
+      i += d.length;
+      if (i === n) return false;
+      continue;
+    }
+    if (quote < i) quote = s.indexOf('"', i);
+    if (quote < 0) return false; // no quote left: the record ends with this line
+    const k = s.indexOf(d, i);
+    if (k < 0 || quote < k) return false; // a quote inside an unquoted field: a bad record
+    i = k + d.length;
+    if (i === n) return false;
+  }
+}
+
 /** @internal How far a quoted field may run before the record is reported as an unterminated quote. */
 export const MAX_RECORD_CHARS = 4 << 20;
 
+/** A physical line of a CSV file, without its terminator. */
+interface CsvLine {
+  readonly text: string;
+  readonly line: number;
+  readonly crlf: boolean;
+  /** Whether the line's bytes are not valid UTF-8 (its text holds U+FFFD in their place). */
+  readonly notUtf8: boolean;
+}
+
 /**
  * @internal Assembles records from physical lines (a quoted field may span lines), reporting bad
- * records with their first line.
+ * records with their first line. Linear in the input: each line is scanned once when it arrives
+ * ({@link csvOpenAfter}) and parsed once when its record is complete; when a quote is never closed,
+ * its first line is reported and the lines after it are scanned once more, as records of their own
+ * (none of them can leave a quote open then, so this happens at most once per line).
  */
 export class CsvRecordAssembler {
-  private pending: { text: string; line: number; crlf: boolean }[] = [];
+  private pending: CsvLine[] = [];
   private pendingChars = 0;
+  /** The first pending line that is not valid UTF-8, if any: its record is reported, not read. */
+  private pendingNotUtf8: number | null = null;
+  /** Characters scanned and parsed so far: the work done, which stays within a small multiple of the input. */
+  charsExamined = 0;
 
   constructor(
     private readonly delimiter: string,
@@ -112,33 +166,47 @@ export class CsvRecordAssembler {
     return this.pending.length === 0;
   }
 
-  /** Feeds one physical line (without its terminator). */
-  feed(text: string, line: number, crlf: boolean): void {
-    const queue = [{ text, line, crlf }];
-    while (queue.length > 0) {
-      const l = queue.shift()!;
-      if (this.pending.length === 0 && l.text === "" && this.skipBlank) continue; // blank line
-      this.pending.push(l);
-      this.pendingChars += l.text.length + 2;
-      const raw = this.rawText();
-      const parsed = parseCsvRecord(raw, this.delimiter);
-      if (parsed === INCOMPLETE) {
-        if (this.pendingChars > MAX_RECORD_CHARS) queue.unshift(...this.unterminated());
-        continue;
-      }
-      const first = this.pending[0].line;
-      this.pending = [];
-      this.pendingChars = 0;
-      if (Array.isArray(parsed)) this.onRecord({ line: first, raw, fields: parsed });
-      else this.onBad({ line: first, raw, error: parsed.error, value: parsed.value });
-    }
+  /** Feeds one physical line (without its terminator); `notUtf8` when its bytes were not valid UTF-8. */
+  feed(text: string, line: number, crlf: boolean, notUtf8 = false): void {
+    this.take([{ text, line, crlf, notUtf8 }]);
   }
 
   /** Ends the input: an open quoted field is an unterminated quote. */
   end(): void {
-    while (this.pending.length > 0) {
-      const rest = this.unterminated();
-      for (const l of rest) this.feed(l.text, l.line, l.crlf);
+    while (this.pending.length > 0) this.take(this.unterminated());
+  }
+
+  private take(lines: CsvLine[]): void {
+    for (let at = 0; at < lines.length; at++) {
+      const l = lines[at];
+      if (this.pending.length === 0 && l.text === "" && this.skipBlank) continue; // blank line
+      this.charsExamined += l.text.length;
+      const open = csvOpenAfter(l.text, this.delimiter, this.pending.length > 0);
+      this.pending.push(l);
+      this.pendingChars += l.text.length + 2;
+      if (l.notUtf8) this.pendingNotUtf8 ??= l.line;
+      if (open) {
+        if (this.pendingChars > MAX_RECORD_CHARS) {
+          lines = [...this.unterminated(), ...lines.slice(at + 1)];
+          at = -1;
+        }
+        continue;
+      }
+      const first = this.pending[0].line;
+      const raw = this.rawText();
+      const notUtf8 = this.pendingNotUtf8;
+      this.pending = [];
+      this.pendingChars = 0;
+      this.pendingNotUtf8 = null;
+      if (notUtf8 !== null) {
+        this.onBad({ line: first, raw, error: notUtf8 === first ? NOT_UTF8 : `${NOT_UTF8}: line ${notUtf8}`, value: raw });
+        continue;
+      }
+      this.charsExamined += raw.length;
+      const parsed = parseCsvRecord(raw, this.delimiter);
+      if (Array.isArray(parsed)) this.onRecord({ line: first, raw, fields: parsed });
+      else if (parsed !== INCOMPLETE) this.onBad({ line: first, raw, error: parsed.error, value: parsed.value });
+      else throw new Error(`internal: CSV record at line ${first} scanned complete but parsed open`);
     }
   }
 
@@ -149,11 +217,12 @@ export class CsvRecordAssembler {
     return s;
   }
 
-  /** Reports the first pending line as an unterminated quote; returns the lines after it to parse again. */
-  private unterminated(): { text: string; line: number; crlf: boolean }[] {
+  /** Reports the first pending line as an unterminated quote; returns the lines after it, to be read as records of their own. */
+  private unterminated(): CsvLine[] {
     const [first, ...rest] = this.pending;
     this.pending = [];
     this.pendingChars = 0;
+    this.pendingNotUtf8 = null;
     this.onBad({
       line: first.line,
       raw: first.text,
@@ -349,7 +418,12 @@ export class CsvSource implements BoundedSource {
 
     const startFrom = pos && typeof pos.offset === "number" && typeof pos.line === "number" ? { offset: pos.offset, line: pos.line } : null;
     for await (const chunk of readLineChunks(file, { compression: this.config.compression, from: startFrom, maxLines: DEFAULT_BATCH_ROWS })) {
-      for (let i = 0; i < chunk.count; i++) assembler.feed(lineAt(chunk, i), chunk.firstLine + i, chunk.crlf[i] === 1);
+      let nextInvalid = 0;
+      for (let i = 0; i < chunk.count; i++) {
+        const notUtf8 = chunk.invalidUtf8[nextInvalid] === i;
+        if (notUtf8) nextInvalid++;
+        assembler.feed(lineAt(chunk, i), chunk.firstLine + i, chunk.crlf[i] === 1, notUtf8);
+      }
       if (rows >= DEFAULT_BATCH_ROWS || letters.length > 0) {
         // A position is exact only when no record is open across the chunk boundary.
         const position = assembler.idle && (headerSeen || !header)

@@ -2,7 +2,9 @@
  * JSON Lines: one JSON value per line. Without a declared schema, the schema is inferred at pipeline
  * construction from the first lines (up to 1000, within the first MiB) of the first matched file;
  * later rows must fit it (a field never seen there is an error, or a dead letter). Blank lines are
- * skipped. Timestamps are written as milliseconds since the epoch, binary as base64.
+ * skipped. Timestamps are written as milliseconds since the epoch, binary as base64, and the floats
+ * JSON cannot hold (NaN, ±Infinity) as the strings "NaN", "Infinity" and "-Infinity", which a float
+ * column of a declared schema reads back as those floats.
  */
 import type * as arrow from "apache-arrow";
 import { globalBatch } from "../../sdk/batch";
@@ -13,11 +15,12 @@ import { rowAccessor, rowsToRecordBatch } from "../../sdk/rows";
 import { inferSchema, type RowSchema } from "../../sdk/schema";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, WithDeadLetters } from "./common";
+import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, NOT_UTF8_FIX, WithDeadLetters } from "./common";
 import {
   ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
   gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineFiles,
 } from "./files";
+import { nonFiniteFloatReader } from "./json-floats";
 import { toJson } from "./text";
 
 /** How many lines schema inference reads at most. */
@@ -76,7 +79,9 @@ export class JsonLinesSource implements BoundedSource {
     readonly deadLetter: boolean,
     readonly compression: Compression = "auto",
     readonly where = "readJsonLines",
-  ) {}
+  ) {
+    this.nonFinite = nonFiniteFloatReader(schema);
+  }
 
   /** About `desiredParts` parts: whole files, or line-aligned byte ranges of large uncompressed ones (numbered lines). */
   async split(desiredParts: number): Promise<JsonValue[]> {
@@ -92,10 +97,16 @@ export class JsonLinesSource implements BoundedSource {
       const lineNos: number[] = [];
       const raws: string[] = [];
       const letters: DeadLetter[] = [];
+      let nextInvalid = 0;
       for (let i = 0; i < chunk.count; i++) {
         const raw = lineAt(chunk, i);
-        if (raw.trim() === "") continue;
         const line = chunk.firstLine + i;
+        if (chunk.invalidUtf8[nextInvalid] === i) {
+          nextInvalid++;
+          this.bad(letters, file, line, raw, NOT_UTF8, NOT_UTF8_FIX);
+          continue;
+        }
+        if (raw.trim() === "") continue;
         try {
           rows.push(JSON.parse(raw));
           lineNos.push(line);
@@ -105,11 +116,10 @@ export class JsonLinesSource implements BoundedSource {
         }
       }
       const position = { offset: chunk.endOffset, line: chunk.firstLine + chunk.count };
-      let batch: arrow.RecordBatch | null = null;
-      try {
-        batch = rowsToRecordBatch(rows, this.schema, this.where);
-      } catch (e) {
-        if (!(e instanceof SchemaError)) throw e;
+      let batch = this.batchOf(rows);
+      // "NaN", "Infinity" and "-Infinity" in float columns, as writeJsonLines writes them (looked for only when a batch does not fit)
+      if (!batch && this.nonFinite?.(rows)) batch = this.batchOf(rows);
+      if (!batch) {
         // find the rows that do not fit, one by one
         const good: unknown[] = [];
         for (let r = 0; r < rows.length; r++) {
@@ -127,6 +137,19 @@ export class JsonLinesSource implements BoundedSource {
       if (batch.numRows > 0) yield { batch: globalBatch(batch), position };
     }
   }
+
+  /** The batch of `rows`, or null when some row does not fit the schema. */
+  private batchOf(rows: unknown[]): arrow.RecordBatch | null {
+    try {
+      return rowsToRecordBatch(rows, this.schema, this.where);
+    } catch (e) {
+      if (!(e instanceof SchemaError)) throw e;
+      return null;
+    }
+  }
+
+  /** Turns the strings standing for NaN and infinities into floats; null when the schema has no float. */
+  private readonly nonFinite: ((rows: unknown[]) => boolean) | null;
 
   private bad(letters: DeadLetter[], file: string, line: number, raw: string, error: string, fix?: string): void {
     if (this.deadLetter) {
@@ -170,7 +193,7 @@ export interface WriteJsonLinesOptions {
   readonly compression?: Compression;
 }
 
-/** The sink behind {@link writeJsonLines}. */
+/** The sink behind {@link writeJsonLines}: one JSON value per row and line; NaN and ±Infinity as "NaN", "Infinity", "-Infinity". */
 export class JsonLinesSink extends FileSink {
   constructor(prefix: string, readonly jsonOptions: WriteJsonLinesOptions = {}) {
     super({ prefix, suffix: gzipSuffix(jsonOptions.suffix ?? ".jsonl", jsonOptions.compression), numShards: jsonOptions.numShards ?? 1 });
@@ -200,7 +223,12 @@ class WriteJsonLines extends PTransform<PCollection<any>, PCollection<{ file: st
   }
 }
 
-/** Writes one JSON value per row per line; returns the written paths. */
+/**
+ * Writes one JSON value per row per line; returns the written paths. Timestamps become milliseconds
+ * since the epoch and binary base64. NaN, Infinity and -Infinity, which JSON has no number for, are
+ * written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`; {@link readJsonLines} with the same
+ * (declared) schema reads them back into the float column as those floats, so a round trip keeps them.
+ */
 export function writeJsonLines(prefix: string, options: WriteJsonLinesOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
   return new WriteJsonLines(prefix, options);
 }

@@ -5,8 +5,6 @@
  * Snappy compression by default).
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { createRequire } from "node:module";
 import * as arrow from "apache-arrow";
 import type * as pw from "parquet-wasm/node/parquet_wasm";
 import { globalBatch } from "../../sdk/batch";
@@ -17,29 +15,8 @@ import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
 import { ByteFileWriter, expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList } from "./files";
+import { isWasmTrap, withParquetWasm, withParquetWasmSync } from "./parquet-wasm";
 
-let wasm: typeof pw | null = null;
-
-/**
- * @internal Loads parquet-wasm's node build. Its package marks every file as an ES module while the
- * node build is CommonJS, so plain `require` fails under Node; this evaluates it as CommonJS.
- */
-export function parquetWasm(): typeof pw {
-  if (wasm) return wasm;
-  let file: string;
-  try {
-    file = require.resolve("parquet-wasm");
-    if (!/[\\/]node[\\/]parquet_wasm\.js$/.test(file)) file = path.join(path.dirname(path.dirname(file)), "node", "parquet_wasm.js");
-  } catch (e) {
-    throw new IOError({ code: "BL_PARQUET_MISSING", domain: "internal", value: "parquet-wasm", rule: "the parquet-wasm package cannot be found", fix: "install it: npm install parquet-wasm@0.7.1", cause: e });
-  }
-  const mod = { exports: {} as Record<string, unknown> };
-  const src = fs.readFileSync(file, "utf8");
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  new Function("exports", "require", "module", "__filename", "__dirname", src)(mod.exports, createRequire(file), mod, file, path.dirname(file));
-  wasm = mod.exports as unknown as typeof pw;
-  return wasm;
-}
 
 function notParquet(file: string, why: string, cause?: unknown): IOError {
   return new IOError({
@@ -47,7 +24,8 @@ function notParquet(file: string, why: string, cause?: unknown): IOError {
     where: file,
     value: file,
     rule: `the file is not a readable Parquet file (${why})`,
-    fix: "check the path and the format; Parquet files start and end with PAR1",
+    fix: "check the path and the format (Parquet files start and end with PAR1); a file that is corrupt must be written again or left out of the pattern",
+    retriable: false,
     cause,
   });
 }
@@ -73,7 +51,7 @@ export function readParquetSchemaSync(file: string): arrow.Schema {
     buf.write("PAR1", 0, "latin1");
     fs.readSync(fd, buf, 4, footerLen + 8, size - 8 - footerLen);
     try {
-      return arrow.tableFromIPC(parquetWasm().readSchema(buf).intoIPCStream()).schema;
+      return arrow.tableFromIPC(withParquetWasmSync((p) => p.readSchema(buf)).intoIPCStream()).schema;
     } catch (e) {
       throw notParquet(file, String((e as Error)?.message ?? e), e);
     }
@@ -90,18 +68,18 @@ export class ParquetSource implements BoundedSource {
   async split(_desiredParts: number): Promise<JsonValue[]> {
     const parts: JsonValue[] = [];
     for (const file of expandPattern(this.pattern, this.where)) {
-      const pf = await this.open(file);
-      try {
-        const n = pf.metadata().numRowGroups();
-        for (let rg = 0; rg < n; rg++) parts.push({ file, rowGroup: rg });
-      } finally {
-        pf.free();
-      }
+      const n = await this.decode(file, (pf) => pf.metadata().numRowGroups());
+      for (let rg = 0; rg < n; rg++) parts.push({ file, rowGroup: rg });
     }
     return parts;
   }
 
-  private async open(file: string): Promise<pw.ParquetFile> {
+  /**
+   * Opens a file and runs `f` on it. Any failure of the decoder, a trap (a panic on corrupt data)
+   * included, is a non-retriable error naming the file; a trap during another file's read on the
+   * shared decoder is told apart by decoding this one alone with `alone`.
+   */
+  private async decode<T>(file: string, f: (pf: pw.ParquetFile) => T | Promise<T>, alone?: (bytes: Uint8Array) => T): Promise<T> {
     let blob: Blob;
     try {
       blob = await fs.openAsBlob(file);
@@ -109,9 +87,33 @@ export class ParquetSource implements BoundedSource {
       throw ioFailure(file, e, "read");
     }
     try {
-      return await parquetWasm().ParquetFile.fromFile(blob);
+      return await withParquetWasm(async (p) => {
+        const pf = await p.ParquetFile.fromFile(blob);
+        try {
+          return await f(pf);
+        } finally {
+          try {
+            pf.free();
+          } catch {
+            // freed with a trapped instance: nothing left to free
+          }
+        }
+      });
     } catch (e) {
-      throw notParquet(file, String((e as Error)?.message ?? e), e);
+      if (isWasmTrap(e) && alone) {
+        let bytes: Uint8Array;
+        try {
+          bytes = await fs.promises.readFile(file);
+        } catch (err) {
+          throw ioFailure(file, err, "read");
+        }
+        try {
+          return await withParquetWasm(() => alone(bytes));
+        } catch (err) {
+          throw notParquet(file, describeFailure(err), err);
+        }
+      }
+      throw notParquet(file, describeFailure(e), e);
     }
   }
 
@@ -120,20 +122,22 @@ export class ParquetSource implements BoundedSource {
     const file = partFile(part);
     const rowGroup = (part as { rowGroup?: unknown }).rowGroup;
     const skip = from && typeof from === "object" && !Array.isArray(from) && typeof from.batch === "number" ? from.batch : 0;
-    const pf = await this.open(file);
-    let table: arrow.Table;
-    try {
-      const options = { batchSize: this.batchRows, ...(typeof rowGroup === "number" ? { rowGroups: [rowGroup] } : {}) };
-      table = arrow.tableFromIPC((await pf.read(options)).intoIPCStream());
-    } catch (e) {
-      throw notParquet(file, String((e as Error)?.message ?? e), e);
-    } finally {
-      pf.free();
-    }
+    const options = { batchSize: this.batchRows, ...(typeof rowGroup === "number" ? { rowGroups: [rowGroup] } : {}) };
+    const table = await this.decode(
+      file,
+      async (pf) => arrow.tableFromIPC((await pf.read(options)).intoIPCStream()),
+      (bytes) => arrow.tableFromIPC(withParquetWasmSync((p) => p.readParquet(bytes, options)).intoIPCStream()),
+    );
     for (let i = skip; i < table.batches.length; i++) {
       yield { batch: globalBatch(withSchema(table.batches[i], this.schema, file)), position: { batch: i + 1 } };
     }
   }
+}
+
+/** What went wrong in the decoder, for a message: a trap says the data is corrupt. */
+function describeFailure(e: unknown): string {
+  if (isWasmTrap(e)) return `the decoder failed on its data (${(e as Error).message}): the file is corrupt`;
+  return String((e as Error)?.message ?? e);
 }
 
 class ReadParquet extends PTransform<PBegin, PCollection<any>> {
@@ -186,21 +190,22 @@ export class ParquetSink extends FileSink {
         batches.push(batch);
       },
       finish: async () => {
-        const p = parquetWasm();
         const s = this.inputSchema ?? batches[0]?.schema ?? new arrow.Schema([]);
         const table = new arrow.Table(s, batches.map((b) => (b.schema === s ? b : withSchema(b, s, staged))));
         const c = this.parquetOptions.compression ?? "snappy";
-        const compression = {
-          snappy: p.Compression.SNAPPY, zstd: p.Compression.ZSTD, gzip: p.Compression.GZIP,
-          brotli: p.Compression.BROTLI, lz4: p.Compression.LZ4_RAW, none: p.Compression.UNCOMPRESSED,
-        }[c];
-        const props = new p.WriterPropertiesBuilder()
-          .setMaxRowGroupSize(this.parquetOptions.rowGroupRows ?? 65536)
-          .setCompression(compression)
-          .build();
         let bytes: Uint8Array;
         try {
-          bytes = p.writeParquet(p.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), props);
+          bytes = withParquetWasmSync((p) => {
+            const compression = {
+              snappy: p.Compression.SNAPPY, zstd: p.Compression.ZSTD, gzip: p.Compression.GZIP,
+              brotli: p.Compression.BROTLI, lz4: p.Compression.LZ4_RAW, none: p.Compression.UNCOMPRESSED,
+            }[c];
+            const props = new p.WriterPropertiesBuilder()
+              .setMaxRowGroupSize(this.parquetOptions.rowGroupRows ?? 65536)
+              .setCompression(compression)
+              .build();
+            return p.writeParquet(p.Table.fromIPCStream(arrow.tableToIPC(table, "stream")), props);
+          });
         } catch (e) {
           throw new IOError({ code: "BL_PARQUET_WRITE", where: staged, value: s.fields.map((f) => `${f.name}: ${f.type}`).join(", "), rule: `parquet-wasm could not write the data: ${String((e as Error)?.message ?? e)}`, fix: "check the column types are supported by Parquet", cause: e });
         }

@@ -9,7 +9,7 @@ import { concatRecordBatches, recordBatchFromColumns, takeRecordBatch, takeVecto
 import { SchemaError } from "../../../sdk/errors";
 import { groupedSchema } from "../../../sdk/kv";
 import { rowsToRecordBatch } from "../../../sdk/rows";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../sdk/time";
+import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { encodeKeys, int32Keys, keyColumns, utf8Keys } from "../data/keys";
 import type { Operator, OperatorContext } from "../contract/operator";
 import { batchFromState, batchToState } from "../data/arrow-state";
@@ -31,7 +31,7 @@ interface GbkData {
 
 /** The windows column of emitted groups. */
 export function groupWindows(groups: readonly FiredGroup[]): WindowColumn {
-  if (groups.every((g) => g.end === GLOBAL_WINDOW_MAX_TIMESTAMP + 1)) return GLOBAL_WINDOWS;
+  if (groups.every((g) => g.end === GLOBAL_WINDOW_MAX_TIMESTAMP + 1 && g.start === MIN_TIMESTAMP)) return GLOBAL_WINDOWS;
   const start = new Float64Array(groups.length);
   const end = new Float64Array(groups.length);
   groups.forEach((g, i) => {

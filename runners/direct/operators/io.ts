@@ -1,7 +1,7 @@
 /** Sources and sinks: the read primitive drives a source; the write primitive a two-phase sink. */
 import * as arrow from "apache-arrow";
 import { globalBatch } from "../../../sdk/batch";
-import type { JsonValue } from "../../../sdk/graph";
+import { fingerprint, type JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { recoverSink, type Committable, type Sink, type SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
@@ -123,7 +123,8 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
   return {
     commitsAfterFinish: true,
     async open() {
-      for (let index = 0; index < count; index++) writers.push(await sink.createWriter({ index, count }));
+      const run = `${fingerprint(ctx.graph)}/${ctx.transform.uniqueName}`;
+      for (let index = 0; index < count; index++) writers.push(await sink.createWriter({ index, count, run }));
     },
     processBatch(_tag, batch) {
       const w = writers[next];

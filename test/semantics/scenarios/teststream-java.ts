@@ -227,18 +227,13 @@ export const TESTSTREAM_JAVA: readonly SemanticsScenario[] = [
   { name: "processing-time trigger: early panes of the global window as processing time passes", beam: "TestStreamTest.testProcessingTimeTrigger", build: processingTimeTrigger },
   { name: "discarding mode: an early pane, the on-time pane, and the late data in the final pane at the window's expiry", beam: "TestStreamTest.testDiscardingMode", build: discardingMode },
   { name: "first element late: an element behind the watermark past its window's lateness is dropped", beam: "TestStreamTest.testFirstElementLate", build: firstElementLate },
+  {
+    name: "elements at almost positive infinity: in the last fixed window, which ends with the global window",
+    beam: "TestStreamTest.testElementsAtAlmostPositiveInfinity",
+    build: elementsAtAlmostPositiveInfinity,
+  },
   { name: "multiple streams: two TestStreams in one pipeline, each windowed with its own trigger", beam: "TestStreamTest.testMultipleStreams", build: multipleStreams },
   { name: "early panes of a window: three early panes as processing time passes, then the on-time pane", beam: "TestStreamTest.testEarlyPanesOfWindow", build: earlyPanesOfWindow },
   { name: "multi-stage: raw and grouped elements meet in a stateful DoFn whose timer fires after both stages' data", beam: "TestStreamTest.testMultiStage", build: multiStage },
 ];
 
-/**
- * TestStreamTest.testElementsAtAlmostPositiveInfinity, which fails while timestamps are doubles: above
- * 2^53 a double holds only even ms, so the end of the global window is not exact. It must join
- * {@link TESTSTREAM_JAVA} when timestamps near Beam's maximum are exact.
- */
-export const ELEMENTS_AT_ALMOST_POSITIVE_INFINITY: SemanticsScenario = {
-  name: "elements at almost positive infinity: in the last fixed window, which ends with the global window",
-  beam: "TestStreamTest.testElementsAtAlmostPositiveInfinity",
-  build: elementsAtAlmostPositiveInfinity,
-};

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { deadLetterSchema, IOError, Pipeline, readCsv, type ReadCsvOptions, schema, SchemaError, t, writeCsv } from "beamline";
 import { CsvSink, CsvSource } from "../../../transforms/io";
-import { csvField, parseCsvRecord } from "../../../transforms/io/csv";
+import { csvField, csvOpenAfter, CsvRecordAssembler, MAX_RECORD_CHARS, parseCsvRecord } from "../../../transforms/io/csv";
+import { rng } from "../../helpers";
 import { readAll, tmpDir, writeAll } from "./helpers";
 
 function write(name: string, text: string): string {
@@ -16,6 +17,64 @@ function sourceOf(pattern: string, opts: ReadCsvOptions<any> = {}): { source: Cs
   const out = p.apply(readCsv(pattern, opts as any));
   return { source: p.fn<CsvSource>("ReadCsv"), p, out };
 }
+
+/** Feeds `lines` (numbered from 1) through an assembler; returns what it reported and the work it did. */
+function assemble(lines: readonly string[]) {
+  const out: (string | number)[][] = [];
+  const a = new CsvRecordAssembler(",", (r) => out.push([r.line, ...r.fields.map(String)]), (b) => out.push([b.line, "bad", b.error.slice(0, 30)]));
+  lines.forEach((text, i) => a.feed(text, i + 1, false));
+  a.end();
+  return { out, work: a.charsExamined, chars: lines.reduce((n, l) => n + l.length, 0) };
+}
+
+describe("CsvRecordAssembler", () => {
+  test("one unterminated quote: the quote is reported with its line, every line after it is read, and the work is linear", () => {
+    for (const n of [1000, 20_000]) {
+      const lines = ['1,"never closed', ...Array.from({ length: n }, (_, i) => `${i},x`)];
+      const { out, work, chars } = assemble(lines);
+      expect(out[0]).toEqual([1, "bad", "a quoted field is never closed"]);
+      expect(out.length).toBe(n + 1);
+      expect(out[n]).toEqual([n + 1, String(n - 1), "x"]);
+      // Each line scanned when it arrives, once more as a record of its own after the report, and parsed once.
+      expect(work).toBeLessThanOrEqual(3 * chars);
+    }
+  });
+
+  test("a quote still open past the record limit is reported and the lines after it are read, in linear work", () => {
+    const filler = "y".repeat(60);
+    const n = Math.ceil(MAX_RECORD_CHARS / filler.length) + 1000;
+    const lines = ['"open', ...Array.from({ length: n }, (_, i) => `${i},${filler}`)];
+    const { out, work, chars } = assemble(lines);
+    expect(out[0]).toEqual([1, "bad", "a quoted field is never closed"]);
+    expect(out.length).toBe(n + 1);
+    expect(out.slice(1).every((r, i) => r[0] === i + 2 && r[1] === String(i))).toBe(true);
+    expect(work).toBeLessThanOrEqual(3 * chars);
+  });
+
+  test("reads random CSV exactly as joining the open lines and parsing again would (the reference, quadratic reading)", () => {
+    const random = rng(14);
+    const pick = (xs: string) => xs[Math.floor(random() * xs.length)];
+    for (let trial = 0; trial < 300; trial++) {
+      const lines = Array.from({ length: 1 + Math.floor(random() * 8) }, () => Array.from({ length: Math.floor(random() * 7) }, () => pick('ab,,""')).join(""));
+      // The reference: a record is open while parsing the lines joined so far says so.
+      const expected: (string | number)[][] = [];
+      let start = 0;
+      for (let i = 0; i < lines.length; i++) {
+        if (start === i && lines[i] === "") { start = i + 1; continue; }
+        const parsed = parseCsvRecord(lines.slice(start, i + 1).join("\n"), ",");
+        if (typeof parsed === "symbol") {
+          expect(csvOpenAfter(lines[i], ",", i > start)).toBe(true);
+          continue;
+        }
+        expect(csvOpenAfter(lines[i], ",", i > start)).toBe(false);
+        expected.push(Array.isArray(parsed) ? [start + 1, ...parsed.map(String)] : [start + 1, "bad", parsed.error.slice(0, 30)]);
+        start = i + 1;
+      }
+      const got = assemble(lines).out;
+      expect(got.slice(0, expected.length)).toEqual(expected);
+    }
+  });
+});
 
 describe("parseCsvRecord", () => {
   test("RFC 4180 quoting", () => {
@@ -100,6 +159,21 @@ describe("readCsv", () => {
     expect(main).toEqual([{ a: 1, b: 2 }, { a: 5, b: 6 }, { a: 8, b: 9 }]);
     expect(deadLetter.map((d) => [d.line, d.raw])).toEqual([[3, "3"], [4, '4,x"y'], [6, '7,"open']]);
     expect(deadLetter.every((d) => d.file === g && d.error.length > 0)).toBe(true);
+  });
+
+  test("a row that is not valid UTF-8 fails naming file and line, or is a dead letter, instead of becoming U+FFFD", async () => {
+    const g = path.join(tmpDir(), "latin1.csv");
+    // The second record spans lines 3 and 4 (a quoted newline); line 4 holds a Latin-1 "é".
+    fs.writeFileSync(g, Buffer.concat([Buffer.from('a,b\n1,ok\n2,"two\nlines caf'), Buffer.from([0xe9]), Buffer.from('"\n3,'), Buffer.from([0xff]), Buffer.from("\n4,fine\n")]));
+    const s2 = schema({ a: t.int32(), b: t.string() });
+    const err = await readAll(sourceOf(g, { schema: s2 }).source).catch((e) => e);
+    expect(err).toBeInstanceOf(IOError);
+    expect(err.message).toContain(`${g}:3`);
+    expect(err.rule).toMatch(/not valid UTF-8.*line 4/);
+    const { main, deadLetter } = await readAll(sourceOf(g, { schema: s2, deadLetter: true }).source);
+    expect(main).toEqual([{ a: 1, b: "ok" }, { a: 4, b: "fine" }]);
+    expect(deadLetter.map((d) => [d.file, d.line])).toEqual([[g, 3], [g, 5]]);
+    expect(deadLetter.every((d) => /not valid UTF-8/.test(d.error))).toBe(true);
   });
 
   test("header problems and bad options", async () => {

@@ -50,6 +50,29 @@ describe("end to end through the direct runner", () => {
     expect(fs.existsSync(path.join(d, "out")) ? listFiles(path.join(d, "out")) : []).toEqual([]);
   });
 
+  test("csv and jsonl: bytes that are not UTF-8 fail the run naming file and line, or become dead letters", async () => {
+    const d = tmpDir();
+    const latin1 = (head: string, bad: string, tail: string) => Buffer.concat([Buffer.from(head), Buffer.from(bad, "latin1"), Buffer.from(tail)]);
+    fs.writeFileSync(path.join(d, "in.csv"), latin1("id,name,score\n1,ok,1\n2,caf", "é", ",2\n3,fine,3\n"));
+    fs.writeFileSync(path.join(d, "in.jsonl"), latin1('{"id":1,"name":"ok","score":1}\n{"id":2,"name":"caf', "é", '","score":2}\n'));
+    for (const read of [readCsv(path.join(d, "in.csv"), { schema: s }), readJsonLines(path.join(d, "in.jsonl"), { schema: s })]) {
+      const p = new Pipeline();
+      p.apply(read);
+      const err = await runPipeline(p).catch((e) => e);
+      expect(err).toBeInstanceOf(IOError);
+      expect(err.message).toMatch(/in\.(csv|jsonl):[23]\b/);
+      expect(err.rule).toMatch(/not valid UTF-8/);
+    }
+    const p = new Pipeline();
+    const csv = p.apply("Csv", readCsv(path.join(d, "in.csv"), { schema: s, deadLetter: true }));
+    const jsonl = p.apply("Jsonl", readJsonLines(path.join(d, "in.jsonl"), { schema: s, deadLetter: true }));
+    const good = collect(csv.main, "Good");
+    const dead = [collect(csv.deadLetter, "CsvDead"), collect(jsonl.deadLetter, "JsonlDead")];
+    await runPipeline(p);
+    expect(sortById(good.rows).map((r) => r.name)).toEqual(["ok", "fine"]);
+    expect(dead.map((c) => c.rows.map((r) => [path.basename(r.file), r.line]))).toEqual([[["in.csv", 3]], [["in.jsonl", 2]]]);
+  });
+
   test("jsonl, arrow and parquet: a chain of round trips keeps every row", async () => {
     const d = tmpDir();
     fs.writeFileSync(path.join(d, "in.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");

@@ -8,7 +8,7 @@ import { create, IOError, Pipeline, rowsToRecordBatch, schema, t, writeTo } from
 import { globalBatch } from "../../../sdk/batch";
 import type { JsonValue } from "../../../sdk/graph";
 import { recoverSink } from "../../../sdk/sink";
-import { ByteFileWriter, FileSink, STAGING_PREFIX, type FileShardWriter } from "../../../transforms/io/files";
+import { ByteFileWriter, FileSink, PUBLISHED_MARKER, STAGING_PREFIX, StagingArea, type FileShardWriter } from "../../../transforms/io/files";
 import { listFiles, tmpDir } from "./helpers";
 
 /** A file sink writing one value per line, failing on a value that contains `failOn`. */
@@ -32,6 +32,16 @@ const s = schema({ x: t.string() }).arrow;
 const batch = (xs: string[]) => globalBatch(rowsToRecordBatch(xs.map((x) => ({ x })), s, "test"));
 const read = (f: string) => fs.readFileSync(f, "utf8");
 
+/** A sink writing `<d>/<sub…>/part` in a fresh directory `d`, whose one writer staged "a" and prepared it at `checkpointId`. */
+async function stagedA(checkpointId: number | null, ...sub: string[]) {
+  const d = tmpDir();
+  const sink = new LinesSink({ prefix: path.join(d, ...sub, "part"), suffix: ".txt" });
+  const w = await sink.createWriter({ index: 0, count: 1 });
+  await w.write(batch(["a"]));
+  const staged = await w.prepareCommit(checkpointId);
+  return { d, sink, staged, file: staged[0] as { staging: string; staged: string; final: string } };
+}
+
 describe("FileSink writers and committer", () => {
   test("stages next to the output, commits by renaming, removes the staging dirs", async () => {
     const d = tmpDir();
@@ -51,11 +61,7 @@ describe("FileSink writers and committer", () => {
   });
 
   test("commit is idempotent: committing twice publishes once, and the second is no error", async () => {
-    const d = tmpDir();
-    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt" });
-    const w = await sink.createWriter({ index: 0, count: 1 });
-    await w.write(batch(["a"]));
-    const staged = await w.prepareCommit(3);
+    const { d, sink, staged } = await stagedA(3);
     const first = await sink.committer.commit(staged);
     const after = listFiles(d);
     // A crash after part of a commit: the second commit sees the file published and publishes nothing more.
@@ -127,14 +133,40 @@ describe("FileSink writers and committer", () => {
     expect(listFiles(d)).toEqual(["part-00000-of-00002.txt", "part-00001-of-00002.txt"]);
   });
 
-  test("a staged file lost before its commit is an IOError that says so", async () => {
-    const d = tmpDir();
-    const sink = new LinesSink({ prefix: path.join(d, "part"), suffix: ".txt" });
-    const w = await sink.createWriter({ index: 0, count: 1 });
-    await w.write(batch(["a"]));
-    const staged = await w.prepareCommit(1);
-    await sink.committer.abort(staged);
+  test("a staged file lost from its staging directory before its commit is an IOError that says so", async () => {
+    const { sink, staged, file } = await stagedA(1);
+    fs.rmSync(file.staged);
     await expect(sink.committer.commit(staged)).rejects.toMatchObject({ code: "BL_IO_STAGED_LOST" });
+  });
+
+  test("a commit done before is done even when a consumer has since moved or deleted what it published", async () => {
+    const { d, sink, staged } = await stagedA(2, "out");
+    const first = await sink.committer.commit(staged);
+    fs.renameSync(first[0], path.join(d, "consumed.txt")); // a consumer takes the file
+    expect(await sink.committer.commit(staged)).toEqual(first);
+    fs.rmSync(path.join(d, "out"), { recursive: true }); // or the whole output directory
+    expect(await sink.committer.commit(staged)).toEqual(first);
+    expect(listFiles(d)).toEqual(["consumed.txt"]); // nothing published twice, nothing recreated
+  });
+
+  test("a crash between the rename and the removal of the staging directory: the marker says published", async () => {
+    const { d, sink, staged, file: f } = await stagedA(1);
+    // What a commit does before it removes the staging directory: mark, then rename; then the crash.
+    fs.writeFileSync(path.join(f.staging, PUBLISHED_MARKER), f.final);
+    fs.renameSync(f.staged, f.final);
+    fs.rmSync(f.final); // consumed before the resume
+    expect(await sink.committer.commit(staged)).toEqual([f.final]);
+    expect(listFiles(d)).toEqual([]);
+  });
+
+  test("a commit that fails leaves no marker: the staged file put back is committed later, not taken as published", async () => {
+    const { d, sink, staged } = await stagedA(null);
+    const blocker = path.join(d, "part-00000-of-00001.txt");
+    fs.mkdirSync(path.join(blocker, "blocker"), { recursive: true });
+    await expect(sink.committer.commit(staged)).rejects.toThrow(IOError);
+    expect(listFiles(d).filter((f) => f.endsWith(PUBLISHED_MARKER))).toEqual([]);
+    fs.rmSync(blocker, { recursive: true });
+    expect((await sink.committer.commit(staged)).map(read)).toEqual(["a\n"]);
   });
 
   test("bad options", () => {
@@ -172,6 +204,74 @@ describe("FileSink recovery", () => {
     // Recovering again (a second crash before anything new) changes nothing.
     expect(await recoverSink(sink, { checkpointId: 1, committables: c1 })).toEqual(published);
     expect(fs.readdirSync(d).sort()).toEqual(["other-00000-of-00001.txt", "part-chk00001-00000-of-00001.txt"]);
+  });
+});
+
+describe("FileSink: what earlier attempts of a run left", () => {
+  /** The staging directories in `d`. */
+  const stagingDirs = (d: string) => fs.readdirSync(d).filter((n) => n.startsWith(STAGING_PREFIX)).sort();
+
+  test("an attempt that restores nothing removes, before it stages, what earlier attempts of its run left, and nothing of another run", async () => {
+    const d = tmpDir();
+    const options = { prefix: path.join(d, "part"), suffix: ".txt" };
+    // Attempt 1 of run "r1", killed: a shard cut short, and a file prepared for a checkpoint that never completed.
+    const killed = new LinesSink(options);
+    const k0 = await killed.createWriter({ index: 0, count: 2, run: "r1" });
+    const k1 = await killed.createWriter({ index: 1, count: 2, run: "r1" });
+    await k0.write(batch(["partial"]));
+    await k1.write(batch(["prepared"]));
+    await k1.prepareCommit(1);
+    // Another run writing next to it, still under way.
+    const other = new LinesSink(options);
+    const ow = await other.createWriter({ index: 0, count: 1, run: "r2" });
+    await ow.write(batch(["other"]));
+    const left = stagingDirs(d);
+    expect(left.length).toBe(3);
+
+    // Attempt 2 of run "r1" starts over (nothing to restore): its first write clears attempt 1's.
+    const again = new LinesSink(options);
+    const w = await again.createWriter({ index: 0, count: 1, run: "r1" });
+    expect(stagingDirs(d)).toEqual(left); // opening a writer removes nothing (a restore may follow)
+    await w.write(batch(["x"]));
+    const now = stagingDirs(d);
+    expect(now.length).toBe(2);
+    const r2 = new StagingArea(options.prefix, options.suffix, "r2").namePrefix;
+    expect(now.filter((n) => left.includes(n))).toEqual(left.filter((n) => n.startsWith(r2))); // run r2's, untouched
+    const files = await again.committer.commit(await w.prepareCommit(null));
+    expect(files.map(read)).toEqual(["x\n"]);
+    expect(await other.committer.commit(await ow.prepareCommit(null))).toEqual([path.join(d, "part-00000-of-00001.txt")]);
+    expect(stagingDirs(d)).toEqual([]);
+  });
+
+  test("an attempt that writes nothing still clears what earlier attempts left when it prepares", async () => {
+    const d = tmpDir();
+    const options = { prefix: path.join(d, "part"), suffix: ".txt" };
+    const killed = new LinesSink(options);
+    await (await killed.createWriter({ index: 0, count: 1, run: "r1" })).write(batch(["partial"]));
+    expect(stagingDirs(d).length).toBe(1);
+    const again = new LinesSink(options);
+    expect(await (await again.createWriter({ index: 0, count: 1, run: "r1" })).prepareCommit(3)).toEqual([]);
+    expect(stagingDirs(d)).toEqual([]);
+  });
+
+  test("recovery removes what earlier attempts of the run left but not what another run stages", async () => {
+    const d = tmpDir();
+    const options = { prefix: path.join(d, "part"), suffix: ".txt" };
+    const killed = new LinesSink(options);
+    const kw = await killed.createWriter({ index: 0, count: 1, run: "r1" });
+    await kw.write(batch(["a"]));
+    const c1 = await kw.prepareCommit(1);
+    await kw.write(batch(["after"]));
+    const other = new LinesSink(options);
+    const ow = await other.createWriter({ index: 0, count: 1, run: "r2" });
+    await ow.write(batch(["other"]));
+
+    const resumed = new LinesSink(options);
+    const rw = await resumed.createWriter({ index: 0, count: 1, run: "r1" });
+    expect((await recoverSink(resumed, { checkpointId: 1, committables: c1 })).map(read)).toEqual(["a\n"]);
+    expect(stagingDirs(d)).toEqual([path.basename(path.dirname(((await ow.prepareCommit(null))[0] as { staged: string }).staged))]);
+    await rw.write(batch(["b"])); // staging after a recovery removes nothing more
+    expect(stagingDirs(d).length).toBe(2);
   });
 });
 

@@ -96,6 +96,32 @@ describe("readLineChunks", () => {
     expect(maxCount).toBeLessThanOrEqual(16384);
     expect(last).toBe(`row-${rows - 1}`);
   });
+  test("lines that are not valid UTF-8 are listed in their chunk, in every block read and at the end", async () => {
+    const d = tmpDir();
+    const bad = (chunks: { firstLine: number; invalidUtf8: readonly number[] }[]) => chunks.flatMap((c) => c.invalidUtf8.map((i) => c.firstLine + i));
+    const read = async (f: string, opts = {}) => {
+      const chunks = [];
+      for await (const c of readLineChunks(f, opts)) chunks.push(c);
+      return chunks;
+    };
+    // A lead byte ending one line and a continuation byte starting the next: each line alone is invalid,
+    // though the two would make "é" if the newline between them were dropped. Then a lone 0xff, an
+    // overlong encoding, a truncated 4-byte sequence as the last line (no newline), valid multi-byte lines between.
+    const f = path.join(d, "mixed.txt");
+    fs.writeFileSync(f, Buffer.concat([
+      Buffer.from("ok ü\nend "), Buffer.from([0xc3]), Buffer.from("\n"), Buffer.from([0xa9]), Buffer.from(" start\n🎉\n"),
+      Buffer.from([0x61, 0xff, 0x62, 0x0a]), Buffer.from([0xc0, 0xaf, 0x0a]), Buffer.from("fine\n"), Buffer.from([0xf0, 0x9f, 0x8e]),
+    ]));
+    expect(bad(await read(f))).toEqual([2, 3, 5, 6, 8]);
+    // Many blocks and chunks (gzip too): only the bad lines, numbered across chunks.
+    const lines = Array.from({ length: 60_000 }, (_, i) => Buffer.from(`line ${i} ✓\n`));
+    for (const i of [0, 12_345, 40_000, 59_999]) lines[i] = Buffer.from([0x78, 0xe2, 0x9c, 0x0a]); // a truncated "✓"
+    const big = Buffer.concat(lines);
+    fs.writeFileSync(path.join(d, "big.txt"), big);
+    fs.writeFileSync(path.join(d, "big.txt.gz"), zlib.gzipSync(big));
+    for (const name of ["big.txt", "big.txt.gz"]) expect(bad(await read(path.join(d, name), { maxLines: 7000 }))).toEqual([1, 12_346, 40_001, 60_000]);
+    expect(bad(await read(path.join(d, "big.txt"), { from: { offset: 4, line: 2 } }))).toEqual([12_346, 40_001, 60_000]);
+  });
   test("a missing file and bad gzip are IOErrors naming the file", async () => {
     const d = tmpDir();
     await expect(lines(path.join(d, "missing.txt"))).rejects.toThrow(/missing\.txt.*does not exist/);

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { IOError, Pipeline, readJsonLines, schema, SchemaError, t, writeJsonLines } from "beamline";
+import { IOError, Pipeline, readJsonLines, scalarSchema, schema, SchemaError, t, writeJsonLines } from "beamline";
 import { isScalarSchema } from "../../../sdk/schema";
 import { JsonLinesSink, JsonLinesSource } from "../../../transforms/io";
 import { readAll, tmpDir, writeAll } from "./helpers";
@@ -72,6 +72,28 @@ describe("readJsonLines", () => {
   });
 });
 
+describe("readJsonLines: bytes that are not UTF-8", () => {
+  const latin1 = Buffer.concat([Buffer.from('{"name":"ok"}\n{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"name":"last"}\n')]);
+
+  test("a line that is not valid UTF-8 fails the read naming file and line, instead of becoming U+FFFD", async () => {
+    const f = write("latin1.jsonl", latin1);
+    const err = await readAll(build(f, { schema: schema({ name: t.string() }) }).source).catch((e) => e);
+    expect(err).toBeInstanceOf(IOError);
+    expect(err.code).toBe("BL_JSONL_MALFORMED");
+    expect(err.message).toContain(`${f}:2`);
+    expect(err.rule).toMatch(/not valid UTF-8/);
+    expect(err.fix).toMatch(/UTF-8.*deadLetter/);
+  });
+
+  test("with deadLetter it is a dead letter with file and line, and the other lines are read", async () => {
+    const f = write("latin1.jsonl", latin1);
+    const { main, deadLetter } = await readAll(build(f, { deadLetter: true, schema: schema({ name: t.string() }) }).source);
+    expect(main).toEqual([{ name: "ok" }, { name: "last" }]);
+    expect(deadLetter.map((d) => [d.file, d.line])).toEqual([[f, 2]]);
+    expect(deadLetter[0].error).toMatch(/not valid UTF-8/);
+  });
+});
+
 describe("writeJsonLines", () => {
   test("round trip of 200k rows with nested values over 2 shards", async () => {
     const d = tmpDir();
@@ -85,6 +107,27 @@ describe("writeJsonLines", () => {
     const byId = new Map(main.map((r: any) => [r.id, r]));
     expect(byId.get(199_999)).toEqual(rows[199_999]);
     expect(byId.get(10)).toEqual(rows[10]);
+  });
+
+  test("NaN and ±Infinity are written as \"NaN\", \"Infinity\", \"-Infinity\" and read back with the same schema, at any depth", async () => {
+    const d = tmpDir();
+    const fs2 = schema({ name: t.string(), x: t.float64(), y: t.float32(), xs: t.list(t.float64()), p: t.struct({ z: t.float64() }) });
+    const rows = [
+      { name: "NaN", x: NaN, y: Infinity, xs: [1, -Infinity, NaN], p: { z: -Infinity } },
+      { name: "Infinity", x: 1.5, y: -Infinity, xs: null, p: null },
+      { name: "ok", x: null, y: 2, xs: [], p: { z: NaN } },
+    ];
+    const [file] = await writeAll(new JsonLinesSink(path.join(d, "f")), fs2.arrow, rows);
+    expect(fs.readFileSync(file, "utf8").split("\n")[0]).toBe('{"name":"NaN","x":"NaN","y":"Infinity","xs":[1,"-Infinity","NaN"],"p":{"z":"-Infinity"}}');
+    const { main, deadLetter } = await readAll(build(file, { schema: fs2, deadLetter: true }).source);
+    expect(deadLetter).toEqual([]);
+    expect(main).toEqual(rows); // strings in string columns stay strings
+    // Any other string in a float column is still a row that does not fit.
+    const g = write("bad.jsonl", '{"x":"nan"}\n');
+    await expect(readAll(build(g, { schema: schema({ x: t.float64() }) }).source)).rejects.toThrow(`${g}:1`);
+    // A scalar float schema too.
+    const h = write("scalar.jsonl", '1.5\n"NaN"\n"-Infinity"\n');
+    expect((await readAll(build(h, { schema: scalarSchema(t.float64()) }).source)).main).toEqual([1.5, NaN, -Infinity]);
   });
 
   test("empty input writes empty shards; gzip suffix", async () => {

@@ -1,6 +1,9 @@
 /**
- * The committer of file sinks: publishing a staged file is renaming it to its final name. A file whose
- * staging copy is gone and whose final name exists was published before (done is done).
+ * The committer of file sinks: publishing a staged file is renaming it to its final name, then removing
+ * its staging directory. Done is done, even when a consumer has since moved or deleted the published
+ * file: a committable whose staging directory is gone was committed (or aborted) before, and one whose
+ * staged file is gone from a directory holding the {@link PUBLISHED_MARKER} was renamed before a crash
+ * cut the commit short. Only a staged file missing from a directory without the marker is lost.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -8,14 +11,15 @@ import { IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
 import type { Committer } from "../../../sdk/sink";
 import { ioFailure } from "./io-errors";
-import { isStagedFile, removeDir, type StagedFile } from "./staging";
+import { isStagedFile, PUBLISHED_MARKER, removeDir, type StagedFile } from "./staging";
 
 /** Commits staged files by renaming them into place; aborts by removing their staging directories. */
 export class FileCommitter implements Committer<JsonValue> {
   /**
-   * Renames every staged file to its final name and removes the staging directories; returns the final
-   * paths, sorted. Files published before are skipped. On failure, the files this call renamed go back
-   * to staging, so the same committables can be committed again or aborted.
+   * Renames every staged file to its final name (after marking its staging directory published) and
+   * removes the staging directories; returns the final paths, sorted. Files published before are
+   * skipped, whether or not they are still where they were published. On failure, the files this call
+   * renamed go back to staging, unmarked, so the same committables can be committed again or aborted.
    */
   async commit(committables: readonly JsonValue[]): Promise<string[]> {
     const files = committables.map(stagedFile);
@@ -24,7 +28,7 @@ export class FileCommitter implements Committer<JsonValue> {
     for (const f of files) {
       try {
         if (!(await exists(f.staged))) {
-          if (await exists(f.final)) {
+          if (!(await exists(f.staging)) || (await exists(marker(f))) || (await exists(f.final))) {
             published.push(f.final);
             continue;
           }
@@ -37,12 +41,13 @@ export class FileCommitter implements Committer<JsonValue> {
             fix: "leave the .beamline-staging-* directories next to the output alone while a run or a resume is under way",
           });
         }
+        await fs.promises.writeFile(marker(f), f.final);
         await fs.promises.mkdir(path.dirname(f.final), { recursive: true });
         await fs.promises.rename(f.staged, f.final);
         renamed.push(f);
         published.push(f.final);
       } catch (e) {
-        await Promise.all(renamed.map((r) => fs.promises.rename(r.final, r.staged).catch(() => fs.promises.rm(r.final, { force: true }))));
+        await Promise.all(renamed.concat(f).map(unpublish));
         throw ioFailure(f.final, e, "publish");
       }
     }
@@ -56,6 +61,17 @@ export class FileCommitter implements Committer<JsonValue> {
     for (const c of committables) if (isStagedFile(c)) dirs.add(c.staging);
     await Promise.all([...dirs].map(removeDir));
   }
+}
+
+/** The marker of a staged file's directory. */
+function marker(f: StagedFile): string {
+  return path.join(f.staging, PUBLISHED_MARKER);
+}
+
+/** Puts a file a failed commit renamed back into staging (or removes it), then unmarks its directory. */
+async function unpublish(f: StagedFile): Promise<void> {
+  if (!(await exists(f.staged))) await fs.promises.rename(f.final, f.staged).catch(() => fs.promises.rm(f.final, { force: true }));
+  await fs.promises.rm(marker(f), { force: true });
 }
 
 function stagedFile(c: JsonValue): StagedFile {

@@ -28,6 +28,8 @@ export interface FileShardWriter {
 export interface FileSinkWriterOptions {
   /** Where staging directories go. */
   readonly staging: StagingArea;
+  /** Awaited before the writer stages its first file or prepares its first commit (the sink clears what earlier attempts left). */
+  beforeStaging?(): Promise<void>;
   /** The name of the staged file inside its staging directory. */
   readonly stagedName: string;
   /** Opens the format writer of a staged file. */
@@ -65,6 +67,7 @@ export class FileSinkWriter implements SinkWriter<JsonValue> {
   /** Finishes the file staged since the last prepare and returns it as a {@link StagedFile}. */
   async prepareCommit(checkpointId: number | null): Promise<JsonValue[]> {
     if (!this.file) {
+      await this.options.beforeStaging?.();
       if (checkpointId !== null) return [];
       await this.start(); // a run's only prepare: an empty output still has its file
     }
@@ -96,6 +99,7 @@ export class FileSinkWriter implements SinkWriter<JsonValue> {
   }
 
   private async start(): Promise<void> {
+    await this.options.beforeStaging?.();
     const staging = await this.options.staging.create();
     const staged = path.join(staging, this.options.stagedName);
     try {

@@ -1,7 +1,9 @@
 /**
  * The base of file sinks, on the two-phase sink contract: writers stage files under
- * `<dir>/.beamline-staging-<sink>-<random>/`, the committer renames them into place, and recovery
- * removes what this sink left staged after the restored checkpoint.
+ * `<dir>/.beamline-staging-<sink>-<run>-<random>/`, the committer renames them into place, and recovery
+ * removes what this sink left staged after the restored checkpoint. An attempt that restores nothing
+ * (a first run, a restart or resume with no checkpoint to restore) removes what earlier attempts of
+ * the same run left staged before it stages anything itself.
  */
 import * as path from "node:path";
 import { IOError } from "../../../sdk/errors";
@@ -33,7 +35,11 @@ export abstract class FileSink implements Sink<JsonValue> {
   readonly numShards?: number;
   /** Renames staged files into place. */
   readonly committer = new FileCommitter();
+  /** The run the runner named in the last {@link WriterContext} (see {@link WriterContext.run}). */
+  private run: string | undefined = undefined;
   private staging: StagingArea | null = null;
+  /** Removing what earlier attempts of the run left: once per sink, by recovery or before the first staged file. */
+  private swept: Promise<void> | null = null;
 
   constructor(readonly options: FileSinkOptions) {
     if (!options.prefix || typeof options.prefix !== "string") {
@@ -68,8 +74,14 @@ export abstract class FileSink implements Sink<JsonValue> {
 
   /** Opens a writer staging shard `index` of `count`. */
   async createWriter(shard: WriterContext): Promise<SinkWriter<JsonValue>> {
+    if (shard.run !== this.run) {
+      this.run = shard.run;
+      this.staging = null;
+      this.swept = null;
+    }
     return new FileSinkWriter({
       staging: this.stagingArea(),
+      beforeStaging: () => this.sweepEarlierAttempts(),
       stagedName: path.basename(this.finalPath(shard.index, shard.count)),
       openFile: (staged) => this.openFile(staged, shard),
       finalPath: (checkpointId) => this.finalPath(shard.index, shard.count, checkpointId),
@@ -80,10 +92,21 @@ export abstract class FileSink implements Sink<JsonValue> {
   async abortLingering(recovery: SinkRecovery<JsonValue>): Promise<void> {
     const keep = new Set<string>();
     for (const c of recovery.committables) if (isStagedFile(c)) keep.add(c.staging);
-    await this.stagingArea().removeAllBut(keep);
+    await (this.swept = this.stagingArea().removeAllBut(keep));
+  }
+
+  /**
+   * Before this sink stages anything in a run the runner named, removes what earlier attempts of that
+   * run left staged (killed before any checkpoint, or one whose files no checkpoint covers). Without a
+   * run name it removes nothing: then the sink cannot tell an earlier attempt from another process of
+   * the same job writing next to it.
+   */
+  private sweepEarlierAttempts(): Promise<void> {
+    if (this.run === undefined) return Promise.resolve();
+    return (this.swept ??= this.stagingArea().removeAllBut(new Set()));
   }
 
   private stagingArea(): StagingArea {
-    return (this.staging ??= new StagingArea(this.options.prefix, this.options.suffix));
+    return (this.staging ??= new StagingArea(this.options.prefix, this.options.suffix, this.run));
   }
 }

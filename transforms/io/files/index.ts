@@ -1,7 +1,7 @@
 /**
  * File plumbing shared by the file formats: glob expansion, compression, a streaming line reader
  * that tracks file, line and byte offset, shard names, and the transactional file sink base on the
- * two-phase sink contract (writers stage into `<dir>/.beamline-staging-<sink>-<random>/`, the
+ * two-phase sink contract (writers stage into `<dir>/.beamline-staging-<sink>-<run>-<random>/`, the
  * committer renames into place, recovery removes what lingers in staging).
  */
 export { ByteFileWriter } from "./byte-file-writer";
@@ -15,5 +15,5 @@ export { filesToParts, linePosition, partFile, partStart, type FilePart } from "
 export { expandPattern, patternList, type FilePattern } from "./pattern";
 export { openInput, readHeadSync } from "./read-input";
 export { shardName } from "./shard-name";
-export { STAGING_PREFIX, StagingArea, type StagedFile } from "./staging";
+export { PUBLISHED_MARKER, STAGING_PREFIX, StagingArea, type StagedFile } from "./staging";
 export { MIN_SPLIT_BYTES, splitLineFiles, type LineSplitOptions } from "./split-lines";

@@ -1,4 +1,5 @@
-/** Streaming a file's lines in chunks of UTF-8 bytes and offsets, tracking line numbers and byte offsets. */
+/** Streaming a file's lines in chunks of UTF-8 bytes and offsets, tracking line numbers, byte offsets and invalid UTF-8. */
+import { isUtf8 } from "node:buffer";
 import * as fs from "node:fs";
 import type { Readable } from "node:stream";
 import { BeamlineError } from "../../../sdk/errors";
@@ -22,6 +23,8 @@ export interface LineChunk {
   readonly crlf: Uint8Array;
   /** Byte offset (in the decompressed stream) just after the chunk's last line: where a resumed read starts. */
   readonly endOffset: number;
+  /** The indices (ascending) of the lines that are not valid UTF-8: decoding them would replace bytes with U+FFFD. Usually empty. */
+  readonly invalidUtf8: readonly number[];
 }
 
 /** Decodes line `i` of a chunk. */
@@ -58,7 +61,10 @@ export const DEFAULT_BATCH_ROWS = 16384;
 
 /**
  * Streams a file's lines in chunks without loading it whole. Handles `\n` and `\r\n`, a last line
- * without a terminator, and a UTF-8 byte order mark at the start; counts lines from 1.
+ * without a terminator, and a UTF-8 byte order mark at the start; counts lines from 1. Lines that are
+ * not valid UTF-8 are listed in their chunk's `invalidUtf8`: the check is one native pass over each
+ * block of whole lines read (a newline never sits inside a UTF-8 sequence, so a block is valid exactly
+ * when each of its lines is), and lines are checked one by one only in a block that fails it.
  */
 export async function* readLineChunks(file: string, opts: LineReadOptions = {}): AsyncGenerator<LineChunk> {
   const compression = detectCompression(file, opts.compression);
@@ -71,6 +77,9 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
   let outLen = 0;
   let offs: number[] = [0];
   let crlf: number[] = [];
+  let invalid: number[] = [];
+  /** Whether the lines being pushed may hold invalid UTF-8 (their block failed the check). */
+  let suspect = false;
   let chunkFirstLine = nextLine;
   let consumed = startOffset; // stream offset of the start of `carry`
   let carry: Buffer | null = null;
@@ -85,6 +94,7 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
       next.set(out.subarray(0, outLen));
       out = next;
     }
+    if (suspect && !isUtf8(buf.subarray(s, e))) invalid.push(crlf.length);
     buf.copy(out, outLen, s, e);
     outLen += len;
     offs.push(outLen);
@@ -100,10 +110,12 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
       offsets: Int32Array.from(offs),
       crlf: Uint8Array.from(crlf),
       endOffset,
+      invalidUtf8: invalid,
     };
     outLen = 0;
     offs = [0];
     crlf = [];
+    invalid = [];
     chunkFirstLine = nextLine;
     return chunk;
   };
@@ -124,6 +136,8 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
         first = false;
         if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
       }
+      const last = buf.lastIndexOf(10);
+      suspect = last >= pos && !isUtf8(buf.subarray(pos, last + 1));
       for (;;) {
         const nl = buf.indexOf(10, pos);
         if (nl < 0) break;
@@ -139,6 +153,7 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
     throw e instanceof BeamlineError ? e : gzipOrIo(file, e, compression);
   }
   if (carry && carry.length > 0) {
+    suspect = true;
     push(carry, 0, carry.length, false);
     consumed += carry.length;
   }

@@ -1,7 +1,10 @@
 /**
- * Where file sinks stage: one directory per staged file, `<dir>/.beamline-staging-<sink>-<random>/`,
+ * Where file sinks stage: one directory per staged file, `<dir>/.beamline-staging-<sink>-<run>-<random>/`,
  * next to the output so that a commit is a rename on one file system. `<sink>` is a digest of the
- * sink's prefix and suffix, so recovery can find what one sink left lingering and nothing else.
+ * sink's prefix and suffix, `<run>` a digest of the run's identity as the runner names it
+ * (`WriterContext.run`: on the direct runner the pipeline's fingerprint and the write's name, the same
+ * across a run's attempts and resumes), so recovery finds what earlier attempts of this run left
+ * lingering and nothing of another sink or of another run writing next to it.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -11,6 +14,13 @@ import { ioFailure } from "./io-errors";
 
 /** The prefix of staging directory names. */
 export const STAGING_PREFIX = ".beamline-staging-";
+
+/**
+ * The marker a commit writes into a staging directory before it renames the staged file into place,
+ * and removes with the directory once it has: a staged file gone from a directory holding the marker
+ * was published (a crash came between the rename and the removal).
+ */
+export const PUBLISHED_MARKER = ".beamline-published";
 
 /** A file sink's committable: the staging directory, the staged file and its final name. */
 export interface StagedFile {
@@ -25,18 +35,19 @@ export function isStagedFile(v: JsonValue): v is StagedFile & { [k: string]: Jso
     && typeof v.staged === "string" && typeof v.final === "string";
 }
 
-/** The staging area of one file sink: its output directory and the names its staging directories start with. */
+/** The staging area of one file sink in one run: its output directory and the names its staging directories start with. */
 export class StagingArea {
   /** The directory the sink writes into. */
   readonly dir: string;
-  /** The start of this sink's staging directory names. */
+  /** The start of the names of this sink's staging directories, in this run: `.beamline-staging-<sink>-<run>-`. */
   readonly namePrefix: string;
 
-  constructor(outputPrefix: string, suffix: string) {
+  /** `run` identifies the run across its attempts (the pipeline's fingerprint); runs that give none share one area. */
+  constructor(outputPrefix: string, suffix: string, run = "") {
     const prefix = path.resolve(outputPrefix);
     this.dir = path.dirname(prefix);
-    const digest = createHash("sha256").update(`${prefix}\0${suffix}`).digest("hex").slice(0, 12);
-    this.namePrefix = `${STAGING_PREFIX}${digest}-`;
+    const sink = digest(`${prefix}\0${suffix}`, 12);
+    this.namePrefix = `${STAGING_PREFIX}${sink}-${digest(run, 8)}-`;
   }
 
   /** Makes a new, empty staging directory; returns its path. */
@@ -49,7 +60,7 @@ export class StagingArea {
     }
   }
 
-  /** Removes every staging directory of this sink but those in `keep`. */
+  /** Removes every staging directory of this sink in this run but those in `keep`. */
   async removeAllBut(keep: ReadonlySet<string>): Promise<void> {
     let names: string[];
     try {
@@ -61,6 +72,11 @@ export class StagingArea {
     const lingering = names.filter((n) => n.startsWith(this.namePrefix)).map((n) => path.join(this.dir, n)).filter((d) => !keep.has(d));
     await Promise.all(lingering.map(removeDir));
   }
+}
+
+/** The first `chars` hex digits of the SHA-256 of `s`. */
+function digest(s: string, chars: number): string {
+  return createHash("sha256").update(s).digest("hex").slice(0, chars);
 }
 
 /** Removes a directory and what it holds; nothing when it is gone already. */

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointStore, MANIFEST } from "../../../../runners/direct/checkpoint/store";
-import { StagingArea, STAGING_PREFIX } from "../../../../transforms/io/files";
+import { STAGING_PREFIX } from "../../../../transforms/io/files";
 import { tempDir } from "../../../helpers";
 import { outputLines } from "../parallel/files";
 import { startCli } from "./children";
@@ -71,9 +71,9 @@ describe("two-phase sinks through kill -9 and --resume", () => {
     expect(killed.signal).toBe("SIGKILL");
     const store = new CheckpointStore(dir);
     expect(fs.existsSync(path.join(store.pathOf(2), MANIFEST))).toBe(false);
-    // A writer's file the crash cut short, as the sink names its staging: rows no checkpoint covers.
-    const area = new StagingArea(prefix, ".txt");
-    const stray = fs.mkdtempSync(path.join(area.dir, area.namePrefix));
+    // A writer's file the crash cut short, as the sink names its staging in this run: rows no checkpoint covers.
+    const run = staging(out)[0].replace(/[^-]+$/, ""); // `.beamline-staging-<sink>-<run>-`
+    const stray = fs.mkdtempSync(path.join(out, run));
     fs.writeFileSync(path.join(stray, "copy-00000-of-00002.txt"), "stray-1\nstray-2\n");
     const before = staging(out);
     expect(before).toContain(path.basename(stray));
