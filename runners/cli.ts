@@ -38,7 +38,10 @@ export const RUNNER_OPTIONS = {
     `failed checkpoints in a row a run goes on after (each is reported, and the next one retries); one more ends the run with BL_CHECKPOINT_FAILED, which --restart-strategy may restart. Flink's tolerableCheckpointFailureNumber defaults to 0; ${DEFAULT_TOLERABLE_CHECKPOINT_FAILURES} here rides out a brief disk problem`,
     { default: DEFAULT_TOLERABLE_CHECKPOINT_FAILURES },
   ),
-  resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
+  resume: option.boolean(
+    "continue from the latest completed checkpoint in --checkpoint-dir, which must exist (with none completed there, the run starts from the beginning and says so); refused when the pipeline's code changed since",
+    { default: false },
+  ),
   forceCodeChange: option.boolean("with --resume: resume even though the pipeline's code changed since the checkpoint was taken", { default: false }),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
