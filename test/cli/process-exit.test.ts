@@ -57,6 +57,14 @@ describe("process.exit in a user function", () => {
     expect(r.err.match(/\n\s+at .*/g)).toEqual([expect.stringMatching(/cli\/exits\.ts:\d+:\d+ \(your code\)$/)]);
   }, 30_000);
 
+  test("in a function with a dead-letter output and retries: the exit still stops the run, nothing is dead-lettered", async () => {
+    const out = path.join(root, "dead-lettered");
+    const r = await startCli(path.join(__dirname, "exits-dead-lettered.ts"), [`--output=${out}`, "--parallelism=1"]).exit;
+    expect(r.err).toMatch(/error \[BL_PROCESS_EXIT\]/);
+    expect(r.code).toBe(1);
+    expect(outputLines(root, "dead-lettered")).toEqual([]);
+  }, 30_000);
+
   test("process.exit(0) from outside the run's instances while it runs: a message, and an exit code that is not 0", async () => {
     const r = await startCli(path.join(__dirname, "exits-outside.ts"), [`--output=${path.join(root, "outside")}`, "--parallelism=1"]).exit;
     expect(r.err).toMatch(/the process is exiting \(code 0\) before the run finished; its output is incomplete/);

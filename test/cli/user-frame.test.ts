@@ -18,7 +18,7 @@ describe("the error of a user function", () => {
   ])("thrown on %s: names the line of the user's code and suggests a dead-letter output", async (_where, args) => {
     const r = await startCli(FILE, [`--output=${path.join(tempDir(), "out")}`, ...args]).exit;
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/error \[BL_USER_CODE_FAILED\]: transform "Check": .*the user function threw: bad row \d+\. fix the function, or route bad rows to a dead-letter output/);
+    expect(r.err).toMatch(/error \[BL_USER_CODE_FAILED\]: transform "Check": .*the user function threw: bad row \d+\. fix the function, or route the elements it throws on to a dead-letter output with \{ deadLetter: true \}/);
     expect(r.err).toMatch(new RegExp(`\\n  at .*cli/throws\\.ts:${THROW_LINE}:\\d+ \\(your code\\)`));
   }, 30_000);
 });

@@ -139,7 +139,9 @@ export async function execute(
   const sourceEnv = { graph, clocked, lock, clock, delivery, barriers, held, wakeups, admit: hooks.admit };
   const read = readContext(lock, clock);
 
-  const onAbort = () => lock.fail(new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" }));
+  // Aborted with a Beamline error (an instance stopped by its user code), the run fails with it; otherwise it was cancelled.
+  const onAbort = () =>
+    lock.fail(hooks.signal?.reason instanceof BeamlineError ? hooks.signal.reason : new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" }));
   hooks.signal?.addEventListener("abort", onAbort);
   hooks.observe?.(metrics.probe(graph, nodes));
 

@@ -2,15 +2,16 @@
  * A user function that calls `process.exit` while an instance of the pipeline runs would end the
  * whole process (on the main thread) or silently end a worker thread, with no report and no restart.
  * While an instance runs, `process.exit` called from its code (found by the instance's async context)
- * throws {@link processExitError} instead, like Flink's interception of `System.exit` in user code:
- * the instance fails, the failure is reported, and the restart strategy applies. Calls from anything
+ * throws {@link processExitError} instead, like Flink's interception of `System.exit` in user code,
+ * and stops the instance with it (whoever catches the throw): the instance fails, the failure is
+ * reported, and the restart strategy applies. Calls from anything
  * else in the process (a signal handler, the embedding application) exit as usual.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { BeamlineError } from "../../../sdk/errors";
 
-/** The instance whose code is running, by async context. */
-const running = new AsyncLocalStorage<number>();
+/** The instance whose code is running, by async context, and how to stop it. */
+const running = new AsyncLocalStorage<{ readonly index: number; readonly stop: (e: BeamlineError) => void }>();
 let guards = 0;
 let original: typeof process.exit | null = null;
 let guarded: typeof process.exit | null = null;
@@ -33,9 +34,11 @@ function install(): void {
   const exit = process.exit;
   original = exit;
   guarded = function exitOutsideInstances(code?: string | number | null) {
-    const index = running.getStore();
-    if (index === undefined) return exit.call(process, code);
-    throw processExitError(code, index);
+    const instance = running.getStore();
+    if (instance === undefined) return exit.call(process, code);
+    const e = processExitError(code, instance.index);
+    instance.stop(e);
+    throw e;
   } as typeof process.exit;
   process.exit = guarded;
 }
@@ -47,11 +50,14 @@ function uninstall(): void {
   original = guarded = null;
 }
 
-/** Runs instance `index` (`run`) with `process.exit` in its code turned into a {@link processExitError}. */
-export async function withExitGuard<T>(index: number, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs instance `index` (`run`) with `process.exit` in its code turned into a {@link processExitError},
+ * which is also handed to `stop` (to fail the instance with it).
+ */
+export async function withExitGuard<T>(index: number, stop: (e: BeamlineError) => void, run: () => Promise<T>): Promise<T> {
   install();
   try {
-    return await running.run(index, run);
+    return await running.run({ index, stop }, run);
   } finally {
     uninstall();
   }

@@ -100,7 +100,20 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   const observe = board ? (probe: () => InstanceProgress) => void (unfollow = board.follow(index, probe)) : undefined;
   try {
     const options = { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined };
-    return await withExitGuard(index, () => execute(g, p, registry, (name) => pipeline.fn(name), options, { admit, signal, checkpoints, observe, readsStringsAsBytes: stringsAsBytes }));
+    // process.exit in user code stops the instance, even when the code (or a dead-letter output) catches what it throws.
+    const stop = new AbortController();
+    const cancel = () => stop.abort();
+    if (signal?.aborted) cancel();
+    signal?.addEventListener("abort", cancel);
+    try {
+      return await withExitGuard(
+        index,
+        (e) => stop.abort(e),
+        () => execute(g, p, registry, (name) => pipeline.fn(name), options, { admit, signal: stop.signal, checkpoints, observe, readsStringsAsBytes: stringsAsBytes }),
+      );
+    } finally {
+      signal?.removeEventListener("abort", cancel);
+    }
   } finally {
     unfollow();
   }
