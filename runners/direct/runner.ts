@@ -20,7 +20,8 @@ import { CheckpointFailurePolicy, DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
 import type { RunEvents } from "./contract/run-events";
-import { BeamlineError, describeValue } from "../../sdk/errors";
+import { BeamlineError } from "../../sdk/errors";
+import { failureInBrief } from "./run-event-lines";
 import { ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
 
 /** Options of the direct runner. */
@@ -152,7 +153,7 @@ export class DirectRunner {
           if (!isRestartable(e)) throw e;
           const delay = restartDelay(this.restartStrategy, restarts + 1);
           if (delay === null) throw this.restartStrategy.kind === "none" ? e : restartsExhausted(e, restarts);
-          const from = cp ? (cp.latest()?.id ?? null) : null;
+          const from = cp ? (cp.coordinator.lastCompleted ?? cp.restoredFrom) : null;
           this.onEvent({ type: "restart", attempt: restarts + 1, attempts: "attempts" in this.restartStrategy ? this.restartStrategy.attempts : 0, delayMs: delay, from, checkpointed: cp !== null, cause: e });
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
@@ -168,12 +169,7 @@ export class DirectRunner {
 /** The error of a run whose restarts ran out: the last failure is its cause, in its own words. */
 function restartsExhausted(cause: unknown, restarts: number): BeamlineError {
   const domain = cause instanceof BeamlineError ? cause.domain : "internal";
-  const message =
-    cause instanceof BeamlineError
-      ? `[${cause.code}] ${cause.where ? `${cause.where}: ` : ""}${cause.rule}${cause.value !== undefined ? ` (${describeValue(cause.value)})` : ""}`
-      : cause instanceof Error
-        ? cause.message
-        : String(cause);
+  const message = failureInBrief(cause);
   return new BeamlineError({
     code: "BL_RESTARTS_EXHAUSTED",
     domain,

@@ -74,6 +74,9 @@ describe("restarts of a checkpointed run", () => {
       expect(fs.existsSync(marker)).toBe(true); // the worker did die
       const restart = /restarted from (checkpoint \d+|the start)/.exec(r.err);
       expect(restart).not.toBeNull(); // and the run restarted, once
+      // ... which it said as it happened, from the same checkpoint.
+      const from = restart![1] === "the start" ? "from the beginning \\(no checkpoint completed yet\\)" : `from ${restart![1]}`;
+      expect(r.err).toMatch(new RegExp(`beamline: restart 1 of 3 in 10 ms, ${from}, after: \\[BL_WORKER_DIED\\] worker thread 1 died before its instance of the pipeline finished \\("exit code 70"\\)$`, "m"));
       restarts.push(restart![1]);
       expect(outputLines(dir, `run${trial}`)).toEqual(outputLines(dir, "clean"));
     }
