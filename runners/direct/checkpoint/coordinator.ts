@@ -70,6 +70,8 @@ export class CheckpointCoordinator {
   readonly sizes: number[] = [];
   /** The latest checkpoint this coordinator completed, or null. */
   lastCompleted: number | null = null;
+  /** Checkpoints begun that never completed: they could not be written, or their run attempt failed. */
+  failed = 0;
   private readonly started = new Map<number, { at: number; files: Record<string, number>; counts: MetricCounts[] }>();
   /** What the run had counted when the state an attempt restores was taken (set by a run before each attempt). */
   base: MetricCounts | null = null;
@@ -98,10 +100,16 @@ export class CheckpointCoordinator {
     this.store.begin(id);
   }
 
-  /** Checkpoint `id` failed: forgets it, and removes what it wrote as far as possible. */
-  abandon(id: number): void {
-    this.started.delete(id);
+  /** Checkpoint `id` could not be written: counts as failed, is forgotten, and what it wrote is removed as far as possible. */
+  drop(id: number): void {
+    if (this.started.delete(id)) this.failed++;
     this.store.discard(id);
+  }
+
+  /** The run attempt failed: the checkpoints it began and did not complete count as failed, and are forgotten. */
+  abandon(): void {
+    this.failed += this.started.size;
+    this.started.clear();
   }
 
   /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long), having counted `counts` (by transform). */

@@ -107,7 +107,7 @@ export class PeriodicCheckpoints {
     const p = this.pending;
     if (this.stopped || this.failure || !p || p.id !== id) return;
     this.pending = null;
-    this.coordinator.abandon(id);
+    this.coordinator.drop(id);
     this.consecutiveFailures++;
     this.failures.onFailure?.(id, cause, this.consecutiveFailures);
     if (this.consecutiveFailures > this.failures.tolerable) return this.fail(checkpointsFailed(this.coordinator.store.dir, this.consecutiveFailures, cause));
