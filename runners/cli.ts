@@ -236,19 +236,25 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       : undefined;
     const onEvent = (e: RunEvent) => io.err(`beamline: ${formatRunEvent(e)}`);
     const observed = observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io);
+    const interrupts = interruptions(io, checkpoint !== undefined);
     const result = await whileRunning(io, () =>
-      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed }),
-    );
+      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed, ...interrupts.signals }),
+    ).finally(interrupts.remove);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = (result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`) + (result.restarts === 0 ? "" : result.restarts === 1 ? ", 1 restart" : `, ${result.restarts} restarts`);
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
+    if (result.state === "STOPPED") io.err(`beamline: stopped after a final checkpoint; --resume continues from it`);
     if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}`);
     for (const [transform, counters] of result.metrics.counters) {
       io.err(`beamline: ${transform}: ${[...counters].map(([name, n]) => `${name}=${n}`).join(", ")}`);
     }
     return 0;
   } catch (e) {
+    if (e instanceof BeamlineError && e.code === "BL_CANCELLED") {
+      io.err("beamline: cancelled: nothing after the last completed checkpoint is committed");
+      return 130;
+    }
     if (e instanceof BeamlineError && e.domain !== "internal") {
       io.err(`error [${e.code}]: ${e.message}`);
       const at = pipelineFile ? userFrame(e, pipelineFile) : null;
@@ -258,4 +264,31 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 70;
   }
+}
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM while a direct run goes: the first stops a checkpointed run after a
+ * final checkpoint and commit (resumable), or cancels one without checkpoints; the second cancels at once.
+ */
+function interruptions(io: CliIO, checkpointed: boolean): { signals: { stop: AbortSignal; signal: AbortSignal }; remove: () => void } {
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const on = () => {
+    if (checkpointed && !stop.signal.aborted) {
+      io.err("beamline: stopping: a final checkpoint and commit, then the run ends (again to cancel at once; --resume continues)");
+      stop.abort();
+    } else {
+      io.err("beamline: cancelling");
+      cancel.abort();
+    }
+  };
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
+  return {
+    signals: { stop: stop.signal, signal: cancel.signal },
+    remove: () => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+    },
+  };
 }
