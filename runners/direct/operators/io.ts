@@ -27,8 +27,12 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
     async run(driver: SourceDriver) {
       if (!state.restored) {
         const { index, count } = ctx.options.instance ?? { index: 0, count: 1 };
-        const all = await source.split(count);
-        parts.values = all.filter((_, i) => i % count === index).map((part) => ({ part, position: null, mark: MIN_TIMESTAMP, idle: false, done: false }));
+        // Split inside a step: a checkpoint taken while a slow split (a bucket listing) is under way
+        // would otherwise keep no parts, and a resume from it would read nothing.
+        await driver.step(async () => {
+          const all = await source.split(count);
+          parts.values = all.filter((_, i) => i % count === index).map((part) => ({ part, position: null, mark: MIN_TIMESTAMP, idle: false, done: false }));
+        });
       }
       const states = parts.values;
       /** Sets the watermark: the minimum over the parts that are not idle, and so for each output that has its own. */

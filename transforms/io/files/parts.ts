@@ -2,7 +2,7 @@
 import { IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
 import type { LinePosition } from "./line-reader";
-import { expandPattern, type FilePattern } from "./pattern";
+import { matchFiles, type FilePattern } from "./pattern";
 
 /** @internal Reads a JSON position of a line-based read back. */
 export function linePosition(from: JsonValue | null): LinePosition | null {
@@ -18,9 +18,9 @@ export interface FilePart {
   readonly [k: string]: JsonValue;
 }
 
-/** Splits into one part per matched file (a runner reads parts in parallel). */
-export function filesToParts(pattern: FilePattern, where: string): JsonValue[] {
-  return expandPattern(pattern, where).map((file) => ({ file }));
+/** Splits into one part per matched file, local or `gs://` (a runner reads parts in parallel). */
+export async function filesToParts(pattern: FilePattern, where: string): Promise<JsonValue[]> {
+  return (await matchFiles(pattern, where)).map((file) => ({ file }));
 }
 
 /** @internal Where a line-based part starts: at its position when resuming, else at its range's start and first line. */
