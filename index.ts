@@ -21,7 +21,12 @@ export { GLOBAL_WINDOWS, type ElementBatch, type PaneColumn, type PaneInfo, type
 export { MAX_TIMESTAMP, MIN_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP, formatTimestamp } from "./sdk/time";
 
 // Element-wise transforms and DoFns
-export { map, flatMap, filter, mapBatches, parDo, parDoWithOutputs, type ElementInfo, type ElementwiseOptions, type ParDoOptions } from "./sdk/pardo";
+export {
+  map, flatMap, filter, mapBatches, parDo, parDoWithOutputs, ElementwiseTransform, DeadLetteredTransform,
+  type ElementInfo, type ElementwiseOptions, type ParDoOptions, type SingleParDoOptions, type WithDeadLetterOptions,
+} from "./sdk/pardo";
+export type { DeadLetterLimits, FailureOptions } from "./sdk/element-failures";
+export { isRetriable, type RetryPolicy } from "./sdk/retry";
 export {
   sideInput, type DoFn, type FinishBundleContext, type KeyOf, type OutputOptions, type ProcessContext, type ProcessContextOf,
   type SetupContext, type SideInputView, type StatefulProcessContext, type TimerContext, type WindowExpirationContext,
@@ -66,7 +71,7 @@ export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";
 export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/arrow";
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
-export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./transforms/io/common";
+export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";
 export type { Compression } from "./transforms/io/files/compression";
 
 // Testing

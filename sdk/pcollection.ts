@@ -6,7 +6,9 @@ import type * as arrow from "apache-arrow";
 import type { Pipeline } from "./pipeline";
 import type { TransformLike } from "./transform";
 import type { WindowingStrategy } from "./window";
-import { ElementInfo, ElementwiseOptions, filter, flatMap, map, mapBatches } from "./pardo";
+import type { WithDeadLetters } from "./dead-letter";
+import type { FailureOptions } from "./element-failures";
+import { ElementInfo, ElementwiseOptions, filter, flatMap, map, mapBatches, type WithDeadLetterOptions } from "./pardo";
 
 /** A PCollection of rows of type `T`. */
 export class PCollection<T> {
@@ -47,23 +49,35 @@ export class PCollection<T> {
     return typeof a === "string" ? this.pipeline.applyTransform(this, b!, a) : this.pipeline.applyTransform(this, a);
   }
 
+  /** Applies a row function to every row, routing rows it throws on to `deadLetter`. */
+  map<O>(fn: (row: T, info: ElementInfo) => O, options: ElementwiseOptions<O> & WithDeadLetterOptions & { name?: string }): WithDeadLetters<O>;
   /** Applies a row function to every row (`name` defaults to "Map"). */
-  map<O>(fn: (row: T, info: ElementInfo) => O, options?: ElementwiseOptions<O> & { name?: string }): PCollection<O> {
-    return this.pipeline.applyTransform(this, map(fn, options), options?.name);
+  map<O>(fn: (row: T, info: ElementInfo) => O, options?: ElementwiseOptions<O> & FailureOptions & { deadLetter?: false; name?: string }): PCollection<O>;
+  map<O>(fn: (row: T, info: ElementInfo) => O, options?: ElementwiseOptions<O> & FailureOptions & { name?: string }): PCollection<O> | WithDeadLetters<O> {
+    return this.pipeline.applyTransform(this, map(fn, options as ElementwiseOptions<O>) as TransformLike<PCollection<T>, PCollection<O> | WithDeadLetters<O>>, options?.name);
   }
 
+  /** Applies a function returning zero or more rows to every row, routing rows it throws on to `deadLetter`. */
+  flatMap<O>(fn: (row: T, info: ElementInfo) => Iterable<O>, options: ElementwiseOptions<O> & WithDeadLetterOptions & { name?: string }): WithDeadLetters<O>;
   /** Applies a function returning zero or more rows to every row. */
-  flatMap<O>(fn: (row: T, info: ElementInfo) => Iterable<O>, options?: ElementwiseOptions<O> & { name?: string }): PCollection<O> {
-    return this.pipeline.applyTransform(this, flatMap(fn, options), options?.name);
+  flatMap<O>(fn: (row: T, info: ElementInfo) => Iterable<O>, options?: ElementwiseOptions<O> & FailureOptions & { deadLetter?: false; name?: string }): PCollection<O>;
+  flatMap<O>(fn: (row: T, info: ElementInfo) => Iterable<O>, options?: ElementwiseOptions<O> & FailureOptions & { name?: string }): PCollection<O> | WithDeadLetters<O> {
+    return this.pipeline.applyTransform(this, flatMap(fn, options as ElementwiseOptions<O>) as TransformLike<PCollection<T>, PCollection<O> | WithDeadLetters<O>>, options?.name);
   }
 
+  /** Keeps the rows for which `fn` is true, routing rows it throws on to `deadLetter`. */
+  filter(fn: (row: T, info: ElementInfo) => boolean, options: WithDeadLetterOptions & { name?: string }): WithDeadLetters<T>;
   /** Keeps the rows for which `fn` is true. */
-  filter(fn: (row: T, info: ElementInfo) => boolean, options?: { name?: string }): PCollection<T> {
-    return this.pipeline.applyTransform(this, filter(fn), options?.name);
+  filter(fn: (row: T, info: ElementInfo) => boolean, options?: FailureOptions & { deadLetter?: false; name?: string }): PCollection<T>;
+  filter(fn: (row: T, info: ElementInfo) => boolean, options?: FailureOptions & { name?: string }): PCollection<T> | WithDeadLetters<T> {
+    return this.pipeline.applyTransform(this, filter(fn, options as FailureOptions & { deadLetter?: false }) as TransformLike<PCollection<T>, PCollection<T> | WithDeadLetters<T>>, options?.name);
   }
 
+  /** Applies a function to whole Arrow RecordBatches, routing rows it throws on to `deadLetter` (see {@link mapBatches}). */
+  mapBatches<O>(fn: (batch: arrow.RecordBatch) => arrow.RecordBatch, options: ElementwiseOptions<O> & WithDeadLetterOptions & { name?: string }): WithDeadLetters<O>;
   /** Applies a function to whole Arrow RecordBatches. */
-  mapBatches<O>(fn: (batch: arrow.RecordBatch) => arrow.RecordBatch, options?: ElementwiseOptions<O> & { name?: string }): PCollection<O> {
-    return this.pipeline.applyTransform(this, mapBatches<T, O>(fn, options), options?.name);
+  mapBatches<O>(fn: (batch: arrow.RecordBatch) => arrow.RecordBatch, options?: ElementwiseOptions<O> & FailureOptions & { deadLetter?: false; name?: string }): PCollection<O>;
+  mapBatches<O>(fn: (batch: arrow.RecordBatch) => arrow.RecordBatch, options?: ElementwiseOptions<O> & FailureOptions & { name?: string }): PCollection<O> | WithDeadLetters<O> {
+    return this.pipeline.applyTransform(this, mapBatches<T, O>(fn, options as ElementwiseOptions<O>) as TransformLike<PCollection<T>, PCollection<O> | WithDeadLetters<O>>, options?.name);
   }
 }

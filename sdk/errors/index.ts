@@ -104,7 +104,7 @@ export function wrapUserError(err: unknown, transform: string, value?: unknown):
     where: `transform "${transform}"`,
     ...(value !== undefined ? { value } : {}),
     rule: `the user function threw: ${message}`,
-    fix: "fix the function, or route bad rows to a dead-letter output",
+    fix: "fix the function, or route the elements it throws on to a dead-letter output with { deadLetter: true } (or .withDeadLetter())",
     cause: err,
   });
 }

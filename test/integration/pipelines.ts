@@ -3,7 +3,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterWatermark, afterCount, combineGlobally, count, create, ElementInfo, fixedWindows, groupBy, parDo, Pipeline, reshuffle, sideInput, sum, windowInto, withTimestamps, writeText } from "beamline";
+import {
+  afterWatermark, afterCount, combineGlobally, count, create, DeadLetter, ElementInfo, fixedWindows, groupBy, IOError, map, parDo, Pipeline, reshuffle, sideInput, sum,
+  windowInto, withTimestamps, writeText,
+} from "beamline";
 import { buildPipeline } from "beamline";
 import wordcount from "../../examples/wordcount";
 
@@ -46,6 +49,31 @@ export function sideInputPipeline(outDir: string): Pipeline {
       ),
     )
     .apply("Write", writeText(path.join(outDir, "side")));
+  return p;
+}
+
+/**
+ * Parsing with dead letters and retries: ids that end in 3 throw every time (dead-lettered after two
+ * attempts), ids that end in 5 throw once (a retry succeeds); good rows and dead letters are written
+ * as lines.
+ */
+export function deadLetterPipeline(outDir: string): Pipeline {
+  const p = new Pipeline();
+  const tries = new Map<number, number>();
+  const flaky = (id: number) => new IOError({ code: "BL_TEST_FLAKY", value: id, rule: `id ${id} failed`, retriable: true });
+  const { main, deadLetter } = p.apply("Ids", create(Array.from({ length: 40 }, (_, id) => ({ id })))).apply(
+    "Parse",
+    map((row: { id: number }) => {
+      const attempt = (tries.get(row.id) ?? 0) + 1;
+      tries.set(row.id, attempt);
+      if (row.id % 10 === 3 || (row.id % 10 === 5 && attempt === 1)) throw flaky(row.id);
+      return `good ${row.id}`;
+    }).withDeadLetter({ retry: { attempts: 2, initialBackoffMs: 1 } }),
+  );
+  main.apply("WriteGood", writeText(path.join(outDir, "good")));
+  deadLetter
+    .map((d: DeadLetter) => `dead ${d.transform} ${d.element} ${d.errorName} ${d.attempts} ${d.message}`, { name: "FormatDead" })
+    .apply("WriteDead", writeText(path.join(outDir, "dead")));
   return p;
 }
 

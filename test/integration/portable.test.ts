@@ -13,7 +13,7 @@ import { clusterJobs, FlinkCluster, FlinkJobServer, startFlinkCluster, startFlin
 import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
 import { tempDir } from "../helpers";
 import { describeWith } from "../runners/portable/requirements";
-import { outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
+import { deadLetterPipeline, outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
 import { describeWithFlinkJobServer, describeWithPrism, SERVICE_TIMEOUT } from "./services";
 
 /** Runs both golden pipelines on the direct runner once, for every suite to compare with. */
@@ -49,6 +49,22 @@ async function expectSameAsDirect(run: (p: Pipeline) => Promise<unknown>): Promi
 describeWithPrism("Prism", (prism) => {
   test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", async () => {
     await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(p));
+  }, 120_000);
+
+  test("dead letters are an ordinary tagged output: the same good rows and dead letters (with attempts) as on the direct runner", async () => {
+    const direct = tempDir();
+    await runPipeline(deadLetterPipeline(direct));
+    const dir = tempDir();
+    const result = await new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(deadLetterPipeline(dir));
+    const counters = new Map(result.metrics.filter((m) => m.transform === "Parse").map((m) => [m.name, m.value]));
+    expect(Object.fromEntries(counters)).toEqual({ retries: 8, deadLetters: 4 });
+    const dead = outputLines(dir, "dead");
+    expect(dead).toHaveLength(4);
+    expect(dead).toContain('dead Parse {"id":13} IOError 2 13 — id 13 failed.');
+    expect(outputLines(dir, "good")).toHaveLength(36);
+    expect(outputLines(dir, "good")).toContain("good 15");
+    expect(dead).toEqual(outputLines(direct, "dead"));
+    expect(outputLines(dir, "good")).toEqual(outputLines(direct, "good"));
   }, 120_000);
 
   test("a throwing user function fails the job with its message and the transform's name on the terminal", async () => {

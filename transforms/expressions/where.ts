@@ -1,7 +1,7 @@
 /** The where transform: keep the rows whose predicate is true. */
 import type * as arrow from "apache-arrow";
-import { takeMetadata, type ElementBatch } from "../../sdk/batch";
-import { filterRecordBatch } from "../../sdk/columns";
+import type { ElementBatch } from "../../sdk/batch";
+import { keepRows } from "../../sdk/keep-rows";
 import type { JsonValue } from "../../sdk/graph";
 import { columnar } from "../../sdk/pardo";
 import type { PCollection } from "../../sdk/pcollection";
@@ -48,14 +48,8 @@ export function where<T = any>(predicate: Expr): PTransform<PCollection<T>, PCol
             kept += k;
           }
         }
-        if (kept === 0) return;
-        if (kept === n) {
-          emit("main", batch);
-          return;
-        }
-        const idx = new Int32Array(kept);
-        for (let i = 0, j = 0; i < n; i++) if (keep[i]) idx[j++] = i;
-        emit("main", { data: filterRecordBatch(batch.data, keep), ...takeMetadata(batch, idx) });
+        const out = keepRows(batch, keep, kept);
+        if (out) emit("main", out);
       };
       return columnar<T, T>("Where", fn, input.schema, { expressions: { where: node } as unknown as JsonValue }).expand(input, ctx);
     }

@@ -1,25 +1,27 @@
 /**
- * What the file formats share: declaring read and write primitives, the dead-letter schema, schema
+ * What the file formats share: declaring read and write primitives, their dead letters, schema
  * normalisation and batch helpers.
  */
 import * as arrow from "apache-arrow";
 import { globalBatch } from "../../sdk/batch";
-import { makeRecordBatch, vectorFromValues } from "../../sdk/columns";
+import { makeRecordBatch } from "../../sdk/columns";
 import { BeamlineError, IOError, SchemaError } from "../../sdk/errors";
 import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
+import { DEAD_LETTER_TAG, deadLetterSchema, recordDeadLetter } from "../../sdk/dead-letter";
+import { rowsToRecordBatch } from "../../sdk/rows";
 import { schema, schemaToJson, t } from "../../sdk/schema";
 import { WRITE_URN, type Sink } from "../../sdk/sink";
 import { READ_URN, type BoundedSource, type SourceChunk } from "../../sdk/source";
 import type { ExpandContext } from "../../sdk/transform";
 
-/** A dead letter: a row that could not be read, where it was, its raw text and why. */
-export interface DeadLetter {
+/** @internal A record a file read could not read: where it was, its raw text and why. */
+export interface BadRecord {
   /** The file it came from. */
   readonly file: string;
   /** Its 1-based line number (the first line of a multi-line record). */
   readonly line: number;
-  /** The raw text of the row. */
+  /** The raw text of the record. */
   readonly raw: string;
   /** Why it could not be read. */
   readonly error: string;
@@ -31,19 +33,8 @@ export const NOT_UTF8 = "the line is not valid UTF-8 (it holds bytes that decodi
 /** @internal How to fix a line that is not UTF-8. */
 export const NOT_UTF8_FIX = "convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)";
 
-/** The schema of dead-letter rows: `{file: string, line: int64, raw: string, error: string}`. */
-export const deadLetterSchema = schema({ file: t.string(), line: t.int64(), raw: t.string(), error: t.string() });
-
 /** The schema of what write transforms return: one row `{file}` per published file. */
 export const writtenFileSchema = schema({ file: t.string() });
-
-/** A read's result with dead letters: the rows read, and the rows that could not be read. */
-export type WithDeadLetters<T> = {
-  /** The rows read. */
-  readonly main: PCollection<T>;
-  /** The rows that could not be read, with the reason. */
-  readonly deadLetter: PCollection<DeadLetter>;
-};
 
 /** @internal Declares a read primitive for a bounded source. */
 export function declareRead(
@@ -55,7 +46,7 @@ export function declareRead(
 ): Record<string, PCollection<any>> {
   if (outSchema) checkSchemaSupported(outSchema, String(payload.format ?? "read"));
   const outputs: Record<string, { schema: arrow.Schema | null; bounded: true }> = { main: { schema: outSchema, bounded: true } };
-  if (withDeadLetter) outputs.deadLetter = { schema: deadLetterSchema.arrow, bounded: true };
+  if (withDeadLetter) outputs[DEAD_LETTER_TAG] = { schema: deadLetterSchema.arrow, bounded: true };
   return ctx.primitive({ urn: READ_URN, payload: { ...payload, deadLetter: withDeadLetter }, inputs: {}, outputs, fn: source });
 }
 
@@ -146,16 +137,10 @@ export function utf8Data(bytes: Uint8Array, offsets: Int32Array, length: number,
   return arrow.makeData({ type: new arrow.Utf8(), length, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
 }
 
-/** @internal Builds a batch of dead letters. */
-export function deadLetterChunk(letters: readonly DeadLetter[]): SourceChunk {
-  const s = deadLetterSchema.arrow;
-  const cols = [
-    vectorFromValues(letters.map((d) => d.file), s.fields[0].type, "dead letters"),
-    vectorFromValues(letters.map((d) => d.line), s.fields[1].type, "dead letters"),
-    vectorFromValues(letters.map((d) => d.raw), s.fields[2].type, "dead letters"),
-    vectorFromValues(letters.map((d) => d.error), s.fields[3].type, "dead letters"),
-  ];
-  return { tag: "deadLetter", batch: globalBatch(makeRecordBatch(s, cols.map((c) => c.data[0]), letters.length)) };
+/** @internal Builds a batch of the dead letters of `transform`'s bad records, in the one dead-letter schema. */
+export function deadLetterChunk(transform: string, records: readonly BadRecord[]): SourceChunk {
+  const letters = records.map((r) => recordDeadLetter(transform, { file: r.file, line: r.line }, r.raw, "IOError", r.error));
+  return { tag: DEAD_LETTER_TAG, batch: globalBatch(rowsToRecordBatch(letters, deadLetterSchema.arrow, `dead letters of transform "${transform}"`)) };
 }
 
 /** @internal The fix offered for malformed rows. */

@@ -14,7 +14,8 @@ import { describeType, isScalarSchema, type RowSchema } from "../../sdk/schema";
 import { formatTimestamp } from "../../sdk/time";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, WithDeadLetters } from "./common";
+import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, declareWrite, NOT_UTF8 } from "./common";
+import type { WithDeadLetters } from "../../sdk/dead-letter";
 import {
   ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
   FileSink, filesToParts, gzipSuffix, lineAt, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
@@ -338,6 +339,8 @@ interface CsvConfig {
   readonly deadLetter: boolean;
   readonly compression: Compression;
   readonly where: string;
+  /** The transform's unique name, which its dead letters carry. */
+  readonly transform: string;
 }
 
 /** The source behind {@link readCsv}: one part per file. */
@@ -360,7 +363,7 @@ export class CsvSource implements BoundedSource {
     const nFields = schema.fields.length;
     const columns: unknown[][] = schema.fields.map(() => []);
     let rows = 0;
-    let letters: DeadLetter[] = [];
+    let letters: BadRecord[] = [];
     let mapping: number[] = schema.fields.map((_, i) => i);
     let headerSeen = false;
     const pos = from && typeof from === "object" && !Array.isArray(from) ? from : null;
@@ -406,7 +409,7 @@ export class CsvSource implements BoundedSource {
 
     const flush = function* (position: JsonValue | undefined, self: CsvSource): Generator<SourceChunk> {
       if (letters.length > 0) {
-        yield { ...deadLetterChunk(letters), ...(position !== undefined && rows === 0 ? { position } : {}) };
+        yield { ...deadLetterChunk(self.config.transform, letters), ...(position !== undefined && rows === 0 ? { position } : {}) };
         letters = [];
       }
       if (rows > 0) {
@@ -533,7 +536,7 @@ class ReadCsv extends PTransform<PBegin, any> {
       }
       s = stringSchema(header ? record.fields.map(headerName) : record.fields.map((_, i) => `column${i + 1}`));
     }
-    const config: CsvConfig = { schema: s, header, delimiter, deadLetter: o.deadLetter ?? false, compression, where };
+    const config: CsvConfig = { schema: s, header, delimiter, deadLetter: o.deadLetter ?? false, compression, where, transform: ctx.name };
     const source = new CsvSource(this.pattern, config);
     const payload = { format: "csv", pattern: patternList(this.pattern), header, delimiter, compression };
     const out = declareRead(ctx, payload, s, source, config.deadLetter);
@@ -543,7 +546,7 @@ class ReadCsv extends PTransform<PBegin, any> {
 
 /** Reads CSV files as rows; bad rows fail the read, naming file, line, value and fix. */
 export function readCsv<T = Record<string, string | null>>(pattern: FilePattern, options?: ReadCsvOptions<T> & { deadLetter?: false }): PTransform<PBegin, PCollection<T>>;
-/** Reads CSV files as rows, routing malformed rows to `deadLetter` as `{file, line, raw, error}`. */
+/** Reads CSV files as rows, routing malformed rows to `deadLetter` (the one dead-letter schema, with file and line). */
 export function readCsv<T = Record<string, string | null>>(pattern: FilePattern, options: ReadCsvOptions<T> & { deadLetter: true }): PTransform<PBegin, WithDeadLetters<T>>;
 export function readCsv(pattern: FilePattern, options: ReadCsvOptions<any> = {}): PTransform<PBegin, any> {
   return new ReadCsv(pattern, options);

@@ -15,7 +15,8 @@ import { rowAccessor, rowsToRecordBatch } from "../../sdk/rows";
 import { inferSchema, type RowSchema } from "../../sdk/schema";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, DeadLetter, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, NOT_UTF8_FIX, WithDeadLetters } from "./common";
+import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, NOT_UTF8_FIX } from "./common";
+import type { WithDeadLetters } from "../../sdk/dead-letter";
 import {
   ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
   gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineInput,
@@ -79,6 +80,8 @@ export class JsonLinesSource implements BoundedSource {
     readonly deadLetter: boolean,
     readonly compression: Compression = "auto",
     readonly where = "readJsonLines",
+    /** The transform's unique name, which its dead letters carry. */
+    readonly transform = "ReadJsonLines",
   ) {
     this.nonFinite = nonFiniteFloatReader(schema);
   }
@@ -96,7 +99,7 @@ export class JsonLinesSource implements BoundedSource {
       const rows: unknown[] = [];
       const lineNos: number[] = [];
       const raws: string[] = [];
-      const letters: DeadLetter[] = [];
+      const letters: BadRecord[] = [];
       let nextInvalid = 0;
       for (let i = 0; i < chunk.count; i++) {
         const raw = lineAt(chunk, i);
@@ -133,7 +136,7 @@ export class JsonLinesSource implements BoundedSource {
         }
         batch = rowsToRecordBatch(good, this.schema, this.where);
       }
-      if (letters.length > 0) yield { ...deadLetterChunk(letters), ...(batch.numRows === 0 ? { position } : {}) };
+      if (letters.length > 0) yield { ...deadLetterChunk(this.transform, letters), ...(batch.numRows === 0 ? { position } : {}) };
       if (batch.numRows > 0) yield { batch: globalBatch(batch), position };
     }
   }
@@ -151,7 +154,7 @@ export class JsonLinesSource implements BoundedSource {
   /** Turns the strings standing for NaN and infinities into floats; null when the schema has no float. */
   private readonly nonFinite: ((rows: unknown[]) => boolean) | null;
 
-  private bad(letters: DeadLetter[], file: string, line: number, raw: string, error: string, fix?: string): void {
+  private bad(letters: BadRecord[], file: string, line: number, raw: string, error: string, fix?: string): void {
     if (this.deadLetter) {
       letters.push({ file, line, raw, error });
       return;
@@ -169,7 +172,7 @@ class ReadJsonLines extends PTransform<PBegin, any> {
     const compression = this.options.compression ?? "auto";
     const s = this.options.schema?.arrow ?? inferJsonLinesSchema(this.pattern, compression, where);
     const deadLetter = this.options.deadLetter ?? false;
-    const source = new JsonLinesSource(this.pattern, s, deadLetter, compression, where);
+    const source = new JsonLinesSource(this.pattern, s, deadLetter, compression, where, ctx.name);
     const out = declareRead(ctx, { format: "jsonl", pattern: patternList(this.pattern), compression }, s, source, deadLetter);
     return deadLetter ? { main: out.main, deadLetter: out.deadLetter } : out.main;
   }
@@ -177,7 +180,7 @@ class ReadJsonLines extends PTransform<PBegin, any> {
 
 /** Reads JSON Lines files (schema declared or inferred at construction); bad lines fail the read, naming file and line. */
 export function readJsonLines<T = any>(pattern: FilePattern, options?: ReadJsonLinesOptions<T> & { deadLetter?: false }): PTransform<PBegin, PCollection<T>>;
-/** Reads JSON Lines files, routing malformed lines to `deadLetter` as `{file, line, raw, error}`. */
+/** Reads JSON Lines files, routing malformed lines to `deadLetter` (the one dead-letter schema, with file and line). */
 export function readJsonLines<T = any>(pattern: FilePattern, options: ReadJsonLinesOptions<T> & { deadLetter: true }): PTransform<PBegin, WithDeadLetters<T>>;
 export function readJsonLines(pattern: FilePattern, options: ReadJsonLinesOptions<any> = {}): PTransform<PBegin, any> {
   return new ReadJsonLines(pattern, options);

@@ -23,7 +23,7 @@ export function pardoOperator(ctx: OperatorContext): Operator {
   const outputSchemas: Record<string, ReturnType<OperatorContext["schemaOf"]>> = {};
   for (const [tag, id] of Object.entries(t.outputs)) outputSchemas[tag] = ctx.schemaOf(id);
   const columnar = new Set(Object.entries(t.outputs).filter(([, id]) => ctx.stringsReadAsBytes(id)).map(([tag]) => tag));
-  const invoker = new ParDoInvoker(t.uniqueName, ctx.fn<ParDoFn>(), outputSchemas, columnar, () => ctx.processingTime());
+  const invoker = new ParDoInvoker(t.uniqueName, ctx.fn<ParDoFn>(), outputSchemas, columnar, () => ctx.processingTime(), (c, n) => ctx.count(c, n));
   const sides = Object.keys(t.inputs)
     .filter((k) => k.startsWith("side:"))
     .map((tag) => ({ tag, name: tag.slice(5), windowFn: ctx.windowingOf(t.inputs[tag]).windowFn }));
@@ -115,6 +115,7 @@ export function pardoOperator(ctx: OperatorContext): Operator {
     },
     finish() {
       release();
+      invoker.finish();
     },
     async close() {
       if (setUp) await invoker.teardown();

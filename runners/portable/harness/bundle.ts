@@ -13,7 +13,7 @@ import { isStatefulParDo } from "../../../sdk/payload";
 import { graphSchema } from "../../../sdk/pipeline";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
-import { MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
+import { DEFAULT_METRICS_NAMESPACE, MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
 import { MIN_TIMESTAMP } from "../../../sdk/time";
 import type { Sink } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
@@ -407,7 +407,9 @@ export class BundleProcessor {
         for (const [tag, pc] of Object.entries(gt.outputs)) outputSchemas[tag] = this.schemaOf(pc);
         let invoker = this.setups.get(id);
         if (!invoker) {
-          invoker = new ParDoInvoker(payload.transform, this.runtime.fn<ParDoFn>(payload.transform), outputSchemas);
+          // Retries and dead letters are reported as counters of the transform, as on the direct runner.
+          const count = (counter: string, n: number) => this.metricsOf(payload.transform).addCounter(DEFAULT_METRICS_NAMESPACE, counter, n);
+          invoker = new ParDoInvoker(payload.transform, this.runtime.fn<ParDoFn>(payload.transform), outputSchemas, undefined, undefined, count);
           await invoker.setup();
           this.setups.set(id, invoker);
         }

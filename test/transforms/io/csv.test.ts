@@ -149,7 +149,7 @@ describe("readCsv", () => {
     expect(e2.rule).toMatch(/unterminated quote/);
   });
 
-  test("deadLetter: true routes bad rows to {file, line, raw, error} and keeps reading", async () => {
+  test("deadLetter: true routes bad rows to the dead-letter schema, with file, line and raw bytes, and keeps reading", async () => {
     const g = write("dl.csv", 'a,b\n1,2\n3\n4,x"y\n5,6\n7,"open\n8,9\n');
     const { source, out, p } = sourceOf(g, { deadLetter: true, schema: schema({ a: t.int32(), b: t.int32() }) });
     expect(Object.keys(out)).toEqual(["main", "deadLetter"]);
@@ -157,8 +157,8 @@ describe("readCsv", () => {
     expect(p.graph().transforms["ReadCsv"].outputs).toHaveProperty("deadLetter");
     const { main, deadLetter } = await readAll(source);
     expect(main).toEqual([{ a: 1, b: 2 }, { a: 5, b: 6 }, { a: 8, b: 9 }]);
-    expect(deadLetter.map((d) => [d.line, d.raw])).toEqual([[3, "3"], [4, '4,x"y'], [6, '7,"open']]);
-    expect(deadLetter.every((d) => d.file === g && d.error.length > 0)).toBe(true);
+    expect(deadLetter.map((d) => [d.line, JSON.parse(d.element), Buffer.from(d.raw).toString()])).toEqual([[3, "3", "3"], [4, '4,x"y', '4,x"y'], [6, '7,"open', '7,"open']]);
+    expect(deadLetter.every((d) => d.file === g && d.transform === "ReadCsv" && d.errorName === "IOError" && d.message.length > 0 && d.attempts === 1)).toBe(true);
   });
 
   test("a row that is not valid UTF-8 fails naming file and line, or is a dead letter, instead of becoming U+FFFD", async () => {
@@ -173,7 +173,7 @@ describe("readCsv", () => {
     const { main, deadLetter } = await readAll(sourceOf(g, { schema: s2, deadLetter: true }).source);
     expect(main).toEqual([{ a: 1, b: "ok" }, { a: 4, b: "fine" }]);
     expect(deadLetter.map((d) => [d.file, d.line])).toEqual([[g, 3], [g, 5]]);
-    expect(deadLetter.every((d) => /not valid UTF-8/.test(d.error))).toBe(true);
+    expect(deadLetter.every((d) => /not valid UTF-8/.test(d.message))).toBe(true);
   });
 
   test("header problems and bad options", async () => {

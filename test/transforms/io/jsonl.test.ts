@@ -67,8 +67,9 @@ describe("readJsonLines", () => {
     const { main, deadLetter } = await readAll(source);
     expect(main).toEqual([{ a: 1 }, { a: 3 }]);
     expect(deadLetter.map((d) => d.line)).toEqual([2, 3, 4]);
-    expect(deadLetter[2].raw).toBe('{"a":2,"extra":true}');
-    expect(deadLetter[2].error).toMatch(/extra/);
+    expect(JSON.parse(deadLetter[2].element)).toBe('{"a":2,"extra":true}');
+    expect(deadLetter[2].message).toMatch(/extra/);
+    expect(deadLetter[2].transform).toBe("ReadJsonLines");
   });
 });
 
@@ -90,7 +91,7 @@ describe("readJsonLines: bytes that are not UTF-8", () => {
     const { main, deadLetter } = await readAll(build(f, { deadLetter: true, schema: schema({ name: t.string() }) }).source);
     expect(main).toEqual([{ name: "ok" }, { name: "last" }]);
     expect(deadLetter.map((d) => [d.file, d.line])).toEqual([[f, 2]]);
-    expect(deadLetter[0].error).toMatch(/not valid UTF-8/);
+    expect(deadLetter[0].message).toMatch(/not valid UTF-8/);
   });
 });
 

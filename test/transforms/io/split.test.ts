@@ -83,7 +83,7 @@ describe("splitting line-based files", () => {
     const second = await readPart(source, parts[1]);
     expect(first.rows.length + second.rows.length).toBe(n - 1);
     expect(second.letters.map((l) => l.line)).toEqual([bad]);
-    expect(second.letters[0].raw).toBe("{oops");
+    expect(JSON.parse(second.letters[0].element)).toBe("{oops");
   });
 
   test("splitLineFiles gives whole files when there are as many files as parts wanted", () => {
