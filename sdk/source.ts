@@ -57,6 +57,14 @@ export interface BoundedSource {
   split(desiredParts: number): Promise<JsonValue[]>;
   /** Reads one part, from a position (null for the start). */
   read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk>;
+  /**
+   * Optional. What `part` yielded up to `position` is safe: a completed checkpoint holds its effects
+   * (or, in a run without checkpoints, the run succeeded). A source that must acknowledge what it read
+   * to its system (Pub/Sub acks, Kafka offsets) does so here, never earlier, so that a crash redelivers
+   * what no checkpoint holds. Called by the runner instance that read the part, in checkpoint order,
+   * with positions that only move forward; also after the part ended (the run's final checkpoint).
+   */
+  readCommitted?(part: JsonValue, position: JsonValue | null): Promise<void>;
 }
 
 /** The source contract; `BoundedSource` is its historical name. */

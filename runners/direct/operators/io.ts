@@ -19,7 +19,29 @@ export function readOperator(ctx: OperatorContext): SourceOperator {
   const state = ctx.declareState();
   /** Every part this instance reads, with where it got to: its share of a checkpoint's, or of the source's split. */
   const parts = state.items<PartState>("parts");
+  /** For a source that acknowledges what it read: each barrier's part positions, until its checkpoint completes. */
+  const atBarrier = new Map<number, PartState[]>();
+  const acknowledges = typeof source.readCommitted === "function";
+  const readCommitted = async (states: readonly PartState[]) => {
+    for (const p of states) await source.readCommitted!(p.part, p.position);
+  };
   return {
+    ...(acknowledges ? { commitsAfterFinish: true as const } : {}),
+    onCheckpoint(id: number) {
+      if (acknowledges) atBarrier.set(id, parts.values.map((p) => ({ ...p })));
+    },
+    async onCommit(id: number) {
+      let latest: PartState[] | undefined;
+      for (const [k, states] of atBarrier) {
+        if (k > id) continue;
+        latest = states;
+        atBarrier.delete(k);
+      }
+      if (latest) await readCommitted(latest);
+    },
+    async close(failed: boolean) {
+      if (acknowledges && !failed && !ctx.options.checkpointed) await readCommitted(parts.values);
+    },
     simulatedClock: source.simulatedClock === true,
     processBatch() {
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
