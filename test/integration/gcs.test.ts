@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { Storage } from "@google-cloud/storage";
-import { buildPipeline, DirectRunner, IOError, Pipeline, readText, writeText } from "beamline";
+import { buildPipeline, collect, create, DirectRunner, IOError, Pipeline, readArrow, readCsv, readJsonLines, readParquet, readText, schema, t, writeArrow, writeCsv, writeJsonLines, writeParquet, writeText } from "beamline";
 import wordcount from "../../examples/wordcount";
 import { FileCommitter } from "../../transforms/io/files";
 import { rng, tempDir } from "../helpers";
@@ -93,6 +93,48 @@ describeWithGcs("gs:// files on fake-gcs-server", (gcs) => {
     expect(await read(`gs://${BUCKET}/g/**`, "g-out/globstar")).toEqual(["a", "b", "c", "d"]);
     expect(await read(`gs://${BUCKET}/g/{a.txt,sub/*.txt}`, "g-out/braces")).toEqual(["a", "c"]);
     expect(await read(`gs://${BUCKET}/g-out/star-*.gz`, "g-out/again")).toEqual(["a", "b"]);
+  }, 60_000);
+
+  test("CSV and JSON Lines with a declared schema read and write gs:// (gzip too); without one, the read says to declare it", async () => {
+    await put("tab/a.csv", "name,n\nada,1\nbob,2\n");
+    await put("tab/b.csv.gz", zlib.gzipSync("name,n\ncy,3\n"));
+    const rows = schema({ name: t.string(), n: t.int64() });
+    const p = new Pipeline();
+    const read = p.apply("Read", readCsv(`gs://${BUCKET}/tab/*.csv*`, { schema: rows }));
+    read.apply("WriteJson", writeJsonLines(`gs://${BUCKET}/tab-out/rows`, { compression: "gzip" }));
+    read.apply("WriteCsv", writeCsv(`gs://${BUCKET}/tab-out/copy`));
+    await new DirectRunner({ parallelism: 1 }).run(p);
+    expect(await objectLines("tab-out/rows-")).toEqual(['{"name":"ada","n":1}', '{"name":"bob","n":2}', '{"name":"cy","n":3}']);
+    expect(await objectLines("tab-out/copy-")).toEqual(["ada,1", "bob,2", "cy,3", "name,n"]);
+
+    const back = new Pipeline();
+    back.apply("Read", readJsonLines(`gs://${BUCKET}/tab-out/rows-*.jsonl.gz`, { schema: rows })).map((r) => `${r.name}=${r.n}`, { name: "Format" }).apply("Write", writeText(`gs://${BUCKET}/tab-out/back`));
+    await new DirectRunner({ parallelism: 1 }).run(back);
+    expect(await objectLines("tab-out/back-")).toEqual(["ada=1", "bob=2", "cy=3"]);
+
+    expect(() => new Pipeline().apply("Read", readCsv(`gs://${BUCKET}/tab/*.csv`))).toThrow(expect.objectContaining({ code: "BL_IO_REMOTE_WHILE_BUILDING" }));
+    expect(() => new Pipeline().apply("Read", readJsonLines(`gs://${BUCKET}/tab-out/*.jsonl.gz`))).toThrow(expect.objectContaining({ code: "BL_IO_REMOTE_WHILE_BUILDING" }));
+  }, 60_000);
+
+  test("Arrow and Parquet write gs:// shards, which read back (from a local copy) as the rows written", async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => ({ name: `r${i}`, n: i }));
+    const typed = schema({ name: t.string(), n: t.float64() });
+    const p = new Pipeline();
+    const input = p.apply("Rows", create(rows, { schema: typed }));
+    input.apply("WriteArrow", writeArrow(`gs://${BUCKET}/columnar/rows`, { numShards: 2 }));
+    input.apply("WriteParquet", writeParquet(`gs://${BUCKET}/columnar/rows`, { numShards: 2 }));
+    await new DirectRunner({ parallelism: 1 }).run(p);
+    const names_ = await names("columnar/");
+    expect(names_.filter((n) => n.includes(".beamline-staging-"))).toEqual([]);
+    const local = path.join(root, "columnar");
+    fs.mkdirSync(local, { recursive: true });
+    for (const name of names_) await storage.bucket(BUCKET).file(name).download({ destination: path.join(local, path.basename(name)) });
+    for (const [suffix, read] of [[".arrow", readArrow], [".parquet", readParquet]] as const) {
+      const q = new Pipeline();
+      const out = collect(q.apply("Read", read(path.join(local, `rows-*${suffix}`))));
+      await new DirectRunner({ parallelism: 1 }).run(q);
+      expect([...out.rows].sort((a, b) => (a as { n: number }).n - (b as { n: number }).n)).toEqual(rows);
+    }
   }, 60_000);
 
   test("a gs:// pattern that matches nothing fails the run with BL_IO_NO_MATCH", async () => {
