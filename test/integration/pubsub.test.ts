@@ -135,6 +135,22 @@ describeWithPubSub("Pub/Sub on the pstest emulator", (emulator) => {
     expect(letters[0]).toMatch(/timestamp attribute "ts" is "yesterday"/);
   }, 60_000);
 
+  test("reading a topic makes a subscription for the pipeline on it, and reads what is published from then on", async () => {
+    const [topic] = await client.createTopic("by-topic");
+    const p = new Pipeline();
+    p.apply("Read", readPubSub({ topic: `projects/${PROJECT}/topics/by-topic`, maxMessages: 20 })).apply("Write", writeText(path.join(root, "by-topic", "m")));
+    const run = new DirectRunner({ parallelism: 1 }).run(p);
+    let subscriptions: string[] = [];
+    for (let i = 0; i < 100 && subscriptions.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      subscriptions = (await topic.getSubscriptions())[0].map((s) => s.name);
+    }
+    expect(subscriptions).toEqual([expect.stringMatching(/^projects\/beamline-test\/subscriptions\/by-topic-beamline-[0-9a-f]{8}$/)]);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => topic.publishMessage({ data: Buffer.from(`t${i}`) })));
+    await run;
+    expect(outputLines(path.join(root, "by-topic"), "m-")).toEqual(Array.from({ length: 20 }, (_, i) => `t${i}`).sort());
+  }, 60_000);
+
   test("readPubSub refuses a short name and both a topic and a subscription, with a fix", () => {
     expect(() => new Pipeline().apply("Read", readPubSub({ subscription: "events" }))).toThrow(expect.objectContaining({ code: "BL_PUBSUB_NAME" }));
     expect(() => new Pipeline().apply("Read", readPubSub({ subscription: "projects/p/subscriptions/s", topic: "projects/p/topics/t" }))).toThrow(expect.objectContaining({ code: "BL_PUBSUB_SOURCE" }));
