@@ -12,6 +12,9 @@
  *   npx tsx scripts/services.ts kafka              start a one-node Kafka broker; prints its bootstrap servers
  *   npx tsx scripts/services.ts gcs                start a GCS emulator (fake-gcs-server); prints its endpoint
  *   npx tsx scripts/services.ts pubsub             start a Pub/Sub emulator (pstest); prints its endpoint
+ *   npx tsx scripts/services.ts prometheus --targets=HOST:PORT[,HOST:PORT…]
+ *                                                  start Prometheus scraping those /metrics endpoints (a run's
+ *                                                  --metrics-port); prints its URL
  *
  * Each service runs until Ctrl-C, then stops.
  */
@@ -21,6 +24,7 @@ import { ensurePrism } from "../runners/prism/prism";
 import { ensureFakeGcs, FAKE_GCS_VERSION, startGcsEmulator } from "../runners/services/gcs/gcs";
 import { ensureKafka, KAFKA_VERSION, startKafka } from "../runners/services/kafka/kafka";
 import { ensurePubSubEmulator, PSTEST_VERSION, startPubSubEmulator } from "../runners/services/pubsub/pubsub";
+import { ensurePrometheus, startPrometheus } from "../runners/services/prometheus/prometheus";
 
 async function untilInterrupted(stop: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -41,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Kafka ${KAFKA_VERSION}: ${ensureKafka().length} jars`);
       console.log(`fake-gcs-server ${FAKE_GCS_VERSION}: ${ensureFakeGcs()}`);
       console.log(`Pub/Sub emulator (pstest ${PSTEST_VERSION}): ${ensurePubSubEmulator()}`);
+      console.log(`Prometheus: ${ensurePrometheus()}`);
       return 0;
     case "prism": {
       const { startPrism } = await import("../runners/prism/prism");
@@ -84,8 +89,15 @@ async function main(argv: string[]): Promise<number> {
       await untilInterrupted(() => p.stop());
       return 0;
     }
+    case "prometheus": {
+      const targets = (flag("targets") ?? "").split(",").filter((t) => t !== "");
+      const s = await startPrometheus({ targets });
+      console.log(`Prometheus: ${s.url} scraping ${targets.join(", ") || "nothing (pass --targets=HOST:PORT)"}; log: ${s.logFile}`);
+      await untilInterrupted(() => s.stop());
+      return 0;
+    }
     default:
-      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka | gcs | pubsub");
+      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka | gcs | pubsub | prometheus --targets=HOST:PORT");
       return 2;
   }
 }

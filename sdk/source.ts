@@ -45,6 +45,12 @@ export interface ReadContext {
   sleep(ms: number): Promise<boolean>;
   /** Whether the run is being cancelled; an unbounded source stops reading when it is. */
   readonly cancelled: boolean;
+  /**
+   * Reports what is left to read of one partition (a Kafka partition's lag, a file's remaining bytes);
+   * the runner exposes the latest report per partition as the source's backlog. Absent on runners
+   * that do not collect it.
+   */
+  reportBacklog?(partition: string, backlog: { readonly records?: number; readonly bytes?: number }): void;
 }
 
 /** A source: bounded (it ends) or unbounded (it reports watermarks and may run forever). */
@@ -58,13 +64,38 @@ export interface BoundedSource {
   /** Reads one part, from a position (null for the start). */
   read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk>;
   /**
-   * Optional. What `part` yielded up to `position` is safe: a completed checkpoint holds its effects
-   * (or, in a run without checkpoints, the run succeeded). A source that must acknowledge what it read
-   * to its system (Pub/Sub acks, Kafka offsets) does so here, never earlier, so that a crash redelivers
-   * what no checkpoint holds. Called by the runner instance that read the part, in checkpoint order,
-   * with positions that only move forward; also after the part ended (the run's final checkpoint).
+   * A part's stable slot, for sources whose parts must each be read by one instance wherever the run
+   * restores (Kafka partitions): a runner reads a part on instance `slot % count` of `count` — at the
+   * start, after a restore at any parallelism, and for parts `discover` finds later. A non-negative
+   * integer, the same on every run. Absent: parts are spread by their index in `split`, and a restore
+   * at another parallelism deals them out round-robin.
    */
-  readCommitted?(part: JsonValue, position: JsonValue | null): Promise<void>;
+  slotOf?(part: JsonValue): number;
+  /**
+   * Every part that exists now, for an unbounded source whose parts grow (new partitions or topics),
+   * each with the position a newly found one is read from: a runner calls it every
+   * `discoveryIntervalMs` and reads the parts it did not know (compared by their JSON) that `slotOf`
+   * gives its instance. Used only with `slotOf`.
+   */
+  discover?(): Promise<PartPosition[]>;
+  /** How often (ms) a runner calls `discover`. Default 10000. */
+  readonly discoveryIntervalMs?: number;
+  /**
+   * A checkpoint completed: the parts one instance reads and their positions in that checkpoint, to
+   * publish progress outside (consumer group offsets) or acknowledge what the checkpoint holds the
+   * effects of (Pub/Sub acks). Informational: a restore reads positions from the checkpoint, never
+   * from what this published. A failure is reported and the run goes on. A run without checkpoints
+   * calls it once, with the final positions, when it succeeded.
+   */
+  checkpointCompleted?(positions: readonly PartPosition[]): Promise<void>;
+}
+
+/** A part and its position, as a checkpoint holds them. */
+export interface PartPosition {
+  /** The part's descriptor. */
+  readonly part: JsonValue;
+  /** The position after the last chunk delivered (null: nothing read yet). */
+  readonly position: JsonValue | null;
 }
 
 /** The source contract; `BoundedSource` is its historical name. */

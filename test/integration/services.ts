@@ -7,6 +7,8 @@ import { PrismService, startPrism } from "../../runners/prism/prism";
 import { GcsEmulator, startGcsEmulator } from "../../runners/services/gcs/gcs";
 import { KafkaBroker, startKafka } from "../../runners/services/kafka/kafka";
 import { PubSubEmulator, startPubSubEmulator } from "../../runners/services/pubsub/pubsub";
+import { hasCommand } from "../../runners/portable/provision/cache";
+import { PrometheusOptions, PrometheusServer, startPrometheus } from "../../runners/services/prometheus/prometheus";
 import { describeWith } from "../runners/portable/requirements";
 
 /** How long a service may take to provision and start (a first run downloads it). */
@@ -52,4 +54,9 @@ export function describeWithGcs(name: string, body: (gcs: () => GcsEmulator) => 
 /** A suite around a Pub/Sub emulator (pstest). */
 export function describeWithPubSub(name: string, body: (pubsub: () => PubSubEmulator) => void): void {
   describeWithService(["go"], name, () => startPubSubEmulator(), body);
+}
+
+/** A suite around a Prometheus server scraping `options()`'s targets (installed with apt-get when missing). */
+export function describeWithPrometheus(name: string, options: () => Promise<PrometheusOptions>, body: (prometheus: () => PrometheusServer) => void): void {
+  describeWithService(hasCommand("prometheus") ? ["prometheus", "promtool"] : ["apt-get"], name, async () => startPrometheus(await options()), body);
 }

@@ -1,7 +1,10 @@
-/** The parts of file sources: one per file, where a line-based part starts, and its file. */
+/** The parts of file sources: one per file, where a line-based part starts, its file, and what it has left to read. */
+import * as fs from "node:fs";
 import { IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
+import type { ReadContext } from "../../../sdk/source";
 import type { LinePosition } from "./line-reader";
+import { isGcsPath } from "./gcs-path";
 import { matchFiles, type FilePattern } from "./pattern";
 
 /** @internal Reads a JSON position of a line-based read back. */
@@ -45,4 +48,19 @@ export function partFile(part: JsonValue): string {
     rule: "a file source part must be an object with a string `file`",
     fix: "pass the parts returned by split() unchanged",
   });
+}
+
+/**
+ * @internal Reports to the runner, after each chunk, the bytes a line-based part has left: up to its
+ * range's end, or the file's size. Nothing for a compressed file (its offsets are in the decompressed stream).
+ */
+export function backlogReporter(ctx: ReadContext | undefined, part: JsonValue, compressed: boolean): (offset: number) => void {
+  const file = partFile(part);
+  // The size of a gs:// object is not looked up per part (a request each): no backlog for them.
+  if (!ctx?.reportBacklog || compressed || isGcsPath(file)) return () => {};
+  const range = part as { start?: JsonValue; end?: JsonValue };
+  const limit = typeof range.end === "number" ? range.end : fs.statSync(file).size;
+  // A part that is a byte range of its file is named by where it starts.
+  const partition = typeof range.start === "number" && range.start > 0 ? `${file}@${range.start}` : file;
+  return (offset) => ctx.reportBacklog!(partition, { bytes: Math.max(0, limit - offset) });
 }

@@ -1,6 +1,6 @@
 /**
  * The source behind `readPubSub`: one part per subscription, read by streaming pull. A message is
- * acknowledged only once a completed checkpoint holds its effects (`readCommitted`); until then the
+ * acknowledged only once a completed checkpoint holds its effects (`checkpointCompleted`); until then the
  * client's lease management extends its ack deadline. Positions carry the ids of messages whose
  * effects are held but whose acknowledgement is not confirmed, so a resumed read drops them when
  * they come again (acks sent just before a crash may be lost); with `idAttribute`, they also carry the
@@ -14,7 +14,7 @@ import { BeamlineError, IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
-import type { BoundedSource, ReadContext, SourceChunk } from "../../../sdk/source";
+import type { BoundedSource, PartPosition, ReadContext, SourceChunk } from "../../../sdk/source";
 import { acquirePubsubClient, pubsubRequest, resourceName } from "./pubsub-client";
 
 /** How long ids are remembered for de-duplication, and held ids for dropping redeliveries (Beam's ten minutes). */
@@ -183,8 +183,12 @@ export class PubSubSource implements BoundedSource {
     }
   }
 
-  /** Acknowledges the messages delivered up to `position` (a completed checkpoint holds their effects). */
-  async readCommitted(part: JsonValue, pos: JsonValue | null): Promise<void> {
+  /** Acknowledges the messages each part delivered up to its position in a completed checkpoint (which holds their effects). */
+  async checkpointCompleted(positions: readonly PartPosition[]): Promise<void> {
+    for (const { part, position: pos } of positions) await this.acknowledgeUpTo(part, pos);
+  }
+
+  private async acknowledgeUpTo(part: JsonValue, pos: JsonValue | null): Promise<void> {
     const state = this.live.get(partKey(part));
     if (!state) return;
     const upTo = position(pos).delivered;
