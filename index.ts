@@ -69,6 +69,8 @@ export { writeTo, type WriteToOptions } from "./transforms/io/write-to";
 export { readText, writeText, type ReadTextOptions, type WriteTextOptions } from "./transforms/io/text";
 export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./transforms/io/csv";
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";
+export { readPubSub, type ReadPubSubOptions } from "./transforms/io/pubsub/read-pubsub";
+export { writePubSub, type WritePubSubOptions } from "./transforms/io/pubsub/write-pubsub";
 export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/arrow";
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";

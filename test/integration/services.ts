@@ -4,7 +4,9 @@
  */
 import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
 import { PrismService, startPrism } from "../../runners/prism/prism";
+import { GcsEmulator, startGcsEmulator } from "../../runners/services/gcs/gcs";
 import { KafkaBroker, startKafka } from "../../runners/services/kafka/kafka";
+import { PubSubEmulator, startPubSubEmulator } from "../../runners/services/pubsub/pubsub";
 import { hasCommand } from "../../runners/portable/provision/cache";
 import { PrometheusOptions, PrometheusServer, startPrometheus } from "../../runners/services/prometheus/prometheus";
 import { describeWith } from "../runners/portable/requirements";
@@ -42,6 +44,16 @@ export function describeWithFlinkJobServer(name: string, body: (server: () => Fl
 /** A suite around a one-node Kafka broker. */
 export function describeWithKafka(name: string, body: (broker: () => KafkaBroker) => void): void {
   describeWithService(["mvn", "java"], name, () => startKafka(), body);
+}
+
+/** A suite around a GCS emulator (fake-gcs-server). */
+export function describeWithGcs(name: string, body: (gcs: () => GcsEmulator) => void): void {
+  describeWithService(["go"], name, () => startGcsEmulator(), body);
+}
+
+/** A suite around a Pub/Sub emulator (pstest). */
+export function describeWithPubSub(name: string, body: (pubsub: () => PubSubEmulator) => void): void {
+  describeWithService(["go"], name, () => startPubSubEmulator(), body);
 }
 
 /** A suite around a Prometheus server scraping `options()`'s targets (installed with apt-get when missing). */

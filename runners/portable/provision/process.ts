@@ -83,3 +83,19 @@ export async function waitForPort(service: Service, port: number, timeoutMs: num
     fix: `see ${service.logFile}`,
   });
 }
+
+/**
+ * Starts a command listening on a free loopback port (`args` made from the port), with its output in
+ * `logFile` (default `<logs>/<name>-<port>.log`), and waits until it listens; stops it if it does not.
+ */
+export async function startOnFreePort(name: string, command: string, args: (port: number) => string[], logFile: (port: number) => string, timeoutMs: number): Promise<Service & { port: number }> {
+  const port = await freePort();
+  const svc = startService(name, command, args(port), logFile(port));
+  try {
+    await waitForPort(svc, port, timeoutMs);
+  } catch (e) {
+    await svc.stop();
+    throw e;
+  }
+  return { ...svc, port };
+}
