@@ -183,8 +183,11 @@ export class JobClient {
     return promisify((cb) => this.client.Cancel({ jobId }, cb), "Cancel", this.endpoint);
   }
 
-  /** Follows a job's messages (calling `onMessage`) and state until it ends; resolves to the final state. */
-  waitUntilFinish(jobId: string, onMessage: (m: JobMessage) => void, onState: (s: string) => void = () => {}): Promise<string> {
+  /**
+   * Follows a job's messages (calling `onMessage`) and state until it ends; resolves to the final state,
+   * or to the last state seen when `signal` aborts the following first.
+   */
+  waitUntilFinish(jobId: string, onMessage: (m: JobMessage) => void, onState: (s: string) => void = () => {}, signal?: AbortSignal): Promise<string> {
     return new Promise((resolve, reject) => {
       const messages = this.client.GetMessageStream({ jobId });
       let last = "UNSPECIFIED";
@@ -214,6 +217,7 @@ export class JobClient {
       states.on("end", () => {
         if (TERMINAL_STATES.has(last)) finish(last);
       });
+      signal?.addEventListener("abort", () => finish(last), { once: true });
     });
   }
 

@@ -4,6 +4,7 @@
  * worker pool elsewhere; PROCESS: a boot command the runner starts per worker), and follows the job
  * until it ends — its messages and any user function's error reach the caller.
  */
+import * as os from "node:os";
 import * as path from "node:path";
 import { BeamlineError, UserCodeError } from "../../sdk/errors";
 import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "./artifact";
@@ -17,6 +18,7 @@ import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststr
 import { WorkerPool } from "./harness/workerpool";
 import { detectRunner } from "./detect";
 import { PortableCheckpointing, PortableRestart, runnerSettings } from "./runner-settings";
+import { WORKER_REPORTS_ENV, watchWorkerReports, WorkerReportWatch } from "./worker-reports";
 
 /** How the runner starts Beamline's SDK harness. */
 export type EnvironmentType = "LOOPBACK" | "EXTERNAL" | "PROCESS";
@@ -83,6 +85,7 @@ export class PortableRunner {
     const envType = o.environmentType ?? "LOOPBACK";
     const failures: Error[] = [];
     let pool: WorkerPool | null = null;
+    let reports: WorkerReportWatch | null = null;
     let environment: EnvironmentSpec;
     const artifacts = [...(o.artifacts ?? [])];
     const beamlineOptions: Record<string, unknown> = {};
@@ -95,7 +98,8 @@ export class PortableRunner {
     if (envType === "PROCESS") {
       if (!o.definition) throw missingConfig("PROCESS", "the pipeline file its workers rebuild the pipeline from (run it with `beamline run <file>`, or pass `definition`)");
       const command = o.environmentConfig || path.join(__dirname, "boot.js");
-      environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: {} }), dependencies };
+      reports = watchWorkerReports(os.tmpdir());
+      environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: { [WORKER_REPORTS_ENV]: reports.dir } }), dependencies };
     } else {
       let address = o.environmentConfig;
       if (envType === "LOOPBACK") {
@@ -131,22 +135,46 @@ export class PortableRunner {
       process.once("SIGINT", onSigint);
       const messages: JobMessage[] = [];
       const onMessage = o.onMessage ?? defaultMessageSink;
-      const state = await client.waitUntilFinish(
+      const following = new AbortController();
+      const finished = client.waitUntilFinish(
         jobId,
         (m) => {
           messages.push(m);
           onMessage(m);
         },
         o.onState,
+        following.signal,
       );
+      const worker = reports ? reports.failure.then((text) => ({ text })) : new Promise<never>(() => {});
+      const outcome = await Promise.race([finished, worker]);
+      if (typeof outcome !== "string") {
+        following.abort();
+        await Promise.race([client.cancel(jobId).catch(() => {}), new Promise((r) => setTimeout(r, CANCEL_TIMEOUT_MS).unref())]);
+        throw workerFailure(name, jobId, outcome.text);
+      }
+      const state = outcome;
       if (state !== "DONE") throw jobFailure(name, jobId, state, failures, messages);
       return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {
       process.removeListener("SIGINT", onSigint);
       client.close();
+      reports?.stop();
       if (pool) await pool.stop();
     }
   }
+}
+
+/** How long a run waits for the job service to cancel a job whose worker failed, in ms. */
+const CANCEL_TIMEOUT_MS = 10_000;
+
+/** The error of a job whose PROCESS worker failed: the worker's own error, as it left it for this process. */
+function workerFailure(runner: string, jobId: string, text: string): BeamlineError {
+  return new JobFailedError({
+    code: "BL_WORKER_FAILED",
+    where: `${runner} job ${jobId}`,
+    rule: `a worker the runner started failed, and the job was cancelled: ${text.trim().split("\n").slice(0, 12).join("\n")}`,
+    fix: "see the worker's error above; a worker the runner rejects (not registered) was started with arguments the runner does not match",
+  });
 }
 
 function defaultMessageSink(m: JobMessage): void {
