@@ -33,8 +33,11 @@ export function runnerSettings(kind: RunnerKind, settings: { checkpoint?: Portab
       throw new OptionError({ code: "BL_BAD_CHECKPOINT_INTERVAL", value: checkpoint.intervalMs, rule: "the checkpoint interval must be a positive number of milliseconds", fix: "pass --checkpoint-interval=MS, e.g. 10000" });
     }
     out.checkpointing_interval = checkpoint.intervalMs;
-    out.state_backend = "hashmap";
+    out.state_backend = "filesystem";
     out.state_backend_storage_path = `file://${path.resolve(checkpoint.dir)}`;
+    // With checkpointing, Beam keeps idle sources open for ever unless told otherwise, and a bounded
+    // job would never end; Flink checkpoints past finished tasks, so the sources may end with their input.
+    out.shutdown_sources_after_idle_ms = 0;
   }
   if (restart) {
     if (kind !== "flink") {

@@ -18,8 +18,9 @@ test("the runner kind comes from the options interfaces the job service lists", 
 test("a checkpoint directory and a fixed-delay restart become Flink's checkpointing and execution retries", () => {
   expect(runnerSettings("flink", { checkpoint: { dir: "/tmp/ckpt", intervalMs: 5000 }, restart: { kind: "fixed-delay", attempts: 4, delayMs: 250 } })).toEqual({
     checkpointing_interval: 5000,
-    state_backend: "hashmap",
+    state_backend: "filesystem",
     state_backend_storage_path: "file:///tmp/ckpt",
+    shutdown_sources_after_idle_ms: 0,
     number_of_execution_retries: 4,
     execution_retry_delay: 250,
   });
