@@ -73,6 +73,8 @@ export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/a
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";
 export type { Compression } from "./transforms/io/files/compression";
+export { writeKafka } from "./transforms/io/kafka/write-kafka";
+export type { KafkaSinkSemantics, WriteKafkaOptions } from "./transforms/io/kafka/sink/options";
 
 // Testing
 export {

@@ -95,7 +95,7 @@ export async function startKafka(options: { timeoutMs?: number; logFile?: string
   const jvm = [...JVM_FLAGS, `-Dlog4j2.configurationFile=${log4j}`, "-cp", cp];
   try {
     const clusterId = randomBytes(16).toString("base64url");
-    const format = spawnSync("java", [...jvm, "kafka.tools.StorageTool", "format", "--standalone", "-t", clusterId, "-c", properties], { encoding: "utf8", maxBuffer: 16 << 20 });
+    const format = spawnSync("java", [...jvm, "kafka.tools.StorageTool", "format", "--standalone", `--cluster-id=${clusterId}`, "-c", properties], { encoding: "utf8", maxBuffer: 16 << 20 });
     if (format.status !== 0) {
       throw new ProvisioningError({
         code: "BL_SERVICE_START",
