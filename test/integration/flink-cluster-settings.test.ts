@@ -4,12 +4,11 @@
  * checkpointing, `--restart-strategy=fixed-delay` its restart strategy; and the output is exact.
  */
 import * as path from "node:path";
-import { clusterJobs, FlinkCluster, FlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../../runners/flink/flink";
+import { clusterJobs, FlinkCluster } from "../../runners/flink/flink";
 import { main } from "../../runners/cli";
 import { tempDir } from "../helpers";
-import { describeWith } from "../runners/portable/requirements";
 import { outputLines } from "./pipelines";
-import { SERVICE_TIMEOUT } from "./services";
+import { describeWithFlinkCluster } from "./services";
 
 const WORDCOUNT = path.join(__dirname, "../../examples/wordcount.ts");
 
@@ -19,23 +18,13 @@ async function rest<T>(cluster: FlinkCluster, route: string): Promise<T> {
   return (await r.json()) as T;
 }
 
-describeWith(["mvn", "java"], "Flink session cluster: Beamline's settings on the job", () => {
-  let cluster: FlinkCluster;
-  let server: FlinkJobServer;
-  beforeAll(async () => {
-    cluster = await startFlinkCluster({ slots: 2 });
-    server = await startFlinkJobServer({ flinkMaster: cluster.restEndpoint });
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await server?.stop();
-    await cluster?.stop();
-  });
-
+describeWithFlinkCluster("Flink session cluster: Beamline's settings on the job", (services) => {
   test("a wordcount at --parallelism=2 with checkpoints and fixed-delay restarts: exact, and Flink shows those settings", async () => {
     const direct = tempDir();
     const err: string[] = [];
     const io = { out: () => {}, err: (t: string) => err.push(t) };
     expect(await main(["run", WORDCOUNT, `--output=${path.join(direct, "counts")}`], io)).toBe(0);
+    const { cluster, server } = services();
     const dir = tempDir();
     const code = await main(
       ["run", WORDCOUNT, "--runner=portable", `--job-endpoint=${server.jobEndpoint}`, "--parallelism=2", `--checkpoint-dir=${tempDir()}`, "--checkpoint-interval=2000",
