@@ -12,8 +12,17 @@ import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/opti
 import { RUNNER_NAMES } from "../sdk/runner";
 import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
+import type { DirectRunnerOptions } from "./direct/runner";
+import { checkpointLines } from "./commands/checkpoints";
+import { planDot, planSvg } from "./direct/plan/picture";
+import { defaultOperators } from "./direct/operators/registry";
+import { plan } from "./direct/plan/planner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
+import type { RunEvent } from "./direct/contract/run-events";
+import { DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./direct/checkpoint/failures";
+import { formatRunEvent } from "./direct/run-event-lines";
+import { userFrame } from "./direct/user-frame";
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
@@ -30,13 +39,27 @@ export const RUNNER_OPTIONS = {
   checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints; flink: its checkpoint storage; prism refuses it)", { default: "" }),
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
-  resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
+  tolerableCheckpointFailures: option.integer(
+    `failed checkpoints in a row a run goes on after (each is reported, and the next one retries); one more ends the run with BL_CHECKPOINT_FAILED, which --restart-strategy may restart. Flink's tolerableCheckpointFailureNumber defaults to 0; ${DEFAULT_TOLERABLE_CHECKPOINT_FAILURES} here rides out a brief disk problem`,
+    { default: DEFAULT_TOLERABLE_CHECKPOINT_FAILURES },
+  ),
+  resume: option.boolean(
+    "continue from the latest completed checkpoint in --checkpoint-dir, which must exist (with none completed there, the run starts from the beginning and says so); refused when the pipeline's code changed since",
+    { default: false },
+  ),
+  forceCodeChange: option.boolean("with --resume: resume even though the pipeline's code changed since the checkpoint was taken", { default: false }),
+  metricsPort: option.integer("direct: serve Prometheus metrics at http://HOST:PORT/metrics while the run goes (0: any free port)"),
+  metricsHost: option.string("direct: the address --metrics-port and --ui-port listen on", { default: "127.0.0.1" }),
+  uiPort: option.integer("direct: serve a web page about the run at http://HOST:PORT/ while it goes (0: any free port)"),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
 const USAGE = `Usage:
   beamline run <pipeline-file.ts> [--runner=direct] [--<option>=<value> ...]
   beamline run <pipeline-file.ts> --help     options of the runner and of the pipeline
+  beamline graph <pipeline-file.ts> [--graph-output=PREFIX] [--<option>=<value> ...]
+                                             the plan as PREFIX.dot and PREFIX.svg (default: the file's name)
+  beamline checkpoints <checkpoint-dir>      the checkpoints a run took, with their size and age
   beamline --help`;
 
 /** Where the command writes. */
@@ -52,6 +75,33 @@ const stdio: CliIO = {
   err: (t) => process.stderr.write(`${t}\n`),
   progress: process.stderr,
 };
+
+/** The direct runner's metrics and UI options from the command line: each served when its port is given, its URL printed on stderr. */
+function observability(metricsPort: number | undefined, uiPort: number | undefined, host: string, file: string, io: CliIO): Partial<DirectRunnerOptions> {
+  return {
+    metricsHost: host,
+    jobName: path.basename(file).replace(/\.[cm]?[jt]s$/, ""),
+    ...(metricsPort !== undefined ? { metricsPort, onMetricsServer: (url: string) => io.err(`beamline: metrics at ${url}`) } : {}),
+    ...(uiPort !== undefined ? { uiPort, onUiServer: (url: string) => io.err(`beamline: web UI at ${url}`) } : {}),
+  };
+}
+
+/** `beamline graph FILE`: builds the pipeline with the options given and writes its direct-runner plan as DOT and SVG. */
+function writeGraph(args: readonly string[], io: CliIO): number {
+  const file = args.find((a) => !a.startsWith("--"));
+  if (!file) throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
+  const def = loadDefinition(file);
+  const specs = { ...def.options, graphOutput: option.string("where the graph goes: PREFIX.dot and PREFIX.svg", { default: path.basename(file).replace(/\.[cm]?[jt]s$/, "") }) };
+  const { values } = parseOptions(args.filter((a) => a !== file), specs);
+  const pipelineValues = Object.fromEntries(Object.keys(def.options).map((name) => [name, (values as Record<string, unknown>)[name]]));
+  const graph = buildPipeline(def, pipelineValues).graph();
+  const p = plan(graph, defaultOperators());
+  const prefix = values.graphOutput as string;
+  fs.writeFileSync(`${prefix}.dot`, planDot(graph, p));
+  fs.writeFileSync(`${prefix}.svg`, planSvg(graph, p));
+  io.err(`beamline: ${p.nodes.length} steps in ${p.stages.length} stages: ${prefix}.dot, ${prefix}.svg`);
+  return 0;
+}
 
 /** Loads a pipeline definition from a file (TypeScript or JavaScript). */
 export function loadDefinition(file: string): PipelineDefinition {
@@ -82,16 +132,43 @@ function resumeWithoutCheckpoints(): OptionError {
   return new OptionError({ code: "BL_RESUME_WITHOUT_CHECKPOINTS", value: "--resume", rule: "--resume continues from a checkpoint directory, and none was given", fix: "pass --checkpoint-dir=DIR with --resume (the directory of the run to continue)" });
 }
 
+/** The exit code of a process that exits while a run is in progress, whatever code it was given. */
+export const EXIT_DURING_RUN = 75;
+
+/**
+ * Runs `run`; should the process exit meanwhile (something outside the pipeline's instances called
+ * `process.exit`, which the runner cannot turn into a failure), says so and never exits 0.
+ */
+async function whileRunning<T>(io: CliIO, run: () => Promise<T>): Promise<T> {
+  const exiting = (code: number) => {
+    io.err(`beamline: the process is exiting (code ${code}) before the run finished; its output is incomplete`);
+    process.exitCode = EXIT_DURING_RUN;
+  };
+  process.on("exit", exiting);
+  try {
+    return await run();
+  } finally {
+    process.off("exit", exiting);
+  }
+}
+
 /** Runs the command; resolves to the process exit code. */
 export async function main(argv: readonly string[], io: CliIO = stdio): Promise<number> {
+  let pipelineFile: string | undefined;
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       io.out(USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (command === "checkpoints") {
+      if (rest.length !== 1) throw new OptionError({ code: "BL_NO_CHECKPOINT_DIR", value: rest.join(" "), rule: "beamline checkpoints takes one checkpoint directory", fix: USAGE });
+      for (const line of checkpointLines(rest[0])) io.out(line);
+      return 0;
+    }
+    if (command === "graph") return writeGraph(rest, io);
     if (command !== "run") {
-      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run. ${USAGE}` });
+      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run, graph, checkpoints. ${USAGE}` });
     }
     const file = rest.find((a) => !a.startsWith("--"));
     if (!file) {
@@ -102,6 +179,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
     }
     const def = loadDefinition(file);
+    pipelineFile = path.resolve(file);
     const args = rest.filter((a) => a !== file);
     if (args.includes("--help") || args.includes("-h")) {
       const lines = [USAGE, "", formatOptionHelp("Runner options", RUNNER_OPTIONS), "", formatOptionHelp(`Pipeline options (${file})`, def.options)];
@@ -154,12 +232,23 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const checkpointDir = values.checkpointDir as string;
     if (values.resume && !checkpointDir) throw resumeWithoutCheckpoints();
     const checkpoint = checkpointDir
-      ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
+      ? {
+          dir: checkpointDir,
+          intervalMs: values.checkpointInterval as number,
+          retained: values.checkpointsRetained as number,
+          resume: values.resume as boolean,
+          forceCodeChange: values.forceCodeChange as boolean,
+          tolerableFailures: values.tolerableCheckpointFailures as number,
+        }
       : undefined;
-    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress });
+    const onEvent = (e: RunEvent) => io.err(`beamline: ${formatRunEvent(e)}`);
+    const observed = observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io);
+    const result = await whileRunning(io, () =>
+      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed }),
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
-    const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
+    const threads = (result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`) + (result.restarts === 0 ? "" : result.restarts === 1 ? ", 1 restart" : `, ${result.restarts} restarts`);
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
     if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}`);
     for (const [transform, counters] of result.metrics.counters) {
@@ -169,6 +258,8 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
   } catch (e) {
     if (e instanceof BeamlineError && e.domain !== "internal") {
       io.err(`error [${e.code}]: ${e.message}`);
+      const at = pipelineFile ? userFrame(e, pipelineFile) : null;
+      if (at) io.err(`  at ${path.relative(process.cwd(), at.file)}:${at.line}:${at.column} (your code)`);
       return 1;
     }
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
