@@ -1,5 +1,6 @@
 /**
- * The benchmark harness: `npm run bench [-- --quick] [--case=wordcount,sum] [--impl=plain-js,beamline-direct]`.
+ * The benchmark harness: `npm run bench [-- --quick] [--case=wordcount,sum] [--impl=plain-js,beamline-direct]`;
+ * `npm run bench -- --nexmark` runs the Nexmark queries instead (see nexmark.ts).
  *
  * For every case and implementation it starts one child process (so `peakRssMB` is that process's own),
  * and prints one JSON line to stdout: `{"case", "impl", "rows", "seconds", "rowsPerSec", "peakRssMB", ...}`.
@@ -15,6 +16,7 @@ import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wor
 import type { ChildResult } from "./measure";
 import { printSummary } from "./summary";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
+import { runNexmark } from "./nexmark";
 
 const ROOT = path.resolve(__dirname, "..");
 const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
@@ -244,6 +246,8 @@ function prepareWorkers(chosen: readonly Measurement[]): void {
 }
 
 async function main(): Promise<void> {
+  // `--nexmark` runs the Nexmark queries instead (see nexmark.ts); without it the run is unchanged.
+  if (process.argv.includes("--nexmark")) return runNexmark(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const chosen = plan(args.quick).filter(
     (m) => (!args.cases || args.cases.some((c) => m.case.startsWith(c))) && (!args.impls || args.impls.some((i) => m.impl.startsWith(i))),
