@@ -8,13 +8,13 @@
  * `eventsPerCpuSec` is events per second per core used (events over the CPU time of all the process's
  * threads), the measure of Flink's published "Throughput/Cores", which a closing table sets beside it.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { FLINK_EVENTS_PER_SEC_PER_CORE, FLINK_SOURCE } from "./nexmark-flink";
 import { BEAM_JAVA_VERSION, ensureBeamJava, runBeamJava } from "./nexmark-java";
 import { NEXMARK_QUERIES } from "./nexmark-pipelines";
+import { runChild } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -72,27 +72,11 @@ interface ChildOutput {
 }
 
 /** Runs one Beamline measurement in a child process. */
-function runBeamline(query: string, events: number, parallelism: number, timeoutSeconds: number, tmp: string): Promise<ChildOutput | { failure: string }> {
+async function runBeamline(query: string, events: number, parallelism: number, timeoutSeconds: number, tmp: string): Promise<ChildOutput | { failure: string }> {
   const resultFile = path.join(tmp, `q${query}-p${parallelism}.json`);
   const args = [`--max-old-space-size=${CHILD_HEAP_MB}`, "--import", "tsx", path.join(__dirname, "nexmark-child.ts"), JSON.stringify({ query, events, parallelism })];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", 2, 2], env: { ...process.env, BENCH_RESULT_FILE: resultFile } });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutSeconds * 1000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ failure: `could not start the child process: ${e.message}` });
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) return resolve({ failure: `timed out after ${timeoutSeconds} s` });
-      if (code !== 0 || !fs.existsSync(resultFile)) return resolve({ failure: `the child process failed (${signal ? `signal ${signal}` : `exit code ${code}`}); its stderr is above` });
-      resolve(JSON.parse(fs.readFileSync(resultFile, "utf8")) as ChildOutput);
-    });
-  });
+  const r = await runChild<ChildOutput>(ROOT, args, resultFile, timeoutSeconds);
+  return "failure" in r ? r : r.result;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
