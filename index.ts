@@ -63,7 +63,7 @@ export {
 // Sources and sinks
 export { create, createColumns, fromArrow } from "./transforms/create";
 export { generateSequence, periodicImpulse, type GenerateSequenceOptions, type PeriodicImpulseOptions } from "./transforms/sources";
-export type { BoundedSource, ReadContext, Source, SourceChunk } from "./sdk/source";
+export type { BoundedSource, PartPosition, ReadContext, Source, SourceChunk } from "./sdk/source";
 export { readNexmark, type NexmarkStreams } from "./transforms/nexmark/source";
 export type { NexmarkOptions } from "./transforms/nexmark/config";
 export type { Person as NexmarkPerson } from "./transforms/nexmark/person";
@@ -78,6 +78,7 @@ export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/a
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";
 export type { Compression } from "./transforms/io/files/compression";
+export { readKafka, type KafkaRow, type ReadKafkaOptions, type KafkaFormat, type KafkaStartOffset, type KafkaEventTime, type KafkaRecordView } from "./transforms/io/kafka/source";
 export { writeKafka } from "./transforms/io/kafka/write-kafka";
 export type { KafkaSinkSemantics, WriteKafkaOptions } from "./transforms/io/kafka/sink/options";
 
@@ -92,7 +93,7 @@ export {
 export { collect, type Collected, type CollectedElement } from "./transforms/testing/collect";
 
 // Metrics
-export { metrics, DEFAULT_METRICS_NAMESPACE, type Counter, type Distribution, type DistributionData } from "./sdk/metrics";
+export { metrics, DEFAULT_METRICS_NAMESPACE, MetricResults, type Counter, type Distribution, type DistributionData, type Gauge, type GaugeData, type MetricsFilter, type MetricResult, type MetricQueryResults, type UserMetricValue } from "./sdk/metrics";
 
 // Errors
 export {
@@ -103,6 +104,7 @@ export {
 // Runners
 export { RUNNER_NAMES, type Runner, type RunnerName, type RunResult, type RunMetricsSummary } from "./sdk/runner";
 export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, type RunOptions } from "./runners/run";
-export { DirectRunner, type CheckpointReport, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
+export { DirectRunner, type CheckpointReport, type DirectRunMetrics, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
+export type { TransformTotals } from "./runners/metrics/live";
 export type { DirectRunResult } from "./runners/direct-runner";
 export type { PortableRunOptions, PortableRunResult } from "./runners/portable-runners";

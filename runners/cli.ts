@@ -12,6 +12,11 @@ import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/opti
 import { RUNNER_NAMES } from "../sdk/runner";
 import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
+import type { DirectRunnerOptions } from "./direct/runner";
+import { checkpointLines } from "./commands/checkpoints";
+import { planDot, planSvg } from "./direct/plan/picture";
+import { defaultOperators } from "./direct/operators/registry";
+import { plan } from "./direct/plan/planner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
 
@@ -31,12 +36,18 @@ export const RUNNER_OPTIONS = {
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
   resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
+  metricsPort: option.integer("direct: serve Prometheus metrics at http://HOST:PORT/metrics while the run goes (0: any free port)"),
+  metricsHost: option.string("direct: the address --metrics-port and --ui-port listen on", { default: "127.0.0.1" }),
+  uiPort: option.integer("direct: serve a web page about the run at http://HOST:PORT/ while it goes (0: any free port)"),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
 const USAGE = `Usage:
   beamline run <pipeline-file.ts> [--runner=direct] [--<option>=<value> ...]
   beamline run <pipeline-file.ts> --help     options of the runner and of the pipeline
+  beamline graph <pipeline-file.ts> [--graph-output=PREFIX] [--<option>=<value> ...]
+                                             the plan as PREFIX.dot and PREFIX.svg (default: the file's name)
+  beamline checkpoints <checkpoint-dir>      the checkpoints a run took, with their size and age
   beamline --help`;
 
 /** Where the command writes. */
@@ -52,6 +63,33 @@ const stdio: CliIO = {
   err: (t) => process.stderr.write(`${t}\n`),
   progress: process.stderr,
 };
+
+/** The direct runner's metrics and UI options from the command line: each served when its port is given, its URL printed on stderr. */
+function observability(metricsPort: number | undefined, uiPort: number | undefined, host: string, file: string, io: CliIO): Partial<DirectRunnerOptions> {
+  return {
+    metricsHost: host,
+    jobName: path.basename(file).replace(/\.[cm]?[jt]s$/, ""),
+    ...(metricsPort !== undefined ? { metricsPort, onMetricsServer: (url: string) => io.err(`beamline: metrics at ${url}`) } : {}),
+    ...(uiPort !== undefined ? { uiPort, onUiServer: (url: string) => io.err(`beamline: web UI at ${url}`) } : {}),
+  };
+}
+
+/** `beamline graph FILE`: builds the pipeline with the options given and writes its direct-runner plan as DOT and SVG. */
+function writeGraph(args: readonly string[], io: CliIO): number {
+  const file = args.find((a) => !a.startsWith("--"));
+  if (!file) throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
+  const def = loadDefinition(file);
+  const specs = { ...def.options, graphOutput: option.string("where the graph goes: PREFIX.dot and PREFIX.svg", { default: path.basename(file).replace(/\.[cm]?[jt]s$/, "") }) };
+  const { values } = parseOptions(args.filter((a) => a !== file), specs);
+  const pipelineValues = Object.fromEntries(Object.keys(def.options).map((name) => [name, (values as Record<string, unknown>)[name]]));
+  const graph = buildPipeline(def, pipelineValues).graph();
+  const p = plan(graph, defaultOperators());
+  const prefix = values.graphOutput as string;
+  fs.writeFileSync(`${prefix}.dot`, planDot(graph, p));
+  fs.writeFileSync(`${prefix}.svg`, planSvg(graph, p));
+  io.err(`beamline: ${p.nodes.length} steps in ${p.stages.length} stages: ${prefix}.dot, ${prefix}.svg`);
+  return 0;
+}
 
 /** Loads a pipeline definition from a file (TypeScript or JavaScript). */
 export function loadDefinition(file: string): PipelineDefinition {
@@ -86,8 +124,14 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       io.out(USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (command === "checkpoints") {
+      if (rest.length !== 1) throw new OptionError({ code: "BL_NO_CHECKPOINT_DIR", value: rest.join(" "), rule: "beamline checkpoints takes one checkpoint directory", fix: USAGE });
+      for (const line of checkpointLines(rest[0])) io.out(line);
+      return 0;
+    }
+    if (command === "graph") return writeGraph(rest, io);
     if (command !== "run") {
-      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run. ${USAGE}` });
+      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run, graph, checkpoints. ${USAGE}` });
     }
     const file = rest.find((a) => !a.startsWith("--"));
     if (!file) {
@@ -149,7 +193,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const checkpoint = checkpointDir
       ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
       : undefined;
-    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress });
+    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, ...observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io) });
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;

@@ -5,7 +5,8 @@
  */
 import type { Runner, RunResult } from "../sdk/runner";
 import { launcherFor } from "./launchers";
-import type { UserMetric } from "./portable/harness/metrics";
+import { userMetricResults, type UserMetric } from "./portable/harness/metrics";
+import type { MetricQueryResults, MetricsFilter } from "../sdk/metrics";
 import { runPortable, type PortableRunnerName } from "./portable/launch";
 import type { PortableResult, PortableRunnerOptions } from "./portable/runner";
 
@@ -25,6 +26,8 @@ export type PortableRunResult = Omit<PortableResult, "metrics"> &
     readonly runner: PortableRunnerName;
     /** The user metrics the runner reported, with their namespaces and distributions whole. */
     readonly userMetrics: readonly UserMetric[];
+    /** The named counters per transform, and the user metrics to query as with Beam's `MetricResults.query`. */
+    readonly metrics: RunResult["metrics"] & { query(filter?: MetricsFilter): MetricQueryResults };
   };
 
 /** The named portable runner. */
@@ -42,12 +45,13 @@ export function portableRunner(name: PortableRunnerName): Runner<PortableRunOpti
         parallelism,
         runnerOptions,
       });
-      return { state: r.state, runner: name, jobId: r.jobId, messages: r.messages, userMetrics: r.metrics, metrics: { counters: countersOf(r.metrics) } };
+      const results = userMetricResults(r.metrics);
+      return { state: r.state, runner: name, jobId: r.jobId, messages: r.messages, userMetrics: r.metrics, metrics: { counters: countersOf(r.metrics), query: (filter) => results.query(filter) } };
     },
   };
 }
 
-/** User metrics as named counters per transform, the way the direct runner counts them: a distribution as `name.count` and `name.sum`. */
+/** User metrics as named counters per transform, the way the direct runner counts them: a distribution as `name.count` and `name.sum` (a gauge is no counter). */
 export function countersOf(metrics: readonly UserMetric[]): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   const add = (transform: string, name: string, n: number) => {
@@ -57,7 +61,7 @@ export function countersOf(metrics: readonly UserMetric[]): Map<string, Map<stri
   };
   for (const m of metrics) {
     if (typeof m.value === "number") add(m.transform, m.name, m.value);
-    else {
+    else if ("count" in m.value) {
       add(m.transform, `${m.name}.count`, m.value.count);
       add(m.transform, `${m.name}.sum`, m.value.sum);
     }

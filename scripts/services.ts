@@ -10,6 +10,9 @@
  *   npx tsx scripts/services.ts flink-cluster      start a Flink session cluster (JobManager + TaskManager)
  *                                                  and a job server submitting to it
  *   npx tsx scripts/services.ts kafka              start a one-node Kafka broker; prints its bootstrap servers
+ *   npx tsx scripts/services.ts prometheus --targets=HOST:PORT[,HOST:PORT…]
+ *                                                  start Prometheus scraping those /metrics endpoints (a run's
+ *                                                  --metrics-port); prints its URL
  *
  * Each service runs until Ctrl-C, then stops.
  */
@@ -17,6 +20,7 @@ import { ensureFlinkJobServer, startFlinkCluster, startFlinkJobServer } from "..
 import { modelFilesDir } from "../runners/portable/model/protos";
 import { ensurePrism } from "../runners/prism/prism";
 import { ensureKafka, KAFKA_VERSION, startKafka } from "../runners/services/kafka/kafka";
+import { ensurePrometheus, startPrometheus } from "../runners/services/prometheus/prometheus";
 
 async function untilInterrupted(stop: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -35,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Prism: ${ensurePrism()}`);
       console.log(`Flink job server and cluster: ${ensureFlinkJobServer().length} jars`);
       console.log(`Kafka ${KAFKA_VERSION}: ${ensureKafka().length} jars`);
+      console.log(`Prometheus: ${ensurePrometheus()}`);
       return 0;
     case "prism": {
       const { startPrism } = await import("../runners/prism/prism");
@@ -66,8 +71,15 @@ async function main(argv: string[]): Promise<number> {
       await untilInterrupted(() => k.stop());
       return 0;
     }
+    case "prometheus": {
+      const targets = (flag("targets") ?? "").split(",").filter((t) => t !== "");
+      const s = await startPrometheus({ targets });
+      console.log(`Prometheus: ${s.url} scraping ${targets.join(", ") || "nothing (pass --targets=HOST:PORT)"}; log: ${s.logFile}`);
+      await untilInterrupted(() => s.stop());
+      return 0;
+    }
     default:
-      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka");
+      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka | prometheus --targets=HOST:PORT");
       return 2;
   }
 }

@@ -45,6 +45,12 @@ export interface ReadContext {
   sleep(ms: number): Promise<boolean>;
   /** Whether the run is being cancelled; an unbounded source stops reading when it is. */
   readonly cancelled: boolean;
+  /**
+   * Reports what is left to read of one partition (a Kafka partition's lag, a file's remaining bytes);
+   * the runner exposes the latest report per partition as the source's backlog. Absent on runners
+   * that do not collect it.
+   */
+  reportBacklog?(partition: string, backlog: { readonly records?: number; readonly bytes?: number }): void;
 }
 
 /** A source: bounded (it ends) or unbounded (it reports watermarks and may run forever). */
@@ -57,6 +63,37 @@ export interface BoundedSource {
   split(desiredParts: number): Promise<JsonValue[]>;
   /** Reads one part, from a position (null for the start). */
   read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk>;
+  /**
+   * A part's stable slot, for sources whose parts must each be read by one instance wherever the run
+   * restores (Kafka partitions): a runner reads a part on instance `slot % count` of `count` — at the
+   * start, after a restore at any parallelism, and for parts `discover` finds later. A non-negative
+   * integer, the same on every run. Absent: parts are spread by their index in `split`, and a restore
+   * at another parallelism deals them out round-robin.
+   */
+  slotOf?(part: JsonValue): number;
+  /**
+   * Every part that exists now, for an unbounded source whose parts grow (new partitions or topics),
+   * each with the position a newly found one is read from: a runner calls it every
+   * `discoveryIntervalMs` and reads the parts it did not know (compared by their JSON) that `slotOf`
+   * gives its instance. Used only with `slotOf`.
+   */
+  discover?(): Promise<PartPosition[]>;
+  /** How often (ms) a runner calls `discover`. Default 10000. */
+  readonly discoveryIntervalMs?: number;
+  /**
+   * A checkpoint completed: the parts one instance reads and their positions in that checkpoint, to
+   * publish progress outside (consumer group offsets). Informational: a restore reads positions from
+   * the checkpoint, never from what this published. A failure is reported and the run goes on.
+   */
+  checkpointCompleted?(positions: readonly PartPosition[]): Promise<void>;
+}
+
+/** A part and its position, as a checkpoint holds them. */
+export interface PartPosition {
+  /** The part's descriptor. */
+  readonly part: JsonValue;
+  /** The position after the last chunk delivered (null: nothing read yet). */
+  readonly position: JsonValue | null;
 }
 
 /** The source contract; `BoundedSource` is its historical name. */

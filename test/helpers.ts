@@ -39,3 +39,14 @@ export function thrownBy(f: () => unknown): unknown {
   }
   throw new Error("expected the call to throw, and it returned");
 }
+
+/** Polls `f` every `everyMs` until it returns a value other than undefined; fails after `ms`, naming `what`. */
+export async function until<T>(f: () => Promise<T | undefined>, ms: number, what: string, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = await f();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}

@@ -97,6 +97,7 @@ export class SequenceSource implements BoundedSource {
       }
       const data = numberBatch(values);
       next = hi;
+      if (p.to !== null) ctx?.reportBacklog?.(`${p.from}-${p.to}`, { records: end - next });
       const watermark = eventTime || ratePerSecond !== undefined ? timestamps[n - 1] : undefined;
       yield { batch: { data, timestamps, windows: GLOBAL_WINDOWS }, position: next, ...(watermark !== undefined ? { watermark } : {}) };
     }

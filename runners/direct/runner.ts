@@ -14,7 +14,15 @@ import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestChe
 import { CheckpointStore } from "./checkpoint/store";
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
-import { ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
+import { InputProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
+import { MIN_TIMESTAMP } from "../../sdk/time";
+import { MetricResults, type MetricQueryResults, type MetricsFilter } from "../../sdk/metrics";
+import { LiveMetrics, type TransformTotals } from "../metrics/live";
+import { prometheusRegistry } from "../metrics/prometheus";
+import { checkPort, serveMetrics, type MetricsServer } from "../metrics/server";
+import { serveUi } from "../metrics/ui";
+import type { PipelineGraph } from "../../sdk/graph";
+import { planSvg } from "./plan/picture";
 
 /** Options of the direct runner. */
 export interface DirectRunnerOptions {
@@ -38,6 +46,27 @@ export interface DirectRunnerOptions {
    * it runs when the stream is a terminal; nothing is written otherwise. Default: none.
    */
   readonly progress?: ProgressStream;
+  /**
+   * Serves the run's metrics in Prometheus's text format at `http://metricsHost:metricsPort/metrics`
+   * while it runs (0: any free port; see `onMetricsServer`). Default: not served.
+   */
+  readonly metricsPort?: number;
+  /** The address the metrics endpoint listens on. Default `127.0.0.1` (loopback only). */
+  readonly metricsHost?: string;
+  /** How often each instance reports its metrics while the run goes (ms), when they are served. Default 1000. */
+  readonly metricsIntervalMs?: number;
+  /** Told the URL of the metrics endpoint once it listens. */
+  readonly onMetricsServer?: (url: string) => void;
+  /**
+   * Serves a web page about the run at `http://metricsHost:uiPort/` while it runs: the plan by fused
+   * stage, live throughput and watermarks per transform, checkpoints, recent errors, the options
+   * (0: any free port; see `onUiServer`). Default: not served.
+   */
+  readonly uiPort?: number;
+  /** Told the URL of the web UI once it listens. */
+  readonly onUiServer?: (url: string) => void;
+  /** The run's name: the `pipeline` label of its metrics. Default `beamline`. */
+  readonly jobName?: string;
 }
 
 /** What a checkpointed run did with checkpoints. */
@@ -52,10 +81,18 @@ export interface CheckpointReport {
   readonly restartedFrom: readonly (number | null)[];
 }
 
+/** The metrics of a direct run: its counters, each transform's system metrics, and the user metrics to query. */
+export interface DirectRunMetrics extends RunMetrics {
+  /** Each transform's rows, batches and bytes in and out, processing and backpressure time, over every instance and attempt. */
+  readonly transforms: ReadonlyMap<string, TransformTotals>;
+  /** The user metrics (counters, distributions, gauges) `filter` selects, as with Beam's `MetricResults.query`. */
+  query(filter?: MetricsFilter): MetricQueryResults;
+}
+
 /** The result of a run. */
 export interface PipelineResult {
   readonly state: "DONE";
-  readonly metrics: RunMetrics;
+  readonly metrics: DirectRunMetrics;
   readonly plan: Plan;
   /** Worker threads that ran the plan (1: the calling thread). */
   readonly parallelism: number;
@@ -75,8 +112,16 @@ export class DirectRunner {
   private readonly checkpoint?: CheckpointOptions;
   private readonly signal: AbortSignal | undefined;
   private readonly progress: ProgressStream | undefined;
+  private readonly options: DirectRunnerOptions;
 
   constructor(options: DirectRunnerOptions = {}) {
+    this.options = options;
+    if (options.metricsPort !== undefined) checkPort(options.metricsPort, "--metrics-port");
+    if (options.uiPort !== undefined) checkPort(options.uiPort, "--ui-port");
+    const every = options.metricsIntervalMs;
+    if (every !== undefined && !(Number.isFinite(every) && every > 0)) {
+      throw new OptionError({ code: "BL_BAD_METRICS_INTERVAL", value: every, rule: "the metrics interval must be a positive number of milliseconds", fix: "pass metricsIntervalMs: 1000, say (how often instances report their metrics)" });
+    }
     this.signal = options.signal;
     this.progress = options.progress;
     this.operators = options.operators ?? defaultOperators();
@@ -103,6 +148,26 @@ export class DirectRunner {
     }
   }
 
+  /** Starts serving `live` as Prometheus metrics when the options ask for it. */
+  private async serveMetrics(live: LiveMetrics): Promise<MetricsServer | null> {
+    const { metricsPort, metricsHost, onMetricsServer, jobName } = this.options;
+    if (metricsPort === undefined) return null;
+    const server = await serveMetrics(prometheusRegistry(live, jobName ?? "beamline"), metricsPort, metricsHost);
+    onMetricsServer?.(server.url);
+    return server;
+  }
+
+  /** Starts serving the run's web UI when the options ask for it. */
+  private async serveUi(live: LiveMetrics, graph: PipelineGraph, p: Plan, parallelism: number): Promise<MetricsServer | null> {
+    const { uiPort, metricsHost, onUiServer, jobName } = this.options;
+    if (uiPort === undefined) return null;
+    const cp = this.checkpoint;
+    const options = { parallelism, batchSize: this.batchSize, restartStrategy: this.restartStrategy.kind, ...(cp ? { checkpointDir: cp.dir, checkpointIntervalMs: cp.intervalMs, resume: cp.resume ?? false } : {}) };
+    const server = await serveUi(live, { pipeline: jobName ?? "beamline", graphSvg: planSvg(graph, p), options }, uiPort, metricsHost);
+    onUiServer?.(`${server.url}/`);
+    return server;
+  }
+
   /**
    * Runs a pipeline to completion, as instances of its plan (one in this thread, the others on worker
    * threads; see {@link runParallel}). When an instance fails retriably (a worker thread died), the run restarts under the restart
@@ -117,8 +182,23 @@ export class DirectRunner {
     const restartedFrom: (number | null)[] = [];
     const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
     const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
+    const live = new LiveMetrics();
+    live.stageOf = new Map(p.stages.flatMap((s) => s.nodes.map((n) => [n, s.id] as const)));
+    if (cp) {
+      const c = cp.coordinator;
+      live.checkpoints = () => ({ completed: c.durations.length, failed: c.failed, durationsMs: c.durations, sizesBytes: c.sizes });
+    }
+    const server = await this.serveMetrics(live);
+    const ui = await this.serveUi(live, graph, p, parallel.parallelism).catch(async (e: unknown) => {
+      await server?.close();
+      throw e;
+    });
+    // Instances report samples when someone watches: the metrics endpoint, the UI, or the progress line.
+    const sampling = server || ui || board ? { sampleEveryMs: this.options.metricsIntervalMs ?? (server || ui ? 1000 : 250) } : {};
+    const sources = p.nodes.filter((n) => n.transform.urn === READ_URN).map((n) => n.transform.uniqueName);
+    const input = new InputProgress();
     // What the pipeline prints to stdout on the same terminal clears the line first.
-    const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
+    const line = board ? new ProgressLine(this.progress!, () => progressOf(board, cp, live, sources, input), 250, this.progress === process.stderr ? process.stdout : undefined).start() : null;
     try {
       for (let restarts = 0; ; restarts++) {
         try {
@@ -126,27 +206,53 @@ export class DirectRunner {
           const restore = cp ? cp.latest() : null;
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
           const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
-          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, ...checkpoints, ...(board ? { progress: board } : {}) });
-          return { state: "DONE", metrics, plan: p, parallelism: parallel.parallelism, restarts, ...report() };
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
+          live.state = "done";
+          return { state: "DONE", metrics: directRunMetrics(metrics, live), plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
+          live.failed(e);
+          cp?.coordinator.abandon();
           const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
-          if (delay === null) throw e;
+          if (delay === null) {
+            live.state = "failed";
+            throw e;
+          }
+          live.restarted();
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
       }
     } finally {
       line?.draw();
       line?.stop();
+      await server?.close();
+      await ui?.close();
     }
   }
 }
 
+/** The run's metrics: the merged counters, and the transforms' and user metrics `live` gathered. */
+function directRunMetrics(merged: RunMetrics, live: LiveMetrics): DirectRunMetrics {
+  const user = new MetricResults(live.user());
+  return { rowsOut: merged.rowsOut, counters: merged.counters, watermarks: merged.watermarks, transforms: live.totals(), query: (filter) => user.query(filter) };
+}
+
 /** What the progress line shows: the board's rows and watermark, and the run's last completed checkpoint. */
-function progressOf(board: ProgressBoard, cp: RunCheckpoints | null): ProgressSnapshot {
+function progressOf(board: ProgressBoard, cp: RunCheckpoints | null, live: LiveMetrics, sources: readonly string[], input: InputProgress): ProgressSnapshot {
   const { rows, watermark } = board.read();
   const c = cp?.coordinator;
   const last = c && c.lastCompleted !== null && c.durations.length > 0 ? { id: c.lastCompleted, durationMs: c.durations[c.durations.length - 1] } : undefined;
-  return { rows, watermark, ...(last ? { checkpoint: last } : {}) };
+  // Per source: its records and slowest watermark over the instances that sampled it.
+  const totals = live.totals();
+  const marks = new Map<string, number>();
+  for (const r of live.transforms()) if (r.watermark !== undefined && sources.includes(r.transform)) marks.set(r.transform, Math.min(marks.get(r.transform) ?? Infinity, r.watermark));
+  const perSource = sources.map((name) => {
+    const wm = marks.get(name);
+    return { name, rows: totals.get(name)?.rowsOut ?? 0, ...(wm !== undefined && wm > MIN_TIMESTAMP ? { watermark: wm } : {}) };
+  });
+  const files = live.backlog().filter((b) => b.bytes !== undefined);
+  const left = files.length > 0 ? files.reduce((n, b) => n + b.bytes!, 0) : undefined;
+  const progress = input.at(Date.now(), left);
+  return { rows, watermark, sources: perSource, ...(progress ? { input: progress } : {}), ...(last ? { checkpoint: last } : {}) };
 }
 
 /** The checkpoints of one run, across its restarts. */

@@ -21,32 +21,10 @@ import { recoverSink } from "../../sdk/sink";
 import { tempDir } from "../helpers";
 import { startCli, type Exit } from "../runners/direct/checkpoint/children";
 import { startService, waitForPort } from "../../runners/portable/provision/process";
+import { consoleConsume, type Read } from "./kafka-tools";
 import { describeWithKafka } from "./services";
 
 const PIPELINE = path.join(__dirname, "fixtures", "kafka-sink.ts");
-
-/** One record as the console consumer prints it. */
-interface Read {
-  readonly partition: number;
-  readonly headers: string;
-  readonly key: string;
-  readonly value: string;
-}
-
-/** Runs Kafka's Java console consumer over `topic` from the beginning, read_committed, until no record came for `idleMs`. */
-function consoleConsume(bootstrap: string, topic: string, idleMs = 4000): Read[] {
-  const cp = ensureKafka().join(path.delimiter);
-  const r = spawnSync("java", [
-    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer",
-    "--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--isolation-level", "read_committed", "--timeout-ms", String(idleMs),
-    "--formatter-property", "print.partition=true", "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true",
-  ], { encoding: "utf8", maxBuffer: 256 << 20, timeout: 120_000 });
-  if (r.status !== 0 && !/Processed a total/.test(r.stderr)) throw new Error(`console consumer failed: ${r.stderr}`);
-  return r.stdout.split("\n").filter((l) => l.startsWith("Partition:")).map((l) => {
-    const [p, headers, key, value] = l.split("\t");
-    return { partition: Number(p.slice("Partition:".length)), headers, key, value };
-  });
-}
 
 /** Every `k-<i>` for i below n, each once, and each record's value and header matching its key. */
 function expectExactlyOnce(read: readonly Read[], n: number): void {

@@ -5,6 +5,8 @@
 import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
 import { PrismService, startPrism } from "../../runners/prism/prism";
 import { KafkaBroker, startKafka } from "../../runners/services/kafka/kafka";
+import { hasCommand } from "../../runners/portable/provision/cache";
+import { PrometheusOptions, PrometheusServer, startPrometheus } from "../../runners/services/prometheus/prometheus";
 import { describeWith } from "../runners/portable/requirements";
 
 /** How long a service may take to provision and start (a first run downloads it). */
@@ -40,4 +42,9 @@ export function describeWithFlinkJobServer(name: string, body: (server: () => Fl
 /** A suite around a one-node Kafka broker. */
 export function describeWithKafka(name: string, body: (broker: () => KafkaBroker) => void): void {
   describeWithService(["mvn", "java"], name, () => startKafka(), body);
+}
+
+/** A suite around a Prometheus server scraping `options()`'s targets (installed with apt-get when missing). */
+export function describeWithPrometheus(name: string, options: () => Promise<PrometheusOptions>, body: (prometheus: () => PrometheusServer) => void): void {
+  describeWithService(hasCommand("prometheus") ? ["prometheus", "promtool"] : ["apt-get"], name, async () => startPrometheus(await options()), body);
 }

@@ -12,12 +12,12 @@ import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import { describeType, isScalarSchema, type RowSchema } from "../../sdk/schema";
 import { formatTimestamp } from "../../sdk/time";
-import type { BoundedSource, SourceChunk } from "../../sdk/source";
+import type { BoundedSource, ReadContext, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, declareWrite, NOT_UTF8 } from "./common";
 import type { WithDeadLetters } from "../../sdk/dead-letter";
 import {
-  ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
+  backlogReporter, ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
   FileSink, filesToParts, gzipSuffix, lineAt, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
 } from "./files";
 import { jsonReplacer } from "./text";
@@ -357,9 +357,10 @@ export class CsvSource implements BoundedSource {
   }
 
   /** Reads a file's records in batches; positions are byte offsets plus line numbers (and the header). */
-  async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
+  async *read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk> {
     const file = partFile(part);
     const { schema, delimiter, header, deadLetter } = this.config;
+    const backlog = backlogReporter(ctx, part, detectCompression(file, this.config.compression) === "gzip");
     const nFields = schema.fields.length;
     const columns: unknown[][] = schema.fields.map(() => []);
     let rows = 0;
@@ -427,6 +428,7 @@ export class CsvSource implements BoundedSource {
         if (notUtf8) nextInvalid++;
         assembler.feed(lineAt(chunk, i), chunk.firstLine + i, chunk.crlf[i] === 1, notUtf8);
       }
+      backlog(chunk.endOffset);
       if (rows >= DEFAULT_BATCH_ROWS || letters.length > 0) {
         // A position is exact only when no record is open across the chunk boundary.
         const position = assembler.idle && (headerSeen || !header)

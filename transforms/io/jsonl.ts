@@ -13,12 +13,12 @@ import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import { rowAccessor, rowsToRecordBatch } from "../../sdk/rows";
 import { inferSchema, type RowSchema } from "../../sdk/schema";
-import type { BoundedSource, SourceChunk } from "../../sdk/source";
+import type { BoundedSource, ReadContext, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, NOT_UTF8_FIX } from "./common";
 import type { WithDeadLetters } from "../../sdk/dead-letter";
 import {
-  ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
+  backlogReporter, ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
   gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineFiles,
 } from "./files";
 import { nonFiniteFloatReader } from "./json-floats";
@@ -92,10 +92,12 @@ export class JsonLinesSource implements BoundedSource {
   }
 
   /** Parses lines in batches; bad lines fail the read or become dead letters. */
-  async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
+  async *read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk> {
     const file = partFile(part);
     const start = partStart(part, from);
+    const backlog = backlogReporter(ctx, part, detectCompression(file, this.compression) === "gzip");
     for await (const chunk of readLineChunks(file, { compression: this.compression, from: start.from, end: start.end })) {
+      backlog(chunk.endOffset);
       const rows: unknown[] = [];
       const lineNos: number[] = [];
       const raws: string[] = [];

@@ -9,12 +9,12 @@ import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import { rowAccessor } from "../../sdk/rows";
 import { isScalarSchema, scalarSchema, t } from "../../sdk/schema";
-import type { BoundedSource, SourceChunk } from "../../sdk/source";
+import type { BoundedSource, ReadContext, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { declareRead, declareWrite, utf8Data } from "./common";
 import {
-  ByteFileWriter, Compression, FilePattern, FileShardWriter, FileSink, gzipSuffix, outputCompression, partFile,
-  partStart, patternList, readLineChunks, splitLineFiles,
+  backlogReporter, ByteFileWriter, Compression, detectCompression, FilePattern, FileShardWriter, FileSink, gzipSuffix,
+  outputCompression, partFile, partStart, patternList, readLineChunks, splitLineFiles,
 } from "./files";
 
 /** The schema of `readText`'s output: bare strings. */
@@ -40,12 +40,14 @@ export class TextSource implements BoundedSource {
   }
 
   /** Reads a part's lines in batches; positions are byte offsets plus line numbers. */
-  async *read(part: JsonValue, from: JsonValue | null): AsyncIterable<SourceChunk> {
+  async *read(part: JsonValue, from: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk> {
     const file = partFile(part);
     const start = partStart(part, from);
+    const backlog = backlogReporter(ctx, part, detectCompression(file, this.compression) === "gzip");
     for await (const chunk of readLineChunks(file, { compression: this.compression, from: start.from, end: start.end })) {
       const data = utf8Data(chunk.bytes, chunk.offsets, chunk.count);
       const batch = makeRecordBatch(textSchema.arrow, [data], chunk.count);
+      backlog(chunk.endOffset);
       yield { batch: globalBatch(batch), position: { offset: chunk.endOffset, line: chunk.firstLine + chunk.count } };
     }
   }

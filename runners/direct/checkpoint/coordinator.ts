@@ -47,6 +47,8 @@ export class CheckpointCoordinator {
   readonly sizes: number[] = [];
   /** The latest checkpoint this coordinator completed, or null. */
   lastCompleted: number | null = null;
+  /** Checkpoints begun that never completed because their run attempt failed. */
+  failed = 0;
   private readonly started = new Map<number, { at: number; files: Record<string, number> }>();
 
   constructor(
@@ -62,6 +64,12 @@ export class CheckpointCoordinator {
     this.store.begin(id);
     this.started.set(id, { at: Date.now(), files: {} });
     return id;
+  }
+
+  /** The run attempt failed: the checkpoints it began and did not complete count as failed, and are forgotten. */
+  abandon(): void {
+    this.failed += this.started.size;
+    this.started.clear();
   }
 
   /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long). */

@@ -1,7 +1,8 @@
 /**
  * Restoring at another parallelism: the snapshots every instance took of one transform become the
  * state of one instance of the restoring run — the key groups it owns, its share of the items
- * (item `i` of all instances' items, in instance order, goes to instance `i % count`), the first
+ * (item `i` of all instances' items, in instance order, goes to instance `i % count`), the placed
+ * items whose slot names it (slot `s` goes to instance `s % count`), the first
  * instance's common state and the minimum watermark. When the transform had finished on every
  * instance, it restores finished.
  */
@@ -20,6 +21,7 @@ export interface ReshardTarget {
 export function reshard(snapshots: readonly OperatorSnapshot[], target: ReshardTarget): OperatorSnapshot {
   const keyed: (readonly [number, unknown])[] = [];
   const items: unknown[] = [];
+  const placed: (readonly [number, unknown])[] = [];
   let all = 0;
   let common: unknown = undefined;
   let watermark: number | undefined;
@@ -27,8 +29,9 @@ export function reshard(snapshots: readonly OperatorSnapshot[], target: ReshardT
   for (const s of snapshots) {
     for (const entry of s.keyed ?? []) if (target.ownsKeyGroup(entry[0])) keyed.push(entry);
     for (const item of s.items ?? []) if (all++ % target.count === target.index) items.push(item);
+    for (const entry of s.placed ?? []) if (entry[0] % target.count === target.index) placed.push(entry);
     if (common === undefined && s.common !== undefined) common = s.common;
     if (s.watermark !== undefined) watermark = watermark === undefined ? s.watermark : Math.min(watermark, s.watermark);
   }
-  return { keyed, items, ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}), ...(finished ? { finished } : {}) };
+  return { keyed, items, ...(placed.length > 0 ? { placed } : {}), ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}), ...(finished ? { finished } : {}) };
 }

@@ -62,7 +62,7 @@ export interface DirectOptions {
 /**
  * An operator's state at a checkpoint, shaped so that a checkpoint taken at one parallelism restores
  * at another: keyed state goes, by key group, to the instance that owns the group; items of non-keyed
- * state are spread over the instances; the watermark restores as the minimum over the instances.
+ * state are spread over the instances, placed items go to the instance their slot names; the watermark restores as the minimum over the instances.
  * Everything in it must survive a structured clone (`v8.serialize`).
  */
 export interface OperatorSnapshot {
@@ -70,6 +70,11 @@ export interface OperatorSnapshot {
   readonly keyed?: readonly (readonly [keyGroup: number, state: unknown])[];
   /** Non-keyed items (source parts, buffered rows, staged sink output). */
   readonly items?: readonly unknown[];
+  /**
+   * Items with a stable slot (source parts that must stay with one reader): a restore at any
+   * parallelism gives an item to instance `slot % count`.
+   */
+  readonly placed?: readonly (readonly [slot: number, state: unknown])[];
   /** State every instance takes up whole (such as broadcast side inputs), from the first instance. */
   readonly common?: unknown;
   /** The operator's own input watermark when the snapshot was taken (ms). */
@@ -93,6 +98,12 @@ export interface Operator {
    * minimum, when one of several inputs' watermarks moved (see `inputWatermark(tag)`).
    */
   onWatermark?(watermark: number): Promise<void> | void;
+  /**
+   * Every input that has not ended became idle (`true`: nothing comes for now, and their watermarks
+   * hold nothing back), or one became active again (`false`), as Flink's watermark status. While
+   * every input is idle the input watermark is the largest of theirs.
+   */
+  onIdle?(idle: boolean): void | Promise<void>;
   /** The processing-time clock reached `now`, at or after a time requested with `wakeAt`. */
   onProcessingTime?(now: number): Promise<void> | void;
   /**
@@ -144,6 +155,11 @@ export interface SourceDriver {
    * (a TestStream with tagged outputs), the watermarks of named outputs above it.
    */
   setWatermark(watermark: number, outputs?: Readonly<Record<string, number>>): void;
+  /**
+   * Marks the source idle or active again (inside a step): an idle source has nothing to read for
+   * now, and its watermark holds nothing back downstream until it is active again. Sources start active.
+   */
+  setIdle(idle: boolean): void;
   /**
    * The source delivered every event before processing time `to` (ms, on its own timeline): the
    * shared simulated clock moves once every such source got there, and fires what became due.

@@ -1,4 +1,5 @@
 /** What a run counts, and how operators find their runtime objects. */
+import type { InstanceSample } from "../../metrics/sample";
 
 /** Looks up runtime objects (DoFns, sources, sinks) by transform name. */
 export type FnLookup = (transformName: string) => unknown;
@@ -11,4 +12,6 @@ export interface RunMetrics {
   readonly counters: Map<string, Map<string, number>>;
   /** The output watermark of each transform when the run ended. */
   readonly watermarks: Map<string, number>;
+  /** An execution's last sample of its transforms' numbers (what one instance reports). */
+  readonly sample?: InstanceSample;
 }

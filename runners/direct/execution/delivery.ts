@@ -7,7 +7,9 @@ import { BeamlineError, wrapUserError } from "../../../sdk/errors";
 import type { PipelineGraph } from "../../../sdk/graph";
 import type { Plan } from "../plan/planner";
 import type { HeldInput } from "./held-input";
-import type { ExecutionMetrics } from "./metrics";
+import { DEAD_LETTER_TAG } from "../../../sdk/dead-letter";
+import { FIELD } from "../../metrics/sample";
+import { batchBytes, type ExecutionMetrics } from "./metrics";
 import type { ExecNode } from "./node";
 
 /** Runs `f` for `node`; an error that is not a BeamlineError becomes a user-code error of the node's transform. */
@@ -37,6 +39,7 @@ export class Delivery {
     private readonly metrics: ExecutionMetrics,
     private readonly held: HeldInput,
   ) {
+    metrics.track(nodes.length);
     const byName = new Map(nodes.map((n) => [n.name, n]));
     this.routes = nodes.map((n) => {
       const out = new Map<string, Route[]>();
@@ -49,20 +52,28 @@ export class Delivery {
 
   /** Delivers everything in `node`'s outbox, and what that makes its consumers emit. */
   async drain(node: ExecNode): Promise<void> {
-    const rowsOut = this.metrics.rowsOut;
+    const metrics = this.metrics;
+    const rowsOut = metrics.rowsOut;
     const routes = this.routes[node.index];
     while (node.outbox.length > 0) {
       const [tag, batch] = node.outbox.shift()!;
       const targets = routes.get(tag);
       if (targets === undefined) throw new Error(`internal: ${node.name} emitted to undeclared output ${tag}`);
-      rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + batch.data.numRows);
+      const rows = batch.data.numRows;
+      const bytes = batchBytes(batch);
+      rowsOut.set(node.name, (rowsOut.get(node.name) ?? 0) + rows);
+      metrics.moved(node, null, rows, bytes);
+      if (tag === DEAD_LETTER_TAG) metrics.add(node, FIELD.deadLetterRows, rows);
       for (const { target, tag: input } of targets) {
         if (node.passed > target.passed) {
           this.held.hold(target, input, batch); // after a barrier the target has yet to pass: aligning
           continue;
         }
         if (target.finished) throw new Error(`internal: ${node.name} emitted to ${target.name} after it finished`);
+        metrics.moved(null, target, rows, bytes);
+        const started = performance.now();
         await guard(target, () => target.op.processBatch(input, batch));
+        metrics.add(target, FIELD.processingMs, performance.now() - started);
         await this.drain(target);
       }
     }
@@ -70,7 +81,9 @@ export class Delivery {
 
   /** Runs hook `f` of `node`, then delivers what it emitted. */
   async run(node: ExecNode, f: () => unknown): Promise<void> {
+    const started = performance.now();
     await guard(node, f);
+    this.metrics.add(node, FIELD.processingMs, performance.now() - started);
     await this.drain(node);
   }
 }

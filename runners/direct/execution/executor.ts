@@ -8,11 +8,12 @@
  */
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { BeamlineError } from "../../../sdk/errors";
-import { namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
+import { allContainers, namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import type { DirectOptions, OperatorRegistry, OperatorSnapshot, SourceOperator } from "../contract/operator";
 import type { InstanceCheckpoints } from "../contract/checkpoints";
 import type { FnLookup, RunMetrics } from "../contract/run-metrics";
+import type { InstanceSample } from "../../metrics/sample";
 import type { Plan } from "../plan/planner";
 import { Barriers, commitsAfterFinish } from "./barriers";
 import { ProcessingClock } from "./clock";
@@ -45,6 +46,11 @@ export interface ExecuteHooks {
    * watermark. Each call is a pass over the transforms; read it from a timer, not per row.
    */
   readonly observe?: (probe: () => InstanceProgress) => void;
+  /**
+   * Receives, before the run starts, a function that samples every transform's numbers (a pass over
+   * the transforms; call it from a timer).
+   */
+  readonly sampled?: (take: () => InstanceSample) => void;
   /**
    * Whether a consumer reads string columns only as bytes (see `strings-as-bytes.ts`); by default, the
    * combines `readsStringsAsBytes` names.
@@ -115,8 +121,8 @@ export async function execute(
   const env = { graph, plan, options, fns, clock, metrics, readsStringsAsBytes: hooks.readsStringsAsBytes, wakeAt: (node: ExecNode, at: number) => wakeups!.request(node, at) };
   const nodes = buildNodes(graph, plan, (transform, node) => {
     const ctx = operatorContext(env, lookups, transform, node);
-    // User metrics updated while the operator runs its functions count as the transform's counters.
-    const op = reportingMetricsTo(registry.get(transform.urn)!(ctx), namedCountersContainer(ctx.count));
+    // User metrics updated while the operator runs its functions are the transform's, and count as its named counters too.
+    const op = reportingMetricsTo(registry.get(transform.urn)!(ctx), allContainers(metrics.userCell(transform.uniqueName), namedCountersContainer(ctx.count)));
     node.declared?.seal();
     if (node.declared && op.snapshot) throw new Error(`internal: ${node.name}'s operator both declares state and snapshots itself`);
     return op;
@@ -136,19 +142,20 @@ export async function execute(
   });
   const barriers = new Barriers(nodes, delivery, held, lock, hooks.checkpoints);
   wakeups = new Wakeups(nodes, clock, lock, delivery, propagate);
-  const sourceEnv = { graph, clocked, lock, clock, delivery, barriers, held, wakeups, admit: hooks.admit };
-  const read = readContext(lock, clock);
+  const sourceEnv = { graph, clocked, lock, clock, delivery, barriers, held, wakeups, metrics, admit: hooks.admit };
+  const instance = options.instance?.index ?? 0;
 
   const onAbort = () => lock.fail(new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" }));
   hooks.signal?.addEventListener("abort", onAbort);
   hooks.observe?.(metrics.probe(graph, nodes));
+  hooks.sampled?.(() => metrics.sample(instance, nodes));
 
   let failed = false;
   try {
     await openNodes(nodes, hooks.checkpoints);
     if (hooks.signal?.aborted) onAbort();
     hooks.checkpoints?.attach(barriers.control());
-    const runs = nodes.filter((n) => n.inputs.length === 0).map((n) => runSource(sourceEnv, n, read));
+    const runs = nodes.filter((n) => n.inputs.length === 0).map((n) => runSource(sourceEnv, n, readContext(lock, clock, (partition, backlog) => metrics.reportBacklog(n.name, partition, backlog))));
     await lock.step(() => {});
     await Promise.all(runs);
     await lock.idle();
@@ -163,5 +170,5 @@ export async function execute(
     hooks.signal?.removeEventListener("abort", onAbort);
     await closeNodes(nodes, failed);
   }
-  return metrics.result(nodes);
+  return metrics.result(nodes, instance);
 }

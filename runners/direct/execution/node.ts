@@ -35,6 +35,10 @@ export interface ExecNode {
   /** For sources: the watermark they set, and whether they are done. */
   sourceWatermark: number;
   sourceDone: boolean;
+  /** For sources: whether the source said it is idle. */
+  sourceIdle: boolean;
+  /** Whether the node's output is idle: a source that said so, or a node whose inputs not ended are all idle. */
+  idle: boolean;
   /** For sources that set a watermark per output: by PCollection, each at or above `outWatermark`. */
   readonly outputWatermarks: Map<string, number>;
   finished: boolean;
@@ -75,6 +79,8 @@ export function buildNodes(graph: PipelineGraph, plan: Plan, operatorOf: (transf
       outWatermark: MIN_TIMESTAMP,
       sourceWatermark: MIN_TIMESTAMP,
       sourceDone: false,
+      sourceIdle: false,
+      idle: false,
       outputWatermarks: new Map(),
       finished: false,
       wakeups: [],

@@ -13,6 +13,10 @@ export interface ProgressSnapshot {
   readonly watermark?: number;
   /** The last completed checkpoint: its number and how long it took (ms). */
   readonly checkpoint?: { readonly id: number; readonly durationMs: number };
+  /** Each source's records so far and its watermark (ms), when known. */
+  readonly sources?: readonly { readonly name: string; readonly rows: number; readonly watermark?: number }[];
+  /** What bounded file input has left: bytes, the fraction already read, and the time left at the rate so far (ms). */
+  readonly input?: { readonly leftBytes: number; readonly done: number; readonly etaMs?: number };
 }
 
 /** Where the line goes: a stream that may be a terminal. */
@@ -29,8 +33,37 @@ export function formatProgress(s: ProgressSnapshot, elapsedMs: number): string {
   if (s.watermark !== undefined) {
     parts.push(`watermark ${formatTimestamp(s.watermark)}`);
   }
+  for (const src of s.sources ?? []) parts.push(`${src.name} ${human(src.rows)} records${src.watermark !== undefined ? ` (watermark ${formatTimestamp(src.watermark)})` : ""}`);
+  if (s.input) {
+    const filled = Math.round(Math.min(1, Math.max(0, s.input.done)) * 10);
+    const eta = s.input.etaMs !== undefined ? `, ETA ${Math.ceil(s.input.etaMs / 1000)} s` : "";
+    parts.push(`[${"#".repeat(filled)}${".".repeat(10 - filled)}] ${Math.round(s.input.done * 100)}% · ${megabytes(s.input.leftBytes)} left${eta}`);
+  }
   if (s.checkpoint) parts.push(`checkpoint ${s.checkpoint.id} (${s.checkpoint.durationMs} ms)`);
   return `beamline: ${parts.join(" · ")}`;
+}
+
+function megabytes(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * Follows what bounded file input has left, from the backlog its sources report: the fraction read
+ * since the first report, and the time left at the rate since then.
+ */
+export class InputProgress {
+  private first: { at: number; left: number } | null = null;
+
+  /** The input's progress now, given the bytes left (undefined: nothing reported). */
+  at(now: number, leftBytes: number | undefined): ProgressSnapshot["input"] {
+    if (leftBytes === undefined) return undefined;
+    if (this.first === null || leftBytes > this.first.left) this.first = { at: now, left: leftBytes };
+    const { at, left } = this.first;
+    const read = left - leftBytes;
+    const done = left > 0 ? read / left : 1;
+    const etaMs = read > 0 && now > at ? (leftBytes * (now - at)) / read : undefined;
+    return { leftBytes, done, ...(etaMs !== undefined ? { etaMs } : {}) };
+  }
 }
 
 function human(n: number): string {

@@ -12,6 +12,8 @@ import type { Barriers } from "./barriers";
 import type { ProcessingClock } from "./clock";
 import { guard, type Delivery } from "./delivery";
 import type { HeldInput } from "./held-input";
+import { FIELD } from "../../metrics/sample";
+import type { ExecutionMetrics } from "./metrics";
 import type { ExecNode } from "./node";
 import type { SimulatedClock } from "./simulated-clock";
 import type { StepLock } from "./step-lock";
@@ -26,15 +28,18 @@ export interface SourceEnv {
   readonly barriers: Barriers;
   readonly held: HeldInput;
   readonly wakeups: Wakeups;
+  /** Where the time a source waits for room downstream, or for a checkpoint to align, is counted. */
+  readonly metrics: ExecutionMetrics;
   /** The sources that drive the simulated clock, in pipeline order (a source's index is its stream). */
   readonly clocked: readonly ExecNode[];
   /** Backpressure: a promise to wait for, outside the lock, before a source's next step. */
   readonly admit?: (source: string) => Promise<void> | undefined;
 }
 
-/** The clock and cancellation, as sources see them. */
-export function readContext(lock: StepLock, clock: ProcessingClock): ReadContext {
+/** The clock and cancellation, as sources see them, and where a source reports its backlog. */
+export function readContext(lock: StepLock, clock: ProcessingClock, reportBacklog: ReadContext["reportBacklog"]): ReadContext {
   return {
+    reportBacklog,
     processingTime: clock.now,
     get cancelled() {
       return lock.cancelled;
@@ -56,11 +61,22 @@ function sourceDriver(env: SourceEnv, node: ExecNode, stream: number, read: Read
   const stepNow = (f: () => void | Promise<void>): Promise<void> => {
     // Past the barrier of the checkpoint in flight while input is held back for it: what this
     // source emits now would only be held too, so it waits (held input stays bounded).
-    if (barriers.mustWait(node) && !lock.cancelled) return lock.orCancelled(held.whenReleased()).then(() => driver.step(f));
+    if (barriers.mustWait(node) && !lock.cancelled) {
+      const waiting = performance.now();
+      return lock.orCancelled(held.whenReleased()).then(() => {
+        env.metrics.add(node, FIELD.alignmentMs, performance.now() - waiting);
+        return driver.step(f);
+      });
+    }
     const run = () => lock.step(() => delivery.run(node, f));
     const wait = admit?.(node.name);
+    if (!wait) return run();
+    const started = performance.now();
     // A cancelled run stops waiting for room (a worker that would make it died).
-    return wait ? lock.orCancelled(wait).then(run) : run();
+    return lock.orCancelled(wait).then(() => {
+      env.metrics.add(node, FIELD.backpressureMs, performance.now() - started);
+      return run();
+    });
   };
   const driver: SourceDriver = {
     read,
@@ -75,6 +91,9 @@ function sourceDriver(env: SourceEnv, node: ExecNode, stream: number, read: Read
         const pc = outputs[tag];
         if (pc !== undefined && mark > (node.outputWatermarks.get(pc) ?? MIN_TIMESTAMP)) node.outputWatermarks.set(pc, mark);
       }
+    },
+    setIdle: (idle) => {
+      node.sourceIdle = idle;
     },
     advanceProcessingTime: (to) =>
       lock.step(async () => {

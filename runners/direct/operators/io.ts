@@ -4,76 +4,148 @@ import { globalBatch } from "../../../sdk/batch";
 import { fingerprint, type JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { recoverSink, type Committable, type Sink, type SinkWriter } from "../../../sdk/sink";
-import type { BoundedSource } from "../../../sdk/source";
+import type { BoundedSource, PartPosition } from "../../../sdk/source";
 import type { CommitsAfterFinish, SourceDriver, SourceOperator } from "../contract/operator";
 import { faultPoint } from "../faults/fault-points";
 import type { Operator, OperatorContext } from "../contract/operator";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
 /**
- * The read operator. Every part of the source reads concurrently; each chunk goes downstream in one
- * step, and the operator's watermark is the minimum over the parts that are neither done nor idle.
+ * The read operator. Every part of the source this instance owns reads concurrently; each chunk goes
+ * downstream in one step, and the operator's watermark is the minimum over the parts that are neither
+ * done nor idle. A source with `slotOf` has its parts placed: part with slot `s` is read by instance
+ * `s % count`, at the start, after a restore at any parallelism (its state goes there), and when
+ * `discover` finds it later; other sources' parts are dealt out by index. A source with
+ * `checkpointCompleted` hears, when a checkpoint completes, the positions that checkpoint holds.
  */
-export function readOperator(ctx: OperatorContext): SourceOperator {
+export function readOperator(ctx: OperatorContext): SourceOperator & Partial<CommitsAfterFinish> {
   const source = ctx.fn<BoundedSource>();
   const state = ctx.declareState();
+  const slotOf = source.slotOf?.bind(source);
   /** Every part this instance reads, with where it got to: its share of a checkpoint's, or of the source's split. */
-  const parts = state.items<PartState>("parts");
+  const parts = slotOf ? state.placed<PartState>("placed-parts", (p) => slotOf(p.part)) : state.items<PartState>("parts");
+  const { index, count } = ctx.options.instance ?? { index: 0, count: 1 };
+  const mine = (part: JsonValue, i: number) => (slotOf ? slotOf(part) % count === index : i % count === index);
+  /** The positions at each checkpoint's barrier not yet completed, oldest first (for `checkpointCompleted`). */
+  const atBarriers: { readonly id: number; readonly positions: PartPosition[] }[] = [];
+  const reportsCheckpoints = typeof source.checkpointCompleted === "function";
   return {
     simulatedClock: source.simulatedClock === true,
+    // A source that publishes completed checkpoints hears of the run's final one after it finished.
+    ...(reportsCheckpoints ? { commitsAfterFinish: true as const } : {}),
     processBatch() {
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
     },
+    onCheckpoint(id) {
+      if (reportsCheckpoints) atBarriers.push({ id, positions: parts.values.map((p) => ({ part: p.part, position: structuredClone(p.position) })) });
+    },
+    async onCommit(id) {
+      let latest: PartPosition[] | null = null;
+      while (atBarriers.length > 0 && atBarriers[0].id <= id) latest = atBarriers.shift()!.positions;
+      if (latest === null || !reportsCheckpoints) return;
+      try {
+        await source.checkpointCompleted!(latest);
+      } catch {
+        // Informational only (consumer-group offsets); the next completed checkpoint publishes again.
+        ctx.count("checkpoint_publish_failures", 1);
+      }
+    },
     async run(driver: SourceDriver) {
       if (!state.restored) {
-        const { index, count } = ctx.options.instance ?? { index: 0, count: 1 };
-        const all = await source.split(count);
-        parts.values = all.filter((_, i) => i % count === index).map((part) => ({ part, position: null, mark: MIN_TIMESTAMP, idle: false, done: false }));
+        // In a step: no checkpoint barrier passes the source before it knows its parts (a checkpoint
+        // taken earlier would restore with none).
+        await driver.step(async () => {
+          const all = await source.split(count);
+          parts.values = all.filter(mine).map((part) => newPart(part, null));
+        });
       }
       const states = parts.values;
-      /** Sets the watermark: the minimum over the parts that are not idle, and so for each output that has its own. */
+      const discovering = source.boundedness === "unbounded" && slotOf !== undefined && typeof source.discover === "function";
+      /**
+       * Sets the watermark: the minimum over the parts neither idle nor done, and so for each output
+       * that has its own. The instance is idle while every part not done is (its watermark then the
+       * largest of theirs), or, discovering, while it has none.
+       */
       const publish = () => {
         let wm = MAX_TIMESTAMP;
         let any = false;
         const outputs: Record<string, number> = {};
         for (const p of states) for (const tag of Object.keys(p.outputMarks ?? {})) outputs[tag] = MAX_TIMESTAMP;
+        let live = 0;
+        let idleMax = MIN_TIMESTAMP;
         for (const p of states) {
-          if (p.idle) continue;
+          if (p.done) continue;
+          live++;
+          if (p.idle) {
+            idleMax = Math.max(idleMax, p.mark);
+            continue;
+          }
           any = true;
           if (p.mark < wm) wm = p.mark;
           for (const tag of Object.keys(outputs)) outputs[tag] = Math.min(outputs[tag], Math.max(p.mark, p.outputMarks?.[tag] ?? MIN_TIMESTAMP));
         }
         if (any) driver.setWatermark(wm, outputs);
+        // Every part idle: the largest of their watermarks, as Flink's StatusWatermarkValve.
+        else if (live > 0) driver.setWatermark(idleMax);
+        driver.setIdle(live > 0 ? !any : discovering);
       };
-      if (states.length > 0) await driver.step(publish);
-      await Promise.all(
-        states.map(async (p) => {
-          if (p.done) return;
-          for await (const chunk of source.read(p.part, p.position, driver.read)) {
-            await driver.step(() => {
-              if (chunk.batch && chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
-              if (chunk.position !== undefined) p.position = chunk.position;
-              if (chunk.watermark !== undefined && chunk.watermark > p.mark) p.mark = chunk.watermark;
-              for (const [tag, mark] of Object.entries(chunk.watermarks ?? {})) {
-                const marks = (p.outputMarks ??= {});
-                if (mark > (marks[tag] ?? MIN_TIMESTAMP)) marks[tag] = mark;
-              }
-              p.idle = chunk.idle === true;
-              publish();
-            });
-            if (chunk.processingTime !== undefined) await driver.advanceProcessingTime(chunk.processingTime);
-            if (driver.read.cancelled) return;
-          }
+      const readPart = async (p: PartState) => {
+        if (p.done) return;
+        for await (const chunk of source.read(p.part, p.position, driver.read)) {
           await driver.step(() => {
-            p.mark = MAX_TIMESTAMP;
-            p.idle = false;
-            p.done = true;
+            if (chunk.batch && chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
+            if (chunk.position !== undefined) p.position = chunk.position;
+            if (chunk.watermark !== undefined && chunk.watermark > p.mark) p.mark = chunk.watermark;
+            for (const [tag, mark] of Object.entries(chunk.watermarks ?? {})) {
+              const marks = (p.outputMarks ??= {});
+              if (mark > (marks[tag] ?? MIN_TIMESTAMP)) marks[tag] = mark;
+            }
+            p.idle = chunk.idle === true;
             publish();
           });
-        }),
-      );
+          if (chunk.processingTime !== undefined) await driver.advanceProcessingTime(chunk.processingTime);
+          if (driver.read.cancelled) return;
+        }
+        await driver.step(() => {
+          p.mark = MAX_TIMESTAMP;
+          p.idle = false;
+          p.done = true;
+          publish();
+        });
+      };
+      /** Looks for new parts every `discoveryIntervalMs` while the run goes on, and reads those this instance owns. */
+      const discover = async () => {
+        const known = new Set(states.map((p) => JSON.stringify(p.part)));
+        const readers: Promise<void>[] = [];
+        while (await driver.read.sleep(source.discoveryIntervalMs ?? 10_000)) {
+          let found: PartPosition[];
+          try {
+            found = await source.discover!();
+          } catch {
+            ctx.count("discovery_failures", 1);
+            continue;
+          }
+          const fresh = found.filter(({ part }) => !known.has(JSON.stringify(part)) && slotOf!(part) % count === index);
+          if (fresh.length === 0) continue;
+          await driver.step(() => {
+            for (const { part, position } of fresh) {
+              known.add(JSON.stringify(part));
+              const p = newPart(part, position);
+              states.push(p);
+              readers.push(readPart(p));
+            }
+          });
+        }
+        await Promise.all(readers);
+      };
+      if (states.length > 0 || discovering) await driver.step(publish);
+      await Promise.all([...states.map(readPart), ...(discovering ? [discover()] : [])]);
     },
   };
+}
+
+function newPart(part: JsonValue, position: JsonValue | null): PartState {
+  return { part, position, mark: MIN_TIMESTAMP, idle: false, done: false };
 }
 
 /** Where one part of a source got to: the state a checkpoint keeps of a read. */

@@ -20,12 +20,15 @@ import { InstanceCheckpointLink } from "./instance-checkpoints";
 import { restoredShare } from "./restored-state";
 import type { Plan } from "../plan/planner";
 import type { PipelineSpec } from "./bootstrap";
-import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, layout, Layout } from "./layout";
+import { layout, Layout } from "./layout";
+import type { LiveMetrics } from "../../metrics/live";
+import { counterOwner, isExchange, userSample } from "./samples";
 import { spawnWorkers, startFailure, PooledWorker } from "./pool";
 import type { ProgressBoard } from "../execution/progress";
 import { runInstance } from "./instance";
 import { CheckpointOrder, instanceMetrics, RunOrder, WorkerMessage } from "./protocol";
 import { errorFromRemote } from "./remote-error";
+import type { InstanceSample } from "../../metrics/sample";
 
 /** A worker thread that died (an uncaught error, or it exited): retriable, the restart strategy applies. */
 function workerDied(index: number, cause: unknown): BeamlineError {
@@ -54,6 +57,10 @@ export interface ParallelOptions {
   readonly signal?: AbortSignal;
   /** Operators by URN of instance 0 (workers use the default ones); default: the default ones. */
   readonly operators?: OperatorRegistry;
+  /** Where every instance's metrics samples go: the last one of each, and one every `sampleEveryMs` when set. */
+  readonly live?: LiveMetrics;
+  /** How often instances report a sample of their metrics to `live` (ms); default: only at the end. */
+  readonly sampleEveryMs?: number;
 }
 
 /** Read nodes whose sources split into fewer parts than there are workers. */
@@ -73,10 +80,11 @@ export async function parallelLayout(pipeline: Pipeline, graph: PipelineGraph, p
   return layout(graph, plan, parallelism, await underSplitReads(pipeline, plan, parallelism));
 }
 
-/** Merges an instance's metrics into the run's; an exchange's counters count for the transform it feeds. */
-function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layout): void {
-  const internal = (name: string) => name.startsWith(EXCHANGE_IN_URN) || name.startsWith(EXCHANGE_OUT_URN);
-  const owner = (name: string) => (name.startsWith(`${EXCHANGE_OUT_URN}/`) ? (lay.edges[Number(name.slice(EXCHANGE_OUT_URN.length + 1))]?.consumer ?? name) : name);
+/** Merges an instance's metrics into the run's, and its last sample into `live`; an exchange's counters count for the transform it feeds. */
+function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layout, live: LiveMetrics | undefined): void {
+  const internal = isExchange;
+  const owner = (name: string) => counterOwner(name, lay);
+  if (m.metrics.sample) live?.record(userSample(m.metrics.sample, lay));
   for (const [name, n] of m.metrics.rowsOut) if (!internal(name)) into.rowsOut.set(name, (into.rowsOut.get(name) ?? 0) + n);
   for (const [name, cs] of m.metrics.counters) {
     let c = into.counters.get(owner(name));
@@ -125,7 +133,10 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
       inPorts: inPorts[index],
       ...(cp ? { checkpoints: { dir: cp.coordinator.store.dir, restored: cp.restore ? restoredShare(cp.restore, lay, index) : [] } } : {}),
       ...(options.progress ? { progress: options.progress.buffer } : {}),
+      ...(options.sampleEveryMs ? { sampleEveryMs: options.sampleEveryMs } : {}),
     });
+    const live = options.live;
+    const report = live ? (sample: InstanceSample) => live.record(userSample(sample, lay)) : undefined;
     const post = (w: PooledWorker, m: CheckpointOrder) => w.thread.postMessage(m);
     const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;
     const periodic = cp
@@ -140,7 +151,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort);
     stopListening = () => options.signal?.removeEventListener("abort", onAbort);
-    const local = runInstance(pipeline, 0, order(0), { signal: cancel.signal, checkpoints: localLink, operators: options.operators }).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }, lay));
+    const local = runInstance(pipeline, 0, order(0), { signal: cancel.signal, checkpoints: localLink, operators: options.operators, report }).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }, lay, live));
     const all = Promise.all([
       local,
       ...workers.map(
@@ -149,8 +160,9 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
             let ready = false;
             w.thread.on("message", (m: WorkerMessage) => {
               if (m.type === "ready") ready = true;
+              else if (m.type === "metrics") report?.(m.sample);
               else if (m.type === "done") {
-                merge(metrics, m, lay);
+                merge(metrics, m, lay, live);
                 resolve();
               } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes);
               else if (m.type === "failed") fail(errorFromRemote(m.error));

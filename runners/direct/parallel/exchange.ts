@@ -4,7 +4,9 @@
  * forwarding its input watermark, checkpoint barriers in order with the data and, at the end, end of
  * input; into a liftable combine it pre-combines, and sends the partial rows it holds before each of
  * those. Exchange-in is a source on a receiving worker: it emits what its senders send, its watermark
- * is the minimum over the senders', it aligns their barriers, and it ends when every sender has ended.
+ * is the minimum over the senders' that are not idle (while they all are, it is idle and its watermark
+ * the largest of theirs), it aligns their
+ * barriers, and it ends when every sender has ended.
  */
 import type * as arrow from "apache-arrow";
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
@@ -127,6 +129,10 @@ export function exchangeOutOperator(
       flush();
       for (const o of all) o.control({ t: "watermark", watermark });
     },
+    onIdle(idle) {
+      flush();
+      for (const o of all) o.control({ t: "idle", idle });
+    },
     forwardBarrier(checkpoint) {
       flush();
       for (const o of all) o.control({ t: "barrier", checkpoint });
@@ -153,7 +159,28 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
       const marks = new Map<number, number>([...inlets.keys()].map((s) => [s, MIN_TIMESTAMP]));
       let open = inlets.size;
       if (open === 0) return;
-      const watermark = () => Math.min(...marks.values());
+      const idle = new Set<number>();
+      /** Sets the watermark, the minimum over the senders not idle; idle while every sender not ended is. */
+      const publish = () => {
+        let wm = MAX_TIMESTAMP;
+        let idleMax = MIN_TIMESTAMP;
+        let active = false;
+        let idleOnes = false;
+        for (const [sender, mark] of marks) {
+          if (done.has(sender)) continue;
+          if (idle.has(sender)) {
+            idleOnes = true;
+            if (mark > idleMax) idleMax = mark;
+            continue;
+          }
+          active = true;
+          if (mark < wm) wm = mark;
+        }
+        driver.setIdle(idleOnes && !active);
+        // Every sender idle: the largest of their watermarks, as Flink's StatusWatermarkValve (nothing
+        // comes to hold it back); every sender ended: the maximum.
+        driver.setWatermark(active || !idleOnes ? wm : idleMax);
+      };
       const done = new Set<number>();
       let aligning: { id: number; arrived: Set<number>; release: () => void; released: Promise<void> } | null = null;
       const passIfAligned = async (): Promise<void> => {
@@ -184,12 +211,18 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
               await a.released; // this link waits for the others
               return;
             }
+            if (c.t === "idle") {
+              if (c.idle) idle.add(sender);
+              else idle.delete(sender);
+              await driver.step(publish);
+              return;
+            }
             if (c.t === "watermark" || c.t === "end") {
               const wm = c.t === "end" ? MAX_TIMESTAMP : c.watermark;
               if (wm > marks.get(sender)!) marks.set(sender, wm);
-              await driver.step(() => driver.setWatermark(watermark()));
+              if (c.t === "end") done.add(sender);
+              await driver.step(publish);
               if (c.t === "end") {
-                done.add(sender);
                 await passIfAligned();
                 if (--open === 0) resolve();
               }

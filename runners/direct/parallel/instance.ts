@@ -18,6 +18,7 @@ import { exchangeInOperator, exchangeOutOperator } from "./exchange";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan, type ExchangePayload } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
+import type { InstanceSample } from "../../metrics/sample";
 
 /** What an instance runs with beyond its order. */
 export interface InstanceOptions {
@@ -27,6 +28,8 @@ export interface InstanceOptions {
   readonly checkpoints?: InstanceCheckpoints;
   /** Operators by URN (default: {@link defaultOperators}); the exchanges are added to them. */
   readonly operators?: OperatorRegistry;
+  /** Receives a sample of the instance's metrics every `order.sampleEveryMs`. */
+  readonly report?: (sample: InstanceSample) => void;
 }
 
 /** Runs instance `index` of the pipeline as ordered; resolves to its metrics. */
@@ -97,9 +100,21 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
   const board = order.progress ? new ProgressBoard(order.progress) : null;
   let unfollow = () => {};
   const observe = board ? (probe: () => InstanceProgress) => void (unfollow = board.follow(index, probe)) : undefined;
+  let stopSampling = () => {};
+  const { report } = options;
+  const every = order.sampleEveryMs;
+  const sampled =
+    report && every
+      ? (take: () => InstanceSample) => {
+          const timer = setInterval(() => report(take()), every);
+          timer.unref();
+          stopSampling = () => clearInterval(timer);
+        }
+      : undefined;
   try {
-    return await execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints, observe, readsStringsAsBytes: stringsAsBytes });
+    return await execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints, observe, sampled, readsStringsAsBytes: stringsAsBytes });
   } finally {
     unfollow();
+    stopSampling();
   }
 }

@@ -15,6 +15,7 @@ import { decodeBatch, encodeBatch, WireBatch } from "../data/batch-codec";
 /** Control messages of a link. */
 export type Control =
   | { readonly t: "watermark"; readonly watermark: number }
+  | { readonly t: "idle"; readonly idle: boolean }
   | { readonly t: "barrier"; readonly checkpoint: number }
   | { readonly t: "end" };
 

@@ -1,6 +1,7 @@
 /** Messages between the coordinator and its worker threads. */
 import type { MessagePort } from "node:worker_threads";
 import type { RunMetrics } from "../contract/run-metrics";
+import type { InstanceSample } from "../../metrics/sample";
 import type { PipelineSpec } from "./bootstrap";
 import type { InstanceCheckpointOrder } from "./instance-checkpoints";
 import type { Layout } from "./layout";
@@ -32,6 +33,8 @@ export interface RunOrder {
   readonly checkpoints?: InstanceCheckpointOrder;
   /** The run's progress board (see `ProgressBoard`), when someone watches its progress. */
   readonly progress?: SharedArrayBuffer;
+  /** When someone watches the run's metrics live: how often the instance reports a sample of them (ms). */
+  readonly sampleEveryMs?: number;
 }
 
 /** The coordinator's checkpoint messages to a worker: trigger checkpoint `id`, or checkpoint `id` completed. */
@@ -42,16 +45,19 @@ export interface InstanceMetrics {
   readonly rowsOut: [string, number][];
   readonly counters: [string, [string, number][]][];
   readonly watermarks: [string, number][];
+  /** The instance's last sample. */
+  readonly sample?: InstanceSample;
 }
 
 /** An instance's metrics as plain arrays, to post. */
 export function instanceMetrics(m: RunMetrics): InstanceMetrics {
-  return { rowsOut: [...m.rowsOut], counters: [...m.counters].map(([k, v]) => [k, [...v]]), watermarks: [...m.watermarks] };
+  return { rowsOut: [...m.rowsOut], counters: [...m.counters].map(([k, v]) => [k, [...v]]), watermarks: [...m.watermarks], ...(m.sample ? { sample: m.sample } : {}) };
 }
 
 /** A worker's messages to the coordinator. */
 export type WorkerMessage =
   | { readonly type: "ready"; readonly fingerprint: string }
   | { readonly type: "done"; readonly metrics: InstanceMetrics }
+  | { readonly type: "metrics"; readonly sample: InstanceSample }
   | { readonly type: "ack"; readonly id: number; readonly bytes: number }
   | { readonly type: "failed"; readonly error: RemoteError };

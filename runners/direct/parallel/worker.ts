@@ -11,6 +11,7 @@ import { runInstance } from "./instance";
 import { InstanceCheckpointLink } from "./instance-checkpoints";
 import { CheckpointOrder, instanceMetrics, RunOrder, WorkerInit, WorkerMessage } from "./protocol";
 import { errorToRemote } from "./remote-error";
+import type { InstanceSample } from "../../metrics/sample";
 
 function post(m: WorkerMessage): void {
   parentPort!.postMessage(m);
@@ -32,7 +33,8 @@ parentPort!.on("message", (order: RunOrder | CheckpointOrder) => {
   if (order.type === "complete") return void checkpoints?.complete(order.id).catch(failed);
   if (order.type !== "run" || !pipeline) return;
   if (order.checkpoints) checkpoints = new InstanceCheckpointLink(order.checkpoints, init.index, (id, bytes) => post({ type: "ack", id, bytes }));
-  runInstance(pipeline, init.index, order, checkpoints ? { checkpoints } : {}).then(
+  const report = (sample: InstanceSample) => post({ type: "metrics", sample });
+  runInstance(pipeline, init.index, order, { report, ...(checkpoints ? { checkpoints } : {}) }).then(
     (m) => post({ type: "done", metrics: instanceMetrics(m) }),
     failed,
   );

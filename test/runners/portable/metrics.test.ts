@@ -6,8 +6,9 @@
 import { metrics } from "beamline";
 import { MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
 import {
-  formatUserMetrics, MonitoringShortIds, USER_DISTRIBUTION_INT64_URN, USER_SUM_INT64_URN, userMetricInfos, userMetricsFromInfos,
+  formatUserMetrics, MonitoringShortIds, USER_DISTRIBUTION_INT64_URN, USER_LATEST_INT64_URN, USER_SUM_INT64_URN, userMetricInfos, userMetricResults, userMetricsFromInfos,
 } from "../../../runners/portable/harness/metrics";
+import { countersOf } from "../../../runners/portable-runners";
 
 function bundle(): Map<string, MetricsCell> {
   const cell = new MetricsCell();
@@ -62,4 +63,31 @@ test("short ids name each monitoring info once and resolve to its URN, type and 
     const info = infos.find((i) => i.urn === meta[id].urn && i.labels.NAME === meta[id].labels.NAME)!;
     expect(Buffer.from(payload)).toEqual(Buffer.from(info.payload));
   }
+});
+
+test("gauges encode as Beam's latest_int64 infos; the latest of several bundles wins; results query like the direct runner's", () => {
+  const queued = metrics.gauge("queued", "app");
+  const at = (value: number, timestamp: number) => {
+    const cell = new MetricsCell();
+    withMetricsContainer(cell, () => queued.set(value));
+    // The time a gauge was set, made explicit for the test.
+    const k = [...cell.gauges.keys()][0];
+    cell.gauges.set(k, { ...cell.gauges.get(k)!, data: { value, timestamp } });
+    return userMetricInfos(new Map([["Buffer", cell]]));
+  };
+  const [info] = at(-3, 300);
+  expect(info.urn).toBe(USER_LATEST_INT64_URN);
+  expect(info.type).toBe("beam:metrics:latest_int64:v1");
+  expect(info.labels).toEqual({ PTRANSFORM: "Buffer", NAMESPACE: "app", NAME: "queued" });
+  // timestamp 300 (varint ac 02), then -3 as a 64-bit two's complement varint.
+  expect(Buffer.from(info.payload).toString("hex")).toBe("ac02fdffffffffffffffff01");
+  const back = userMetricsFromInfos([...at(-3, 300), ...at(8, 200), ...userMetricInfos(bundle())]);
+  expect(back.find((m) => m.name === "queued")).toEqual({ transform: "Buffer", namespace: "app", name: "queued", value: { timestamp: 300, value: -3 } });
+  expect(formatUserMetrics(back)).toContain("Buffer: queued=-3 (latest)");
+  // A gauge is no named counter.
+  expect(countersOf(back).get("Buffer")).toBeUndefined();
+  const q = userMetricResults(back).query({ namespace: "app" });
+  expect(q.gauges).toEqual([{ step: "Buffer", namespace: "app", name: "queued", attempted: { timestamp: 300, value: -3 }, committed: undefined }]);
+  expect(q.distributions.map((d) => [d.step, d.attempted.count])).toEqual([["Parse", 3]]);
+  expect(q.counters).toEqual([]);
 });

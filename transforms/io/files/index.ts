@@ -11,7 +11,7 @@ export { FileSink, type FileSinkOptions } from "./file-sink";
 export { FileSinkWriter, type FileShardWriter, type FileSinkWriterOptions } from "./file-sink-writer";
 export { ioFailure } from "./io-errors";
 export { DEFAULT_BATCH_ROWS, lineAt, readLineChunks, type LineChunk, type LinePosition, type LineReadOptions } from "./line-reader";
-export { filesToParts, linePosition, partFile, partStart, type FilePart } from "./parts";
+export { backlogReporter, filesToParts, linePosition, partFile, partStart, type FilePart } from "./parts";
 export { expandPattern, patternList, type FilePattern } from "./pattern";
 export { openInput, readHeadSync } from "./read-input";
 export { shardName } from "./shard-name";

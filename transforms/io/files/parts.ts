@@ -1,6 +1,8 @@
-/** The parts of file sources: one per file, where a line-based part starts, and its file. */
+/** The parts of file sources: one per file, where a line-based part starts, its file, and what it has left to read. */
+import * as fs from "node:fs";
 import { IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
+import type { ReadContext } from "../../../sdk/source";
 import type { LinePosition } from "./line-reader";
 import { expandPattern, type FilePattern } from "./pattern";
 
@@ -45,4 +47,18 @@ export function partFile(part: JsonValue): string {
     rule: "a file source part must be an object with a string `file`",
     fix: "pass the parts returned by split() unchanged",
   });
+}
+
+/**
+ * @internal Reports to the runner, after each chunk, the bytes a line-based part has left: up to its
+ * range's end, or the file's size. Nothing for a compressed file (its offsets are in the decompressed stream).
+ */
+export function backlogReporter(ctx: ReadContext | undefined, part: JsonValue, compressed: boolean): (offset: number) => void {
+  if (!ctx?.reportBacklog || compressed) return () => {};
+  const file = partFile(part);
+  const range = part as { start?: JsonValue; end?: JsonValue };
+  const limit = typeof range.end === "number" ? range.end : fs.statSync(file).size;
+  // A part that is a byte range of its file is named by where it starts.
+  const partition = typeof range.start === "number" && range.start > 0 ? `${file}@${range.start}` : file;
+  return (offset) => ctx.reportBacklog!(partition, { bytes: Math.max(0, limit - offset) });
 }

@@ -59,6 +59,23 @@ describe("declared state in snapshots", () => {
     expect(sorted(restored.flatMap((d) => d.items.values.map((i) => i.id)))).toEqual([0, 1, 10, 11, 12, 2]);
   });
 
+  test("placed items, taken on 2 instances and restored on 3, go to the instance their slot names", () => {
+    const snapshots = [0, 1].map((instance) => {
+      const state = new DeclaredState("Read");
+      const parts = state.placed<{ slot: number }>("parts", (p) => p.slot);
+      parts.values = [0, 1, 2, 3, 4].map((i) => ({ slot: instance * 5 + i }));
+      return v8.deserialize(v8.serialize(state.snapshot())) as OperatorSnapshot;
+    });
+    const restored = [0, 1, 2].map((index) => {
+      const state = new DeclaredState("Read");
+      const parts = state.placed<{ slot: number }>("parts", (p) => p.slot);
+      state.restore(reshard(snapshots, { ownsKeyGroup: (g) => workerOfKeyGroup(g, 3) === index, index, count: 3 }));
+      return parts.values.map((p) => p.slot);
+    });
+    restored.forEach((slots, index) => expect(slots.every((s) => s % 3 === index)).toBe(true));
+    expect(sorted(restored.flat())).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
   test("state a checkpoint holds that the operator does not declare is refused", () => {
     const state = new DeclaredState("Count");
     state.items<number>("items");

@@ -33,6 +33,17 @@ describe("reshard", () => {
   });
 });
 
+describe("reshard of placed items", () => {
+  test.each([1, 2, 3, 4])("items placed by slot, taken on 2 instances, restore at %i on the instance their slot names", (count) => {
+    const snapshots: OperatorSnapshot[] = [0, 1].map((w) => ({ placed: [0, 1, 2, 3, 4, 5, 6].filter((slot) => slot % 2 === w).map((slot) => [slot + 100, `part-${slot}`] as const) }));
+    const restored = Array.from({ length: count }, (_, index) => reshard(snapshots, { ownsKeyGroup: () => false, index, count }));
+    restored.forEach((r, index) => {
+      for (const [slot] of r.placed ?? []) expect(slot % count).toBe(index);
+    });
+    expect(restored.flatMap((r) => (r.placed ?? []).map(([, item]) => item)).sort()).toEqual(["part-0", "part-1", "part-2", "part-3", "part-4", "part-5", "part-6"]);
+  });
+});
+
 describe("restoredShare", () => {
   const loaded: LoadedCheckpoint = {
     id: 7,
