@@ -1,6 +1,5 @@
 /** The benchmark's Nexmark pipelines: the same results on one thread and on two with frequent checkpoints. */
-import { DirectRunner } from "beamline";
-import { buildPipeline } from "../../sdk/definition";
+import { buildPipeline, DirectRunner } from "beamline";
 import { nexmarkPipeline, RESULTS_STEP } from "../../bench/nexmark-pipelines";
 import { tempDir } from "../helpers";
 
