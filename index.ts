@@ -64,6 +64,11 @@ export {
 export { create, createColumns, fromArrow } from "./transforms/create";
 export { generateSequence, periodicImpulse, type GenerateSequenceOptions, type PeriodicImpulseOptions } from "./transforms/sources";
 export type { BoundedSource, PartPosition, ReadContext, Source, SourceChunk } from "./sdk/source";
+export { readNexmark, type NexmarkStreams } from "./transforms/nexmark/source";
+export type { NexmarkOptions } from "./transforms/nexmark/config";
+export type { Person as NexmarkPerson } from "./transforms/nexmark/person";
+export type { Auction as NexmarkAuction } from "./transforms/nexmark/auction";
+export type { Bid as NexmarkBid } from "./transforms/nexmark/bid";
 export type { Committable, Committer, Sink, SinkRecovery, SinkWriter, WriterContext } from "./sdk/sink";
 export { writeTo, type WriteToOptions } from "./transforms/io/write-to";
 export { readText, writeText, type ReadTextOptions, type WriteTextOptions } from "./transforms/io/text";
