@@ -26,7 +26,8 @@ function kindOf(p: string): string {
 /** @internal An IOError for a failed file operation. */
 export function ioFailure(file: string, e: unknown, op: string): BeamlineError {
   if (e instanceof BeamlineError) return e;
-  const code = (e as NodeJS.ErrnoException)?.code;
+  const errno = (e as { code?: unknown })?.code;
+  const code = errno === 404 ? "ENOENT" : errno === 403 ? "EACCES" : errno; // Cloud Storage's HTTP statuses
   const message = e instanceof Error ? e.message : String(e);
   const blocker = code === "ENOTDIR" ? fileInTheWay(file) : code === "EEXIST" ? fileInTheWay(path.dirname(file)) : null;
   if (blocker !== null) {
