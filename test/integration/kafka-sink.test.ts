@@ -5,7 +5,9 @@
  * run commits, then every row once; transactions a killed attempt left open are aborted on resume (and
  * by a new run under the same prefix) so read_committed readers are not blocked; at-least-once loses nothing; keys land in the partitions
  * Java's producer gives them; a transaction committed twice is done, an aborted one is a clear error;
- * the broker killed and restarted mid-run delays the run, which then writes every row once.
+ * the broker killed and restarted mid-run delays the run, which then writes every row once; with
+ * deadLetter, a record too large for the topic and a key that is not a string reach the dead-letter
+ * output once across a kill and resume, while every other row is written once.
  * kafkajs reads what the log holds read_uncommitted, to show records written but not yet committed.
  */
 import { spawnSync } from "node:child_process";
