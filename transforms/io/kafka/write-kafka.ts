@@ -46,7 +46,9 @@ class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: strin
  */
 export function writeKafka<T>(options: WriteKafkaOptions & { readonly deadLetter: true }): PTransform<PCollection<T>, WriteKafkaResult>;
 /** Writes rows to a Kafka topic (see above); returns the (empty) list of published files. */
-export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }>>;
+export function writeKafka<T>(options: WriteKafkaOptions & { readonly deadLetter?: false }): PTransform<PCollection<T>, PCollection<{ file: string }>>;
+/** Writes rows to a Kafka topic (see above), with a dead-letter output when `deadLetter` is true. */
+export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult>;
 export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult> {
   return new WriteKafka<T>(options);
 }
