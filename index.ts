@@ -82,7 +82,7 @@ export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOp
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";
 export type { Compression } from "./transforms/io/files/compression";
 export { readKafka, type KafkaRow, type ReadKafkaOptions, type KafkaFormat, type KafkaStartOffset, type KafkaEventTime, type KafkaRecordView } from "./transforms/io/kafka/source";
-export { writeKafka } from "./transforms/io/kafka/write-kafka";
+export { writeKafka, type WriteKafkaResult } from "./transforms/io/kafka/write-kafka";
 export type { KafkaSinkSemantics, WriteKafkaOptions } from "./transforms/io/kafka/sink/options";
 
 // Testing

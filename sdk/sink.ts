@@ -17,6 +17,7 @@
  */
 import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "./batch";
+import type { DeadLetter } from "./dead-letter";
 import type { JsonValue } from "./graph";
 
 /**
@@ -38,6 +39,16 @@ export interface WriterContext {
    * what earlier attempts left without touching what another run, or another write, stages beside it.
    */
   readonly run?: string;
+  /** The unique name of the write transform, for dead letters; undefined when the runner cannot tell. */
+  readonly transform?: string;
+  /**
+   * Where rows the writer cannot write go, when the write has a `deadLetter` output; undefined when it
+   * has none (the writer then fails the run naming the row). A writer calls it from `write`, for rows
+   * of the batch being written, never later: the dead letters then go downstream before the barrier
+   * that covers their rows, so a checkpoint holds them once, and a run restored from it neither
+   * repeats nor loses them.
+   */
+  readonly deadLetter?: (letters: readonly DeadLetter[]) => void;
 }
 
 /** Stages 1 and 2: stages batches, and prepares what it staged for commit. */

@@ -16,6 +16,7 @@ import { graphSchema } from "../../sdk/pipeline";
 import { isScalarSchema } from "../../sdk/schema";
 import { READ_URN } from "../../sdk/source";
 import { WRITE_URN } from "../../sdk/sink";
+import { DEAD_LETTER_TAG } from "../../sdk/dead-letter";
 import type { TriggerSpec } from "../../sdk/trigger";
 import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
 import { CODER_URNS } from "./coders/coders";
@@ -359,6 +360,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         return name;
       }
       case WRITE_URN: {
+        if (t.outputs[DEAD_LETTER_TAG] !== undefined) unsupported.push(`${name}: a sink's dead-letter output (deadLetter: true) runs on the direct runner only`);
         // Key rows by shard with each row's timestamp, window and pane beside it (sinks receive them, as on
         // the direct runner), rewindow into the global window, group, write each shard, gather with a seed
         // (so the sink commits even when no row came, as on the direct runner), commit.

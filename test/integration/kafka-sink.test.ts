@@ -5,10 +5,13 @@
  * run commits, then every row once; transactions a killed attempt left open are aborted on resume (and
  * by a new run under the same prefix) so read_committed readers are not blocked; at-least-once loses nothing; keys land in the partitions
  * Java's producer gives them; a transaction committed twice is done, an aborted one is a clear error;
- * the broker killed and restarted mid-run delays the run, which then writes every row once.
+ * the broker killed and restarted mid-run delays the run, which then writes every row once; with
+ * deadLetter, a record too large for the topic and a key that is not a string reach the dead-letter
+ * output once across a kill and resume, while every other row is written once.
  * kafkajs reads what the log holds read_uncommitted, to show records written but not yet committed.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { IOError, rowsToRecordBatch, schema, t } from "beamline";
@@ -44,11 +47,11 @@ describeWithKafka("writeKafka on a real broker", (broker) => {
   const root = tempDir("beamline-kafka-sink-");
   const kafka = () => new Kafka({ brokers: [bootstrap()], logLevel: logLevel.NOTHING });
 
-  async function createTopic(topic: string, partitions = 3): Promise<void> {
+  async function createTopic(topic: string, partitions = 3, configEntries: { name: string; value: string }[] = []): Promise<void> {
     const admin = kafka().admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
     } finally {
       await admin.disconnect();
     }
@@ -71,6 +74,37 @@ describeWithKafka("writeKafka on a real broker", (broker) => {
     expectExactlyOnce(read, n);
     expect(new Set(read.map((r) => r.partition))).toEqual(new Set([0, 1, 2]));
   }, 120_000);
+
+  test("deadLetter: a record larger than max.message.bytes and a key that is not a string go to the dead-letter output once, across a kill and resume; every other row is written once", async () => {
+    const topic = "dead-letters";
+    await createTopic(topic, 3, [{ name: "max.message.bytes", value: "10000" }]);
+    const n = 6000;
+    const big = 300;
+    const dir = path.join(root, topic);
+    const args = [`--n=${n}`, "--rate=1500", "--batch=100", "--shards=2", `--checkpoint-dir=${path.join(dir, "checkpoints")}`, "--checkpoint-interval=100",
+      `--dead-letters=${path.join(dir, "dead", "letters")}`, `--big=${big}`, "--pad=20000"];
+    const killed = await run(topic, [...args, "--parallelism=2"], { BEAMLINE_FAULT: "sink-commit:12" });
+    expect(killed.signal).toBe("SIGKILL");
+    const resumed = await run(topic, [...args, "--parallelism=2", "--resume"]);
+    expect(resumed.code).toBe(0);
+
+    const read = consoleConsume(bootstrap(), topic);
+    const keys = read.map((r) => r.key).sort();
+    expect(keys).toEqual(Array.from({ length: n }, (_, i) => `k-${i}`).filter((k) => k !== `k-${big}`).sort());
+    const files = fs.readdirSync(path.join(dir, "dead"));
+    const letters = files.flatMap((f) => fs.readFileSync(path.join(dir, "dead", f), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)));
+    expect(letters).toHaveLength(2);
+    const large = letters.find((l) => !/WrongKeys/.test(l.transform));
+    expect(large.transform).toMatch(/^Write\b/);
+    expect(large.topic).toBe(topic);
+    expect(large.errorName).toBe("IOError");
+    expect(large.message).toMatch(/larger than topic dead-letters's max\.message\.bytes \(10000\)/);
+    expect(JSON.parse(large.element)).toMatchObject({ id: `k-${big}`, n: big });
+    const wrongKey = letters.find((l) => /WriteWrongKeys/.test(l.transform));
+    expect(wrongKey.topic).toBe(topic);
+    expect(wrongKey.message).toMatch(/a record key is a string or bytes field/);
+    expect(JSON.parse(wrongKey.element)).toMatchObject({ id: 7, n: -1 });
+  }, 180_000);
 
   test("killed after a checkpoint completed, before its commit: its records stay invisible read_committed until the resumed run commits them, then every row once", async () => {
     const topic = "killed-before-commit";

@@ -8,7 +8,7 @@ import { makeRecordBatch } from "../../sdk/columns";
 import { BeamlineError, IOError, SchemaError } from "../../sdk/errors";
 import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
-import { DEAD_LETTER_TAG, deadLetterSchema, recordDeadLetter } from "../../sdk/dead-letter";
+import { DEAD_LETTER_TAG, deadLetterSchema, recordDeadLetter, type DeadLetter } from "../../sdk/dead-letter";
 import { rowsToRecordBatch } from "../../sdk/rows";
 import { schema, schemaToJson, t } from "../../sdk/schema";
 import { WRITE_URN, type Sink } from "../../sdk/sink";
@@ -52,14 +52,19 @@ export function declareRead(
 
 /** @internal Declares a write primitive for a sink; returns the PCollection of published file paths. */
 export function declareWrite(ctx: ExpandContext, input: PCollection<any>, payload: { [k: string]: JsonValue }, sink: Sink): PCollection<{ file: string }> {
-  const out = ctx.primitive({
-    urn: WRITE_URN,
-    payload,
-    inputs: { main: input },
-    outputs: { main: { schema: writtenFileSchema.arrow, bounded: input.bounded } },
-    fn: sink,
-  });
-  return out.main as PCollection<{ file: string }>;
+  return declareWriteWithDeadLetter(ctx, input, payload, sink, false).written;
+}
+
+/**
+ * @internal Declares a write primitive for a sink, with a `deadLetter` output when `withDeadLetter`
+ * (its writers get `WriterContext.deadLetter`); returns the published file paths and the dead letters.
+ */
+export function declareWriteWithDeadLetter(ctx: ExpandContext, input: PCollection<any>, payload: { [k: string]: JsonValue }, sink: Sink, withDeadLetter: boolean):
+  { written: PCollection<{ file: string }>; deadLetter: PCollection<DeadLetter> } {
+  const outputs: Record<string, { schema: arrow.Schema; bounded: boolean }> = { main: { schema: writtenFileSchema.arrow, bounded: input.bounded } };
+  if (withDeadLetter) outputs[DEAD_LETTER_TAG] = { schema: deadLetterSchema.arrow, bounded: input.bounded };
+  const out = ctx.primitive({ urn: WRITE_URN, payload: withDeadLetter ? { ...payload, deadLetter: true } : payload, inputs: { main: input }, outputs, fn: sink });
+  return { written: out.main as PCollection<{ file: string }>, deadLetter: out[DEAD_LETTER_TAG] as PCollection<DeadLetter> };
 }
 
 /** @internal Throws a SchemaError naming the source when a schema holds a type Beamline cannot carry. */

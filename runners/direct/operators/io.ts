@@ -1,6 +1,7 @@
 /** Sources and sinks: the read primitive drives a source; the write primitive a two-phase sink. */
 import * as arrow from "apache-arrow";
-import { globalBatch } from "../../../sdk/batch";
+import { GLOBAL_WINDOWS, globalBatch } from "../../../sdk/batch";
+import { DEAD_LETTER_TAG, deadLetterSchema, type DeadLetter } from "../../../sdk/dead-letter";
 import { fingerprint, type JsonValue } from "../../../sdk/graph";
 import { rowsToRecordBatch } from "../../../sdk/rows";
 import { recoverSink, type Committable, type Sink, type SinkWriter } from "../../../sdk/sink";
@@ -194,6 +195,13 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
     const data = rowsToRecordBatch(files.map((file) => ({ file })), ctx.schemaOf(ctx.transform.outputs.main) ?? FILE_SCHEMA, ctx.transform.uniqueName);
     if (files.length > 0) ctx.emit("main", globalBatch(data));
   };
+  /** Dead letters go out while the batch holding their rows is written: before the barrier that covers them. */
+  const emitDeadLetters = (letters: readonly DeadLetter[]) => {
+    if (letters.length === 0) return;
+    const data = rowsToRecordBatch(letters, deadLetterSchema.arrow, `dead letters of transform "${ctx.transform.uniqueName}"`);
+    // Each at its row's event time (late rows stay as late as they were), in the global window.
+    ctx.emit(DEAD_LETTER_TAG, { data, timestamps: Float64Array.from(letters, (l) => l.eventTime ?? MIN_TIMESTAMP), windows: GLOBAL_WINDOWS });
+  };
   const prepareAll = async (checkpointId: number | null): Promise<Committable[]> => {
     const committables: Committable[] = [];
     for (const w of writers) committables.push(...(await w.prepareCommit(checkpointId)));
@@ -203,8 +211,10 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
   return {
     commitsAfterFinish: true,
     async open() {
-      const run = `${fingerprint(ctx.graph)}/${ctx.transform.uniqueName}`;
-      for (let index = 0; index < count; index++) writers.push(await sink.createWriter({ index, count, run }));
+      const transform = ctx.transform.uniqueName;
+      const run = `${fingerprint(ctx.graph)}/${transform}`;
+      const deadLetter = ctx.transform.outputs[DEAD_LETTER_TAG] === undefined ? undefined : emitDeadLetters;
+      for (let index = 0; index < count; index++) writers.push(await sink.createWriter({ index, count, run, transform, deadLetter }));
     },
     processBatch(_tag, batch) {
       const w = writers[next];

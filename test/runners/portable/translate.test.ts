@@ -4,7 +4,7 @@
  * runner cannot run.
  */
 import {
-  afterCount, afterWatermark, buildPipeline, create, fixedWindows, flatten, groupByKey, map, Pipeline, reshuffle, schema, t, testStream, windowInto, writeText,
+  afterCount, afterWatermark, buildPipeline, create, fixedWindows, flatten, groupByKey, map, Pipeline, reshuffle, schema, t, testStream, windowInto, writeKafka, writeText,
 } from "beamline";
 import * as arrow from "apache-arrow";
 import { coderFromProto, encodeOne } from "../../../runners/portable/coders/coders";
@@ -177,6 +177,12 @@ describeWith(["mvn", "java"], "Runner API translation", () => {
     expect(error.value).toHaveLength(2);
     expect(error.message).toContain("Script");
     expect(error.message).toContain('custom "odd"');
+  });
+
+  test("a sink's dead-letter output is reported as unsupported, naming the write", () => {
+    const p = new Pipeline();
+    p.apply("Rows", create([{ id: "a" }])).apply("ToKafka", writeKafka({ brokers: "127.0.0.1:9092", topic: "out", semantics: "exactly-once", key: "id", deadLetter: true }));
+    expect(() => translated(p)).toThrow(/ToKafka: a sink's dead-letter output \(deadLetter: true\) runs on the direct runner only/);
   });
 
   test("Arrow types without a Beam counterpart fall back to Beamline's value coder", () => {

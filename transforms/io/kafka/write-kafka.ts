@@ -1,11 +1,20 @@
 /** `writeKafka`: a PCollection's rows as records of a Kafka topic, exactly-once or at-least-once. */
+import type { DeadLetter } from "../../../sdk/dead-letter";
 import type { PCollection } from "../../../sdk/pcollection";
 import { PTransform, type ExpandContext } from "../../../sdk/transform";
-import { declareWrite } from "../common";
+import { declareWriteWithDeadLetter } from "../common";
 import { KafkaSink } from "./sink/kafka-sink";
 import { checkWriteKafkaOptions, type KafkaSinkSettings, type WriteKafkaOptions } from "./sink/options";
 
-class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: string }>> {
+/** What `writeKafka` with `deadLetter: true` gives: the (empty) list of published files, and the rows it could not write. */
+export type WriteKafkaResult = {
+  /** Published files: none, as records are committed to Kafka, not published as files. */
+  readonly written: PCollection<{ file: string }>;
+  /** The rows the sink could not write, with the reason and the topic. */
+  readonly deadLetter: PCollection<DeadLetter>;
+};
+
+class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult> {
   private readonly settings: KafkaSinkSettings;
 
   constructor(options: WriteKafkaOptions) {
@@ -13,14 +22,15 @@ class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: strin
     this.settings = checkWriteKafkaOptions(options);
   }
 
-  expand(input: PCollection<T>, ctx: ExpandContext): PCollection<{ file: string }> {
+  expand(input: PCollection<T>, ctx: ExpandContext): PCollection<{ file: string }> | WriteKafkaResult {
     const s = this.settings;
     const headers = typeof s.headers === "object" ? JSON.stringify(s.headers) : s.headers;
-    return declareWrite(ctx, input, {
+    const out = declareWriteWithDeadLetter(ctx, input, {
       sink: "kafka", topic: s.topic, semantics: s.semantics, transactionalIdPrefix: s.transactionalIdPrefix, shards: s.shards,
       ...(s.key !== undefined ? { key: s.key } : {}), ...(s.value !== undefined ? { value: s.value } : {}),
       ...(headers !== undefined ? { headers } : {}), timestamp: s.timestamp,
-    }, new KafkaSink(s));
+    }, new KafkaSink(s), s.deadLetter);
+    return s.deadLetter ? out : out.written;
   }
 }
 
@@ -30,7 +40,15 @@ class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: strin
  * completes, because that is Beamline's two-phase sink contract as it is (Beam's KafkaExactlyOnceSink
  * would need a stable-input shuffle and per-record sequence ids kept in state). Records are read
  * `read_committed` once their checkpoint completes; `at-least-once` sends with an idempotent producer.
+ * With `deadLetter: true` it returns `{ written, deadLetter }`: rows it cannot write go to `deadLetter`
+ * as they are written, before the barrier that covers them, so a restored run neither repeats nor
+ * loses them; without it such a row fails the run.
  */
-export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }>> {
+export function writeKafka<T>(options: WriteKafkaOptions & { readonly deadLetter: true }): PTransform<PCollection<T>, WriteKafkaResult>;
+/** Writes rows to a Kafka topic (see above); returns the (empty) list of published files. */
+export function writeKafka<T>(options: WriteKafkaOptions & { readonly deadLetter?: false }): PTransform<PCollection<T>, PCollection<{ file: string }>>;
+/** Writes rows to a Kafka topic (see above), with a dead-letter output when `deadLetter` is true. */
+export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult>;
+export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult> {
   return new WriteKafka<T>(options);
 }

@@ -3,7 +3,7 @@
  * option, its rule and the fix; rows the sink cannot write (a key of the wrong type, a record larger
  * than the topic accepts) fail naming the row, before anything is sent.
  */
-import { create, IOError, OptionError, Pipeline, rowsToRecordBatch, schema, SchemaError, t, writeKafka, type WriteKafkaOptions } from "beamline";
+import { create, deadLetterSchema, IOError, type DeadLetter, OptionError, Pipeline, rowsToRecordBatch, schema, SchemaError, t, writeKafka, type WriteKafkaOptions } from "beamline";
 import { globalBatch } from "../../../../sdk/batch";
 import { checkWriteKafkaOptions } from "../../../../transforms/io/kafka/sink/options";
 import { partitionForKey } from "../../../../transforms/io/kafka/sink/partitioner";
@@ -33,6 +33,7 @@ describe("writeKafka options", () => {
     ["transactionTimeoutMs", { transactionTimeoutMs: 10 }, "transaction.max.timeout.ms"],
     ["headers", { headers: { a: 1 } }, "headers names a field"],
     ["partitioner", { partitioner: "random" }, "writeKafka has no option partitioner"],
+    ["deadLetter", { deadLetter: "yes" }, "deadLetter is true or false"],
   ])("%s: %j is refused with its rule and a fix", (option, change, rule) => {
     const e = optionError({ ...base, ...change });
     expect(e.rule).toContain(rule);
@@ -52,6 +53,15 @@ describe("writeKafka options", () => {
     const g = p.graph();
     const write = Object.values(g.transforms).find((tr) => tr.urn === "beamline:transform:write:v1")!;
     expect(write.payload).toMatchObject({ sink: "kafka", topic: "out", key: "id", shards: 2, semantics: "exactly-once" });
+  });
+
+  test("deadLetter: true gives { written, deadLetter }, the dead letters in the one dead-letter schema", () => {
+    const p = new Pipeline();
+    const out = p.apply(create([{ id: "a" }])).apply(writeKafka({ ...base, key: "id", deadLetter: true }));
+    expect(Object.keys(out).sort()).toEqual(["deadLetter", "written"]);
+    expect(out.deadLetter.schema?.fields.map((f) => f.name)).toEqual(deadLetterSchema.arrow.fields.map((f) => f.name));
+    const write = Object.values(p.graph().transforms).find((tr) => tr.urn === "beamline:transform:write:v1")!;
+    expect(Object.keys(write.outputs).sort()).toEqual(["deadLetter", "main"]);
   });
 });
 
@@ -129,5 +139,43 @@ describe("rows as Kafka records", () => {
     expect(error).toBeInstanceOf(IOError);
     expect((error as IOError).code).toBe("BL_KAFKA_UNWRITABLE_ROW");
     expect((error as IOError).message).toMatch(/row 1 of a batch of 2.*"big".*max\.message\.bytes \(1000\)/);
+  });
+
+  describe("with a dead-letter output", () => {
+    const routed = () => {
+      const letters: DeadLetter[] = [];
+      return { letters, rejected: { transform: "Write", emit: (l: readonly DeadLetter[]) => letters.push(...l) } };
+    };
+
+    test("a record larger than max.message.bytes goes to the dead letters with the row, the reason and the topic; the other rows are written", () => {
+      const { letters, rejected } = routed();
+      const enc = new RecordEncoder(settings({ key: "id", deadLetter: true }), layout, "writeKafka to out", 0, rejected);
+      const b = batch([{ id: "small", n: 1, tag: "" }, { id: "big", n: 2, tag: "x".repeat(2000) }, { id: "last", n: 3, tag: "" }]);
+      const records = enc.encode({ ...b, timestamps: new Float64Array([10, 20, 30]) });
+      expect(records.map((r) => r.key!.toString())).toEqual(["small", "last"]);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({ transform: "Write", topic: "out", errorName: "IOError", eventTime: 20, window: "global", attempts: 1, raw: null, partition: null });
+      expect(JSON.parse(letters[0].element)).toEqual({ id: "big", n: 2, tag: "x".repeat(2000) });
+      expect(letters[0].message).toMatch(/row 1 of a batch of 3.*max\.message\.bytes \(1000\)/);
+    });
+
+    test("a key field that is not a string or bytes sends every row to the dead letters instead of failing", () => {
+      const { letters, rejected } = routed();
+      const enc = new RecordEncoder(settings({ key: "n", deadLetter: true }), layout, "writeKafka to out", 0, rejected);
+      expect(enc.encode(batch([{ id: "a", n: 1, tag: "" }, { id: "b", n: 2, tag: "" }]))).toEqual([]);
+      expect(letters.map((l) => JSON.parse(l.element).n)).toEqual([1, 2]);
+      expect(letters[0].message).toMatch(/a record key is a string or bytes field.*Int32/);
+    });
+
+    test("a bad timestamp goes to the dead letters; a missing key field still fails the run (a pipeline mistake, not a row's)", () => {
+      const { letters, rejected } = routed();
+      const timed = schema({ id: t.string(), at: t.float64() });
+      const enc = new RecordEncoder(settings({ key: "id", timestamp: "at", deadLetter: true }), layout, "writeKafka to out", 0, rejected);
+      const records = enc.encode(globalBatch(rowsToRecordBatch([{ id: "a", at: 1 }, { id: "b", at: null }], timed.arrow, "test")));
+      expect(records.map((r) => r.key!.toString())).toEqual(["a"]);
+      expect(letters[0].message).toMatch(/field at gives a record timestamp/);
+      const missing = new RecordEncoder(settings({ key: "user", deadLetter: true }), layout, "writeKafka to out", 0, rejected);
+      expect(() => missing.encode(batch([{ id: "a", n: 1, tag: "" }]))).toThrow(/"user"/);
+    });
   });
 });

@@ -42,7 +42,9 @@ export class KafkaSink implements Sink<KafkaCommittable> {
   }
 
   async createWriter(context: WriterContext): Promise<SinkWriter<KafkaCommittable>> {
-    const writer = new KafkaWriter(this.settings, this.connection(), context.index);
+    const { deadLetter, transform } = context;
+    const rejected = this.settings.deadLetter && deadLetter ? { transform: transform ?? `WriteKafka(${this.settings.topic})`, emit: deadLetter } : undefined;
+    const writer = new KafkaWriter(this.settings, this.connection(), context.index, rejected);
     this.writers.set(context.index, writer);
     return writer;
   }

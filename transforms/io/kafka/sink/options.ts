@@ -35,6 +35,12 @@ export interface WriteKafkaOptions extends KafkaConnectionOptions {
    * interval plus the time to resume after a crash. Default 900000 (15 min, the broker's default maximum).
    */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Route rows the sink cannot write (a record larger than the topic's `max.message.bytes`, a key that
+   * is not a string or bytes, a bad timestamp or headers field) to a `deadLetter` output instead of
+   * failing the run; `writeKafka` then returns `{ written, deadLetter }`.
+   */
+  readonly deadLetter?: boolean;
 }
 
 /** The default transaction timeout: the broker's default `transaction.max.timeout.ms`. */
@@ -43,7 +49,7 @@ export const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
 /** Kafka's rule for topic names (and the one this sink applies to transactional id prefixes). */
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
-const KNOWN = new Set(["brokers", "clientId", "ssl", "sasl", "connectionTimeoutMs", "requestTimeoutMs", "topic", "key", "value", "headers", "timestamp", "semantics", "transactionalIdPrefix", "shards", "transactionTimeoutMs"]);
+const KNOWN = new Set(["brokers", "clientId", "ssl", "sasl", "connectionTimeoutMs", "requestTimeoutMs", "topic", "key", "value", "headers", "timestamp", "semantics", "transactionalIdPrefix", "shards", "transactionTimeoutMs", "deadLetter"]);
 
 /** The checked options, with defaults filled in. */
 export interface KafkaSinkSettings {
@@ -57,6 +63,7 @@ export interface KafkaSinkSettings {
   readonly transactionalIdPrefix: string;
   readonly shards: number;
   readonly transactionTimeoutMs: number;
+  readonly deadLetter: boolean;
 }
 
 /** Checks `writeKafka`'s options; throws an OptionError naming the option, its rule and the fix. */
@@ -95,6 +102,9 @@ export function checkWriteKafkaOptions(options: WriteKafkaOptions): KafkaSinkSet
   if (!Number.isInteger(timeout) || timeout < 1000 || timeout > 3_600_000) {
     throw bad("transactionTimeoutMs", timeout, "the transaction timeout is a whole number of milliseconds from 1000 to 3600000, and at most the broker's transaction.max.timeout.ms (15 min by default)", "pass transactionTimeoutMs: 900000, or leave it unset");
   }
+  if (options.deadLetter !== undefined && typeof options.deadLetter !== "boolean") {
+    throw bad("deadLetter", options.deadLetter, "deadLetter is true or false", "pass deadLetter: true to route rows the sink cannot write to a dead-letter output");
+  }
   const { brokers, clientId, ssl, sasl, connectionTimeoutMs, requestTimeoutMs } = options;
   return {
     connection: { brokers, clientId, ssl, sasl, connectionTimeoutMs, requestTimeoutMs },
@@ -107,5 +117,6 @@ export function checkWriteKafkaOptions(options: WriteKafkaOptions): KafkaSinkSet
     transactionalIdPrefix: prefix,
     shards,
     transactionTimeoutMs: timeout,
+    deadLetter: options.deadLetter ?? false,
   };
 }

@@ -1,10 +1,12 @@
 /**
  * Rows as Kafka records: key, value, headers and timestamp taken from the row's fields as the sink's
  * options say, and the partition Kafka's default partitioner gives the key. Strings and bytes go out as
- * the column's own bytes (no decoding); a row the sink cannot write fails the run naming it.
+ * the column's own bytes (no decoding); a row the sink cannot write fails the run naming it, or, with
+ * a dead-letter output, goes there and is left out of the records.
  */
 import * as arrow from "apache-arrow";
-import type { ElementBatch } from "../../../../sdk/batch";
+import { windowAt, type ElementBatch } from "../../../../sdk/batch";
+import { elementDeadLetter, type DeadLetter } from "../../../../sdk/dead-letter";
 import { dataReader } from "../../../../sdk/columns";
 import { IOError, SchemaError } from "../../../../sdk/errors";
 import { isScalarSchema } from "../../../../sdk/schema";
@@ -61,16 +63,43 @@ function valueReader(data: arrow.Data): BytesReader {
   };
 }
 
+/** Where an encoder sends the rows it cannot write: the write transform's name and its dead-letter output. */
+export interface RejectedRows {
+  readonly transform: string;
+  readonly emit: (letters: readonly DeadLetter[]) => void;
+}
+
+/** Thrown by `reject` when rows go to a dead-letter output: `encode` catches it and routes the row. */
+class RejectedRow {
+  constructor(readonly error: IOError) {}
+}
+
 /** Turns batches into records for one topic, as the sink's settings say. */
 export class RecordEncoder {
   private nullKeyPartition: number;
 
-  constructor(private readonly settings: KafkaSinkSettings, private readonly layout: TopicLayout, private readonly where: string, shard = 0) {
+  /** With `rejected`, rows that cannot be written go there (at once, from `encode`) instead of failing the run. */
+  constructor(private readonly settings: KafkaSinkSettings, private readonly layout: TopicLayout, private readonly where: string, shard = 0,
+    private readonly rejected?: RejectedRows) {
     this.nullKeyPartition = shard % layout.partitions;
   }
 
-  /** The records of `batch`, in row order. */
+  /** The records of `batch`, in row order, without the rows sent to the dead-letter output. */
   encode(batch: ElementBatch): KafkaRecord[] {
+    if (!this.rejected) return this.encodeRows(batch);
+    const letters: DeadLetter[] = [];
+    const records = this.encodeRows(batch, (i, e) => letters.push(this.deadLetter(batch, i, e)));
+    // Emitted now, while the batch is written: before the barrier that covers its rows.
+    this.rejected.emit(letters);
+    return records;
+  }
+
+  private deadLetter(batch: ElementBatch, i: number, error: IOError): DeadLetter {
+    const letter = elementDeadLetter(this.rejected!.transform, null, error, 1, batch.timestamps[i], windowAt(batch.windows, i));
+    return { ...letter, element: rowJson(batch.data)(i), topic: this.layout.topic };
+  }
+
+  private encodeRows(batch: ElementBatch, routed?: (row: number, error: IOError) => void): KafkaRecord[] {
     const data = batch.data;
     const n = data.numRows;
     const key = this.keys(data);
@@ -81,28 +110,34 @@ export class RecordEncoder {
     // Records without a key stick to one partition per batch, the next batch to the next partition.
     const nullPartition = this.nullKeyPartition;
     this.nullKeyPartition = (nullPartition + 1) % partitions;
-    const out = new Array<KafkaRecord>(n);
+    const out: KafkaRecord[] = [];
     for (let i = 0; i < n; i++) {
-      const k = key ? key(i) : null;
-      const v = value(i);
-      const h = headers ? headers(i) : undefined;
-      let size = RECORD_OVERHEAD + BATCH_OVERHEAD + (k ? k.length : 0) + (v ? v.length : 0);
-      if (h) for (const name in h) size += Buffer.byteLength(name) + h[name].length + 10;
-      if (size > maxMessageBytes) {
-        this.reject(i, n, `a record of ${size} bytes is larger than topic ${this.layout.topic}'s max.message.bytes (${maxMessageBytes})`, k ? k.toString("utf8", 0, 64) : null,
-          `raise the topic's max.message.bytes (kafka-configs --alter --add-config max.message.bytes=…) or make the record smaller`);
+      try {
+        const k = key ? key(i) : null;
+        const v = value(i);
+        const h = headers ? headers(i) : undefined;
+        let size = RECORD_OVERHEAD + BATCH_OVERHEAD + (k ? k.length : 0) + (v ? v.length : 0);
+        if (h) for (const name in h) size += Buffer.byteLength(name) + h[name].length + 10;
+        if (size > maxMessageBytes) {
+          this.reject(i, n, `a record of ${size} bytes is larger than topic ${this.layout.topic}'s max.message.bytes (${maxMessageBytes})`, k ? k.toString("utf8", 0, 64) : null,
+            `raise the topic's max.message.bytes (kafka-configs --alter --add-config max.message.bytes=…) or make the record smaller`);
+        }
+        out.push({ key: k, value: v, partition: k ? partitionForKey(k, partitions) : nullPartition, timestamp: timestamp(i), headers: h });
+      } catch (e) {
+        if (!(e instanceof RejectedRow) || !routed) throw e;
+        routed(i, e.error);
       }
-      out[i] = { key: k, value: v, partition: k ? partitionForKey(k, partitions) : nullPartition, timestamp: timestamp(i), headers: h };
     }
     return out;
   }
 
   /**
-   * The one place rows the sink cannot write go: today the run fails naming the row; a dead-letter
-   * output for the sink would take the row here instead (and `encode` would leave it out).
+   * The one place rows the sink cannot write go: the run fails naming the row, or, with a dead-letter
+   * output, `encode` routes the row there and leaves it out of the records.
    */
   private reject(row: number, rows: number, rule: string, value: unknown, fix: string): never {
-    throw new IOError({ code: "BL_KAFKA_UNWRITABLE_ROW", domain: "user", where: `${this.where}, row ${row} of a batch of ${rows}`, value, rule, fix });
+    const error = new IOError({ code: "BL_KAFKA_UNWRITABLE_ROW", domain: "user", where: `${this.where}, row ${row} of a batch of ${rows}`, value, rule, fix });
+    throw this.rejected ? new RejectedRow(error) : error;
   }
 
   private field(data: arrow.RecordBatch, name: string, option: string): arrow.Data {
@@ -122,6 +157,12 @@ export class RecordEncoder {
     if (name === undefined) return undefined;
     const column = this.field(data, name, "key");
     const read = bytesReader(column);
+    if (!read && this.rejected) {
+      // Every row's key is of the wrong type: each row goes to the dead-letter output.
+      const rule = `a record key is a string or bytes field, so that Java clients partition and read it the same way (${name} is ${column.type})`;
+      const value = dataReader(column);
+      return (i) => this.reject(i, data.numRows, rule, value(i), `convert ${name} to a string (or bytes) with a map before writeKafka`);
+    }
     if (!read) {
       throw new SchemaError({
         code: "BL_KAFKA_KEY_TYPE", where: this.where, value: `${name}: ${column.type}`,

@@ -12,7 +12,7 @@ import type { SinkWriter } from "../../../../sdk/sink";
 import type { IdleConnection } from "./connection-pool";
 import type { KafkaSinkSettings } from "./options";
 import { ClusterProducer } from "./producer";
-import { BATCH_OVERHEAD, RecordEncoder, type KafkaRecord } from "./records";
+import { BATCH_OVERHEAD, RecordEncoder, type KafkaRecord, type RejectedRows } from "./records";
 import { topicLayout } from "./topic-layout";
 import { kafkaFailure, withRetries } from "./failures";
 import { abortFrom, transactionalId, type KafkaCommittable } from "./transactions";
@@ -39,7 +39,9 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
   private records = 0;
   private readonly where: string;
 
-  constructor(private readonly settings: KafkaSinkSettings, private readonly connection: IdleConnection, private readonly shard: number) {
+  /** With `rejected`, rows the writer cannot write go there from `write` (see `WriterContext.deadLetter`). */
+  constructor(private readonly settings: KafkaSinkSettings, private readonly connection: IdleConnection, private readonly shard: number,
+    private readonly rejected?: RejectedRows) {
     this.where = `writeKafka to ${settings.topic}, shard ${shard}`;
   }
 
@@ -111,7 +113,7 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
   private async open(): Promise<RecordEncoder> {
     const layout = await this.connection.use((cluster) => topicLayout(cluster, this.settings.topic, this.where));
     this.sendLimit = Math.max(1, Math.min(MAX_SEND_BYTES, Math.floor((layout.maxMessageBytes - BATCH_OVERHEAD) * 0.9)));
-    return (this.encoder = new RecordEncoder(this.settings, layout, this.where, this.shard));
+    return (this.encoder = new RecordEncoder(this.settings, layout, this.where, this.shard, this.rejected));
   }
 
   /** Makes the claimed producer the open one (claiming it now if no claim is under way). */
