@@ -19,6 +19,10 @@ import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
+import type { RunEvent } from "./direct/contract/run-events";
+import { DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./direct/checkpoint/failures";
+import { formatRunEvent } from "./direct/run-event-lines";
+import { userFrame } from "./direct/user-frame";
 
 /** Options every run accepts, whatever the pipeline. */
 export const RUNNER_OPTIONS = {
@@ -35,7 +39,15 @@ export const RUNNER_OPTIONS = {
   checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints)", { default: "" }),
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
-  resume: option.boolean("continue from the latest completed checkpoint in --checkpoint-dir", { default: false }),
+  tolerableCheckpointFailures: option.integer(
+    `failed checkpoints in a row a run goes on after (each is reported, and the next one retries); one more ends the run with BL_CHECKPOINT_FAILED, which --restart-strategy may restart. Flink's tolerableCheckpointFailureNumber defaults to 0; ${DEFAULT_TOLERABLE_CHECKPOINT_FAILURES} here rides out a brief disk problem`,
+    { default: DEFAULT_TOLERABLE_CHECKPOINT_FAILURES },
+  ),
+  resume: option.boolean(
+    "continue from the latest completed checkpoint in --checkpoint-dir, which must exist (with none completed there, the run starts from the beginning and says so); refused when the pipeline's code changed since",
+    { default: false },
+  ),
+  forceCodeChange: option.boolean("with --resume: resume even though the pipeline's code changed since the checkpoint was taken", { default: false }),
   metricsPort: option.integer("direct: serve Prometheus metrics at http://HOST:PORT/metrics while the run goes (0: any free port)"),
   metricsHost: option.string("direct: the address --metrics-port and --ui-port listen on", { default: "127.0.0.1" }),
   uiPort: option.integer("direct: serve a web page about the run at http://HOST:PORT/ while it goes (0: any free port)"),
@@ -116,8 +128,29 @@ export function loadDefinition(file: string): PipelineDefinition {
   return def;
 }
 
+/** The exit code of a process that exits while a run is in progress, whatever code it was given. */
+export const EXIT_DURING_RUN = 75;
+
+/**
+ * Runs `run`; should the process exit meanwhile (something outside the pipeline's instances called
+ * `process.exit`, which the runner cannot turn into a failure), says so and never exits 0.
+ */
+async function whileRunning<T>(io: CliIO, run: () => Promise<T>): Promise<T> {
+  const exiting = (code: number) => {
+    io.err(`beamline: the process is exiting (code ${code}) before the run finished; its output is incomplete`);
+    process.exitCode = EXIT_DURING_RUN;
+  };
+  process.on("exit", exiting);
+  try {
+    return await run();
+  } finally {
+    process.off("exit", exiting);
+  }
+}
+
 /** Runs the command; resolves to the process exit code. */
 export async function main(argv: readonly string[], io: CliIO = stdio): Promise<number> {
+  let pipelineFile: string | undefined;
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
@@ -142,6 +175,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       throw new OptionError({ code: "BL_NO_PIPELINE_FILE", rule: "no pipeline file given", fix: USAGE });
     }
     const def = loadDefinition(file);
+    pipelineFile = path.resolve(file);
     const args = rest.filter((a) => a !== file);
     if (args.includes("--help") || args.includes("-h")) {
       const lines = [USAGE, "", formatOptionHelp("Runner options", RUNNER_OPTIONS), "", formatOptionHelp(`Pipeline options (${file})`, def.options)];
@@ -191,12 +225,23 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       throw new OptionError({ code: "BL_RESUME_WITHOUT_CHECKPOINTS", value: "--resume", rule: "--resume continues from a checkpoint directory, and none was given", fix: "pass --checkpoint-dir=DIR with --resume (the directory of the run to continue)" });
     }
     const checkpoint = checkpointDir
-      ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, retained: values.checkpointsRetained as number, resume: values.resume as boolean }
+      ? {
+          dir: checkpointDir,
+          intervalMs: values.checkpointInterval as number,
+          retained: values.checkpointsRetained as number,
+          resume: values.resume as boolean,
+          forceCodeChange: values.forceCodeChange as boolean,
+          tolerableFailures: values.tolerableCheckpointFailures as number,
+        }
       : undefined;
-    const result = await runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, ...observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io) });
+    const onEvent = (e: RunEvent) => io.err(`beamline: ${formatRunEvent(e)}`);
+    const observed = observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io);
+    const result = await whileRunning(io, () =>
+      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed }),
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
-    const threads = result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`;
+    const threads = (result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`) + (result.restarts === 0 ? "" : result.restarts === 1 ? ", 1 restart" : `, ${result.restarts} restarts`);
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
     if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}`);
     for (const [transform, counters] of result.metrics.counters) {
@@ -206,6 +251,8 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
   } catch (e) {
     if (e instanceof BeamlineError && e.domain !== "internal") {
       io.err(`error [${e.code}]: ${e.message}`);
+      const at = pipelineFile ? userFrame(e, pipelineFile) : null;
+      if (at) io.err(`  at ${path.relative(process.cwd(), at.file)}:${at.line}:${at.column} (your code)`);
       return 1;
     }
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

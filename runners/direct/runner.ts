@@ -1,5 +1,6 @@
 /** The direct runner: plans and executes a pipeline locally. */
 import type { Pipeline } from "../../sdk/pipeline";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import { OptionError } from "../../sdk/errors";
 import { READ_URN } from "../../sdk/source";
@@ -10,10 +11,17 @@ import { runParallel } from "./parallel/coordinator";
 import { KEY_GROUPS } from "./data/key-groups";
 import { isRestartable, restartDelay, RestartStrategy } from "./parallel/restart";
 import type { RunMetrics } from "./contract/run-metrics";
-import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, loadLatestCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
-import { CheckpointStore } from "./checkpoint/store";
+import { CheckpointCoordinator, CheckpointOptions, loadCheckpoint, LoadedCheckpoint } from "./checkpoint/coordinator";
+import { CheckpointStore, type CompletedCheckpoint } from "./checkpoint/store";
+import { changedFiles, CodeFiles, codeFiles } from "./checkpoint/code-fingerprint";
+import { pipelineOrigin } from "../../sdk/definition";
+import { DirectoryLock } from "./checkpoint/dir-lock";
+import { CheckpointFailurePolicy, DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./checkpoint/failures";
 import type { OperatorRegistry } from "./contract/operator";
 import { plan, Plan } from "./plan/planner";
+import type { RunEvents } from "./contract/run-events";
+import { BeamlineError } from "../../sdk/errors";
+import { failureInBrief } from "./run-event-lines";
 import { InputProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressStream } from "./execution/progress";
 import { MIN_TIMESTAMP } from "../../sdk/time";
 import { MetricResults, type MetricQueryResults, type MetricsFilter } from "../../sdk/metrics";
@@ -46,6 +54,8 @@ export interface DirectRunnerOptions {
    * it runs when the stream is a terminal; nothing is written otherwise. Default: none.
    */
   readonly progress?: ProgressStream;
+  /** Receives what the run reports as it happens: restarts, failed checkpoints, a resume that starts afresh. Default: none. */
+  readonly onEvent?: RunEvents;
   /**
    * Serves the run's metrics in Prometheus's text format at `http://metricsHost:metricsPort/metrics`
    * while it runs (0: any free port; see `onMetricsServer`). Default: not served.
@@ -112,6 +122,7 @@ export class DirectRunner {
   private readonly checkpoint?: CheckpointOptions;
   private readonly signal: AbortSignal | undefined;
   private readonly progress: ProgressStream | undefined;
+  private readonly onEvent: RunEvents;
   private readonly options: DirectRunnerOptions;
 
   constructor(options: DirectRunnerOptions = {}) {
@@ -123,6 +134,7 @@ export class DirectRunner {
       throw new OptionError({ code: "BL_BAD_METRICS_INTERVAL", value: every, rule: "the metrics interval must be a positive number of milliseconds", fix: "pass metricsIntervalMs: 1000, say (how often instances report their metrics)" });
     }
     this.signal = options.signal;
+    this.onEvent = options.onEvent ?? (() => {});
     this.progress = options.progress;
     this.operators = options.operators ?? defaultOperators();
     this.customOperators = options.operators !== undefined;
@@ -135,6 +147,15 @@ export class DirectRunner {
         value: this.checkpoint.intervalMs,
         rule: "the checkpoint interval must be a positive number of milliseconds",
         fix: "pass --checkpoint-interval=MS, e.g. 1000, together with --checkpoint-dir=DIR",
+      });
+    }
+    const tolerable = this.checkpoint?.tolerableFailures;
+    if (tolerable !== undefined && !(Number.isInteger(tolerable) && tolerable >= 0)) {
+      throw new OptionError({
+        code: "BL_BAD_TOLERABLE_CHECKPOINT_FAILURES",
+        value: tolerable,
+        rule: "the number of tolerable checkpoint failures must be an integer of 0 or more",
+        fix: `pass --tolerable-checkpoint-failures=N with N >= 0 (default ${DEFAULT_TOLERABLE_CHECKPOINT_FAILURES})`,
       });
     }
     this.parallelism = options.parallelism ?? os.availableParallelism();
@@ -178,7 +199,7 @@ export class DirectRunner {
     const graph = pipeline.graph();
     const p = plan(graph, this.operators);
     const parallel = parallelismFor(pipeline, p, this.customOperators ? 1 : this.parallelism);
-    const cp = this.checkpoint ? openCheckpoints(pipeline, this.checkpoint) : null;
+    const cp = this.checkpoint ? openCheckpoints(pipeline, this.checkpoint, this.onEvent) : null;
     const restartedFrom: (number | null)[] = [];
     const report = () => (cp ? { checkpoints: { restoredFrom: cp.restoredFrom, durationsMs: cp.coordinator.durations, sizesBytes: cp.coordinator.sizes, restartedFrom } } : {});
     const board = this.progress?.isTTY ? new ProgressBoard(parallel.parallelism) : null;
@@ -205,7 +226,7 @@ export class DirectRunner {
           if (cp) cp.coordinator.parallelism = parallel.parallelism;
           const restore = cp ? cp.latest() : null;
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
-          const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore } } : {};
+          const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore, failures: cp.failures } } : {};
           const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
           live.state = "done";
           return { state: "DONE", metrics: directRunMetrics(metrics, live), plan: p, parallelism: parallel.parallelism, restarts, ...report() };
@@ -215,19 +236,36 @@ export class DirectRunner {
           const delay = isRestartable(e) ? restartDelay(this.restartStrategy, restarts + 1) : null;
           if (delay === null) {
             live.state = "failed";
-            throw e;
+            throw !isRestartable(e) || this.restartStrategy.kind === "none" ? e : restartsExhausted(e, restarts);
           }
           live.restarted();
+          const from = cp ? (cp.coordinator.lastCompleted ?? cp.restoredFrom) : null;
+          this.onEvent({ type: "restart", attempt: restarts + 1, attempts: "attempts" in this.restartStrategy ? this.restartStrategy.attempts : 0, delayMs: delay, from, checkpointed: cp !== null, cause: e });
           await new Promise((resolve) => setTimeout(resolve, delay));
         }
       }
     } finally {
+      cp?.release();
       line?.draw();
       line?.stop();
       await server?.close();
       await ui?.close();
     }
   }
+}
+
+/** The error of a run whose restarts ran out: the last failure is its cause, in its own words. */
+function restartsExhausted(cause: unknown, restarts: number): BeamlineError {
+  const domain = cause instanceof BeamlineError ? cause.domain : "internal";
+  const message = failureInBrief(cause);
+  return new BeamlineError({
+    code: "BL_RESTARTS_EXHAUSTED",
+    domain,
+    value: restarts,
+    rule: `the run failed again after ${restarts === 1 ? "its 1 restart" : `all ${restarts} restarts`} its restart strategy allows; the last failure: ${message}`,
+    fix: "remove the cause of the failure, or allow more restarts with --restart-attempts=N",
+    cause,
+  });
 }
 
 /** The run's metrics: the merged counters, and the transforms' and user metrics `live` gathered. */
@@ -259,31 +297,88 @@ function progressOf(board: ProgressBoard, cp: RunCheckpoints | null, live: LiveM
 interface RunCheckpoints {
   readonly coordinator: CheckpointCoordinator;
   readonly intervalMs: number;
+  readonly failures: CheckpointFailurePolicy;
   /** The checkpoint the run resumed from, or null. */
   readonly restoredFrom: number | null;
   /** The checkpoint an attempt restores: the latest this run completed, else the one it resumed from. */
   latest(): LoadedCheckpoint | null;
+  /** Gives up the directory's lock. */
+  release(): void;
 }
 
 /**
- * Opens the checkpoint directory of a run: with `resume`, loads its latest completed checkpoint
- * (refusing one of another pipeline).
+ * Opens the checkpoint directory of a run and takes its lock: with `resume`, loads its latest
+ * completed checkpoint (refusing one of another pipeline, and a directory that does not exist).
  */
-function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions): RunCheckpoints {
+function openCheckpoints(pipeline: Pipeline, options: CheckpointOptions, onEvent: RunEvents): RunCheckpoints {
+  if (options.resume && !fs.existsSync(options.dir)) {
+    throw new OptionError({
+      code: "BL_RESUME_NO_CHECKPOINT_DIR",
+      where: "--resume",
+      value: options.dir,
+      rule: "there is no such checkpoint directory to resume from",
+      fix: "pass the --checkpoint-dir of the run to continue, or leave out --resume to start a new run",
+    });
+  }
   const store = new CheckpointStore(options.dir, { retained: options.retained });
+  const used = fs.readdirSync(store.dir).length > 0;
+  const lock = DirectoryLock.acquire(store.dir);
+  try {
+    return openLocked(pipeline, store, options, onEvent, used, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+function openLocked(pipeline: Pipeline, store: CheckpointStore, options: CheckpointOptions, onEvent: RunEvents, used: boolean, lock: DirectoryLock): RunCheckpoints {
   const fingerprint = pipeline.fingerprint();
-  const resumed = options.resume ? loadLatestCheckpoint(store, fingerprint) : null;
-  const coordinator = new CheckpointCoordinator(store, fingerprint, 1);
+  const latest = options.resume ? store.latest(fingerprint) : null;
+  const file = pipelineOrigin(pipeline)?.definition.source?.file;
+  const code = file && fs.existsSync(file) ? codeFiles(file) : null;
+  if (latest && code) checkCode(latest, code, options.forceCodeChange === true, onEvent);
+  const resumed = latest ? loadCheckpoint(store, latest) : null;
+  if (options.resume && !resumed) {
+    // Nothing was committed: sinks of a checkpointed run commit only when a checkpoint completes.
+    const reason = used ? "the run that used the directory stopped before its first checkpoint completed (it committed nothing)" : "the directory is empty: no run has used it";
+    onEvent({ type: "fresh-start", dir: store.dir, reason: `no completed checkpoint: ${reason}` });
+  }
+  const coordinator = new CheckpointCoordinator(store, fingerprint, 1, code ? { code } : {});
+  const tolerable = options.tolerableFailures ?? DEFAULT_TOLERABLE_CHECKPOINT_FAILURES;
   return {
     coordinator,
     intervalMs: options.intervalMs,
+    failures: {
+      tolerable,
+      onFailure: (id, cause, consecutive) => onEvent({ type: "checkpoint-failed", id, dir: store.dir, consecutive, tolerable, cause }),
+    },
     restoredFrom: resumed?.id ?? null,
     latest: () => {
       const id = coordinator.lastCompleted;
       const done = id === null ? undefined : store.completed().find((c) => c.id === id);
       return done ? loadCheckpoint(store, done) : resumed;
     },
+    release: () => lock.release(),
   };
+}
+
+/**
+ * Refuses to resume from `latest` with other code than it was taken with, unless forced (then says
+ * so). Checkpoints that recorded no code (taken before Beamline recorded it) are not compared.
+ */
+function checkCode(latest: CompletedCheckpoint, code: CodeFiles, force: boolean, onEvent: RunEvents): void {
+  const taken = latest.manifest.extra.code as CodeFiles | undefined;
+  if (!taken || typeof taken !== "object") return;
+  const changed = changedFiles(taken, code);
+  if (changed.length === 0) return;
+  if (force) return onEvent({ type: "code-changed", dir: latest.dir, files: changed });
+  throw new BeamlineError({
+    code: "BL_CHECKPOINT_OTHER_CODE",
+    where: latest.dir,
+    value: changed,
+    rule: "the pipeline's code changed since this checkpoint was taken; resuming would mix the results of the old code and the new in one output",
+    fix: "resume with the code the checkpoint was taken with; or add --force-code-change to resume with the new code anyway (state and output of the old code stay); or pass a fresh --checkpoint-dir to start over",
+  });
 }
 
 /**

@@ -5,7 +5,9 @@
  * last. Loading gathers every instance's snapshots of each transform, for {@link reshard}.
  */
 import * as v8 from "node:v8";
+import type { JsonValue } from "../../../sdk/graph";
 import { KEY_GROUPS } from "../data/key-groups";
+import { countsOf, type MetricCounts } from "../contract/run-metrics";
 import type { OperatorSnapshot } from "../contract/operator";
 import { CheckpointStore, type CompletedCheckpoint } from "./store";
 
@@ -19,6 +21,10 @@ export interface CheckpointOptions {
   readonly retained?: number;
   /** Continue from the latest completed checkpoint in `dir` (none there: start from the beginning). */
   readonly resume?: boolean;
+  /** Resume even though the pipeline's code changed since the checkpoint was taken. Default false. */
+  readonly forceCodeChange?: boolean;
+  /** Failed checkpoints in a row the run goes on after (see `failures.ts`). Default 3. */
+  readonly tolerableFailures?: number;
 }
 
 /** A checkpoint's snapshots, as loaded: every instance's snapshot of each transform. */
@@ -27,6 +33,23 @@ export interface LoadedCheckpoint {
   /** Parallelism of the run that took it. */
   readonly parallelism: number;
   readonly snapshots: ReadonlyMap<string, readonly OperatorSnapshot[]>;
+  /** What the run had counted when it was taken (absent in checkpoints of older versions). */
+  readonly counts?: MetricCounts;
+}
+
+/** The sum of several counts. */
+export function addCounts(all: readonly MetricCounts[]): MetricCounts {
+  const rows = new Map<string, number>();
+  const counters = new Map<string, Map<string, number>>();
+  for (const c of all) {
+    for (const [name, n] of c.rowsOut) rows.set(name, (rows.get(name) ?? 0) + n);
+    for (const [name, cs] of c.counters) {
+      let m = counters.get(name);
+      if (!m) counters.set(name, (m = new Map()));
+      for (const [k, n] of cs) m.set(k, (m.get(k) ?? 0) + n);
+    }
+  }
+  return countsOf({ rowsOut: rows, counters });
 }
 
 /** The name of instance `index`'s state file. */
@@ -47,23 +70,40 @@ export class CheckpointCoordinator {
   readonly sizes: number[] = [];
   /** The latest checkpoint this coordinator completed, or null. */
   lastCompleted: number | null = null;
-  /** Checkpoints begun that never completed because their run attempt failed. */
+  /** Checkpoints begun that never completed: they could not be written, or their run attempt failed. */
   failed = 0;
-  private readonly started = new Map<number, { at: number; files: Record<string, number> }>();
+  private readonly started = new Map<number, { at: number; files: Record<string, number>; counts: MetricCounts[] }>();
+  /** What the run had counted when the state an attempt restores was taken (set by a run before each attempt). */
+  base: MetricCounts | null = null;
+  /** The number of the next checkpoint: one more than any in the directory when the run opened it. */
+  private next: number;
 
   constructor(
     readonly store: CheckpointStore,
     private readonly fingerprint: string,
     /** Instances of the run that write checkpoints (set by a run before it starts). */
     public parallelism: number,
-  ) {}
+    /** What every manifest records beyond the state (such as the pipeline's code, see `code-fingerprint.ts`). */
+    private readonly extra: Readonly<Record<string, JsonValue>> = {},
+  ) {
+    this.next = store.nextId();
+  }
 
-  /** Starts the next checkpoint; returns its id. */
-  begin(): number {
-    const id = this.store.nextId();
+  /** The number of the next checkpoint, taken (numbers increase even when checkpoints fail). */
+  issue(): number {
+    return this.next++;
+  }
+
+  /** Starts checkpoint `id` (from {@link issue}): makes its folder, which may fail. */
+  begin(id: number): void {
+    this.started.set(id, { at: Date.now(), files: {}, counts: [] });
     this.store.begin(id);
-    this.started.set(id, { at: Date.now(), files: {} });
-    return id;
+  }
+
+  /** Checkpoint `id` could not be written: counts as failed, is forgotten, and what it wrote is removed as far as possible. */
+  drop(id: number): void {
+    if (this.started.delete(id)) this.failed++;
+    this.store.discard(id);
   }
 
   /** The run attempt failed: the checkpoints it began and did not complete count as failed, and are forgotten. */
@@ -72,11 +112,12 @@ export class CheckpointCoordinator {
     this.started.clear();
   }
 
-  /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long). */
-  instanceWritten(id: number, index: number, bytes: number): void {
+  /** Records that instance `index` wrote its file of checkpoint `id` (`bytes` long), having counted `counts` (by transform). */
+  instanceWritten(id: number, index: number, bytes: number, counts: MetricCounts): void {
     const s = this.started.get(id);
     if (!s) throw new Error(`internal: checkpoint ${id} was not begun`);
     s.files[instanceFile(index)] = bytes;
+    s.counts.push(counts);
   }
 
   /** Completes checkpoint `id` (every instance has written): the manifest, atomically, last. */
@@ -93,22 +134,13 @@ export class CheckpointCoordinator {
       completedAt: Date.now(),
       durationMs,
       files: s.files,
-      extra: {},
+      extra: { ...this.extra, counts: addCounts(this.base ? [this.base, ...s.counts] : s.counts) as unknown as JsonValue },
     });
     this.durations.push(durationMs);
     this.sizes.push(Object.values(s.files).reduce((a, b) => a + b, 0));
     this.lastCompleted = id;
     return durationMs;
   }
-}
-
-/**
- * The latest completed checkpoint of `store`, loaded, or null when there is none. A checkpoint of
- * another pipeline (another fingerprint) is a clear error.
- */
-export function loadLatestCheckpoint(store: CheckpointStore, fingerprint: string): LoadedCheckpoint | null {
-  const latest = store.latest(fingerprint);
-  return latest ? loadCheckpoint(store, latest) : null;
 }
 
 /** Loads a completed checkpoint of `store`. */
@@ -124,5 +156,6 @@ export function loadCheckpoint(store: CheckpointStore, latest: CompletedCheckpoi
       list.push(snap);
     }
   }
-  return { id: latest.id, parallelism: latest.manifest.parallelism, snapshots };
+  const counts = latest.manifest.extra.counts as unknown as MetricCounts | undefined;
+  return { id: latest.id, parallelism: latest.manifest.parallelism, snapshots, ...(counts ? { counts } : {}) };
 }

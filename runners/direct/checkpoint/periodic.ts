@@ -8,9 +8,14 @@
  * Instances whose sources ended keep taking part: a finished operator passes every barrier at once
  * (see `InstanceCheckpoints`), so bounded inputs never hold checkpoints up. When every instance has
  * finished, one final checkpoint commits what the sinks staged last.
+ *
+ * A checkpoint that cannot be written — its folder, an instance's file or its manifest — is abandoned
+ * and the next one is triggered on time (the final one is retried); see `failures.ts`.
  */
 import type { CheckpointCoordinator } from "./coordinator";
+import type { MetricCounts } from "../contract/run-metrics";
 import { faultPoint } from "../faults/fault-points";
+import { CheckpointFailurePolicy, checkpointsFailed } from "./failures";
 
 /** One instance of the run, as the checkpoint loop reaches it. */
 export interface CheckpointedInstance {
@@ -27,13 +32,22 @@ export class PeriodicCheckpoints {
   private stopped = false;
   private finishing = false;
   private failure: { error: unknown } | null = null;
-  private readonly waiters = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+  private consecutiveFailures = 0;
+  /** Each checkpoint's outcome: true once completed and committed, false when abandoned. */
+  private readonly outcomes = new Map<number, { promise: Promise<boolean>; resolve: (ok: boolean) => void; reject: (e: unknown) => void }>();
+  private rejectRun: (e: unknown) => void = () => {};
+  /** Rejects when the checkpoints fail the run: more failed in a row than tolerated, or an instance failed taking part. */
+  readonly failed: Promise<never>;
 
   constructor(
     private readonly coordinator: CheckpointCoordinator,
     private readonly intervalMs: number,
     private readonly instances: readonly CheckpointedInstance[],
-  ) {}
+    private readonly failures: CheckpointFailurePolicy = { tolerable: 0 },
+  ) {
+    this.failed = new Promise<never>((_, reject) => (this.rejectRun = reject));
+    this.failed.catch(() => {}); // observed by whoever races it; never unhandled
+  }
 
   /** Schedules the first checkpoint. */
   start(): void {
@@ -45,48 +59,75 @@ export class PeriodicCheckpoints {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const w of this.waiters.values()) w.reject(new Error("internal: checkpoints stopped"));
-    this.waiters.clear();
+    this.settleAll(new Error("internal: checkpoints stopped"));
   }
 
-  /** Every instance finished: waits for the checkpoint in flight, then takes and completes a final one. */
+  /** Every instance finished: waits for the checkpoint in flight, then takes and completes a final one (retried while tolerated). */
   async finish(): Promise<void> {
     this.finishing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pending) await this.completion(this.pending.id);
-    await this.completion(this.trigger());
+    while (!(await this.completion(this.trigger()))) await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
   }
 
-  /** An instance failed while taking part in a checkpoint: the final checkpoint fails with it. */
+  /** The run failed (an instance failed while taking part in a checkpoint, or too many checkpoints did). */
   fail(e: unknown): void {
     this.failure ??= { error: e };
-    for (const w of this.waiters.values()) w.reject(e);
-    this.waiters.clear();
+    this.rejectRun(e);
+    this.settleAll(e);
   }
 
-  /** Instance `index` wrote its file of checkpoint `id`, `bytes` long. */
-  acknowledged(id: number, index: number, bytes: number): void {
+  /** Instance `index` wrote its file of checkpoint `id`, `bytes` long, having counted `counts` up to the barrier. */
+  acknowledged(id: number, index: number, bytes: number, counts: MetricCounts): void {
     const p = this.pending;
     if (this.stopped || !p || p.id !== id) return;
-    this.coordinator.instanceWritten(id, index, bytes);
+    this.coordinator.instanceWritten(id, index, bytes, counts);
     p.acks.add(index);
     if (p.acks.size < this.instances.length) return;
     faultPoint("checkpoint-files");
-    this.coordinator.complete(id);
+    try {
+      this.coordinator.complete(id);
+    } catch (e) {
+      return this.declined(id, e);
+    }
     faultPoint("checkpoint-complete");
     this.pending = null;
+    this.consecutiveFailures = 0;
     const committed = Promise.all(this.instances.map((inst) => inst.complete(id)));
     committed.then(
-      () => this.waiters.get(id)?.resolve(),
+      () => this.settle(id, true),
       (e: unknown) => this.fail(e),
     );
     if (!this.finishing) this.schedule(p.at);
   }
 
-  private completion(id: number): Promise<void> {
+  /** Checkpoint `id` could not be written (an instance's file, its folder or its manifest): it is abandoned. */
+  declined(id: number, cause: unknown): void {
+    const p = this.pending;
+    if (this.stopped || this.failure || !p || p.id !== id) return;
+    this.pending = null;
+    this.coordinator.drop(id);
+    this.consecutiveFailures++;
+    this.failures.onFailure?.(id, cause, this.consecutiveFailures);
+    if (this.consecutiveFailures > this.failures.tolerable) return this.fail(checkpointsFailed(this.coordinator.store.dir, this.consecutiveFailures, cause));
+    this.settle(id, false);
+    if (!this.finishing) this.schedule(p.at);
+  }
+
+  private completion(id: number): Promise<boolean> {
     if (this.failure) return Promise.reject(this.failure.error);
-    return new Promise((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+    return this.outcomes.get(id)?.promise ?? Promise.resolve(false);
+  }
+
+  private settle(id: number, ok: boolean): void {
+    this.outcomes.get(id)?.resolve(ok);
+    this.outcomes.delete(id);
+  }
+
+  private settleAll(e: unknown): void {
+    for (const o of this.outcomes.values()) o.reject(e);
+    this.outcomes.clear();
   }
 
   private schedule(since: number): void {
@@ -96,8 +137,18 @@ export class PeriodicCheckpoints {
 
   private trigger(): number {
     this.timer = null;
-    const id = this.coordinator.begin();
+    const id = this.coordinator.issue();
+    let outcome!: { resolve: (ok: boolean) => void; reject: (e: unknown) => void };
+    const promise = new Promise<boolean>((resolve, reject) => (outcome = { resolve, reject }));
+    promise.catch(() => {}); // only the final checkpoint's outcome is awaited
+    this.outcomes.set(id, { promise, ...outcome });
     this.pending = { id, at: Date.now(), acks: new Set() };
+    try {
+      this.coordinator.begin(id);
+    } catch (e) {
+      this.declined(id, e);
+      return id;
+    }
     for (const inst of this.instances) Promise.resolve(inst.trigger(id)).catch((e: unknown) => this.fail(e));
     return id;
   }

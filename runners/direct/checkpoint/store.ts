@@ -6,7 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BeamlineError } from "../../../sdk/errors";
+import { BeamlineError, IOError } from "../../../sdk/errors";
+import { failurePoint } from "../faults/fault-points";
 import type { JsonValue } from "../../../sdk/graph";
 import { fsyncDir, writeAtomic, writeDurable } from "./atomic-file";
 
@@ -66,7 +67,18 @@ export class CheckpointStore {
         fix: "pass --checkpoints-retained=N with N >= 1",
       });
     }
-    fs.mkdirSync(dir, { recursive: true });
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new IOError({
+        code: "BL_CHECKPOINT_DIR",
+        where: dir,
+        value: (e as NodeJS.ErrnoException).code ?? String(e),
+        rule: `the checkpoint directory cannot be created: ${(e as Error).message}`,
+        fix: "pass a --checkpoint-dir whose parent is a writable directory",
+        cause: e,
+      });
+    }
   }
 
   /** The folder of checkpoint `id`. */
@@ -109,10 +121,20 @@ export class CheckpointStore {
 
   /** Writes a state file of checkpoint `id` durably; returns its size. */
   write(id: number, name: string, data: string | Uint8Array): number {
+    failurePoint("checkpoint-write");
     const file = path.join(this.pathOf(id), name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeDurable(file, data);
     return typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+  }
+
+  /** Abandons checkpoint `id`, which failed: removes what it wrote, as far as it can. */
+  discard(id: number): void {
+    try {
+      fs.rmSync(this.pathOf(id), { recursive: true, force: true });
+    } catch {
+      // What cannot be removed now is pruned once a later checkpoint completes.
+    }
   }
 
   /** Reads a state file of a checkpoint. */
@@ -158,7 +180,7 @@ export class CheckpointStore {
         code: "BL_CHECKPOINT_OTHER_PIPELINE",
         where: last.dir,
         value: { checkpoint: last.manifest.fingerprint.slice(0, 12), pipeline: fingerprint.slice(0, 12) },
-        rule: "the latest checkpoint was taken by a pipeline with a different graph (other code or options)",
+        rule: "the latest checkpoint was taken by a pipeline with a different graph (other transforms, names or options)",
         fix: "resume with the same pipeline file and options, or point --checkpoint-dir at a fresh directory",
       });
     }

@@ -3,6 +3,7 @@
  * execution acknowledges with its operators' snapshots.
  */
 import type { OperatorSnapshot } from "./operator";
+import type { MetricCounts } from "./run-metrics";
 
 /**
  * The checkpoints of one execution (one instance of the plan). A checkpoint is triggered from outside
@@ -17,8 +18,11 @@ export interface InstanceCheckpoints {
   readonly restored?: ReadonlyMap<string, OperatorSnapshot>;
   /** Receives the execution's controls once its state is restored (triggers wait until then). */
   attach(control: CheckpointControl): void;
-  /** Every operator passed checkpoint `id`: persist its snapshots (by transform name). Runs in the lock. */
-  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>): void;
+  /**
+   * Every operator passed checkpoint `id`: persist its snapshots (by transform name), with what the
+   * execution counted up to the barrier (a resumed run's counts start from them). Runs in the lock.
+   */
+  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>, counts: MetricCounts): void;
 }
 
 /** What the checkpoint coordinator can ask of an execution. */

@@ -9,6 +9,7 @@
  */
 import type { BarrierForwarder, CommitsAfterFinish, OperatorSnapshot, SourceOperator } from "../contract/operator";
 import type { CheckpointControl, InstanceCheckpoints } from "../contract/checkpoints";
+import type { MetricCounts } from "../contract/run-metrics";
 import { guard, type Delivery } from "./delivery";
 import type { HeldInput } from "./held-input";
 import type { ExecNode } from "./node";
@@ -39,6 +40,8 @@ export class Barriers {
     private readonly held: HeldInput,
     private readonly lock: StepLock,
     private readonly checkpoints: InstanceCheckpoints | undefined,
+    /** What the execution counted so far. */
+    private readonly counts: () => MetricCounts,
   ) {}
 
   /** Checkpoint `id` reached the execution: the pending barrier for it, or null when a later one is in flight. */
@@ -84,7 +87,7 @@ export class Barriers {
     this.held.released();
     if (this.nodes.every((n) => n.passed >= id)) {
       this.inProgress = null;
-      this.checkpoints!.acknowledge(id, cp.snapshots);
+      this.checkpoints!.acknowledge(id, cp.snapshots, this.counts());
     }
   }
 

@@ -12,7 +12,7 @@ import { allContainers, namedCountersContainer, reportingMetricsTo } from "../..
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import type { DirectOptions, OperatorRegistry, OperatorSnapshot, SourceOperator } from "../contract/operator";
 import type { InstanceCheckpoints } from "../contract/checkpoints";
-import type { FnLookup, RunMetrics } from "../contract/run-metrics";
+import { countsOf, type FnLookup, type RunMetrics } from "../contract/run-metrics";
 import type { InstanceSample } from "../../metrics/sample";
 import type { Plan } from "../plan/planner";
 import { Barriers, commitsAfterFinish } from "./barriers";
@@ -140,12 +140,14 @@ export async function execute(
       await propagate(); // what passed the barrier may move on (it was held back while aligning)
     }
   });
-  const barriers = new Barriers(nodes, delivery, held, lock, hooks.checkpoints);
+  const barriers = new Barriers(nodes, delivery, held, lock, hooks.checkpoints, () => countsOf(metrics));
   wakeups = new Wakeups(nodes, clock, lock, delivery, propagate);
   const sourceEnv = { graph, clocked, lock, clock, delivery, barriers, held, wakeups, metrics, admit: hooks.admit };
   const instance = options.instance?.index ?? 0;
 
-  const onAbort = () => lock.fail(new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" }));
+  // Aborted with a Beamline error (an instance stopped by its user code), the run fails with it; otherwise it was cancelled.
+  const onAbort = () =>
+    lock.fail(hooks.signal?.reason instanceof BeamlineError ? hooks.signal.reason : new BeamlineError({ code: "BL_CANCELLED", domain: "user", rule: "the run was cancelled", fix: "run it again to completion" }));
   hooks.signal?.addEventListener("abort", onAbort);
   hooks.observe?.(metrics.probe(graph, nodes));
   hooks.sampled?.(() => metrics.sample(instance, nodes));

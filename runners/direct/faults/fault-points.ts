@@ -4,7 +4,9 @@
  * process (SIGKILL, as `kill -9` would), a worker thread exits (the thread dies, the process lives
  * on). Points named `worker-…` count in worker threads only. With `BEAMLINE_FAULT_ONCE=<file>`, the
  * fault creates that file and no thread fails once it exists (a restarted run then succeeds).
- * Without the variable, a fault point costs one comparison.
+ * A failure point (`checkpoint-write`) throws instead, as a full disk would (ENOSPC), the n-th time
+ * the thread reaches it, and with `<point>:<n>+` every later time too. Without the variable, a fault
+ * point costs one comparison.
  */
 import * as fs from "node:fs";
 import { isMainThread } from "node:worker_threads";
@@ -20,10 +22,15 @@ export type FaultPoint =
   /** A worker thread's exchange received a batch. */
   | "worker-batch";
 
+/** Where a write can be made to fail, as on a full disk. */
+export type FailurePoint =
+  /** An instance writes its file of a checkpoint. */
+  "checkpoint-write";
+
 const wanted = (() => {
   const spec = process.env.BEAMLINE_FAULT;
-  const m = spec ? /^([a-z-]+):(\d+)$/.exec(spec) : null;
-  return m ? { point: m[1], n: Number(m[2]), once: process.env.BEAMLINE_FAULT_ONCE ?? "" } : null;
+  const m = spec ? /^([a-z-]+):(\d+)(\+?)$/.exec(spec) : null;
+  return m ? { point: m[1], n: Number(m[2]), onwards: m[3] === "+", once: process.env.BEAMLINE_FAULT_ONCE ?? "" } : null;
 })();
 let reached = 0;
 
@@ -38,4 +45,12 @@ export function faultPoint(point: FaultPoint): void {
   }
   if (isMainThread) process.kill(process.pid, "SIGKILL");
   else process.exit(70);
+}
+
+/** Marks that the thread is about to write at `point`; throws ENOSPC there if the environment asks for it. */
+export function failurePoint(point: FailurePoint): void {
+  if (wanted === null || wanted.point !== point) return;
+  const n = ++reached;
+  if (n < wanted.n || (n > wanted.n && !wanted.onwards)) return;
+  throw Object.assign(new Error(`ENOSPC: no space left on device (simulated by BEAMLINE_FAULT=${process.env.BEAMLINE_FAULT})`), { code: "ENOSPC" });
 }

@@ -14,8 +14,9 @@ import { READ_URN } from "../../../sdk/source";
 import type { BoundedSource } from "../../../sdk/source";
 import type { CheckpointCoordinator, LoadedCheckpoint } from "../checkpoint/coordinator";
 import { PeriodicCheckpoints } from "../checkpoint/periodic";
+import type { CheckpointFailurePolicy } from "../checkpoint/failures";
 import type { OperatorRegistry } from "../contract/operator";
-import type { RunMetrics } from "../contract/run-metrics";
+import { countsOf, type MetricCounts, type RunMetrics } from "../contract/run-metrics";
 import { InstanceCheckpointLink } from "./instance-checkpoints";
 import { restoredShare } from "./restored-state";
 import type { Plan } from "../plan/planner";
@@ -30,15 +31,18 @@ import { CheckpointOrder, instanceMetrics, RunOrder, WorkerMessage } from "./pro
 import { errorFromRemote } from "./remote-error";
 import type { InstanceSample } from "../../metrics/sample";
 
-/** A worker thread that died (an uncaught error, or it exited): retriable, the restart strategy applies. */
+/**
+ * A worker thread that died (an uncaught error, or it exited; its environment, not a rule the pipeline
+ * broke, as far as the runner can tell): retriable, the restart strategy applies.
+ */
 function workerDied(index: number, cause: unknown): BeamlineError {
   return new BeamlineError({
     code: "BL_WORKER_DIED",
-    domain: "internal",
+    domain: "external",
     retriable: true,
     value: cause instanceof Error ? cause.message : cause,
     rule: `worker thread ${index} died before its instance of the pipeline finished`,
-    fix: "the run restarts under its restart strategy (--restart-strategy); if it keeps dying, run with --parallelism=1 to see the failure in one thread",
+    fix: "restart after such failures with --restart-strategy=fixed-delay; if it keeps dying, run with --parallelism=1 to see the failure in one thread",
     cause,
   });
 }
@@ -50,7 +54,7 @@ export interface ParallelOptions {
   /** Batches of `batchSize` rows in flight per link (counted in rows). Default 4. */
   readonly capacity?: number;
   /** Aligned checkpoints: taken every `intervalMs` through `coordinator`, and the checkpoint to restore first. */
-  readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null };
+  readonly checkpoints?: { readonly coordinator: CheckpointCoordinator; readonly intervalMs: number; readonly restore: LoadedCheckpoint | null; readonly failures?: CheckpointFailurePolicy };
   /** Where every instance publishes its progress (a board of `parallelism` instances). */
   readonly progress?: ProgressBoard;
   /** Cancels the run: instance 0 rejects with BL_CANCELLED, the workers are stopped and nothing more commits. */
@@ -81,21 +85,28 @@ export async function parallelLayout(pipeline: Pipeline, graph: PipelineGraph, p
 }
 
 /** Merges an instance's metrics into the run's, and its last sample into `live`; an exchange's counters count for the transform it feeds. */
-function merge(into: RunMetrics, m: WorkerMessage & { type: "done" }, lay: Layout, live: LiveMetrics | undefined): void {
+function merge(into: RunMetrics, m: MetricCounts & { readonly watermarks?: [string, number][]; readonly sample?: InstanceSample }, lay: Layout, live?: LiveMetrics): void {
   const internal = isExchange;
   const owner = (name: string) => counterOwner(name, lay);
-  if (m.metrics.sample) live?.record(userSample(m.metrics.sample, lay));
-  for (const [name, n] of m.metrics.rowsOut) if (!internal(name)) into.rowsOut.set(name, (into.rowsOut.get(name) ?? 0) + n);
-  for (const [name, cs] of m.metrics.counters) {
+  if (m.sample) live?.record(userSample(m.sample, lay));
+  for (const [name, n] of m.rowsOut) if (!internal(name)) into.rowsOut.set(name, (into.rowsOut.get(name) ?? 0) + n);
+  for (const [name, cs] of m.counters) {
     let c = into.counters.get(owner(name));
     if (!c) into.counters.set(owner(name), (c = new Map()));
     for (const [k, n] of cs) c.set(k, (c.get(k) ?? 0) + n);
   }
-  for (const [name, wm] of m.metrics.watermarks) {
+  for (const [name, wm] of m.watermarks ?? []) {
     if (internal(name)) continue;
     const prev = into.watermarks.get(name);
     into.watermarks.set(name, prev === undefined ? wm : Math.min(prev, wm));
   }
+}
+
+/** An instance's counts by the pipeline's transforms (an exchange's count for the transform it feeds), as a checkpoint keeps them. */
+function byTransform(counts: MetricCounts, lay: Layout): MetricCounts {
+  const into: RunMetrics = { rowsOut: new Map(), counters: new Map(), watermarks: new Map() };
+  merge(into, counts, lay);
+  return countsOf(into);
 }
 
 /**
@@ -124,6 +135,10 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     }
     const metrics: RunMetrics = { rowsOut: new Map(), counters: new Map(), watermarks: new Map() };
     const cp = options.checkpoints;
+    // A run that restores a checkpoint counts on from what the run had counted when it was taken.
+    const base = cp?.restore?.counts ?? null;
+    if (base) merge(metrics, base, lay);
+    if (cp) cp.coordinator.base = base;
     const order = (index: number): RunOrder => ({
       type: "run",
       layout: lay,
@@ -138,12 +153,14 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     const live = options.live;
     const report = live ? (sample: InstanceSample) => live.record(userSample(sample, lay)) : undefined;
     const post = (w: PooledWorker, m: CheckpointOrder) => w.thread.postMessage(m);
-    const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes) => periodic?.acknowledged(id, 0, bytes)) : undefined;
+    const localLink = cp ? new InstanceCheckpointLink(order(0).checkpoints!, 0, (id, bytes, counts) => periodic?.acknowledged(id, 0, bytes, byTransform(counts, lay)), (id, e) => periodic?.declined(id, e)) : undefined;
     const periodic = cp
-      ? new PeriodicCheckpoints(cp.coordinator, cp.intervalMs, [
-          localLink!,
-          ...workers.map((w) => ({ trigger: (id: number) => post(w, { type: "checkpoint", id }), complete: (id: number) => post(w, { type: "complete", id }) })),
-        ])
+      ? new PeriodicCheckpoints(
+          cp.coordinator,
+          cp.intervalMs,
+          [localLink!, ...workers.map((w) => ({ trigger: (id: number) => post(w, { type: "checkpoint", id }), complete: (id: number) => post(w, { type: "complete", id }) }))],
+          cp.failures,
+        )
       : null;
     stopCheckpoints = () => periodic?.stop();
     const cancel = new AbortController();
@@ -151,7 +168,7 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort);
     stopListening = () => options.signal?.removeEventListener("abort", onAbort);
-    const local = runInstance(pipeline, 0, order(0), { signal: cancel.signal, checkpoints: localLink, operators: options.operators, report }).then((m) => merge(metrics, { type: "done", metrics: instanceMetrics(m) }, lay, live));
+    const local = runInstance(pipeline, 0, order(0), { signal: cancel.signal, checkpoints: localLink, operators: options.operators, report }).then((m) => merge(metrics, instanceMetrics(m), lay, live));
     const all = Promise.all([
       local,
       ...workers.map(
@@ -162,9 +179,10 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
               if (m.type === "ready") ready = true;
               else if (m.type === "metrics") report?.(m.sample);
               else if (m.type === "done") {
-                merge(metrics, m, lay, live);
+                merge(metrics, m.metrics, lay, live);
                 resolve();
-              } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes);
+              } else if (m.type === "ack") periodic?.acknowledged(m.id, w.index, m.bytes, byTransform(m.counts, lay));
+              else if (m.type === "declined") periodic?.declined(m.id, errorFromRemote(m.error));
               else if (m.type === "failed") fail(errorFromRemote(m.error));
             });
             // After its instance is done a worker still takes part in checkpoints: a failure then fails the final one.
@@ -181,7 +199,9 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     ]);
     periodic?.start();
     try {
-      await all;
+      // Checkpoints that keep failing fail the run at once (an unbounded one would never finish).
+      all.catch(() => {}); // what the workers report once stopped, after the race was lost
+      await (periodic ? Promise.race([all, periodic.failed]) : all);
       await periodic?.finish();
     } catch (e) {
       cancel.abort();

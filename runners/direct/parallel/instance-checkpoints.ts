@@ -5,6 +5,7 @@
  */
 import type { CheckpointControl, InstanceCheckpoints } from "../contract/checkpoints";
 import type { OperatorSnapshot } from "../contract/operator";
+import type { MetricCounts } from "../contract/run-metrics";
 import { writeInstanceFile } from "../checkpoint/coordinator";
 import { CheckpointStore } from "../checkpoint/store";
 
@@ -22,11 +23,15 @@ export class InstanceCheckpointLink implements InstanceCheckpoints {
   private control: CheckpointControl | null = null;
   private readonly waiting: ((c: CheckpointControl) => void)[] = [];
 
-  /** @param acknowledged told once the instance's file of a checkpoint is written. */
+  /**
+   * @param acknowledged told once the instance's file of a checkpoint is written.
+   * @param declined told when it could not be written (the checkpoint fails; the instance goes on).
+   */
   constructor(
     order: InstanceCheckpointOrder,
     private readonly index: number,
-    private readonly acknowledged: (id: number, bytes: number) => void,
+    private readonly acknowledged: (id: number, bytes: number, counts: MetricCounts) => void,
+    private readonly declined: (id: number, cause: unknown) => void,
   ) {
     this.restored = new Map(order.restored);
     this.store = new CheckpointStore(order.dir);
@@ -37,8 +42,14 @@ export class InstanceCheckpointLink implements InstanceCheckpoints {
     for (const w of this.waiting.splice(0)) w(control);
   }
 
-  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>): void {
-    this.acknowledged(id, writeInstanceFile(this.store, id, this.index, snapshots));
+  acknowledge(id: number, snapshots: Map<string, OperatorSnapshot>, counts: MetricCounts): void {
+    let bytes: number;
+    try {
+      bytes = writeInstanceFile(this.store, id, this.index, snapshots);
+    } catch (e) {
+      return this.declined(id, e);
+    }
+    this.acknowledged(id, bytes, counts);
   }
 
   /** Triggers checkpoint `id` at the instance; rejects if the instance failed. */

@@ -18,6 +18,7 @@ import { exchangeInOperator, exchangeOutOperator } from "./exchange";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan, type ExchangePayload } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
+import { withExitGuard } from "./exit-guard";
 import type { InstanceSample } from "../../metrics/sample";
 
 /** What an instance runs with beyond its order. */
@@ -112,7 +113,21 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
         }
       : undefined;
   try {
-    return await execute(g, p, registry, (name) => pipeline.fn(name), { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined }, { admit, signal, checkpoints, observe, sampled, readsStringsAsBytes: stringsAsBytes });
+    const execOptions = { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined };
+    // process.exit in user code stops the instance, even when the code (or a dead-letter output) catches what it throws.
+    const stop = new AbortController();
+    const cancel = () => stop.abort();
+    if (signal?.aborted) cancel();
+    signal?.addEventListener("abort", cancel);
+    try {
+      return await withExitGuard(
+        index,
+        (e) => stop.abort(e),
+        () => execute(g, p, registry, (name) => pipeline.fn(name), execOptions, { admit, signal: stop.signal, checkpoints, observe, sampled, readsStringsAsBytes: stringsAsBytes }),
+      );
+    } finally {
+      signal?.removeEventListener("abort", cancel);
+    }
   } finally {
     unfollow();
     stopSampling();

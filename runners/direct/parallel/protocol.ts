@@ -1,6 +1,6 @@
 /** Messages between the coordinator and its worker threads. */
 import type { MessagePort } from "node:worker_threads";
-import type { RunMetrics } from "../contract/run-metrics";
+import type { MetricCounts, RunMetrics } from "../contract/run-metrics";
 import type { InstanceSample } from "../../metrics/sample";
 import type { PipelineSpec } from "./bootstrap";
 import type { InstanceCheckpointOrder } from "./instance-checkpoints";
@@ -59,5 +59,7 @@ export type WorkerMessage =
   | { readonly type: "ready"; readonly fingerprint: string }
   | { readonly type: "done"; readonly metrics: InstanceMetrics }
   | { readonly type: "metrics"; readonly sample: InstanceSample }
-  | { readonly type: "ack"; readonly id: number; readonly bytes: number }
+  | { readonly type: "ack"; readonly id: number; readonly bytes: number; readonly counts: MetricCounts }
+  /** The worker could not write its file of checkpoint `id`: the checkpoint fails. */
+  | { readonly type: "declined"; readonly id: number; readonly error: RemoteError }
   | { readonly type: "failed"; readonly error: RemoteError };

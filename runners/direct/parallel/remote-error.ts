@@ -19,6 +19,8 @@ export interface RemoteError {
   readonly name: string;
   readonly message: string;
   readonly stack?: string;
+  /** The error's cause, such as what a user function threw (it holds the user's stack frames). */
+  readonly cause?: RemoteError;
   /** Present for Beamline errors. */
   readonly beamline?: {
     readonly code: string;
@@ -50,13 +52,18 @@ function cloneable(v: unknown): unknown {
   }
 }
 
-/** The sendable form of anything thrown. */
-export function errorToRemote(e: unknown): RemoteError {
+/** Causes sent along with an error, at most. */
+const CAUSE_DEPTH = 4;
+
+/** The sendable form of anything thrown (with its causes). */
+export function errorToRemote(e: unknown, depth = 0): RemoteError {
+  const cause = e instanceof Error && e.cause !== undefined && depth < CAUSE_DEPTH ? { cause: errorToRemote(e.cause, depth + 1) } : {};
   if (e instanceof BeamlineError) {
     return {
       name: e.name,
       message: e.message,
       stack: e.stack,
+      ...cause,
       beamline: {
         code: e.code,
         domain: e.domain,
@@ -68,19 +75,20 @@ export function errorToRemote(e: unknown): RemoteError {
       },
     };
   }
-  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
+  if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack, ...cause };
   return { name: "Error", message: String(e) };
 }
 
 /** Rebuilds an error sent by a worker; Beamline errors get their own class back. */
 export function errorFromRemote(r: RemoteError): Error {
+  const cause = r.cause ? { cause: errorFromRemote(r.cause) } : {};
   if (r.beamline) {
     const Class = CLASSES[r.name] ?? BeamlineError;
-    const e = new Class({ ...r.beamline });
+    const e = new Class({ ...r.beamline, ...cause });
     if (r.stack) e.stack = r.stack;
     return e;
   }
-  const e = new Error(r.message);
+  const e = new Error(r.message, cause);
   e.name = r.name;
   if (r.stack) e.stack = r.stack;
   return e;

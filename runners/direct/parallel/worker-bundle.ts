@@ -121,9 +121,17 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
     write: false as const,
     metafile: true as const,
     logLevel: "silent" as const,
+    // A source map beside the bundle, read only to name the user's line when an error comes from a worker.
+    outfile: path.join(dir, "worker.js"),
+    sourcemap: "external" as const,
+    sourcesContent: false,
   };
+  const outputs = (files: { path: string; contents: Uint8Array; text: string }[]) => ({
+    js: files.find((f) => f.path.endsWith(".js"))!.contents,
+    map: absoluteSources(files.find((f) => f.path.endsWith(".map"))?.text, dir),
+  });
   const result = buildSync({ ...options, packages: "external" });
-  let code = result.outputFiles[0].contents;
+  let { js: code, map } = outputs(result.outputFiles);
   const inputs: Manifest["inputs"] = [];
   const packages = new Set<string>();
   let bundleable = true;
@@ -154,7 +162,7 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
     const arrow = require.resolve(ARROW, { paths: [ROOT] });
     const inside = (p: string) => BUNDLED_PACKAGES.some((b) => p === b || p.startsWith(`${b}/`));
     const external = [...packages].filter((p) => !inside(p));
-    code = buildSync({ ...options, external, alias: { [ARROW]: arrow } }).outputFiles[0].contents;
+    ({ js: code, map } = outputs(buildSync({ ...options, external, alias: { [ARROW]: arrow } }).outputFiles));
     // A bundled package's version stands for its files (its package.json found by path: packages need not export it).
     for (const name of BUNDLED_PACKAGES) {
       if (!packages.has(name)) continue;
@@ -166,10 +174,22 @@ function build(pipelineFile: string, dir: string, manifestFile: string): string 
   }
   const name = `worker-${sha256(code).slice(0, 24)}.js`;
   const bundle = path.join(dir, name);
+  if (map && !fs.existsSync(`${bundle}.map`)) writeAtomically(`${bundle}.map`, map);
   if (!fs.existsSync(bundle)) writeAtomically(bundle, code);
   writeAtomically(manifestFile, JSON.stringify({ bundle: name, inputs } satisfies Manifest));
   prune(dir, name);
   return bundle;
+}
+
+/**
+ * A source map whose sources are absolute paths: relative ones would resolve against wherever the
+ * bundle is found (through a symbolic link to `node_modules`, another folder).
+ */
+function absoluteSources(map: string | undefined, dir: string): string | undefined {
+  if (map === undefined) return undefined;
+  const m = JSON.parse(map) as { sources: string[] };
+  m.sources = m.sources.map((s) => path.resolve(dir, s));
+  return JSON.stringify(m);
 }
 
 /** Older bundles of a module stay a while (a worker of a run that began before may still load one). */
@@ -199,7 +219,7 @@ function prune(dir: string, current: string): void {
   };
   try {
     for (const f of fs.readdirSync(dir)) {
-      if (f !== current && /^worker-.*\.js$/.test(f) && older(path.join(dir, f), KEEP_OLD_BUNDLE_MS)) fs.rmSync(path.join(dir, f), { force: true });
+      if (f !== current && f !== `${current}.map` && /^worker-.*\.js(\.map)?$/.test(f) && older(path.join(dir, f), KEEP_OLD_BUNDLE_MS)) fs.rmSync(path.join(dir, f), { force: true });
     }
     const cache = path.dirname(dir);
     for (const e of fs.readdirSync(cache)) {

@@ -32,7 +32,7 @@ parentPort!.on("message", (order: RunOrder | CheckpointOrder) => {
   if (order.type === "checkpoint") return void checkpoints?.trigger(order.id).catch(failed);
   if (order.type === "complete") return void checkpoints?.complete(order.id).catch(failed);
   if (order.type !== "run" || !pipeline) return;
-  if (order.checkpoints) checkpoints = new InstanceCheckpointLink(order.checkpoints, init.index, (id, bytes) => post({ type: "ack", id, bytes }));
+  if (order.checkpoints) checkpoints = new InstanceCheckpointLink(order.checkpoints, init.index, (id, bytes, counts) => post({ type: "ack", id, bytes, counts }), (id, e) => post({ type: "declined", id, error: errorToRemote(e) }));
   const report = (sample: InstanceSample) => post({ type: "metrics", sample });
   runInstance(pipeline, init.index, order, { report, ...(checkpoints ? { checkpoints } : {}) }).then(
     (m) => post({ type: "done", metrics: instanceMetrics(m) }),

@@ -44,8 +44,12 @@ describe("restart strategies", () => {
     const err = await new DirectRunner({ parallelism: 2, restartStrategy: restartStrategy("fixed-delay", 1, 10) })
       .run(buildPipeline(crashesWorker, { output: path.join(dir, "out") }))
       .catch((e: unknown) => e);
+    // The error names its cause and says the restarts ran out; it is no internal error.
     expect(err).toBeInstanceOf(BeamlineError);
-    expect((err as BeamlineError).code).toBe("BL_WORKER_DIED");
+    expect((err as BeamlineError).code).toBe("BL_RESTARTS_EXHAUSTED");
+    expect((err as BeamlineError).domain).not.toBe("internal");
+    expect((err as Error).message).toMatch(/the run failed again after its 1 restart its restart strategy allows; the last failure: \[BL_WORKER_DIED\] worker thread 1 died before its instance of the pipeline finished \("exit code 1"\)/);
+    expect(((err as Error).cause as BeamlineError).code).toBe("BL_WORKER_DIED");
     expect(outputLines(dir, "out")).toEqual([]);
   });
 });
@@ -70,6 +74,9 @@ describe("restarts of a checkpointed run", () => {
       expect(fs.existsSync(marker)).toBe(true); // the worker did die
       const restart = /restarted from (checkpoint \d+|the start)/.exec(r.err);
       expect(restart).not.toBeNull(); // and the run restarted, once
+      // ... which it said as it happened, from the same checkpoint.
+      const from = restart![1] === "the start" ? "from the beginning \\(no checkpoint completed yet\\)" : `from ${restart![1]}`;
+      expect(r.err).toMatch(new RegExp(`beamline: restart 1 of 3 in 10 ms, ${from}, after: \\[BL_WORKER_DIED\\] worker thread 1 died before its instance of the pipeline finished \\("exit code 70"\\)$`, "m"));
       restarts.push(restart![1]);
       expect(outputLines(dir, `run${trial}`)).toEqual(outputLines(dir, "clean"));
     }
