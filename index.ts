@@ -64,11 +64,18 @@ export {
 export { create, createColumns, fromArrow } from "./transforms/create";
 export { generateSequence, periodicImpulse, type GenerateSequenceOptions, type PeriodicImpulseOptions } from "./transforms/sources";
 export type { BoundedSource, PartPosition, ReadContext, Source, SourceChunk } from "./sdk/source";
+export { readNexmark, type NexmarkStreams } from "./transforms/nexmark/source";
+export type { NexmarkOptions } from "./transforms/nexmark/config";
+export type { Person as NexmarkPerson } from "./transforms/nexmark/person";
+export type { Auction as NexmarkAuction } from "./transforms/nexmark/auction";
+export type { Bid as NexmarkBid } from "./transforms/nexmark/bid";
 export type { Committable, Committer, Sink, SinkRecovery, SinkWriter, WriterContext } from "./sdk/sink";
 export { writeTo, type WriteToOptions } from "./transforms/io/write-to";
 export { readText, writeText, type ReadTextOptions, type WriteTextOptions } from "./transforms/io/text";
 export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./transforms/io/csv";
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";
+export { readPubSub, type ReadPubSubOptions } from "./transforms/io/pubsub/read-pubsub";
+export { writePubSub, type WritePubSubOptions } from "./transforms/io/pubsub/write-pubsub";
 export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/arrow";
 export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";

@@ -1,5 +1,6 @@
 /**
- * The benchmark harness: `npm run bench [-- --quick] [--case=wordcount,sum] [--impl=plain-js,beamline-direct]`.
+ * The benchmark harness: `npm run bench [-- --quick] [--case=wordcount,sum] [--impl=plain-js,beamline-direct]`;
+ * `npm run bench -- --nexmark` runs the Nexmark queries instead (see nexmark.ts).
  *
  * For every case and implementation it starts one child process (so `peakRssMB` is that process's own),
  * and prints one JSON line to stdout: `{"case", "impl", "rows", "seconds", "rowsPerSec", "peakRssMB", ...}`.
@@ -7,7 +8,7 @@
  * Inputs are generated under bench/data on first use; the Apache Beam baseline is installed into
  * bench/peers/apache-beam/node_modules on first use (a `"skipped"` line when that fails).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,8 +16,10 @@ import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wor
 import { KAFKA_PARTITIONS, kafkaInput, kafkaOutputTopic, stopKafka } from "./kafka-to-kafka";
 import type { ChildResult } from "./measure";
 import { printSummary } from "./summary";
+import { runChild as runChildIn } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 import { ProvisioningError } from "../runners/portable/provision/cache";
+import { runNexmark } from "./nexmark";
 
 const ROOT = path.resolve(__dirname, "..");
 const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
@@ -171,31 +174,6 @@ function command(m: Measurement, params: string): string[] {
   return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+(?=-|$)/, ""), params];
 }
 
-/** Runs one child; resolves to its result, or to the reason it gave none. */
-function runChild(args: string[], resultFile: string, timeoutSeconds: number): Promise<{ result: ChildResult; wallSeconds: number } | { failure: string }> {
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    // The child's own stdout goes to our stderr: stdout carries only the JSON lines.
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", 2, 2], env: { ...process.env, BENCH_RESULT_FILE: resultFile } });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutSeconds * 1000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ failure: `could not start the child process: ${e.message}` });
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (timedOut) return resolve({ failure: `timed out after ${timeoutSeconds} s` });
-      if (code !== 0 || !fs.existsSync(resultFile)) return resolve({ failure: `the child process failed (${signal ? `signal ${signal}` : `exit code ${code}`}); its stderr is above` });
-      resolve({ result: JSON.parse(fs.readFileSync(resultFile, "utf8")) as ChildResult, wallSeconds });
-    });
-  });
-}
-
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Promise<ResultLine> {
@@ -217,7 +195,7 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
   const resultFile = path.join(tmp, `${m.case}-${m.impl}.json`);
   process.stderr.write(`bench: ${m.case} / ${m.impl} (${m.rows} rows of ${path.relative(ROOT, input)})\n`);
   try {
-    const r = await runChild(command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs, ...kafka })), resultFile, timeoutSeconds);
+    const r = await runChildIn<ChildResult>(ROOT, command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs, ...kafka })), resultFile, timeoutSeconds);
     if ("failure" in r) return { ...base, ...m.extra, [m.impl.startsWith("apache-beam") ? "skipped" : "error"]: r.failure };
     const { seconds, peakRssMB, outputRows, checksum } = r.result;
     return {
@@ -269,6 +247,8 @@ function prepareWorkers(chosen: readonly Measurement[]): void {
 }
 
 async function main(): Promise<void> {
+  // `--nexmark` runs the Nexmark queries instead (see nexmark.ts); without it the run is unchanged.
+  if (process.argv.includes("--nexmark")) return runNexmark(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const chosen = plan(args.quick).filter(
     (m) => (!args.cases || args.cases.some((c) => m.case.startsWith(c))) && (!args.impls || args.impls.some((i) => m.impl.startsWith(i))),

@@ -33,10 +33,10 @@ export const RUNNER_OPTIONS = {
   environmentConfig: option.string("EXTERNAL: the worker pool's HOST:PORT; PROCESS: the boot command", { default: "" }),
   batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536 }),
   parallelism: option.integer("worker threads running the pipeline (1: run in the main thread)", { default: os.availableParallelism() }),
-  restartStrategy: option.enum("what a parallel run does when a worker thread dies", RESTART_STRATEGIES, { default: "none" as const }),
+  restartStrategy: option.enum("what a run does when a worker thread dies (flink: execution retries; prism refuses it)", RESTART_STRATEGIES, { default: "none" as const }),
   restartAttempts: option.integer("restarts allowed by fixed-delay and exponential-backoff", { default: 3 }),
   restartDelay: option.integer("ms before a restart (the first, for exponential-backoff, which doubles it)", { default: 1000 }),
-  checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints)", { default: "" }),
+  checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints; flink: its checkpoint storage; prism refuses it)", { default: "" }),
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
   tolerableCheckpointFailures: option.integer(
@@ -128,6 +128,10 @@ export function loadDefinition(file: string): PipelineDefinition {
   return def;
 }
 
+function resumeWithoutCheckpoints(): OptionError {
+  return new OptionError({ code: "BL_RESUME_WITHOUT_CHECKPOINTS", value: "--resume", rule: "--resume continues from a checkpoint directory, and none was given", fix: "pass --checkpoint-dir=DIR with --resume (the directory of the run to continue)" });
+}
+
 /** The exit code of a process that exits while a run is in progress, whatever code it was given. */
 export const EXIT_DURING_RUN = 75;
 
@@ -203,14 +207,19 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     for (const name of Object.keys(def.options)) pipelineValues[name] = (values as Record<string, unknown>)[name];
     const pipeline = buildPipeline(def, pipelineValues);
     const started = Date.now();
+    const given = (name: string) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
     if (values.runner !== "direct") {
+      const checkpointDir = values.checkpointDir as string;
+      if (values.resume && !checkpointDir) throw resumeWithoutCheckpoints();
       const r = await runPipeline(pipeline, {
         runner: values.runner,
         jobEndpoint: values.jobEndpoint as string,
         flinkMaster: values.flinkMaster as string,
         environmentType: values.environmentType,
         environmentConfig: values.environmentConfig as string,
-        parallelism: args.some((a) => a.startsWith("--parallelism")) ? (values.parallelism as number) : undefined,
+        parallelism: given("parallelism") ? (values.parallelism as number) : undefined,
+        checkpoint: checkpointDir ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, resume: values.resume as boolean } : undefined,
+        restart: given("restart-strategy") ? { kind: values.restartStrategy as RestartStrategy["kind"], attempts: values.restartAttempts as number, delayMs: values.restartDelay as number } : undefined,
         definition: { file: path.resolve(file), options: pipelineValues },
       });
       io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${((Date.now() - started) / 1000).toFixed(2)} s (job ${r.jobId})`);
@@ -221,9 +230,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     }
     const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
     const checkpointDir = values.checkpointDir as string;
-    if (values.resume && !checkpointDir) {
-      throw new OptionError({ code: "BL_RESUME_WITHOUT_CHECKPOINTS", value: "--resume", rule: "--resume continues from a checkpoint directory, and none was given", fix: "pass --checkpoint-dir=DIR with --resume (the directory of the run to continue)" });
-    }
+    if (values.resume && !checkpointDir) throw resumeWithoutCheckpoints();
     const checkpoint = checkpointDir
       ? {
           dir: checkpointDir,
@@ -236,19 +243,25 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       : undefined;
     const onEvent = (e: RunEvent) => io.err(`beamline: ${formatRunEvent(e)}`);
     const observed = observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io);
+    const interrupts = interruptions(io, checkpoint !== undefined);
     const result = await whileRunning(io, () =>
-      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed }),
-    );
+      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed, ...interrupts.signals }),
+    ).finally(interrupts.remove);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);
     const threads = (result.parallelism === 1 ? "1 thread" : `${result.parallelism} threads`) + (result.restarts === 0 ? "" : result.restarts === 1 ? ", 1 restart" : `, ${result.restarts} restarts`);
     io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${seconds} s (${result.plan.nodes.length} steps in ${result.plan.stages.length} stages, ${rows} rows moved, ${threads})`);
+    if (result.state === "STOPPED") io.err(`beamline: stopped after a final checkpoint; --resume continues from it`);
     if (result.checkpoints) io.err(`beamline: ${formatCheckpointReport(result.checkpoints)}`);
     for (const [transform, counters] of result.metrics.counters) {
       io.err(`beamline: ${transform}: ${[...counters].map(([name, n]) => `${name}=${n}`).join(", ")}`);
     }
     return 0;
   } catch (e) {
+    if (e instanceof BeamlineError && e.code === "BL_CANCELLED") {
+      io.err("beamline: cancelled: nothing after the last completed checkpoint is committed");
+      return 130;
+    }
     if (e instanceof BeamlineError && e.domain !== "internal") {
       io.err(`error [${e.code}]: ${e.message}`);
       const at = pipelineFile ? userFrame(e, pipelineFile) : null;
@@ -258,4 +271,31 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 70;
   }
+}
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM while a direct run goes: the first stops a checkpointed run after a
+ * final checkpoint and commit (resumable), or cancels one without checkpoints; the second cancels at once.
+ */
+function interruptions(io: CliIO, checkpointed: boolean): { signals: { stop: AbortSignal; signal: AbortSignal }; remove: () => void } {
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const on = () => {
+    if (checkpointed && !stop.signal.aborted) {
+      io.err("beamline: stopping: a final checkpoint and commit, then the run ends (again to cancel at once; --resume continues)");
+      stop.abort();
+    } else {
+      io.err("beamline: cancelling");
+      cancel.abort();
+    }
+  };
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
+  return {
+    signals: { stop: stop.signal, signal: cancel.signal },
+    remove: () => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+    },
+  };
 }

@@ -10,6 +10,8 @@
  *   npx tsx scripts/services.ts flink-cluster      start a Flink session cluster (JobManager + TaskManager)
  *                                                  and a job server submitting to it
  *   npx tsx scripts/services.ts kafka              start a one-node Kafka broker; prints its bootstrap servers
+ *   npx tsx scripts/services.ts gcs                start a GCS emulator (fake-gcs-server); prints its endpoint
+ *   npx tsx scripts/services.ts pubsub             start a Pub/Sub emulator (pstest); prints its endpoint
  *   npx tsx scripts/services.ts prometheus --targets=HOST:PORT[,HOST:PORT…]
  *                                                  start Prometheus scraping those /metrics endpoints (a run's
  *                                                  --metrics-port); prints its URL
@@ -19,7 +21,9 @@
 import { ensureFlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../runners/flink/flink";
 import { modelFilesDir } from "../runners/portable/model/protos";
 import { ensurePrism } from "../runners/prism/prism";
+import { ensureFakeGcs, FAKE_GCS_VERSION, startGcsEmulator } from "../runners/services/gcs/gcs";
 import { ensureKafka, KAFKA_VERSION, startKafka } from "../runners/services/kafka/kafka";
+import { ensurePubSubEmulator, PSTEST_VERSION, startPubSubEmulator } from "../runners/services/pubsub/pubsub";
 import { ensurePrometheus, startPrometheus } from "../runners/services/prometheus/prometheus";
 
 async function untilInterrupted(stop: () => Promise<void>): Promise<void> {
@@ -39,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`Prism: ${ensurePrism()}`);
       console.log(`Flink job server and cluster: ${ensureFlinkJobServer().length} jars`);
       console.log(`Kafka ${KAFKA_VERSION}: ${ensureKafka().length} jars`);
+      console.log(`fake-gcs-server ${FAKE_GCS_VERSION}: ${ensureFakeGcs()}`);
+      console.log(`Pub/Sub emulator (pstest ${PSTEST_VERSION}): ${ensurePubSubEmulator()}`);
       console.log(`Prometheus: ${ensurePrometheus()}`);
       return 0;
     case "prism": {
@@ -71,6 +77,18 @@ async function main(argv: string[]): Promise<number> {
       await untilInterrupted(() => k.stop());
       return 0;
     }
+    case "gcs": {
+      const g = await startGcsEmulator();
+      console.log(`GCS emulator: ${g.url}   (STORAGE_EMULATOR_HOST=${g.storageEmulatorHost}); log: ${g.logFile}`);
+      await untilInterrupted(() => g.stop());
+      return 0;
+    }
+    case "pubsub": {
+      const p = await startPubSubEmulator();
+      console.log(`Pub/Sub emulator: ${p.host}   (PUBSUB_EMULATOR_HOST=${p.host}); log: ${p.logFile}`);
+      await untilInterrupted(() => p.stop());
+      return 0;
+    }
     case "prometheus": {
       const targets = (flag("targets") ?? "").split(",").filter((t) => t !== "");
       const s = await startPrometheus({ targets });
@@ -79,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka | prometheus --targets=HOST:PORT");
+      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka | gcs | pubsub | prometheus --targets=HOST:PORT");
       return 2;
   }
 }

@@ -21,8 +21,8 @@ export interface RunMetricsSummary {
 
 /** What a run resolves to, whatever the runner; runners add their own fields. */
 export interface RunResult {
-  /** How the run ended (a run that fails rejects instead). */
-  readonly state: "DONE";
+  /** How the run ended: `DONE`, or `STOPPED` by a graceful stop after a final checkpoint (a run that fails rejects instead). */
+  readonly state: "DONE" | "STOPPED";
   /** The runner that ran it. */
   readonly runner: RunnerName;
   /** Its metrics. */

@@ -82,8 +82,10 @@ export interface BoundedSource {
   readonly discoveryIntervalMs?: number;
   /**
    * A checkpoint completed: the parts one instance reads and their positions in that checkpoint, to
-   * publish progress outside (consumer group offsets). Informational: a restore reads positions from
-   * the checkpoint, never from what this published. A failure is reported and the run goes on.
+   * publish progress outside (consumer group offsets) or acknowledge what the checkpoint holds the
+   * effects of (Pub/Sub acks). Informational: a restore reads positions from the checkpoint, never
+   * from what this published. A failure is reported and the run goes on. A run without checkpoints
+   * calls it once, with the final positions, when it succeeded.
    */
   checkpointCompleted?(positions: readonly PartPosition[]): Promise<void>;
 }

@@ -47,6 +47,12 @@ export interface DirectRunnerOptions {
   readonly restartStrategy?: RestartStrategy;
   /** Cancels a run (an unbounded pipeline runs until cancelled): the run rejects with BL_CANCELLED, and nothing more commits. */
   readonly signal?: AbortSignal;
+  /**
+   * Stops a checkpointed run gracefully, as Flink's stop with a savepoint: a final checkpoint is taken
+   * and committed (sinks publish everything before its barrier), what came after it is thrown away,
+   * and the run resolves with `state: "STOPPED"`; `resume` continues from that checkpoint exactly.
+   */
+  readonly stop?: AbortSignal;
   /** Aligned checkpoints into a directory, and resuming from the latest one. Default: none. */
   readonly checkpoint?: CheckpointOptions;
   /**
@@ -101,7 +107,8 @@ export interface DirectRunMetrics extends RunMetrics {
 
 /** The result of a run. */
 export interface PipelineResult {
-  readonly state: "DONE";
+  /** `DONE`: every input ended; `STOPPED`: stopped by `stop` after a final checkpoint. */
+  readonly state: "DONE" | "STOPPED";
   readonly metrics: DirectRunMetrics;
   readonly plan: Plan;
   /** Worker threads that ran the plan (1: the calling thread). */
@@ -227,9 +234,11 @@ export class DirectRunner {
           const restore = cp ? cp.latest() : null;
           if (restarts > 0 && cp) restartedFrom.push(restore?.id ?? null);
           const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore, failures: cp.failures } } : {};
-          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
+          let stopped = false;
+          const onStopped = () => (stopped = true);
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, stop: this.options.stop, onStopped, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
           live.state = "done";
-          return { state: "DONE", metrics: directRunMetrics(metrics, live), plan: p, parallelism: parallel.parallelism, restarts, ...report() };
+          return { state: stopped ? "STOPPED" : "DONE", metrics: directRunMetrics(metrics, live), plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {
           live.failed(e);
           cp?.coordinator.abandon();

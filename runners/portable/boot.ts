@@ -11,21 +11,15 @@ import Module from "node:module";
 import * as grpc from "@grpc/grpc-js";
 import { buildPipeline, isPipelineDefinition } from "../../sdk/definition";
 import { PIPELINE_OPTION, StagedPipeline } from "./artifact";
+import { parseBootArgs } from "./boot-args";
 import { CHANNEL_OPTIONS, clientFor } from "./harness/channels";
 import { SdkHarness } from "./harness/harness";
 import { beamProtos, Protos } from "./model/protos";
 import { RunnerProtocolError } from "./model/errors";
 import { PipelineConstructionError } from "../../sdk/errors";
 
-/** Parses `--name=value` arguments. */
-export function parseBootArgs(argv: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of argv) {
-    const m = /^--([^=]+)=(.*)$/.exec(a);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
+/** How long a worker waits for each answer of the runner's provision and artifact services, in ms. */
+export const BOOT_CALL_TIMEOUT_MS = 60_000;
 
 function metadata(workerId: string): grpc.Metadata {
   const md = new grpc.Metadata();
@@ -39,7 +33,7 @@ function retrieve(protos: Protos, url: string, workerId: string, artifact: unkno
   const client: any = new Client(url, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const chunks: Buffer[] = [];
   return new Promise((resolve, reject) => {
-    const stream = client.GetArtifact({ artifact }, metadata(workerId));
+    const stream = client.GetArtifact({ artifact }, metadata(workerId), { deadline: Date.now() + BOOT_CALL_TIMEOUT_MS });
     stream.on("data", (r: { data: Buffer }) => chunks.push(Buffer.from(r.data ?? [])));
     stream.on("error", (e: Error) => {
       client.close();
@@ -77,7 +71,7 @@ export async function boot(argv: readonly string[]): Promise<void> {
   const Provision = clientFor(protos, "fn.ProvisionService");
   const provision: any = new Provision(args.provision_endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const info = await new Promise<any>((resolve, reject) =>
-    provision.GetProvisionInfo({}, metadata(workerId), (e: Error | null, r: any) => (e ? reject(e) : resolve(r.info))),
+    provision.GetProvisionInfo({}, metadata(workerId), { deadline: Date.now() + BOOT_CALL_TIMEOUT_MS }, (e: Error | null, r: any) => (e ? reject(e) : resolve(r.info))),
   );
   provision.close();
   const dir = args.semi_persist_dir ? path.join(args.semi_persist_dir, `beamline-${workerId}`) : fs.mkdtempSync(path.join(require("node:os").tmpdir(), "beamline-worker-"));

@@ -143,6 +143,20 @@ export class JobClient {
     });
   }
 
+  /**
+   * The pipeline options the job service's runner takes (`name`, and `group`: the options interface),
+   * or null when the service does not serve DescribePipelineOptions.
+   */
+  async describeOptions(): Promise<{ name: string; group: string }[] | null> {
+    try {
+      const r = await promisify<{ options?: { name: string; group: string }[] }>((cb) => this.client.DescribePipelineOptions({}, cb), "DescribePipelineOptions", this.endpoint);
+      return r.options ?? [];
+    } catch (e) {
+      if (e instanceof JobServiceError && (e.cause as grpc.ServiceError | undefined)?.code === grpc.status.UNIMPLEMENTED) return null;
+      throw e;
+    }
+  }
+
   /** Runs a prepared job; resolves to its id. */
   async run(preparationId: string): Promise<string> {
     const r = await promisify<{ jobId: string }>((cb) => this.client.Run({ preparationId }, cb), "Run", this.endpoint);
@@ -169,8 +183,11 @@ export class JobClient {
     return promisify((cb) => this.client.Cancel({ jobId }, cb), "Cancel", this.endpoint);
   }
 
-  /** Follows a job's messages (calling `onMessage`) and state until it ends; resolves to the final state. */
-  waitUntilFinish(jobId: string, onMessage: (m: JobMessage) => void, onState: (s: string) => void = () => {}): Promise<string> {
+  /**
+   * Follows a job's messages (calling `onMessage`) and state until it ends; resolves to the final state,
+   * or to the last state seen when `signal` aborts the following first.
+   */
+  waitUntilFinish(jobId: string, onMessage: (m: JobMessage) => void, onState: (s: string) => void = () => {}, signal?: AbortSignal): Promise<string> {
     return new Promise((resolve, reject) => {
       const messages = this.client.GetMessageStream({ jobId });
       let last = "UNSPECIFIED";
@@ -200,6 +217,7 @@ export class JobClient {
       states.on("end", () => {
         if (TERMINAL_STATES.has(last)) finish(last);
       });
+      signal?.addEventListener("abort", () => finish(last), { once: true });
     });
   }
 

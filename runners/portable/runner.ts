@@ -4,6 +4,7 @@
  * worker pool elsewhere; PROCESS: a boot command the runner starts per worker), and follows the job
  * until it ends — its messages and any user function's error reach the caller.
  */
+import * as os from "node:os";
 import * as path from "node:path";
 import { BeamlineError, UserCodeError } from "../../sdk/errors";
 import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "./artifact";
@@ -15,6 +16,9 @@ import { EnvironmentSpec, translate } from "./translate";
 import { windowExpirationTransforms } from "./translate-stateful";
 import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";
 import { WorkerPool } from "./harness/workerpool";
+import { detectRunner } from "./detect";
+import { PortableCheckpointing, PortableRestart, runnerSettings } from "./runner-settings";
+import { WORKER_REPORTS_ENV, watchWorkerReports, WorkerReportWatch } from "./worker-reports";
 
 /** How the runner starts Beamline's SDK harness. */
 export type EnvironmentType = "LOOPBACK" | "EXTERNAL" | "PROCESS";
@@ -23,8 +27,15 @@ export type EnvironmentType = "LOOPBACK" | "EXTERNAL" | "PROCESS";
 export interface PortableRunnerOptions {
   /** The job service, `host:port`. */
   readonly jobEndpoint: string;
-  /** The runner's name in messages (`flink`, `prism`, `portable`). */
+  /**
+   * The runner's name in messages (`flink`, `prism`, `portable`). What the run does never depends on
+   * it: the runner is detected from the job service.
+   */
   readonly runnerName?: string;
+  /** Checkpoints to ask the runner for (Flink: checkpointing at that interval into that directory); refused by runners without them. */
+  readonly checkpoint?: PortableCheckpointing;
+  /** What the runner does when the job fails (Flink: execution retries); refused by runners without it. */
+  readonly restart?: PortableRestart;
   /** LOOPBACK (default), EXTERNAL or PROCESS. */
   readonly environmentType?: EnvironmentType;
   /** EXTERNAL: the worker pool's `host:port`; PROCESS: the boot command (default: Beamline's own). */
@@ -68,13 +79,13 @@ export class PortableRunner {
   /** Translates, submits and follows `pipeline`; resolves when it is DONE, throws when it fails. */
   async run(pipeline: Pipeline): Promise<PortableResult> {
     const o = this.options;
-    const runner = o.runnerName ?? "portable";
     const graph = pipeline.graph();
     const fingerprint = pipeline.fingerprint();
     const protos = beamProtos();
     const envType = o.environmentType ?? "LOOPBACK";
     const failures: Error[] = [];
     let pool: WorkerPool | null = null;
+    let reports: WorkerReportWatch | null = null;
     let environment: EnvironmentSpec;
     const artifacts = [...(o.artifacts ?? [])];
     const beamlineOptions: Record<string, unknown> = {};
@@ -87,7 +98,8 @@ export class PortableRunner {
     if (envType === "PROCESS") {
       if (!o.definition) throw missingConfig("PROCESS", "the pipeline file its workers rebuild the pipeline from (run it with `beamline run <file>`, or pass `definition`)");
       const command = o.environmentConfig || path.join(__dirname, "boot.js");
-      environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: {} }), dependencies };
+      reports = watchWorkerReports(os.tmpdir());
+      environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: { [WORKER_REPORTS_ENV]: reports.dir } }), dependencies };
     } else {
       let address = o.environmentConfig;
       if (envType === "LOOPBACK") {
@@ -98,20 +110,25 @@ export class PortableRunner {
     }
     const client = new JobClient(protos, o.jobEndpoint);
     let jobId = "";
+    let name = o.runnerName ?? "portable";
     const onSigint = () => {
       if (jobId) void client.cancel(jobId).catch(() => {});
     };
     try {
+      await client.waitForReady(o.connectTimeoutMs ?? 60_000);
+      const runner = await detectRunner(client);
+      name = o.runnerName && o.runnerName !== runner ? `${o.runnerName} (${runner})` : runner;
+      const settings = runnerSettings(runner, { checkpoint: o.checkpoint, restart: o.restart });
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
       const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
-      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration });
-      await client.waitForReady(o.connectTimeoutMs ?? 60_000);
+      const parallelism = typeof o.pipelineOptions?.parallelism === "number" ? o.pipelineOptions.parallelism : undefined;
+      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism });
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
       // Flink's batch translation drops pane information; its streaming one follows triggers and panes
       // as the direct runner does (and still ends when the bounded input is done).
       const streaming = runner === "flink" ? { streaming: true } : {};
-      const extra = { ...streaming, ...testStreamRunOptions(runner, testStreams), ...beamlineOptions, ...o.pipelineOptions };
+      const extra = { ...streaming, ...testStreamRunOptions(runner, testStreams), ...settings, ...beamlineOptions, ...o.pipelineOptions };
       for (const [k, v] of Object.entries(extra)) options[`beam:option:${k}:v1`] = v;
       const prep = await client.prepare(proto, options, jobName);
       if (prep.artifactStagingEndpoint?.url) await client.stageArtifacts(prep.artifactStagingEndpoint.url, prep.stagingSessionToken, artifacts);
@@ -119,22 +136,46 @@ export class PortableRunner {
       process.once("SIGINT", onSigint);
       const messages: JobMessage[] = [];
       const onMessage = o.onMessage ?? defaultMessageSink;
-      const state = await client.waitUntilFinish(
+      const following = new AbortController();
+      const finished = client.waitUntilFinish(
         jobId,
         (m) => {
           messages.push(m);
           onMessage(m);
         },
         o.onState,
+        following.signal,
       );
-      if (state !== "DONE") throw jobFailure(runner, jobId, state, failures, messages);
+      const worker = reports ? reports.failure.then((text) => ({ text })) : new Promise<never>(() => {});
+      const outcome = await Promise.race([finished, worker]);
+      if (typeof outcome !== "string") {
+        following.abort();
+        await Promise.race([client.cancel(jobId).catch(() => {}), new Promise((r) => setTimeout(r, CANCEL_TIMEOUT_MS).unref())]);
+        throw workerFailure(name, jobId, outcome.text);
+      }
+      const state = outcome;
+      if (state !== "DONE") throw jobFailure(name, jobId, state, failures, messages);
       return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {
       process.removeListener("SIGINT", onSigint);
       client.close();
+      reports?.stop();
       if (pool) await pool.stop();
     }
   }
+}
+
+/** How long a run waits for the job service to cancel a job whose worker failed, in ms. */
+const CANCEL_TIMEOUT_MS = 10_000;
+
+/** The error of a job whose PROCESS worker failed: the worker's own error, as it left it for this process. */
+function workerFailure(runner: string, jobId: string, text: string): BeamlineError {
+  return new JobFailedError({
+    code: "BL_WORKER_FAILED",
+    where: `${runner} job ${jobId}`,
+    rule: `a worker the runner started failed, and the job was cancelled: ${text.trim().split("\n").slice(0, 12).join("\n")}`,
+    fix: "see the worker's error above; a worker the runner rejects (not registered) was started with arguments the runner does not match",
+  });
 }
 
 function defaultMessageSink(m: JobMessage): void {
@@ -150,14 +191,20 @@ function missingConfig(env: string, what: string): BeamlineError {
   });
 }
 
+/** An error's message without its fix sentence (which the job failure carries once, as its own fix). */
+function withoutFix(e: BeamlineError): string {
+  const fix = e.fix ? (e.fix.endsWith(".") ? e.fix : `${e.fix}.`) : "";
+  return fix && e.message.endsWith(fix) ? e.message.slice(0, -fix.length).trimEnd() : e.message;
+}
+
 /** The error of a failed job: the user function's own error when this process saw it, else the runner's messages. */
-function jobFailure(runner: string, jobId: string, state: string, failures: Error[], messages: JobMessage[]): BeamlineError {
+export function jobFailure(runner: string, jobId: string, state: string, failures: Error[], messages: JobMessage[]): BeamlineError {
   const user = failures.find((e) => e instanceof UserCodeError) ?? failures.find((e) => e instanceof BeamlineError);
   if (user instanceof BeamlineError) {
     return new JobFailedError({
       code: "BL_JOB_FAILED",
       where: `${runner} job ${jobId}`,
-      rule: `the job ${state}: ${user.message}`,
+      rule: `the job ${state}: ${withoutFix(user)}`,
       fix: user.fix,
       cause: user,
     });

@@ -50,6 +50,13 @@ export interface TranslateOptions {
   readonly testStreams?: Readonly<Record<string, readonly TestStreamScriptEvent[]>>;
   /** Who lifts combines; by default Prism itself, and Beamline for every other runner (see `combineLifting`). */
   readonly combineLifting?: CombineLifting;
+  /** The job's parallelism, when the run sets it: sources split into {@link readParts} of it. */
+  readonly parallelism?: number;
+}
+
+/** Parts a source is split into on a portable runner: four per parallel worker (so uneven parts even out), eight when the parallelism is the runner's own. */
+export function readParts(parallelism: number | undefined): number {
+  return parallelism && parallelism > 0 ? parallelism * 4 : 8;
 }
 
 /** The translated pipeline and the facts the submitting side needs. */
@@ -255,7 +262,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   }
 
   const dofn = (role: BeamlineDoFnRole, transform: string, sideInputs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Uint8Array => {
-    const payload: BeamlineDoFnPayload = { role, transform, fingerprint: options.fingerprint };
+    const payload: BeamlineDoFnPayload = { role, transform, fingerprint: options.fingerprint, ...(role === "splitRead" ? { parts: readParts(options.parallelism) } : {}) };
     return protos.encode("pipeline.ParDoPayload", {
       doFn: { urn: BEAMLINE_DOFN_URN, payload: Buffer.from(JSON.stringify(payload)) },
       sideInputs,
@@ -334,9 +341,21 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         const impulseOut = `${name}/Impulse.out`;
         transforms[impulse] = { uniqueName: impulse, spec: { urn: "beam:transform:impulse:v1" }, inputs: {}, outputs: { out: impulseOut } };
         addPCollection(impulseOut, coders.add(CODER_URNS.bytes), globalWs, true);
+        // Split into parts where the impulse arrives, redistribute the parts (Beam's reshuffle, which
+        // the runner spreads over its parallel workers), read each part where it lands.
+        const splitter = `${name}/Split`;
+        const partsOut = `${name}/Split.out`;
+        pardo(splitter, "splitRead", name, { main: impulseOut }, { main: partsOut });
+        addPCollection(partsOut, coders.add(CODER_URNS.bytes), globalWs, true);
+        const spread = `${name}/Spread`;
+        const spreadIdentity = `${spread}/Identity`;
+        const spreadOut = `${name}/Spread.out`;
+        pardo(spreadIdentity, "identity", name, { main: partsOut }, { main: spreadOut });
+        addPCollection(spreadOut, coders.add(CODER_URNS.bytes), globalWs, true);
+        transforms[spread] = { uniqueName: spread, spec: { urn: RESHUFFLE_URN }, subtransforms: [spreadIdentity], inputs: { main: partsOut }, outputs: { main: spreadOut } };
         const reader = `${name}/Read`;
-        pardo(reader, "read", name, { main: impulseOut }, { ...t.outputs });
-        transforms[name] = { uniqueName: name, subtransforms: [impulse, reader], inputs: {}, outputs: { ...t.outputs } };
+        pardo(reader, "readPart", name, { main: spreadOut }, { ...t.outputs });
+        transforms[name] = { uniqueName: name, subtransforms: [impulse, splitter, spread, reader], inputs: {}, outputs: { ...t.outputs } };
         return name;
       }
       case WRITE_URN: {

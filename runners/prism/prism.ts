@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BEAM_VERSION, cacheDir, runTool } from "../portable/provision/cache";
-import { freePort, Service, startService, waitForPort } from "../portable/provision/process";
+import { Service, startOnFreePort } from "../portable/provision/process";
 
 /** The Prism binary in the cache, installed with `go install` when missing. */
 export function ensurePrism(version = BEAM_VERSION): string {
@@ -31,14 +31,7 @@ export interface PrismService extends Service {
 /** Starts Prism on a free port and waits until its job service listens. */
 export async function startPrism(options: { logFile?: string; timeoutMs?: number } = {}): Promise<PrismService> {
   const bin = ensurePrism();
-  const port = await freePort();
-  const logFile = options.logFile ?? path.join(cacheDir("logs"), `prism-${port}.log`);
-  const svc = startService("prism", bin, [`--job_port=${port}`, "--serve_http=false", "--log_level=warn"], logFile);
-  try {
-    await waitForPort(svc, port, options.timeoutMs ?? 60_000);
-  } catch (e) {
-    await svc.stop();
-    throw e;
-  }
-  return { ...svc, jobEndpoint: `127.0.0.1:${port}` };
+  const logFile = (port: number) => options.logFile ?? path.join(cacheDir("logs"), `prism-${port}.log`);
+  const svc = await startOnFreePort("prism", bin, (port) => [`--job_port=${port}`, "--serve_http=false", "--log_level=warn"], logFile, options.timeoutMs ?? 60_000);
+  return { ...svc, jobEndpoint: `127.0.0.1:${svc.port}` };
 }

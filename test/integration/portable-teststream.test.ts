@@ -97,7 +97,9 @@ function liftedWordcount(runner: "prism" | "flink", endpoint: () => string, lift
     const accumulators = [...counts].filter(([pc]) => lifted.test(pc)).reduce((n, [, c]) => n + c, 0);
     expect(words).toBeGreaterThan(400);
     expect(accumulators).toBeGreaterThan(0);
-    expect(accumulators).toBeLessThan(words / 2);
+    // Reads are split into parts spread over the workers, and each precombines what it read: a word
+    // found in two parts crosses twice, so about half the words cross (one part would be well under half).
+    expect(accumulators).toBeLessThan(words * 0.6);
     if (process.env.BEAMLINE_SHOW_PANES) process.stderr.write(`${runner}: ${words} words entered the combine, ${accumulators} accumulators crossed the shuffle\n`);
   }, timeoutMs);
 }

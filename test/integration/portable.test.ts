@@ -9,12 +9,11 @@
 import * as path from "node:path";
 import { create, customWindows, generateSequence, runPipeline, Pipeline, windowInto, writeText } from "beamline";
 import { main } from "../../runners/cli";
-import { clusterJobs, FlinkCluster, FlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../../runners/flink/flink";
+import { clusterJobs } from "../../runners/flink/flink";
 import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
 import { tempDir } from "../helpers";
-import { describeWith } from "../runners/portable/requirements";
 import { deadLetterPipeline, outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
-import { describeWithFlinkJobServer, describeWithPrism, SERVICE_TIMEOUT } from "./services";
+import { describeWithFlinkCluster, describeWithFlinkJobServer, describeWithPrism } from "./services";
 
 /** Runs both golden pipelines on the direct runner once, for every suite to compare with. */
 const golden = (() => {
@@ -127,19 +126,9 @@ describeWithFlinkJobServer("Flink (embedded, through Beam's Flink job server)", 
   }, 240_000);
 });
 
-describeWith(["mvn", "java"], "Flink session cluster (JobManager and TaskManager processes)", () => {
-  let cluster: FlinkCluster;
-  let server: FlinkJobServer;
-  beforeAll(async () => {
-    cluster = await startFlinkCluster();
-    server = await startFlinkJobServer({ flinkMaster: cluster.restEndpoint });
-  }, SERVICE_TIMEOUT);
-  afterAll(async () => {
-    await server?.stop();
-    await cluster?.stop();
-  });
-
+describeWithFlinkCluster("Flink session cluster (JobManager and TaskManager processes)", (services) => {
   test("the pipelines run on the cluster (seen through Flink's REST API) with the direct runner's results", async () => {
+    const { cluster, server } = services();
     const names: string[] = [];
     let n = 0;
     await expectSameAsDirect((p) => {

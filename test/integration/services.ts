@@ -2,9 +2,11 @@
  * Integration suites around one running service: started once before the suite's tests and stopped
  * after them, and skipped (or failed under BEAMLINE_REQUIRE_INTEGRATION=1) when its tools are missing.
  */
-import { FlinkJobServer, startFlinkJobServer } from "../../runners/flink/flink";
+import { FlinkCluster, FlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../../runners/flink/flink";
 import { PrismService, startPrism } from "../../runners/prism/prism";
+import { GcsEmulator, startGcsEmulator } from "../../runners/services/gcs/gcs";
 import { KafkaBroker, startKafka } from "../../runners/services/kafka/kafka";
+import { PubSubEmulator, startPubSubEmulator } from "../../runners/services/pubsub/pubsub";
 import { hasCommand } from "../../runners/portable/provision/cache";
 import { PrometheusOptions, PrometheusServer, startPrometheus } from "../../runners/services/prometheus/prometheus";
 import { describeWith } from "../runners/portable/requirements";
@@ -39,9 +41,40 @@ export function describeWithFlinkJobServer(name: string, body: (server: () => Fl
   describeWithService(["mvn", "java"], name, () => startFlinkJobServer(), body);
 }
 
+/** A Flink session cluster and Beam's Flink job server submitting to it. */
+export interface FlinkClusterServices {
+  readonly cluster: FlinkCluster;
+  readonly server: FlinkJobServer;
+  stop(): Promise<void>;
+}
+
+/** A suite around a Flink session cluster (JobManager and TaskManager processes, two slots) and a job server submitting to it. */
+export function describeWithFlinkCluster(name: string, body: (services: () => FlinkClusterServices) => void): void {
+  describeWithService(["mvn", "java"], name, async () => {
+    const cluster = await startFlinkCluster({ slots: 2 });
+    try {
+      const server = await startFlinkJobServer({ flinkMaster: cluster.restEndpoint });
+      return { cluster, server, stop: async () => (await server.stop(), await cluster.stop()) };
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+  }, body);
+}
+
 /** A suite around a one-node Kafka broker. */
 export function describeWithKafka(name: string, body: (broker: () => KafkaBroker) => void): void {
   describeWithService(["mvn", "java"], name, () => startKafka(), body);
+}
+
+/** A suite around a GCS emulator (fake-gcs-server). */
+export function describeWithGcs(name: string, body: (gcs: () => GcsEmulator) => void): void {
+  describeWithService(["go"], name, () => startGcsEmulator(), body);
+}
+
+/** A suite around a Pub/Sub emulator (pstest). */
+export function describeWithPubSub(name: string, body: (pubsub: () => PubSubEmulator) => void): void {
+  describeWithService(["go"], name, () => startPubSubEmulator(), body);
 }
 
 /** A suite around a Prometheus server scraping `options()`'s targets (installed with apt-get when missing). */

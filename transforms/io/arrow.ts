@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import { pipeline as streamPipeline } from "node:stream/promises";
+import type { Writable } from "node:stream";
 import * as arrow from "apache-arrow";
 import { globalBatch } from "../../sdk/batch";
 import { makeRecordBatch } from "../../sdk/columns";
@@ -14,7 +15,7 @@ import type { PCollection } from "../../sdk/pcollection";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
-import { expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList } from "./files";
+import { expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList, storageFor } from "./files";
 
 const MAGIC = Buffer.from("ARROW1");
 /** The end-of-stream marker of the IPC stream format. */
@@ -284,12 +285,12 @@ export class ArrowSink extends FileSink {
     let writer: arrow.RecordBatchFileWriter | null = null;
     let fileSchema: arrow.Schema | null = null;
     let done: Promise<void> = Promise.resolve();
-    let out: fs.WriteStream | null = null;
+    let out: Writable | null = null;
     const start = (s: arrow.Schema): arrow.RecordBatchFileWriter => {
       const w = new arrow.RecordBatchFileWriter();
       w.reset(undefined, s);
       fileSchema = s;
-      out = fs.createWriteStream(staged, { flags: "wx", highWaterMark: 1 << 20 });
+      out = storageFor(staged).createWrite(staged);
       done = streamPipeline(w.toNodeStream(), out);
       done.catch(() => undefined);
       writer = w;
@@ -315,7 +316,7 @@ export class ArrowSink extends FileSink {
       },
       destroy: () => {
         (writer as arrow.RecordBatchFileWriter | null)?.abort();
-        (out as fs.WriteStream | null)?.destroy();
+        (out as Writable | null)?.destroy();
       },
     };
   }

@@ -19,7 +19,7 @@ import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, declareWrite, NOT
 import type { WithDeadLetters } from "../../sdk/dead-letter";
 import {
   backlogReporter, ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
-  gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineFiles,
+  gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineInput,
 } from "./files";
 import { nonFiniteFloatReader } from "./json-floats";
 import { toJson } from "./text";
@@ -88,7 +88,7 @@ export class JsonLinesSource implements BoundedSource {
 
   /** About `desiredParts` parts: whole files, or line-aligned byte ranges of large uncompressed ones (numbered lines). */
   async split(desiredParts: number): Promise<JsonValue[]> {
-    return splitLineFiles(this.pattern, desiredParts, this.where, { compression: this.compression, countLines: true });
+    return splitLineInput(this.pattern, desiredParts, this.where, { compression: this.compression, countLines: true });
   }
 
   /** Parses lines in batches; bad lines fail the read or become dead letters. */

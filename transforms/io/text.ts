@@ -14,7 +14,7 @@ import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { declareRead, declareWrite, utf8Data } from "./common";
 import {
   backlogReporter, ByteFileWriter, Compression, detectCompression, FilePattern, FileShardWriter, FileSink, gzipSuffix,
-  outputCompression, partFile, partStart, patternList, readLineChunks, splitLineFiles,
+  outputCompression, partFile, partStart, patternList, readLineChunks, splitLineInput,
 } from "./files";
 
 /** The schema of `readText`'s output: bare strings. */
@@ -36,7 +36,7 @@ export class TextSource implements BoundedSource {
 
   /** About `desiredParts` parts: whole files, or line-aligned byte ranges of large uncompressed ones. */
   async split(desiredParts: number): Promise<JsonValue[]> {
-    return splitLineFiles(this.pattern, desiredParts, this.where, { compression: this.compression });
+    return splitLineInput(this.pattern, desiredParts, this.where, { compression: this.compression });
   }
 
   /** Reads a part's lines in batches; positions are byte offsets plus line numbers. */

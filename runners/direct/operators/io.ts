@@ -16,7 +16,8 @@ import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
  * done nor idle. A source with `slotOf` has its parts placed: part with slot `s` is read by instance
  * `s % count`, at the start, after a restore at any parallelism (its state goes there), and when
  * `discover` finds it later; other sources' parts are dealt out by index. A source with
- * `checkpointCompleted` hears, when a checkpoint completes, the positions that checkpoint holds.
+ * `checkpointCompleted` hears, when a checkpoint completes, the positions that checkpoint holds (and,
+ * in a run without checkpoints that succeeded, the final positions).
  */
 export function readOperator(ctx: OperatorContext): SourceOperator & Partial<CommitsAfterFinish> {
   const source = ctx.fn<BoundedSource>();
@@ -29,6 +30,14 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
   /** The positions at each checkpoint's barrier not yet completed, oldest first (for `checkpointCompleted`). */
   const atBarriers: { readonly id: number; readonly positions: PartPosition[] }[] = [];
   const reportsCheckpoints = typeof source.checkpointCompleted === "function";
+  const reportCompleted = async (positions: PartPosition[]) => {
+    try {
+      await source.checkpointCompleted!(positions);
+    } catch {
+      // Informational only (consumer-group offsets, acks); the next completed checkpoint publishes again.
+      ctx.count("checkpoint_publish_failures", 1);
+    }
+  };
   return {
     simulatedClock: source.simulatedClock === true,
     // A source that publishes completed checkpoints hears of the run's final one after it finished.
@@ -43,12 +52,11 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
       let latest: PartPosition[] | null = null;
       while (atBarriers.length > 0 && atBarriers[0].id <= id) latest = atBarriers.shift()!.positions;
       if (latest === null || !reportsCheckpoints) return;
-      try {
-        await source.checkpointCompleted!(latest);
-      } catch {
-        // Informational only (consumer-group offsets); the next completed checkpoint publishes again.
-        ctx.count("checkpoint_publish_failures", 1);
-      }
+      await reportCompleted(latest);
+    },
+    async close(failed) {
+      // A run without checkpoints that succeeded is complete as a whole: the final positions.
+      if (reportsCheckpoints && !failed && !ctx.options.checkpointed) await reportCompleted(parts.values.map((p) => ({ part: p.part, position: p.position })));
     },
     async run(driver: SourceDriver) {
       if (!state.restored) {

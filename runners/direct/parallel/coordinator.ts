@@ -47,6 +47,14 @@ function workerDied(index: number, cause: unknown): BeamlineError {
   });
 }
 
+/** Resolves with `"stop"` once `signal` aborts (at once when it has). */
+function stopRequested(signal: AbortSignal): Promise<"stop"> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve("stop");
+    else signal.addEventListener("abort", () => resolve("stop"), { once: true });
+  });
+}
+
 /** Options of a parallel run. */
 export interface ParallelOptions {
   readonly parallelism: number;
@@ -59,6 +67,10 @@ export interface ParallelOptions {
   readonly progress?: ProgressBoard;
   /** Cancels the run: instance 0 rejects with BL_CANCELLED, the workers are stopped and nothing more commits. */
   readonly signal?: AbortSignal;
+  /** Stops a checkpointed run after a final checkpoint completes and commits (see `DirectRunnerOptions.stop`). */
+  readonly stop?: AbortSignal;
+  /** Called with the final checkpoint's id when the run stopped on `stop`. */
+  readonly onStopped?: (checkpointId: number | null) => void;
   /** Operators by URN of instance 0 (workers use the default ones); default: the default ones. */
   readonly operators?: OperatorRegistry;
   /** Where every instance's metrics samples go: the last one of each, and one every `sampleEveryMs` when set. */
@@ -201,7 +213,18 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
     try {
       // Checkpoints that keep failing fail the run at once (an unbounded one would never finish).
       all.catch(() => {}); // what the workers report once stopped, after the race was lost
-      await (periodic ? Promise.race([all, periodic.failed]) : all);
+      const done = all.then(() => "done" as const);
+      const stopped = periodic && options.stop ? stopRequested(options.stop) : null;
+      const outcome = await Promise.race([done, ...(periodic ? [periodic.failed] : []), ...(stopped ? [stopped] : [])]);
+      if (outcome === "stop") {
+        // Stop with a final checkpoint: taken and committed while the run goes on, then the run is
+        // cancelled (its sinks throw away what came after the barrier) and resolves as stopped.
+        await Promise.race([periodic!.finish(), periodic!.failed]);
+        cancel.abort();
+        await local.catch(() => undefined);
+        options.onStopped?.(cp!.coordinator.lastCompleted);
+        return metrics;
+      }
       await periodic?.finish();
     } catch (e) {
       cancel.abort();

@@ -17,6 +17,7 @@ import { DEFAULT_METRICS_NAMESPACE, MetricsCell, withMetricsContainer } from "..
 import { MIN_TIMESTAMP } from "../../../sdk/time";
 import type { Sink } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
+import type { JsonValue } from "../../../sdk/graph";
 import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } from "../../../sdk/window";
 import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, WindowedValue } from "../coders/coders";
 import type { Protos } from "../model/protos";
@@ -330,12 +331,29 @@ export class BundleProcessor {
     switch (payload.role) {
       case "identity":
         return { process: (_pc, b) => this.emit(outPc("main"), b) };
-      case "read": {
+      case "splitRead": {
         const source = this.runtime.fn<BoundedSource>(payload.transform);
         return {
-          process: async () => {
+          process: async (_pc, b) => {
+            const impulse = toRowBatch(b);
+            let parts: JsonValue[];
             try {
-              for (const part of await source.split(1)) {
+              parts = await source.split(payload.parts ?? 1);
+            } catch (e) {
+              throw wrapUserError(e, payload.transform);
+            }
+            const rows = parts.map((p) => Buffer.from(JSON.stringify(p)));
+            await this.emit(outPc("main"), { rows, timestamps: new Float64Array(rows.length).fill(impulse.timestamps[0]), windows: GLOBAL_WINDOWS });
+          },
+        };
+      }
+      case "readPart": {
+        const source = this.runtime.fn<BoundedSource>(payload.transform);
+        return {
+          process: async (_pc, b) => {
+            try {
+              for (const bytes of toRowBatch(b).rows as Uint8Array[]) {
+                const part = JSON.parse(Buffer.from(bytes).toString("utf8")) as JsonValue;
                 for await (const chunk of source.read(part, null)) if (chunk.batch) await this.emit(outPc(chunk.tag ?? "main"), chunk.batch);
               }
             } catch (e) {

@@ -11,8 +11,10 @@ export const BEAMLINE_DOFN_URN = "beamline:dofn:v1";
 export type BeamlineDoFnRole =
   /** Runs the ParDo of graph transform `transform`. */
   | "pardo"
-  /** Reads the source of graph transform `transform` when its impulse arrives. */
-  | "read"
+  /** Splits the source of graph transform `transform` into {@link BeamlineDoFnPayload.parts} parts when its impulse arrives, and emits each part (JSON, as bytes). */
+  | "splitRead"
+  /** Reads each part it receives of the source of graph transform `transform`. */
+  | "readPart"
   /** Keys each row with a shard index of the sink of `transform`, keeping its timestamp, window and pane beside it. */
   | "writeKey"
   /** Writes each shard's rows through the sink and emits what it staged. */
@@ -31,6 +33,8 @@ export interface BeamlineDoFnPayload {
   readonly transform: string;
   /** The pipeline's fingerprint, checked by remote harnesses against the pipeline they rebuild. */
   readonly fingerprint: string;
+  /** splitRead: how many parts to ask the source for. */
+  readonly parts?: number;
 }
 
 /** URN of Beamline's combine functions; the payload is a JSON {@link BeamlineCombineFnPayload}. */

@@ -11,7 +11,7 @@ import { coderFromProto, encodeOne } from "../../../runners/portable/coders/code
 import { decodeRow, rowCodec } from "../../../runners/portable/coders/rowcoder";
 import { arrowToBeamSchema } from "../../../runners/portable/coders/beamschema";
 import { beamProtos } from "../../../runners/portable/model/protos";
-import { translate, triggerProto } from "../../../runners/portable/translate";
+import { readParts, translate, triggerProto } from "../../../runners/portable/translate";
 import { BEAMLINE_DOFN_URN } from "../../../runners/portable/model/payloads";
 import { ByteReader, ByteWriter } from "../../../runners/portable/coders/wire";
 import { encodeRow } from "../../../runners/portable/coders/rowcoder";
@@ -30,11 +30,28 @@ function translated(p: Pipeline): any {
 }
 
 describeWith(["mvn", "java"], "Runner API translation", () => {
+  test("a read: impulse, a split DoFn asking for four parts per worker, Beam's reshuffle spreading the parts, a DoFn reading each part", () => {
+    const parallelism = 3;
+    const p = buildPipeline(wordcount, {});
+    const { pipeline } = translate(p.graph(), beamProtos(), { environment: ENV, fingerprint: p.fingerprint(), runner: "test", parallelism });
+    const c = pipeline.components as any;
+    expect(c.transforms.Read.subtransforms).toEqual(["Read/Impulse", "Read/Split", "Read/Spread", "Read/Read"]);
+    expect(c.transforms["Read/Spread"].spec.urn).toBe("beam:transform:reshuffle:v1");
+    expect(c.transforms["Read/Split"].inputs).toEqual({ main: "Read/Impulse.out" });
+    expect(c.transforms["Read/Spread"].inputs).toEqual({ main: "Read/Split.out" });
+    expect(c.transforms["Read/Read"].inputs).toEqual({ main: "Read/Spread.out" });
+    const role = (id: string) => JSON.parse(Buffer.from(beamProtos().decode("pipeline.ParDoPayload", c.transforms[id].spec.payload).doFn.payload).toString());
+    expect(role("Read/Split")).toMatchObject({ role: "splitRead", transform: "Read", parts: 12 });
+    expect(role("Read/Read")).toMatchObject({ role: "readPart", transform: "Read" });
+    expect(readParts(undefined)).toBe(8);
+  });
+
   test("wordcount: impulse + read DoFn, Beamline DoFns, Beam's GroupByKey, and a sink expanded into shard/group/write/gather/commit", () => {
     const p = translated(buildPipeline(wordcount, {}));
     const c = p.components;
     const urns = Object.fromEntries(Object.entries(c.transforms).map(([id, tr]: [string, any]) => [id, tr.spec?.urn ?? ""]));
     expect(urns["Read/Impulse"]).toBe("beam:transform:impulse:v1");
+    expect(urns["Read/Split"]).toBe("beam:transform:pardo:v1");
     expect(urns["Read/Read"]).toBe("beam:transform:pardo:v1");
     expect(urns["CountWords/Count/GroupByKey"]).toBe("beam:transform:group_by_key:v1");
     expect(urns["Write/GroupShards"]).toBe("beam:transform:group_by_key:v1");

@@ -1,19 +1,19 @@
-/** Writing bytes to a (possibly gzipped) file, honouring backpressure. */
-import * as fs from "node:fs";
+/** Writing bytes to a (possibly gzipped) file, local or `gs://`, honouring backpressure. */
 import * as zlib from "node:zlib";
 import { pipeline as streamPipeline } from "node:stream/promises";
 import type { Writable } from "node:stream";
 import { ioFailure } from "./io-errors";
+import { storageFor } from "./storage-for";
 
 /** A byte sink over a (possibly gzipped) file, honouring backpressure. */
 export class ByteFileWriter {
-  private readonly file: fs.WriteStream;
+  private readonly file: Writable;
   private readonly head: Writable;
   private readonly done: Promise<void>;
   private failure: unknown = null;
 
   constructor(readonly filePath: string, compression: "gzip" | "none") {
-    this.file = fs.createWriteStream(filePath, { flags: "wx", highWaterMark: 1 << 20 });
+    this.file = storageFor(filePath).createWrite(filePath);
     if (compression === "gzip") {
       const gz = zlib.createGzip({ chunkSize: 1 << 20 });
       this.head = gz;

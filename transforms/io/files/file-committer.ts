@@ -3,15 +3,16 @@
  * its staging directory. Done is done, even when a consumer has since moved or deleted the published
  * file: a committable whose staging directory is gone was committed (or aborted) before, and one whose
  * staged file is gone from a directory holding the {@link PUBLISHED_MARKER} was renamed before a crash
- * cut the commit short. Only a staged file missing from a directory without the marker is lost.
+ * cut the commit short. Only a staged file missing from a directory without the marker is lost. On
+ * Cloud Storage the same steps run with a copy and a delete for the rename; a commit cut short between
+ * them is finished by the next one (the staged file is still there, and is copied again).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
 import type { Committer } from "../../../sdk/sink";
 import { ioFailure } from "./io-errors";
 import { isStagedFile, PUBLISHED_MARKER, removeDir, type StagedFile } from "./staging";
+import { storageFor } from "./storage-for";
 
 /** Commits staged files by renaming them into place; aborts by removing their staging directories. */
 export class FileCommitter implements Committer<JsonValue> {
@@ -26,6 +27,8 @@ export class FileCommitter implements Committer<JsonValue> {
     const published: string[] = [];
     const renamed: StagedFile[] = [];
     for (const f of files) {
+      const storage = storageFor(f.final);
+      const exists = (p: string) => storage.exists(p);
       try {
         if (!(await exists(f.staged))) {
           if (!(await exists(f.staging)) || (await exists(marker(f))) || (await exists(f.final))) {
@@ -41,9 +44,9 @@ export class FileCommitter implements Committer<JsonValue> {
             fix: "leave the .beamline-staging-* directories next to the output alone while a run or a resume is under way",
           });
         }
-        await fs.promises.writeFile(marker(f), f.final);
-        await fs.promises.mkdir(path.dirname(f.final), { recursive: true });
-        await fs.promises.rename(f.staged, f.final);
+        await storage.writeSmall(marker(f), f.final);
+        await storage.ensureDir(storage.dirname(f.final));
+        await storage.move(f.staged, f.final);
         renamed.push(f);
         published.push(f.final);
       } catch (e) {
@@ -65,13 +68,14 @@ export class FileCommitter implements Committer<JsonValue> {
 
 /** The marker of a staged file's directory. */
 function marker(f: StagedFile): string {
-  return path.join(f.staging, PUBLISHED_MARKER);
+  return storageFor(f.staging).join(f.staging, PUBLISHED_MARKER);
 }
 
 /** Puts a file a failed commit renamed back into staging (or removes it), then unmarks its directory. */
 async function unpublish(f: StagedFile): Promise<void> {
-  if (!(await exists(f.staged))) await fs.promises.rename(f.final, f.staged).catch(() => fs.promises.rm(f.final, { force: true }));
-  await fs.promises.rm(marker(f), { force: true });
+  const storage = storageFor(f.final);
+  if (!(await storage.exists(f.staged))) await storage.move(f.final, f.staged).catch(() => storage.remove(f.final));
+  await storage.remove(marker(f));
 }
 
 function stagedFile(c: JsonValue): StagedFile {
@@ -83,13 +87,4 @@ function stagedFile(c: JsonValue): StagedFile {
     rule: "a file sink's committable must be what its writer's prepareCommit returned",
     fix: "pass the results of prepareCommit unchanged",
   });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.promises.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

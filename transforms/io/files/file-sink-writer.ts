@@ -2,7 +2,6 @@
  * The writer of file sinks: stages one file at a time in a staging directory of its own, opened on
  * the first batch after a prepare; a prepare finishes the file and names where it will be published.
  */
-import * as path from "node:path";
 import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "../../../sdk/batch";
 import { encodedBytes } from "../../../sdk/encoded-batch";
@@ -11,6 +10,7 @@ import type { JsonValue } from "../../../sdk/graph";
 import type { SinkWriter } from "../../../sdk/sink";
 import { ioFailure } from "./io-errors";
 import { removeDir, type StagedFile, type StagingArea } from "./staging";
+import { storageFor } from "./storage-for";
 
 /** Writes one staged file in a format; the file sink writer makes and removes its staging directory. */
 export interface FileShardWriter {
@@ -101,7 +101,7 @@ export class FileSinkWriter implements SinkWriter<JsonValue> {
   private async start(): Promise<void> {
     await this.options.beforeStaging?.();
     const staging = await this.options.staging.create();
-    const staged = path.join(staging, this.options.stagedName);
+    const staged = storageFor(staging).join(staging, this.options.stagedName);
     try {
       this.file = { staging, staged, writer: await this.options.openFile(staged) };
     } catch (e) {

@@ -12,6 +12,7 @@ import type { Sink, SinkRecovery, SinkWriter, WriterContext } from "../../../sdk
 import { FileCommitter } from "./file-committer";
 import { FileSinkWriter, type FileShardWriter } from "./file-sink-writer";
 import { shardName } from "./shard-name";
+import { storageFor } from "./storage-for";
 import { isStagedFile, StagingArea } from "./staging";
 
 /** Options every file sink takes. */
@@ -69,7 +70,8 @@ export abstract class FileSink implements Sink<JsonValue> {
   /** The final path of shard `index` of `count`; files a checkpoint publishes get `-chk<id>` after the prefix. */
   finalPath(index: number, count: number, checkpointId: number | null = null): string {
     const prefix = checkpointId === null ? this.options.prefix : `${this.options.prefix}-chk${String(checkpointId).padStart(5, "0")}`;
-    return path.resolve(shardName(prefix, index, count, this.options.suffix));
+    const name = shardName(prefix, index, count, this.options.suffix);
+    return storageFor(name).resolve(name);
   }
 
   /** Opens a writer staging shard `index` of `count`. */

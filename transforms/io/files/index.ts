@@ -1,5 +1,5 @@
 /**
- * File plumbing shared by the file formats: glob expansion, compression, a streaming line reader
+ * File plumbing shared by the file formats, over local files and `gs://` (storage chosen by scheme): glob expansion, compression, a streaming line reader
  * that tracks file, line and byte offset, shard names, and the transactional file sink base on the
  * two-phase sink contract (writers stage into `<dir>/.beamline-staging-<sink>-<run>-<random>/`, the
  * committer renames into place, recovery removes what lingers in staging).
@@ -12,8 +12,11 @@ export { FileSinkWriter, type FileShardWriter, type FileSinkWriterOptions } from
 export { ioFailure } from "./io-errors";
 export { DEFAULT_BATCH_ROWS, lineAt, readLineChunks, type LineChunk, type LinePosition, type LineReadOptions } from "./line-reader";
 export { backlogReporter, filesToParts, linePosition, partFile, partStart, type FilePart } from "./parts";
-export { expandPattern, patternList, type FilePattern } from "./pattern";
+export { expandPattern, matchFiles, patternList, type FilePattern } from "./pattern";
+export { GCS_SCHEME, isGcsPath } from "./gcs-path";
+export { storageFor } from "./storage-for";
+export type { FileStorage } from "./storage";
 export { openInput, readHeadSync } from "./read-input";
 export { shardName } from "./shard-name";
 export { PUBLISHED_MARKER, STAGING_PREFIX, StagingArea, type StagedFile } from "./staging";
-export { MIN_SPLIT_BYTES, splitLineFiles, type LineSplitOptions } from "./split-lines";
+export { MIN_SPLIT_BYTES, splitLineFiles, splitLineInput, type LineSplitOptions } from "./split-lines";

@@ -5,7 +5,8 @@ import { BeamlineError, IOError } from "../../../sdk/errors";
 /** @internal An IOError for a failed file operation. */
 export function ioFailure(file: string, e: unknown, op: string): BeamlineError {
   if (e instanceof BeamlineError) return e;
-  const code = (e as NodeJS.ErrnoException)?.code;
+  const errno = (e as { code?: unknown })?.code;
+  const code = errno === 404 ? "ENOENT" : errno === 403 ? "EACCES" : errno; // Cloud Storage's HTTP statuses
   const message = e instanceof Error ? e.message : String(e);
   return new IOError({
     code: code === "ENOENT" ? "BL_IO_NOT_FOUND" : "BL_IO_FAILED",

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import type { Readable } from "node:stream";
 import { BeamlineError } from "../../../sdk/errors";
 import { detectCompression, type Compression } from "./compression";
+import { isGcsPath } from "./gcs-path";
 import { gzipOrIo, ioFailure } from "./io-errors";
 import { openInput } from "./read-input";
 
@@ -122,7 +123,7 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
 
   let input: Readable;
   try {
-    await fs.promises.access(file, fs.constants.R_OK);
+    if (!isGcsPath(file)) await fs.promises.access(file, fs.constants.R_OK); // gs:// objects fail on their first read
     if (opts.end !== undefined && opts.end <= startOffset) return;
     input = openInput(file, compression, startOffset, compression === "none" ? opts.end : undefined);
   } catch (e) {

@@ -4,7 +4,8 @@ import { IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
 import type { ReadContext } from "../../../sdk/source";
 import type { LinePosition } from "./line-reader";
-import { expandPattern, type FilePattern } from "./pattern";
+import { isGcsPath } from "./gcs-path";
+import { matchFiles, type FilePattern } from "./pattern";
 
 /** @internal Reads a JSON position of a line-based read back. */
 export function linePosition(from: JsonValue | null): LinePosition | null {
@@ -20,9 +21,9 @@ export interface FilePart {
   readonly [k: string]: JsonValue;
 }
 
-/** Splits into one part per matched file (a runner reads parts in parallel). */
-export function filesToParts(pattern: FilePattern, where: string): JsonValue[] {
-  return expandPattern(pattern, where).map((file) => ({ file }));
+/** Splits into one part per matched file, local or `gs://` (a runner reads parts in parallel). */
+export async function filesToParts(pattern: FilePattern, where: string): Promise<JsonValue[]> {
+  return (await matchFiles(pattern, where)).map((file) => ({ file }));
 }
 
 /** @internal Where a line-based part starts: at its position when resuming, else at its range's start and first line. */
@@ -54,8 +55,9 @@ export function partFile(part: JsonValue): string {
  * range's end, or the file's size. Nothing for a compressed file (its offsets are in the decompressed stream).
  */
 export function backlogReporter(ctx: ReadContext | undefined, part: JsonValue, compressed: boolean): (offset: number) => void {
-  if (!ctx?.reportBacklog || compressed) return () => {};
   const file = partFile(part);
+  // The size of a gs:// object is not looked up per part (a request each): no backlog for them.
+  if (!ctx?.reportBacklog || compressed || isGcsPath(file)) return () => {};
   const range = part as { start?: JsonValue; end?: JsonValue };
   const limit = typeof range.end === "number" ? range.end : fs.statSync(file).size;
   // A part that is a byte range of its file is named by where it starts.

@@ -3,13 +3,13 @@ import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { PassThrough, type Readable } from "node:stream";
 import { badGzip, ioFailure } from "./io-errors";
+import { storageFor } from "./storage-for";
 
-/** Opens a file for reading, decompressing if needed; `start` is a byte offset in the decompressed stream. */
+/** Opens a file (local or `gs://`) for reading, decompressing if needed; `start` is a byte offset in the decompressed stream. */
 export function openInput(file: string, compression: "gzip" | "none", start = 0, end?: number): Readable {
-  if (compression === "none") {
-    return fs.createReadStream(file, { start, end: end === undefined ? undefined : end - 1, highWaterMark: 1 << 20 });
-  }
-  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  const storage = storageFor(file);
+  if (compression === "none") return storage.openRead(file, start, end);
+  const raw = storage.openRead(file);
   const gunzip = zlib.createGunzip({ chunkSize: 1 << 20 });
   raw.on("error", (e) => gunzip.destroy(e));
   raw.pipe(gunzip);
@@ -63,3 +63,4 @@ export function readHeadSync(file: string, compression: "gzip" | "none", maxByte
     fs.closeSync(fd);
   }
 }
+

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import type { JsonValue } from "../../../sdk/graph";
 import { detectCompression, type Compression } from "./compression";
 import { ioFailure } from "./io-errors";
-import { expandPattern, type FilePattern } from "./pattern";
+import { isGcsPath } from "./gcs-path";
+import { expandPattern, matchFiles, patternList, type FilePattern } from "./pattern";
 
 /** Parts smaller than this are not split further (1 MiB). */
 export const MIN_SPLIT_BYTES = 1 << 20;
@@ -47,6 +48,15 @@ export function splitLineFiles(pattern: FilePattern, desiredParts: number, where
     }
   });
   return parts;
+}
+
+/**
+ * {@link splitLineFiles} for patterns that may name `gs://` files: those are read whole, one part per
+ * file (byte ranges of Cloud Storage objects are not split); local patterns split as usual.
+ */
+export async function splitLineInput(pattern: FilePattern, desiredParts: number, where: string, opts: LineSplitOptions = {}): Promise<JsonValue[]> {
+  if (!patternList(pattern).some(isGcsPath)) return splitLineFiles(pattern, desiredParts, where, opts);
+  return (await matchFiles(pattern, where)).map((file) => ({ file }));
 }
 
 function fileSize(file: string): number {

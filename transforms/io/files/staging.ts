@@ -4,13 +4,14 @@
  * sink's prefix and suffix, `<run>` a digest of the run's identity as the runner names it
  * (`WriterContext.run`: on the direct runner the pipeline's fingerprint and the write's name, the same
  * across a run's attempts and resumes), so recovery finds what earlier attempts of this run left
- * lingering and nothing of another sink or of another run writing next to it.
+ * lingering and nothing of another sink or of another run writing next to it. On Cloud Storage a
+ * staging directory is a name prefix, and a commit a copy and a delete.
  */
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { JsonValue } from "../../../sdk/graph";
 import { ioFailure } from "./io-errors";
+import type { FileStorage } from "./storage";
+import { storageFor } from "./storage-for";
 
 /** The prefix of staging directory names. */
 export const STAGING_PREFIX = ".beamline-staging-";
@@ -41,11 +42,13 @@ export class StagingArea {
   readonly dir: string;
   /** The start of the names of this sink's staging directories, in this run: `.beamline-staging-<sink>-<run>-`. */
   readonly namePrefix: string;
+  private readonly storage: FileStorage;
 
   /** `run` identifies the run across its attempts (the pipeline's fingerprint); runs that give none share one area. */
   constructor(outputPrefix: string, suffix: string, run = "") {
-    const prefix = path.resolve(outputPrefix);
-    this.dir = path.dirname(prefix);
+    this.storage = storageFor(outputPrefix);
+    const prefix = this.storage.resolve(outputPrefix);
+    this.dir = this.storage.dirname(prefix);
     const sink = digest(`${prefix}\0${suffix}`, 12);
     this.namePrefix = `${STAGING_PREFIX}${sink}-${digest(run, 8)}-`;
   }
@@ -53,8 +56,7 @@ export class StagingArea {
   /** Makes a new, empty staging directory; returns its path. */
   async create(): Promise<string> {
     try {
-      await fs.promises.mkdir(this.dir, { recursive: true });
-      return await fs.promises.mkdtemp(path.join(this.dir, this.namePrefix));
+      return await this.storage.makeTempDir(this.dir, this.namePrefix);
     } catch (e) {
       throw ioFailure(this.dir, e, "create a staging directory in");
     }
@@ -64,12 +66,11 @@ export class StagingArea {
   async removeAllBut(keep: ReadonlySet<string>): Promise<void> {
     let names: string[];
     try {
-      names = await fs.promises.readdir(this.dir);
+      names = await this.storage.list(this.dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
       throw ioFailure(this.dir, e, "list");
     }
-    const lingering = names.filter((n) => n.startsWith(this.namePrefix)).map((n) => path.join(this.dir, n)).filter((d) => !keep.has(d));
+    const lingering = names.filter((n) => n.startsWith(this.namePrefix)).map((n) => this.storage.join(this.dir, n)).filter((d) => !keep.has(d));
     await Promise.all(lingering.map(removeDir));
   }
 }
@@ -79,7 +80,7 @@ function digest(s: string, chars: number): string {
   return createHash("sha256").update(s).digest("hex").slice(0, chars);
 }
 
-/** Removes a directory and what it holds; nothing when it is gone already. */
+/** Removes a directory (local or `gs://`) and what it holds; nothing when it is gone already. */
 export function removeDir(dir: string): Promise<void> {
-  return fs.promises.rm(dir, { recursive: true, force: true });
+  return storageFor(dir).removeDir(dir);
 }

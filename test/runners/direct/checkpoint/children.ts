@@ -53,3 +53,17 @@ export function checkpointsCompleted(err: string): number {
   const m = /checkpoints: (\d+) completed/.exec(err);
   return m ? Number(m[1]) : 0;
 }
+
+/**
+ * Starts a run with `start(args)`, kills it (`kill -9`) `delayMs` after its first checkpoint in `dir`
+ * completed, then runs it again with `--resume`; returns how both ended.
+ */
+export async function killThenResume(start: (args: string[]) => Child, args: string[], dir: string, delayMs: number): Promise<{ killed: Exit; resumed: Exit }> {
+  const first = start(args);
+  await firstCheckpoint(dir, first.process);
+  await new Promise((r) => setTimeout(r, delayMs));
+  first.process.kill("SIGKILL");
+  const killed = await first.exit;
+  const resumed = await start([...args, "--resume"]).exit;
+  return { killed, resumed };
+}

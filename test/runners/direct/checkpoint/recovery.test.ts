@@ -8,7 +8,7 @@ import { buildPipeline, DirectRunner } from "beamline";
 import { CheckpointStore } from "../../../../runners/direct/checkpoint/store";
 import { rng, tempDir } from "../../../helpers";
 import { outputLines } from "../parallel/files";
-import { firstCheckpoint, startNode } from "./children";
+import { killThenResume, startNode } from "./children";
 import { checkpointGolden } from "./pipelines";
 
 const SCRIPT = path.join(__dirname, "run-golden.ts");
@@ -58,12 +58,7 @@ describe("checkpoints and exactly-once recovery", () => {
       const out = path.join(root, `killed-${attempt}`);
       const dir = path.join(root, `chk-killed-${attempt}`);
       const args = [input, path.join(out, "g"), dir, "20", "1"];
-      const first = child(args);
-      await firstCheckpoint(dir, first.process);
-      await new Promise((r) => setTimeout(r, Math.floor(random() * 300)));
-      first.process.kill("SIGKILL");
-      const killed = await first.exit;
-      const resumed = await child([...args, "--resume"]).exit;
+      const { killed, resumed } = await killThenResume(child, args, dir, Math.floor(random() * 300));
       expect(resumed.err).toBe("");
       expect(resumed.code).toBe(0);
       if (killed.signal === "SIGKILL") kills++;

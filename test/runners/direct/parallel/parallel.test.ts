@@ -66,11 +66,16 @@ describe("parallel execution", () => {
     const dir = tempDir();
     const checkpointDir = path.join(dir, "cp");
     const abort = new AbortController();
-    const cancelled = setTimeout(() => abort.abort(), 1500);
+    // Cancelled once a checkpoint completed (polled; at most 20 s), however slow the machine.
+    const cancelled = setInterval(() => {
+      if (fs.existsSync(checkpointDir) && new CheckpointStore(checkpointDir).completed().length > 0) abort.abort();
+    }, 50);
+    const deadline = setTimeout(() => abort.abort(), 20_000);
     const err = await new DirectRunner({ parallelism: 2, signal: abort.signal, checkpoint: { dir: checkpointDir, intervalMs: 100 } })
       .run(buildPipeline(endlessCounts, { output: path.join(dir, "out") }))
       .catch((e: unknown) => e);
-    clearTimeout(cancelled);
+    clearInterval(cancelled);
+    clearTimeout(deadline);
     expect((err as BeamlineError).code).toBe("BL_CANCELLED");
     const done = new CheckpointStore(checkpointDir).completed();
     expect(done.length).toBeGreaterThan(0);

@@ -191,3 +191,13 @@ export const endlessCounts = definePipeline({
       .apply("Write", writeText(output));
   },
 });
+
+/** Numbers 0, 1, 2, … at 20,000 a second for ever, each written as a line: a stopped and resumed run must write a gapless prefix. */
+export const endlessNumbers = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/numbers" }) },
+  build(p, { output }) {
+    p.apply("Ticks", generateSequence({ ratePerSecond: 20_000 }))
+      .map((n: number) => String(n), { name: "Format" })
+      .apply("Write", writeText(output));
+  },
+});

@@ -1,0 +1,46 @@
+/**
+ * PROCESS environments on Prism: Prism starts Beamline's boot command per worker (with its `--id`
+ * quoted), the worker registers and the job finishes with the direct runner's output; a worker the
+ * runner rejects ends the run at once with the worker's own error, instead of a job waiting for ever.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { main } from "../../runners/cli";
+import { tempDir } from "../helpers";
+import { outputLines } from "./pipelines";
+import { describeWithPrism } from "./services";
+
+const WORDCOUNT = path.join(__dirname, "../../examples/wordcount.ts");
+const BOOT = path.join(__dirname, "../../runners/portable/boot.js");
+
+/** Runs the command line, collecting what it writes to stderr. */
+async function cli(args: string[]): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const code = await main(["run", WORDCOUNT, ...args], { out: () => {}, err: (t) => err.push(t) });
+  return { code, err: err.join("\n") };
+}
+
+describeWithPrism("Prism: PROCESS environments", (prism) => {
+  test("Prism starts Beamline's boot command, whose worker registers; the wordcount is the direct runner's", async () => {
+    const direct = tempDir();
+    expect((await cli([`--output=${path.join(direct, "counts")}`])).code).toBe(0);
+    const dir = tempDir();
+    const r = await cli(["--runner=prism", `--job-endpoint=${prism().jobEndpoint}`, "--environment-type=PROCESS", `--output=${path.join(dir, "counts")}`]);
+    expect(r.err).toContain("done on the prism runner");
+    expect(r.code).toBe(0);
+    expect(outputLines(dir, "counts")).toEqual(outputLines(direct, "counts"));
+    expect(outputLines(dir, "counts").length).toBeGreaterThan(0);
+  }, 120_000);
+
+  test("a worker the runner rejects ends the run with the worker's error, within seconds", async () => {
+    // A boot command that answers to another worker id than the one Prism registered.
+    const wrapper = path.join(tempDir(), "boot-as-nobody.sh");
+    fs.writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${BOOT}" --id=nobody "$2"\n`, { mode: 0o755 });
+    const started = Date.now();
+    const r = await cli(["--runner=prism", `--job-endpoint=${prism().jobEndpoint}`, "--environment-type=PROCESS", `--environment-config=${wrapper}`, `--output=${path.join(tempDir(), "counts")}`]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("BL_WORKER_FAILED");
+    expect(r.err).toContain("nobody");
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 120_000);
+});
