@@ -6,7 +6,7 @@
  * - Beamline: `readKafka({ stopAt: "end" })` → a map → `writeKafka`, exactly-once with aligned
  *   checkpoints every `checkpointIntervalMs` (transactions committed with them), or at-least-once
  *   (an idempotent producer, no checkpoints), at parallelism 1 or 2 (one sink shard per instance).
- * - plain JS: kafkajs as a careful programmer uses it, the limit here: a consumer group reading from
+ * - plain JS: kafkajs as a careful programmer uses it: a consumer group reading from
  *   the beginning, each fetched batch produced to the output topic by an idempotent producer.
  *
  * The harness side (`kafkaInput`, `kafkaOutputTopic`, `stopKafka`) starts the bundled broker once and
