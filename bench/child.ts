@@ -3,6 +3,7 @@
  * Started by `run.ts`, one process per implementation and case, so that its peak RSS is its own.
  */
 import { CaseParams, Impl, ImplOutput, measureAndReport } from "./measure";
+import * as kafkaToKafka from "./kafka-to-kafka";
 import * as sumPerKey from "./sum-per-key";
 import * as windowed from "./windowed";
 import * as wordcount from "./wordcount";
@@ -20,6 +21,10 @@ export const KINDS: Record<string, { impls: Record<string, Impl>; verify: (p: Ca
   windowed: {
     impls: { "beamline-direct": windowed.beamlineDirect, "plain-js": windowed.plainJs },
     verify: (p) => sumPerKey.verifyCsvSums(p, "total"),
+  },
+  kafka: {
+    impls: { "beamline-direct": kafkaToKafka.beamlineExactlyOnce, "beamline-direct-at-least-once": kafkaToKafka.beamlineAtLeastOnce, "plain-js": kafkaToKafka.plainKafkajs },
+    verify: kafkaToKafka.verifyKafkaOutput,
   },
 };
 

@@ -17,6 +17,10 @@ export interface CaseParams {
   readonly parallelism?: number;
   /** Beamline takes aligned checkpoints this often (ms) into a directory under `outDir`; none when absent. */
   readonly checkpointIntervalMs?: number;
+  /** Kafka cases: the bootstrap servers (`input` is then the topic read). */
+  readonly brokers?: string;
+  /** Kafka cases: the empty topic this measurement writes. */
+  readonly outputTopic?: string;
 }
 
 /** What an implementation tells about its run, checked against the other implementations of the case. */
@@ -27,6 +31,8 @@ export interface ImplOutput {
   readonly outputRows: number;
   /** A sum over the output that every correct implementation agrees on (counts, or totals in cents). */
   readonly checksum: number;
+  /** Fields the check adds to the JSON line. */
+  readonly report?: Record<string, unknown>;
 }
 
 /** An implementation of a case: the rows it read, and fields to add to its JSON line. */
@@ -51,7 +57,8 @@ export async function measureAndReport(impl: Impl, params: CaseParams, verify: (
   // Reading the output back, to compare implementations, is not timed (nor counted in peakRssMB).
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   const checked = await verify(params);
-  const result: ChildResult = { ...checked, seconds, peakRssMB, ...(out.report ? { report: out.report } : {}) };
+  const report = out.report || checked.report ? { ...out.report, ...checked.report } : undefined;
+  const result: ChildResult = { ...checked, seconds, peakRssMB, ...(report ? { report } : {}) };
   writeResult(result);
 }
 

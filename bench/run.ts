@@ -13,10 +13,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wordsFile } from "./data";
+import { KAFKA_PARTITIONS, kafkaInput, kafkaOutputTopic, stopKafka } from "./kafka-to-kafka";
 import type { ChildResult } from "./measure";
 import { printSummary } from "./summary";
 import { runChild as runChildIn } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
+import { ProvisioningError } from "../runners/portable/provision/cache";
 import { runNexmark } from "./nexmark";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -30,10 +32,12 @@ interface Measurement {
   readonly case: string;
   readonly impl: string;
   /** `wordcount`, `sum-per-key` or `windowed` (the child's dispatch key, and the Beam baseline's script). */
-  readonly kind: "wordcount" | "sum-per-key" | "windowed";
+  readonly kind: "wordcount" | "sum-per-key" | "windowed" | "kafka";
   readonly rows: number;
-  /** Makes (on first use) and returns the input file. */
+  /** Makes (on first use) and returns the input file (Kafka: the input topic). */
   readonly input: () => Promise<string>;
+  /** Kafka: the broker and a fresh output topic for this measurement. */
+  readonly kafka?: () => Promise<{ brokers: string; outputTopic: string }>;
   /** Fields added to the JSON line. */
   readonly extra?: Record<string, unknown>;
   /** Worker threads (Beamline's direct runner); 1 for the baselines. */
@@ -126,6 +130,18 @@ function plan(quick: boolean): Measurement[] {
   for (const parallelism of BEAMLINE_PARALLELISM) {
     out.push({ case: checkpointed, impl: `beamline-direct-p${parallelism}`, kind: "windowed", rows: events, input: () => eventsArrowFile(events), extra: every, parallelism, checkpointIntervalMs: 1000 });
   }
+  // Kafka → Kafka on the bundled broker (started only when this case is chosen): see kafka-to-kafka.ts.
+  const records = quick ? 200_000 : 1_000_000;
+  const topic = async () => (await kafkaInput(records)).topic;
+  const kafka = (impl: string) => async () => ({ brokers: (await kafkaInput(records)).brokers, outputTopic: await kafkaOutputTopic(impl) });
+  const k = { partitions: KAFKA_PARTITIONS };
+  out.push({ case: "kafka-to-kafka", impl: "plain-js", kind: "kafka", rows: records, input: topic, kafka: kafka("plain-js"), extra: k });
+  for (const parallelism of BEAMLINE_PARALLELISM) {
+    for (const suffix of ["", "-at-least-once"]) {
+      const impl = `beamline-direct-p${parallelism}${suffix}`;
+      out.push({ case: "kafka-to-kafka", impl, kind: "kafka", rows: records, input: topic, kafka: kafka(impl), extra: k, parallelism, checkpointIntervalMs: suffix ? undefined : 1000 });
+    }
+  }
   return out;
 }
 
@@ -152,10 +168,10 @@ function ensureBeam(): { ok: true } | { ok: false; reason: string } {
 function command(m: Measurement, params: string): string[] {
   const node = [`--max-old-space-size=${CHILD_HEAP_MB}`];
   if (m.impl.startsWith("apache-beam")) {
-    const script = { wordcount: "wordcount.js", "sum-per-key": "sum_per_key.js", windowed: "windowed.js" }[m.kind];
+    const script = { wordcount: "wordcount.js", "sum-per-key": "sum_per_key.js", windowed: "windowed.js", kafka: "" }[m.kind];
     return [...node, path.join(BEAM_DIR, script), params];
   }
-  return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+$/, ""), params];
+  return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+(?=-|$)/, ""), params];
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -166,12 +182,20 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
     const beam = ensureBeam();
     if (!beam.ok) return { ...base, ...m.extra, skipped: beam.reason };
   }
-  const input = await m.input();
+  let input: string;
+  let kafka: { brokers: string; outputTopic: string } | undefined;
+  try {
+    input = await m.input();
+    kafka = await m.kafka?.();
+  } catch (e) {
+    if (e instanceof ProvisioningError) return { ...base, ...m.extra, skipped: `no Kafka broker: ${e.message}` };
+    throw e;
+  }
   const outDir = fs.mkdtempSync(path.join(tmp, `${m.case}-${m.impl}-`));
   const resultFile = path.join(tmp, `${m.case}-${m.impl}.json`);
   process.stderr.write(`bench: ${m.case} / ${m.impl} (${m.rows} rows of ${path.relative(ROOT, input)})\n`);
   try {
-    const r = await runChildIn<ChildResult>(ROOT, command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs })), resultFile, timeoutSeconds);
+    const r = await runChildIn<ChildResult>(ROOT, command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs, ...kafka })), resultFile, timeoutSeconds);
     if ("failure" in r) return { ...base, ...m.extra, [m.impl.startsWith("apache-beam") ? "skipped" : "error"]: r.failure };
     const { seconds, peakRssMB, outputRows, checksum } = r.result;
     return {
@@ -207,6 +231,7 @@ const PIPELINE_MODULES: Record<Measurement["kind"], string> = {
   wordcount: path.join(ROOT, "examples", "wordcount.ts"),
   "sum-per-key": path.join(__dirname, "pipelines.ts"),
   windowed: path.join(__dirname, "pipelines.ts"),
+  kafka: path.join(__dirname, "kafka-to-kafka.ts"),
 };
 
 /**
@@ -245,6 +270,7 @@ async function main(): Promise<void> {
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+    await stopKafka();
   }
   printSummary(lines, { quick: args.quick, seconds: (Date.now() - started) / 1000 });
   if (lines.some((l) => l.error !== undefined || l.sameOutputAsPlainJs === false)) process.exitCode = 1;

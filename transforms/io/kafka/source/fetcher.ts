@@ -31,6 +31,8 @@ export interface FetchedBatch {
   lastOffset(): string;
   isEmptyIncludingFiltered(): boolean;
   readonly highWatermark: string;
+  /** Where the partition's readable records end: the last stable offset under read_committed, else the high watermark (-1: unknown). */
+  readonly endOffset: number;
 }
 
 interface Pending {
@@ -100,8 +102,10 @@ export class Fetcher {
       const byPartition = new Map<string, unknown>();
       for (const r of response.responses) for (const p of r.partitions) byPartition.set(`${r.topicName}\0${p.partition}`, p);
       for (const p of batch) {
-        const data = byPartition.get(`${p.topic}\0${p.partition}`) ?? { partition: p.partition, highWatermark: "-1", messages: [], abortedTransactions: [] };
-        p.resolve(new KafkaBatch(p.topic, String(p.offset), data));
+        const data = (byPartition.get(`${p.topic}\0${p.partition}`) ?? { partition: p.partition, highWatermark: "-1", messages: [], abortedTransactions: [] }) as { highWatermark: string; lastStableOffset?: string };
+        const stable = Number(data.lastStableOffset ?? -1);
+        const endOffset = this.limits.readCommitted && stable >= 0 ? stable : Number(data.highWatermark);
+        p.resolve(Object.assign(new KafkaBatch(p.topic, String(p.offset), data), { endOffset }));
       }
     } catch (e) {
       // An error of one partition (an offset out of range) is that partition's; the others try again.

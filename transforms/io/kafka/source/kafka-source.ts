@@ -11,6 +11,7 @@ import type * as arrow from "apache-arrow";
 import { GLOBAL_WINDOWS } from "../../../../sdk/batch";
 import { BeamlineError, IOError } from "../../../../sdk/errors";
 import type { JsonValue } from "../../../../sdk/graph";
+import type { FetchedBatch } from "./fetcher";
 import type { BoundedSource, PartPosition, ReadContext, SourceChunk } from "../../../../sdk/source";
 import { partitionSlot } from "./assignment";
 import { kafkaDeadLetterChunk } from "./dead-letter";
@@ -131,11 +132,16 @@ export class KafkaSource implements BoundedSource {
       };
       /** The fetch made while the previous one's rows went downstream (one per partition: bounded by maxBytesPerPartition). */
       let ahead: ReturnType<typeof fetchFrom> | null = null;
+      /** The partition's lag, from the end offset each fetch returns: records between `position` and the end. */
+      const reportLag = (fetched: FetchedBatch, position: number) => {
+        if (fetched.endOffset >= 0) ctx?.reportBacklog?.(what, { records: Math.max(0, fetched.endOffset - position) });
+      };
       while (stop === undefined || next < stop) {
         if (ctx?.cancelled) return;
         const batch = await (ahead?.offset === next ? ahead : fetchFrom(next)).batch;
         ahead = null;
         if (batch === null) return;
+        reportLag(batch, batch.isEmptyIncludingFiltered() ? next : Math.min(Number(batch.lastOffset()) + 1, stop ?? Infinity));
         if (batch.isEmptyIncludingFiltered()) {
           if (marks.idle(now())) yield { idle: true };
           continue;
