@@ -26,7 +26,6 @@ import { InputProgress, ProgressBoard, ProgressLine, ProgressSnapshot, ProgressS
 import { MIN_TIMESTAMP } from "../../sdk/time";
 import { MetricResults, type MetricQueryResults, type MetricsFilter } from "../../sdk/metrics";
 import { LiveMetrics, type TransformTotals } from "../metrics/live";
-import { prometheusRegistry } from "../metrics/prometheus";
 import { checkPort, serveMetrics, type MetricsServer } from "../metrics/server";
 import { serveUi } from "../metrics/ui";
 import type { PipelineGraph } from "../../sdk/graph";
@@ -183,6 +182,9 @@ export class DirectRunner {
   private async serveMetrics(live: LiveMetrics): Promise<MetricsServer | null> {
     const { metricsPort, metricsHost, onMetricsServer, jobName } = this.options;
     if (metricsPort === undefined) return null;
+    // prom-client loads only when metrics are served.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { prometheusRegistry } = require("../metrics/prometheus") as typeof import("../metrics/prometheus");
     const server = await serveMetrics(prometheusRegistry(live, jobName ?? "beamline"), metricsPort, metricsHost);
     onMetricsServer?.(server.url);
     return server;

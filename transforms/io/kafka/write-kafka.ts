@@ -3,7 +3,7 @@ import type { DeadLetter } from "../../../sdk/dead-letter";
 import type { PCollection } from "../../../sdk/pcollection";
 import { PTransform, type ExpandContext } from "../../../sdk/transform";
 import { declareWriteWithDeadLetter } from "../common";
-import { KafkaSink } from "./sink/kafka-sink";
+import type { KafkaSink as KafkaSinkClass } from "./sink/kafka-sink";
 import { checkWriteKafkaOptions, type KafkaSinkSettings, type WriteKafkaOptions } from "./sink/options";
 
 /** What `writeKafka` with `deadLetter: true` gives: the (empty) list of published files, and the rows it could not write. */
@@ -29,7 +29,7 @@ class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: strin
       sink: "kafka", topic: s.topic, semantics: s.semantics, transactionalIdPrefix: s.transactionalIdPrefix, shards: s.shards,
       ...(s.key !== undefined ? { key: s.key } : {}), ...(s.value !== undefined ? { value: s.value } : {}),
       ...(headers !== undefined ? { headers } : {}), timestamp: s.timestamp,
-    }, new KafkaSink(s), s.deadLetter);
+    }, new (kafkaSinkClass())(s), s.deadLetter);
     return s.deadLetter ? out : out.written;
   }
 }
@@ -51,4 +51,10 @@ export function writeKafka<T>(options: WriteKafkaOptions & { readonly deadLetter
 export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult>;
 export function writeKafka<T>(options: WriteKafkaOptions): PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult> {
   return new WriteKafka<T>(options);
+}
+
+/** The Kafka sink class, loaded when a write is built: importing Beamline does not load kafkajs. */
+function kafkaSinkClass(): typeof KafkaSinkClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("./sink/kafka-sink") as typeof import("./sink/kafka-sink")).KafkaSink;
 }

@@ -5,7 +5,8 @@
  * without a consumer group, committing a transaction by producer id and epoch); kafkajs is pinned,
  * so that surface is fixed.
  */
-import { Kafka, logLevel as LogLevel, type KafkaConfig, type logCreator } from "kafkajs";
+import type { Kafka, KafkaConfig, logCreator } from "kafkajs";
+import type * as KafkaJs from "kafkajs";
 import { IOError, OptionError } from "../../../../sdk/errors";
 
 /** How to reach a Kafka cluster. */
@@ -42,18 +43,24 @@ export function parseBrokers(brokers: string | readonly string[], where = "Kafka
   return list;
 }
 
-const LEVELS: Record<string, LogLevel> = { nothing: LogLevel.NOTHING, error: LogLevel.ERROR, warn: LogLevel.WARN, info: LogLevel.INFO, debug: LogLevel.DEBUG };
+/** kafkajs, loaded on first use: a pipeline that reads no Kafka does not pay for loading it. */
+function kafkajs(): typeof KafkaJs {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("kafkajs") as typeof KafkaJs;
+}
 
 /** kafkajs's log on stderr, prefixed, from the level `BEAMLINE_KAFKA_LOG` names (default: nothing). */
 const stderrLog: logCreator = () => ({ namespace, level, log }) => {
   const { message, ...extra } = log;
-  process.stderr.write(`kafka ${LogLevel[level]} ${namespace}: ${message} ${JSON.stringify(extra)}\n`);
+  process.stderr.write(`kafka ${kafkajs().logLevel[level]} ${namespace}: ${message} ${JSON.stringify(extra)}\n`);
 };
 
 /** A kafkajs client for `options`, with bounded retries (about 10 s in all before an operation fails). */
 export function kafkaClient(options: KafkaConnectionOptions, where = "Kafka"): Kafka {
-  const level = LEVELS[(process.env.BEAMLINE_KAFKA_LOG ?? "nothing").toLowerCase()] ?? LogLevel.NOTHING;
-  return new Kafka({
+  const { Kafka: KafkaClient, logLevel: LogLevel } = kafkajs();
+  const levels: Record<string, KafkaJs.logLevel> = { nothing: LogLevel.NOTHING, error: LogLevel.ERROR, warn: LogLevel.WARN, info: LogLevel.INFO, debug: LogLevel.DEBUG };
+  const level = levels[(process.env.BEAMLINE_KAFKA_LOG ?? "nothing").toLowerCase()] ?? LogLevel.NOTHING;
+  return new KafkaClient({
     brokers: parseBrokers(options.brokers, where),
     clientId: options.clientId ?? "beamline",
     ssl: options.ssl,

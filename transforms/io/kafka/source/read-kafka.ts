@@ -6,7 +6,7 @@ import { DEAD_LETTER_TAG, deadLetterSchema, type WithDeadLetters } from "../../.
 import { checkSchemaSupported } from "../../common";
 import { parseBrokers } from "../client/connection";
 import { kafkaRowSchema } from "./decode";
-import { KafkaSource } from "./kafka-source";
+import type { KafkaSource as KafkaSourceClass } from "./kafka-source";
 import { readSettings, type ReadKafkaOptions } from "./options";
 
 /** A Kafka record as a row: its key, value (or the json schema's fields), where it is, its timestamp and headers. */
@@ -29,7 +29,7 @@ class ReadKafka extends PTransform<PBegin, any> {
     const s = readSettings(this.options, where);
     const rowSchema = kafkaRowSchema(s.format, s.valueSchema);
     checkSchemaSupported(rowSchema, "readKafka");
-    const source = new KafkaSource(s, rowSchema, ctx.name);
+    const source = new (kafkaSourceClass())(s, rowSchema, ctx.name);
     const bounded = s.bounded;
     const outputs: Record<string, { schema: typeof rowSchema; bounded: boolean }> = { main: { schema: rowSchema, bounded } };
     if (s.deadLetter) outputs[DEAD_LETTER_TAG] = { schema: deadLetterSchema.arrow, bounded };
@@ -55,4 +55,10 @@ export function readKafka<O extends ReadKafkaOptions<any> & { deadLetter?: false
 export function readKafka<O extends ReadKafkaOptions<any> & { deadLetter: true }>(options: O): PTransform<PBegin, WithDeadLetters<KafkaRow<ValueOf<O>>>>;
 export function readKafka(options: ReadKafkaOptions<any>): PTransform<PBegin, any> {
   return new ReadKafka(options);
+}
+
+/** The Kafka source class, loaded when a read is built: importing Beamline does not load kafkajs. */
+function kafkaSourceClass(): typeof KafkaSourceClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("./kafka-source") as typeof import("./kafka-source")).KafkaSource;
 }
