@@ -94,6 +94,7 @@ export async function expectSameOutputUnderFaults(pipelineFile: string, o: SameO
   const io = o.verbose ? { out: (t: string) => process.stdout.write(`${t}\n`), err: (t: string) => (log.push(t), process.stderr.write(`${t}\n`)) } : quiet;
   try {
     const clean = path.join(root, "clean", "out");
+    fs.mkdirSync(path.dirname(clean));
     const straight = await runUnderFaults({ file: pipelineFile, args: [...args, `--${kebab(outputOption)}=${clean}`], seed: o.seed, count: 0, io });
     if (straight.code !== 0) throw runFailed(pipelineFile, o.seed, count, "the run without faults", straight.code, log, args);
     const expected = linesUnder(clean);
@@ -105,6 +106,7 @@ export async function expectSameOutputUnderFaults(pipelineFile: string, o: SameO
       round++;
       const skip = new Set(fired.map((f) => f.id));
       const out = path.join(root, `round-${round}`, "out");
+      fs.mkdirSync(path.dirname(out));
       const r = await runUnderFaults({ file: pipelineFile, args: [...args, `--${kebab(outputOption)}=${out}`], seed: o.seed, count, skip, io });
       attempts += r.attempts;
       if (round === 1) planned = r.armed;
