@@ -1,8 +1,8 @@
 /**
  * Fault injection on the real code paths. `BEAMLINE_FAULT` in the environment arms one fault or a
  * comma-separated list, each `[ID@]POINT:N[+|xK][/ACTION[:MS]]`: the fault fires the N-th time a
- * thread reaches POINT (counted in each thread), and with `xK` the K-1 times after it too (with `+`,
- * every later time). What it does, by ACTION:
+ * thread reaches POINT (counted in each thread; a second fault at the same point counts from where
+ * the first is done), and with `xK` the K-1 times after it too (with `+`, every later time). What it does, by ACTION:
  * - `die` (the default, but for `checkpoint-write`): the main thread kills the process (SIGKILL, as
  *   `kill -9` would), a worker thread exits (the thread dies, the process lives on);
  * - `crash`: the process is killed (SIGKILL) from whichever thread reached the point;
@@ -114,8 +114,8 @@ const armed: ArmedFault[] | null = (() => {
   const spec = process.env.BEAMLINE_FAULT;
   return spec ? parseFaults(spec) : null;
 })();
-/** How many times this thread reached each point. */
-const reached = new Map<FaultPoint, number>();
+/** By point, the faults armed there that this thread has yet to fire, in order, each with the occurrences it counted. */
+const queues = new Map<FaultPoint, { readonly fault: ArmedFault; count: number }[]>();
 /** The faults this thread fired, which it goes on firing at later occurrences (`xK`, `+`) whoever else would claim them. */
 const mine = new Set<ArmedFault>();
 // Captured before any instance replaces process.exit (see `parallel/exit-guard.ts`): a fault ends the thread for real.
@@ -143,15 +143,26 @@ function claim(f: ArmedFault): boolean {
   return true;
 }
 
-/** The armed fault that fires at this occurrence of `point`, if any. */
+/**
+ * The armed fault that fires at this occurrence of `point`, if any. The faults at a point take turns,
+ * in order: each counts the occurrences after the one before it is done (fired, or claimed by another
+ * thread or attempt), so several faults at one point all fire, one after the other.
+ */
 function firing(point: FaultPoint): ArmedFault | null {
   if (point.startsWith("worker-") && isMainThread) return null;
-  const n = (reached.get(point) ?? 0) + 1;
-  reached.set(point, n);
-  for (const f of armed!) {
-    if (f.point !== point || n < f.at || n >= f.at + f.times) continue;
-    if (!claim(f)) continue;
-    const repeat = f.times > 1 ? ` (${n - f.at + 1}${f.times === Infinity ? "" : ` of ${f.times}`})` : "";
+  let queue = queues.get(point);
+  if (queue === undefined) queues.set(point, (queue = armed!.filter((f) => f.point === point).map((fault) => ({ fault, count: 0 }))));
+  while (queue.length > 0) {
+    const head = queue[0];
+    if (++head.count < head.fault.at) return null;
+    if (!claim(head.fault)) {
+      queue.shift(); // fired elsewhere: the next fault counts this occurrence
+      continue;
+    }
+    const f = head.fault;
+    const k = head.count - f.at + 1;
+    if (k >= f.times) queue.shift();
+    const repeat = f.times > 1 ? ` (${k}${f.times === Infinity ? "" : ` of ${f.times}`})` : "";
     fs.writeSync(2, `beamline: injected fault${f.id ? ` #${f.id}` : ""} fires: ${describeFault(f)}${repeat}\n`);
     return f;
   }

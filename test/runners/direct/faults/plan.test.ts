@@ -1,5 +1,6 @@
 /** The seeded fault plan: the same seed gives the same faults, each kind appears, and the environment reads them back. */
 import { FAULT_KINDS, faultPlan, faultSpec } from "../../../../runners/direct/faults/plan";
+import { TRANSIENT_RETRIES } from "../../../../runners/direct/faults/retry";
 import { describeFault, parseFaults } from "../../../../runners/direct/faults/fault-points";
 import { BeamlineError } from "beamline";
 import { thrownBy } from "../../../helpers";
@@ -16,6 +17,16 @@ describe("faultPlan", () => {
     for (const seed of [0, 1, 2, 99]) expect(new Set(faultPlan(seed, 7).map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));
     const orders = new Set([0, 1, 2, 3, 4].map((seed) => faultPlan(seed, 7).map((f) => f.kind).join()));
     expect(orders.size).toBeGreaterThan(1);
+  });
+
+  test("the transient failures at a point stay within what a read or commit retries in a row, however long the plan", () => {
+    const plan = faultPlan(3, 200);
+    expect(plan).toHaveLength(200);
+    for (const point of ["source-read", "sink-commit"]) {
+      const failures = plan.filter((f) => f.point === point && f.action === "transient").reduce((n, f) => n + f.times, 0);
+      expect(failures).toBeGreaterThan(0);
+      expect(failures).toBeLessThanOrEqual(TRANSIENT_RETRIES);
+    }
   });
 
   test("the plan goes through BEAMLINE_FAULT unchanged", () => {
