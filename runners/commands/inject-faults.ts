@@ -120,7 +120,7 @@ export async function runUnderFaults(o: FaultRunOptions): Promise<FaultRunResult
     o.io.err(`beamline: --inject-faults: checkpoints in ${path.join(temp, "checkpoints")} (no --checkpoint-dir given)`);
   }
   if (!given(args, "restart-strategy")) args.push("--restart-strategy=fixed-delay", "--restart-delay=20", `--restart-attempts=${o.count + 3}`);
-  o.io.err(`beamline: injecting ${armed.length} faults of seed ${o.seed} (--inject-faults=${o.seed}:${o.count}${o.skip?.size ? `, without #${[...o.skip].join(", #")}` : ""})`);
+  if (o.count > 0) o.io.err(`beamline: injecting ${armed.length} faults of seed ${o.seed} (--inject-faults=${o.seed}:${o.count}${o.skip?.size ? `, without #${[...o.skip].join(", #")}` : ""})`);
   let attempts = 0;
   let fired: PlannedFault[] = [];
   try {
@@ -143,7 +143,7 @@ export async function runUnderFaults(o: FaultRunOptions): Promise<FaultRunResult
       const code = end.code ?? (end.signal ? 128 + (os.constants.signals[end.signal] ?? 0) : 1);
       if (code !== 0 && !crashed) o.io.err(`beamline: attempt ${attempts} failed (${end.signal ?? `exit ${end.code}`}) and no injected crash explains it`);
       const missed = armed.filter((f) => !fired.includes(f));
-      o.io.err(`beamline: ${fired.length} of ${armed.length} injected faults fired in ${attempts} attempt${attempts === 1 ? "" : "s"} (seed ${o.seed})`);
+      if (o.count > 0) o.io.err(`beamline: ${fired.length} of ${armed.length} injected faults fired in ${attempts} attempt${attempts === 1 ? "" : "s"} (seed ${o.seed})`);
       for (const f of missed) o.io.err(`beamline: fault #${f.id} did not fire, the run ended before: ${describeFault(f)}`);
       return { code, armed, fired, attempts };
     }
