@@ -110,6 +110,6 @@ export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, ty
 export { DirectRunner, type CheckpointReport, type DirectRunMetrics, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
 export type { TransformTotals } from "./runners/metrics/live";
 /** Runs a pipeline file without faults and under a seed's faults (crashes resumed), and throws unless the outputs match. */
-export { expectSameOutputUnderFaults, type SameOutputOptions, type SameOutputReport } from "./runners/testing/same-output-under-faults";
+export { expectSameOutputUnderFaults, type OutputPlace, type SameOutputOptions, type SameOutputReport } from "./runners/testing/same-output-under-faults";
 export type { DirectRunResult } from "./runners/direct-runner";
 export type { PortableRunOptions, PortableRunResult } from "./runners/portable-runners";

@@ -2,7 +2,8 @@
  * `expectSameOutputUnderFaults`: proves in a user's own test that a pipeline file gives the same
  * output when faults strike. It runs the file once without faults, then under the faults of a seed's
  * plan (`beamline run FILE --inject-faults=SEED:COUNT`, checkpointed in a temporary directory,
- * resumed after each crash), and compares the files under the output prefix as multisets of lines.
+ * resumed after each crash), and compares the files under the output prefix (or what the output
+ * place given reads: a Kafka topic, a table) as multisets of lines.
  * Faults the run ended before reaching are injected in a further run from the start (a round), until
  * every fault fired or a round fired none. A mismatch throws with the seed, the faults that fired, the
  * difference and the command that replays the round.
@@ -25,8 +26,22 @@ export interface SameOutputOptions {
   readonly seed: number;
   /** The pipeline option holding the output prefix; each run gets its own. Default `output`. */
   readonly outputOption?: string;
+  /**
+   * Output that is not files (a Kafka topic, a table): `prepare` gives the output option's value for
+   * the run named `name` (a fresh place for each run: create it there), `read` the lines that run
+   * wrote there. Default: a prefix in a temporary directory, and the lines of the files under it.
+   */
+  readonly output?: OutputPlace;
   /** Whether to pass on what the runs print (stderr), for a soak test's log. Default false. */
   readonly verbose?: boolean;
+}
+
+/** Where the runs of {@link expectSameOutputUnderFaults} write, and how it reads what they wrote. */
+export interface OutputPlace {
+  /** The output option's value for the run named `name` ("clean", "round-1", …), made ready. */
+  prepare(name: string): string | Promise<string>;
+  /** The lines a run wrote to `value`, in any order. */
+  read(value: string): readonly string[] | Promise<readonly string[]>;
 }
 
 /** What a run under faults did, when its output matched. */
@@ -48,7 +63,7 @@ export interface SameOutputReport {
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Every line of every file under `prefix` (files in its directory whose names start with its name), sorted. */
+/** Every line of every file under `prefix` (files in its directory whose names start with its name). */
 function linesUnder(prefix: string): string[] {
   const dir = path.dirname(prefix);
   if (!fs.existsSync(dir)) return [];
@@ -57,8 +72,7 @@ function linesUnder(prefix: string): string[] {
     .readdirSync(dir, { withFileTypes: true })
     .filter((f) => f.isFile() && f.name.startsWith(name))
     .flatMap((f) => fs.readFileSync(path.join(dir, f.name), "utf8").split("\n"))
-    .filter((l) => l !== "")
-    .sort();
+    .filter((l) => l !== "");
 }
 
 /** What `actual` lacks of `expected` and holds beyond it, counting repeats. */
@@ -93,11 +107,18 @@ export async function expectSameOutputUnderFaults(pipelineFile: string, o: SameO
   const quiet = { out: () => {}, err: (t: string) => log.push(t) };
   const io = o.verbose ? { out: (t: string) => process.stdout.write(`${t}\n`), err: (t: string) => (log.push(t), process.stderr.write(`${t}\n`)) } : quiet;
   try {
-    const clean = path.join(root, "clean", "out");
-    fs.mkdirSync(path.dirname(clean));
+    const place: OutputPlace = o.output ?? {
+      prepare: (name) => {
+        fs.mkdirSync(path.join(root, name));
+        return path.join(root, name, "out");
+      },
+      read: linesUnder,
+    };
+    const linesOf = async (value: string) => [...(await place.read(value))].sort();
+    const clean = await place.prepare("clean");
     const straight = await runUnderFaults({ file: pipelineFile, args: [...args, `--${kebab(outputOption)}=${clean}`], seed: o.seed, count: 0, io });
     if (straight.code !== 0) throw runFailed(pipelineFile, o.seed, count, "the run without faults", straight.code, log, args);
-    const expected = linesUnder(clean);
+    const expected = await linesOf(clean);
     const fired: PlannedFault[] = [];
     let planned: readonly PlannedFault[] = [];
     let attempts = 0;
@@ -105,15 +126,14 @@ export async function expectSameOutputUnderFaults(pipelineFile: string, o: SameO
     while (fired.length < count) {
       round++;
       const skip = new Set(fired.map((f) => f.id));
-      const out = path.join(root, `round-${round}`, "out");
-      fs.mkdirSync(path.dirname(out));
+      const out = await place.prepare(`round-${round}`);
       const r = await runUnderFaults({ file: pipelineFile, args: [...args, `--${kebab(outputOption)}=${out}`], seed: o.seed, count, skip, io });
       attempts += r.attempts;
       if (round === 1) planned = r.armed;
       fired.push(...r.fired);
       const replay = replayCommand(pipelineFile, o.seed, count, skip, [...args, `--${kebab(outputOption)}=OUT`]);
       if (r.code !== 0) throw runFailed(pipelineFile, o.seed, count, `round ${round} under faults`, r.code, log, args, r.fired, replay);
-      const { missing, extra } = multisetDiff(expected, linesUnder(out));
+      const { missing, extra } = multisetDiff(expected, await linesOf(out));
       if (missing.length > 0 || extra.length > 0) {
         throw new BeamlineError({
           code: "BL_OUTPUT_DIFFERS_UNDER_FAULTS",
