@@ -4,9 +4,10 @@
  * process (SIGKILL, as `kill -9` would), a worker thread exits (the thread dies, the process lives
  * on). Points named `worker-…` count in worker threads only. With `BEAMLINE_FAULT_ONCE=<file>`, the
  * fault creates that file and no thread fails once it exists (a restarted run then succeeds).
- * A failure point (`checkpoint-write`) throws instead, as a full disk would (ENOSPC), the n-th time
- * the thread reaches it, and with `<point>:<n>+` every later time too. Without the variable, a fault
- * point costs one comparison.
+ * A failure point (`checkpoint-write`, `source-read`) throws instead, as a full disk (ENOSPC) or a
+ * failing read (EIO) would, the n-th time the thread reaches it, with `<point>:<n>+` every later time
+ * too, and with `<point>:<n>-<m>` the n-th to the m-th time. Without the variable, a fault point costs
+ * one comparison.
  */
 import * as fs from "node:fs";
 import { isMainThread } from "node:worker_threads";
@@ -22,15 +23,26 @@ export type FaultPoint =
   /** A worker thread's exchange received a batch. */
   | "worker-batch";
 
-/** Where a write can be made to fail, as on a full disk. */
+/** Where I/O can be made to fail, as on a full disk or a flaky one. */
 export type FailurePoint =
-  /** An instance writes its file of a checkpoint. */
-  "checkpoint-write";
+  /** An instance writes its file of a checkpoint (fails with ENOSPC). */
+  | "checkpoint-write"
+  /** A read operator got a chunk from its source, before it delivers it (fails with EIO, as a failed read). */
+  | "source-read";
+
+/** The error each failure point throws. */
+const FAILURES: Record<FailurePoint, [code: string, message: string]> = {
+  "checkpoint-write": ["ENOSPC", "no space left on device"],
+  "source-read": ["EIO", "i/o error"],
+};
 
 const wanted = (() => {
   const spec = process.env.BEAMLINE_FAULT;
-  const m = spec ? /^([a-z-]+):(\d+)(\+?)$/.exec(spec) : null;
-  return m ? { point: m[1], n: Number(m[2]), onwards: m[3] === "+", once: process.env.BEAMLINE_FAULT_ONCE ?? "" } : null;
+  const m = spec ? /^([a-z-]+):(\d+)(\+|-\d+)?$/.exec(spec) : null;
+  if (!m) return null;
+  const n = Number(m[2]);
+  const last = m[3] === "+" ? Infinity : m[3] ? Number(m[3].slice(1)) : n;
+  return { point: m[1], n, last, once: process.env.BEAMLINE_FAULT_ONCE ?? "" };
 })();
 let reached = 0;
 
@@ -47,10 +59,11 @@ export function faultPoint(point: FaultPoint): void {
   else process.exit(70);
 }
 
-/** Marks that the thread is about to write at `point`; throws ENOSPC there if the environment asks for it. */
+/** Marks that the thread is at I/O point `point`; throws that point's error there if the environment asks for it. */
 export function failurePoint(point: FailurePoint): void {
   if (wanted === null || wanted.point !== point) return;
   const n = ++reached;
-  if (n < wanted.n || (n > wanted.n && !wanted.onwards)) return;
-  throw Object.assign(new Error(`ENOSPC: no space left on device (simulated by BEAMLINE_FAULT=${process.env.BEAMLINE_FAULT})`), { code: "ENOSPC" });
+  if (n < wanted.n || n > wanted.last) return;
+  const [code, message] = FAILURES[point];
+  throw Object.assign(new Error(`${code}: ${message} (simulated by BEAMLINE_FAULT=${process.env.BEAMLINE_FAULT})`), { code });
 }
