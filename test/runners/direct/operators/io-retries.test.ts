@@ -4,6 +4,8 @@
  * The failures are the `source-read` fault point's EIO, in a real run of the `beamline` command.
  */
 import * as path from "node:path";
+import { type Committer, create, IOError, Pipeline, recordBatchToRows, runPipeline, type Sink, type SinkWriter, writeTo } from "beamline";
+import type { JsonValue } from "../../../../sdk/graph";
 import { CheckpointStore } from "../../../../runners/direct/checkpoint/store";
 import { listFiles, tmpDir, writeLines } from "../../../transforms/io/helpers";
 import { startCli } from "../checkpoint/children";
@@ -48,4 +50,57 @@ describe("transient and permanent I/O errors of a read", () => {
     expect(outputLines(out, "copy")).toEqual(lines);
     expect(listFiles(out).filter((f) => f.startsWith(".beamline-staging"))).toEqual([]);
   }, 60_000);
+});
+
+/** A sink that keeps committed rows in memory; opening its writers and its commits fail with a transient error the first `failures` times each. */
+class FlakySink implements Sink {
+  readonly committed: unknown[] = [];
+  opens = 0;
+  commits = 0;
+  constructor(private readonly failures: number, private readonly error: () => unknown) {}
+  readonly committer: Committer = {
+    commit: async (committables) => {
+      if (++this.commits <= this.failures) throw this.error();
+      for (const c of committables) this.committed.push(...(c as unknown[]));
+      return [];
+    },
+    abort: async () => {},
+  };
+  async createWriter(): Promise<SinkWriter> {
+    if (++this.opens <= this.failures) throw this.error();
+    let rows: unknown[] = [];
+    return {
+      write: (batch) => void rows.push(...recordBatchToRows(batch.data)),
+      prepareCommit: async () => {
+        const staged = rows as JsonValue[];
+        rows = [];
+        return [staged];
+      },
+      abort: async () => void (rows = []),
+    };
+  }
+  async abortLingering(): Promise<void> {}
+}
+
+describe("transient and permanent I/O errors of a sink", () => {
+  const flaky = () => new IOError({ code: "BL_TEST_FLAKY", domain: "external", rule: "the store is briefly unavailable", retriable: true });
+
+  test("opening a writer and committing are retried: every row committed once, the retries counted", async () => {
+    const sink = new FlakySink(2, flaky);
+    const p = new Pipeline();
+    p.apply("Nums", create(Array.from({ length: 100 }, (_, i) => i))).apply("Write", writeTo(sink));
+    const result = await runPipeline(p);
+    expect((sink.committed as number[]).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect([sink.opens, sink.commits]).toEqual([3, 3]);
+    expect(result.metrics.counters.get("Write")?.get("ioRetries")).toBe(4);
+  });
+
+  test("a permanent error is not retried: the run fails with it at once", async () => {
+    const denied = new IOError({ code: "BL_TEST_DENIED", rule: "the store refuses the write" });
+    const sink = new FlakySink(1, () => denied);
+    const p = new Pipeline();
+    p.apply("Nums", create([1, 2, 3])).apply("Write", writeTo(sink));
+    await expect(runPipeline(p)).rejects.toBe(denied);
+    expect(sink.opens).toBe(1);
+  });
 });
