@@ -34,7 +34,7 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
   const atBarriers: { readonly id: number; readonly positions: PartPosition[] }[] = [];
   const reportsCheckpoints = typeof source.checkpointCompleted === "function";
   /** After a part's read failed for good: the first checkpoint whose barrier passed since, and once it completed, its id. */
-  let finalCheckpoint: { barrier: number | null; completed: number | null } | null = null;
+  let finalCheckpoint: { barrier: number | null; barriers: number; completed: number | null } | null = null;
   const reportCompleted = async (positions: PartPosition[]) => {
     try {
       await source.checkpointCompleted!(positions);
@@ -51,7 +51,10 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
     },
     onCheckpoint(id) {
-      if (finalCheckpoint && finalCheckpoint.barrier === null) finalCheckpoint.barrier = id;
+      if (finalCheckpoint) {
+        finalCheckpoint.barrier ??= id;
+        finalCheckpoint.barriers++;
+      }
       if (reportsCheckpoints) atBarriers.push({ id, positions: parts.values.map((p) => ({ part: p.part, position: structuredClone(p.position) })) });
     },
     async onCommit(id) {
@@ -164,10 +167,10 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
       const failAfterFinalCheckpoint = async (e: unknown, p: PartState): Promise<unknown> => {
         const error = readFailure(e, p.part, ctx.transform.uniqueName);
         if (!ctx.options.checkpointed) return error;
-        const wait = { barrier: null as number | null, completed: null as number | null };
+        const wait = { barrier: null as number | null, barriers: 0, completed: null as number | null };
         finalCheckpoint = wait;
-        // Bounded by the run: a cancelled run stops waiting, and checkpoints that keep failing fail the run.
-        while (wait.completed === null && (await driver.read.sleep(20)));
+        // Bounded: a cancelled run stops waiting, and so does a read whose next few checkpoints all failed.
+        while (wait.completed === null && wait.barriers <= FINAL_CHECKPOINT_TRIES && (await driver.read.sleep(20)));
         if (wait.completed === null) return error;
         return readFailure(e, p.part, ctx.transform.uniqueName, wait.completed);
       };
@@ -201,6 +204,9 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
     },
   };
 }
+
+/** How many checkpoints a read that failed for good waits through for one to complete before it fails the run without. */
+const FINAL_CHECKPOINT_TRIES = 3;
 
 /**
  * A source's read that failed for good, as a Beamline error naming the transform and the part (a
