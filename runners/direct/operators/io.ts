@@ -111,7 +111,8 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
        * Reads a part to its end. A transient error (see `isTransientIo`) reads again from the last
        * position delivered, after a backoff, counted as `ioRetries`; other errors, and one that
        * outlasts the retries, fail the run (see `failAfterFinalCheckpoint`). A part whose delivered
-       * rows its position does not cover yet is not read again (that would repeat them).
+       * rows its position does not cover yet is not read again (that would repeat them). What the
+       * chunks went to downstream never fails here: a step fails the run itself, and never rejects.
        */
       const readPart = async (p: PartState) => {
         if (p.done) return;
@@ -124,7 +125,11 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
             uncovered = positioned ? false : uncovered || rows;
           }), policy, {
             onRetry: () => ctx.count("ioRetries", 1),
-            progressed: () => [progressed, (progressed = false)][0],
+            progressed: () => {
+              const was = progressed;
+              progressed = false;
+              return was;
+            },
             sleep: (ms) => new Promise((r) => setTimeout(() => r(!driver.read.cancelled), ms)),
           });
         } catch (e) {
