@@ -38,9 +38,15 @@ describe("runPipeline", () => {
   });
 
   test("refuses a runner it does not know, listing those it does", async () => {
-    const e = await rejection(runPipeline(counting(), { runner: "dataflow" } as never));
+    const e = await rejection(runPipeline(counting(), { runner: "spark" } as never));
     expect(e.code).toBe("BL_UNKNOWN_RUNNER");
-    expect(e.fix).toContain("direct, flink, prism, portable");
+    expect(e.fix).toContain("direct, flink, prism, portable, dataflow");
+  });
+
+  test("hands dataflow to the Dataflow runner, which asks for the project first", async () => {
+    const e = await rejection(runPipeline(counting(), { runner: "dataflow" }));
+    expect(e.code).toBe("BL_DATAFLOW_OPTION_MISSING");
+    expect(e.where).toBe("--project");
   });
 
   test("loads the portable runners (gRPC, Beam's protos) only when one is asked for", () => {
