@@ -58,8 +58,10 @@ export async function followJob(api: DataflowJobsApi, jobId: string, o: FollowOp
   let deadline = o.timeoutMs !== undefined ? Date.now() + o.timeoutMs : Infinity;
   const readMessages = async () => {
     let pageToken: string | undefined;
+    // Every page of one listing from the same start time; the next listing starts at the newest seen.
+    const from = since;
     do {
-      const page = await api.messages(jobId, since, pageToken);
+      const page = await api.messages(jobId, from, pageToken);
       for (const m of page.messages) {
         const key = m.id ?? `${m.time}|${m.messageText}`;
         if (seen.has(key)) continue;

@@ -7,18 +7,18 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BeamlineError, OptionError } from "../../sdk/errors";
+import { OptionError } from "../../sdk/errors";
 import type { Pipeline } from "../../sdk/pipeline";
 import type { Runner, RunResult } from "../../sdk/runner";
 import { storageFor } from "../../transforms/io/files/storage-for";
 import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "../portable/artifact";
 import { beamProtos } from "../portable/model/protos";
-import { JobFailedError } from "../portable/runner";
 import { translate } from "../portable/translate";
 import { windowExpirationTransforms } from "../portable/translate-stateful";
 import { readTestStreamScripts } from "../portable/translate-teststream";
 import { dataflowEnvironment, stagedUrl } from "./environment";
 import { followJob } from "./follow";
+import { jobEndError } from "./job-end";
 import { dataflowJobRequest, PipelineEnvironments } from "./job-request";
 import { DataflowJobMessage, DataflowJobsApi } from "./jobs-api";
 import { dataflowSettings, DataflowRunOptions, DataflowSettings } from "./options";
@@ -135,20 +135,8 @@ export async function runDataflow(pipeline: Pipeline, o: DataflowRunnerOptions =
   if (o.signal?.aborted) interrupt.abort();
   try {
     const outcome = await followJob(api, job.id, { pollIntervalMs: o.pollIntervalMs, onMessage: o.onMessage ?? defaultMessageSink, onState: o.onState, signal: interrupt.signal, timeoutMs: o.followTimeoutMs });
-    const where = `dataflow job ${job.id}`;
-    if (outcome.cancelRequested) {
-      throw new BeamlineError({ code: "BL_CANCELLED", where, value: outcome.state, rule: "the run was interrupted and the job was cancelled", fix: `see ${link}` });
-    }
-    if (outcome.state !== "JOB_STATE_DONE") {
-      const errors = outcome.messages.filter((m) => m.messageImportance === "JOB_MESSAGE_ERROR").map((m) => m.messageText ?? "");
-      throw new JobFailedError({
-        code: "BL_JOB_FAILED",
-        where,
-        value: outcome.state,
-        rule: `the job ended in ${outcome.state}${errors.length ? `:\n${errors.slice(-10).map((t) => `  ${t.split("\n").slice(0, 12).join("\n  ")}`).join("\n")}` : " with no error message"}`,
-        fix: `see the job's logs at ${link}`,
-      });
-    }
+    const failure = jobEndError(outcome, job.id, link);
+    if (failure) throw failure;
     return { state: "DONE", runner: "dataflow", jobId: job.id, consoleUrl: link, jobState: outcome.state, messages: outcome.messages, request, metrics };
   } finally {
     process.removeListener("SIGINT", onSigint);
