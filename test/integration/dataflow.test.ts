@@ -13,7 +13,7 @@ import unsupported from "../runners/dataflow/fixtures/unsupported";
 import { FakeDataflow, startFakeDataflow } from "../runners/dataflow/fake-dataflow";
 import { startCli } from "../runners/direct/checkpoint/children";
 import { beamProtos } from "../../runners/portable/model/protos";
-import { describeWithGcs } from "./services";
+import { describeWithGcs, gcsBucketOn } from "./services";
 
 const BUCKET = "beamline-dataflow-test";
 const WORDCOUNT = path.join(__dirname, "..", "..", "examples", "wordcount.ts");
@@ -25,11 +25,7 @@ describeWithGcs("the Dataflow runner on fake-gcs-server and a fake Dataflow", (g
   const fakes: FakeDataflow[] = [];
 
   beforeAll(async () => {
-    process.env.STORAGE_EMULATOR_HOST = gcs().storageEmulatorHost;
-    process.env.METADATA_SERVER_DETECTION = "none";
-    const { Storage: Client } = await import("@google-cloud/storage");
-    storage = new Client({ projectId: "test", apiEndpoint: gcs().url });
-    await storage.createBucket(BUCKET);
+    storage = await gcsBucketOn(gcs(), BUCKET);
   });
   afterEach(async () => {
     await Promise.all(fakes.splice(0).map((f) => f.stop()));

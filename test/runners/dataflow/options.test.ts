@@ -1,6 +1,6 @@
 /** The Dataflow runner's options: each mistake refused with the option, the value, the rule and the fix; defaults filled in. */
-import { OptionError } from "beamline";
-import { dataflowSettings, DataflowRunOptions, defaultJobName, DATAFLOW_ENDPOINT_ENV } from "../../../runners/dataflow/options";
+import { OptionError, type DataflowRunOptions } from "beamline";
+import { dataflowSettings, defaultJobName, DATAFLOW_ENDPOINT_ENV } from "../../../runners/dataflow/options";
 
 const GOOD: DataflowRunOptions = { project: "my-project", region: "us-central1", tempLocation: "gs://my-bucket/tmp" };
 const defaults = { jobBase: "wordcount", version: "0.1.0", env: {} };
