@@ -39,4 +39,18 @@ describe("beamline run --runner=dataflow", () => {
       expect(out.join("\n")).toContain(name);
     }
   });
+
+  test("the README's --dataflow-job-file command runs as written, without a cloud", async () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Google Cloud Dataflow"));
+    const command = section.replace(/\\\n\s*/g, "").split("\n").find((l) => l.startsWith("npx beamline run") && l.includes("--dataflow-job-file="))!;
+    const words = command.match(/'[^']*'|\S+/g)!.map((w) => w.replace(/^'(.*)'$/, "$1"));
+    expect(words.slice(0, 4)).toEqual(["npx", "beamline", "run", "examples/wordcount.ts"]);
+    const file = path.join(tempDir("beamline-dataflow-readme-"), "wordcount-job.json");
+    const args = words.slice(4).map((w) => (w.startsWith("--dataflow-job-file=") ? `--dataflow-job-file=${file}` : w));
+    const err: string[] = [];
+    const code = await main(["run", path.resolve(__dirname, "../../..", words[3]), ...args], { out: () => {}, err: (t) => err.push(t) });
+    expect([code, err.join("\n")]).toEqual([0, expect.stringContaining("nothing was staged or submitted")]);
+    expect(JSON.parse(fs.readFileSync(file, "utf8")).environment.sdkPipelineOptions.options.project).toBe("my-project");
+  }, 60_000);
 });
