@@ -4,7 +4,7 @@
  * end for a bounded time. Every wait is bounded: each call by its own timeout, the whole by `timeoutMs`.
  */
 import { BeamlineError } from "../../sdk/errors";
-import type { DataflowJobMessage, DataflowJobsApi } from "./jobs-api";
+import { DataflowApiError, type DataflowJobMessage, type DataflowJobsApi } from "./jobs-api";
 
 /** The states a Dataflow job never leaves. */
 export const TERMINAL_STATES: readonly string[] = ["JOB_STATE_DONE", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_UPDATED", "JOB_STATE_DRAINED"];
@@ -23,6 +23,8 @@ export interface FollowOptions {
   readonly timeoutMs?: number;
   /** How long a cancelled job is followed to JOB_STATE_CANCELLED, in ms. Default 120000. */
   readonly cancelTimeoutMs?: number;
+  /** Polls in a row that may fail with a retriable API error (503, 429, a dropped connection) before following gives up. Default 5. */
+  readonly retries?: number;
 }
 
 /** How following ended: the job's last state, and every message read. */
@@ -55,6 +57,7 @@ export async function followJob(api: DataflowJobsApi, jobId: string, o: FollowOp
   let since: string | undefined;
   let state = "";
   let cancelRequested = false;
+  let failures = 0;
   let deadline = o.timeoutMs !== undefined ? Date.now() + o.timeoutMs : Infinity;
   const readMessages = async () => {
     let pageToken: string | undefined;
@@ -79,13 +82,19 @@ export async function followJob(api: DataflowJobsApi, jobId: string, o: FollowOp
       await api.cancel(jobId);
       deadline = Math.min(deadline, Date.now() + (o.cancelTimeoutMs ?? 120_000));
     }
-    const job = await api.get(jobId);
-    const now = job.currentState ?? "JOB_STATE_UNKNOWN";
-    if (now !== state) {
-      state = now;
-      o.onState?.(state);
+    try {
+      const job = await api.get(jobId);
+      const now = job.currentState ?? "JOB_STATE_UNKNOWN";
+      if (now !== state) {
+        state = now;
+        o.onState?.(state);
+      }
+      await readMessages();
+      failures = 0;
+    } catch (e) {
+      // A passing outage of the API does not end the run (the job goes on regardless); a lasting one does.
+      if (!(e instanceof DataflowApiError) || !e.retriable || ++failures > (o.retries ?? 5)) throw e;
     }
-    await readMessages();
     if (TERMINAL_STATES.includes(state)) return { state, messages, cancelRequested };
     if (Date.now() >= deadline) {
       throw new BeamlineError({

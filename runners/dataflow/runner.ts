@@ -28,7 +28,7 @@ import { pipelineUrl, sha256Hex, stageBundle, stagePipeline, STAGED_PIPELINE_NAM
 export interface DataflowRunnerOptions extends DataflowRunOptions {
   /** The pipeline file and option values the pipeline was built from; workers rebuild the pipeline from its staged bundle. Required. */
   readonly definition?: { readonly file: string; readonly options: Record<string, unknown> };
-  /** Receives the job's id and console link once it is created. */
+  /** Receives the job's id and console link once it is created; by default they go to stderr. */
   readonly onSubmitted?: (job: { readonly id: string; readonly consoleUrl: string }) => void;
   /** Receives each job message; by default warnings and errors go to stderr. */
   readonly onMessage?: (m: DataflowJobMessage) => void;
@@ -125,7 +125,7 @@ export async function runDataflow(pipeline: Pipeline, o: DataflowRunnerOptions =
   const api = new DataflowJobsApi(s.dataflowEndpoint, s.project, s.region);
   const job = await api.create(request);
   const link = consoleUrl(s.project, s.region, job.id);
-  o.onSubmitted?.({ id: job.id, consoleUrl: link });
+  (o.onSubmitted ?? ((j) => process.stderr.write(`Dataflow job ${j.id}: ${j.consoleUrl}\n`)))({ id: job.id, consoleUrl: link });
   if (s.detach) return { state: "SUBMITTED", runner: "dataflow", jobId: job.id, consoleUrl: link, jobState: job.currentState, messages: [], request, metrics };
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();

@@ -21,6 +21,8 @@ export interface FakeScript {
   readonly messages?: readonly FakeMessage[];
   /** Messages per page of jobs.messages.list. Default 2 (so that paging is exercised). */
   readonly pageSize?: number;
+  /** Which jobs.get calls (counted from 0) answer 503 UNAVAILABLE instead, leaving the job where it is. */
+  readonly unavailable?: readonly number[];
 }
 
 /** A recorded request. */
@@ -58,6 +60,7 @@ export async function startFakeDataflow(script: FakeScript): Promise<FakeDataflo
   const created: Record<string, unknown>[] = [];
   const jobs = new Map<string, FakeJob>();
   let getCount = 0;
+  let reads = 0;
   const waiters: { n: number; resolve: () => void }[] = [];
   const base = new Date("2026-01-01T00:00:00Z").getTime();
   const stateOf = (job: FakeJob): string => {
@@ -104,6 +107,7 @@ export async function startFakeDataflow(script: FakeScript): Promise<FakeDataflo
         if (body?.requestedState === "JOB_STATE_CANCELLED") job.cancelled = job.step;
         return send(200, { id: job.id, currentState: stateOf(job) });
       }
+      if (script.unavailable?.includes(reads++)) return send(503, { error: { code: 503, message: "The service is currently unavailable." } });
       const state = stateOf(job);
       job.reached.push(state);
       job.step++;

@@ -87,6 +87,17 @@ describe("following a Dataflow job", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  test("a passing outage of the API is ridden out; a lasting one ends following with the API's error", async () => {
+    const passing = await jobOn({ states: ["JOB_STATE_RUNNING", "JOB_STATE_DONE"], unavailable: [1, 2] });
+    await expect(followJob(passing.api, passing.id, { pollIntervalMs: 5 })).resolves.toMatchObject({ state: "JOB_STATE_DONE" });
+    const lasting = await jobOn({ states: ["JOB_STATE_RUNNING", "JOB_STATE_DONE"], unavailable: [1, 2, 3, 4] });
+    const e = await followJob(lasting.api, lasting.id, { pollIntervalMs: 5, retries: 2 }).then(() => null, (x: unknown) => x as DataflowApiError);
+    expect(e).toBeInstanceOf(DataflowApiError);
+    expect(e!.retriable).toBe(true);
+    expect(e!.value).toBe(503);
+    expect(e!.message).toContain("reading the job's state failed: The service is currently unavailable.");
+  });
+
   test("an API error names the call, the status and what to check", async () => {
     const { api } = await jobOn({ states: ["JOB_STATE_DONE"] });
     const e = await api.get("no-such-job").then(() => null, (x: unknown) => x);
