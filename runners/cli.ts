@@ -15,6 +15,7 @@ import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
 import type { DirectRunnerOptions } from "./direct/runner";
 import { checkpointLines } from "./commands/checkpoints";
+import { optionsOfOtherRunners } from "./commands/option-scope";
 import { planDot, planSvg } from "./direct/plan/picture";
 import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
@@ -243,6 +244,8 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const pipeline = buildPipeline(def, pipelineValues);
     const started = Date.now();
     const given = (name: string) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    const foreign = optionsOfOtherRunners(values.runner, given);
+    if (foreign) throw foreign;
     if (values.runner === "dataflow") return await runOnDataflow(pipeline, values, path.resolve(file), pipelineValues, io, started);
     if (values.runner !== "direct") {
       const checkpointDir = values.checkpointDir as string;

@@ -54,3 +54,20 @@ describe("beamline run --runner=dataflow", () => {
     expect(JSON.parse(fs.readFileSync(file, "utf8")).environment.sdkPipelineOptions.options.project).toBe("my-project");
   }, 60_000);
 });
+
+describe("runner options on the wrong runner", () => {
+  test("the local runners' settings given to dataflow are refused together, each with its reason", async () => {
+    const r = await cli(["--runner=dataflow", "--project=my-project", "--region=europe-west1", "--temp-location=gs://my-bucket/tmp", "--checkpoint-dir=/tmp/c", "--parallelism=4", "--dataflow-job-file=/tmp/never.json"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error [BL_UNSUPPORTED_RUN_OPTION]: the dataflow runner: [\"--parallelism\",\"--checkpoint-dir\"]");
+    expect(r.err).toContain("--checkpoint-dir (Dataflow keeps its own state)");
+    expect(r.err).toContain("--parallelism (Dataflow scales workers itself (--max-workers bounds them))");
+  });
+
+  test("Dataflow's options given to another runner are refused, not ignored", async () => {
+    const r = await cli(["--runner=direct", "--project=my-project", "--streaming"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("error [BL_UNSUPPORTED_RUN_OPTION]: the direct runner: [\"--project\",\"--streaming\"]");
+    expect(r.err).toContain("add --runner=dataflow, or leave them out");
+  });
+});
