@@ -22,6 +22,13 @@ export interface DataflowJobMessage {
   readonly messageText?: string;
 }
 
+/** One metric of a job (projects.locations.jobs.getMetrics), as far as Beamline reads it. */
+export interface DataflowMetricUpdate {
+  readonly name?: { readonly origin?: string; readonly name?: string; readonly context?: Record<string, string> };
+  readonly scalar?: number | string;
+  readonly distribution?: { readonly count?: number | string; readonly sum?: number | string };
+}
+
 /** A call to the Dataflow API failed. */
 export class DataflowApiError extends BeamlineError {}
 
@@ -82,6 +89,12 @@ export class DataflowJobsApi {
     if (pageToken) q.set("pageToken", pageToken);
     const r = await this.call<{ jobMessages?: DataflowJobMessage[]; nextPageToken?: string }>("GET", `/${encodeURIComponent(jobId)}/messages?${q}`, "reading the job's messages");
     return { messages: r.jobMessages ?? [], ...(r.nextPageToken ? { nextPageToken: r.nextPageToken } : {}) };
+  }
+
+  /** projects.locations.jobs.getMetrics: the job's metrics now. */
+  async metrics(jobId: string): Promise<DataflowMetricUpdate[]> {
+    const r = await this.call<{ metrics?: DataflowMetricUpdate[] }>("GET", `/${encodeURIComponent(jobId)}/metrics`, "reading the job's metrics");
+    return r.metrics ?? [];
   }
 
   /** projects.locations.jobs.update asking for JOB_STATE_CANCELLED. */

@@ -19,6 +19,7 @@ import { readTestStreamScripts } from "../portable/translate-teststream";
 import { dataflowEnvironment, stagedUrl } from "./environment";
 import { followJob } from "./follow";
 import { jobEndError } from "./job-end";
+import { countersFromMetrics } from "./job-metrics";
 import { dataflowJobRequest, PipelineEnvironments } from "./job-request";
 import { DataflowJobMessage, DataflowJobsApi } from "./jobs-api";
 import { dataflowSettings, DataflowRunOptions, DataflowSettings } from "./options";
@@ -137,7 +138,7 @@ export async function runDataflow(pipeline: Pipeline, o: DataflowRunnerOptions =
     const outcome = await followJob(api, job.id, { pollIntervalMs: o.pollIntervalMs, onMessage: o.onMessage ?? defaultMessageSink, onState: o.onState, signal: interrupt.signal, timeoutMs: o.followTimeoutMs });
     const failure = jobEndError(outcome, job.id, link);
     if (failure) throw failure;
-    return { state: "DONE", runner: "dataflow", jobId: job.id, consoleUrl: link, jobState: outcome.state, messages: outcome.messages, request, metrics };
+    return { state: "DONE", runner: "dataflow", jobId: job.id, consoleUrl: link, jobState: outcome.state, messages: outcome.messages, request, metrics: { counters: countersFromMetrics(await api.metrics(job.id)) } };
   } finally {
     process.removeListener("SIGINT", onSigint);
     o.signal?.removeEventListener("abort", onAbort);

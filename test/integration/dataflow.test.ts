@@ -49,13 +49,19 @@ describeWithGcs("the Dataflow runner on fake-gcs-server and a fake Dataflow", (g
   const cliArgs = (jobName: string) => ["--runner=dataflow", "--project=my-project", "--region=us-central1", `--temp-location=gs://${BUCKET}/tmp`, `--job-name=${jobName}`, `--input=${VALUES.input}`, `--output=${VALUES.output}`];
 
   test("stages the pipeline proto and the bundle, creates the job and follows it to JOB_STATE_DONE", async () => {
-    const f = await fake(["JOB_STATE_QUEUED", "JOB_STATE_RUNNING", "JOB_STATE_DONE"], [{ atState: 1, importance: "JOB_MESSAGE_BASIC", text: "Workers started" }]);
+    const f = await startFakeDataflow({
+      states: ["JOB_STATE_QUEUED", "JOB_STATE_RUNNING", "JOB_STATE_DONE"],
+      messages: [{ atState: 1, importance: "JOB_MESSAGE_BASIC", text: "Workers started" }],
+      metrics: [{ name: { origin: "user", name: "words", context: { step: "Words", namespace: "beamline" } }, scalar: 42 }],
+    });
+    fakes.push(f);
     const submitted: string[] = [];
     const r = await runPipeline(buildPipeline(wordcount, VALUES), { runner: "dataflow", ...OPTIONS, jobName: "wordcount-done", dataflowEndpoint: f.url, definition: { file: WORDCOUNT, options: VALUES }, onSubmitted: (j) => submitted.push(`${j.id} ${j.consoleUrl}`) });
     expect(r).toMatchObject({ state: "DONE", runner: "dataflow", jobState: "JOB_STATE_DONE", jobId: "2026-01-01_00_00_00-1" });
     expect(submitted).toEqual(["2026-01-01_00_00_00-1 https://console.cloud.google.com/dataflow/jobs/us-central1/2026-01-01_00_00_00-1?project=my-project"]);
     expect(r.messages.map((m) => m.messageText)).toEqual(["Workers started"]);
     expect(f.created).toEqual([r.request]);
+    expect(r.metrics.counters.get("Words")?.get("words")).toBe(42);
 
     // The staged proto is the one the request names, by URL and hash.
     const options = (r.request as any).environment.sdkPipelineOptions.options;

@@ -21,6 +21,8 @@ export interface FakeScript {
   readonly messages?: readonly FakeMessage[];
   /** Messages per page of jobs.messages.list. Default 2 (so that paging is exercised). */
   readonly pageSize?: number;
+  /** What jobs.getMetrics answers. */
+  readonly metrics?: readonly unknown[];
   /** Which jobs.get calls (counted from 0) answer 503 UNAVAILABLE instead, leaving the job where it is. */
   readonly unavailable?: readonly number[];
 }
@@ -84,9 +86,10 @@ export async function startFakeDataflow(script: FakeScript): Promise<FakeDataflo
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(value));
       };
-      const m = /^\/v1b3\/projects\/([^/]+)\/locations\/([^/]+)\/jobs(?:\/([^/]+))?(\/messages)?$/.exec(url.pathname);
+      const m = /^\/v1b3\/projects\/([^/]+)\/locations\/([^/]+)\/jobs(?:\/([^/]+))?(?:\/(messages|metrics))?$/.exec(url.pathname);
       if (!m) return send(404, { error: { code: 404, message: `no such method ${url.pathname}` } });
-      const [, , , id, messages] = m;
+      const [, , , id, part] = m;
+      const messages = part === "messages";
       if (!id && req.method === "POST") {
         const job: FakeJob = { id: `2026-01-01_00_00_00-${jobs.size + 1}`, name: String(body?.name), step: 0, cancelled: null, reached: [] };
         jobs.set(job.id, job);
@@ -103,6 +106,7 @@ export async function startFakeDataflow(script: FakeScript): Promise<FakeDataflo
         const page = all.slice(from, from + size);
         return send(200, { jobMessages: page, ...(from + size < all.length ? { nextPageToken: String(from + size) } : {}) });
       }
+      if (part === "metrics") return send(200, { metrics: script.metrics ?? [] });
       if (req.method === "PUT") {
         if (body?.requestedState === "JOB_STATE_CANCELLED") job.cancelled = job.step;
         return send(200, { id: job.id, currentState: stateOf(job) });
