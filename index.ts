@@ -100,7 +100,7 @@ export { metrics, DEFAULT_METRICS_NAMESPACE, MetricResults, type Counter, type D
 
 // Errors
 export {
-  BeamlineError, IOError, OptionError, PipelineConstructionError, SchemaError, UnsupportedFeatureError, UserCodeError,
+  BeamlineError, IOError, OptionError, PipelineConstructionError, SchemaError, TransientError, UnsupportedFeatureError, UserCodeError,
   type BeamlineErrorInit, type ErrorDomain,
 } from "./sdk/errors";
 
@@ -109,6 +109,8 @@ export { RUNNER_NAMES, type Runner, type RunnerName, type RunResult, type RunMet
 export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, type DataflowRunPipelineOptions, type RunOptions } from "./runners/run";
 export { DirectRunner, type CheckpointReport, type DirectRunMetrics, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
 export type { TransformTotals } from "./runners/metrics/live";
+/** Runs a pipeline file without faults and under a seed's faults (crashes resumed), and throws unless the outputs match. */
+export { expectSameOutputUnderFaults, type OutputPlace, type SameOutputOptions, type SameOutputReport } from "./runners/testing/same-output-under-faults";
 export type { DirectRunResult } from "./runners/direct-runner";
 export type { PortableRunOptions, PortableRunResult } from "./runners/portable-runners";
 export type { DataflowRunnerOptions, DataflowRunResult } from "./runners/dataflow/runner";

@@ -16,6 +16,7 @@ import type { ProgressStream } from "./direct/execution/progress";
 import type { DirectRunnerOptions } from "./direct/runner";
 import { checkpointLines } from "./commands/checkpoints";
 import { optionsOfOtherRunners } from "./commands/option-scope";
+import { parseFaultSeed, runUnderFaults } from "./commands/inject-faults";
 import { planDot, planSvg } from "./direct/plan/picture";
 import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
@@ -67,6 +68,10 @@ export const RUNNER_OPTIONS = {
   dataflowJobFile: option.string("dataflow: write the job request to this file, without staging or submitting anything", { default: "" }),
   jobName: option.string("dataflow: the job's name (default: beamline-<file>-<time>)", { default: "" }),
   dataflowEndpoint: option.string(`dataflow: the Dataflow API's root URL (default: $BEAMLINE_DATAFLOW_ENDPOINT or https://dataflow.googleapis.com/)`, { default: "" }),
+  injectFaults: option.string(
+    "direct, soak runs: inject COUNT faults of seed SEED's plan (SEED:COUNT; threads dying, the process killed at barriers, checkpoint writes and commits, reads and commits failing, parts delayed), resuming after each crash; each fault is printed as it fires, and the same value replays them",
+    { default: "" },
+  ),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -248,6 +253,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     if (foreign) throw foreign;
     if (values.runner === "dataflow") return await runOnDataflow(pipeline, values, path.resolve(file), pipelineValues, io, started);
     if (values.runner !== "direct") {
+      if (values.injectFaults) throw new OptionError({ code: "BL_INJECT_FAULTS_RUNNER", value: values.runner, rule: "--inject-faults runs on the direct runner only", fix: "pass --runner=direct with --inject-faults, or leave --inject-faults out" });
       const checkpointDir = values.checkpointDir as string;
       if (values.resume && !checkpointDir) throw resumeWithoutCheckpoints();
       const r = await runPipeline(pipeline, {
@@ -266,6 +272,13 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       const { formatUserMetrics } = require("./portable/harness/metrics") as typeof import("./portable/harness/metrics");
       for (const line of formatUserMetrics(r.userMetrics)) io.err(`beamline: ${line}`);
       return 0;
+    }
+    if (values.injectFaults) {
+      const { seed, count } = parseFaultSeed(values.injectFaults as string);
+      const childArgs = args.filter((a) => !a.startsWith("--inject-faults"));
+      // Faults an earlier round fired, left out to replay a later round (see expectSameOutputUnderFaults).
+      const skip = new Set((process.env.BEAMLINE_FAULT_SKIP ?? "").split(",").filter((id) => id !== "").map(Number));
+      return (await runUnderFaults({ file, args: childArgs, seed, count, skip, io })).code;
     }
     const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
     const checkpointDir = values.checkpointDir as string;

@@ -54,4 +54,14 @@ describe("the README's snippets", () => {
       fs.rmSync(r.dir, { recursive: true, force: true });
     }
   });
+
+  test("the Failures and recovery snippet runs word count under ten seeded faults and finds the same output", () => {
+    const data = path.join(ROOT, "examples", "data");
+    const inputs = Object.fromEntries(fs.readdirSync(data).map((f) => [`in/${f}`, fs.readFileSync(path.join(data, f), "utf8")]));
+    const r = runSnippet("survives-faults.mts", snippet("survives-faults.mts"), { "wordcount.ts": fs.readFileSync(path.join(ROOT, "examples", "wordcount.ts"), "utf8"), ...inputs });
+    fs.rmSync(r.dir, { recursive: true, force: true });
+    expect(r.err).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^([1-9]\d*) of 10 faults fired, and the output was the same$/m);
+  }, 120_000);
 });

@@ -29,6 +29,7 @@ const NOT_ON_DATAFLOW: Record<string, string> = {
   metricsPort: "the job's metrics are in the Dataflow console",
   metricsHost: "the job's metrics are in the Dataflow console",
   uiPort: "the job's page is in the Dataflow console",
+  injectFaults: "it is the direct runner's soak test",
 };
 
 /** `--kebab-case` of an option's name. */

@@ -7,7 +7,8 @@ import { rowsToRecordBatch } from "../../../sdk/rows";
 import { recoverSink, type Committable, type Sink, type SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource, PartPosition } from "../../../sdk/source";
 import type { CommitsAfterFinish, SourceDriver, SourceOperator } from "../contract/operator";
-import { faultPoint } from "../faults/fault-points";
+import { faultDelay, faultPoint } from "../faults/fault-points";
+import { retryTransient, transientRetryDelay } from "../faults/retry";
 import type { Operator, OperatorContext } from "../contract/operator";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
@@ -98,9 +99,33 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
         else if (live > 0) driver.setWatermark(idleMax);
         driver.setIdle(live > 0 ? !any : discovering);
       };
+      /** Reads a part to its end; a transient failure reads it again from its position (a few times in a row, with backoff). */
       const readPart = async (p: PartState) => {
         if (p.done) return;
+        const delay = faultDelay("part-read");
+        if (delay > 0 && !(await driver.read.sleep(delay))) return;
+        for (let failures = 0; ; ) {
+          try {
+            if (await readChunks(p, () => (failures = 0))) return;
+            break;
+          } catch (e) {
+            const wait = transientRetryDelay(e, ++failures);
+            if (wait === null) throw e;
+            ctx.count("read_retries", 1);
+            if (!(await driver.read.sleep(wait))) return;
+          }
+        }
+        await driver.step(() => {
+          p.mark = MAX_TIMESTAMP;
+          p.idle = false;
+          p.done = true;
+          publish();
+        });
+      };
+      /** Delivers the part's chunks from its position; true when the run was cancelled meanwhile. */
+      const readChunks = async (p: PartState, delivered: () => void): Promise<boolean> => {
         for await (const chunk of source.read(p.part, p.position, driver.read)) {
+          faultPoint("source-read");
           await driver.step(() => {
             if (chunk.batch && chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
             if (chunk.position !== undefined) p.position = chunk.position;
@@ -112,15 +137,11 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
             p.idle = chunk.idle === true;
             publish();
           });
+          delivered();
           if (chunk.processingTime !== undefined) await driver.advanceProcessingTime(chunk.processingTime);
-          if (driver.read.cancelled) return;
+          if (driver.read.cancelled) return true;
         }
-        await driver.step(() => {
-          p.mark = MAX_TIMESTAMP;
-          p.idle = false;
-          p.done = true;
-          publish();
-        });
+        return false;
       };
       /** Looks for new parts every `discoveryIntervalMs` while the run goes on, and reads those this instance owns. */
       const discover = async () => {
@@ -202,6 +223,15 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
     // Each at its row's event time (late rows stay as late as they were), in the global window.
     ctx.emit(DEAD_LETTER_TAG, { data, timestamps: Float64Array.from(letters, (l) => l.eventTime ?? MIN_TIMESTAMP), windows: GLOBAL_WINDOWS });
   };
+  /** Publishes committables, retrying transient failures (a commit is idempotent, and one that threw published nothing). */
+  const commit = (committables: Committable[]) =>
+    retryTransient(
+      () => {
+        faultPoint("sink-commit");
+        return sink.committer.commit(committables);
+      },
+      () => ctx.count("commit_retries", 1),
+    );
   const prepareAll = async (checkpointId: number | null): Promise<Committable[]> => {
     const committables: Committable[] = [];
     for (const w of writers) committables.push(...(await w.prepareCommit(checkpointId)));
@@ -229,8 +259,7 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
     },
     async onCommit(checkpointId) {
       while (pending.length > 0 && pending[0].checkpointId <= checkpointId) {
-        faultPoint("sink-commit");
-        publish(await sink.committer.commit(pending[0].committables));
+        publish(await commit(pending[0].committables));
         pending.shift();
       }
     },
@@ -249,7 +278,7 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
       // With checkpoints, the final checkpoint's barrier prepares what is left, and its completion commits.
       if (ctx.options.checkpointed) return;
       prepared = await prepareAll(null);
-      const files = await sink.committer.commit(prepared);
+      const files = await commit(prepared);
       prepared = null;
       publish(files);
     },
