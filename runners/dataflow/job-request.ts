@@ -1,9 +1,9 @@
 /**
  * The Dataflow job request (v1b3 `Job`) for a staged pipeline, built the way Beam Python's
  * DataflowRunner builds it for Runner v2: the graph travels only in the staged pipeline proto
- * (`pipelineUrl`, with its SHA-256 as `pipelineProtoHash`) and the request has no `steps`, the worker pool names an
- * SDK harness container image per environment of the pipeline's transforms, and the Runner v2
- * experiments are set. See `test/runners/dataflow/fixtures/` for the request Beam Python writes.
+ * (`pipelineUrl`, with its SHA-256 as `pipelineProtoHash`) and the request has no `steps`; the worker
+ * pool names an SDK harness container image per environment of the pipeline's transforms, and the
+ * Runner v2 experiments are set. See `test/runners/dataflow/fixtures/` for the request Beam Python writes.
  */
 import { randomInt } from "node:crypto";
 import type { DataflowSettings } from "./options";

@@ -122,7 +122,7 @@ export async function runDataflow(pipeline: Pipeline, o: DataflowRunnerOptions =
     return { state: "WRITTEN", runner: "dataflow", messages: [], request, metrics };
   }
   await stageBundle(s.stagingLocation, prepared.bundle);
-  await stagePipeline(s.stagingLocation, s.jobName, prepared.bytes);
+  await stagePipeline(stagedPipeline.url, prepared.bytes);
   const api = new DataflowJobsApi(s.dataflowEndpoint, s.project, s.region);
   const job = await api.create(request);
   const link = consoleUrl(s.project, s.region, job.id);

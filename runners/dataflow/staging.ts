@@ -20,9 +20,12 @@ export interface StagedFile {
   readonly sha256: string;
 }
 
-/** Where a job's pipeline proto is staged: a folder of its own under the staging location. */
-export function pipelineUrl(stagingLocation: string, jobName: string): string {
-  return stagedUrl(stagingLocation, `${jobName}/${STAGED_PIPELINE_NAME}`);
+/**
+ * Where a job's pipeline proto is staged: a folder of its own under the staging location, named as Beam's
+ * SDKs name it (`<job name>.<submission time in seconds>`), so that jobs of the same name never share one.
+ */
+export function pipelineUrl(stagingLocation: string, jobName: string, now: Date = new Date()): string {
+  return stagedUrl(stagingLocation, `${jobName}.${(now.getTime() / 1000).toFixed(6)}/${STAGED_PIPELINE_NAME}`);
 }
 
 /** The SHA-256 of bytes, hex. */
@@ -38,9 +41,8 @@ export async function stageBundle(stagingLocation: string, bundle: LocalArtifact
   return { url, name: bundle.stagedName, sha256: bundle.sha256 };
 }
 
-/** Uploads the pipeline proto's bytes as the job's `pipeline.pb`. */
-export async function stagePipeline(stagingLocation: string, jobName: string, proto: Uint8Array): Promise<StagedFile> {
-  const url = pipelineUrl(stagingLocation, jobName);
+/** Uploads the pipeline proto's bytes to `url` (see {@link pipelineUrl}). */
+export async function stagePipeline(url: string, proto: Uint8Array): Promise<StagedFile> {
   const storage = storageFor(url);
   await storage.remove(url);
   await streamPipeline(async function* () {

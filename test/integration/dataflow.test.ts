@@ -65,7 +65,7 @@ describeWithGcs("the Dataflow runner on fake-gcs-server and a fake Dataflow", (g
 
     // The staged proto is the one the request names, by URL and hash.
     const options = (r.request as any).environment.sdkPipelineOptions.options;
-    expect(options.pipelineUrl).toBe(`gs://${BUCKET}/tmp/staging/wordcount-done/pipeline.pb`);
+    expect(options.pipelineUrl).toMatch(new RegExp(`^gs://${BUCKET}/tmp/staging/wordcount-done\\.\\d{10}\\.\\d{6}/pipeline\\.pb$`));
     const protoBytes = await object(options.pipelineUrl);
     expect(createHash("sha256").update(protoBytes).digest("hex")).toBe(options.pipelineProtoHash);
 
@@ -89,16 +89,19 @@ describeWithGcs("the Dataflow runner on fake-gcs-server and a fake Dataflow", (g
     expect(JSON.parse(options.beamline_pipeline)).toEqual({ module: pkg.name, options: VALUES });
   }, 60_000);
 
-  test("stages a bundle once per content: a second job with the same code reuses it", async () => {
+  test("stages a bundle once per content: a second job with the same code reuses it; each job has its own proto", async () => {
     const f = await fake(["JOB_STATE_DONE"]);
     const run = (jobName: string) => runPipeline(buildPipeline(wordcount, VALUES), { runner: "dataflow", ...OPTIONS, jobName, dataflowEndpoint: f.url, definition: { file: WORDCOUNT, options: VALUES } });
     const first = await run("wordcount-first");
     const name = `tmp/staging/${(first.request as any).environment.workerPools[0].packages[0].name}`;
     const [before] = await storage.bucket(BUCKET).file(name).getMetadata();
-    await run("wordcount-second");
+    const second = await run("wordcount-first");
     const [after] = await storage.bucket(BUCKET).file(name).getMetadata();
     expect(after.generation).toBe(before.generation);
     expect(f.created).toHaveLength(2);
+    // Two jobs of the same name never share a staged proto.
+    const url = (r: typeof first) => (r.request as any).environment.sdkPipelineOptions.options.pipelineUrl;
+    expect(url(second)).not.toBe(url(first));
   }, 60_000);
 
   test("a job that fails rejects the run with its state and error messages", async () => {

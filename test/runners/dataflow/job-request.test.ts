@@ -94,9 +94,12 @@ describe("the Dataflow job request, against Beam Python's", () => {
     for (const name of ["runner", "project", "region", "job_name", "experiments", "sdk_container_image", "max_num_workers", "service_account_email", "network", "subnetwork", "streaming"]) {
       expect([name, o[name]]).toEqual([name, p[name]]);
     }
-    // Both stage the proto as pipeline.pb in a folder of the job's own, and give its SHA-256.
+    // Both stage the proto as pipeline.pb in a folder of the job's own (<job>.<time>), and give its SHA-256.
+    // Difference: Beam Python stages everything in that folder; Beamline keeps it for the proto and stages
+    // the content-hashed bundle once for every job, directly under the staging location.
     expect(p.pipelineUrl).toBe(`${p.staging_location}/pipeline.pb`);
-    expect(o.pipelineUrl).toBe("gs://beamline-fixture/tmp/staging/wordcount-fixture/pipeline.pb");
+    expect(o.pipelineUrl).toMatch(/^gs:\/\/beamline-fixture\/tmp\/staging\/wordcount-fixture\.\d{10}\.\d{6}\/pipeline\.pb$/);
+    expect(p.pipelineUrl).toMatch(/^gs:\/\/beamline-fixture\/tmp\/wordcount-fixture\.\d{10}\.\d{6}\/pipeline\.pb$/);
     expect(o.pipelineProtoHash).toMatch(/^[0-9a-f]{64}$/);
     expect(p.pipelineProtoHash).toMatch(/^[0-9a-f]{64}$/);
     // Difference: Beamline's workers rebuild the pipeline from the staged bundle and these option values.
