@@ -349,6 +349,7 @@ async function runOnDataflow(pipeline: Pipeline, values: Record<string, unknown>
     jobName: text("jobName"),
     dataflowEndpoint: text("dataflowEndpoint"),
     definition: { file, options },
+    onStaged: (urls) => io.err(`beamline: staged ${urls.join(" and ")}`),
     onSubmitted: (job) => io.err(`beamline: Dataflow job ${job.id} created: ${job.consoleUrl}`),
     onState: (state) => io.err(`beamline: Dataflow job state ${state}`),
     onMessage: (m) => io.err(`beamline: [${(m.messageImportance ?? "").replace("JOB_MESSAGE_", "").toLowerCase()}] ${m.messageText ?? ""}`),

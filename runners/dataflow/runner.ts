@@ -29,6 +29,8 @@ import { pipelineUrl, sha256Hex, stageBundle, stagePipeline, STAGED_PIPELINE_NAM
 export interface DataflowRunnerOptions extends DataflowRunOptions {
   /** The pipeline file and option values the pipeline was built from; workers rebuild the pipeline from its staged bundle. Required. */
   readonly definition?: { readonly file: string; readonly options: Record<string, unknown> };
+  /** Receives the staged files' URLs (the pipeline proto, then the bundle) once they are uploaded. */
+  readonly onStaged?: (urls: readonly string[]) => void;
   /** Receives the job's id and console link once it is created; by default they go to stderr. */
   readonly onSubmitted?: (job: { readonly id: string; readonly consoleUrl: string }) => void;
   /** Receives each job message; by default warnings and errors go to stderr. */
@@ -123,6 +125,7 @@ export async function runDataflow(pipeline: Pipeline, o: DataflowRunnerOptions =
   }
   await stageBundle(s.stagingLocation, prepared.bundle);
   await stagePipeline(stagedPipeline.url, prepared.bytes);
+  o.onStaged?.([stagedPipeline.url, bundleFile.url]);
   const api = new DataflowJobsApi(s.dataflowEndpoint, s.project, s.region);
   const job = await api.create(request);
   const link = consoleUrl(s.project, s.region, job.id);

@@ -122,6 +122,7 @@ describeWithGcs("the Dataflow runner on fake-gcs-server and a fake Dataflow", (g
     expect(exit.code).toBe(0);
     expect(exit.err).toContain("Dataflow job 2026-01-01_00_00_00-1 created: https://console.cloud.google.com/dataflow/jobs/us-central1/2026-01-01_00_00_00-1?project=my-project");
     expect(exit.err).toContain("detached");
+    expect(exit.err).toMatch(new RegExp(`staged gs://${BUCKET}/tmp/staging/wordcount-detached\\.[0-9.]+/pipeline\\.pb and gs://${BUCKET}/tmp/staging/pipeline-[0-9a-f]{32}\\.js`));
     expect(f.created).toHaveLength(1);
     expect(f.calls.filter((c) => c.method === "GET")).toEqual([]);
   }, 60_000);

@@ -1,9 +1,10 @@
 /** One Runner contract behind runPipeline: every runner by name, options that can all be left unset. */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { create, metrics, map, OptionError, Pipeline, runPipeline, type Runner, type RunResult } from "beamline";
+import { create, metrics, map, OptionError, Pipeline, RUNNER_NAMES, runPipeline, type Runner, type RunResult } from "beamline";
 import { directRunner } from "../../runners/direct-runner";
 import { countersOf, portableRunner } from "../../runners/portable-runners";
+import { dataflowRunner } from "../../runners/dataflow/runner";
 
 function counting(): Pipeline {
   const p = new Pipeline();
@@ -65,8 +66,9 @@ describe("runPipeline", () => {
 
 describe("the runners", () => {
   test("each is a Runner named as runPipeline names it", () => {
-    const all: Runner<never, RunResult>[] = [directRunner, portableRunner("prism"), portableRunner("flink"), portableRunner("portable")];
-    expect(all.map((r) => r.name)).toEqual(["direct", "prism", "flink", "portable"]);
+    const all: Runner<never, RunResult>[] = [directRunner, portableRunner("prism"), portableRunner("flink"), portableRunner("portable"), dataflowRunner];
+    expect(all.map((r) => r.name)).toEqual(["direct", "prism", "flink", "portable", "dataflow"]);
+    expect([...all.map((r) => r.name)].sort()).toEqual([...RUNNER_NAMES].sort());
   });
 
   test("a portable run's user metrics become the same named counters a direct run reports", () => {
