@@ -72,6 +72,7 @@ export type { Auction as NexmarkAuction } from "./transforms/nexmark/auction";
 export type { Bid as NexmarkBid } from "./transforms/nexmark/bid";
 export type { Committable, Committer, Sink, SinkRecovery, SinkWriter, WriterContext } from "./sdk/sink";
 export { writeTo, type WriteToOptions } from "./transforms/io/write-to";
+export type { WrittenWithDeadLetters } from "./transforms/io/common";
 export { readText, writeText, type ReadTextOptions, type WriteTextOptions } from "./transforms/io/text";
 export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./transforms/io/csv";
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";

@@ -9,6 +9,7 @@
  * - `thread`: the instance's thread dies: a worker thread exits, the main thread's instance fails with
  *   a retriable error as its death would (the process lives on; the restart strategy applies);
  * - `enospc` (the default for `checkpoint-write`): throws ENOSPC, as a full disk would;
+ * - `eio`: throws EIO, as a failing disk or network read would (sources retry it as a transient I/O error);
  * - `transient`: throws a {@link TransientError}, which the read or commit at the point retries;
  * - `delay:MS`: {@link faultDelay} at the point answers MS (the caller waits that long).
  * Points named `worker-…` count in worker threads only. A fault fires once per run when the
@@ -44,7 +45,7 @@ export type FaultPoint =
   | "part-read";
 
 /** What a fault does where it fires (see the module's comment). */
-export type FaultAction = "die" | "crash" | "thread" | "enospc" | "transient" | "delay";
+export type FaultAction = "die" | "crash" | "thread" | "enospc" | "eio" | "transient" | "delay";
 
 /** A fault armed by the environment. */
 export interface ArmedFault {
@@ -61,7 +62,7 @@ export interface ArmedFault {
 }
 
 const POINTS: readonly FaultPoint[] = ["checkpoint-files", "checkpoint-complete", "sink-commit", "worker-batch", "checkpoint-write", "barrier", "batch", "source-read", "part-read"];
-const ACTIONS: readonly FaultAction[] = ["die", "crash", "thread", "enospc", "transient", "delay"];
+const ACTIONS: readonly FaultAction[] = ["die", "crash", "thread", "enospc", "eio", "transient", "delay"];
 
 /** Formats a fault the way `BEAMLINE_FAULT` takes it. */
 export function formatFault(f: ArmedFault): string {
@@ -103,6 +104,8 @@ export function describeFault(f: ArmedFault): string {
       return `the thread running an instance dies at ${at}`;
     case "enospc":
       return `the write fails with ENOSPC ${times} ${at}`;
+    case "eio":
+      return `${f.point} fails with EIO ${times} ${at}`;
     case "transient":
       return `${f.point} fails (a transient error, retried) ${times} ${at}`;
     case "delay":
@@ -207,6 +210,8 @@ function act(f: ArmedFault, point: FaultPoint): void {
       });
     case "enospc":
       throw Object.assign(new Error(`ENOSPC: no space left on device (simulated by BEAMLINE_FAULT=${process.env.BEAMLINE_FAULT})`), { code: "ENOSPC" });
+    case "eio":
+      throw Object.assign(new Error(`EIO: i/o error (simulated by BEAMLINE_FAULT=${process.env.BEAMLINE_FAULT})`), { code: "EIO" });
     case "transient":
       throw new TransientError({ code: "BL_INJECTED_FAULT", domain: "external", value: formatFault(f), rule: `an injected transient failure at ${point}`, fix: "none: the operation is retried" });
     case "delay":

@@ -5,8 +5,11 @@
  * how often or how long are drawn from the seed too, small enough that a short run reaches them.
  */
 import { seededRandom } from "./seeded-random";
-import { TRANSIENT_RETRIES } from "./retry";
+import { IO_RETRY_POLICY } from "../../../sdk/retry";
 import { formatFault, type ArmedFault, type FaultAction, type FaultPoint } from "./fault-points";
+
+/** Transient failures in a row that a read or a commit rides out (sources and sinks retry with `IO_RETRY_POLICY`); one more fails it. */
+export const TRANSIENT_RETRIES = IO_RETRY_POLICY.attempts - 1;
 
 /** The kinds of fault a plan draws from. */
 export const FAULT_KINDS = [

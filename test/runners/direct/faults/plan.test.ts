@@ -1,6 +1,6 @@
 /** The seeded fault plan: the same seed gives the same faults, each kind appears, and the environment reads them back. */
 import { FAULT_KINDS, faultPlan, faultSpec } from "../../../../runners/direct/faults/plan";
-import { TRANSIENT_RETRIES } from "../../../../runners/direct/faults/retry";
+import { TRANSIENT_RETRIES } from "../../../../runners/direct/faults/plan";
 import { describeFault, parseFaults } from "../../../../runners/direct/faults/fault-points";
 import { BeamlineError } from "beamline";
 import { thrownBy } from "../../../helpers";

@@ -1,14 +1,14 @@
 /**
  * Transient failures are retried where they happen: a source's read that fails is read again from
  * the part's position, a sink's commit that fails is committed again, a few times in a row with
- * backoff, counted (`read_retries`, `commit_retries`); one failure more than that fails the run.
+ * backoff, counted (`ioRetries`); one failure more than that fails the run.
  */
 import * as path from "node:path";
 import { startCli } from "../checkpoint/children";
 import { writeWords } from "../checkpoint/inputs";
 import { outputLines } from "../parallel/files";
 import { tempDir } from "../../../helpers";
-import { TRANSIENT_RETRIES } from "../../../../runners/direct/faults/retry";
+import { TRANSIENT_RETRIES } from "../../../../runners/direct/faults/plan";
 
 const WORDCOUNT = path.join(__dirname, "..", "..", "..", "..", "examples", "wordcount.ts");
 
@@ -30,7 +30,7 @@ describe("transient failures of reads and commits", () => {
     const r = await run("read", [], "source-read:1x3/transient");
     expect(r.code).toBe(0);
     expect(r.err.match(/injected fault fires: source-read fails/g)).toHaveLength(3);
-    expect(r.err).toMatch(/^beamline: Read: read_retries=3$/m);
+    expect(r.err).toMatch(/^beamline: Read: ioRetries=3$/m);
     expect(outputLines(path.join(dir, "read"), "out")).toEqual(clean);
   }, 30_000);
 
@@ -38,7 +38,7 @@ describe("transient failures of reads and commits", () => {
     const plain = await run("commit", [], "sink-commit:1x2/transient");
     expect(plain.code).toBe(0);
     expect(plain.err.match(/injected fault fires: sink-commit fails/g)).toHaveLength(2);
-    expect(plain.err).toMatch(/^beamline: Write: commit_retries=2$/m);
+    expect(plain.err).toMatch(/^beamline: Write: ioRetries=2$/m);
     expect(outputLines(path.join(dir, "commit"), "out")).toEqual(clean);
     const checkpointed = await run("commit-chk", [`--checkpoint-dir=${path.join(dir, "chk")}`, "--checkpoint-interval=20"], "sink-commit:1x2/transient");
     expect(checkpointed.code).toBe(0);
