@@ -52,8 +52,8 @@ export const RUNNER_OPTIONS = {
   ),
   forceCodeChange: option.boolean("with --resume: resume even though the pipeline's code changed since the checkpoint was taken", { default: false }),
   metricsPort: option.integer("direct: serve Prometheus metrics at http://HOST:PORT/metrics while the run goes (0: any free port)"),
-  metricsHost: option.string("direct: the address --metrics-port and --ui-port listen on", { default: "127.0.0.1" }),
-  uiPort: option.integer("direct: serve a web page about the run at http://HOST:PORT/ while it goes (0: any free port)"),
+  metricsHost: option.string("the address --metrics-port (direct) and --ui-port listen on", { default: "127.0.0.1" }),
+  uiPort: option.integer("serve a web page about the run (direct) or the job (flink, prism, portable) at http://HOST:PORT/ while it goes (0: any free port)"),
   project: option.string("dataflow: the Google Cloud project the job runs in", { default: "" }),
   region: option.string("dataflow: the region the job runs in, e.g. us-central1", { default: "" }),
   tempLocation: option.string("dataflow: a gs://BUCKET/PREFIX for temporary files", { default: "" }),
@@ -254,6 +254,9 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     if (values.runner === "dataflow") return await runOnDataflow(pipeline, values, path.resolve(file), pipelineValues, io, started);
     if (values.runner !== "direct") {
       if (values.injectFaults) throw new OptionError({ code: "BL_INJECT_FAULTS_RUNNER", value: values.runner, rule: "--inject-faults runs on the direct runner only", fix: "pass --runner=direct with --inject-faults, or leave --inject-faults out" });
+      if (values.metricsPort !== undefined) {
+        throw new OptionError({ code: "BL_METRICS_PORT_RUNNER", value: values.runner, rule: "--metrics-port serves the direct runner's metrics; a portable job's metrics are the runner's (Flink's metric reporters, or the job service)", fix: "leave --metrics-port out; --ui-port shows the job's state and rows per transform" });
+      }
       const checkpointDir = values.checkpointDir as string;
       if (values.resume && !checkpointDir) throw resumeWithoutCheckpoints();
       const r = await runPipeline(pipeline, {
@@ -266,6 +269,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
         checkpoint: checkpointDir ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, resume: values.resume as boolean } : undefined,
         restart: given("restart-strategy") ? { kind: values.restartStrategy as RestartStrategy["kind"], attempts: values.restartAttempts as number, delayMs: values.restartDelay as number } : undefined,
         definition: { file: path.resolve(file), options: pipelineValues },
+        ...(values.uiPort !== undefined ? { uiPort: values.uiPort as number, uiHost: values.metricsHost as string, onUiServer: (url: string) => io.err(`beamline: web UI at ${url}`) } : {}),
       });
       io.err(`beamline: ${path.basename(file)} done on the ${values.runner} runner in ${((Date.now() - started) / 1000).toFixed(2)} s (job ${r.jobId})`);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
