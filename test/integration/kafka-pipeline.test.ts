@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { formatTimestamp } from "beamline";
 import { click, feed } from "../../examples/kafka-feed";
-import { rng, tempDir } from "../helpers";
+import { rng, tempDir, until } from "../helpers";
 import { firstCheckpoint, startCli, type Exit } from "../runners/direct/checkpoint/children";
 import { consoleConsume } from "./kafka-tools";
 import { describeWithKafka } from "./services";
@@ -29,6 +29,15 @@ function expectedCounts(): Map<string, number> {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
+}
+
+/** The sum of the Prometheus series `name` whose labels include `labels`; undefined when there is none. */
+function sumOf(text: string, name: string, labels: string): number | undefined {
+  const values = text
+    .split("\n")
+    .filter((l) => l.startsWith(`${name}{`) && l.includes(labels))
+    .map((l) => Number(l.slice(l.lastIndexOf(" ") + 1)));
+  return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0);
 }
 
 /** The count records read back, as `page|window` → clicks, failing on a record read twice. */
@@ -116,11 +125,20 @@ describeWithKafka("Kafka → window/aggregate → Kafka through crashes", (broke
     const options = await topics("stop");
     const dir = path.join(root, "stop-checkpoints");
     const streaming = (resume: boolean) =>
-      startCli(EXAMPLE, [`--brokers=${bootstrap()}`, `--window=${WINDOW_MS}`, "--checkpoint-interval=60000", "--parallelism=2", `--checkpoint-dir=${dir}`, ...options, ...(resume ? ["--resume"] : [])]);
+      startCli(EXAMPLE, [`--brokers=${bootstrap()}`, `--window=${WINDOW_MS}`, "--checkpoint-interval=60000", "--parallelism=2", "--metrics-port=0", `--checkpoint-dir=${dir}`, ...options, ...(resume ? ["--resume"] : [])]);
     for (const resume of [false, true]) {
       const child = streaming(resume);
-      // Long enough to read the whole feed; no periodic checkpoint comes within it (every minute).
-      await new Promise((r) => setTimeout(r, 8000));
+      let err = "";
+      child.process.stderr!.on("data", (d) => (err += d));
+      // Stopped once the run has read the whole feed (the first time) or is running again (the second),
+      // seen on its metrics: no periodic checkpoint comes before then (every minute).
+      const url = await until(async () => /metrics at (\S+)/.exec(err)?.[1], 60_000, "the metrics URL on stderr");
+      await until(async () => {
+        const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+        const read = sumOf(text, "beamline_output_rows_total", 'transform="ReadClicks"');
+        const backlog = sumOf(text, "beamline_source_backlog_records", 'transform="ReadClicks"');
+        return read !== undefined && backlog === 0 && (resume || read >= CLICKS + BAD) ? true : undefined;
+      }, 60_000, "the feed read to its end");
       child.process.kill("SIGINT");
       const exit = await child.exit;
       expect(exit.err).toMatch(/stopped after a final checkpoint/);
