@@ -7,11 +7,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/provision/cache";
+import { BEAM_VERSION, cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/provision/cache";
 import { freePort, Service, startService, waitForPort } from "../portable/provision/process";
 
-/** The Beam release of the job server (the newest with Beam's Flink runner artifacts at hand). */
-export const FLINK_JOB_SERVER_BEAM_VERSION = "2.62.0";
 /** The Flink version the job server runs and the session cluster uses. */
 export const FLINK_VERSION = "1.19.0";
 const FLINK_MINOR = FLINK_VERSION.split(".").slice(0, 2).join(".");
@@ -37,8 +35,8 @@ function requireJava(what: string): void {
 
 /** The job server's classpath (jars in the cache), resolved once with Maven. */
 export function ensureFlinkJobServer(): string[] {
-  return mavenClasspath(cacheDir(`flink-job-server-${FLINK_JOB_SERVER_BEAM_VERSION}-flink-${FLINK_MINOR}-v2`), [
-    `org.apache.beam:beam-runners-flink-${FLINK_MINOR}:${FLINK_JOB_SERVER_BEAM_VERSION}`,
+  return mavenClasspath(cacheDir(`flink-job-server-${BEAM_VERSION}-flink-${FLINK_MINOR}-v2`), [
+    `org.apache.beam:beam-runners-flink-${FLINK_MINOR}:${BEAM_VERSION}`,
     "org.slf4j:slf4j-simple:1.7.30",
   ]);
 }

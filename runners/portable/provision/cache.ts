@@ -9,8 +9,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BeamlineError } from "../../../sdk/errors";
 
-/** The Beam release whose model protos, job server and Prism Beamline uses. */
-export const BEAM_VERSION = "2.70.0";
+/**
+ * The one Beam release Beamline uses throughout: its model protos (the `beam-model-*` jars), Prism and
+ * the Flink job server (Beam's Flink runner). 2.62.0 is the newest release at which Beam's Flink runner
+ * (`beam-runners-flink-1.19`) resolves from the Maven repository Beamline provisions from; newer
+ * releases have protos and Prism but no Flink runner there, and mixing releases is what this avoids.
+ */
+export const BEAM_VERSION = "2.62.0";
 
 /** A required tool (java, mvn, go) or download is missing. */
 export class ProvisioningError extends BeamlineError {}
