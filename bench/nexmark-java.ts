@@ -8,10 +8,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BEAM_VERSION } from "../runners/portable/provision/cache";
 
 /** The Beam release whose Nexmark launcher is used (the one Beamline's Flink job server uses). */
-export const BEAM_JAVA_VERSION = BEAM_VERSION;
+export const BEAM_JAVA_VERSION = "2.62.0";
 const DIR = path.join(os.homedir(), ".cache", "beamline", "nexmark-java");
 const LIB = path.join(DIR, "lib");
 

@@ -8,13 +8,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OptionError } from "../../sdk/errors";
-import { BEAM_VERSION, cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/provision/cache";
+import { cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/provision/cache";
 import { freePort, Service, startService, waitForPort } from "../portable/provision/process";
 
 /**
+ * The Beam release of the job server: the newest at which Beam's Flink runner resolves from the Maven
+ * repository Beamline provisions from (the protos and Prism are newer, see `BEAM_VERSION`).
+ */
+export const FLINK_JOB_SERVER_BEAM_VERSION = "2.62.0";
+/**
  * The Flink versions (minor releases) Beamline starts a job server for. Beam publishes its Flink runner
- * once per Flink minor (`beam-runners-flink-<minor>`); at {@link BEAM_VERSION} the Maven repository
- * Beamline provisions from serves it for Flink 1.19 only (whose runner runs Flink 1.19.0).
+ * once per Flink minor (`beam-runners-flink-<minor>`); at {@link FLINK_JOB_SERVER_BEAM_VERSION} the
+ * Maven repository Beamline provisions from serves it for Flink 1.19 only (which runs Flink 1.19.0).
  */
 export const FLINK_VERSIONS = ["1.19"] as const;
 /** The Flink version used when none is asked for. */
@@ -27,7 +32,7 @@ export function checkFlinkVersion(flinkVersion: string): string {
     code: "BL_FLINK_VERSION_UNAVAILABLE",
     value: flinkVersion,
     where: "--flink-version",
-    rule: `Beamline starts Beam ${BEAM_VERSION}'s Flink job server, which it can provision for Flink ${FLINK_VERSIONS.join(", ")} only`,
+    rule: `Beamline starts Beam ${FLINK_JOB_SERVER_BEAM_VERSION}'s Flink job server, which it can provision for Flink ${FLINK_VERSIONS.join(", ")} only`,
     fix: `ask for Flink ${DEFAULT_FLINK_VERSION} (the default: --flink-version=${DEFAULT_FLINK_VERSION}, or flinkVersion: "${DEFAULT_FLINK_VERSION}" in code), or start a job server for Flink ${flinkVersion} yourself and pass its --job-endpoint without --flink-version (that job server's Flink is the one that runs)`,
   });
 }
@@ -54,8 +59,8 @@ function requireJava(what: string): void {
 /** The job server's classpath for a Flink version (jars in the cache), resolved once with Maven. */
 export function ensureFlinkJobServer(flinkVersion: string = DEFAULT_FLINK_VERSION): string[] {
   const minor = checkFlinkVersion(flinkVersion);
-  return mavenClasspath(cacheDir(`flink-job-server-${BEAM_VERSION}-flink-${minor}-v2`), [
-    `org.apache.beam:beam-runners-flink-${minor}:${BEAM_VERSION}`,
+  return mavenClasspath(cacheDir(`flink-job-server-${FLINK_JOB_SERVER_BEAM_VERSION}-flink-${minor}-v2`), [
+    `org.apache.beam:beam-runners-flink-${minor}:${FLINK_JOB_SERVER_BEAM_VERSION}`,
     "org.slf4j:slf4j-simple:1.7.30",
   ]);
 }

@@ -9,13 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BeamlineError } from "../../../sdk/errors";
 
-/**
- * The one Beam release Beamline uses throughout: its model protos (the `beam-model-*` jars), Prism and
- * the Flink job server (Beam's Flink runner). 2.62.0 is the newest release at which Beam's Flink runner
- * (`beam-runners-flink-1.19`) resolves from the Maven repository Beamline provisions from; newer
- * releases have protos and Prism but no Flink runner there, and mixing releases is what this avoids.
- */
-export const BEAM_VERSION = "2.62.0";
+/** The Beam release whose model protos and Prism Beamline uses (the Flink job server's is `FLINK_JOB_SERVER_BEAM_VERSION` in runners/flink). */
+export const BEAM_VERSION = "2.70.0";
 
 /** A required tool (java, mvn, go) or download is missing. */
 export class ProvisioningError extends BeamlineError {}
