@@ -12,6 +12,7 @@ import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/er
 import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
 import { RUNNER_NAMES } from "../sdk/runner";
 import { runPipeline } from "./run";
+import { DEFAULT_FLINK_VERSION, FLINK_VERSIONS } from "./flink/flink";
 import type { ProgressStream } from "./direct/execution/progress";
 import type { DirectRunnerOptions } from "./direct/runner";
 import { checkpointLines } from "./commands/checkpoints";
@@ -33,6 +34,7 @@ export const RUNNER_OPTIONS = {
   runner: option.enum("where to run the pipeline", RUNNER_NAMES, { default: "direct" as const }),
   jobEndpoint: option.string("flink, prism, portable: a running Beam job service, HOST:PORT (flink and prism start one when absent)", { default: "" }),
   flinkMaster: option.string("flink: [local] for an embedded Flink, or a session cluster's REST HOST:PORT", { default: "[local]" }),
+  flinkVersion: option.string(`flink: the Flink version of the job server (and embedded Flink) Beamline starts; available: ${FLINK_VERSIONS.join(", ")}`, { default: DEFAULT_FLINK_VERSION }),
   environmentType: option.enum("flink, prism, portable: how the runner starts Beamline's SDK harness", ["LOOPBACK", "EXTERNAL", "PROCESS"] as const, { default: "LOOPBACK" as const }),
   environmentConfig: option.string("EXTERNAL: the worker pool's HOST:PORT; PROCESS: the boot command", { default: "" }),
   batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536, min: 1 }),
@@ -267,6 +269,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
         runner: values.runner as "flink" | "prism" | "portable",
         jobEndpoint: values.jobEndpoint as string,
         flinkMaster: values.flinkMaster as string,
+        flinkVersion: values.flinkVersion as string,
         environmentType: values.environmentType,
         environmentConfig: values.environmentConfig as string,
         parallelism: given("parallelism") ? (values.parallelism as number) : undefined,

@@ -4,16 +4,21 @@
  * none. The choice lives here, above the portable runner and the launchers it is given.
  */
 import type { JobServiceLauncher, PortableRunnerName } from "./portable/launch";
-import { startFlinkJobServer } from "./flink/flink";
+import { checkFlinkVersion, DEFAULT_FLINK_VERSION, startFlinkJobServer } from "./flink/flink";
 import { startPrism } from "./prism/prism";
 
-/** The launcher of the named portable runner; `flinkMaster` is `[local]` or a session cluster's `host:port`. */
-export function launcherFor(runner: PortableRunnerName, options: { flinkMaster?: string } = {}): JobServiceLauncher | undefined {
+/**
+ * The launcher of the named portable runner; `flinkMaster` is `[local]` or a session cluster's
+ * `host:port`, `flinkVersion` the Flink version of the job server (checked here, before anything starts).
+ */
+export function launcherFor(runner: PortableRunnerName, options: { flinkMaster?: string; flinkVersion?: string } = {}): JobServiceLauncher | undefined {
   switch (runner) {
     case "prism":
       return () => startPrism();
-    case "flink":
-      return () => startFlinkJobServer({ flinkMaster: options.flinkMaster });
+    case "flink": {
+      const flinkVersion = checkFlinkVersion(options.flinkVersion ?? DEFAULT_FLINK_VERSION);
+      return () => startFlinkJobServer({ flinkMaster: options.flinkMaster, flinkVersion });
+    }
     case "portable":
       return undefined;
   }

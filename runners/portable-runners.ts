@@ -16,6 +16,8 @@ export interface PortableRunOptions extends Omit<PortableRunnerOptions, "jobEndp
   readonly jobEndpoint?: string;
   /** flink: `[local]` for an embedded Flink (default), or a session cluster's REST `host:port`. */
   readonly flinkMaster?: string;
+  /** flink: the Flink version (minor, such as `1.19`) of the job server Beamline starts. Default and choices: `DEFAULT_FLINK_VERSION` and `FLINK_VERSIONS` in runners/flink/flink.ts. */
+  readonly flinkVersion?: string;
   /** The parallelism the runner uses (Flink). Default: the runner's. */
   readonly parallelism?: number;
 }
@@ -35,11 +37,11 @@ export function portableRunner(name: PortableRunnerName): Runner<PortableRunOpti
   return {
     name,
     async run(pipeline, options = {}) {
-      const { jobEndpoint, flinkMaster, environmentType, environmentConfig, parallelism, ...runnerOptions } = options;
+      const { jobEndpoint, flinkMaster, flinkVersion, environmentType, environmentConfig, parallelism, ...runnerOptions } = options;
       const r = await runPortable(pipeline, {
         runner: name,
         jobEndpoint,
-        launcher: launcherFor(name, { flinkMaster }),
+        launcher: launcherFor(name, { flinkMaster, flinkVersion }),
         environmentType,
         environmentConfig,
         parallelism,

@@ -6,9 +6,10 @@
  *   npx tsx scripts/services.ts provision          fetch everything into the cache (~/.cache/beamline), and
  *                                                  install Prometheus and Chromium with apt-get when missing
  *   npx tsx scripts/services.ts prism              start Prism; prints its job endpoint
- *   npx tsx scripts/services.ts flink-job-server [--flink-master=HOST:PORT]
+ *   npx tsx scripts/services.ts flink-job-server [--flink-master=HOST:PORT] [--flink-version=1.19]
  *                                                  start Beam's Flink job server (embedded Flink by default)
- *   npx tsx scripts/services.ts flink-cluster      start a Flink session cluster (JobManager + TaskManager)
+ *   npx tsx scripts/services.ts flink-cluster [--flink-version=1.19]
+ *                                                  start a Flink session cluster (JobManager + TaskManager)
  *                                                  and a job server submitting to it
  *   npx tsx scripts/services.ts kafka              start a one-node Kafka broker; prints its bootstrap servers
  *   npx tsx scripts/services.ts gcs                start a GCS emulator (fake-gcs-server); prints its endpoint
@@ -21,6 +22,7 @@
  */
 import { ensureFlinkJobServer, startFlinkCluster, startFlinkJobServer } from "../runners/flink/flink";
 import { modelFilesDir } from "../runners/portable/model/protos";
+import { BEAM_VERSION } from "../runners/portable/provision/cache";
 import { ensurePrism } from "../runners/prism/prism";
 import { ensureChromium } from "../runners/services/chromium/chromium";
 import { ensureFakeGcs, FAKE_GCS_VERSION, startGcsEmulator } from "../runners/services/gcs/gcs";
@@ -41,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const flag = (name: string) => rest.find((a) => a.startsWith(`--${name}=`))?.split("=").slice(1).join("=");
   switch (command) {
     case "provision":
-      console.log(`Beam model protos: ${modelFilesDir()}`);
+      console.log(`Beam ${BEAM_VERSION} model protos: ${modelFilesDir()}`);
       console.log(`Prism: ${ensurePrism()}`);
       console.log(`Flink job server and cluster: ${ensureFlinkJobServer().length} jars`);
       console.log(`Kafka ${KAFKA_VERSION}: ${ensureKafka().length} jars`);
@@ -58,14 +60,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "flink-job-server": {
-      const s = await startFlinkJobServer({ flinkMaster: flag("flink-master") });
+      const s = await startFlinkJobServer({ flinkMaster: flag("flink-master"), flinkVersion: flag("flink-version") });
       console.log(`Flink job endpoint: ${s.jobEndpoint} (Flink: ${s.flinkMaster})   (--runner=flink --job-endpoint=${s.jobEndpoint}); log: ${s.logFile}`);
       await untilInterrupted(() => s.stop());
       return 0;
     }
     case "flink-cluster": {
-      const c = await startFlinkCluster();
-      const s = await startFlinkJobServer({ flinkMaster: c.restEndpoint });
+      const c = await startFlinkCluster({ flinkVersion: flag("flink-version") });
+      const s = await startFlinkJobServer({ flinkMaster: c.restEndpoint, flinkVersion: flag("flink-version") });
       console.log(`Flink session cluster REST: http://${c.restEndpoint}`);
       console.log(`Flink job endpoint: ${s.jobEndpoint}   (--runner=flink --job-endpoint=${s.jobEndpoint})`);
       await untilInterrupted(async () => {
@@ -100,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] | flink-cluster | kafka | gcs | pubsub | prometheus --targets=HOST:PORT");
+      console.error("usage: npx tsx scripts/services.ts provision | prism | flink-job-server [--flink-master=HOST:PORT] [--flink-version=1.19] | flink-cluster [--flink-version=1.19] | kafka | gcs | pubsub | prometheus --targets=HOST:PORT");
       return 2;
   }
 }

@@ -63,4 +63,11 @@ describe("beamline CLI", () => {
     expect(r.stderr).toMatch(/error \[BL_NO_JOB_ENDPOINT\]/);
     expect(r.status).toBe(1);
   });
+
+  test("--flink-version takes the Flink versions Beamline has a job server for, and names them when refused", () => {
+    const r = spawnSync(process.execPath, ["bin/beamline.js", "run", "examples/wordcount.ts", "--runner=flink", "--flink-version=1.20"], { encoding: "utf8" });
+    expect(r.stderr).toMatch(/error \[BL_FLINK_VERSION_UNAVAILABLE\]: --flink-version: "1\.20"/);
+    expect(r.stderr).toMatch(/--flink-version=1\.19/);
+    expect(r.status).toBe(1);
+  });
 });

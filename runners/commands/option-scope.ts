@@ -13,6 +13,7 @@ export const DATAFLOW_ONLY = ["project", "region", "tempLocation", "stagingLocat
 const NOT_ON_DATAFLOW: Record<string, string> = {
   jobEndpoint: "Dataflow is its own job service",
   flinkMaster: "it is Flink's",
+  flinkVersion: "it is Flink's",
   environmentType: "Dataflow runs Beamline's SDK image (--sdk-container-image)",
   environmentConfig: "Dataflow runs Beamline's SDK image (--sdk-container-image)",
   parallelism: "Dataflow scales workers itself (--max-workers bounds them)",

@@ -1,20 +1,41 @@
 /**
- * Apache Flink through Beam's Flink job server: the job server (Beam's Flink runner for Flink 1.19,
- * resolved from Maven Central with its dependencies into the cache) runs on a free loopback port,
- * against an embedded Flink (`[local]`, the default) or a Flink session cluster (`host:port` of its
- * JobManager's REST endpoint). A real session cluster (JobManager and TaskManager processes) runs
- * from the same Flink version's jars, see {@link startFlinkCluster}.
+ * Apache Flink through Beam's Flink job server: the job server (Beam's Flink runner for the chosen
+ * Flink version, see {@link FLINK_VERSIONS}, resolved from Maven Central with its dependencies into the
+ * cache) runs on a free loopback port, against an embedded Flink (`[local]`, the default) or a Flink
+ * session cluster (`host:port` of its JobManager's REST endpoint). A real session cluster (JobManager and
+ * TaskManager processes) runs from the same Flink version's jars, see {@link startFlinkCluster}.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { OptionError } from "../../sdk/errors";
 import { cacheDir, hasCommand, mavenClasspath, ProvisioningError } from "../portable/provision/cache";
 import { freePort, Service, startService, waitForPort } from "../portable/provision/process";
 
-/** The Beam release of the job server (the newest with Beam's Flink runner artifacts at hand). */
+/**
+ * The Beam release of the job server: the newest at which Beam's Flink runner resolves from the Maven
+ * repository Beamline provisions from (the protos and Prism are newer, see `BEAM_VERSION`).
+ */
 export const FLINK_JOB_SERVER_BEAM_VERSION = "2.62.0";
-/** The Flink version the job server runs and the session cluster uses. */
-export const FLINK_VERSION = "1.19.0";
-const FLINK_MINOR = FLINK_VERSION.split(".").slice(0, 2).join(".");
+/**
+ * The Flink versions (minor releases) Beamline starts a job server for. Beam publishes its Flink runner
+ * once per Flink minor (`beam-runners-flink-<minor>`); at {@link FLINK_JOB_SERVER_BEAM_VERSION} the
+ * Maven repository Beamline provisions from serves it for Flink 1.19 only (which runs Flink 1.19.0).
+ */
+export const FLINK_VERSIONS = ["1.19"] as const;
+/** The Flink version used when none is asked for. */
+export const DEFAULT_FLINK_VERSION: string = FLINK_VERSIONS[FLINK_VERSIONS.length - 1];
+
+/** Checks that Beamline can start a job server for `flinkVersion` (a Flink minor such as `1.19`); returns it. */
+export function checkFlinkVersion(flinkVersion: string): string {
+  if ((FLINK_VERSIONS as readonly string[]).includes(flinkVersion)) return flinkVersion;
+  throw new OptionError({
+    code: "BL_FLINK_VERSION_UNAVAILABLE",
+    value: flinkVersion,
+    where: "--flink-version",
+    rule: `Beamline starts Beam ${FLINK_JOB_SERVER_BEAM_VERSION}'s Flink job server, which it can provision for Flink ${FLINK_VERSIONS.join(", ")} only`,
+    fix: `ask for Flink ${DEFAULT_FLINK_VERSION} (the default: --flink-version=${DEFAULT_FLINK_VERSION}, or flinkVersion: "${DEFAULT_FLINK_VERSION}" in code), or start a job server for Flink ${flinkVersion} yourself and pass its --job-endpoint without --flink-version (that job server's Flink is the one that runs)`,
+  });
+}
 
 /** The module openings Flink needs on Java 17 (as Flink's own scripts pass them). */
 const JAVA_OPENS = [
@@ -35,10 +56,11 @@ function requireJava(what: string): void {
   }
 }
 
-/** The job server's classpath (jars in the cache), resolved once with Maven. */
-export function ensureFlinkJobServer(): string[] {
-  return mavenClasspath(cacheDir(`flink-job-server-${FLINK_JOB_SERVER_BEAM_VERSION}-flink-${FLINK_MINOR}-v2`), [
-    `org.apache.beam:beam-runners-flink-${FLINK_MINOR}:${FLINK_JOB_SERVER_BEAM_VERSION}`,
+/** The job server's classpath for a Flink version (jars in the cache), resolved once with Maven. */
+export function ensureFlinkJobServer(flinkVersion: string = DEFAULT_FLINK_VERSION): string[] {
+  const minor = checkFlinkVersion(flinkVersion);
+  return mavenClasspath(cacheDir(`flink-job-server-${FLINK_JOB_SERVER_BEAM_VERSION}-flink-${minor}-v2`), [
+    `org.apache.beam:beam-runners-flink-${minor}:${FLINK_JOB_SERVER_BEAM_VERSION}`,
     "org.slf4j:slf4j-simple:1.7.30",
   ]);
 }
@@ -51,10 +73,10 @@ export interface FlinkJobServer extends Service {
   readonly flinkMaster: string;
 }
 
-/** Starts Beam's Flink job server on free ports. */
-export async function startFlinkJobServer(options: { flinkMaster?: string; logFile?: string; timeoutMs?: number } = {}): Promise<FlinkJobServer> {
+/** Starts Beam's Flink job server for `flinkVersion` (default {@link DEFAULT_FLINK_VERSION}) on free ports. */
+export async function startFlinkJobServer(options: { flinkMaster?: string; flinkVersion?: string; logFile?: string; timeoutMs?: number } = {}): Promise<FlinkJobServer> {
   requireJava("the Flink job server");
-  const cp = ensureFlinkJobServer();
+  const cp = ensureFlinkJobServer(options.flinkVersion);
   const port = await freePort();
   const flinkMaster = options.flinkMaster ?? "[local]";
   const logFile = options.logFile ?? path.join(cacheDir("logs"), `flink-job-server-${port}.log`);
@@ -85,11 +107,11 @@ export async function startFlinkJobServer(options: { flinkMaster?: string; logFi
 }
 
 /**
- * The session cluster's classpath: Flink's runtime modules of {@link FLINK_VERSION} from Maven Central
+ * The session cluster's classpath: Flink's runtime modules of the Flink version from Maven Central
  * (the same jars the job server embeds) plus Beam's Flink runner, whose operators the TaskManagers run.
  */
-export function ensureFlinkClusterClasspath(): string[] {
-  return ensureFlinkJobServer();
+export function ensureFlinkClusterClasspath(flinkVersion: string = DEFAULT_FLINK_VERSION): string[] {
+  return ensureFlinkJobServer(flinkVersion);
 }
 
 /** A running Flink session cluster: a JobManager and a TaskManager process. */
@@ -107,9 +129,9 @@ export interface FlinkCluster {
  * loopback ports into a fresh directory, starts the JobManager (standalone session entry point) and a
  * TaskManager as separate JVMs, and waits until the TaskManager has registered.
  */
-export async function startFlinkCluster(options: { slots?: number; timeoutMs?: number } = {}): Promise<FlinkCluster> {
+export async function startFlinkCluster(options: { slots?: number; flinkVersion?: string; timeoutMs?: number } = {}): Promise<FlinkCluster> {
   requireJava("the Flink session cluster");
-  const cp = ensureFlinkClusterClasspath().join(path.delimiter);
+  const cp = ensureFlinkClusterClasspath(options.flinkVersion).join(path.delimiter);
   const [rpc, rest, blob, tmRpc, tmData] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const dir = fs.mkdtempSync(path.join(cacheDir("flink-cluster"), "run-"));
   const conf = path.join(dir, "conf");

@@ -38,6 +38,12 @@ describe("runPipeline", () => {
     expect(e.value).toBe("portable");
   });
 
+  test("refuses a Flink version whose job server Beamline cannot start, before starting one", async () => {
+    const e = await rejection(runPipeline(counting(), { runner: "flink", flinkVersion: "1.20" }));
+    expect(e.code).toBe("BL_FLINK_VERSION_UNAVAILABLE");
+    expect(e.value).toBe("1.20");
+  });
+
   test("refuses a runner it does not know, listing those it does", async () => {
     const e = await rejection(runPipeline(counting(), { runner: "spark" } as never));
     expect(e.code).toBe("BL_UNKNOWN_RUNNER");

@@ -352,6 +352,8 @@ function timerCoder(key: Coder, window: Coder<Window>): Coder<TimerValue> {
       const userKey = key.decode(r, true);
       const dynamicTimerTag = stringCoder.decode(r, true);
       const n = r.int32();
+      // A global window takes no bytes, so a garbled count would otherwise grow the array until the process aborts.
+      if (n > r.remaining) throw malformedBytes(`a timer's count of windows is more than the ${r.remaining} byte(s) left`, n);
       const windows: Window[] = [];
       for (let i = 0; i < n; i++) windows.push(window.decode(r, true));
       const clearBit = boolCoder.decode(r, true);

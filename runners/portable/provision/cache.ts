@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BeamlineError } from "../../../sdk/errors";
 
-/** The Beam release whose model protos, job server and Prism Beamline uses. */
+/** The Beam release whose model protos and Prism Beamline uses (the Flink job server's is `FLINK_JOB_SERVER_BEAM_VERSION` in runners/flink). */
 export const BEAM_VERSION = "2.70.0";
 
 /** A required tool (java, mvn, go) or download is missing. */

@@ -64,6 +64,12 @@ describe("runner options on the wrong runner", () => {
     expect(r.err).toContain("--parallelism (Dataflow scales workers itself (--max-workers bounds them))");
   });
 
+  test("Flink's version given to dataflow is refused with its reason", async () => {
+    const r = await cli(["--runner=dataflow", "--project=my-project", "--region=europe-west1", "--temp-location=gs://my-bucket/tmp", "--flink-version=1.19", "--dataflow-job-file=/tmp/never.json"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("--flink-version (it is Flink's)");
+  });
+
   test("Dataflow's options given to another runner are refused, not ignored", async () => {
     const r = await cli(["--runner=direct", "--project=my-project", "--streaming"]);
     expect(r.code).toBe(1);

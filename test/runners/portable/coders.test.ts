@@ -8,6 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { Coder, CoderProto, coderFromProto, StateBackedIterable } from "../../../runners/portable/coders/coders";
 import { beamProtos, standardCodersYaml } from "../../../runners/portable/model/protos";
 import { ByteReader, ByteWriter } from "../../../runners/portable/coders/wire";
+import { GLOBAL_WINDOW } from "../../../sdk/window";
 import { describeWith } from "./requirements";
 
 interface Spec {
@@ -149,3 +150,20 @@ function beyondFloatPrecision(v: unknown): boolean {
   if (v && typeof v === "object") return Object.values(v).some(beyondFloatPrecision);
   return false;
 }
+
+test("a timer whose count of windows is more than its bytes is refused, not decoded into ever more global windows", () => {
+  const coders: Record<string, CoderProto> = {
+    k: { spec: { urn: "beam:coder:string_utf8:v1" }, componentCoderIds: [] },
+    w: { spec: { urn: "beam:coder:global_window:v1" }, componentCoderIds: [] },
+    t: { spec: { urn: "beam:coder:timer:v1" }, componentCoderIds: ["k", "w"] },
+  };
+  const timer = coderFromProto("t", coders, null);
+  const w = new ByteWriter();
+  timer.encode({ userKey: "cy", dynamicTimerTag: "", windows: [GLOBAL_WINDOW], clearBit: false, fireTimestamp: 5, holdTimestamp: 5 }, w, true);
+  const good = Buffer.from(w.finish());
+  expect(timer.decode(new ByteReader(good), true)).toMatchObject({ userKey: "cy", fireTimestamp: 5 });
+  // The count (after the key's 3 bytes and the tag's 1) garbled to 1000 with the rest of the timer still there.
+  const garbled = Buffer.from(good);
+  garbled.writeInt32BE(1000, 4);
+  expect(() => timer.decode(new ByteReader(garbled), true)).toThrow(/a timer's count of windows is more than the \d+ byte\(s\) left/);
+});

@@ -140,6 +140,15 @@ describe("portable runs by runner name", () => {
   it("prism and flink have launchers", () => {
     expect(typeof launcherFor("prism")).toBe("function");
     expect(typeof launcherFor("flink", { flinkMaster: "[local]" })).toBe("function");
+    expect(typeof launcherFor("flink", { flinkVersion: "1.19" })).toBe("function");
+  });
+
+  it("flink refuses a Flink version it has no job server for before starting anything, naming the one it has", async () => {
+    const e = expectError(await thrown(() => launcherFor("flink", { flinkVersion: "1.20" })), OptionError, "BL_FLINK_VERSION_UNAVAILABLE", "user");
+    expect(e.value).toBe("1.20");
+    expect(e.rule).toContain("Flink 1.19 only");
+    expect(e.fix).toContain("--flink-version=1.19");
+    expect(e.fix).toContain("--job-endpoint");
   });
 });
 
