@@ -42,12 +42,21 @@ export function shellSnippet(name: string): string[] {
     .filter((line) => line.trim() !== "" && !line.startsWith("#") && !line.startsWith("npx tsx scripts/services.ts") && !line.startsWith("export "));
 }
 
-/** Runs shell commands one after the other in the checkout with bash, stopping at the first that fails; `/tmp/` in them becomes `tmp`. */
-export function runShellCommands(commands: readonly string[], env: Record<string, string>, tmp: string, timeoutMs = 120_000): { status: number | null; out: string; err: string; command: string } {
+/**
+ * Runs shell commands one after the other in the checkout with bash, stopping at the first that fails;
+ * `/tmp/` in them becomes `tmp`. The environment is this process's with `env` over it (an undefined
+ * value removes a variable, so that a command runs as a user's would without it).
+ */
+export function runShellCommands(commands: readonly string[], env: Record<string, string | undefined>, tmp: string, timeoutMs = 120_000): { status: number | null; out: string; err: string; command: string } {
+  const merged: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
+  }
   let last = { status: 0 as number | null, out: "", err: "", command: "" };
   for (const line of commands) {
     const command = line.split("/tmp/").join(`${tmp.replace(/\/+$/, "")}/`);
-    const r = spawnSync("bash", ["-c", command], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, ...env } });
+    const r = spawnSync("bash", ["-c", command], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs, env: merged });
     last = { status: r.status, out: r.stdout, err: r.stderr, command };
     if (r.status !== 0) break;
   }

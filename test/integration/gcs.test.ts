@@ -16,6 +16,7 @@ import { rng, tempDir } from "../helpers";
 import { outputLines } from "../runners/direct/parallel/files";
 import { killThenResume, startCli, startNode } from "../runners/direct/checkpoint/children";
 import { checkpointGolden } from "../runners/direct/checkpoint/pipelines";
+import { runShellCommands, shellSnippet } from "../readme-snippet";
 import { describeWithGcs } from "./services";
 
 const BUCKET = "beamline-test";
@@ -78,6 +79,19 @@ describeWithGcs("gs:// files on fake-gcs-server", (gcs) => {
     expect(expected.length).toBeGreaterThan(100);
     expect(expected).not.toContain("ignored: 3");
   }, 60_000);
+
+  test("the README's word count on the emulator runs as written: uploaded inputs, gs:// output, printed counts the same as on local files", async () => {
+    const local = path.join(root, "readme-local", "out");
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(wordcount, { input: path.join(DATA, "*.txt"), output: local }));
+    const expected = outputLines(path.dirname(local), "out-");
+    const commands = shellSnippet("gcs-wordcount");
+    expect(commands).toHaveLength(3);
+    const r = runShellCommands(commands, { STORAGE_EMULATOR_HOST: gcs().storageEmulatorHost, METADATA_SERVER_DETECTION: undefined }, root);
+    expect(r.err).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.out.split("\n").filter((l) => l !== "").sort()).toEqual(expected);
+    expect((await storage.bucket("beamline-demo").getFiles({ prefix: "out/" }))[0].map((f) => f.name)).toEqual(["out/counts-00000-of-00001.txt"]);
+  }, 120_000);
 
   test("globs: * stays in one directory, ** and {a,b} cross them; gzip output is named .gz and reads back", async () => {
     await put("g/a.txt", "a\n");

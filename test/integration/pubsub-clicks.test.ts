@@ -61,7 +61,7 @@ describeWithPubSub("the Pub/Sub clicks example on the pstest emulator", (emulato
     fs.mkdirSync(tmp, { recursive: true });
     const commands = shellSnippet("pubsub-clicks");
     expect(commands).toHaveLength(3);
-    const r = runShellCommands(commands, { PUBSUB_EMULATOR_HOST: emulator().host }, tmp);
+    const r = runShellCommands(commands, { PUBSUB_EMULATOR_HOST: emulator().host, METADATA_SERVER_DETECTION: undefined }, tmp);
     expect(r.status).toBe(0);
     const counts = r.out.trim().split("\n").map((l) => JSON.parse(l) as { page: string; window: string; clicks: number });
     expect(counts.reduce((n, c) => n + c.clicks, 0)).toBe(2000);
