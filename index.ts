@@ -107,10 +107,13 @@ export {
 
 // Runners
 export { RUNNER_NAMES, type Runner, type RunnerName, type RunResult, type RunMetricsSummary } from "./sdk/runner";
-export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, type RunOptions } from "./runners/run";
+export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, type DataflowRunPipelineOptions, type RunOptions } from "./runners/run";
 export { DirectRunner, type CheckpointReport, type DirectRunMetrics, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
 export type { TransformTotals } from "./runners/metrics/live";
 /** Runs a pipeline file without faults and under a seed's faults (crashes resumed), and throws unless the outputs match. */
 export { expectSameOutputUnderFaults, type OutputPlace, type SameOutputOptions, type SameOutputReport } from "./runners/testing/same-output-under-faults";
 export type { DirectRunResult } from "./runners/direct-runner";
 export type { PortableRunOptions, PortableRunResult } from "./runners/portable-runners";
+export type { DataflowRunnerOptions, DataflowRunResult } from "./runners/dataflow/runner";
+export type { DataflowRunOptions } from "./runners/dataflow/options";
+export type { DataflowJobMessage } from "./runners/dataflow/jobs-api";

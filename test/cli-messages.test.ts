@@ -107,6 +107,14 @@ describe("the CLI's messages for a new user's mistakes", () => {
     expect(beamline(["run", WORDCOUNT, "--help"]).out).toMatch(/--inject-faults=<string>\s+direct, soak runs: inject COUNT faults of seed SEED's plan/);
   });
 
+  test("--metrics-port on a portable runner is refused, naming the runner, before any job service is asked", () => {
+    expectUserError(
+      beamline(["run", WORDCOUNT, "--runner=prism", "--job-endpoint=127.0.0.1:9", "--metrics-port=0", `--input=${input}`, `--output=${dir}/o`]),
+      "BL_METRICS_PORT_RUNNER",
+      /"prism" — --metrics-port serves the direct runner's metrics.* leave --metrics-port out; --ui-port shows the job's state/,
+    );
+  });
+
   test("help prints no empty default", () => {
     const r = beamline(["run", WORDCOUNT, "--help"]);
     expect(r.code).toBe(0);

@@ -4,7 +4,7 @@
  * rows, rows per second and watermark), live throughput, busy time, backpressure and watermark per
  * transform, the checkpoint history, recent errors and the run's options. Everything is served from
  * here (no CDN; elkjs from node_modules): the page reads `/api/graph` once and polls `/api/status`
- * (JSON) every second.
+ * (JSON) every second. A portable run shows the job as its runner reports it (see `portable/job-view.ts`).
  */
 import * as fs from "node:fs";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../sdk/time";
@@ -21,6 +21,17 @@ export interface UiRun {
   readonly graph: UiGraph;
   /** The run's options, as shown. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** A portable run: the job as the runner reports it. */
+  readonly job?: () => UiJob;
+}
+
+/** A portable job as the UI shows it: the runner, the job's id and state, and its latest messages. */
+export interface UiJob {
+  readonly runner: string;
+  readonly jobId: string;
+  /** As the job service reports it: `STOPPED`, `STARTING`, `RUNNING`, `DONE`, `FAILED`, … */
+  readonly state: string;
+  readonly messages: readonly { readonly at: number; readonly importance: string; readonly text: string }[];
 }
 
 /** The plan as the page draws it: transforms with their kind and fused stage, and the edges between them. */
@@ -48,6 +59,8 @@ export interface UiStatus {
   /** Per transform, over its instances: totals, instances reporting, and the slowest watermark (ms) when it is a time. */
   readonly transforms: { readonly transform: string; readonly stage: number | null; readonly instances: number; readonly watermark: number | null; readonly rowsIn: number; readonly rowsOut: number; readonly bytesOut: number; readonly processingMs: number; readonly backpressureMs: number; readonly deadLetterRows: number }[];
   readonly options: Readonly<Record<string, unknown>>;
+  /** A portable run's job. */
+  readonly job?: UiJob;
 }
 
 /** The status of a run now. */
@@ -87,6 +100,7 @@ export function uiStatus(live: LiveMetrics, run: UiRun): UiStatus {
       };
     }),
     options: run.options,
+    ...(run.job ? { job: run.job() } : {}),
   };
 }
 
@@ -132,6 +146,7 @@ th:first-child,td:first-child{text-align:left} .state-running{color:#7fd37f} .st
 <body>
 <header><h1>${escapeHtml(pipeline)}</h1><span id="state">…</span><span id="elapsed"></span><span id="totals"></span></header>
 <main>
+<section id="job-section" hidden><h2>Job</h2><p id="job"></p><ul id="job-messages"><li class="muted">no messages</li></ul></section>
 <section><h2>Plan <span class="muted">(a box per fused stage)</span></h2><div id="graph" class="muted">laying out…</div></section>
 <section><h2>Transforms</h2><table id="transforms"><thead><tr><th>transform</th><th>stage</th><th>instances</th><th>rows in</th><th>rows out</th><th>rows/s out</th><th>bytes out</th><th>busy</th><th>backpressure</th><th>dead letters</th><th>watermark</th><th>lag</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Checkpoints</h2><p id="checkpoint-summary" class="muted">none</p><table id="checkpoints"><thead><tr><th>#</th><th>took</th><th>size</th></tr></thead><tbody></tbody></table></section>
@@ -195,7 +210,15 @@ const cell = (tr, text, cls) => { const td = document.createElement("td"); td.te
 let previous = null;
 function render(s) {
   const state = document.getElementById("state");
-  state.textContent = s.state; state.className = "state-" + s.state;
+  state.textContent = s.job ? s.job.state : s.state; state.className = "state-" + s.state;
+  if (s.job) {
+    document.getElementById("job-section").hidden = false;
+    document.getElementById("job").textContent = s.job.runner + " job " + (s.job.jobId || "(not submitted yet)") + " · " + s.job.state;
+    if (s.job.messages.length > 0) {
+      const list = document.getElementById("job-messages"); list.replaceChildren();
+      for (const m of s.job.messages.slice(-20).reverse()) { const li = document.createElement("li"); li.textContent = new Date(m.at).toISOString() + "  [" + m.importance + "] " + m.text; list.appendChild(li); }
+    }
+  }
   document.getElementById("elapsed").textContent = secs(s.now - s.startedAt);
   document.getElementById("totals").textContent = s.restarts + " restarts · " + s.checkpoints.completed + " checkpoints";
   const body = document.querySelector("#transforms tbody"); body.replaceChildren();

@@ -178,6 +178,21 @@ export class JobClient {
     return committed.length > 0 ? committed : userMetricsFromInfos(r.metrics?.attempted ?? []);
   }
 
+  /**
+   * The monitoring infos of a job as the runner reports them now: its attempted values, or, from a
+   * runner that reports only committed ones (Prism, as each bundle completes), those; null when the job
+   * service serves no metrics.
+   */
+  async monitoringInfos(jobId: string): Promise<MonitoringInfo[] | null> {
+    try {
+      const r = await promisify<{ metrics?: { attempted?: MonitoringInfo[]; committed?: MonitoringInfo[] } }>((cb) => this.client.GetJobMetrics({ jobId }, cb), "GetJobMetrics", this.endpoint);
+      const attempted = r.metrics?.attempted ?? [];
+      return attempted.length > 0 ? attempted : (r.metrics?.committed ?? []);
+    } catch {
+      return null;
+    }
+  }
+
   /** Cancels a job. */
   cancel(jobId: string): Promise<unknown> {
     return promisify((cb) => this.client.Cancel({ jobId }, cb), "Cancel", this.endpoint);

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BeamlineError, UserCodeError } from "../../sdk/errors";
 import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "./artifact";
+import { BOOT_SCRIPT } from "./boot-command";
 import type { Pipeline } from "../../sdk/pipeline";
 import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient";
 import type { UserMetric } from "./harness/metrics";
@@ -17,6 +18,9 @@ import { windowExpirationTransforms } from "./translate-stateful";
 import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";
 import { WorkerPool } from "./harness/workerpool";
 import { detectRunner } from "./detect";
+import { PortableJobView } from "./job-view";
+import { serveUi } from "../metrics/ui";
+import type { MetricsServer } from "../metrics/server";
 import { PortableCheckpointing, PortableRestart, runnerSettings } from "./runner-settings";
 import { WORKER_REPORTS_ENV, watchWorkerReports, WorkerReportWatch } from "./worker-reports";
 
@@ -57,6 +61,12 @@ export interface PortableRunnerOptions {
   readonly definition?: { readonly file: string; readonly options: Record<string, unknown> };
   /** How long to wait for the job service to answer, in ms. Default 60000. */
   readonly connectTimeoutMs?: number;
+  /** Serves a web page about the job at `http://uiHost:uiPort/` while it runs (0: any free port). */
+  readonly uiPort?: number;
+  /** The address the web page listens on. Default 127.0.0.1. */
+  readonly uiHost?: string;
+  /** Receives the web page's URL once it is served. */
+  readonly onUiServer?: (url: string) => void;
 }
 
 /** The result of a portable run. */
@@ -97,7 +107,7 @@ export class PortableRunner {
     const dependencies = artifacts.map((a) => fileArtifact(protos, a)) as unknown as EnvironmentSpec["dependencies"];
     if (envType === "PROCESS") {
       if (!o.definition) throw missingConfig("PROCESS", "the pipeline file its workers rebuild the pipeline from (run it with `beamline run <file>`, or pass `definition`)");
-      const command = o.environmentConfig || path.join(__dirname, "boot.js");
+      const command = o.environmentConfig || BOOT_SCRIPT;
       reports = watchWorkerReports(os.tmpdir());
       environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: { [WORKER_REPORTS_ENV]: reports.dir } }), dependencies };
     } else {
@@ -111,6 +121,8 @@ export class PortableRunner {
     const client = new JobClient(protos, o.jobEndpoint);
     let jobId = "";
     let name = o.runnerName ?? "portable";
+    let view: PortableJobView | null = null;
+    let ui: { readonly server: MetricsServer; stopPolling(): void } | null = null;
     const onSigint = () => {
       if (jobId) void client.cancel(jobId).catch(() => {});
     };
@@ -130,9 +142,28 @@ export class PortableRunner {
       const streaming = runner === "flink" ? { streaming: true } : {};
       const extra = { ...streaming, ...testStreamRunOptions(runner, testStreams), ...settings, ...beamlineOptions, ...o.pipelineOptions };
       for (const [k, v] of Object.entries(extra)) options[`beam:option:${k}:v1`] = v;
+      if (o.uiPort !== undefined) {
+        view = new PortableJobView(graph, name);
+        const shown = { runner: name, jobEndpoint: o.jobEndpoint, environmentType: envType, ...o.pipelineOptions };
+        const server = await serveUi(view.live, view.uiRun(jobName, shown), o.uiPort, o.uiHost);
+        ui = { server, stopPolling: () => {} };
+        o.onUiServer?.(`${server.url}/`);
+      }
       const prep = await client.prepare(proto, options, jobName);
       if (prep.artifactStagingEndpoint?.url) await client.stageArtifacts(prep.artifactStagingEndpoint.url, prep.stagingSessionToken, artifacts);
       jobId = await client.run(prep.preparationId);
+      if (view && ui) {
+        const watched = view;
+        watched.jobId = jobId;
+        // The job's metrics, polled while it runs (one request in flight at a time).
+        let polling = false;
+        const timer = setInterval(() => {
+          if (polling) return;
+          polling = true;
+          void client.monitoringInfos(jobId).then((infos) => infos && watched.onMetrics(infos)).finally(() => (polling = false));
+        }, UI_METRICS_INTERVAL_MS);
+        ui.stopPolling = () => clearInterval(timer);
+      }
       process.once("SIGINT", onSigint);
       const messages: JobMessage[] = [];
       const onMessage = o.onMessage ?? defaultMessageSink;
@@ -142,8 +173,12 @@ export class PortableRunner {
         (m) => {
           messages.push(m);
           onMessage(m);
+          view?.onMessage(m);
         },
-        o.onState,
+        (state) => {
+          view?.onState(state);
+          o.onState?.(state);
+        },
         following.signal,
       );
       const worker = reports ? reports.failure.then((text) => ({ text })) : new Promise<never>(() => {});
@@ -157,6 +192,8 @@ export class PortableRunner {
       if (state !== "DONE") throw jobFailure(name, jobId, state, failures, messages);
       return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {
+      ui?.stopPolling();
+      await ui?.server.close();
       process.removeListener("SIGINT", onSigint);
       client.close();
       reports?.stop();
@@ -164,6 +201,9 @@ export class PortableRunner {
     }
   }
 }
+
+/** How often the web page's metrics are read from the job service, in ms. */
+const UI_METRICS_INTERVAL_MS = 1000;
 
 /** How long a run waits for the job service to cancel a job whose worker failed, in ms. */
 const CANCEL_TIMEOUT_MS = 10_000;

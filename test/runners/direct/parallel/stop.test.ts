@@ -34,7 +34,7 @@ function numbersWritten(dir: string): number[] {
 describe("stopping a checkpointed run", () => {
   test.each([1, 2])("at parallelism %i: a final checkpoint publishes what came before it; a resumed run continues the numbers without a gap or a repeat", async (parallelism) => {
     const dir = tempDir();
-    const first = await runThenStop(dir, parallelism, 1000, false);
+    const first = await runThenStop(dir, parallelism, 2000, false);
     expect(first.state).toBe("STOPPED");
     expect(first.checkpoints!.durationsMs.length).toBe(1);
     const before = numbersWritten(dir);
@@ -42,7 +42,7 @@ describe("stopping a checkpointed run", () => {
     expect(before).toEqual(before.map((_, i) => i));
 
     // Longer: a resumed run at parallelism 2 starts its worker first.
-    const second = await runThenStop(dir, parallelism === 1 ? 2 : 1, 3000, true);
+    const second = await runThenStop(dir, parallelism === 1 ? 2 : 1, 5000, true);
     expect(second.state).toBe("STOPPED");
     const after = numbersWritten(dir);
     expect(after.length).toBeGreaterThan(before.length);
