@@ -12,6 +12,7 @@ import { buildPipeline, collect, create, DirectRunner, IOError, Pipeline, readAr
 import wordcount from "../../examples/wordcount";
 import { ArrowSource, ParquetSource } from "../../transforms/io";
 import { FileCommitter } from "../../transforms/io/files";
+import { GcsStorage } from "../../transforms/io/files/gcs-storage";
 import { rng, tempDir } from "../helpers";
 import { outputLines } from "../runners/direct/parallel/files";
 import { killThenResume, startCli, startNode } from "../runners/direct/checkpoint/children";
@@ -170,9 +171,23 @@ describeWithGcs("gs:// files on fake-gcs-server", (gcs) => {
     const parquetSource = new ParquetSource(`gs://${BUCKET}/columnar/one-00000-of-00001.parquet`, typed.arrow);
     const parquetParts = await parquetSource.split(1);
     expect(parquetParts).toHaveLength(6);
+    // The bytes asked of Cloud Storage for one row group: its footer and its columns, a small part of the object.
+    const requested: number[] = [];
+    const realOpenRead = GcsStorage.prototype.openRead;
+    const openRead = jest.spyOn(GcsStorage.prototype, "openRead").mockImplementation(function (this: GcsStorage, file: string, start = 0, end?: number) {
+      requested.push((end ?? Infinity) - start);
+      return realOpenRead.call(this, file, start, end);
+    });
     const third: unknown[] = [];
-    for await (const chunk of parquetSource.read(parquetParts[2], null)) third.push(...recordBatchToRows(chunk.batch!.data));
+    try {
+      for await (const chunk of parquetSource.read(parquetParts[2], null)) third.push(...recordBatchToRows(chunk.batch!.data));
+    } finally {
+      openRead.mockRestore();
+    }
     expect(third).toEqual(rows.slice(1000, 1500));
+    const objectSize = await new GcsStorage().size(`gs://${BUCKET}/columnar/one-00000-of-00001.parquet`);
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.reduce((a, b) => a + b, 0)).toBeLessThan(objectSize / 2);
 
     // Without a schema, a gs:// read says to declare it; a missing object fails the run naming it.
     expect(() => new Pipeline().apply("Read", readParquet(`gs://${BUCKET}/columnar/*.parquet`))).toThrow(expect.objectContaining({ code: "BL_IO_REMOTE_WHILE_BUILDING" }));
