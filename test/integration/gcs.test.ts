@@ -1,7 +1,8 @@
 /**
- * gs:// files against fake-gcs-server: globs (gzip too) read, sharded output published only when
- * complete, the committer's contract on Cloud Storage, and a checkpointed run killed (`kill -9`) and
- * resumed writing to gs:// with exact output.
+ * gs:// files against fake-gcs-server: every format (text, CSV, JSON Lines, Arrow IPC, Parquet) written
+ * to and read from gs://, globs and gzip, Arrow and Parquet read in parts by ranged requests, sharded
+ * output published only when complete, the committer's contract on Cloud Storage, a checkpointed run
+ * killed (`kill -9`) and resumed writing to gs:// with exact output, and the README's word count.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -119,9 +120,10 @@ describeWithGcs("gs:// files on fake-gcs-server", (gcs) => {
     const p = new Pipeline();
     const read = p.apply("Read", readCsv(`gs://${BUCKET}/tab/*.csv*`, { schema: rows }));
     read.apply("WriteJson", writeJsonLines(`gs://${BUCKET}/tab-out/rows`, { compression: "gzip" }));
-    read.apply("WriteCsv", writeCsv(`gs://${BUCKET}/tab-out/copy`));
+    read.apply("WriteCsv", writeCsv(`gs://${BUCKET}/tab-out/copy`, { compression: "gzip" }));
     await new DirectRunner({ parallelism: 1 }).run(p);
     expect(await objectLines("tab-out/rows-")).toEqual(['{"name":"ada","n":1}', '{"name":"bob","n":2}', '{"name":"cy","n":3}']);
+    expect(await names("tab-out/copy-")).toEqual(["tab-out/copy-00000-of-00001.csv.gz"]);
     expect(await objectLines("tab-out/copy-")).toEqual(["ada,1", "bob,2", "cy,3", "name,n"]);
 
     const back = new Pipeline();
