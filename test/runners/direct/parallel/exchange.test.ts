@@ -1,11 +1,10 @@
 import * as arrow from "apache-arrow";
-import { type ElementBatch, rowsToRecordBatch, schema, t } from "beamline";
+import { type ElementBatch, MAX_TIMESTAMP, MIN_TIMESTAMP, rowsToRecordBatch, schema, t } from "beamline";
 import { globalBatch } from "../../../../sdk/batch";
 import { encodedBytes, rowsOf } from "../../../../sdk/encoded-batch";
 import type { OperatorContext } from "../../../../runners/direct/contract/operator";
 import { exchangeInOperator, exchangeOutOperator } from "../../../../runners/direct/parallel/exchange";
 import type { SourceDriver } from "../../../../runners/direct/contract/operator";
-import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../../sdk/time";
 import type { ExchangeEdge } from "../../../../runners/direct/parallel/layout";
 import { LocalLink, type LinkMessage } from "../../../../runners/direct/parallel/links";
 
