@@ -12,11 +12,12 @@
  *   npx tsx examples/pubsub-feed.ts --counts            # prints the counts published so far
  *
  * Pub/Sub delivers out of order, so the watermark trails the latest click's event time by
- * `--out-of-orderness` (1m); a window's count is published once the watermark passes its end, or when
- * the run ends. Without `--max` the run reads until Ctrl-C, which stops it with a final checkpoint;
- * `--resume` continues from there. With checkpoints a click is acknowledged only once the checkpoint holding its
- * count completes, so a killed run resumed loses none; counts are published at least once (a window
- * published again after a crash repeats its message, attributes and all).
+ * `--out-of-orderness` (1m); a window's count is published once the watermark passes its end (with
+ * `--max`, every window's when the last message is read). Without `--max` the run reads until Ctrl-C,
+ * which stops it with a final checkpoint; `--resume` continues from there. With checkpoints a click is
+ * acknowledged only once the checkpoint holding its count completes, so a killed run resumed loses
+ * none; counts are published at least once (a window published again after a crash repeats its
+ * message, attributes and all).
  */
 import { count, definePipeline, fixedWindows, formatTimestamp, groupBy, map, option, readPubSub, schema, t, windowInto, writeJsonLines, writePubSub } from "beamline";
 
