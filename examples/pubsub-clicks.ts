@@ -34,7 +34,7 @@ export interface PageCount {
 export default definePipeline({
   description: "Counts page clicks from a Pub/Sub subscription per page in fixed event-time windows, into a Pub/Sub topic.",
   options: {
-    project: option.string("the Google Cloud project (any name on the emulator)", { default: "beamline-demo" }),
+    pubsubProject: option.string("the Google Cloud project of the topics and subscription (any name on the emulator)", { default: "beamline-demo" }),
     subscription: option.string("the subscription of clicks", { default: "clicks-beamline" }),
     topic: option.string("the topic of counts", { default: "click-counts" }),
     deadLetters: option.string("path prefix of the files of messages that are not clicks", { default: "out/pubsub-dead-letters" }),
@@ -46,7 +46,7 @@ export default definePipeline({
     const clicks = p.apply(
       "ReadClicks",
       readPubSub({
-        subscription: `projects/${o.project}/subscriptions/${o.subscription}`,
+        subscription: `projects/${o.pubsubProject}/subscriptions/${o.subscription}`,
         format: "json",
         schema: Click,
         timestampAttribute: "ts",
@@ -60,7 +60,7 @@ export default definePipeline({
       .apply("Windows", windowInto(fixedWindows(o.window)))
       .apply("CountPerPage", groupBy("page").aggregate({ clicks: count() }))
       .apply("WithWindow", map((row: { page: string; clicks: number }, ctx): PageCount => ({ page: row.page, window: formatTimestamp(ctx.window.start), clicks: row.clicks })))
-      .apply("PublishCounts", writePubSub<PageCount>({ topic: `projects/${o.project}/topics/${o.topic}`, attributes: (c) => ({ page: c.page, window: c.window }) }));
+      .apply("PublishCounts", writePubSub<PageCount>({ topic: `projects/${o.pubsubProject}/topics/${o.topic}`, attributes: (c) => ({ page: c.page, window: c.window }) }));
     clicks.deadLetter.apply("WriteDeadLetters", writeJsonLines(o.deadLetters));
   },
 });

@@ -11,7 +11,7 @@ import { click } from "../../examples/kafka-feed";
 import { feedPubSub, publishedCounts } from "../../examples/pubsub-feed";
 import { tempDir } from "../helpers";
 import { runShellCommands, shellSnippet } from "../readme-snippet";
-import { startCli } from "../runners/direct/checkpoint/children";
+import { killThenResume, startCli } from "../runners/direct/checkpoint/children";
 import { describeWithPubSub } from "./services";
 
 const EXAMPLE = path.join(__dirname, "..", "..", "examples", "pubsub-clicks.ts");
@@ -36,7 +36,7 @@ describeWithPubSub("the Pub/Sub clicks example on the pstest emulator", (emulato
     const clicks = 3000;
     await feedPubSub({ project, clicks, bad: 5, duplicates: 4, start, spacingMs: 10 });
     const dead = path.join(root, "exact", "dead");
-    const args = ["--runner=direct", "--parallelism=2", `--project=${project}`, `--max=${clicks + 5}`, `--checkpoint-dir=${path.join(root, "exact", "chk")}`, "--checkpoint-interval=50", `--dead-letters=${dead}`];
+    const args = ["--runner=direct", "--parallelism=2", `--pubsub-project=${project}`, `--max=${clicks + 5}`, `--checkpoint-dir=${path.join(root, "exact", "chk")}`, "--checkpoint-interval=50", `--dead-letters=${dead}`];
     const run = await startCli(EXAMPLE, args, env()).exit;
     expect(run.err).toMatch(/pubsub-clicks.ts done on the direct runner .* 2 threads/);
     expect(run.err).not.toMatch(/droppedLateRows/);
@@ -55,6 +55,29 @@ describeWithPubSub("the Pub/Sub clicks example on the pstest emulator", (emulato
     expect(letters.map((l) => JSON.parse(l.element) as string).sort()).toEqual([599, 1199, 1799, 2399, 2999].map((i) => `not json ${i}`).sort());
     expect(letters.every((l) => l.transform === "ReadClicks")).toBe(true);
   }, 120_000);
+
+  test("killed (kill -9) after a checkpoint and resumed with --resume: no count lost or wrong, and a count published twice is the same message again", async () => {
+    const project = "clicks-killed";
+    const start = 1_700_000_000_000;
+    const clicks = 3000;
+    await feedPubSub({ project, clicks, bad: 0, duplicates: 0, start, spacingMs: 10 });
+    const dir = path.join(root, "killed", "chk");
+    const args = ["--runner=direct", "--parallelism=2", `--pubsub-project=${project}`, `--max=${clicks}`, `--checkpoint-dir=${dir}`, "--checkpoint-interval=50", `--dead-letters=${path.join(root, "killed", "dead")}`];
+    const { killed, resumed } = await killThenResume((a) => startCli(EXAMPLE, a, env()), args, dir, 200);
+    expect(killed.signal).toBe("SIGKILL");
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).not.toMatch(/droppedLateRows/);
+    const expected = new Map<string, number>();
+    for (let i = 0; i < clicks; i++) {
+      const c = click(i, start, 10);
+      const key = `${formatTimestamp(Math.floor(c.ts / 10_000) * 10_000)} ${c.page}`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const counts = await publishedCounts(project);
+    const distinct = new Map(counts.map((c) => [`${c.window} ${c.page}`, new Set<number>()]));
+    for (const c of counts) distinct.get(`${c.window} ${c.page}`)!.add(c.clicks);
+    expect([...distinct].map(([key, values]) => [key, [...values]]).sort()).toEqual([...expected].map(([key, n]) => [key, [n]]).sort());
+  }, 180_000);
 
   test("the README's commands run as written: 2000 clicks counted once each, 4 messages dead-lettered", () => {
     const tmp = path.join(root, "readme");
