@@ -21,6 +21,17 @@ function linesOf(dir: string, prefix: string): string[] {
   return fs.readdirSync(dir).filter((f) => f.startsWith(prefix)).flatMap((f) => fs.readFileSync(path.join(dir, f), "utf8").split("\n").filter((l) => l !== ""));
 }
 
+/** The clicks of a feed per "window page" (10 s windows, as the example counts them). */
+function expectedCounts(clicks: number, start: number): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (let i = 0; i < clicks; i++) {
+    const c = click(i, start, 10);
+    const key = `${formatTimestamp(Math.floor(c.ts / 10_000) * 10_000)} ${c.page}`;
+    expected.set(key, (expected.get(key) ?? 0) + 1);
+  }
+  return expected;
+}
+
 describeWithPubSub("the Pub/Sub clicks example on the pstest emulator", (emulator) => {
   const root = tempDir("beamline-pubsub-clicks-");
   const env = () => ({ PUBSUB_EMULATOR_HOST: emulator().host, METADATA_SERVER_DETECTION: "none" });
@@ -42,12 +53,7 @@ describeWithPubSub("the Pub/Sub clicks example on the pstest emulator", (emulato
     expect(run.err).not.toMatch(/droppedLateRows/);
     expect(run.code).toBe(0);
 
-    const expected = new Map<string, number>();
-    for (let i = 0; i < clicks; i++) {
-      const c = click(i, start, 10);
-      const key = `${formatTimestamp(Math.floor(c.ts / 10_000) * 10_000)} ${c.page}`;
-      expected.set(key, (expected.get(key) ?? 0) + 1);
-    }
+    const expected = expectedCounts(clicks, start);
     const counts = await publishedCounts(project);
     expect(counts.map((c) => [`${c.window} ${c.page}`, c.clicks])).toEqual([...expected].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
     for (const c of counts) expect(c.attributes).toEqual({ page: c.page, window: c.window });
@@ -67,12 +73,7 @@ describeWithPubSub("the Pub/Sub clicks example on the pstest emulator", (emulato
     expect(killed.signal).toBe("SIGKILL");
     expect(resumed.code).toBe(0);
     expect(resumed.err).not.toMatch(/droppedLateRows/);
-    const expected = new Map<string, number>();
-    for (let i = 0; i < clicks; i++) {
-      const c = click(i, start, 10);
-      const key = `${formatTimestamp(Math.floor(c.ts / 10_000) * 10_000)} ${c.page}`;
-      expected.set(key, (expected.get(key) ?? 0) + 1);
-    }
+    const expected = expectedCounts(clicks, start);
     const counts = await publishedCounts(project);
     const distinct = new Map(counts.map((c) => [`${c.window} ${c.page}`, new Set<number>()]));
     for (const c of counts) distinct.get(`${c.window} ${c.page}`)!.add(c.clicks);
