@@ -17,6 +17,7 @@ import type { DirectRunnerOptions } from "./direct/runner";
 import { checkpointLines } from "./commands/checkpoints";
 import { optionsOfOtherRunners } from "./commands/option-scope";
 import { parseFaultSeed, runUnderFaults } from "./commands/inject-faults";
+import { workerPoolCommand } from "./commands/worker-pool";
 import { planDot, planSvg } from "./direct/plan/picture";
 import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
@@ -81,6 +82,8 @@ const USAGE = `Usage:
   beamline graph <pipeline-file.ts> [--graph-output=PREFIX] [--<option>=<value> ...]
                                              the plan as PREFIX.dot and PREFIX.svg (default: the file's name)
   beamline checkpoints <checkpoint-dir>      the checkpoints a run took, with their size and age
+  beamline worker-pool [--port=PORT] [--host=HOST]
+                                             a worker pool for EXTERNAL environments (Ctrl-C stops it)
   beamline --help`;
 
 /** Where the command writes. */
@@ -208,8 +211,9 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       return 0;
     }
     if (command === "graph") return writeGraph(rest, io);
+    if (command === "worker-pool") return await workerPoolCommand(rest, io);
     if (command !== "run") {
-      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run, graph, checkpoints. ${USAGE}` });
+      throw new OptionError({ code: "BL_UNKNOWN_COMMAND", value: command, rule: "is not a beamline command", fix: `use one of: run, graph, checkpoints, worker-pool. ${USAGE}` });
     }
     const file = rest.find((a) => !a.startsWith("--"));
     if (!file) {

@@ -115,6 +115,12 @@ describe("the CLI's messages for a new user's mistakes", () => {
     );
   });
 
+  test("beamline worker-pool refuses a port out of range and an argument that is no option", () => {
+    expectUserError(beamline(["worker-pool", "--port=70000"]), "BL_WORKER_POOL_PORT", /70000 — --port is a port number from 0 to 65535\. pass --port=0/);
+    expectUserError(beamline(["worker-pool", "now"]), "BL_EXTRA_ARGUMENT", /"now" — beamline worker-pool takes only options/);
+    expect(beamline(["worker-pool", "--help"]).out).toMatch(/--port=<integer>\s+the port to serve the worker pool on/);
+  });
+
   test("help prints no empty default", () => {
     const r = beamline(["run", WORDCOUNT, "--help"]);
     expect(r.code).toBe(0);
