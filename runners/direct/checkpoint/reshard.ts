@@ -33,5 +33,7 @@ export function reshard(snapshots: readonly OperatorSnapshot[], target: ReshardT
     if (common === undefined && s.common !== undefined) common = s.common;
     if (s.watermark !== undefined) watermark = watermark === undefined ? s.watermark : Math.min(watermark, s.watermark);
   }
-  return { keyed, items, ...(placed.length > 0 ? { placed } : {}), ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}), ...(finished ? { finished } : {}) };
+  // Keyed state written incrementally comes whole from a loaded chain (see incremental.ts): its form passes on.
+  const incremental = snapshots.find((s) => s.incremental)?.incremental;
+  return { keyed, items, ...(incremental ? { incremental } : {}), ...(placed.length > 0 ? { placed } : {}), ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}), ...(finished ? { finished } : {}) };
 }

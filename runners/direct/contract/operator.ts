@@ -57,7 +57,14 @@ export interface DirectOptions {
   readonly instance?: { readonly index: number; readonly count: number };
   /** Whether the run takes checkpoints (sinks then commit only what completed checkpoints cover). */
   readonly checkpointed?: boolean;
+  /** Where stateful operators keep keyed state and timers: in memory (default) or in LMDB files on disk. */
+  readonly stateBackend?: StateBackendKind;
+  /** Under which directory the disk backend makes each operator instance's files (default: the OS's temp directory). */
+  readonly stateDir?: string;
 }
+
+/** The state backends of the direct runner. */
+export type StateBackendKind = "memory" | "disk";
 
 /**
  * An operator's state at a checkpoint, shaped so that a checkpoint taken at one parallelism restores
@@ -84,6 +91,14 @@ export interface OperatorSnapshot {
    * for output a sink staged). On every instance so: the restored operator is finished and runs no more.
    */
   readonly finished?: boolean;
+  /**
+   * Keyed state written incrementally (the disk backend): `keyed` holds entries
+   * `[keyGroup, [entryId, value]]`, a removed entry's value undefined. With a `base`, only the entries
+   * changed since completed checkpoint `base` (a load rebuilds the whole state from the chain, see
+   * `checkpoint/incremental.ts`); without, every entry — `of` names the checkpoint whose state a
+   * loaded chain rebuilt.
+   */
+  readonly incremental?: { readonly base: number | null; readonly of?: number };
 }
 
 /** One running transform. */

@@ -7,7 +7,7 @@
  * for an expired window is dropped and counted.
  */
 import type * as arrow from "apache-arrow";
-import { paneAt, windowAt } from "../../../sdk/batch";
+import { paneAt, windowAt, type ElementBatch } from "../../../sdk/batch";
 import { SchemaError, wrapUserError } from "../../../sdk/errors";
 import type { ParDoFn } from "../../../sdk/pardo";
 import { rowAccessor, rowsToRecordBatch } from "../../../sdk/rows";
@@ -22,6 +22,12 @@ import { keyGroupOf } from "../data/key-groups";
 import { MinHeap } from "../state/heap";
 import { Namespace, StateTable, StateTableSnapshot, windowId } from "../state/table";
 import { TimerData, TimerTable, TimerTableSnapshot } from "../state/timers";
+import { DiskStore, stateRoot } from "../state/disk-store";
+import { DiskStateTable, type StoredNamespace } from "../state/disk-table";
+import { DiskTimerTable, type StoredTimer } from "../state/disk-timers";
+
+/** Every how many checkpoints the disk backend writes all its state instead of what changed (bounds the chain a restore reads). */
+export const FULL_CHECKPOINT_EVERY = 16;
 
 /** The operator's state and timers as plain data, for checkpoints. */
 export interface StatefulSnapshot {
@@ -32,8 +38,11 @@ export interface StatefulSnapshot {
 
 /** A stateful operator, with its state exposed for checkpoints and tests. */
 export interface StatefulOperator extends Operator {
-  /** A copy of every key's state and pending timers, by key group ({@link StatefulSnapshot} per group). */
-  snapshot(): OperatorSnapshot;
+  /**
+   * A copy of every key's state and pending timers, by key group ({@link StatefulSnapshot} per group);
+   * on disk, the entries changed since the last completed checkpoint (see `OperatorSnapshot.incremental`).
+   */
+  snapshot(checkpointId?: number): OperatorSnapshot;
   /** Replaces state and timers with a snapshot (before any data). */
   restore(snapshot: OperatorSnapshot): void;
 }
@@ -50,8 +59,18 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
   const timerSpecs: TimerSpecs = dofn.timers ?? {};
   const timerNames = Object.keys(timerSpecs);
   const strategy = ctx.windowingOf(t.inputs.main);
-  const table = new StateTable(stateSpecs);
-  const timers = new TimerTable();
+  const store = ctx.options.stateBackend === "disk" ? new DiskStore(stateRoot(ctx.options.stateDir), name) : null;
+  const table = store ? new DiskStateTable(stateSpecs, store) : new StateTable(stateSpecs);
+  const timers = store ? new DiskTimerTable(store) : new TimerTable();
+  /** Runs a call into the operator in one write transaction on disk, and writes the namespaces it changed. */
+  const atomically = <T>(f: () => T): T =>
+    store
+      ? store.batch(() => {
+          const out = f();
+          (table as DiskStateTable).flush();
+          return out;
+        })
+      : f();
   /** Windows with state, by id, with their expiry (garbage-collection) time. */
   const live = new Map<string, { window: Window; gc: number }>();
   const expiries = new MinHeap<string>();
@@ -117,10 +136,13 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     const w = live.get(wid);
     if (!w) return;
     live.delete(wid);
+    let n = 0;
     for (const ns of table.namespacesOf(wid)) {
       runner.expireWindow(scopeOf(ns));
       table.drop(wid, ns.keyId);
       for (const timerName of timerNames) timers.clear(wid, ns.keyId, timerName);
+      // A window of many keys (on disk, more than memory holds) emits as it goes.
+      if (++n % 1024 === 0) flush();
     }
   };
 
@@ -154,6 +176,41 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     if (next) ctx.wakeAt(next.at);
   };
 
+  /** Runs the DoFn over a batch of {key, value} rows, each in its key and window's state. */
+  const processRows = (batch: ElementBatch): void => {
+    const n = batch.data.numRows;
+    if (n === 0) return;
+    if (!batch.data.schema.fields.some((f) => f.name === "key")) {
+      throw new SchemaError({
+        code: "BL_NOT_KV",
+        where,
+        value: batch.data.schema.fields.map((f) => f.name),
+        rule: "a DoFn with state or timers needs {key, value} rows: state and timers are kept per key",
+        fix: "map the rows to { key, value } first",
+      });
+    }
+    const read = rowAccessor(batch.data);
+    runner.startBundle();
+    let dropped = 0;
+    for (let i = 0; i < n; i++) {
+      const window = windowAt(batch.windows, i);
+      if (gcTime(window) < watermark) {
+        dropped++;
+        continue;
+      }
+      const row = read(i) as { key: unknown };
+      const scope = scopeOf(namespace(row.key, valueKey(row.key), window));
+      const panes = batch.panes;
+      const pane = paneAt(panes, i);
+      runner.process(row, batch.timestamps[i], scope, pane, panes ? { flags: panes.flags[i], index: panes.index[i], nonSpeculative: pane.nonSpeculativeIndex } : undefined);
+    }
+    if (dropped > 0) ctx.count("droppedDueToLateness", dropped);
+    runner.finishBundle();
+    flush();
+    // Timers set in the past are already due.
+    advanceEventTime(watermark);
+  };
+
   return {
     async open() {
       if (dofn.setup) {
@@ -167,46 +224,16 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     },
 
     processBatch(_tag, batch) {
-      const n = batch.data.numRows;
-      if (n === 0) return;
-      if (!batch.data.schema.fields.some((f) => f.name === "key")) {
-        throw new SchemaError({
-          code: "BL_NOT_KV",
-          where,
-          value: batch.data.schema.fields.map((f) => f.name),
-          rule: "a DoFn with state or timers needs {key, value} rows: state and timers are kept per key",
-          fix: "map the rows to { key, value } first",
-        });
-      }
-      const read = rowAccessor(batch.data);
-      runner.startBundle();
-      let dropped = 0;
-      for (let i = 0; i < n; i++) {
-        const window = windowAt(batch.windows, i);
-        if (gcTime(window) < watermark) {
-          dropped++;
-          continue;
-        }
-        const row = read(i) as { key: unknown };
-        const scope = scopeOf(namespace(row.key, valueKey(row.key), window));
-        const panes = batch.panes;
-        const pane = paneAt(panes, i);
-        runner.process(row, batch.timestamps[i], scope, pane, panes ? { flags: panes.flags[i], index: panes.index[i], nonSpeculative: pane.nonSpeculativeIndex } : undefined);
-      }
-      if (dropped > 0) ctx.count("droppedDueToLateness", dropped);
-      runner.finishBundle();
-      flush();
-      // Timers set in the past are already due.
-      advanceEventTime(watermark);
+      atomically(() => processRows(batch));
     },
 
     onWatermark(wm) {
       if (wm > watermark) watermark = wm;
-      advanceEventTime(watermark);
+      atomically(() => advanceEventTime(watermark));
     },
 
     onProcessingTime(now) {
-      fireProcessingTime(now);
+      atomically(() => fireProcessingTime(now));
     },
 
     watermarkHold() {
@@ -216,21 +243,37 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     finish() {
       if (watermark < MAX_TIMESTAMP) {
         watermark = MAX_TIMESTAMP;
-        advanceEventTime(watermark);
+        atomically(() => advanceEventTime(watermark));
       }
+    },
+
+    onCommit(id) {
+      store?.completed(id);
     },
 
     async close() {
-      if (setUp && dofn.teardown) {
-        try {
-          await dofn.teardown();
-        } catch (e) {
-          throw wrapUserError(e, name);
+      try {
+        if (setUp && dofn.teardown) {
+          try {
+            await dofn.teardown();
+          } catch (e) {
+            throw wrapUserError(e, name);
+          }
         }
+      } finally {
+        await store?.close();
       }
     },
 
-    snapshot() {
+    snapshot(checkpointId) {
+      if (store) {
+        return atomically(() => {
+          (table as DiskStateTable).flush();
+          const full = checkpointId === undefined || checkpointId % FULL_CHECKPOINT_EVERY === 0;
+          const { base, keyed } = store.delta(checkpointId ?? 0, full, (v) => keyGroupOf((v as StoredNamespace | StoredTimer).keyId));
+          return { keyed, watermark, incremental: { base } };
+        });
+      }
       // Keyed by the key group of each namespace's key; every key group carries the live windows.
       const windows = structuredClone([...live.values()]);
       const byKeyGroup = new Map<number, StatefulSnapshot>();
@@ -240,26 +283,25 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
         if (!e) byKeyGroup.set(kg, (e = { state: { namespaces: [] }, timers: { timers: [] }, windows }));
         return e;
       };
-      for (const ns of table.snapshot().namespaces) entry(ns.keyId).state.namespaces.push(ns);
-      for (const t of timers.snapshot().timers) entry(t.keyId).timers.timers.push(t);
+      for (const ns of (table as StateTable).snapshot().namespaces) entry(ns.keyId).state.namespaces.push(ns);
+      for (const t of (timers as TimerTable).snapshot().timers) entry(t.keyId).timers.timers.push(t);
       return { keyed: [...byKeyGroup].sort((a, b) => a[0] - b[0]), watermark };
     },
 
     restore(from) {
-      const s: StatefulSnapshot = { state: { namespaces: [] }, timers: { timers: [] }, windows: [] };
-      const seen = new Set<string>();
-      for (const [, e] of from.keyed ?? []) {
-        const part = e as StatefulSnapshot;
-        s.state.namespaces.push(...part.state.namespaces);
-        s.timers.timers.push(...part.timers.timers);
-        for (const w of part.windows) if (!seen.has(windowId(w.window))) {
-          seen.add(windowId(w.window));
-          s.windows.push(w);
-        }
-      }
+      const s = restoredState(from, gcTime);
       if (from.watermark !== undefined && from.watermark > watermark) watermark = from.watermark;
-      table.restore(s.state);
-      timers.restore(s.timers);
+      if (store) {
+        store.reset(from.incremental?.of ?? null);
+        atomically(() => {
+          table.restore(s.state);
+          timers.restore(s.timers);
+        });
+        store.forgetChanges();
+      } else {
+        table.restore(s.state);
+        timers.restore(s.timers);
+      }
       live.clear();
       expiries.clear();
       for (const w of structuredClone(s.windows)) {
@@ -270,4 +312,41 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
       if (next) ctx.wakeAt(next.at);
     },
   };
+}
+
+/**
+ * The state, timers and live windows a snapshot holds: per key group (memory backend), or as entries
+ * (disk backend, `incremental`), whose live windows are those of their namespaces and timers.
+ */
+function restoredState(from: OperatorSnapshot, gcTime: (w: Window) => number): StatefulSnapshot {
+  const s: StatefulSnapshot = { state: { namespaces: [] }, timers: { timers: [] }, windows: [] };
+  const seen = new Set<string>();
+  const addWindow = (w: { window: Window; gc: number }) => {
+    if (seen.has(windowId(w.window))) return;
+    seen.add(windowId(w.window));
+    s.windows.push(w);
+  };
+  if (from.incremental) {
+    const stored: StoredTimer[] = [];
+    for (const [, [id, v]] of (from.keyed ?? []) as [number, [string, unknown]][]) {
+      if (v === undefined) continue;
+      if (id.startsWith("n")) {
+        const ns = v as StoredNamespace;
+        s.state.namespaces.push({ key: ns.key, keyId: ns.keyId, window: ns.window, cells: ns.cells });
+        addWindow({ window: ns.window, gc: gcTime(ns.window) });
+      } else stored.push(v as StoredTimer);
+    }
+    for (const t of stored.sort((a, b) => a.version - b.version)) {
+      s.timers.timers.push(t.data);
+      addWindow({ window: t.data.window, gc: gcTime(t.data.window) });
+    }
+    return s;
+  }
+  for (const [, e] of from.keyed ?? []) {
+    const part = e as StatefulSnapshot;
+    s.state.namespaces.push(...part.state.namespaces);
+    s.timers.timers.push(...part.timers.timers);
+    for (const w of part.windows) addWindow(w);
+  }
+  return s;
 }

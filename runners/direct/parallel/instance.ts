@@ -113,7 +113,7 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
         }
       : undefined;
   try {
-    const execOptions = { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined };
+    const execOptions = { batchSize: order.batchSize, stateBackend: order.stateBackend, stateDir: order.stateDir, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined };
     // process.exit in user code stops the instance, even when the code (or a dead-letter output) catches what it throws.
     const stop = new AbortController();
     const cancel = () => stop.abort();
