@@ -62,15 +62,8 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
   const store = ctx.options.stateBackend === "disk" ? new DiskStore(stateRoot(ctx.options.stateDir), name) : null;
   const table = store ? new DiskStateTable(stateSpecs, store) : new StateTable(stateSpecs);
   const timers = store ? new DiskTimerTable(store) : new TimerTable();
-  /** Runs a call into the operator in one write transaction on disk, and writes the namespaces it changed. */
-  const atomically = <T>(f: () => T): T =>
-    store
-      ? store.batch(() => {
-          const out = f();
-          (table as DiskStateTable).flush();
-          return out;
-        })
-      : f();
+  /** Runs a call into the operator in one write transaction on disk. */
+  const atomically = <T>(f: () => T): T => (store ? store.batch(f) : f());
   /** Windows with state, by id, with their expiry (garbage-collection) time. */
   const live = new Map<string, { window: Window; gc: number }>();
   const expiries = new MinHeap<string>();
@@ -169,6 +162,18 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     flush();
   };
 
+  /** Whether a timer or a window expiry is due at watermark `wm`. */
+  const eventTimeDue = (wm: number): boolean => {
+    const td = timers.peek("event");
+    if (td !== undefined && td.at < wm) return true;
+    let exp = expiries.peek();
+    while (exp && !live.has(exp.item)) {
+      expiries.pop();
+      exp = expiries.peek();
+    }
+    return exp !== undefined && exp.priority < wm;
+  };
+
   const fireProcessingTime = (now: number) => {
     for (let td = timers.popDue("processing", now, false); td; td = timers.popDue("processing", now, false)) fireTimer(td);
     flush();
@@ -229,6 +234,8 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
 
     onWatermark(wm) {
       if (wm > watermark) watermark = wm;
+      // On disk, a watermark that makes nothing due opens no write transaction.
+      if (store && !eventTimeDue(watermark)) return;
       atomically(() => advanceEventTime(watermark));
     },
 

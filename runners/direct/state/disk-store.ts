@@ -42,6 +42,8 @@ export class DiskStore {
   private readonly indexes = new Map<string, Database<string, IndexKey>>();
   /** Checkpoint epoch: one more than the barriers passed. */
   private epoch = 0;
+  /** How deep in {@link batch} calls the store is. */
+  private depth = 0;
   /** The epoch each checkpoint taken and not yet completed closed. */
   private readonly pending = new Map<number, number>();
   /** The latest completed checkpoint this store's contents are a change from, or null (none: a full checkpoint). */
@@ -58,9 +60,15 @@ export class DiskStore {
     this.changed = this.env.openDB<[number, number, string], string>({ name: "changed", encoding: "msgpack" });
   }
 
-  /** Runs `f` in one write transaction (writes inside are not committed one by one). */
+  /** Runs `f` in one write transaction (writes inside are not committed one by one); inside one already, just runs it. */
   batch<T>(f: () => T): T {
-    return this.env.transactionSync(f);
+    if (this.depth > 0) return f();
+    this.depth++;
+    try {
+      return this.env.transactionSync(f);
+    } finally {
+      this.depth--;
+    }
   }
 
   /** The side index `name` (ordered keys to entry ids). */

@@ -1,9 +1,10 @@
 /**
  * A stateful ParDo's state table on disk (`--state-backend=disk`): each namespace (one key in one
  * window) is one entry of the operator's {@link DiskStore}, `n<wid>\0<keyId>`, holding its cells. The
- * namespaces in use are kept open in memory, at most `openLimit` of them, and written back (those a
- * cell changed) when the table is flushed: at the end of each call into the operator, or before
- * another namespace opens once the limit is reached. The API is {@link StateTable}'s.
+ * namespaces last used stay open in memory, at most `openLimit` of them (a bounded write cache), and
+ * those a cell changed are written back when the table is flushed: before another namespace opens
+ * once the limit is reached, before a window's namespaces are listed, and at a checkpoint. The API
+ * is {@link StateTable}'s.
  */
 import type { StateCells, StateSpecs } from "../../../sdk/state";
 import type { Window } from "../../../sdk/window";

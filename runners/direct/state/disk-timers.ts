@@ -27,12 +27,16 @@ export function timerEntryId(wid: string, keyId: string, name: string): string {
 /** Pending timers of one operator, in a {@link DiskStore}. */
 export class DiskTimerTable {
   private version = 0;
+  /** The earliest timer per domain and the hold, as last read (null: to read again); a change forgets them. */
+  private earliest: Record<TimeDomain, TimerData | undefined | null> = { event: null, processing: null };
+  private minHold: number | null = null;
 
   constructor(private readonly store: DiskStore) {}
 
   /** Sets a timer, replacing the one of the same key, window and name. */
   set(t: TimerData): void {
     const id = timerEntryId(windowId(t.window), t.keyId, t.name);
+    this.changed();
     this.store.batch(() => {
       this.unindex(this.stored(id));
       const version = ++this.version;
@@ -47,6 +51,7 @@ export class DiskTimerTable {
     const id = timerEntryId(wid, keyId, name);
     const s = this.stored(id);
     if (!s) return;
+    this.changed();
     this.store.batch(() => {
       this.unindex(s);
       this.store.remove(id, keyGroupOf(keyId));
@@ -60,8 +65,11 @@ export class DiskTimerTable {
 
   /** The earliest pending timer of a domain, or undefined. */
   peek(domain: TimeDomain): TimerData | undefined {
-    for (const { value } of this.store.index(domain).getRange({ limit: 1 })) return this.stored(value)?.data;
-    return undefined;
+    const known = this.earliest[domain];
+    if (known !== null) return known;
+    let first: TimerData | undefined;
+    for (const { value } of this.store.index(domain).getRange({ limit: 1 })) first = this.stored(value)?.data;
+    return (this.earliest[domain] = first);
   }
 
   /** Removes and returns the earliest pending timer of a domain if it is due at `now` (see `TimerTable.popDue`). */
@@ -74,8 +82,10 @@ export class DiskTimerTable {
 
   /** The minimum output timestamp over pending timers, or `MAX_TIMESTAMP`. */
   hold(): number {
-    for (const key of this.store.index("hold").getKeys({ limit: 1 })) return (key as IndexKey)[0] as number;
-    return MAX_TIMESTAMP;
+    if (this.minHold !== null) return this.minHold;
+    let hold = MAX_TIMESTAMP;
+    for (const key of this.store.index("hold").getKeys({ limit: 1 })) hold = (key as IndexKey)[0] as number;
+    return (this.minHold = hold);
   }
 
   /** How many timers are pending. */
@@ -88,6 +98,11 @@ export class DiskTimerTable {
     this.store.batch(() => {
       for (const t of snapshot.timers) this.set(t);
     });
+  }
+
+  private changed(): void {
+    this.earliest = { event: null, processing: null };
+    this.minHold = null;
   }
 
   private stored(id: string): StoredTimer | undefined {
