@@ -59,7 +59,7 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
   const timerSpecs: TimerSpecs = dofn.timers ?? {};
   const timerNames = Object.keys(timerSpecs);
   const strategy = ctx.windowingOf(t.inputs.main);
-  const store = ctx.options.stateBackend === "disk" ? new DiskStore(stateRoot(ctx.options.stateDir), name) : null;
+  const store = ctx.options.stateBackend === "disk" ? new DiskStore(stateRoot(ctx.options.stateDir), name, ctx.options.checkpointed === true) : null;
   const table = store ? new DiskStateTable(stateSpecs, store) : new StateTable(stateSpecs);
   const timers = store ? new DiskTimerTable(store) : new TimerTable();
   /** Runs a call into the operator in one write transaction on disk. */
@@ -77,7 +77,6 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
   });
   let watermark = MIN_TIMESTAMP;
   let setUp = false;
-  const scopes = new WeakMap<Namespace, KeyScope>();
 
   const gcTime = (w: Window) => expiryOf(w, strategy.allowedLateness);
 
@@ -93,7 +92,7 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
 
   /** The runtime's view of a namespace: its cells, and its timers in the timer table. */
   const scopeOf = (ns: Namespace): KeyScope => {
-    let s = scopes.get(ns);
+    let s = ns.scope as KeyScope | undefined;
     if (!s) {
       const wid = windowId(ns.window);
       s = {
@@ -108,7 +107,7 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
           clear: (timerName) => timers.clear(wid, ns.keyId, timerName),
         },
       };
-      scopes.set(ns, s);
+      ns.scope = s;
     }
     return s;
   };
@@ -130,8 +129,9 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     if (!w) return;
     live.delete(wid);
     let n = 0;
+    const onExpiry = runner.expires;
     for (const ns of table.namespacesOf(wid)) {
-      runner.expireWindow(scopeOf(ns));
+      if (onExpiry) runner.expireWindow(scopeOf(ns));
       table.drop(wid, ns.keyId);
       for (const timerName of timerNames) timers.clear(wid, ns.keyId, timerName);
       // A window of many keys (on disk, more than memory holds) emits as it goes.

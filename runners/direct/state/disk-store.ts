@@ -49,8 +49,11 @@ export class DiskStore {
   /** The latest completed checkpoint this store's contents are a change from, or null (none: a full checkpoint). */
   base: number | null = null;
 
-  /** Opens a fresh store under `root` for `label` (a transform's name). */
-  constructor(root: string, label: string) {
+  /**
+   * Opens a fresh store under `root` for `label` (a transform's name); `tracksChanges` when the run
+   * takes checkpoints (without, changes are not recorded and {@link delta} writes every entry).
+   */
+  constructor(root: string, label: string, private readonly tracksChanges = true) {
     fs.mkdirSync(root, { recursive: true });
     this.dir = fs.mkdtempSync(path.join(root, `beamline-state-${label.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 40)}-`));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -80,7 +83,8 @@ export class DiskStore {
 
   /** The value of entry `id`, or undefined. */
   get(id: string): unknown {
-    const b = this.entries.getBinary(dbKey(id));
+    // The fast read's buffer is valid until the next read: deserialized at once.
+    const b = this.entries.getBinaryFast(dbKey(id));
     return b === undefined ? undefined : v8.deserialize(b);
   }
 
@@ -88,13 +92,13 @@ export class DiskStore {
   put(id: string, keyGroup: number, value: unknown): void {
     const k = dbKey(id);
     this.entries.putSync(k, v8.serialize(value));
-    this.changed.putSync(k, [this.epoch, keyGroup, id]);
+    if (this.tracksChanges) this.changed.putSync(k, [this.epoch, keyGroup, id]);
   }
 
   /** Removes entry `id`. */
   remove(id: string, keyGroup: number): void {
     const k = dbKey(id);
-    if (this.entries.removeSync(k)) this.changed.putSync(k, [this.epoch, keyGroup, id]);
+    if (this.entries.removeSync(k) && this.tracksChanges) this.changed.putSync(k, [this.epoch, keyGroup, id]);
   }
 
   /** The values of entries whose ids start with `prefix`, in id order, after the id `after` when given, at most `limit`. */
@@ -121,7 +125,7 @@ export class DiskStore {
    */
   delta(id: number, full: boolean, keyGroupOf: (value: unknown) => number): { base: number | null; keyed: [number, [string, unknown]][] } {
     const keyed: [number, [string, unknown]][] = [];
-    const base = full ? null : this.base;
+    const base = full || !this.tracksChanges ? null : this.base;
     if (base === null) {
       for (const { value } of this.entries.getRange()) {
         const v = v8.deserialize(value) as { id: string };

@@ -36,8 +36,6 @@ const LIST_CHUNK = 512;
 export class DiskStateTable {
   private readonly open = new Map<string, Namespace>();
   private readonly dirty = new Set<string>();
-  private readonly ids = new WeakMap<Namespace, string>();
-  private readonly handles = new WeakMap<Namespace, StateCells<StateSpecs>>();
 
   constructor(
     private readonly specs: StateSpecs,
@@ -54,9 +52,9 @@ export class DiskStateTable {
 
   /** The handles of the declared cells of a namespace; a change to a cell marks the namespace to be written. */
   cells(ns: Namespace): StateCells<StateSpecs> {
-    let h = this.handles.get(ns);
+    let h = ns.handles;
     if (!h) {
-      const id = this.ids.get(ns)!;
+      const id = namespaceId(windowId(ns.window), ns.keyId);
       const changed = (s: CellStorage): CellStorage => ({
         read: s.read,
         append: (v) => {
@@ -68,8 +66,7 @@ export class DiskStateTable {
           s.replace(vs);
         },
       });
-      h = stateCells(this.specs, (name) => changed(cellStorage(ns.cells, name))) as StateCells<StateSpecs>;
-      this.handles.set(ns, h);
+      h = ns.handles = stateCells(this.specs, (name) => changed(cellStorage(ns.cells, name))) as StateCells<StateSpecs>;
     }
     return h;
   }
@@ -130,7 +127,6 @@ export class DiskStateTable {
     if (this.open.size >= this.openLimit) this.flush();
     const ns: Namespace = { key: stored?.key ?? key, keyId, window: stored?.window ?? window, cells: new Map(stored?.cells ?? []) };
     this.open.set(id, ns);
-    this.ids.set(ns, id);
     // A new namespace is stored even while empty, as the memory table keeps it (window expiry visits it).
     if (!stored) this.dirty.add(id);
     return ns;

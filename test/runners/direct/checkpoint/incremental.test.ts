@@ -43,7 +43,7 @@ function countOperator(p: Pipeline, stateBackend: StateBackendKind): { op: State
   const ctx = {
     transform,
     graph,
-    options: { batchSize: 4096, stateBackend },
+    options: { batchSize: 4096, stateBackend, checkpointed: true },
     emit: (_tag: string, b: ElementBatch) => out.push(...recordBatchToRows(b.data)),
     fn: <T>() => p.fn("Count") as T,
     schemaOf: () => null,
