@@ -4,6 +4,7 @@
  * every instance has written, the coordinator completes the checkpoint by writing its manifest,
  * last. Loading gathers every instance's snapshots of each transform, for {@link reshard}.
  */
+import * as path from "node:path";
 import * as v8 from "node:v8";
 import type { JsonValue } from "../../../sdk/graph";
 import { KEY_GROUPS } from "../data/key-groups";
@@ -62,7 +63,10 @@ export function instanceFile(index: number): string {
 export function writeInstanceFile(store: CheckpointStore, id: number, index: number, snapshots: ReadonlyMap<string, OperatorSnapshot>): number {
   const bases = basesOf(snapshots.values());
   const refs = bases.length > 0 ? store.write(id, refsFile(index), JSON.stringify(bases)) : 0;
-  return refs + store.write(id, instanceFile(index), v8.serialize([...snapshots]));
+  // State files operators wrote themselves (the disk backend's) count toward the checkpoint's size.
+  let own = 0;
+  for (const s of snapshots.values()) own += s.incremental?.bytes ?? 0;
+  return refs + own + store.write(id, instanceFile(index), v8.serialize([...snapshots]));
 }
 
 /** Takes the checkpoints of one run into a {@link CheckpointStore}. */
@@ -152,7 +156,7 @@ export function loadCheckpoint(store: CheckpointStore, latest: CompletedCheckpoi
     const manifest = store.manifestOf(id);
     return manifest ? readSnapshots(store, id, manifest) : null;
   };
-  const snapshots = rebuildChain(latest.id, readSnapshots(store, latest.id, latest.manifest), older, latest.dir);
+  const snapshots = rebuildChain(latest.id, readSnapshots(store, latest.id, latest.manifest), older, (id, name) => path.join(store.pathOf(id), name), latest.dir);
   const counts = latest.manifest.extra.counts as unknown as MetricCounts | undefined;
   return { id: latest.id, parallelism: latest.manifest.parallelism, snapshots, ...(counts ? { counts } : {}) };
 }

@@ -24,13 +24,16 @@ export function basesOf(snapshots: Iterable<OperatorSnapshot>): number[] {
 /**
  * The whole snapshots of checkpoint `id`'s transforms: those written incrementally rebuilt from the
  * chain of checkpoints they build on (read with `load`, which returns null for a checkpoint that is
- * gone), the others as they are. A rebuilt transform's entries are all in its first instance's
- * snapshot (a restore reshards them by key group), marked `incremental: { base: null, of: id }`.
+ * gone), the others as they are. A rebuilt transform's entries kept in snapshots are merged into its
+ * first instance's snapshot (a restore reshards them by key group); the state files of the chain
+ * (`fileOf` gives the path of checkpoint `c`'s file `name`) are listed in order for the restoring
+ * instances to replay; every snapshot is marked `incremental: { base: null, of: id, replay }`.
  */
 export function rebuildChain(
   id: number,
   snapshots: ReadonlyMap<string, readonly OperatorSnapshot[]>,
   load: (id: number) => ReadonlyMap<string, readonly OperatorSnapshot[]> | null,
+  fileOf: (id: number, name: string) => string,
   where: string,
 ): Map<string, OperatorSnapshot[]> {
   const out = new Map<string, OperatorSnapshot[]>();
@@ -66,10 +69,17 @@ export function rebuildChain(
       queue.push(...basesOf(at(c, transform)));
     }
     const entries = new Map<string, readonly [number, unknown]>();
+    const replay: { file: string; reset: boolean }[] = [];
     for (const c of [...chain].sort((a, b) => a - b)) {
       const files = at(c, transform);
-      if (files.length > 0 && files.every((s) => s.incremental?.base == null)) entries.clear();
+      const reset = files.length > 0 && files.every((s) => s.incremental?.base == null);
+      if (reset) entries.clear();
+      let first = reset;
       for (const s of files) {
+        if (s.incremental?.file) {
+          replay.push({ file: fileOf(c, s.incremental.file), reset: first });
+          first = false;
+        }
         for (const [kg, e] of s.keyed ?? []) {
           const [entryId, value] = e as [string, unknown];
           if (value === undefined) entries.delete(entryId);
@@ -80,7 +90,7 @@ export function rebuildChain(
     const whole = [...entries.values()];
     out.set(
       transform,
-      snaps.map((s, i) => ({ ...s, keyed: i === 0 ? whole : [], incremental: { base: null, of: id } })),
+      snaps.map((s, i) => ({ ...s, keyed: i === 0 ? whole : [], incremental: { base: null, of: id, ...(replay.length > 0 ? { replay } : {}) } })),
     );
   }
   return out;

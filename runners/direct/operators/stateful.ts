@@ -25,6 +25,7 @@ import { TimerData, TimerTable, TimerTableSnapshot } from "../state/timers";
 import { DiskStore, stateRoot } from "../state/disk-store";
 import { DiskStateTable, type StoredNamespace } from "../state/disk-table";
 import { DiskTimerTable, type StoredTimer } from "../state/disk-timers";
+import { readDeltaFile, type DeltaEntry } from "../state/delta-file";
 
 /** Every how many checkpoints the disk backend writes all its state instead of what changed (bounds the chain a restore reads). */
 export const FULL_CHECKPOINT_EVERY = 16;
@@ -277,7 +278,15 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
         return atomically(() => {
           (table as DiskStateTable).flush();
           const full = checkpointId === undefined || checkpointId % FULL_CHECKPOINT_EVERY === 0;
-          const { base, keyed } = store.delta(checkpointId ?? 0, full, (v) => keyGroupOf((v as StoredNamespace | StoredTimer).keyId));
+          const kgOf = (v: unknown) => keyGroupOf((v as StoredNamespace | StoredTimer).keyId);
+          const fileOf = ctx.options.checkpointFile;
+          if (fileOf && checkpointId !== undefined) {
+            // Written to a file of the checkpoint a chunk at a time: the state may be larger than memory.
+            const file = `state-${name.replace(/[^A-Za-z0-9_-]+/g, "_")}-${ctx.options.instance?.index ?? 0}.bin`;
+            const { base, bytes } = store.writeDelta(checkpointId, full, kgOf, fileOf(checkpointId, file));
+            return { keyed: [], watermark, incremental: { base, file, bytes } };
+          }
+          const { base, keyed } = store.delta(checkpointId ?? 0, full, kgOf);
           return { keyed, watermark, incremental: { base } };
         });
       }
@@ -296,14 +305,43 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     },
 
     restore(from) {
-      const s = restoredState(from, gcTime);
+      const inc = from.incremental;
+      const owned = inc?.keyGroups ? new Set(inc.keyGroups) : null;
+      const replay = inc?.replay ?? [];
       if (from.watermark !== undefined && from.watermark > watermark) watermark = from.watermark;
+      if (!store && replay.length > 0) {
+        // In memory, the chain's files are merged into entries (the state fits in memory, or nothing does).
+        const merged = new Map<string, DeltaEntry>();
+        for (const r of replay) {
+          if (r.reset) merged.clear();
+          for (const chunk of readDeltaFile(r.file)) for (const e of chunk) if (!owned || owned.has(e[0])) merged.set(e[1][0], e);
+        }
+        from = { ...from, keyed: [...(from.keyed ?? []), ...[...merged.values()].filter((e) => e[1][1] !== undefined)] };
+      }
+      const s = restoredState(from, gcTime);
       if (store) {
-        store.reset(from.incremental?.of ?? null);
+        store.reset(inc?.of ?? null);
         atomically(() => {
           table.restore(s.state);
           timers.restore(s.timers);
         });
+        // On disk, the chain's files are replayed a chunk at a time into the store.
+        const disk = table as DiskStateTable;
+        const diskTimers = timers as DiskTimerTable;
+        for (const r of replay) {
+          if (r.reset && r !== replay[0]) store.reset(inc?.of ?? null);
+          for (const chunk of readDeltaFile(r.file)) {
+            atomically(() => {
+              for (const [kg, [id, v]] of chunk) {
+                if (owned && !owned.has(kg)) continue;
+                if (id.startsWith("n")) disk.apply(id, kg, v as StoredNamespace | undefined);
+                else diskTimers.apply(id, kg, v as StoredTimer | undefined);
+                const w = v === undefined ? undefined : id.startsWith("n") ? (v as StoredNamespace).window : (v as StoredTimer).data.window;
+                if (w && !s.windows.some((x) => windowId(x.window) === windowId(w))) s.windows.push({ window: w, gc: gcTime(w) });
+              }
+            });
+          }
+        }
         store.forgetChanges();
       } else {
         table.restore(s.state);

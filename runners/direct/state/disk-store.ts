@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import type { Database, RootDatabase } from "lmdb";
+import { writeDeltaFile, type DeltaEntry } from "./delta-file";
 
 /** Longest entry id kept as is; longer ids are kept by a hash (LMDB keys are at most 1978 bytes). */
 const MAX_ID = 400;
@@ -123,19 +124,34 @@ export class DiskStore {
    * removed entry's value undefined), and the checkpoint they are a change from (null: every entry,
    * when no checkpoint completed yet or `full` asks for it). `keyGroupOf` gives an entry's key group.
    */
-  delta(id: number, full: boolean, keyGroupOf: (value: unknown) => number): { base: number | null; keyed: [number, [string, unknown]][] } {
-    const keyed: [number, [string, unknown]][] = [];
+  delta(id: number, full: boolean, keyGroupOf: (value: unknown) => number): { base: number | null; keyed: DeltaEntry[] } {
+    const { base, entries } = this.changes(id, full, keyGroupOf);
+    return { base, keyed: [...entries] };
+  }
+
+  /** {@link delta} written to `file` a chunk at a time (see `delta-file.ts`), for a state larger than memory. */
+  writeDelta(id: number, full: boolean, keyGroupOf: (value: unknown) => number, file: string): { base: number | null; count: number; bytes: number } {
+    const { base, entries } = this.changes(id, full, keyGroupOf);
+    return { base, ...writeDeltaFile(file, entries) };
+  }
+
+  /** The entries of checkpoint `id` (read lazily, in this transaction), and the checkpoint they build on. */
+  private changes(id: number, full: boolean, keyGroupOf: (value: unknown) => number): { base: number | null; entries: Iterable<DeltaEntry> } {
     const base = full || !this.tracksChanges ? null : this.base;
-    if (base === null) {
-      for (const { value } of this.entries.getRange()) {
-        const v = v8.deserialize(value) as { id: string };
-        keyed.push([keyGroupOf(v), [v.id, v]]);
-      }
-    } else {
-      for (const { value } of this.changed.getRange()) keyed.push([value[1], [value[2], this.get(value[2])]]);
-    }
     this.pending.set(id, this.epoch++);
-    return { base, keyed };
+    const entries = this.entries;
+    const changed = this.changed;
+    const get = (id: string) => this.get(id);
+    function* all(): Generator<DeltaEntry> {
+      for (const { value } of entries.getRange()) {
+        const v = v8.deserialize(value) as { id: string };
+        yield [keyGroupOf(v), [v.id, v]];
+      }
+    }
+    function* since(): Generator<DeltaEntry> {
+      for (const { value } of changed.getRange()) yield [value[1], [value[2], get(value[2])]];
+    }
+    return { base, entries: base === null ? all() : since() };
   }
 
   /** Checkpoint `id` completed: later checkpoints write only what changed since its barrier. */

@@ -123,6 +123,14 @@ export class DiskStateTable {
     });
   }
 
+  /** Sets (or removes, `value` undefined) namespace entry `id` as a checkpoint's state file has it (a restore replaying the chain). */
+  apply(id: string, keyGroup: number, value: StoredNamespace | undefined): void {
+    this.open.delete(id);
+    this.dirty.delete(id);
+    if (value === undefined) this.store.remove(id, keyGroup);
+    else this.store.put(id, keyGroup, value);
+  }
+
   private load(id: string, stored: StoredNamespace | undefined, key: unknown, keyId: string, window: Window): Namespace {
     if (this.open.size >= this.openLimit) this.flush();
     const ns: Namespace = { key: stored?.key ?? key, keyId, window: stored?.window ?? window, cells: new Map(stored?.cells ?? []) };

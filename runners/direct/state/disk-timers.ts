@@ -100,6 +100,18 @@ export class DiskTimerTable {
     });
   }
 
+  /** Sets (or removes, `value` undefined) timer entry `id` as a checkpoint's state file has it (a restore replaying the chain). */
+  apply(id: string, keyGroup: number, value: StoredTimer | undefined): void {
+    if (value !== undefined) return this.set(value.data);
+    const s = this.stored(id);
+    if (!s) return;
+    this.changed();
+    this.store.batch(() => {
+      this.unindex(s);
+      this.store.remove(id, keyGroup);
+    });
+  }
+
   private changed(): void {
     this.earliest = { event: null, processing: null };
     this.minHold = null;
