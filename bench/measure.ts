@@ -42,6 +42,8 @@ export type Impl = (params: CaseParams) => Promise<{ readonly rows: number; read
 export interface ChildResult extends ImplOutput {
   /** Wall-clock seconds of the run, from before reading the input to after the output is written. */
   readonly seconds: number;
+  /** CPU seconds (user and system, every thread of the child) over the same span as `seconds` (absent from peers' scripts). */
+  readonly cpuSeconds?: number;
   /** Peak resident set size of the child process, from `process.resourceUsage().maxRSS`. */
   readonly peakRssMB: number;
   /** What the implementation reported besides its rows (checkpoint durations, for example). */
@@ -51,14 +53,17 @@ export interface ChildResult extends ImplOutput {
 /** Runs an implementation, timing it, then writes the result for the parent. */
 export async function measureAndReport(impl: Impl, params: CaseParams, verify: (params: CaseParams) => Promise<ImplOutput>): Promise<void> {
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const out = await impl(params);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   if (out.rows !== params.rows) throw new Error(`bench: the implementation read ${out.rows} rows; the input has ${params.rows}`);
   // Reading the output back, to compare implementations, is not timed (nor counted in peakRssMB).
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   const checked = await verify(params);
   const report = out.report || checked.report ? { ...out.report, ...checked.report } : undefined;
-  const result: ChildResult = { ...checked, seconds, peakRssMB, ...(report ? { report } : {}) };
+  const result: ChildResult = { ...checked, seconds, cpuSeconds, peakRssMB, ...(report ? { report } : {}) };
   writeResult(result);
 }
 

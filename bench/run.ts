@@ -197,13 +197,14 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
   try {
     const r = await runChildIn<ChildResult>(ROOT, command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs, ...kafka })), resultFile, timeoutSeconds);
     if ("failure" in r) return { ...base, ...m.extra, [m.impl.startsWith("apache-beam") ? "skipped" : "error"]: r.failure };
-    const { seconds, peakRssMB, outputRows, checksum } = r.result;
+    const { seconds, cpuSeconds, peakRssMB, outputRows, checksum } = r.result;
     return {
       case: m.case,
       impl: m.impl,
       rows: r.result.rows,
       seconds: round(seconds, 3),
       rowsPerSec: Math.round(r.result.rows / seconds),
+      ...(cpuSeconds !== undefined ? { cpuSeconds: round(cpuSeconds, 3) } : {}),
       peakRssMB: round(peakRssMB, 1),
       parallelism: m.parallelism ?? 1,
       ...m.extra,

@@ -257,13 +257,3 @@ export function mergeUserMetrics(values: Iterable<UserMetricValue>): UserMetricV
   }
   return [...byKey.values()];
 }
-
-/** @internal `target` with every method call run under `container` (a runner wraps an operator that calls user code). */
-export function reportingMetricsTo<T extends object>(target: T, container: MetricsContainer): T {
-  return new Proxy(target, {
-    get(t, prop, receiver) {
-      const v = Reflect.get(t, prop, receiver);
-      return typeof v === "function" ? (...args: unknown[]) => withMetricsContainer(container, () => v.apply(t, args)) : v;
-    },
-  });
-}

@@ -8,7 +8,8 @@
  */
 import type { GraphTransform, PipelineGraph } from "../../../sdk/graph";
 import { BeamlineError } from "../../../sdk/errors";
-import { allContainers, namedCountersContainer, reportingMetricsTo } from "../../../sdk/metrics";
+import { allContainers, namedCountersContainer, withMetricsContainer } from "../../../sdk/metrics";
+import { callsWithin, type CodeScope } from "./user-code";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import type { DirectOptions, OperatorRegistry, OperatorSnapshot, SourceOperator } from "../contract/operator";
 import type { InstanceCheckpoints } from "../contract/checkpoints";
@@ -56,6 +57,8 @@ export interface ExecuteHooks {
    * combines `readsStringsAsBytes` names.
    */
   readonly readsStringsAsBytes?: (consumer: GraphTransform) => boolean;
+  /** A scope every call of an operator runs in, synchronously (the parallel runner's exit guard). */
+  readonly userCode?: CodeScope;
 }
 
 /** The state each node takes up from the checkpoint being restored, if any (none for a node that stays finished and commits nothing). */
@@ -122,7 +125,9 @@ export async function execute(
   const nodes = buildNodes(graph, plan, (transform, node) => {
     const ctx = operatorContext(env, lookups, transform, node);
     // User metrics updated while the operator runs its functions are the transform's, and count as its named counters too.
-    const op = reportingMetricsTo(registry.get(transform.urn)!(ctx), allContainers(metrics.userCell(transform.uniqueName), namedCountersContainer(ctx.count)));
+    const container = allContainers(metrics.userCell(transform.uniqueName), namedCountersContainer(ctx.count));
+    const outer = hooks.userCode;
+    const op = callsWithin(registry.get(transform.urn)!(ctx), outer ? (f) => outer(() => withMetricsContainer(container, f)) : (f) => withMetricsContainer(container, f));
     node.declared?.seal();
     if (node.declared && op.snapshot) throw new Error(`internal: ${node.name}'s operator both declares state and snapshots itself`);
     return op;

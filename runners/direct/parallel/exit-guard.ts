@@ -1,17 +1,26 @@
 /**
  * A user function that calls `process.exit` while an instance of the pipeline runs would end the
  * whole process (on the main thread) or silently end a worker thread, with no report and no restart.
- * While an instance runs, `process.exit` called from its code (found by the instance's async context)
- * throws {@link processExitError} instead, like Flink's interception of `System.exit` in user code,
- * and stops the instance with it (whoever catches the throw): the instance fails, the failure is
- * reported, and the restart strategy applies. Calls from anything
- * else in the process (a signal handler, the embedding application) exit as usual.
+ * While an instance runs, `process.exit` called from its code throws {@link processExitError} instead,
+ * like Flink's interception of `System.exit` in user code, and stops the instance with it (whoever
+ * catches the throw): the instance fails, the failure is reported, and the restart strategy applies.
+ * The instance marks its code as running synchronously, around every call of an operator (see
+ * {@link exitGuardScope}), which covers user functions; calls from anything else in the process (a
+ * signal handler, a timer, the embedding application, an async continuation of a source) exit as usual,
+ * and the CLI then reports an incomplete run. (An async context would also cover continuations, but
+ * tracking one slows every promise of the run.)
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { BeamlineError } from "../../../sdk/errors";
+import type { CodeScope } from "../execution/user-code";
 
-/** The instance whose code is running, by async context, and how to stop it. */
-const running = new AsyncLocalStorage<{ readonly index: number; readonly stop: (e: BeamlineError) => void }>();
+/** An instance whose code may run, and how to stop it. */
+interface Owner {
+  readonly index: number;
+  readonly stop: (e: BeamlineError) => void;
+}
+
+/** The instance whose code is running on this thread now, if any. */
+let running: Owner | null = null;
 let guards = 0;
 let original: typeof process.exit | null = null;
 let guarded: typeof process.exit | null = null;
@@ -34,8 +43,8 @@ function install(): void {
   const exit = process.exit;
   original = exit;
   guarded = function exitOutsideInstances(code?: string | number | null) {
-    const instance = running.getStore();
-    if (instance === undefined) return exit.call(process, code);
+    const instance = running;
+    if (instance === null) return exit.call(process, code);
     const e = processExitError(code, instance.index);
     instance.stop(e);
     throw e;
@@ -51,14 +60,27 @@ function uninstall(): void {
 }
 
 /**
- * Runs instance `index` (`run`) with `process.exit` in its code turned into a {@link processExitError},
- * which is also handed to `stop` (to fail the instance with it).
+ * Turns `process.exit` in the code of instance `index` into a {@link processExitError}, also handed to
+ * `stop` (to fail the instance with it), until `release` is called; `scope` marks that code.
  */
-export async function withExitGuard<T>(index: number, stop: (e: BeamlineError) => void, run: () => Promise<T>): Promise<T> {
+export function exitGuardScope(index: number, stop: (e: BeamlineError) => void): { readonly scope: CodeScope; readonly release: () => void } {
   install();
-  try {
-    return await running.run({ index, stop }, run);
-  } finally {
-    uninstall();
-  }
+  const owner: Owner = { index, stop };
+  let released = false;
+  return {
+    scope<R>(f: () => R): R {
+      const previous = running;
+      running = owner;
+      try {
+        return f();
+      } finally {
+        running = previous;
+      }
+    },
+    release() {
+      if (released) return;
+      released = true;
+      uninstall();
+    },
+  };
 }

@@ -20,7 +20,7 @@ import { exchangeInOperator, exchangeOutOperator } from "./exchange";
 import { EXCHANGE_IN_URN, EXCHANGE_OUT_URN, instancePlan, type ExchangePayload } from "./layout";
 import { Inlet, LocalLink, Outlet, PortInlet, PortOutlet } from "./links";
 import type { RunOrder } from "./protocol";
-import { withExitGuard } from "./exit-guard";
+import { exitGuardScope } from "./exit-guard";
 import type { InstanceSample } from "../../metrics/sample";
 
 /** What an instance runs with beyond its order. */
@@ -120,16 +120,14 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
     const execOptions = { batchSize: order.batchSize, stateBackend: order.stateBackend, stateDir: order.stateDir, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined, checkpointFile };
     // process.exit in user code stops the instance, even when the code (or a dead-letter output) catches what it throws.
     const stop = new AbortController();
+    const guard = exitGuardScope(index, (e) => stop.abort(e));
     const cancel = () => stop.abort();
     if (signal?.aborted) cancel();
     signal?.addEventListener("abort", cancel);
     try {
-      return await withExitGuard(
-        index,
-        (e) => stop.abort(e),
-        () => execute(g, p, registry, (name) => pipeline.fn(name), execOptions, { admit, signal: stop.signal, checkpoints, observe, sampled, readsStringsAsBytes: stringsAsBytes }),
-      );
+      return await execute(g, p, registry, (name) => pipeline.fn(name), execOptions, { admit, signal: stop.signal, checkpoints, observe, sampled, readsStringsAsBytes: stringsAsBytes, userCode: guard.scope });
     } finally {
+      guard.release();
       signal?.removeEventListener("abort", cancel);
     }
   } finally {

@@ -111,7 +111,8 @@ export const slowWorkerStart = definePipeline({
 });
 
 /**
- * Kills its worker thread (process.exit in a worker ends that thread) at the first row at or after
+ * Kills its worker thread (process.exit in a worker ends that thread; called from a timer, outside the
+ * runner's call of the function, which would turn it into a failure of the instance) at the first row at or after
  * `crashAt` it sees — once, when `marker` names a file, which the crash creates; on every attempt when
  * `marker` is empty.
  */
@@ -127,7 +128,7 @@ export const crashesWorker = definePipeline({
         (r: { k: number; v: number }) => {
           if (!isMainThread && r.v >= crashAt && !(marker && fs.existsSync(marker))) {
             if (marker) fs.writeFileSync(marker, String(r.v));
-            process.exit(1);
+            setImmediate(() => process.exit(1));
           }
           return r;
         },
@@ -198,6 +199,26 @@ export const endlessNumbers = definePipeline({
   build(p, { output }) {
     p.apply("Ticks", generateSequence({ ratePerSecond: 20_000 }))
       .map((n: number) => String(n), { name: "Format" })
+      .apply("Write", writeText(output));
+  },
+});
+
+/**
+ * Calls `process.exit(5)` from its function in a worker thread, on rows that reached the worker through
+ * the exchange (after a shuffle).
+ */
+export const exitsInWorker = definePipeline({
+  options: { output: option.string("output prefix", { default: "out/exits" }) },
+  build(p, { output }) {
+    p.apply("Input", create(Array.from({ length: 2000 }, (_, i) => ({ k: i % 64, v: i }))))
+      .apply("Sum", groupBy<{ k: number; v: number }>("k").aggregate({ total: sum("v") }))
+      .map(
+        (r: Record<string, unknown>) => {
+          if (!isMainThread) process.exit(5);
+          return String(r.k);
+        },
+        { name: "MayExit" },
+      )
       .apply("Write", writeText(output));
   },
 });

@@ -4,7 +4,7 @@ import { BeamlineError, buildPipeline, DirectRunner } from "beamline";
 import { restartDelay, restartStrategy } from "../../../../runners/direct/parallel/restart";
 import { rng, tempDir } from "../../../helpers";
 import { outputLines } from "./files";
-import { crashesWorker } from "./pipelines";
+import { crashesWorker, exitsInWorker } from "./pipelines";
 
 const WINDOWED = path.join(__dirname, "..", "checkpoint", "windowed-golden.ts");
 import { startCli } from "../checkpoint/children";
@@ -37,6 +37,15 @@ describe("restart strategies", () => {
       expect(outputLines(dir, `run${trial}`)).toEqual(outputLines(dir, "clean"));
     }
     expect(outputLines(dir, "clean")).toHaveLength(1013);
+  });
+
+  test("process.exit in a user function on a worker, on rows that came through the exchange: the instance fails with BL_PROCESS_EXIT and the worker lives", async () => {
+    const dir = tempDir();
+    const err = await new DirectRunner({ parallelism: 2 }).run(buildPipeline(exitsInWorker, { output: path.join(dir, "out") })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BeamlineError);
+    expect((err as BeamlineError).code).toBe("BL_PROCESS_EXIT");
+    expect((err as Error).message).toMatch(/instance 1 of the pipeline: 5 — a user function called process\.exit/);
+    expect(outputLines(dir, "out")).toEqual([]);
   });
 
   test("a worker that dies on every attempt fails the run once the attempts are spent, committing nothing", async () => {

@@ -8,6 +8,7 @@
 import type { Kafka, KafkaConfig, logCreator } from "kafkajs";
 import type * as KafkaJs from "kafkajs";
 import { IOError, OptionError } from "../../../../sdk/errors";
+import { resetFramingOnConnect } from "./framing";
 
 /** How to reach a Kafka cluster. */
 export interface KafkaConnectionOptions {
@@ -52,12 +53,14 @@ function kafkajs(): typeof KafkaJs {
 /** kafkajs's log on stderr, prefixed, from the level `BEAMLINE_KAFKA_LOG` names (default: nothing). */
 const stderrLog: logCreator = () => ({ namespace, level, log }) => {
   const { message, ...extra } = log;
-  process.stderr.write(`kafka ${kafkajs().logLevel[level]} ${namespace}: ${message} ${JSON.stringify(extra)}\n`);
+  const name = Object.entries(kafkajs().logLevel).find(([, n]) => n === level)?.[0] ?? String(level);
+  process.stderr.write(`kafka ${name.toLowerCase()} ${namespace}: ${message} ${JSON.stringify(extra)}\n`);
 };
 
 /** A kafkajs client for `options`, with bounded retries (about 10 s in all before an operation fails). */
 export function kafkaClient(options: KafkaConnectionOptions, where = "Kafka"): Kafka {
   const { Kafka: KafkaClient, logLevel: LogLevel } = kafkajs();
+  resetFramingOnConnect();
   const levels: Record<string, KafkaJs.logLevel> = { nothing: LogLevel.NOTHING, error: LogLevel.ERROR, warn: LogLevel.WARN, info: LogLevel.INFO, debug: LogLevel.DEBUG };
   const level = levels[(process.env.BEAMLINE_KAFKA_LOG ?? "nothing").toLowerCase()] ?? LogLevel.NOTHING;
   return new KafkaClient({

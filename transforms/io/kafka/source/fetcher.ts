@@ -7,7 +7,7 @@
  * per record, its key and value slices of the response); aborted transactions and control records
  * are dropped as kafkajs's consumer drops them.
  */
-import type { KafkaCluster } from "../client/connection";
+import type { KafkaBroker, KafkaCluster } from "../client/connection";
 
 // kafkajs's consumer batch: drops records of aborted transactions and control records (pinned 2.2.4).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -82,6 +82,7 @@ export class Fetcher {
   private async send(leader: number): Promise<void> {
     const batch = this.queued.get(leader) ?? [];
     this.queued.delete(leader);
+    let broker: KafkaBroker | null = null;
     try {
       if (batch.length === 0) return;
       const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
@@ -90,7 +91,7 @@ export class Fetcher {
         list.push({ partition: p.partition, fetchOffset: String(p.offset), maxBytes: this.limits.maxBytesPerPartition });
         topics.set(p.topic, list);
       }
-      const broker = await this.cluster.findBroker({ nodeId: leader });
+      broker = await this.cluster.findBroker({ nodeId: leader });
       const response = (await (broker.fetch as (r: unknown) => Promise<FetchResponse>)({
         replicaId: -1,
         isolationLevel: this.limits.readCommitted ? 1 : 0,
@@ -108,6 +109,8 @@ export class Fetcher {
         p.resolve(Object.assign(new KafkaBatch(p.topic, String(p.offset), data), { endOffset }));
       }
     } catch (e) {
+      // A fetch that got no answer in time leaves a connection that may never answer again: the next one connects afresh.
+      if ((e as { name?: string }).name === "KafkaJSRequestTimeoutError" && broker) void (broker.disconnect as () => Promise<void>).call(broker).catch(() => {});
       // An error of one partition (an offset out of range) is that partition's; the others try again.
       const only = e as { topic?: string; partition?: number };
       for (const p of batch) {
