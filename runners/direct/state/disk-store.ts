@@ -26,6 +26,24 @@ export function stateRoot(root: string | undefined): string {
   return root ?? os.tmpdir();
 }
 
+/** State directories of processes that are gone (killed before they could remove theirs), seen once per root. */
+const swept = new Set<string>();
+
+/** Removes the state directories under `root` whose process no longer runs. */
+function removeOrphans(root: string): void {
+  if (swept.has(root)) return;
+  swept.add(root);
+  for (const name of fs.readdirSync(root)) {
+    const pid = Number(/^beamline-state-(\d+)-/.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") fs.rmSync(path.join(root, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** The LMDB key of an entry id (a hash beyond {@link MAX_ID} characters, with the id's first part kept for ranges). */
 function dbKey(id: string): string {
   if (id.length <= MAX_ID) return id;
@@ -56,7 +74,8 @@ export class DiskStore {
    */
   constructor(root: string, label: string, private readonly tracksChanges = true) {
     fs.mkdirSync(root, { recursive: true });
-    this.dir = fs.mkdtempSync(path.join(root, `beamline-state-${label.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 40)}-`));
+    removeOrphans(root);
+    this.dir = fs.mkdtempSync(path.join(root, `beamline-state-${process.pid}-${label.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 40)}-`));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { open } = require("lmdb") as typeof import("lmdb");
     this.env = open({ path: this.dir, noSync: true, noMetaSync: true, compression: false, maxDbs: 16, mapSize: 2 ** 36 });

@@ -28,8 +28,11 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
     expect(golden.length).toBeGreaterThan(300);
   }, 30_000);
 
-  test("on two threads, the same lines as in memory; each instance's state files are gone once the run ends", async () => {
+  test("on two threads, the same lines as in memory; each instance's state files are gone once the run ends, and those of killed processes too", async () => {
     const stateDir = path.join(root, "state-files");
+    // What a process killed with kill -9 left (its pid runs no more).
+    const orphan = path.join(stateDir, "beamline-state-999999999-Old-abc");
+    fs.mkdirSync(orphan, { recursive: true });
     const seen = new Set<string>();
     const watch = setInterval(() => fs.existsSync(stateDir) && fs.readdirSync(stateDir).forEach((d) => seen.add(d)), 5);
     try {
@@ -38,7 +41,7 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
       clearInterval(watch);
     }
     expect(outputLines(path.join(root, "disk"), "g-")).toEqual(golden);
-    expect([...seen].some((d) => d.startsWith("beamline-state-EveryCell-"))).toBe(true);
+    expect([...seen].some((d) => new RegExp(`^beamline-state-${process.pid}-EveryCell-`).test(d))).toBe(true);
     expect(fs.readdirSync(stateDir)).toEqual([]);
   }, 30_000);
 
