@@ -29,6 +29,8 @@ import { readDeltaFile, type DeltaEntry } from "../state/delta-file";
 
 /** Every how many checkpoints the disk backend writes all its state instead of what changed (bounds the chain a restore reads). */
 export const FULL_CHECKPOINT_EVERY = 16;
+/** Timers fired, or namespaces of an expiring window visited, per write transaction on disk (bounds what one holds). */
+const UNIT = 4096;
 
 /** The operator's state and timers as plain data, for checkpoints. */
 export interface StatefulSnapshot {
@@ -129,54 +131,64 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     const w = live.get(wid);
     if (!w) return;
     live.delete(wid);
-    let n = 0;
     const onExpiry = runner.expires;
-    for (const ns of table.namespacesOf(wid)) {
-      if (onExpiry) runner.expireWindow(scopeOf(ns));
-      table.drop(wid, ns.keyId);
-      for (const timerName of timerNames) timers.clear(wid, ns.keyId, timerName);
-      // A window of many keys (on disk, more than memory holds) emits as it goes.
-      if (++n % 1024 === 0) flush();
+    const namespaces = table.namespacesOf(wid)[Symbol.iterator]();
+    // A window of many keys (on disk, more than memory holds) emits and commits as it goes.
+    for (let more = true; more; ) {
+      atomically(() => {
+        for (let n = 0; n < UNIT; n++) {
+          const next = namespaces.next();
+          if (next.done) return void (more = false);
+          const ns = next.value;
+          if (onExpiry) runner.expireWindow(scopeOf(ns));
+          table.drop(wid, ns.keyId);
+          for (const timerName of timerNames) timers.clear(wid, ns.keyId, timerName);
+        }
+      });
+      flush();
     }
   };
 
-  /** Fires due event-time timers and expires windows, in timestamp order (timers first on ties). */
-  const advanceEventTime = (wm: number) => {
-    for (;;) {
-      const td = timers.peek("event");
-      const timerDue = td !== undefined && td.at < wm;
-      let exp = expiries.peek();
-      while (exp && !live.has(exp.item)) {
-        expiries.pop();
-        exp = expiries.peek();
-      }
-      const expiryDue = exp !== undefined && exp.priority < wm;
-      if (timerDue && (!expiryDue || td!.at <= exp!.priority)) {
-        fireTimer(timers.popDue("event", wm, true)!);
-      } else if (expiryDue) {
-        expiries.pop();
-        expireWindow(exp!.item);
-      } else {
-        break;
-      }
-    }
-    flush();
-  };
-
-  /** Whether a timer or a window expiry is due at watermark `wm`. */
-  const eventTimeDue = (wm: number): boolean => {
+  /** What is due next at watermark `wm`: a timer, a window's expiry (timers first on ties), or nothing. */
+  const nextDue = (wm: number): { timer: true } | { timer: false; wid: string } | null => {
     const td = timers.peek("event");
-    if (td !== undefined && td.at < wm) return true;
+    const timerDue = td !== undefined && td.at < wm;
     let exp = expiries.peek();
     while (exp && !live.has(exp.item)) {
       expiries.pop();
       exp = expiries.peek();
     }
-    return exp !== undefined && exp.priority < wm;
+    const expiryDue = exp !== undefined && exp.priority < wm;
+    if (timerDue && (!expiryDue || td!.at <= exp!.priority)) return { timer: true };
+    return expiryDue ? { timer: false, wid: exp!.item } : null;
+  };
+
+  /** Fires due event-time timers and expires windows, in timestamp order (timers first on ties). */
+  const advanceEventTime = (wm: number) => {
+    for (let due = nextDue(wm); due; due = nextDue(wm)) {
+      if (due.timer) {
+        // On disk, up to UNIT timers fire in one write transaction.
+        atomically(() => {
+          for (let n = 0, d: ReturnType<typeof nextDue> = due; n < UNIT && d?.timer; n++, d = nextDue(wm)) fireTimer(timers.popDue("event", wm, true)!);
+        });
+      } else {
+        expiries.pop();
+        expireWindow(due.wid);
+      }
+    }
+    flush();
   };
 
   const fireProcessingTime = (now: number) => {
-    for (let td = timers.popDue("processing", now, false); td; td = timers.popDue("processing", now, false)) fireTimer(td);
+    for (let more = true; more; ) {
+      atomically(() => {
+        for (let n = 0; n < UNIT; n++) {
+          const td = timers.popDue("processing", now, false);
+          if (!td) return void (more = false);
+          fireTimer(td);
+        }
+      });
+    }
     flush();
     const next = timers.peek("processing");
     if (next) ctx.wakeAt(next.at);
@@ -235,13 +247,11 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
 
     onWatermark(wm) {
       if (wm > watermark) watermark = wm;
-      // On disk, a watermark that makes nothing due opens no write transaction.
-      if (store && !eventTimeDue(watermark)) return;
-      atomically(() => advanceEventTime(watermark));
+      advanceEventTime(watermark);
     },
 
     onProcessingTime(now) {
-      atomically(() => fireProcessingTime(now));
+      fireProcessingTime(now);
     },
 
     watermarkHold() {
@@ -251,7 +261,7 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     finish() {
       if (watermark < MAX_TIMESTAMP) {
         watermark = MAX_TIMESTAMP;
-        atomically(() => advanceEventTime(watermark));
+        advanceEventTime(watermark);
       }
     },
 
