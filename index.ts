@@ -72,6 +72,7 @@ export type { Auction as NexmarkAuction } from "./transforms/nexmark/auction";
 export type { Bid as NexmarkBid } from "./transforms/nexmark/bid";
 export type { Committable, Committer, Sink, SinkRecovery, SinkWriter, WriterContext } from "./sdk/sink";
 export { writeTo, type WriteToOptions } from "./transforms/io/write-to";
+export type { WrittenWithDeadLetters } from "./transforms/io/common";
 export { readText, writeText, type ReadTextOptions, type WriteTextOptions } from "./transforms/io/text";
 export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./transforms/io/csv";
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";
@@ -100,14 +101,19 @@ export { metrics, DEFAULT_METRICS_NAMESPACE, MetricResults, type Counter, type D
 
 // Errors
 export {
-  BeamlineError, IOError, OptionError, PipelineConstructionError, SchemaError, UnsupportedFeatureError, UserCodeError,
+  BeamlineError, IOError, OptionError, PipelineConstructionError, SchemaError, TransientError, UnsupportedFeatureError, UserCodeError,
   type BeamlineErrorInit, type ErrorDomain,
 } from "./sdk/errors";
 
 // Runners
 export { RUNNER_NAMES, type Runner, type RunnerName, type RunResult, type RunMetricsSummary } from "./sdk/runner";
-export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, type RunOptions } from "./runners/run";
+export { runPipeline, type DirectRunOptions, type PortableRunPipelineOptions, type DataflowRunPipelineOptions, type RunOptions } from "./runners/run";
 export { DirectRunner, type CheckpointReport, type DirectRunMetrics, type DirectRunnerOptions, type PipelineResult } from "./runners/direct/runner";
 export type { TransformTotals } from "./runners/metrics/live";
+/** Runs a pipeline file without faults and under a seed's faults (crashes resumed), and throws unless the outputs match. */
+export { expectSameOutputUnderFaults, type OutputPlace, type SameOutputOptions, type SameOutputReport } from "./runners/testing/same-output-under-faults";
 export type { DirectRunResult } from "./runners/direct-runner";
 export type { PortableRunOptions, PortableRunResult } from "./runners/portable-runners";
+export type { DataflowRunnerOptions, DataflowRunResult } from "./runners/dataflow/runner";
+export type { DataflowRunOptions } from "./runners/dataflow/options";
+export type { DataflowJobMessage } from "./runners/dataflow/jobs-api";

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildPipeline, isPipelineDefinition, PipelineDefinition } from "../sdk/definition";
+import type { Pipeline } from "../sdk/pipeline";
 import { BeamlineError, OptionError, PipelineConstructionError } from "../sdk/errors";
 import { formatOptionHelp, option, OptionSpecs, parseOptions } from "../sdk/options";
 import { RUNNER_NAMES } from "../sdk/runner";
@@ -14,6 +15,8 @@ import { runPipeline } from "./run";
 import type { ProgressStream } from "./direct/execution/progress";
 import type { DirectRunnerOptions } from "./direct/runner";
 import { checkpointLines } from "./commands/checkpoints";
+import { optionsOfOtherRunners } from "./commands/option-scope";
+import { parseFaultSeed, runUnderFaults } from "./commands/inject-faults";
 import { planDot, planSvg } from "./direct/plan/picture";
 import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
@@ -55,6 +58,24 @@ export const RUNNER_OPTIONS = {
   metricsPort: option.integer("direct: serve Prometheus metrics at http://HOST:PORT/metrics while the run goes (0: any free port)"),
   metricsHost: option.string("direct: the address --metrics-port and --ui-port listen on", { default: "127.0.0.1" }),
   uiPort: option.integer("direct: serve a web page about the run at http://HOST:PORT/ while it goes (0: any free port)"),
+  project: option.string("dataflow: the Google Cloud project the job runs in", { default: "" }),
+  region: option.string("dataflow: the region the job runs in, e.g. us-central1", { default: "" }),
+  tempLocation: option.string("dataflow: a gs://BUCKET/PREFIX for temporary files", { default: "" }),
+  stagingLocation: option.string("dataflow: a gs://BUCKET/PREFIX the pipeline and its bundle are staged to (default: <temp-location>/staging)", { default: "" }),
+  streaming: option.boolean("dataflow: run the job in streaming mode", { default: false }),
+  serviceAccount: option.string("dataflow: the service account e-mail the workers run as", { default: "" }),
+  network: option.string("dataflow: the VPC network of the workers", { default: "" }),
+  subnetwork: option.string("dataflow: the workers' subnetwork, regions/REGION/subnetworks/NAME", { default: "" }),
+  maxWorkers: option.integer("dataflow: the most workers the job may autoscale to"),
+  sdkContainerImage: option.string("dataflow: Beamline's SDK harness image (containers/sdk/Dockerfile; default: REGION-docker.pkg.dev/PROJECT/beamline/beamline-sdk:VERSION)", { default: "" }),
+  detach: option.boolean("dataflow: return once the job is created instead of following it", { default: false }),
+  dataflowJobFile: option.string("dataflow: write the job request to this file, without staging or submitting anything", { default: "" }),
+  jobName: option.string("dataflow: the job's name (default: beamline-<file>-<time>)", { default: "" }),
+  dataflowEndpoint: option.string(`dataflow: the Dataflow API's root URL (default: $BEAMLINE_DATAFLOW_ENDPOINT or https://dataflow.googleapis.com/)`, { default: "" }),
+  injectFaults: option.string(
+    "direct, soak runs: inject COUNT faults of seed SEED's plan (SEED:COUNT; threads dying, the process killed at barriers, checkpoint writes and commits, reads and commits failing, parts delayed), resuming after each crash; each fault is printed as it fires, and the same value replays them",
+    { default: "" },
+  ),
   help: option.boolean("show the runner's and the pipeline's options", { default: false }),
 } satisfies OptionSpecs;
 
@@ -232,11 +253,15 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const pipeline = buildPipeline(def, pipelineValues);
     const started = Date.now();
     const given = (name: string) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    const foreign = optionsOfOtherRunners(values.runner, given);
+    if (foreign) throw foreign;
+    if (values.runner === "dataflow") return await runOnDataflow(pipeline, values, path.resolve(file), pipelineValues, io, started);
     if (values.runner !== "direct") {
+      if (values.injectFaults) throw new OptionError({ code: "BL_INJECT_FAULTS_RUNNER", value: values.runner, rule: "--inject-faults runs on the direct runner only", fix: "pass --runner=direct with --inject-faults, or leave --inject-faults out" });
       const checkpointDir = values.checkpointDir as string;
       if (values.resume && !checkpointDir) throw resumeWithoutCheckpoints();
       const r = await runPipeline(pipeline, {
-        runner: values.runner,
+        runner: values.runner as "flink" | "prism" | "portable",
         jobEndpoint: values.jobEndpoint as string,
         flinkMaster: values.flinkMaster as string,
         environmentType: values.environmentType,
@@ -251,6 +276,13 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
       const { formatUserMetrics } = require("./portable/harness/metrics") as typeof import("./portable/harness/metrics");
       for (const line of formatUserMetrics(r.userMetrics)) io.err(`beamline: ${line}`);
       return 0;
+    }
+    if (values.injectFaults) {
+      const { seed, count } = parseFaultSeed(values.injectFaults as string);
+      const childArgs = args.filter((a) => !a.startsWith("--inject-faults"));
+      // Faults an earlier round fired, left out to replay a later round (see expectSameOutputUnderFaults).
+      const skip = new Set((process.env.BEAMLINE_FAULT_SKIP ?? "").split(",").filter((id) => id !== "").map(Number));
+      return (await runUnderFaults({ file, args: childArgs, seed, count, skip, io })).code;
     }
     const restart = restartStrategy(values.restartStrategy as RestartStrategy["kind"], values.restartAttempts as number, values.restartDelay as number);
     const checkpointDir = values.checkpointDir as string;
@@ -282,6 +314,10 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     }
     return 0;
   } catch (e) {
+    if (e instanceof BeamlineError && e.code === "BL_CANCELLED" && e.where?.startsWith("dataflow job")) {
+      io.err(`beamline: cancelled: ${e.message}`);
+      return 130;
+    }
     if (e instanceof BeamlineError && e.code === "BL_CANCELLED") {
       io.err("beamline: cancelled: nothing after the last completed checkpoint is committed");
       return 130;
@@ -295,6 +331,38 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 70;
   }
+}
+
+/** `beamline run FILE --runner=dataflow`: submits, prints the job's id and link, follows it (Ctrl-C cancels it). */
+async function runOnDataflow(pipeline: Pipeline, values: Record<string, unknown>, file: string, options: Record<string, unknown>, io: CliIO, started: number): Promise<number> {
+  const text = (name: string) => (values[name] as string) || undefined;
+  const r = await runPipeline(pipeline, {
+    runner: "dataflow",
+    project: text("project"),
+    region: text("region"),
+    tempLocation: text("tempLocation"),
+    stagingLocation: text("stagingLocation"),
+    streaming: values.streaming as boolean,
+    serviceAccount: text("serviceAccount"),
+    network: text("network"),
+    subnetwork: text("subnetwork"),
+    maxWorkers: values.maxWorkers as number | undefined,
+    sdkContainerImage: text("sdkContainerImage"),
+    detach: values.detach as boolean,
+    dataflowJobFile: text("dataflowJobFile"),
+    jobName: text("jobName"),
+    dataflowEndpoint: text("dataflowEndpoint"),
+    definition: { file, options },
+    onStaged: (urls) => io.err(`beamline: staged ${urls.join(" and ")}`),
+    onSubmitted: (job) => io.err(`beamline: Dataflow job ${job.id} created: ${job.consoleUrl}`),
+    onState: (state) => io.err(`beamline: Dataflow job state ${state}`),
+    onMessage: (m) => io.err(`beamline: [${(m.messageImportance ?? "").replace("JOB_MESSAGE_", "").toLowerCase()}] ${m.messageText ?? ""}`),
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(2);
+  if (r.state === "WRITTEN") io.err(`beamline: the Dataflow job request is in ${values.dataflowJobFile as string}; nothing was staged or submitted`);
+  else if (r.state === "SUBMITTED") io.err(`beamline: detached from Dataflow job ${r.jobId} (${r.jobState ?? "submitted"}); it goes on running`);
+  else io.err(`beamline: ${path.basename(file)} done on the dataflow runner in ${seconds} s (job ${r.jobId})`);
+  return 0;
 }
 
 /**

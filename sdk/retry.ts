@@ -73,3 +73,45 @@ const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 export function sleepSync(ms: number): void {
   if (ms > 0) Atomics.wait(SLEEPER, 0, 0, ms);
 }
+
+/** Node system error codes of I/O that may succeed when tried again (a busy or flaky disk, a network hiccup, too many open files). */
+const TRANSIENT_IO_CODES = new Set(["EIO", "EAGAIN", "EBUSY", "EINTR", "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "EMFILE", "ENFILE"]);
+
+/** Whether an I/O error is worth another attempt: a `BeamlineError` that says so, or a Node system error that may pass (EIO, EAGAIN, ECONNRESET, …). */
+export function isTransientIo(error: unknown): boolean {
+  if (error instanceof BeamlineError) return error.retriable;
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && TRANSIENT_IO_CODES.has(code);
+}
+
+/** How sources and sinks retry transient I/O: 5 attempts, waits from 200 ms doubling up to 5 s, less up to half at random. */
+export const IO_RETRY_POLICY: ResolvedRetryPolicy = { attempts: 5, initialBackoffMs: 200, maxBackoffMs: 5_000, multiplier: 2, jitter: 0.5, retryIf: isTransientIo };
+
+/** Hooks of {@link retryAsync}. */
+export interface RetryHooks {
+  /** Called before each wait, with the error and the attempt (1-based) that failed. */
+  readonly onRetry?: (error: unknown, attempt: number) => void;
+  /** Whether the operation made progress since it last failed: the attempts then count from 1 again. */
+  readonly progressed?: () => boolean;
+  /** Waits `ms`; resolves false when the wait was cut short and nothing more should be tried. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<boolean>;
+}
+
+/**
+ * Runs `fn` until it succeeds, retrying per `policy` the errors its `retryIf` accepts, with its
+ * backoff between attempts; throws the last error when an error is not retriable or the attempts are
+ * used up. The async counterpart of an element's retries: sources, sinks and connectors retry with it.
+ */
+export async function retryAsync<T>(fn: (attempt: number) => Promise<T>, policy: ResolvedRetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+  const sleep = hooks.sleep ?? ((ms: number) => new Promise<boolean>((r) => setTimeout(() => r(true), ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (e) {
+      if (hooks.progressed?.()) attempt = 1;
+      if (attempt >= policy.attempts || !policy.retryIf(e)) throw e;
+      hooks.onRetry?.(e, attempt);
+      if (!(await sleep(backoffMs(policy, attempt)))) throw e;
+    }
+  }
+}

@@ -5,9 +5,9 @@
 import type { Pipeline } from "./pipeline";
 
 /** The names of Beamline's runners. */
-export const RUNNER_NAMES = ["direct", "flink", "prism", "portable"] as const;
+export const RUNNER_NAMES = ["direct", "flink", "prism", "portable", "dataflow"] as const;
 
-/** A runner's name: `direct` (the default), `prism`, `flink` or `portable` (any Beam job service). */
+/** A runner's name: `direct` (the default), `prism`, `flink`, `portable` (any Beam job service) or `dataflow` (Google Cloud Dataflow). */
 export type RunnerName = (typeof RUNNER_NAMES)[number];
 
 /** The metrics every runner reports. */
@@ -21,8 +21,12 @@ export interface RunMetricsSummary {
 
 /** What a run resolves to, whatever the runner; runners add their own fields. */
 export interface RunResult {
-  /** How the run ended: `DONE`, or `STOPPED` by a graceful stop after a final checkpoint (a run that fails rejects instead). */
-  readonly state: "DONE" | "STOPPED";
+  /**
+   * How the run ended: `DONE`, or `STOPPED` by a graceful stop after a final checkpoint; on a service
+   * that runs jobs on its own (Dataflow), `SUBMITTED` when the run did not wait for the job, or
+   * `WRITTEN` when the job request went to a file instead. A run that fails rejects instead.
+   */
+  readonly state: "DONE" | "STOPPED" | "SUBMITTED" | "WRITTEN";
   /** The runner that ran it. */
   readonly runner: RunnerName;
   /** Its metrics. */

@@ -96,6 +96,17 @@ describe("the CLI's messages for a new user's mistakes", () => {
     expect(beamline(["run", WORDCOUNT, "--zzz=1"]).err).not.toContain("did you mean");
   });
 
+  test("a malformed --inject-faults names the value, the rule SEED:COUNT and an example", () => {
+    for (const bad of ["42", "x:3", "42:0", "4.2:3", "-1:3"]) {
+      expectUserError(
+        beamline(["run", WORDCOUNT, `--inject-faults=${bad}`, `--input=${input}`, `--output=${dir}/o`]),
+        "BL_BAD_INJECT_FAULTS",
+        new RegExp(`--inject-faults: "${bad}" — --inject-faults takes SEED:COUNT, two integers: .* pass e\\.g\\. --inject-faults=42:20`),
+      );
+    }
+    expect(beamline(["run", WORDCOUNT, "--help"]).out).toMatch(/--inject-faults=<string>\s+direct, soak runs: inject COUNT faults of seed SEED's plan/);
+  });
+
   test("help prints no empty default", () => {
     const r = beamline(["run", WORDCOUNT, "--help"]);
     expect(r.code).toBe(0);

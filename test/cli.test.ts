@@ -15,7 +15,7 @@ describe("beamline CLI", () => {
   test("--help lists the runner's and the pipeline's options", async () => {
     const r = await runCli(["run", "examples/wordcount.ts", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("--runner=<direct|flink|prism|portable>");
+    expect(r.out).toContain("--runner=<direct|flink|prism|portable|dataflow>");
     expect(r.out).toContain("--input=<string>");
     expect(r.out).toContain("--output=<string>");
     expect(r.out).toContain("Counts the words");

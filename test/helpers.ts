@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Pipeline, runPipeline } from "beamline";
+import { seededRandom } from "../runners/direct/faults/seeded-random";
 
 /** Runs a pipeline on the direct runner. */
 export async function run(p: Pipeline): Promise<void> {
@@ -20,15 +21,7 @@ export function tempDir(prefix = "beamline-test-"): string {
 }
 
 /** A seeded pseudo-random generator (mulberry32) in [0, 1), for reproducible test data. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** What `f` throws; fails the test when it returns. */
 export function thrownBy(f: () => unknown): unknown {

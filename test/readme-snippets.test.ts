@@ -2,33 +2,9 @@
  * The README's runnable snippets (those that start with a `// NAME.mts` line) run as a user runs them:
  * saved as that file inside a project that depends on beamline, with `npx tsx NAME.mts`.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-
-const ROOT = path.resolve(__dirname, "..");
-
-/** The README's snippet saved as `name`. */
-function snippet(name: string): string {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const block = readme.split("```ts\n").find((b) => b.startsWith(`// ${name}\n`));
-  if (!block) throw new Error(`the README has no snippet starting with // ${name}`);
-  return block.slice(0, block.indexOf("```"));
-}
-
-/** Saves `code` as `name` in a fresh folder inside the project (so "beamline" resolves) and runs it with tsx there. */
-function runSnippet(name: string, code: string, files: Record<string, string> = {}): { dir: string; status: number | null; out: string; err: string } {
-  const dir = fs.mkdtempSync(path.join(ROOT, ".cache", "readme-"));
-  for (const [f, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-    fs.writeFileSync(path.join(dir, f), text);
-  }
-  fs.writeFileSync(path.join(dir, name), code);
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/.bin/tsx"), name], { cwd: dir, encoding: "utf8", timeout: 120_000 });
-  return { dir, status: r.status, out: r.stdout, err: r.stderr };
-}
-
-beforeAll(() => fs.mkdirSync(path.join(ROOT, ".cache"), { recursive: true }));
+import { ROOT, runSnippet, snippet } from "./readme-snippet";
 
 describe("the README's snippets", () => {
   test("the top-level-await pipeline runs under npx tsx as a .mts file and prints its rows", () => {
@@ -54,4 +30,14 @@ describe("the README's snippets", () => {
       fs.rmSync(r.dir, { recursive: true, force: true });
     }
   });
+
+  test("the Failures and recovery snippet runs word count under ten seeded faults and finds the same output", () => {
+    const data = path.join(ROOT, "examples", "data");
+    const inputs = Object.fromEntries(fs.readdirSync(data).map((f) => [`in/${f}`, fs.readFileSync(path.join(data, f), "utf8")]));
+    const r = runSnippet("survives-faults.mts", snippet("survives-faults.mts"), { "wordcount.ts": fs.readFileSync(path.join(ROOT, "examples", "wordcount.ts"), "utf8"), ...inputs });
+    fs.rmSync(r.dir, { recursive: true, force: true });
+    expect(r.err).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^([1-9]\d*) of 10 faults fired, and the output was the same$/m);
+  }, 120_000);
 });

@@ -13,6 +13,9 @@ import { FIELD, TransformField } from "./sample";
 /** Named counters of the direct runner's operators that count rows dropped as late. */
 const LATE_DROP_COUNTERS = new Set(["droppedLateRows", "droppedClosedWindowRows", "droppedDueToLateness"]);
 
+/** The named counter of the direct runner's sources and sinks that counts transient I/O errors retried. */
+const IO_RETRIES_COUNTER = "ioRetries";
+
 /** Per-transform counters: metric name, help, the sample field, and the factor to the metric's unit. */
 const TRANSFORM_COUNTERS: readonly [string, string, TransformField, number][] = [
   ["beamline_input_rows_total", "Rows a transform received.", "rowsIn", 1],
@@ -93,6 +96,16 @@ export function prometheusRegistry(live: LiveMetrics, pipeline: string): Registr
     collect() {
       this.reset();
       for (const c of counters()) if (LATE_DROP_COUNTERS.has(c.counter)) this.inc(at(c.transform, c.instance), c.value);
+    },
+  });
+  new Counter({
+    name: "beamline_io_retries_total",
+    help: "Transient I/O errors a source or sink retried (a read, opening a writer, a commit).",
+    labelNames: labels,
+    registers,
+    collect() {
+      this.reset();
+      for (const c of counters()) if (c.counter === IO_RETRIES_COUNTER) this.inc(at(c.transform, c.instance), c.value);
     },
   });
   for (const [unit, key] of [["records", "records"], ["bytes", "bytes"]] as const) {

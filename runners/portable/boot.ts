@@ -1,6 +1,7 @@
 /**
  * The boot command of a PROCESS environment, started by the runner once per worker with
- * `--id=… --provision_endpoint=…` (and, from newer runners, the other endpoints): reads the provision
+ * `--id=… --provision_endpoint=…` (and, from newer runners, the other endpoints), and the entrypoint
+ * of Beamline's SDK container on Dataflow, started with the same arguments: reads the provision
  * service, retrieves the staged artifacts (the pipeline bundle) itself, rebuilds the pipeline from the
  * bundle and the submitted options, and serves the Fn API until the runner closes the control stream.
  * The harness checks each transform's pipeline fingerprint against the one it rebuilt.
@@ -12,6 +13,7 @@ import * as grpc from "@grpc/grpc-js";
 import { buildPipeline, isPipelineDefinition } from "../../sdk/definition";
 import { PIPELINE_OPTION, StagedPipeline } from "./artifact";
 import { parseBootArgs } from "./boot-args";
+import { provisionedOption, ProvisionedValue } from "./provisioned-option";
 import { CHANNEL_OPTIONS, clientFor } from "./harness/channels";
 import { SdkHarness } from "./harness/harness";
 import { beamProtos, Protos } from "./model/protos";
@@ -84,9 +86,8 @@ export async function boot(argv: readonly string[]): Promise<void> {
     await retrieve(protos, artifactUrl, workerId, dep, file);
     staged.set(name, file);
   }
-  const fields = (info.pipelineOptions?.fields ?? {}) as Record<string, { stringValue?: string }>;
-  const key = Object.keys(fields).find((k) => k.includes(PIPELINE_OPTION));
-  if (!key || !fields[key].stringValue) {
+  const option = provisionedOption((info.pipelineOptions?.fields ?? {}) as Record<string, ProvisionedValue>, PIPELINE_OPTION);
+  if (!option) {
     throw new RunnerProtocolError({
       code: "BL_NO_STAGED_PIPELINE",
       where: `worker ${workerId}`,
@@ -95,7 +96,7 @@ export async function boot(argv: readonly string[]): Promise<void> {
       fix: "submit the job with `beamline run <file> --environment-type=PROCESS`, which stages the pipeline file and sets the option",
     });
   }
-  const spec = JSON.parse(fields[key].stringValue!) as StagedPipeline;
+  const spec = JSON.parse(option) as StagedPipeline;
   const file = staged.get(spec.module);
   if (!file) throw new RunnerProtocolError({ code: "BL_ARTIFACT_MISSING", where: `worker ${workerId}`, value: spec.module, rule: "the runner must provide every artifact staged with the job, and the pipeline bundle is missing", fix: "see the runner's log for artifact retrieval errors", retriable: true });
   resolveFromBeamline();

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BeamlineError, UserCodeError } from "../../sdk/errors";
 import { bundlePipelineFile, PIPELINE_OPTION, StagedPipeline } from "./artifact";
+import { BOOT_SCRIPT } from "./boot-command";
 import type { Pipeline } from "../../sdk/pipeline";
 import { JobClient, JobMessage, LocalArtifact, fileArtifact } from "./jobclient";
 import type { UserMetric } from "./harness/metrics";
@@ -97,7 +98,7 @@ export class PortableRunner {
     const dependencies = artifacts.map((a) => fileArtifact(protos, a)) as unknown as EnvironmentSpec["dependencies"];
     if (envType === "PROCESS") {
       if (!o.definition) throw missingConfig("PROCESS", "the pipeline file its workers rebuild the pipeline from (run it with `beamline run <file>`, or pass `definition`)");
-      const command = o.environmentConfig || path.join(__dirname, "boot.js");
+      const command = o.environmentConfig || BOOT_SCRIPT;
       reports = watchWorkerReports(os.tmpdir());
       environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: { [WORKER_REPORTS_ENV]: reports.dir } }), dependencies };
     } else {

@@ -92,6 +92,17 @@ export class IOError extends BeamlineError {}
 /** A user function threw while processing data. */
 export class UserCodeError extends BeamlineError {}
 
+/**
+ * A failure an immediate retry of the same read or commit may get past (a dropped connection, a busy
+ * service): a source's `read` or a committer's `commit` may throw it, and the direct runner retries
+ * the read from the part's last position, or the commit, a few times with backoff before failing.
+ */
+export class TransientError extends BeamlineError {
+  constructor(init: BeamlineErrorInit) {
+    super({ domain: "external", retriable: true, ...init });
+  }
+}
+
 /** A runner was asked to do something it cannot do. */
 export class UnsupportedFeatureError extends BeamlineError {}
 

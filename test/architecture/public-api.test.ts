@@ -57,7 +57,7 @@ describe("the public API (index.ts)", () => {
   test("lists what users import, one by one", () => {
     // A reader that found nothing would pass every check below.
     expect(api.length).toBeGreaterThan(150);
-    for (const name of ["Pipeline", "PCollection", "runPipeline", "Runner", "DirectRunner", "schema", "t", "assertThat", "testStream", "BeamlineError", "definePipeline", "metrics", "windowInto", "afterWatermark", "state", "timer"]) {
+    for (const name of ["Pipeline", "PCollection", "runPipeline", "Runner", "DirectRunner", "schema", "t", "assertThat", "testStream", "BeamlineError", "definePipeline", "metrics", "windowInto", "afterWatermark", "state", "timer", "expectSameOutputUnderFaults", "TransientError"]) {
       expect(api.map((e) => e.name)).toContain(name);
     }
   });

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
-  afterWatermark, afterCount, combineGlobally, count, create, DeadLetter, ElementInfo, fixedWindows, groupBy, IOError, map, parDo, Pipeline, reshuffle, sideInput, sum,
+  afterWatermark, afterCount, combineGlobally, count, create, DeadLetter, ElementInfo, fixedWindows, groupBy, IOError, map, parDo, PCollection, Pipeline, reshuffle, sideInput, sum,
   windowInto, withTimestamps, writeText,
 } from "beamline";
 import { buildPipeline } from "beamline";
@@ -70,11 +70,33 @@ export function deadLetterPipeline(outDir: string): Pipeline {
       return `good ${row.id}`;
     }).withDeadLetter({ retry: { attempts: 2, initialBackoffMs: 1 } }),
   );
+  writeGoodAndDead(main, deadLetter, outDir);
+  return p;
+}
+
+/**
+ * The dead-letter guard over a short input: of ids 0 to 9, those divisible by 3 (four of ten) throw
+ * and go to dead letters, under `limits`; good ids and dead letters are written as lines.
+ */
+export function guardedPipeline(outDir: string, limits: { maxDeadLetterRatio?: number; maxDeadLetters?: number }): Pipeline {
+  const p = new Pipeline();
+  const { main, deadLetter } = p.apply("Ids", create(Array.from({ length: 10 }, (_, id) => ({ id })))).apply(
+    "Parse",
+    map((row: { id: number }) => {
+      if (row.id % 3 === 0) throw new RangeError(`id ${row.id} is bad`);
+      return `good ${row.id}`;
+    }, { deadLetter: true, ...limits }),
+  );
+  writeGoodAndDead(main, deadLetter, outDir);
+  return p;
+}
+
+/** Writes good rows (strings) to `good` files and dead letters, one line each, to `dead` files under `outDir`. */
+function writeGoodAndDead(main: PCollection<string>, deadLetter: PCollection<DeadLetter>, outDir: string): void {
   main.apply("WriteGood", writeText(path.join(outDir, "good")));
   deadLetter
     .map((d: DeadLetter) => `dead ${d.transform} ${d.element} ${d.errorName} ${d.attempts} ${d.message}`, { name: "FormatDead" })
     .apply("WriteDead", writeText(path.join(outDir, "dead")));
-  return p;
 }
 
 /** The sorted lines of every file a run wrote under `dir` whose name starts with `prefix`. */

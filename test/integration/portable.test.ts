@@ -10,9 +10,9 @@ import * as path from "node:path";
 import { create, customWindows, generateSequence, runPipeline, Pipeline, windowInto, writeText } from "beamline";
 import { main } from "../../runners/cli";
 import { clusterJobs } from "../../runners/flink/flink";
-import { JobFailedError, PortableRunner } from "../../runners/portable/runner";
+import { JobFailedError, PortableRunner, type PortableResult } from "../../runners/portable/runner";
 import { tempDir } from "../helpers";
-import { deadLetterPipeline, outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
+import { deadLetterPipeline, guardedPipeline, outputLines, sideInputPipeline, windowedPipeline, wordcountPipeline } from "./pipelines";
 import { describeWithFlinkCluster, describeWithFlinkJobServer, describeWithPrism } from "./services";
 
 /** Runs both golden pipelines on the direct runner once, for every suite to compare with. */
@@ -45,26 +45,55 @@ async function expectSameAsDirect(run: (p: Pipeline) => Promise<unknown>): Promi
   expect(want.side).toEqual(outputLines(dir, "side"));
 }
 
-describeWithPrism("Prism", (prism) => {
-  test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", async () => {
-    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(p));
-  }, 120_000);
+/** The dead-letter pipeline gives the direct runner's good rows, dead letters and counters. */
+async function expectDeadLettersAsDirect(run: (p: Pipeline) => Promise<PortableResult>): Promise<void> {
+  const direct = tempDir();
+  await runPipeline(deadLetterPipeline(direct));
+  const dir = tempDir();
+  const result = await run(deadLetterPipeline(dir));
+  const counters = new Map(result.metrics.filter((m) => m.transform === "Parse").map((m) => [m.name, m.value]));
+  expect(Object.fromEntries(counters)).toEqual({ retries: 8, deadLetters: 4 });
+  const dead = outputLines(dir, "dead");
+  expect(dead).toHaveLength(4);
+  expect(dead).toContain('dead Parse {"id":13} IOError 2 13 — id 13 failed.');
+  expect(outputLines(dir, "good")).toHaveLength(36);
+  expect(outputLines(dir, "good")).toContain("good 15");
+  expect(dead).toEqual(outputLines(direct, "dead"));
+  expect(outputLines(dir, "good")).toEqual(outputLines(direct, "good"));
+}
 
-  test("dead letters are an ordinary tagged output: the same good rows and dead letters (with attempts) as on the direct runner", async () => {
-    const direct = tempDir();
-    await runPipeline(deadLetterPipeline(direct));
-    const dir = tempDir();
-    const result = await new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(deadLetterPipeline(dir));
-    const counters = new Map(result.metrics.filter((m) => m.transform === "Parse").map((m) => [m.name, m.value]));
-    expect(Object.fromEntries(counters)).toEqual({ retries: 8, deadLetters: 4 });
-    const dead = outputLines(dir, "dead");
-    expect(dead).toHaveLength(4);
-    expect(dead).toContain('dead Parse {"id":13} IOError 2 13 — id 13 failed.');
-    expect(outputLines(dir, "good")).toHaveLength(36);
-    expect(outputLines(dir, "good")).toContain("good 15");
-    expect(dead).toEqual(outputLines(direct, "dead"));
-    expect(outputLines(dir, "good")).toEqual(outputLines(direct, "good"));
-  }, 120_000);
+/**
+ * The dead-letter guard over ten rows, four of them bad: a ratio of 0.4 passes with the direct
+ * runner's rows; a ratio of 0.3 (checked when the input ends, as ten rows are too few before) and a
+ * count of 3 fail the job, naming the transform and the limit.
+ */
+async function expectGuardAsDirect(run: (p: Pipeline) => Promise<unknown>): Promise<void> {
+  const direct = tempDir();
+  await runPipeline(guardedPipeline(direct, { maxDeadLetterRatio: 0.4 }));
+  const dir = tempDir();
+  await run(guardedPipeline(dir, { maxDeadLetterRatio: 0.4 }));
+  expect(outputLines(dir, "dead")).toHaveLength(4);
+  expect(outputLines(dir, "dead")).toEqual(outputLines(direct, "dead"));
+  expect(outputLines(dir, "good")).toEqual(outputLines(direct, "good"));
+  for (const [limits, rule] of [[{ maxDeadLetterRatio: 0.3 }, "maxDeadLetterRatio (0.3)"], [{ maxDeadLetters: 3 }, "maxDeadLetters (3)"]] as const) {
+    const onDirect = await runPipeline(guardedPipeline(tempDir(), limits)).then(() => null, (x: unknown) => x as Error);
+    expect(onDirect?.message).toContain(rule);
+    const e = await run(guardedPipeline(tempDir(), limits)).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(JobFailedError);
+    expect((e as Error).message).toContain('transform "Parse"');
+    expect((e as Error).message).toContain(rule);
+  }
+}
+
+/** The cases a portable runner passes with the direct runner's results: the golden pipelines, dead letters, and the dead-letter guard. */
+function sameAsDirectCases(runner: () => (p: Pipeline) => Promise<PortableResult>, timeoutMs: number): void {
+  test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", () => expectSameAsDirect(runner()), timeoutMs);
+  test("dead letters are an ordinary tagged output: the same good rows and dead letters (with attempts) as on the direct runner", () => expectDeadLettersAsDirect(runner()), timeoutMs);
+  test("the dead-letter guard: a ratio over a short input fails the job when its input ends, a count at once, as on the direct runner", () => expectGuardAsDirect(runner()), timeoutMs);
+}
+
+describeWithPrism("Prism", (prism) => {
+  sameAsDirectCases(() => (p) => new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" }).run(p), 120_000);
 
   test("a throwing user function fails the job with its message and the transform's name on the terminal", async () => {
     const out: string[] = [];
@@ -96,9 +125,7 @@ describeWithPrism("Prism", (prism) => {
 });
 
 describeWithFlinkJobServer("Flink (embedded, through Beam's Flink job server)", (server) => {
-  test("wordcount, a windowed and triggered pipeline, and side inputs give the direct runner's results", async () => {
-    await expectSameAsDirect((p) => new PortableRunner({ jobEndpoint: server().jobEndpoint, runnerName: "flink" }).run(p));
-  }, 240_000);
+  sameAsDirectCases(() => (p) => new PortableRunner({ jobEndpoint: server().jobEndpoint, runnerName: "flink" }).run(p), 240_000);
 
   test("a PROCESS environment: Flink starts Beamline's boot command, which retrieves the staged bundle and rebuilds the pipeline", async () => {
     const want = await golden();

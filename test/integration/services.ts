@@ -74,6 +74,16 @@ export function describeWithGcs(name: string, body: (gcs: () => GcsEmulator) => 
   describeWithService(["go"], name, () => startGcsEmulator(), body);
 }
 
+/** Points this process's Cloud Storage code at the emulator (and away from the metadata server); returns a client of it with `bucket` made. */
+export async function gcsBucketOn(gcs: GcsEmulator, bucket: string): Promise<import("@google-cloud/storage").Storage> {
+  process.env.STORAGE_EMULATOR_HOST = gcs.storageEmulatorHost;
+  process.env.METADATA_SERVER_DETECTION = "none";
+  const { Storage } = await import("@google-cloud/storage");
+  const storage = new Storage({ projectId: "test", apiEndpoint: gcs.url });
+  await storage.createBucket(bucket);
+  return storage;
+}
+
 /** A suite around a Pub/Sub emulator (pstest). */
 export function describeWithPubSub(name: string, body: (pubsub: () => PubSubEmulator) => void): void {
   describeWithService(["go"], name, () => startPubSubEmulator(), body);

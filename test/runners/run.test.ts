@@ -1,9 +1,10 @@
 /** One Runner contract behind runPipeline: every runner by name, options that can all be left unset. */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { create, metrics, map, OptionError, Pipeline, runPipeline, type Runner, type RunResult } from "beamline";
+import { create, metrics, map, OptionError, Pipeline, RUNNER_NAMES, runPipeline, type Runner, type RunResult } from "beamline";
 import { directRunner } from "../../runners/direct-runner";
 import { countersOf, portableRunner } from "../../runners/portable-runners";
+import { dataflowRunner } from "../../runners/dataflow/runner";
 
 function counting(): Pipeline {
   const p = new Pipeline();
@@ -38,9 +39,15 @@ describe("runPipeline", () => {
   });
 
   test("refuses a runner it does not know, listing those it does", async () => {
-    const e = await rejection(runPipeline(counting(), { runner: "dataflow" } as never));
+    const e = await rejection(runPipeline(counting(), { runner: "spark" } as never));
     expect(e.code).toBe("BL_UNKNOWN_RUNNER");
-    expect(e.fix).toContain("direct, flink, prism, portable");
+    expect(e.fix).toContain("direct, flink, prism, portable, dataflow");
+  });
+
+  test("hands dataflow to the Dataflow runner, which asks for the project first", async () => {
+    const e = await rejection(runPipeline(counting(), { runner: "dataflow" }));
+    expect(e.code).toBe("BL_DATAFLOW_OPTION_MISSING");
+    expect(e.where).toBe("--project");
   });
 
   test("loads the portable runners (gRPC, Beam's protos) only when one is asked for", () => {
@@ -59,8 +66,9 @@ describe("runPipeline", () => {
 
 describe("the runners", () => {
   test("each is a Runner named as runPipeline names it", () => {
-    const all: Runner<never, RunResult>[] = [directRunner, portableRunner("prism"), portableRunner("flink"), portableRunner("portable")];
-    expect(all.map((r) => r.name)).toEqual(["direct", "prism", "flink", "portable"]);
+    const all: Runner<never, RunResult>[] = [directRunner, portableRunner("prism"), portableRunner("flink"), portableRunner("portable"), dataflowRunner];
+    expect(all.map((r) => r.name)).toEqual(["direct", "prism", "flink", "portable", "dataflow"]);
+    expect([...all.map((r) => r.name)].sort()).toEqual([...RUNNER_NAMES].sort());
   });
 
   test("a portable run's user metrics become the same named counters a direct run reports", () => {

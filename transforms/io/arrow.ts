@@ -14,8 +14,10 @@ import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
-import { expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList, storageFor } from "./files";
+import { CheckedFileSink, declareCheckedWrite } from "./checked-file-sink";
+import type { WrittenWithDeadLetters } from "./common";
+import { declareRead, nullableSchema, withSchema } from "./common";
+import { expandPattern, FilePattern, FileShardWriter, ioFailure, partFile, patternList, storageFor } from "./files";
 
 const MAGIC = Buffer.from("ARROW1");
 /** The end-of-stream marker of the IPC stream format. */
@@ -272,12 +274,14 @@ export interface WriteArrowOptions {
   readonly suffix?: string;
   /** How many files to write; 1 by default. */
   readonly numShards?: number;
+  /** Route rows that cannot be written (a string that is not UTF-8, fields other than the file's) to a `deadLetter` output instead of failing; false by default. */
+  readonly deadLetter?: boolean;
 }
 
 /** The sink behind {@link writeArrow}: streams record batches into Arrow IPC files. */
-export class ArrowSink extends FileSink {
+export class ArrowSink extends CheckedFileSink {
   constructor(prefix: string, options: WriteArrowOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
-    super({ prefix, suffix: options.suffix ?? ".arrow", numShards: options.numShards ?? 1 });
+    super({ prefix, suffix: options.suffix ?? ".arrow", numShards: options.numShards ?? 1, deadLetter: options.deadLetter }, inputSchema ?? "first-batch", "Arrow");
   }
   protected async openFile(staged: string): Promise<FileShardWriter> {
     // The writer starts on the first batch (or at finish), once the schema is known: resetting it
@@ -315,24 +319,28 @@ export class ArrowSink extends FileSink {
         }
       },
       destroy: () => {
-        (writer as arrow.RecordBatchFileWriter | null)?.abort();
+        // Arrow's abort() rejects a promise nobody can catch: the stream is destroyed, then the writer closed.
         (out as Writable | null)?.destroy();
+        (writer as arrow.RecordBatchFileWriter | null)?.close();
       },
     };
   }
 }
 
-class WriteArrow extends PTransform<PCollection<any>, PCollection<{ file: string }>> {
+class WriteArrow extends PTransform<PCollection<any>, PCollection<{ file: string }> | WrittenWithDeadLetters> {
   constructor(readonly prefix: string, readonly options: WriteArrowOptions) {
     super("WriteArrow");
   }
-  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> {
+  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> | WrittenWithDeadLetters {
     const sink = new ArrowSink(this.prefix, this.options, input.schema);
-    return declareWrite(ctx, input, { format: "arrow", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null }, sink);
+    return declareCheckedWrite(ctx, input, { format: "arrow", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null }, sink);
   }
 }
 
 /** Writes rows as Arrow IPC files (file format); returns the written paths. */
-export function writeArrow(prefix: string, options: WriteArrowOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+export function writeArrow(prefix: string, options?: WriteArrowOptions & { readonly deadLetter?: false }): PTransform<PCollection<any>, PCollection<{ file: string }>>;
+/** Writes rows as Arrow IPC files (see above); rows it cannot write (a string that is not UTF-8, fields other than the file's) go to `deadLetter`. */
+export function writeArrow(prefix: string, options: WriteArrowOptions & { readonly deadLetter: true }): PTransform<PCollection<any>, WrittenWithDeadLetters>;
+export function writeArrow(prefix: string, options: WriteArrowOptions = {}): PTransform<PCollection<any>, any> {
   return new WriteArrow(prefix, options);
 }

@@ -36,6 +36,14 @@ export const NOT_UTF8_FIX = "convert the file to UTF-8 (e.g. iconv -f latin1 -t 
 /** The schema of what write transforms return: one row `{file}` per published file. */
 export const writtenFileSchema = schema({ file: t.string() });
 
+/** What a write with `deadLetter: true` gives: the published files, and the rows the sink could not write. */
+export type WrittenWithDeadLetters = {
+  /** One row `{file}` per published file (none for a sink that publishes no files, such as Kafka's). */
+  readonly written: PCollection<{ file: string }>;
+  /** The rows the sink could not write, with the reason and the file or topic they were for. */
+  readonly deadLetter: PCollection<DeadLetter>;
+};
+
 /** @internal Declares a read primitive for a bounded source. */
 export function declareRead(
   ctx: ExpandContext,
@@ -59,8 +67,7 @@ export function declareWrite(ctx: ExpandContext, input: PCollection<any>, payloa
  * @internal Declares a write primitive for a sink, with a `deadLetter` output when `withDeadLetter`
  * (its writers get `WriterContext.deadLetter`); returns the published file paths and the dead letters.
  */
-export function declareWriteWithDeadLetter(ctx: ExpandContext, input: PCollection<any>, payload: { [k: string]: JsonValue }, sink: Sink, withDeadLetter: boolean):
-  { written: PCollection<{ file: string }>; deadLetter: PCollection<DeadLetter> } {
+export function declareWriteWithDeadLetter(ctx: ExpandContext, input: PCollection<any>, payload: { [k: string]: JsonValue }, sink: Sink, withDeadLetter: boolean): WrittenWithDeadLetters {
   const outputs: Record<string, { schema: arrow.Schema; bounded: boolean }> = { main: { schema: writtenFileSchema.arrow, bounded: input.bounded } };
   if (withDeadLetter) outputs[DEAD_LETTER_TAG] = { schema: deadLetterSchema.arrow, bounded: input.bounded };
   const out = ctx.primitive({ urn: WRITE_URN, payload: withDeadLetter ? { ...payload, deadLetter: true } : payload, inputs: { main: input }, outputs, fn: sink });

@@ -14,13 +14,15 @@ import { describeType, isScalarSchema, type RowSchema } from "../../sdk/schema";
 import { formatTimestamp } from "../../sdk/time";
 import type { BoundedSource, ReadContext, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, declareWrite, NOT_UTF8 } from "./common";
+import { checkWritable, CheckedFileSink, declareCheckedWrite } from "./checked-file-sink";
+import type { WrittenWithDeadLetters } from "./common";
+import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, NOT_UTF8 } from "./common";
 import type { WithDeadLetters } from "../../sdk/dead-letter";
 import {
   backlogReporter, ByteFileWriter, Compression, DEFAULT_BATCH_ROWS, detectCompression, expandPattern, FilePattern, FileShardWriter,
-  FileSink, filesToParts, gzipSuffix, lineAt, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
+  filesToParts, gzipSuffix, lineAt, outputCompression, partFile, patternList, readHeadSync, readLineChunks,
 } from "./files";
-import { jsonReplacer } from "./text";
+import { jsonReplacer } from "./to-json";
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -570,6 +572,8 @@ export interface WriteCsvOptions {
   readonly numShards?: number;
   /** `gzip` compresses; `auto` (the default) compresses when the suffix ends in `.gz`. */
   readonly compression?: Compression;
+  /** Route rows that cannot be written (a string that is not UTF-8, fields other than the file's) to a `deadLetter` output instead of failing; false by default. */
+  readonly deadLetter?: boolean;
 }
 
 /** @internal Renders one CSV field: null as empty, strings quoted when needed (and "" for the empty string). */
@@ -622,14 +626,17 @@ function csvLines(batch: arrow.RecordBatch, d: string): string {
 }
 
 /** The sink behind {@link writeCsv}. */
-export class CsvSink extends FileSink {
-  /** Batches encode apart from the writer when the header does not wait for the first batch's schema. */
+export class CsvSink extends CheckedFileSink {
+  /** Batches encode apart from the writer when the header does not wait for the first batch's schema and the writer routes no dead letters. */
   readonly encode?: (batch: arrow.RecordBatch) => Uint8Array;
 
   constructor(prefix: string, readonly csvOptions: WriteCsvOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
-    super({ prefix, suffix: gzipSuffix(csvOptions.suffix ?? ".csv", csvOptions.compression), numShards: csvOptions.numShards ?? 1 });
+    const options = { prefix, suffix: gzipSuffix(csvOptions.suffix ?? ".csv", csvOptions.compression), numShards: csvOptions.numShards ?? 1, deadLetter: csvOptions.deadLetter };
+    // Without a header, each line stands alone; with one, every line has the header's fields.
+    const header = csvOptions.header ?? true;
+    super(options, inputSchema ?? (header ? "first-batch" : null), "Csv");
     const d = csvOptions.delimiter ?? ",";
-    if (inputSchema || csvOptions.header === false) this.encode = (batch) => Buffer.from(csvLines(batch, d));
+    if ((inputSchema || !header) && !this.deadLetter) this.encode = (batch) => (checkWritable(batch, prefix), Buffer.from(csvLines(batch, d)));
   }
   protected async openFile(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.csvOptions.compression));
@@ -658,18 +665,21 @@ export class CsvSink extends FileSink {
   }
 }
 
-class WriteCsv extends PTransform<PCollection<any>, PCollection<{ file: string }>> {
+class WriteCsv extends PTransform<PCollection<any>, PCollection<{ file: string }> | WrittenWithDeadLetters> {
   constructor(readonly prefix: string, readonly options: WriteCsvOptions) {
     super("WriteCsv");
   }
-  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> {
+  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> | WrittenWithDeadLetters {
     const sink = new CsvSink(this.prefix, this.options, input.schema);
     const payload = { format: "csv", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null, header: this.options.header ?? true, delimiter: this.options.delimiter ?? "," };
-    return declareWrite(ctx, input, payload, sink);
+    return declareCheckedWrite(ctx, input, payload, sink);
   }
 }
 
 /** Writes rows as CSV (RFC 4180 quoting; null as an empty field; timestamps as ISO-8601); returns the written paths. */
-export function writeCsv(prefix: string, options: WriteCsvOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+export function writeCsv(prefix: string, options?: WriteCsvOptions & { readonly deadLetter?: false }): PTransform<PCollection<any>, PCollection<{ file: string }>>;
+/** Writes rows as CSV (see above); rows it cannot write (a string that is not UTF-8, fields other than the file's) go to `deadLetter`. */
+export function writeCsv(prefix: string, options: WriteCsvOptions & { readonly deadLetter: true }): PTransform<PCollection<any>, WrittenWithDeadLetters>;
+export function writeCsv(prefix: string, options: WriteCsvOptions = {}): PTransform<PCollection<any>, any> {
   return new WriteCsv(prefix, options);
 }

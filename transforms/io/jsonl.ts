@@ -16,14 +16,16 @@ import { rowAccessor, rowsToRecordBatch } from "../../sdk/rows";
 import { inferSchema, type RowSchema } from "../../sdk/schema";
 import type { BoundedSource, ReadContext, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, declareWrite, NOT_UTF8, NOT_UTF8_FIX } from "./common";
+import { CheckedFileSink, declareCheckedWrite } from "./checked-file-sink";
+import type { WrittenWithDeadLetters } from "./common";
+import { BAD_ROW_FIX, BadRecord, deadLetterChunk, declareRead, NOT_UTF8, NOT_UTF8_FIX } from "./common";
 import type { WithDeadLetters } from "../../sdk/dead-letter";
 import {
-  backlogReporter, ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter, FileSink,
+  backlogReporter, ByteFileWriter, Compression, detectCompression, expandPattern, FilePattern, FileShardWriter,
   gzipSuffix, lineAt, outputCompression, partFile, partStart, patternList, readHeadSync, readLineChunks, splitLineInput,
 } from "./files";
 import { nonFiniteFloatReader } from "./json-floats";
-import { toJson } from "./text";
+import { toJson } from "./to-json";
 
 /** How many lines schema inference reads at most. */
 export const JSONL_INFERENCE_LINES = 1000;
@@ -197,12 +199,14 @@ export interface WriteJsonLinesOptions {
   readonly numShards?: number;
   /** `gzip` compresses; `auto` (the default) compresses when the suffix ends in `.gz`. */
   readonly compression?: Compression;
+  /** Route rows that cannot be written (a string that is not UTF-8) to a `deadLetter` output instead of failing; false by default. */
+  readonly deadLetter?: boolean;
 }
 
 /** The sink behind {@link writeJsonLines}: one JSON value per row and line; NaN and ±Infinity as "NaN", "Infinity", "-Infinity". */
-export class JsonLinesSink extends FileSink {
+export class JsonLinesSink extends CheckedFileSink {
   constructor(prefix: string, readonly jsonOptions: WriteJsonLinesOptions = {}) {
-    super({ prefix, suffix: gzipSuffix(jsonOptions.suffix ?? ".jsonl", jsonOptions.compression), numShards: jsonOptions.numShards ?? 1 });
+    super({ prefix, suffix: gzipSuffix(jsonOptions.suffix ?? ".jsonl", jsonOptions.compression), numShards: jsonOptions.numShards ?? 1, deadLetter: jsonOptions.deadLetter }, null, "JsonLines");
   }
   protected async openFile(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.jsonOptions.compression));
@@ -219,13 +223,13 @@ export class JsonLinesSink extends FileSink {
   }
 }
 
-class WriteJsonLines extends PTransform<PCollection<any>, PCollection<{ file: string }>> {
+class WriteJsonLines extends PTransform<PCollection<any>, PCollection<{ file: string }> | WrittenWithDeadLetters> {
   constructor(readonly prefix: string, readonly options: WriteJsonLinesOptions) {
     super("WriteJsonLines");
   }
-  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> {
+  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> | WrittenWithDeadLetters {
     const sink = new JsonLinesSink(this.prefix, this.options);
-    return declareWrite(ctx, input, { format: "jsonl", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null }, sink);
+    return declareCheckedWrite(ctx, input, { format: "jsonl", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null }, sink);
   }
 }
 
@@ -235,6 +239,9 @@ class WriteJsonLines extends PTransform<PCollection<any>, PCollection<{ file: st
  * written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`; {@link readJsonLines} with the same
  * (declared) schema reads them back into the float column as those floats, so a round trip keeps them.
  */
-export function writeJsonLines(prefix: string, options: WriteJsonLinesOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+export function writeJsonLines(prefix: string, options?: WriteJsonLinesOptions & { readonly deadLetter?: false }): PTransform<PCollection<any>, PCollection<{ file: string }>>;
+/** Writes one JSON value per row per line (see above); rows it cannot write (a string that is not UTF-8) go to `deadLetter`. */
+export function writeJsonLines(prefix: string, options: WriteJsonLinesOptions & { readonly deadLetter: true }): PTransform<PCollection<any>, WrittenWithDeadLetters>;
+export function writeJsonLines(prefix: string, options: WriteJsonLinesOptions = {}): PTransform<PCollection<any>, any> {
   return new WriteJsonLines(prefix, options);
 }

@@ -13,8 +13,10 @@ import type { JsonValue } from "../../sdk/graph";
 import type { PCollection } from "../../sdk/pcollection";
 import type { BoundedSource, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { declareRead, declareWrite, nullableSchema, withSchema } from "./common";
-import { ByteFileWriter, expandPattern, FilePattern, FileShardWriter, FileSink, ioFailure, partFile, patternList } from "./files";
+import { CheckedFileSink, declareCheckedWrite } from "./checked-file-sink";
+import type { WrittenWithDeadLetters } from "./common";
+import { declareRead, nullableSchema, withSchema } from "./common";
+import { ByteFileWriter, expandPattern, FilePattern, FileShardWriter, ioFailure, partFile, patternList } from "./files";
 import { isWasmTrap, withParquetWasm, withParquetWasmSync } from "./parquet-wasm";
 
 
@@ -171,12 +173,14 @@ export interface WriteParquetOptions {
   readonly compression?: ParquetCompression;
   /** Rows per row group; 65536 by default. */
   readonly rowGroupRows?: number;
+  /** Route rows that cannot be written (a string that is not UTF-8, fields other than the file's) to a `deadLetter` output instead of failing; false by default. */
+  readonly deadLetter?: boolean;
 }
 
 /** The sink behind {@link writeParquet}. */
-export class ParquetSink extends FileSink {
+export class ParquetSink extends CheckedFileSink {
   constructor(prefix: string, readonly parquetOptions: WriteParquetOptions = {}, readonly inputSchema: arrow.Schema | null = null) {
-    super({ prefix, suffix: parquetOptions.suffix ?? ".parquet", numShards: parquetOptions.numShards ?? 1 });
+    super({ prefix, suffix: parquetOptions.suffix ?? ".parquet", numShards: parquetOptions.numShards ?? 1, deadLetter: parquetOptions.deadLetter }, inputSchema ?? "first-batch", "Parquet");
     const c = parquetOptions.compression;
     if (c !== undefined && !["snappy", "zstd", "gzip", "brotli", "lz4", "none"].includes(c)) {
       throw new IOError({ code: "BL_IO_BAD_OPTION", where: "writeParquet option compression", value: c, rule: "compression must be one of snappy, zstd, gzip, brotli, lz4, none", fix: 'pass e.g. { compression: "zstd" }' });
@@ -222,17 +226,20 @@ export class ParquetSink extends FileSink {
   }
 }
 
-class WriteParquet extends PTransform<PCollection<any>, PCollection<{ file: string }>> {
+class WriteParquet extends PTransform<PCollection<any>, PCollection<{ file: string }> | WrittenWithDeadLetters> {
   constructor(readonly prefix: string, readonly options: WriteParquetOptions) {
     super("WriteParquet");
   }
-  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> {
+  expand(input: PCollection<any>, ctx: ExpandContext): PCollection<{ file: string }> | WrittenWithDeadLetters {
     const sink = new ParquetSink(this.prefix, this.options, input.schema);
-    return declareWrite(ctx, input, { format: "parquet", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null, compression: this.options.compression ?? "snappy" }, sink);
+    return declareCheckedWrite(ctx, input, { format: "parquet", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null, compression: this.options.compression ?? "snappy" }, sink);
   }
 }
 
 /** Writes rows as Parquet files (a shard is buffered in memory until it closes); returns the written paths. */
-export function writeParquet(prefix: string, options: WriteParquetOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+export function writeParquet(prefix: string, options?: WriteParquetOptions & { readonly deadLetter?: false }): PTransform<PCollection<any>, PCollection<{ file: string }>>;
+/** Writes rows as Parquet files (see above); rows it cannot write (a string that is not UTF-8, fields other than the file's) go to `deadLetter`. */
+export function writeParquet(prefix: string, options: WriteParquetOptions & { readonly deadLetter: true }): PTransform<PCollection<any>, WrittenWithDeadLetters>;
+export function writeParquet(prefix: string, options: WriteParquetOptions = {}): PTransform<PCollection<any>, any> {
   return new WriteParquet(prefix, options);
 }

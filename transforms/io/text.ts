@@ -11,9 +11,12 @@ import { rowAccessor } from "../../sdk/rows";
 import { isScalarSchema, scalarSchema, t } from "../../sdk/schema";
 import type { BoundedSource, ReadContext, SourceChunk } from "../../sdk/source";
 import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
-import { declareRead, declareWrite, utf8Data } from "./common";
+import { checkWritable, CheckedFileSink, declareCheckedWrite } from "./checked-file-sink";
+import type { WrittenWithDeadLetters } from "./common";
+import { declareRead, utf8Data } from "./common";
+import { toJson } from "./to-json";
 import {
-  backlogReporter, ByteFileWriter, Compression, detectCompression, FilePattern, FileShardWriter, FileSink, gzipSuffix,
+  backlogReporter, ByteFileWriter, Compression, detectCompression, FilePattern, FileShardWriter, gzipSuffix,
   outputCompression, partFile, partStart, patternList, readLineChunks, splitLineInput,
 } from "./files";
 
@@ -77,6 +80,8 @@ export interface WriteTextOptions {
   readonly numShards?: number;
   /** `gzip` compresses; `auto` (the default) compresses when the suffix ends in `.gz`. */
   readonly compression?: Compression;
+  /** Route rows that cannot be written (a string that is not UTF-8) to a `deadLetter` output instead of failing; false by default. */
+  readonly deadLetter?: boolean;
 }
 
 /** @internal Renders rows as lines: strings as they are, everything else as JSON. */
@@ -94,32 +99,21 @@ export function rowsAsLines(batch: arrow.RecordBatch): string[] {
   return out;
 }
 
-/** @internal JSON for a row value: bigints as numbers when safe (else as strings), bytes as base64. */
-export function toJson(v: unknown): string {
-  return JSON.stringify(v, jsonReplacer) ?? "null";
-}
-
-/** @internal The replacer behind {@link toJson}. */
-export function jsonReplacer(_k: string, v: unknown): unknown {
-  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
-  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
-  return v;
-}
-
 /** The sink behind {@link writeText}. */
-export class TextSink extends FileSink {
+export class TextSink extends CheckedFileSink {
+  /** A batch's lines as UTF-8 (see {@link rowsAsLines}), its rows checked; undefined with dead letters, which the writer routes. */
+  readonly encode?: (batch: arrow.RecordBatch) => Uint8Array;
+
   constructor(prefix: string, readonly textOptions: WriteTextOptions = {}) {
     const suffix = gzipSuffix(textOptions.suffix ?? ".txt", textOptions.compression);
-    super({ prefix, suffix, numShards: textOptions.numShards ?? 1 });
+    super({ prefix, suffix, numShards: textOptions.numShards ?? 1, deadLetter: textOptions.deadLetter }, null, "Text");
+    if (!this.deadLetter) this.encode = (batch) => (checkWritable(batch, prefix), linesBytes(batch));
   }
-  /** A batch's lines as UTF-8 (see {@link rowsAsLines}). */
-  readonly encode = (batch: arrow.RecordBatch): Uint8Array => Buffer.from(rowsAsLines(batch).join("\n") + "\n");
 
   protected async openFile(staged: string): Promise<FileShardWriter> {
     const out = new ByteFileWriter(staged, outputCompression(this.options.suffix, this.textOptions.compression));
     return {
-      write: (batch) => out.write(this.encode(batch)),
+      write: (batch) => out.write(linesBytes(batch)),
       writeBytes: (bytes) => out.write(bytes),
       finish: () => out.end(),
       destroy: () => out.destroy(),
@@ -127,18 +121,26 @@ export class TextSink extends FileSink {
   }
 }
 
-class WriteText extends PTransform<PCollection<unknown>, PCollection<{ file: string }>> {
+/** A batch's lines as UTF-8 (see {@link rowsAsLines}). */
+function linesBytes(batch: arrow.RecordBatch): Uint8Array {
+  return Buffer.from(rowsAsLines(batch).join("\n") + "\n");
+}
+
+class WriteText extends PTransform<PCollection<unknown>, PCollection<{ file: string }> | WrittenWithDeadLetters> {
   constructor(readonly prefix: string, readonly options: WriteTextOptions) {
     super("WriteText");
   }
-  expand(input: PCollection<unknown>, ctx: ExpandContext): PCollection<{ file: string }> {
+  expand(input: PCollection<unknown>, ctx: ExpandContext): PCollection<{ file: string }> | WrittenWithDeadLetters {
     const sink = new TextSink(this.prefix, this.options);
     const payload = { format: "text", prefix: this.prefix, suffix: sink.options.suffix, numShards: sink.numShards ?? null, compression: this.options.compression ?? "auto" };
-    return declareWrite(ctx, input, payload, sink);
+    return declareCheckedWrite(ctx, input, payload, sink);
   }
 }
 
 /** Writes one line per row to `prefix-00000-of-0000N.txt` files (strings as is, other rows as JSON); returns the written paths. */
-export function writeText(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<any>, PCollection<{ file: string }>> {
+export function writeText(prefix: string, options?: WriteTextOptions & { readonly deadLetter?: false }): PTransform<PCollection<any>, PCollection<{ file: string }>>;
+/** Writes one line per row (see above); rows it cannot write (a string that is not UTF-8) go to `deadLetter`. */
+export function writeText(prefix: string, options: WriteTextOptions & { readonly deadLetter: true }): PTransform<PCollection<any>, WrittenWithDeadLetters>;
+export function writeText(prefix: string, options: WriteTextOptions = {}): PTransform<PCollection<any>, any> {
   return new WriteText(prefix, options);
 }

@@ -150,6 +150,7 @@ export class PeriodicCheckpoints {
       return id;
     }
     for (const inst of this.instances) Promise.resolve(inst.trigger(id)).catch((e: unknown) => this.fail(e));
+    faultPoint("barrier");
     return id;
   }
 }

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BeamlineError, IOError } from "../../../sdk/errors";
-import { failurePoint } from "../faults/fault-points";
+import { faultPoint } from "../faults/fault-points";
 import type { JsonValue } from "../../../sdk/graph";
 import { fsyncDir, writeAtomic, writeDurable } from "./atomic-file";
 
@@ -123,7 +123,7 @@ export class CheckpointStore {
 
   /** Writes a state file of checkpoint `id` durably; returns its size. */
   write(id: number, name: string, data: string | Uint8Array): number {
-    failurePoint("checkpoint-write");
+    faultPoint("checkpoint-write");
     const file = path.join(this.pathOf(id), name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeDurable(file, data);

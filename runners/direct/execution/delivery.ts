@@ -11,6 +11,7 @@ import { DEAD_LETTER_TAG } from "../../../sdk/dead-letter";
 import { FIELD } from "../../metrics/sample";
 import { batchBytes, type ExecutionMetrics } from "./metrics";
 import type { ExecNode } from "./node";
+import { faultPoint } from "../faults/fault-points";
 
 /** Runs `f` for `node`; an error that is not a BeamlineError becomes a user-code error of the node's transform. */
 export async function guard<T>(node: ExecNode, f: () => T | Promise<T>): Promise<T> {
@@ -57,6 +58,7 @@ export class Delivery {
     const routes = this.routes[node.index];
     while (node.outbox.length > 0) {
       const [tag, batch] = node.outbox.shift()!;
+      faultPoint("batch");
       const targets = routes.get(tag);
       if (targets === undefined) throw new Error(`internal: ${node.name} emitted to undeclared output ${tag}`);
       const rows = batch.data.numRows;

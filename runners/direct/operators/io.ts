@@ -7,7 +7,9 @@ import { rowsToRecordBatch } from "../../../sdk/rows";
 import { recoverSink, type Committable, type Sink, type SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource, PartPosition } from "../../../sdk/source";
 import type { CommitsAfterFinish, SourceDriver, SourceOperator } from "../contract/operator";
-import { faultPoint } from "../faults/fault-points";
+import { faultDelay, faultPoint } from "../faults/fault-points";
+import { IO_RETRY_POLICY, retryAsync } from "../../../sdk/retry";
+import { BeamlineError, IOError } from "../../../sdk/errors";
 import type { Operator, OperatorContext } from "../contract/operator";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 
@@ -31,6 +33,8 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
   /** The positions at each checkpoint's barrier not yet completed, oldest first (for `checkpointCompleted`). */
   const atBarriers: { readonly id: number; readonly positions: PartPosition[] }[] = [];
   const reportsCheckpoints = typeof source.checkpointCompleted === "function";
+  /** After a part's read failed for good: the first checkpoint whose barrier passed since, and once it completed, its id. */
+  let finalCheckpoint: { barrier: number | null; barriers: number; completed: number | null } | null = null;
   const reportCompleted = async (positions: PartPosition[]) => {
     try {
       await source.checkpointCompleted!(positions);
@@ -47,9 +51,14 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
       throw new Error(`internal: read transform ${ctx.transform.uniqueName} has no inputs`);
     },
     onCheckpoint(id) {
+      if (finalCheckpoint) {
+        finalCheckpoint.barrier ??= id;
+        finalCheckpoint.barriers++;
+      }
       if (reportsCheckpoints) atBarriers.push({ id, positions: parts.values.map((p) => ({ part: p.part, position: structuredClone(p.position) })) });
     },
     async onCommit(id) {
+      if (finalCheckpoint?.barrier != null && id >= finalCheckpoint.barrier) finalCheckpoint.completed = id;
       let latest: PartPosition[] | null = null;
       while (atBarriers.length > 0 && atBarriers[0].id <= id) latest = atBarriers.shift()!.positions;
       if (latest === null || !reportsCheckpoints) return;
@@ -98,9 +107,49 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
         else if (live > 0) driver.setWatermark(idleMax);
         driver.setIdle(live > 0 ? !any : discovering);
       };
+      /**
+       * Reads a part to its end. A transient error (see `isTransientIo`) reads again from the last
+       * position delivered, after a backoff, counted as `ioRetries`; other errors, and one that
+       * outlasts the retries, fail the run (see `failAfterFinalCheckpoint`). A part whose delivered
+       * rows its position does not cover yet is not read again (that would repeat them). What the
+       * chunks went to downstream never fails here: a step fails the run itself, and never rejects.
+       */
       const readPart = async (p: PartState) => {
         if (p.done) return;
+        const delay = faultDelay("part-read");
+        if (delay > 0 && !(await driver.read.sleep(delay))) return;
+        let progressed = false;
+        let uncovered = false;
+        const policy = { ...IO_RETRY_POLICY, retryIf: (e: unknown) => !uncovered && IO_RETRY_POLICY.retryIf(e) };
+        try {
+          await retryAsync(() => readFrom(p, (rows, positioned) => {
+            progressed ||= rows || positioned;
+            uncovered = positioned ? false : uncovered || rows;
+          }), policy, {
+            onRetry: () => ctx.count("ioRetries", 1),
+            progressed: () => {
+              const was = progressed;
+              progressed = false;
+              return was;
+            },
+            sleep: (ms) => new Promise((r) => setTimeout(() => r(!driver.read.cancelled), ms)),
+          });
+        } catch (e) {
+          if (driver.read.cancelled) return;
+          throw await failAfterFinalCheckpoint(e, p);
+        }
+        if (driver.read.cancelled) return;
+        await driver.step(() => {
+          p.mark = MAX_TIMESTAMP;
+          p.idle = false;
+          p.done = true;
+          publish();
+        });
+      };
+      /** Reads part `p` from its position until it ends or the run is cancelled; `delivered` hears of each chunk delivered. */
+      const readFrom = async (p: PartState, delivered: (rows: boolean, positioned: boolean) => void) => {
         for await (const chunk of source.read(p.part, p.position, driver.read)) {
+          faultPoint("source-read");
           await driver.step(() => {
             if (chunk.batch && chunk.batch.data.numRows > 0) ctx.emit(chunk.tag ?? "main", chunk.batch);
             if (chunk.position !== undefined) p.position = chunk.position;
@@ -112,15 +161,25 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
             p.idle = chunk.idle === true;
             publish();
           });
+          delivered(chunk.batch !== undefined && chunk.batch.data.numRows > 0, chunk.position !== undefined);
           if (chunk.processingTime !== undefined) await driver.advanceProcessingTime(chunk.processingTime);
-          if (driver.read.cancelled) return;
+          if (driver.read.cancelled) return true;
         }
-        await driver.step(() => {
-          p.mark = MAX_TIMESTAMP;
-          p.idle = false;
-          p.done = true;
-          publish();
-        });
+      };
+      /**
+       * The error a part's read failed with, once a checkpoint taken after the failure completed (at
+       * once in a run without checkpoints): that checkpoint holds what every part read before, so a
+       * resumed run reads the failed part again from where it stopped and loses nothing.
+       */
+      const failAfterFinalCheckpoint = async (e: unknown, p: PartState): Promise<unknown> => {
+        const error = readFailure(e, p.part, ctx.transform.uniqueName);
+        if (!ctx.options.checkpointed) return error;
+        const wait = { barrier: null as number | null, barriers: 0, completed: null as number | null };
+        finalCheckpoint = wait;
+        // Bounded: a cancelled run stops waiting, and so does a read whose next few checkpoints all failed.
+        while (wait.completed === null && wait.barriers <= FINAL_CHECKPOINT_TRIES && (await driver.read.sleep(20)));
+        if (wait.completed === null) return error;
+        return readFailure(e, p.part, ctx.transform.uniqueName, wait.completed);
       };
       /** Looks for new parts every `discoveryIntervalMs` while the run goes on, and reads those this instance owns. */
       const discover = async () => {
@@ -151,6 +210,38 @@ export function readOperator(ctx: OperatorContext): SourceOperator & Partial<Com
       await Promise.all([...states.map(readPart), ...(discovering ? [discover()] : [])]);
     },
   };
+}
+
+/** How many checkpoints a read that failed for good waits through for one to complete before it fails the run without. */
+const FINAL_CHECKPOINT_TRIES = 3;
+
+/**
+ * A source's read that failed for good, as a Beamline error naming the transform and the part (a
+ * file, a topic's partition) and, when one was taken after the failure, the checkpoint to resume from.
+ */
+function readFailure(e: unknown, part: JsonValue, transform: string, checkpoint?: number): BeamlineError {
+  const resume = checkpoint === undefined ? "" : `; checkpoint ${checkpoint} holds everything read before it, and --resume continues from there`;
+  if (e instanceof BeamlineError) {
+    if (checkpoint === undefined) return e;
+    // The same class (every BeamlineError subclass takes the base's init), with where to resume.
+    const Same = e.constructor as typeof BeamlineError;
+    return new Same({ code: e.code, domain: e.domain, retriable: e.retriable, where: e.where, value: e.value, rule: e.rule, fix: `${(e.fix ?? "").replace(/\.$/, "")}${resume}`.replace(/^; /, ""), cause: e });
+  }
+  return new IOError({
+    code: "BL_IO_READ_FAILED", domain: "external", retriable: IO_RETRY_POLICY.retryIf(e),
+    where: `transform "${transform}"`, value: part,
+    rule: `reading ${describePart(part)} failed${IO_RETRY_POLICY.retryIf(e) ? ` ${IO_RETRY_POLICY.attempts} times` : ""}: ${e instanceof Error ? e.message : String(e)}`,
+    fix: `check that ${describePart(part)} can be read (the disk, the network, the brokers)${resume}`,
+    cause: e,
+  });
+}
+
+/** A part as a message names it: its file, or its topic and partition, or its JSON. */
+function describePart(part: JsonValue): string {
+  const p = part as { file?: unknown; topic?: unknown; partition?: unknown } | null;
+  if (p && typeof p === "object" && typeof p.file === "string") return `file ${p.file}`;
+  if (p && typeof p === "object" && typeof p.topic === "string") return `topic ${p.topic}${p.partition !== undefined ? ` partition ${String(p.partition)}` : ""}`;
+  return `part ${JSON.stringify(part)}`;
 }
 
 function newPart(part: JsonValue, position: JsonValue | null): PartState {
@@ -202,6 +293,14 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
     // Each at its row's event time (late rows stay as late as they were), in the global window.
     ctx.emit(DEAD_LETTER_TAG, { data, timestamps: Float64Array.from(letters, (l) => l.eventTime ?? MIN_TIMESTAMP), windows: GLOBAL_WINDOWS });
   };
+  /** Opening writers and committing are idempotent: transient errors are retried, counted as `ioRetries`. */
+  const retried = <T>(fn: () => Promise<T>) => retryAsync(fn, IO_RETRY_POLICY, { onRetry: () => ctx.count("ioRetries", 1) });
+  /** Publishes committables, retrying transient failures (a commit that threw published nothing); each try reaches the commit's fault point. */
+  const commit = (committables: Committable[]) =>
+    retried(() => {
+      faultPoint("sink-commit");
+      return sink.committer.commit(committables);
+    });
   const prepareAll = async (checkpointId: number | null): Promise<Committable[]> => {
     const committables: Committable[] = [];
     for (const w of writers) committables.push(...(await w.prepareCommit(checkpointId)));
@@ -214,7 +313,7 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
       const transform = ctx.transform.uniqueName;
       const run = `${fingerprint(ctx.graph)}/${transform}`;
       const deadLetter = ctx.transform.outputs[DEAD_LETTER_TAG] === undefined ? undefined : emitDeadLetters;
-      for (let index = 0; index < count; index++) writers.push(await sink.createWriter({ index, count, run, transform, deadLetter }));
+      for (let index = 0; index < count; index++) writers.push(await retried(() => sink.createWriter({ index, count, run, transform, deadLetter })));
     },
     processBatch(_tag, batch) {
       const w = writers[next];
@@ -229,8 +328,7 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
     },
     async onCommit(checkpointId) {
       while (pending.length > 0 && pending[0].checkpointId <= checkpointId) {
-        faultPoint("sink-commit");
-        publish(await sink.committer.commit(pending[0].committables));
+        publish(await commit(pending[0].committables));
         pending.shift();
       }
     },
@@ -249,7 +347,7 @@ export function writeOperator(ctx: OperatorContext): CommitsAfterFinish {
       // With checkpoints, the final checkpoint's barrier prepares what is left, and its completion commits.
       if (ctx.options.checkpointed) return;
       prepared = await prepareAll(null);
-      const files = await sink.committer.commit(prepared);
+      const files = await commit(prepared);
       prepared = null;
       publish(files);
     },

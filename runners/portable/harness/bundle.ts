@@ -453,6 +453,9 @@ export class BundleProcessor {
             withMetricsContainer(this.metricsOf(payload.transform), () => inv.processBatch(batch, emit));
             for (const p of pending) await p;
           },
+          // The harness cannot tell the end of a ParDo's input: the end of a bundle stands for it, and
+          // the dead-letter guard checks its ratio over everything this harness processed so far.
+          finish: () => inv.finish(),
         };
       }
     }

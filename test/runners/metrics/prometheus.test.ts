@@ -16,7 +16,7 @@ function sample(instance: number, rowsOut: number, watermark: number): InstanceS
     transforms: ["Read/Parse"],
     values,
     watermarks: [watermark],
-    counters: [["Read/Parse", [["droppedLateRows", 4], ["parsed", 9]]]],
+    counters: [["Read/Parse", [["droppedLateRows", 4], ["parsed", 9], ["ioRetries", instance + 2]]]],
     backlog: [{ transform: "Read/Parse", partition: "topic-0", records: 12 }],
     user: [
       { step: "Read/Parse", namespace: "app", name: "parsed", kind: "counter", value: 9 },
@@ -52,6 +52,8 @@ describe("the Prometheus registry of a run", () => {
       [`beamline_processing_seconds_total{${parse(0, "wordcount")}}`, 1.5],
       [`beamline_backpressure_seconds_total{${parse(1, "wordcount")}}`, 0.25],
       [`beamline_late_rows_dropped_total{${parse(0, "wordcount")}}`, 4],
+      [`beamline_io_retries_total{${parse(0, "wordcount")}}`, 2],
+      [`beamline_io_retries_total{${parse(1, "wordcount")}}`, 3],
     ];
     expect(expected.map(([series]) => [series, valueOf(text, series)])).toEqual(expected);
     expect(text).toContain("# TYPE beamline_output_rows_total counter");

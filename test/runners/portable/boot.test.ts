@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import { parseBootArgs } from "../../../runners/portable/boot-args";
+import { provisionedOption } from "../../../runners/portable/provisioned-option";
 import { WORKER_REPORTS_ENV, watchWorkerReports, writeWorkerReport } from "../../../runners/portable/worker-reports";
 import { tempDir } from "../../helpers";
 
@@ -27,4 +28,12 @@ test("a worker's error left in the watched directory reaches the watcher; stoppi
   // Without the variable, or once the directory is gone, a worker writes nothing and does not throw.
   expect(() => writeWorkerReport("x", {})).not.toThrow();
   expect(() => writeWorkerReport("x", { [WORKER_REPORTS_ENV]: watch.dir })).not.toThrow();
+});
+
+test("the staged pipeline option is found as Beam's job services provide it and as Dataflow does (inside `options`)", () => {
+  const spec = '{"module":"pipeline-1.js","options":{}}';
+  expect(provisionedOption({ "beam:option:beamline_pipeline:v1": { stringValue: spec } }, "beamline_pipeline")).toBe(spec);
+  expect(provisionedOption({ display_data: {}, options: { structValue: { fields: { project: { stringValue: "p" }, beamline_pipeline: { stringValue: spec } } } } }, "beamline_pipeline")).toBe(spec);
+  expect(provisionedOption({ options: { structValue: { fields: { project: { stringValue: "p" } } } } }, "beamline_pipeline")).toBeUndefined();
+  expect(provisionedOption({ "beam:option:beamline_pipeline:v1": { stringValue: "" } }, "beamline_pipeline")).toBeUndefined();
 });

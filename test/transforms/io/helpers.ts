@@ -13,6 +13,13 @@ export function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "beamline-io-"));
 }
 
+/** Writes `n` distinct lines to `file`; returns them sorted. */
+export function writeLines(file: string, n: number): string[] {
+  const lines = Array.from({ length: n }, (_, i) => `line-${String(i).padStart(6, "0")}`);
+  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  return lines.sort();
+}
+
 /** Reads every part of a source; returns rows by tag plus the batches. */
 export async function readAll(source: BoundedSource): Promise<{ main: unknown[]; deadLetter: any[]; batches: arrow.RecordBatch[] }> {
   const parts = await source.split(4);

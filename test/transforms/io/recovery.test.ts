@@ -9,16 +9,9 @@ import { CheckpointStore } from "../../../runners/direct/checkpoint/store";
 import { STAGING_PREFIX } from "../../../transforms/io/files";
 import { startCli } from "../../runners/direct/checkpoint/children";
 import { outputLines } from "../../runners/direct/parallel/files";
-import { listFiles, tmpDir } from "./helpers";
+import { listFiles, tmpDir, writeLines } from "./helpers";
 
 const COPY = path.join(__dirname, "..", "..", "runners", "direct", "checkpoint", "pass-through.ts");
-
-/** Writes `n` distinct lines to `file`; returns them sorted. */
-function writeLines(file: string, n: number): string[] {
-  const lines = Array.from({ length: n }, (_, i) => `line-${String(i).padStart(6, "0")}`);
-  fs.writeFileSync(file, `${lines.join("\n")}\n`);
-  return lines.sort();
-}
 
 /** The staging directories in `dir`. */
 function staging(dir: string): string[] {

@@ -1,18 +1,12 @@
 /** `writeKafka`: a PCollection's rows as records of a Kafka topic, exactly-once or at-least-once. */
-import type { DeadLetter } from "../../../sdk/dead-letter";
 import type { PCollection } from "../../../sdk/pcollection";
 import { PTransform, type ExpandContext } from "../../../sdk/transform";
-import { declareWriteWithDeadLetter } from "../common";
+import { declareWriteWithDeadLetter, type WrittenWithDeadLetters } from "../common";
 import type { KafkaSink as KafkaSinkClass } from "./sink/kafka-sink";
 import { checkWriteKafkaOptions, type KafkaSinkSettings, type WriteKafkaOptions } from "./sink/options";
 
 /** What `writeKafka` with `deadLetter: true` gives: the (empty) list of published files, and the rows it could not write. */
-export type WriteKafkaResult = {
-  /** Published files: none, as records are committed to Kafka, not published as files. */
-  readonly written: PCollection<{ file: string }>;
-  /** The rows the sink could not write, with the reason and the topic. */
-  readonly deadLetter: PCollection<DeadLetter>;
-};
+export type WriteKafkaResult = WrittenWithDeadLetters;
 
 class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: string }> | WriteKafkaResult> {
   private readonly settings: KafkaSinkSettings;

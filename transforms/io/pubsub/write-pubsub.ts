@@ -15,7 +15,7 @@ import { rowAccessor } from "../../../sdk/rows";
 import type { Committer, Sink, SinkWriter } from "../../../sdk/sink";
 import { PTransform, type ExpandContext } from "../../../sdk/transform";
 import { declareWrite } from "../common";
-import { toJson } from "../text";
+import { toJson } from "../to-json";
 import { acquirePubsubClient, resourceName } from "./pubsub-client";
 
 /** Options of {@link writePubSub}. */

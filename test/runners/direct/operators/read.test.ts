@@ -3,7 +3,7 @@
  * the parts whose slot names it), parts discovered while running, and the positions of each completed
  * checkpoint handed to the source.
  */
-import { collect, count, DirectRunner, fixedWindows, groupBy, Pipeline, PTransform, rowsToRecordBatch, schema, t, windowInto } from "beamline";
+import { BeamlineError, collect, count, DirectRunner, fixedWindows, groupBy, Pipeline, PTransform, rowsToRecordBatch, schema, t, windowInto } from "beamline";
 import type { BoundedSource, ExpandContext, PBegin, PartPosition, PCollection, ReadContext, SourceChunk } from "beamline";
 import type { JsonValue } from "../../../../sdk/graph";
 import { globalBatch } from "../../../../sdk/batch";
@@ -163,5 +163,50 @@ describe("the read operator", () => {
       [2000, { part: 0, n: 10 }],
       [3000, { part: 0, n: 10 }],
     ]);
+  });
+});
+
+describe("the read operator's retries", () => {
+  /** A source of one part of 100 rows whose reads fail with EIO after `failAt` rows `failures` times; chunks carry positions when `positioned`. */
+  function flakySource(failures: number, positioned: boolean): { source: BoundedSource; reads: (number | null)[] } {
+    const reads: (number | null)[] = [];
+    let failed = 0;
+    const source: BoundedSource = {
+      split: async () => [{ n: 0 }],
+      read: (part, from, ctx) =>
+        (async function* () {
+          reads.push(from as number | null);
+          for await (const chunk of rowsOf(part, from, 100, ctx)) {
+            if ((chunk.position as number) > 50 && failed < failures) {
+              failed++;
+              throw Object.assign(new Error("EIO: i/o error, read"), { code: "EIO" });
+            }
+            yield positioned ? chunk : { batch: chunk.batch };
+          }
+        })(),
+    };
+    return { source, reads };
+  }
+
+  test("a read that fails with a transient error goes on from the last position delivered: every row once, the retries counted", async () => {
+    const { source, reads } = flakySource(2, true);
+    const p = new Pipeline();
+    const rows = collect(read(p, source));
+    const result = await new DirectRunner({ parallelism: 1 }).run(p);
+    expect(rows.rows.map((r) => r.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(reads).toEqual([null, 50, 50]);
+    expect(result.metrics.counters.get("Read")?.get("ioRetries")).toBe(2);
+  });
+
+  test("a part whose delivered rows have no position is not read again (that would repeat them): the run fails naming the read", async () => {
+    const { source, reads } = flakySource(1, false);
+    const p = new Pipeline();
+    collect(read(p, source));
+    const e = await new DirectRunner({ parallelism: 1 }).run(p).then(() => null, (x: unknown) => x as BeamlineError);
+    expect(reads).toEqual([null]);
+    expect(e).toBeInstanceOf(BeamlineError);
+    expect(e!.code).toBe("BL_IO_READ_FAILED");
+    expect(e!.message).toContain('transform "Read"');
+    expect(e!.message).toContain("EIO");
   });
 });

@@ -3,7 +3,8 @@
  * cannot fails with a BL_KAFKA_ code; tried with kafkajs's own error objects.
  */
 import { KafkaJSConnectionError, KafkaJSOffsetOutOfRange, KafkaJSProtocolError, KafkaJSSASLAuthenticationError } from "kafkajs";
-import { backoffMs, permanentError, withRetries } from "../../../../transforms/io/kafka/source/retries";
+import { backoffMs } from "../../../../sdk/retry";
+import { permanentError, SOURCE_RETRY, withRetries } from "../../../../transforms/io/kafka/source/retries";
 
 // kafkajs's protocol errors by Kafka error code (pinned 2.2.4).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -24,7 +25,7 @@ describe("Kafka retries", () => {
   });
 
   test("the backoff doubles from 100 ms and stays at 2 s", () => {
-    expect([0, 1, 2, 3, 4, 5, 50].map(backoffMs)).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
+    expect([1, 2, 3, 4, 5, 6, 51].map((attempt) => backoffMs(SOURCE_RETRY, attempt))).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
   });
 
   test("withRetries tries again until success, and stops at once when the run is cancelled", async () => {

@@ -3,6 +3,7 @@
  * still ending), bounded retries with backoff for them, and the Beamline error for the rest.
  */
 import { IOError } from "../../../../sdk/errors";
+import { retryAsync, type ResolvedRetryPolicy } from "../../../../sdk/retry";
 
 /**
  * How sends retry: bounded exponential backoff (about a minute in all), long enough for a broker restart,
@@ -33,18 +34,15 @@ export function retriable(e: unknown): boolean {
   return false;
 }
 
+/** How sends and transaction requests retry: SEND_RETRY's bounds, each wait less up to 40% at random. */
+const REQUEST_RETRY: ResolvedRetryPolicy = {
+  attempts: SEND_RETRY.retries + 1, initialBackoffMs: SEND_RETRY.initialRetryTime, maxBackoffMs: SEND_RETRY.maxRetryTime, multiplier: 2, jitter: 0.4, retryIf: retriable,
+};
+
 /** Runs `fn` with bounded exponential backoff over retriable errors (as sends do), except the protocol errors `final` names; the last error is thrown. */
-export async function withRetries<T>(fn: () => Promise<T>, final: readonly string[] = []): Promise<T> {
-  let wait = SEND_RETRY.initialRetryTime;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (attempt >= SEND_RETRY.retries || !retriable(e) || final.includes(protocolType(e) ?? "")) throw e;
-      await new Promise((r) => setTimeout(r, wait * (0.8 + 0.4 * Math.random())));
-      wait = Math.min(wait * 2, SEND_RETRY.maxRetryTime);
-    }
-  }
+export function withRetries<T>(fn: () => Promise<T>, final: readonly string[] = []): Promise<T> {
+  const policy = final.length === 0 ? REQUEST_RETRY : { ...REQUEST_RETRY, retryIf: (e: unknown) => retriable(e) && !final.includes(protocolType(e) ?? "") };
+  return retryAsync(fn, policy);
 }
 
 /** A Kafka failure as a Beamline error: `retriable` when a later attempt (a resumed run) may succeed. */

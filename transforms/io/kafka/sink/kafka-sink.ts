@@ -10,6 +10,7 @@ import { IdleConnection } from "./connection-pool";
 import type { KafkaSinkSettings } from "./options";
 import { abortFrom, commitTransaction, fenceTransactionalId, type KafkaCommittable } from "./transactions";
 import { KafkaWriter } from "./writer";
+import { rejectedRowsOf } from "../../rejected-rows";
 
 /** A Kafka sink, exactly-once or at-least-once. */
 export class KafkaSink implements Sink<KafkaCommittable> {
@@ -42,8 +43,7 @@ export class KafkaSink implements Sink<KafkaCommittable> {
   }
 
   async createWriter(context: WriterContext): Promise<SinkWriter<KafkaCommittable>> {
-    const { deadLetter, transform } = context;
-    const rejected = this.settings.deadLetter && deadLetter ? { transform: transform ?? `WriteKafka(${this.settings.topic})`, emit: deadLetter } : undefined;
+    const rejected = rejectedRowsOf(context, this.settings.deadLetter, `WriteKafka(${this.settings.topic})`);
     const writer = new KafkaWriter(this.settings, this.connection(), context.index, rejected);
     this.writers.set(context.index, writer);
     return writer;

@@ -5,14 +5,15 @@
  * a dead-letter output, goes there and is left out of the records.
  */
 import * as arrow from "apache-arrow";
-import { windowAt, type ElementBatch } from "../../../../sdk/batch";
-import { elementDeadLetter, type DeadLetter } from "../../../../sdk/dead-letter";
+import type { ElementBatch } from "../../../../sdk/batch";
+import type { DeadLetter } from "../../../../sdk/dead-letter";
 import { dataReader } from "../../../../sdk/columns";
 import { IOError, SchemaError } from "../../../../sdk/errors";
 import { isScalarSchema } from "../../../../sdk/schema";
 import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../../sdk/time";
-import { toJson } from "../../text";
-import { rowJson } from "./json-rows";
+import { toJson } from "../../to-json";
+import { rowJson } from "../../json-rows";
+import { rowDeadLetter, type RejectedRows } from "../../rejected-rows";
 import type { KafkaSinkSettings } from "./options";
 import { partitionForKey } from "./partitioner";
 
@@ -63,12 +64,6 @@ function valueReader(data: arrow.Data): BytesReader {
   };
 }
 
-/** Where an encoder sends the rows it cannot write: the write transform's name and its dead-letter output. */
-export interface RejectedRows {
-  readonly transform: string;
-  readonly emit: (letters: readonly DeadLetter[]) => void;
-}
-
 /** Thrown by `reject` when rows go to a dead-letter output: `encode` catches it and routes the row. */
 class RejectedRow {
   constructor(readonly error: IOError) {}
@@ -94,9 +89,8 @@ export class RecordEncoder {
     return records;
   }
 
-  private deadLetter(batch: ElementBatch, i: number, error: IOError): DeadLetter {
-    const letter = elementDeadLetter(this.rejected!.transform, null, error, 1, batch.timestamps[i], windowAt(batch.windows, i));
-    return { ...letter, element: rowJson(batch.data)(i), topic: this.layout.topic };
+  private deadLetter(batch: ElementBatch, row: number, error: IOError): DeadLetter {
+    return rowDeadLetter(this.rejected!, batch, { row, error }, { topic: this.layout.topic });
   }
 
   private encodeRows(batch: ElementBatch, routed?: (row: number, error: IOError) => void): KafkaRecord[] {

@@ -5,16 +5,12 @@
  * holds) fail the run with a BL_KAFKA_ error.
  */
 import { BeamlineError, IOError } from "../../../../sdk/errors";
+import { retryAsync, type ResolvedRetryPolicy } from "../../../../sdk/retry";
 import type { ReadContext } from "../../../../sdk/source";
 
 /** After this many tries answered "unknown topic or partition", the topic is taken as deleted. */
 const UNKNOWN_TOPIC_TRIES = 10;
 const AUTH = new Set(["TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "SASL_AUTHENTICATION_FAILED", "ILLEGAL_SASL_STATE", "UNSUPPORTED_SASL_MECHANISM"]);
-
-/** The backoff before try `attempt + 1` (ms). */
-export function backoffMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.min(attempt, 16), 2000);
-}
 
 /** The BL_ error for a failure that retrying cannot fix, or null when it may pass. */
 export function permanentError(e: unknown, attempt: number, where: string, what: string): Error | null {
@@ -33,19 +29,30 @@ export function permanentError(e: unknown, attempt: number, where: string, what:
   return null;
 }
 
+/** How source requests retry: for as long as the run goes on, 100 ms doubling to 2 s between tries. */
+export const SOURCE_RETRY: ResolvedRetryPolicy = { attempts: Infinity, initialBackoffMs: 100, maxBackoffMs: 2000, multiplier: 2, jitter: 0, retryIf: (e) => e instanceof MayPass };
+
+/** A failure that may pass, wrapped so the retry loop tells it from the permanent ones. */
+class MayPass {
+  constructor(readonly error: unknown) {}
+}
+
 /** Runs `f` until it succeeds, waiting between tries; null when the run is cancelled meanwhile. */
 export async function withRetries<T>(f: () => Promise<T>, ctx: ReadContext | undefined, where: string, what: string, onRetry?: () => Promise<void>): Promise<T | null> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await f();
-    } catch (e) {
-      const permanent = permanentError(e, attempt, where, what);
-      if (permanent) throw permanent;
-      if (ctx?.cancelled) return null;
-      const ms = backoffMs(attempt);
-      const waited = ctx ? await ctx.sleep(ms) : await new Promise<boolean>((r) => setTimeout(() => r(true), ms));
-      if (!waited) return null;
-      await onRetry?.().catch(() => {});
-    }
+  let cancelled = false;
+  const sleep = async (ms: number): Promise<boolean> => {
+    const waited = !ctx?.cancelled && (ctx ? await ctx.sleep(ms) : await new Promise<boolean>((r) => setTimeout(() => r(true), ms)));
+    if (!waited) cancelled = true;
+    else await onRetry?.().catch(() => {});
+    return waited;
+  };
+  const attempt = (n: number) => f().catch((e) => {
+    throw permanentError(e, n - 1, where, what) ?? new MayPass(e);
+  });
+  try {
+    return await retryAsync(attempt, SOURCE_RETRY, { sleep });
+  } catch (e) {
+    if (cancelled) return null;
+    throw e instanceof MayPass ? e.error : e;
   }
 }

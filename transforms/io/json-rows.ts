@@ -5,9 +5,9 @@
  * `toJson` gives the row object.
  */
 import * as arrow from "apache-arrow";
-import { dataReader } from "../../../../sdk/columns";
-import { isScalarSchema } from "../../../../sdk/schema";
-import { toJson } from "../../text";
+import { dataReader } from "../../sdk/columns";
+import { isScalarSchema } from "../../sdk/schema";
+import { toJson } from "./to-json";
 
 type Fragment = (i: number) => string;
 

@@ -4,8 +4,8 @@
  * structs and lists, and scalar rows.
  */
 import { recordBatchToRows, rowsToRecordBatch, scalarSchema, schema, t } from "beamline";
-import { rowJson } from "../../../../transforms/io/kafka/sink/json-rows";
-import { toJson } from "../../../../transforms/io/text";
+import { rowJson } from "../../../transforms/io/json-rows";
+import { toJson } from "../../../transforms/io/to-json";
 
 describe("rows as JSON, column by column", () => {
   test("equals toJson of each row, field by field in schema order", () => {
