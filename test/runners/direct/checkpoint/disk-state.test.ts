@@ -22,11 +22,11 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
   let golden: string[] = [];
 
   beforeAll(async () => {
-    writeRows(input, 15_000);
+    writeRows(input, 8_000);
     await new DirectRunner({ parallelism: 1 }).run(buildPipeline(statefulGolden, { input, output: path.join(root, "memory", "g") }));
     golden = outputLines(path.join(root, "memory"), "g-");
-    expect(golden.length).toBeGreaterThan(300);
-  }, 30_000);
+    expect(golden.length).toBeGreaterThan(150);
+  }, 120_000);
 
   test("on two threads, the same lines as in memory; each instance's state files are gone once the run ends, and those of killed processes too", async () => {
     const stateDir = path.join(root, "state-files");
@@ -43,7 +43,7 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
     expect(outputLines(path.join(root, "disk"), "g-")).toEqual(golden);
     expect([...seen].some((d) => new RegExp(`^beamline-state-${process.pid}-EveryCell-`).test(d))).toBe(true);
     expect(fs.readdirSync(stateDir)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   test("checkpointed every 20 ms: the same lines", async () => {
     const dir = path.join(root, "chk-straight");
@@ -52,7 +52,7 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
     );
     expect(outputLines(path.join(root, "checkpointed"), "g-")).toEqual(golden);
     expect(result.checkpoints!.durationsMs.length).toBeGreaterThan(1);
-  }, 30_000);
+  }, 120_000);
 
   test("kill -9 at a seeded random time, then --resume at another parallelism: the same lines", async () => {
     const random = rng(18);
@@ -69,7 +69,7 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
       expect(outputLines(out, "g-")).toEqual(golden);
     }
     expect(kills).toBeGreaterThan(0);
-  }, 90_000);
+  }, 240_000);
 
   test("killed once an incremental checkpoint completed, resumed on two threads in memory: the same lines", async () => {
     const dir = path.join(root, "chk-fault");
@@ -83,7 +83,7 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
     const resumed = await startCli(FILE, [...args, "--parallelism=2", "--state-backend=memory", "--resume"]).exit;
     expect(resumed.err).toMatch(/done on the direct runner/);
     expect(outputLines(out, "g-")).toEqual(golden);
-  }, 60_000);
+  }, 120_000);
 
   test("another state backend is refused, naming the choices", () => {
     expect(() => new DirectRunner({ stateBackend: "rocksdb" as never })).toThrow(OptionError);
