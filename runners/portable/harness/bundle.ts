@@ -30,6 +30,7 @@ import { ByteReader, ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
 import { userMetricInfos } from "./metrics";
+import { processSized, SDF_URNS, pairWithRestriction, splitAndSize, truncateSized } from "./sdf";
 import { BagCache, CrossBundleStateCache } from "./state";
 import { StatefulDoFn, StatefulOperator } from "./stateful";
 
@@ -81,6 +82,8 @@ export class BundleProcessor {
   private writers: DataWriter[] = [];
   /** Elements read per data source and the split point a channel split set, if any. */
   private sources = new Map<string, { read: number; stopAt: number }>();
+  /** Residuals of the current bundle's splittable reads (`DelayedBundleApplication`s). */
+  private residuals: Record<string, unknown>[] = [];
 
   constructor(
     private readonly descriptor: any,
@@ -132,6 +135,7 @@ export class BundleProcessor {
     this.metrics_ = new Map();
     this.writers = [];
     this.sources = new Map();
+    this.residuals = [];
     this.consumers = new Map();
     for (const [id, t] of Object.entries(this.transforms)) {
       for (const pc of Object.values(t.inputs ?? {})) {
@@ -205,6 +209,11 @@ export class BundleProcessor {
       for (const c of channelsUsed) c.channel.unregister(instructionId, c.ids);
     }
     return this.monitoringInfos();
+  }
+
+  /** What the current (or finished) bundle left for the runner to resume: its splittable reads' residuals. */
+  residualRoots(): Record<string, unknown>[] {
+    return this.residuals;
   }
 
   /** Elements seen per PCollection in the current bundle. */
@@ -302,11 +311,13 @@ export class BundleProcessor {
         const fn = windowFnFromProto(this.protos, payload.windowFn);
         return { process: (_pc, b) => this.emit(outs[0], assign(fn, b)) };
       }
+      case SDF_URNS.pairWithRestriction:
+      case SDF_URNS.splitAndSize:
+      case SDF_URNS.processSized:
+      case SDF_URNS.truncateSized:
+        return this.sdfOperator(id, t);
       case "beam:transform:pardo:v1": {
-        const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
-        if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
-        const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
-        checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
+        const { p, payload } = this.beamlineDoFn(t);
         const transform = this.runtime.graph.transforms[payload.transform];
         if (payload.role === "pardo" && transform && isStatefulParDo(transform)) {
           return this.statefulOperator(id, t, payload, p);
@@ -318,10 +329,59 @@ export class BundleProcessor {
           code: "BL_UNKNOWN_TRANSFORM",
           where: `transform "${t.uniqueName}"`,
           value: t.spec.urn,
-          rule: "Beamline's harness runs Beamline's DoFns, combine phases, window assignment, flatten and Beam's primitives it sends data through, not this transform",
+          rule: "Beamline's harness runs Beamline's DoFns (its source reads as splittable DoFns), combine phases, window assignment, flatten and Beam's primitives it sends data through, not this transform",
           fix: "run this transform in an environment of the SDK that defines it, or leave it to the runner",
         });
     }
+  }
+
+  /** The ParDoPayload of a transform running a Beamline DoFn, and the DoFn's own payload (its fingerprint checked). */
+  private beamlineDoFn(t: TransformProto): { p: any; payload: BeamlineDoFnPayload } {
+    const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
+    if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
+    const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
+    checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
+    return { p, payload };
+  }
+
+  /** A step of a source read the runner expanded as a splittable DoFn. */
+  private sdfOperator(id: string, t: TransformProto): Operator {
+    const { p, payload } = this.beamlineDoFn(t);
+    if (payload.role !== "readPart") {
+      throw new RunnerProtocolError({
+        code: "BL_NOT_SPLITTABLE",
+        where: `transform "${t.uniqueName}"`,
+        value: payload.role,
+        rule: "Beamline's splittable DoFns are its source reads (role readPart)",
+        fix: "see the runner's log: it expanded a DoFn that names no restriction coder",
+      });
+    }
+    const step = { transform: payload.transform, source: this.runtime.fn<BoundedSource>(payload.transform), outputs: t.outputs, emit: (pc: string, b: Elements) => this.emit(pc, b) };
+    switch (t.spec.urn) {
+      case SDF_URNS.pairWithRestriction:
+        return pairWithRestriction(step);
+      case SDF_URNS.splitAndSize:
+        return splitAndSize(step);
+      case SDF_URNS.truncateSized:
+        return truncateSized();
+      default: {
+        const inputId = Object.keys(t.inputs).find((tag) => !(tag in (p.sideInputs ?? {})))!;
+        const inputCoder = this.windowedCoderOf(t.inputs[inputId]);
+        return processSized({ ...step, transformId: id, inputId, inputCoder, residual: (root) => this.residuals.push(root) });
+      }
+    }
+  }
+
+  /** The windowed value coder elements of PCollection `pc` travel with: its data source's, else its coder in its windows. */
+  private windowedCoderOf(pc: string): Coder<WindowedValue> {
+    for (const t of Object.values(this.transforms)) {
+      if (t.spec.urn !== "beam:runner:source:v1" || !Object.values(t.outputs).includes(pc)) continue;
+      return this.coder(this.protos.decode("fn.RemoteGrpcPort", t.spec.payload ?? Buffer.alloc(0)).coderId) as Coder<WindowedValue>;
+    }
+    const proto = this.descriptor.pcollections[pc];
+    const id = `beamline:windowed:${pc}`;
+    this.descriptor.coders[id] ??= { spec: { urn: CODER_URNS.windowedValue }, componentCoderIds: [proto.coderId, this.descriptor.windowingStrategies[proto.windowingStrategyId].windowCoderId] };
+    return this.coder(id) as Coder<WindowedValue>;
   }
 
   private async beamlineOperator(id: string, t: TransformProto, payload: BeamlineDoFnPayload, sideTags: string[]): Promise<Operator> {

@@ -145,7 +145,8 @@ export class SdkHarness {
           const monitoringInfos = await proc.process(id, req.processBundle.cacheTokens ?? []);
           if (process.env.BEAMLINE_HARNESS_DEBUG) process.stderr.write(`harness: ${id} done, elements per PCollection ${JSON.stringify(proc.counts())}\n`);
           pool.push(proc);
-          return { instructionId: id, processBundle: { monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos), requiresFinalization: false } };
+          const residualRoots = proc.residualRoots();
+          return { instructionId: id, processBundle: { residualRoots, monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos), requiresFinalization: false } };
         } catch (e) {
           const err = e instanceof Error ? e : new InvariantError({ code: "BL_NON_ERROR_THROWN", where: `bundle ${id}`, value: e, rule: "a bundle fails with an Error (user functions' throws are wrapped as UserCodeError)" });
           // The runner may drop what the failed bundle wrote: cached state could be ahead of it.
