@@ -1,12 +1,12 @@
 /**
  * Unbounded sources on portable runners, read as splittable DoFns: an unbounded generated sequence
- * with event times, counted in fixed event-time windows, runs on Prism until it is cancelled, and every
- * window it completed holds exactly the elements the sequence stamped into it. Also an unbounded
- * periodic impulse. Each suite starts its service once.
+ * with event times, counted in fixed event-time windows, runs on Prism and on Flink (streaming) until
+ * it is cancelled, and every window it completed holds exactly the elements the sequence stamped into
+ * it. Also an unbounded periodic impulse on Prism. Each suite starts its service once.
  */
 import { BeamlineError, count, ElementInfo, fixedWindows, generateSequence, groupBy, periodicImpulse, Pipeline, windowInto } from "beamline";
 import { PortableRunner } from "../../runners/portable/runner";
-import { describeWithPrism } from "./services";
+import { describeWithFlinkJobServer, describeWithPrism } from "./services";
 
 /** Milliseconds of event time between the sequence's elements, and its windows' size. */
 const INTERVAL_MS = 10;
@@ -29,36 +29,55 @@ function windowedCounts(panes: string[], rate: number): Pipeline {
   return p;
 }
 
-/** Runs `p` on `endpoint` for `ms`, then cancels it; resolves to the error the run ended with. */
-async function runFor(p: Pipeline, endpoint: string, ms: number): Promise<unknown> {
+/** Resolves once `seen()` holds something (polled), or after `capMs`. */
+async function firstOutput(seen: () => number, capMs: number): Promise<void> {
+  const until = Date.now() + capMs;
+  while (seen() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+}
+
+/**
+ * Runs `p` on `endpoint` until `ms` after its first output reached `seen` (the job service's own start,
+ * which on Flink takes tens of seconds, does not count), at most `capMs` in all, then cancels it;
+ * resolves to the error the run ended with.
+ */
+async function runFor(p: Pipeline, endpoint: string, runner: string, seen: () => number, ms: number, capMs = 150_000): Promise<unknown> {
   const abort = new AbortController();
+  const run = new PortableRunner({ jobEndpoint: endpoint, runnerName: runner, signal: abort.signal }).run(p).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  let ended = false;
+  void run.then(() => (ended = true));
+  await firstOutput(() => (ended ? 1 : seen()), capMs);
   const timer = setTimeout(() => abort.abort(), ms);
   try {
-    return await new PortableRunner({ jobEndpoint: endpoint, runnerName: "prism", signal: abort.signal }).run(p).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    return await run;
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** Runs the windowed counts on `runner` and checks every window it completed: contiguous from the first, each exact and on time. */
+async function expectExactWindows(endpoint: string, runner: string, ms: number): Promise<void> {
+  const panes: string[] = [];
+  const end = await runFor(windowedCounts(panes, 200), endpoint, runner, () => panes.length, ms);
+  if (process.env.SHOW_PANES) process.stderr.write(`${String(end)}\n${panes.join("\n")}\n`);
+  expect(end).toBeInstanceOf(BeamlineError);
+  expect((end as BeamlineError).code).toBe("BL_CANCELLED");
+  // At 200 elements a second, a one-second window of event time fills in half a second.
+  const windows = panes.map((l) => l.split(" ")).sort((a, b) => Number(a[0]) - Number(b[0]));
+  expect(windows.length).toBeGreaterThanOrEqual(ms / 1000);
+  windows.forEach(([start, n, timing], i) => {
+    expect(Number(start)).toBe(i * WINDOW_MS);
+    expect(Number(n)).toBe(WINDOW_MS / INTERVAL_MS);
+    expect(timing).toBe("on_time");
+  });
+}
+
 describeWithPrism("Unbounded sources on Prism", (prism) => {
   test("an unbounded event-time sequence, windowed and counted, cancelled after seconds: every window it completed is exact", async () => {
-    const panes: string[] = [];
-    const end = await runFor(windowedCounts(panes, 200), prism().jobEndpoint, 12_000);
-    expect(end).toBeInstanceOf(BeamlineError);
-    expect((end as BeamlineError).code).toBe("BL_CANCELLED");
-    // At 200 elements a second, a one-second window of event time fills in half a second.
-    if (process.env.SHOW_PANES) process.stderr.write(`${panes.join("\n")}\n`);
-    const windows = panes.map((l) => l.split(" ")).sort((a, b) => Number(a[0]) - Number(b[0]));
-    expect(windows.length).toBeGreaterThanOrEqual(6);
-    windows.forEach(([start, n, timing], i) => {
-      expect(Number(start)).toBe(i * WINDOW_MS);
-      expect(Number(n)).toBe(WINDOW_MS / INTERVAL_MS);
-      expect(timing).toBe("on_time");
-    });
-  }, 120_000);
+    await expectExactWindows(prism().jobEndpoint, "prism", 8_000);
+  }, 180_000);
 
   test("an unbounded periodic impulse emits on time, one element per interval, until cancelled", async () => {
     const seen: number[] = [];
@@ -71,7 +90,7 @@ describeWithPrism("Unbounded sources on Prism", (prism) => {
       { name: "Collect" },
     );
     const started = Date.now();
-    const end = await runFor(p, prism().jobEndpoint, 6_000);
+    const end = await runFor(p, prism().jobEndpoint, "prism", () => seen.length, 4_000);
     expect((end as BeamlineError).code).toBe("BL_CANCELLED");
     expect(seen.length).toBeGreaterThanOrEqual(10);
     const sorted = [...seen].sort((a, b) => a - b);
@@ -80,4 +99,10 @@ describeWithPrism("Unbounded sources on Prism", (prism) => {
     expect(sorted[sorted.length - 1]).toBeLessThanOrEqual(Date.now());
     expect(sorted[0]).toBeGreaterThanOrEqual(started - 1000);
   }, 60_000);
+});
+
+describeWithFlinkJobServer("Unbounded sources on Flink", (flink) => {
+  test("an unbounded event-time sequence, windowed and counted, cancelled after seconds: every window it completed is exact", async () => {
+    await expectExactWindows(flink().jobEndpoint, "flink", 8_000);
+  }, 240_000);
 });
