@@ -126,7 +126,10 @@ export class PortableRunner {
     let name = o.runnerName ?? "portable";
     let view: PortableJobView | null = null;
     let ui: { readonly server: MetricsServer; stopPolling(): void } | null = null;
+    // Cancelled by the caller's signal or by Ctrl-C: the job is cancelled, and the run rejects with BL_CANCELLED.
+    let cancelRequested = false;
     const onSigint = () => {
+      cancelRequested = true;
       if (jobId) void client.cancel(jobId).catch(() => {});
     };
     try {
@@ -195,7 +198,7 @@ export class PortableRunner {
         throw workerFailure(name, jobId, outcome.text);
       }
       const state = outcome;
-      if (o.signal?.aborted && state !== "DONE") throw cancelled(name, jobId, state);
+      if (cancelRequested && state !== "DONE") throw cancelled(name, jobId, state);
       if (state !== "DONE") throw jobFailure(name, jobId, state, failures, messages);
       return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {
