@@ -16,7 +16,7 @@ import { beamProtos } from "./model/protos";
 import { EnvironmentSpec, translate } from "./translate";
 import { windowExpirationTransforms } from "./translate-stateful";
 import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";
-import { unboundedReadProblems } from "./translate-read";
+import { inspectUnboundedReads } from "./translate-read";
 import { WorkerPool } from "./harness/workerpool";
 import { detectRunner } from "./detect";
 import { PortableJobView } from "./job-view";
@@ -140,8 +140,8 @@ export class PortableRunner {
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
       const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
       const parallelism = typeof o.pipelineOptions?.parallelism === "number" ? o.pipelineOptions.parallelism : undefined;
-      const unboundedReads = unboundedReadProblems(graph, (n) => pipeline.fn(n));
-      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReadProblems: unboundedReads });
+      const unboundedReads = inspectUnboundedReads(graph, (n) => pipeline.fn(n));
+      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReads });
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
       // Flink's batch translation drops pane information; its streaming one follows triggers and panes

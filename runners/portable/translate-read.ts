@@ -2,7 +2,9 @@
  * Unbounded source reads on portable runners: read as splittable DoFns (the read DoFn names a
  * restriction coder, the runner expands it into Beam's SDF steps, and Beamline's harness reads each
  * part for a bounded time per bundle and hands back the rest as a residual). Sources that need more of
- * the runner than that are refused before submission, saying why.
+ * the runner than that are refused before submission, saying why; those that publish their progress
+ * (offsets, acknowledgements) ask for bundle finalization, and publish it once the runner committed a
+ * bundle.
  */
 import type { PipelineGraph } from "../../sdk/graph";
 import { READ_URN, type BoundedSource } from "../../sdk/source";
@@ -11,32 +13,44 @@ import { isTestStream } from "./translate-teststream";
 /** Beam's requirement of a pipeline with a splittable DoFn. */
 export const SPLITTABLE_DOFN_REQUIREMENT = "beam:requirement:pardo:splittable_dofn:v1";
 
+/** Beam's requirement of a pipeline whose DoFns ask for bundle finalization. */
+export const BUNDLE_FINALIZATION_REQUIREMENT = "beam:requirement:pardo:finalization:v1";
+
 /**
  * Why an unbounded source cannot be read as a splittable DoFn by Beamline's harness, or null when it
- * can. A source that publishes progress at checkpoints (Kafka's committed offsets, Pub/Sub's acks)
- * needs bundle finalization; one whose parts are pinned to instances (`slotOf`) or grow while it runs
- * (`discover`) needs the runner to keep that assignment: the harness does neither yet.
+ * can. One whose parts are pinned to instances (`slotOf`) or grow while it runs (`discover`) needs
+ * the runner to keep that assignment, which the harness does not do yet.
  */
 export function splittableReadProblem(source: BoundedSource): string | null {
   const needs: string[] = [];
-  if (source.checkpointCompleted) needs.push("publishes its progress when a checkpoint completes (bundle finalization)");
   if (source.slotOf) needs.push("reads each part on one stable instance");
   if (source.discover) needs.push("discovers new parts while it runs");
   if (needs.length === 0) return null;
-  return `an unbounded source that ${needs.join(", ")}: Beamline's harness reads unbounded sources as splittable DoFns but does not implement that yet — run it on the direct runner, or bound it (readKafka with stopAt: "end", readPubSub with maxMessages)`;
+  return `an unbounded source that ${needs.join(" and ")}: Beamline's harness reads unbounded sources as splittable DoFns but does not keep parts on stable instances yet — run it on the direct runner, or bound it (readKafka with stopAt: "end")`;
+}
+
+/** What translation needs to know of a pipeline's unbounded reads. */
+export interface UnboundedReads {
+  /** The reads the harness cannot read, with the reason. */
+  readonly problems: Readonly<Record<string, string>>;
+  /** The reads whose source publishes its progress (`checkpointCompleted`): their DoFn asks for bundle finalization. */
+  readonly finalizing: readonly string[];
 }
 
 /**
- * The unbounded reads (not TestStreams, which runners drive themselves) of `graph` that the harness
- * cannot read, with the reason; `fn` gives a transform's runtime object.
+ * Inspects the unbounded reads (not TestStreams, which runners drive themselves) of `graph`; `fn`
+ * gives a transform's runtime object.
  */
-export function unboundedReadProblems(graph: PipelineGraph, fn: (transform: string) => unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+export function inspectUnboundedReads(graph: PipelineGraph, fn: (transform: string) => unknown): UnboundedReads {
+  const problems: Record<string, string> = {};
+  const finalizing: string[] = [];
   for (const t of Object.values(graph.transforms)) {
     if (t.urn !== READ_URN || isTestStream(graph, t.uniqueName)) continue;
     if (graph.pcollections[t.outputs.main]?.bounded !== false) continue;
-    const problem = splittableReadProblem(fn(t.uniqueName) as BoundedSource);
-    if (problem) out[t.uniqueName] = problem;
+    const source = fn(t.uniqueName) as BoundedSource;
+    const problem = splittableReadProblem(source);
+    if (problem) problems[t.uniqueName] = problem;
+    if (source.checkpointCompleted) finalizing.push(t.uniqueName);
   }
-  return out;
+  return { problems, finalizing };
 }

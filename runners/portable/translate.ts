@@ -23,7 +23,7 @@ import { CODER_URNS } from "./coders/coders";
 import { arrowToBeamSchema } from "./coders/beamschema";
 import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport } from "./translate-teststream";
-import { SPLITTABLE_DOFN_REQUIREMENT } from "./translate-read";
+import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, type UnboundedReads } from "./translate-read";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import type { Protos } from "./model/protos";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
@@ -53,10 +53,10 @@ export interface TranslateOptions {
   /** Who lifts combines; by default Prism itself, and Beamline for every other runner (see `combineLifting`). */
   readonly combineLifting?: CombineLifting;
   /**
-   * The unbounded reads the harness cannot read as splittable DoFns, with the reason (see
-   * `unboundedReadProblems`); every other unbounded read is translated as one.
+   * What `inspectUnboundedReads` found of the unbounded reads: those the harness cannot read as
+   * splittable DoFns are refused, every other is translated as one.
    */
-  readonly unboundedReadProblems?: Readonly<Record<string, string>>;
+  readonly unboundedReads?: UnboundedReads;
   /** The job's parallelism, when the run sets it: sources split into {@link readParts} of it. */
   readonly parallelism?: number;
 }
@@ -346,9 +346,11 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         // An unbounded read is a splittable DoFn: the runner expands it into Beam's SDF steps, and
         // resumes the residual each bundle leaves.
         const unbounded = !graph.pcollections[t.outputs.main].bounded;
-        const problem = unbounded ? options.unboundedReadProblems?.[name] : undefined;
+        const problem = unbounded ? options.unboundedReads?.problems[name] : undefined;
         if (problem) unsupported.push(`${name}: ${problem}`);
         if (unbounded) requirements.add(SPLITTABLE_DOFN_REQUIREMENT);
+        const finalizes = unbounded && (options.unboundedReads?.finalizing.includes(name) ?? false);
+        if (finalizes) requirements.add(BUNDLE_FINALIZATION_REQUIREMENT);
         const impulse = `${name}/Impulse`;
         const impulseOut = `${name}/Impulse.out`;
         transforms[impulse] = { uniqueName: impulse, spec: { urn: "beam:transform:impulse:v1" }, inputs: {}, outputs: { out: impulseOut } };
@@ -366,7 +368,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         addPCollection(spreadOut, coders.add(CODER_URNS.bytes), globalWs, true);
         transforms[spread] = { uniqueName: spread, spec: { urn: RESHUFFLE_URN }, subtransforms: [spreadIdentity], inputs: { main: partsOut }, outputs: { main: spreadOut } };
         const reader = `${name}/Read`;
-        pardo(reader, "readPart", name, { main: spreadOut }, { ...t.outputs }, {}, unbounded ? { restrictionCoderId: coders.add(CODER_URNS.bytes) } : {});
+        pardo(reader, "readPart", name, { main: spreadOut }, { ...t.outputs }, {}, unbounded ? { restrictionCoderId: coders.add(CODER_URNS.bytes), requestsFinalization: finalizes } : {});
         transforms[name] = { uniqueName: name, subtransforms: [impulse, splitter, spread, reader], inputs: {}, outputs: { ...t.outputs } };
         return name;
       }

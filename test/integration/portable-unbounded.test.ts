@@ -2,11 +2,15 @@
  * Unbounded sources on portable runners, read as splittable DoFns: an unbounded generated sequence
  * with event times, counted in fixed event-time windows, runs on Prism and on Flink (streaming) until
  * it is cancelled, and every window it completed holds exactly the elements the sequence stamped into
- * it. Also an unbounded periodic impulse on Prism. Each suite starts its service once.
+ * it. Also an unbounded periodic impulse on both, and an unbounded Pub/Sub read on Prism (pstest
+ * emulator): every message once downstream, and every one acknowledged. Each suite starts its service
+ * once.
  */
-import { BeamlineError, count, ElementInfo, fixedWindows, generateSequence, groupBy, periodicImpulse, Pipeline, windowInto } from "beamline";
+import type { PubSub } from "@google-cloud/pubsub";
+import { BeamlineError, count, ElementInfo, fixedWindows, generateSequence, groupBy, periodicImpulse, Pipeline, readPubSub, windowInto } from "beamline";
 import { PortableRunner } from "../../runners/portable/runner";
-import { describeWithFlinkJobServer, describeWithPrism } from "./services";
+import { pubsubRequest } from "../../transforms/io/pubsub/pubsub-client";
+import { describeWithFlinkJobServer, describeWithPrism, describeWithPubSub, pubsubClientOn } from "./services";
 
 /** Milliseconds of event time between the sequence's elements, and its windows' size. */
 const INTERVAL_MS = 10;
@@ -120,4 +124,48 @@ describeWithFlinkJobServer("Unbounded sources on Flink", (flink) => {
   test("an unbounded periodic impulse slower than a bundle's budget stays on schedule across the checkpoints between bundles", async () => {
     await expectImpulsesOnSchedule(flink().jobEndpoint, "flink", 1500, 8_000);
   }, 240_000);
+});
+
+describeWithPubSub("Unbounded Pub/Sub on Prism", (emulator) => {
+  const PROJECT = "beamline-test";
+  let client: PubSub;
+  let before: string | undefined;
+
+  beforeAll(async () => {
+    // The harness runs in this process (LOOPBACK), so its Pub/Sub client finds the emulator here.
+    before = process.env.PUBSUB_EMULATOR_HOST;
+    client = await pubsubClientOn(emulator(), PROJECT);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    if (before === undefined) delete process.env.PUBSUB_EMULATOR_HOST;
+    else process.env.PUBSUB_EMULATOR_HOST = before;
+  });
+
+  describeWithPrism("Prism", (prism) => {
+    test("every message read once downstream across the bundles' checkpoints, and every one acknowledged", async () => {
+      const [topic] = await client.createTopic("unbounded");
+      const [subscription] = await topic.createSubscription("unbounded-sub", { ackDeadlineSeconds: 10 });
+      const n = 40;
+      await Promise.all(Array.from({ length: n }, (_, i) => topic.publishMessage({ data: Buffer.from(`m${i}`), attributes: { ts: String(1_700_000_000_000 + i * 1000) } })));
+      const seen: string[] = [];
+      const p = new Pipeline();
+      p.apply("Read", readPubSub({ subscription: `projects/${PROJECT}/subscriptions/unbounded-sub`, timestampAttribute: "ts" })).map(
+        (m: string) => {
+          seen.push(m);
+          return m;
+        },
+        { name: "Collect" },
+      );
+      // Runs on for seconds after the first message: bundles after the one that read the last message
+      // take back what the runner committed (the acknowledgements happen there).
+      const end = await runFor(p, prism().jobEndpoint, "prism", () => seen.length, 6_000);
+      expect((end as BeamlineError).code).toBe("BL_CANCELLED");
+      expect([...seen].sort()).toEqual(Array.from({ length: n }, (_, i) => `m${i}`).sort());
+      // Nothing is left to deliver: a fresh pull finds no message.
+      const left = (await pubsubRequest(client, "SubscriberClient", "pull", { subscription: subscription.name, maxMessages: 10, returnImmediately: true })) as { receivedMessages?: unknown[] };
+      expect(left.receivedMessages ?? []).toEqual([]);
+    }, 180_000);
+  });
 });

@@ -32,6 +32,7 @@ import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBa
 import { userMetricInfos } from "./metrics";
 import { processSized, SDF_URNS, pairWithRestriction, splitAndSize, truncateSized } from "./sdf";
 import { BagCache, CrossBundleStateCache } from "./state";
+import { BundleProgress } from "./finalization";
 import { StatefulDoFn, StatefulOperator } from "./stateful";
 
 /** What the harness needs of the pipeline: its graph and its runtime objects by transform name. */
@@ -84,6 +85,8 @@ export class BundleProcessor {
   private sources = new Map<string, { read: number; stopAt: number }>();
   /** Residuals of the current bundle's splittable reads (`DelayedBundleApplication`s). */
   private residuals: Record<string, unknown>[] = [];
+  /** Positions the current bundle's reads reached on sources that publish their progress, for its finalization. */
+  private progress = new BundleProgress();
 
   constructor(
     private readonly descriptor: any,
@@ -136,6 +139,7 @@ export class BundleProcessor {
     this.writers = [];
     this.sources = new Map();
     this.residuals = [];
+    this.progress = new BundleProgress();
     this.consumers = new Map();
     for (const [id, t] of Object.entries(this.transforms)) {
       for (const pc of Object.values(t.inputs ?? {})) {
@@ -214,6 +218,11 @@ export class BundleProcessor {
   /** What the current (or finished) bundle left for the runner to resume: its splittable reads' residuals. */
   residualRoots(): Record<string, unknown>[] {
     return this.residuals;
+  }
+
+  /** The progress the current (or finished) bundle made on sources that publish it, to publish once the runner finalizes the bundle. */
+  bundleProgress(): BundleProgress {
+    return this.progress;
   }
 
   /** Elements seen per PCollection in the current bundle. */
@@ -367,7 +376,14 @@ export class BundleProcessor {
       default: {
         const inputId = Object.keys(t.inputs).find((tag) => !(tag in (p.sideInputs ?? {})))!;
         const inputCoder = this.windowedCoderOf(t.inputs[inputId]);
-        return processSized({ ...step, transformId: id, inputId, inputCoder, residual: (root) => this.residuals.push(root) });
+        return processSized({
+          ...step,
+          transformId: id,
+          inputId,
+          inputCoder,
+          residual: (root) => this.residuals.push(root),
+          reached: (part, position) => this.progress.reached(step.source, { part, position }),
+        });
       }
     }
   }

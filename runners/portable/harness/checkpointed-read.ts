@@ -13,6 +13,8 @@ import type { ReadRestriction } from "./restriction";
 export interface CheckpointedReadOutcome {
   /** What remains to read of the part, or null when the part ended. */
   readonly residual: ReadRestriction | null;
+  /** The position after the last chunk delivered (where the read began when none was). */
+  readonly position: JsonValue | null;
   /** How long (ms) the runner should wait before resuming the residual: what was left of the source's last wait. */
   readonly delayMs: number;
   /** The part's last reported backlog (records, else bytes), if the source reported one. */
@@ -82,7 +84,7 @@ export async function checkpointedRead(
     }
   }
   const residual = stopped ? { position, watermark } : null;
-  return { residual, delayMs: residual ? delayMs : 0, ...(backlog !== undefined ? { backlog } : {}) };
+  return { residual, position, delayMs: residual ? delayMs : 0, ...(backlog !== undefined ? { backlog } : {}) };
 }
 
 function wait(ms: number): Promise<void> {

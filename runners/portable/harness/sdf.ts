@@ -58,6 +58,8 @@ export interface SdfProcessContext extends SdfStepContext {
   readonly budgetMs?: number;
   /** Receives each residual root (a `DelayedBundleApplication`). */
   residual(root: Record<string, unknown>): void;
+  /** Receives the position each read reached, for the bundle's finalization. */
+  reached?(part: JsonValue, position: JsonValue | null): void;
 }
 
 /** A step's operator: elements in, elements out. */
@@ -111,6 +113,7 @@ export function processSized(ctx: SdfProcessContext): SdfOperator {
         } catch (e) {
           throw wrapUserError(e, ctx.transform);
         }
+        ctx.reached?.(part, outcome.position);
         if (!outcome.residual) continue;
         const element: SizedPart = { key: { key: pair.key, value: encodeRestriction(outcome.residual) }, value: outcome.backlog ?? UNKNOWN_SIZE };
         ctx.residual(

@@ -43,9 +43,10 @@ function sizedElement(restriction: Uint8Array): RowBatch {
 }
 
 /** Runs the process step once over `input`; resolves to the numbers it emitted and the residual roots it left. */
-async function processOnce(source: SequenceSource, input: RowBatch, budgetMs: number): Promise<{ values: number[]; residuals: any[] }> {
+async function processOnce(source: SequenceSource, input: RowBatch, budgetMs: number): Promise<{ values: number[]; residuals: any[]; reached: unknown[] }> {
   const values: number[] = [];
   const residuals: any[] = [];
+  const reached: unknown[] = [];
   const op = processSized({
     transform: "Numbers",
     source,
@@ -56,9 +57,10 @@ async function processOnce(source: SequenceSource, input: RowBatch, budgetMs: nu
     inputCoder: sizedInputCoder(),
     budgetMs,
     residual: (root) => residuals.push(root),
+    reached: (part, position) => reached.push({ part, position }),
   });
   await op.process("in", input);
-  return { values, residuals };
+  return { values, residuals, reached };
 }
 
 /** The sized element a residual root carries, decoded as the runner would feed it back. */
@@ -96,7 +98,7 @@ test("a part that ends leaves no residual", async () => {
   const values: number[] = [];
   const out = await checkpointedRead(source, { from: 0, to: 12 }, INITIAL_RESTRICTION, { budgetMs: 5000 }, (c) => void values.push(c.batch!.data.numRows));
   expect(values).toEqual([5, 5, 2]);
-  expect(out).toEqual({ residual: null, delayMs: 0, backlog: 0 });
+  expect(out).toEqual({ residual: null, position: 12, delayMs: 0, backlog: 0 });
 });
 
 test("a source waiting past the budget is stopped at the budget, and the residual asks the runner to wait out the rest of its wait", async () => {
@@ -125,6 +127,8 @@ test("the process step hands back a residual: the same part and window, the rema
   expect(wv.timestamp).toBe(MIN_TIMESTAMP);
   expect(wv.windows).toEqual([expect.objectContaining({ global: true })]);
   expect(restriction).toEqual({ position: one.values.length, watermark: last });
+  // The position reached is recorded for the bundle's finalization.
+  expect(one.reached).toEqual([{ part: { from: 0, to: null }, position: one.values.length }]);
   const two = await processOnce(source, sizedElement(wv.value.key.value), 200);
   expect(two.values[0]).toBe(one.values.length);
   expect(two.values).toEqual(two.values.map((_, i) => one.values.length + i));

@@ -1,13 +1,13 @@
 /**
  * Unbounded reads on portable runners: translated as splittable DoFns (the read DoFn's ParDoPayload
- * names a restriction coder, and the pipeline declares Beam's splittable DoFn requirement), while
- * sources that need bundle finalization or stable part assignment are refused before submission,
- * naming the transform, why, and what to do instead.
+ * names a restriction coder, and the pipeline declares Beam's splittable DoFn requirement); a source
+ * that publishes its progress asks for bundle finalization; sources that need stable part assignment
+ * are refused before submission, naming the transform, why, and what to do instead.
  */
-import { generateSequence, periodicImpulse, Pipeline, readKafka } from "beamline";
+import { generateSequence, periodicImpulse, Pipeline, readKafka, readPubSub } from "beamline";
 import { beamProtos } from "../../../runners/portable/model/protos";
 import { translate } from "../../../runners/portable/translate";
-import { SPLITTABLE_DOFN_REQUIREMENT, unboundedReadProblems } from "../../../runners/portable/translate-read";
+import { BUNDLE_FINALIZATION_REQUIREMENT, inspectUnboundedReads, SPLITTABLE_DOFN_REQUIREMENT } from "../../../runners/portable/translate-read";
 import { describeWith } from "./requirements";
 
 const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
@@ -15,8 +15,8 @@ const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
 /** The pipeline as the job service receives it, translated as the portable runner does (its unbounded reads inspected first). */
 function translated(p: Pipeline, runner: string): any {
   const protos = beamProtos();
-  const problems = unboundedReadProblems(p.graph(), (n) => p.fn(n));
-  const { pipeline } = translate(p.graph(), protos, { environment: ENV, fingerprint: p.fingerprint(), runner, unboundedReadProblems: problems });
+  const unboundedReads = inspectUnboundedReads(p.graph(), (n) => p.fn(n));
+  const { pipeline } = translate(p.graph(), protos, { environment: ENV, fingerprint: p.fingerprint(), runner, unboundedReads });
   return protos.decode("pipeline.Pipeline", protos.encode("pipeline.Pipeline", pipeline));
 }
 
@@ -52,7 +52,19 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
         expect(pipeline.components.transforms[name].subtransforms).toEqual([`${name}/Impulse`, `${name}/Split`, `${name}/Spread`, `${name}/Read`]);
       }
       expect(pipeline.requirements).toContain(SPLITTABLE_DOFN_REQUIREMENT);
+      expect(pipeline.requirements).not.toContain(BUNDLE_FINALIZATION_REQUIREMENT);
+      expect(parDo(pipeline, "Ticks/Read").requestsFinalization).toBe(false);
     }
+  });
+
+  test("an unbounded Pub/Sub read, which acknowledges what the runner committed, asks for bundle finalization", () => {
+    const p = new Pipeline();
+    p.apply("Clicks", readPubSub({ subscription: "projects/p/subscriptions/clicks" }));
+    const pipeline = translated(p, "prism");
+    const read = parDo(pipeline, "Clicks/Read");
+    expect(read.restrictionCoderId).not.toBe("");
+    expect(read.requestsFinalization).toBe(true);
+    expect(pipeline.requirements).toEqual(expect.arrayContaining([SPLITTABLE_DOFN_REQUIREMENT, BUNDLE_FINALIZATION_REQUIREMENT]));
   });
 
   test("a bounded read stays a plain DoFn reading each part to its end", () => {
@@ -69,6 +81,6 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
     p.apply("Ticks", generateSequence({ from: 0 }));
     const error = refusal(() => translated(p, "prism"));
     expect(error?.code).toBe("BL_PORTABLE_UNSUPPORTED");
-    expect(error!.value).toEqual([expect.stringMatching(/^Clicks: an unbounded source that publishes its progress when a checkpoint completes \(bundle finalization\).*run it on the direct runner, or bound it \(readKafka with stopAt: "end"/)]);
+    expect(error!.value).toEqual([expect.stringMatching(/^Clicks: an unbounded source that reads each part on one stable instance and discovers new parts while it runs: .*run it on the direct runner, or bound it \(readKafka with stopAt: "end"\)/)]);
   });
 });
