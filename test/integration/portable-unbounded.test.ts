@@ -2,7 +2,7 @@
  * Unbounded sources on portable runners, read as splittable DoFns: an unbounded generated sequence
  * with event times, counted in fixed event-time windows, runs on Prism and on Flink (streaming) until
  * it is cancelled, and every window it completed holds exactly the elements the sequence stamped into
- * it. Also an unbounded periodic impulse on both, and an unbounded Pub/Sub read on Prism (pstest
+ * it. Also an unbounded periodic impulse on both, and an unbounded Pub/Sub read on both (pstest
  * emulator): every message once downstream, and every one acknowledged. Each suite starts its service
  * once.
  */
@@ -126,7 +126,7 @@ describeWithFlinkJobServer("Unbounded sources on Flink", (flink) => {
   }, 240_000);
 });
 
-describeWithPubSub("Unbounded Pub/Sub on Prism", (emulator) => {
+describeWithPubSub("Unbounded Pub/Sub on portable runners", (emulator) => {
   const PROJECT = "beamline-test";
   let client: PubSub;
   let before: string | undefined;
@@ -143,29 +143,40 @@ describeWithPubSub("Unbounded Pub/Sub on Prism", (emulator) => {
     else process.env.PUBSUB_EMULATOR_HOST = before;
   });
 
+  /** Publishes messages to a fresh topic, reads its subscription unbounded on `runner` until seconds after the first, and checks each came once and none is left unacknowledged. */
+  async function expectEveryMessageOnce(endpoint: string, runner: string, name: string): Promise<void> {
+    const [topic] = await client.createTopic(name);
+    const [subscription] = await topic.createSubscription(`${name}-sub`, { ackDeadlineSeconds: 10 });
+    const n = 40;
+    await Promise.all(Array.from({ length: n }, (_, i) => topic.publishMessage({ data: Buffer.from(`m${i}`), attributes: { ts: String(1_700_000_000_000 + i * 1000) } })));
+    const seen: string[] = [];
+    const p = new Pipeline();
+    p.apply("Read", readPubSub({ subscription: `projects/${PROJECT}/subscriptions/${name}-sub`, timestampAttribute: "ts" })).map(
+      (m: string) => {
+        seen.push(m);
+        return m;
+      },
+      { name: "Collect" },
+    );
+    // Runs on for seconds after the first message: bundles after the one that read the last message
+    // take back what the runner committed (the acknowledgements happen there).
+    const end = await runFor(p, endpoint, runner, () => seen.length, 6_000);
+    expect((end as BeamlineError).code).toBe("BL_CANCELLED");
+    expect([...seen].sort()).toEqual(Array.from({ length: n }, (_, i) => `m${i}`).sort());
+    // Nothing is left to deliver: a fresh pull finds no message.
+    const left = (await pubsubRequest(client, "SubscriberClient", "pull", { subscription: subscription.name, maxMessages: 10, returnImmediately: true })) as { receivedMessages?: unknown[] };
+    expect(left.receivedMessages ?? []).toEqual([]);
+  }
+
   describeWithPrism("Prism", (prism) => {
     test("every message read once downstream across the bundles' checkpoints, and every one acknowledged", async () => {
-      const [topic] = await client.createTopic("unbounded");
-      const [subscription] = await topic.createSubscription("unbounded-sub", { ackDeadlineSeconds: 10 });
-      const n = 40;
-      await Promise.all(Array.from({ length: n }, (_, i) => topic.publishMessage({ data: Buffer.from(`m${i}`), attributes: { ts: String(1_700_000_000_000 + i * 1000) } })));
-      const seen: string[] = [];
-      const p = new Pipeline();
-      p.apply("Read", readPubSub({ subscription: `projects/${PROJECT}/subscriptions/unbounded-sub`, timestampAttribute: "ts" })).map(
-        (m: string) => {
-          seen.push(m);
-          return m;
-        },
-        { name: "Collect" },
-      );
-      // Runs on for seconds after the first message: bundles after the one that read the last message
-      // take back what the runner committed (the acknowledgements happen there).
-      const end = await runFor(p, prism().jobEndpoint, "prism", () => seen.length, 6_000);
-      expect((end as BeamlineError).code).toBe("BL_CANCELLED");
-      expect([...seen].sort()).toEqual(Array.from({ length: n }, (_, i) => `m${i}`).sort());
-      // Nothing is left to deliver: a fresh pull finds no message.
-      const left = (await pubsubRequest(client, "SubscriberClient", "pull", { subscription: subscription.name, maxMessages: 10, returnImmediately: true })) as { receivedMessages?: unknown[] };
-      expect(left.receivedMessages ?? []).toEqual([]);
+      await expectEveryMessageOnce(prism().jobEndpoint, "prism", "on-prism");
     }, 180_000);
+  });
+
+  describeWithFlinkJobServer("Flink", (flink) => {
+    test("every message read once downstream across the bundles' checkpoints, and every one acknowledged", async () => {
+      await expectEveryMessageOnce(flink().jobEndpoint, "flink", "on-flink");
+    }, 240_000);
   });
 });
