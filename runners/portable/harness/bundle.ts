@@ -30,7 +30,7 @@ import { ByteReader, ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
 import { userMetricInfos } from "./metrics";
-import { processSized, SDF_URNS, pairWithRestriction, splitAndSize, truncateSized } from "./sdf";
+import { processSized, SDF_URNS, pairWithRestriction, splitAndSize, truncateSized, type SdfCheckpoint } from "./sdf";
 import { BagCache, CrossBundleStateCache } from "./state";
 import { BundleProgress } from "./finalization";
 import { StatefulDoFn, StatefulOperator } from "./stateful";
@@ -55,6 +55,8 @@ interface Operator {
   process(input: string, b: Elements): Promise<void> | void;
   /** Once per bundle, after all input. */
   finish?(): Promise<void> | void;
+  /** A splittable read's checkpoint: stops the element it reads where it is (see SdfProcessOperator). */
+  checkpoint?(): SdfCheckpoint | null;
   /** The timer families whose firings a stateful DoFn receives on the timer data channel. */
   readonly timers?: { readonly channel: DataChannel; readonly families: string[]; fire(family: string, data: Buffer): Promise<void> };
 }
@@ -262,13 +264,29 @@ export class BundleProcessor {
 
   /**
    * Answers a split request: splits each requested data source at the first element not yet read at
-   * or after the requested fraction of the remainder. Returns the channel splits (empty to decline).
+   * or after the requested fraction of the remainder. A checkpoint (fraction 0) of a data source
+   * feeding a splittable read stops the element being read where it is: this bundle keeps what it
+   * read (the primary), the runner gets the rest of the element (the residual) and the elements after
+   * it. Returns the roots and channel splits (none to decline).
    */
   split(request: { desiredSplits?: Record<string, { fractionOfRemainder: number; estimatedInputElements?: number }> }): any {
     const channelSplits: any[] = [];
+    const primaryRoots: Record<string, unknown>[] = [];
+    const residualRoots: Record<string, unknown>[] = [];
     for (const [id, desired] of Object.entries(request.desiredSplits ?? {})) {
       const src = this.sources.get(id);
-      if (!src || !desired.estimatedInputElements) continue;
+      if (!src) continue;
+      const checkpoint = desired.fractionOfRemainder > 0 ? null : this.checkpointReadOf(id);
+      if (checkpoint) {
+        // The batch being read came in whole, and is the last the data source passed on.
+        const at = src.read - checkpoint.count + checkpoint.index;
+        src.stopAt = at + 1;
+        primaryRoots.push(checkpoint.primary);
+        residualRoots.push(checkpoint.residual);
+        channelSplits.push({ transformId: id, lastPrimaryElement: at, firstResidualElement: at + 1 });
+        continue;
+      }
+      if (!desired.estimatedInputElements) continue;
       const total = Math.min(desired.estimatedInputElements, src.stopAt);
       const remaining = total - src.read;
       if (remaining <= 1) continue;
@@ -277,7 +295,18 @@ export class BundleProcessor {
       src.stopAt = at;
       channelSplits.push({ transformId: id, lastPrimaryElement: at - 1, firstResidualElement: at });
     }
-    return { primaryRoots: [], residualRoots: [], channelSplits };
+    return { primaryRoots, residualRoots, channelSplits };
+  }
+
+  /** Checkpoints the splittable read the data source `id` feeds, if one is reading. */
+  private checkpointReadOf(id: string): SdfCheckpoint | null {
+    for (const pc of Object.values(this.transforms[id].outputs)) {
+      for (const c of this.consumers.get(pc) ?? []) {
+        const checkpoint = this.ops.get(c.transform)?.checkpoint?.();
+        if (checkpoint) return checkpoint;
+      }
+    }
+    return null;
   }
 
   /** Calls teardown on every DoFn set up by this processor. */

@@ -21,18 +21,70 @@ export interface CheckpointedReadOutcome {
   readonly backlog?: number;
 }
 
+/**
+ * A checkpointed read in progress, which the runner may ask to stop where it is (a checkpoint split:
+ * the read delivers nothing more, and the rest of the part goes back to the runner).
+ */
+export class ReadInProgress {
+  /** The position after the last chunk delivered or being delivered. */
+  position: JsonValue | null;
+  /** The part's watermark after that chunk. */
+  watermark: number;
+  /** Data was delivered after the last position the source reported: the read cannot stop before the next one. */
+  unpositioned = false;
+  /** Whether the read was told to stop (its budget spent, or a checkpoint split). */
+  stopped = false;
+  /** Whether a checkpoint split stopped it (the runner holds the rest already). */
+  split = false;
+  private wakers: (() => void)[] = [];
+
+  constructor(from: ReadRestriction) {
+    this.position = from.position;
+    this.watermark = from.watermark;
+  }
+
+  /**
+   * Stops the read where it is; returns what remains to read, or null when it cannot stop here
+   * (data was delivered since the source's last position, or the read stopped already).
+   */
+  checkpoint(): ReadRestriction | null {
+    if (this.stopped || this.unpositioned) return null;
+    this.stopped = true;
+    this.split = true;
+    for (const wake of this.wakers.splice(0)) wake();
+    return { position: this.position, watermark: this.watermark };
+  }
+
+  /** Waits `ms`, or less when the read is stopped meanwhile. */
+  wait(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers = this.wakers.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.push(done);
+    });
+  }
+}
+
 /** Limits of one checkpointed read. */
 export interface CheckpointedReadOptions {
   /** How long (ms) the read may take before it checkpoints. */
   readonly budgetMs: number;
   /** The clock (ms); Date.now by default. */
   readonly now?: () => number;
+  /** The read's state, for a checkpoint split while it runs; a fresh one by default. */
+  readonly progress?: ReadInProgress;
 }
 
 /**
- * Reads `part` of `source` from `from` until the part ends or `budgetMs` passed, handing every chunk to
- * `deliver` (in order, awaited). The source sees a run cancelled once the budget is spent (its `sleep`
- * resolves `false` then, and `cancelled` is true), so it stops at a position it reported.
+ * Reads `part` of `source` from `from` until the part ends, `budgetMs` passed or a checkpoint split
+ * stopped it, handing every chunk to `deliver` (in order, awaited). The source sees a run cancelled
+ * once the read is stopped (its `sleep` resolves `false` then, and `cancelled` is true), so it stops at
+ * a position it reported.
  */
 export async function checkpointedRead(
   source: BoundedSource,
@@ -43,27 +95,21 @@ export async function checkpointedRead(
 ): Promise<CheckpointedReadOutcome> {
   const now = options.now ?? Date.now;
   const deadline = now() + options.budgetMs;
-  let position = from.position;
-  let watermark = from.watermark;
+  const read = options.progress ?? new ReadInProgress(from);
   let backlog: number | undefined;
-  // Whether the source was told to stop: then its end is a checkpoint, not the part's end.
-  let stopped = false;
   let delayMs = 0;
   const ctx: ReadContext = {
     processingTime: now,
     get cancelled() {
-      if (now() >= deadline) stopped = true;
-      return stopped;
+      if (now() >= deadline) read.stopped = true;
+      return read.stopped;
     },
     async sleep(ms: number): Promise<boolean> {
       const at = now();
       const until = at + Math.max(0, ms);
-      if (until <= deadline) {
-        await wait(until - at);
-        return true;
-      }
-      await wait(Math.max(0, deadline - at));
-      stopped = true;
+      await read.wait(Math.min(until, deadline) - at);
+      if (!read.stopped && until <= deadline) return true;
+      read.stopped = true;
       delayMs = Math.max(0, until - now());
       return false;
     },
@@ -71,22 +117,20 @@ export async function checkpointedRead(
       backlog = b.records ?? b.bytes ?? backlog;
     },
   };
-  // Data delivered since the last position the source reported: the read cannot stop before one.
-  let unpositioned = false;
-  for await (const chunk of source.read(part, position, ctx)) {
+  for await (const chunk of source.read(part, read.position, ctx)) {
+    // A chunk that comes after a checkpoint split is not delivered: the runner's residual reads it again.
+    if (read.split) break;
+    // The chunk counts as read from here on (a split while it is delivered leaves it in this bundle).
+    if (chunk.position !== undefined) read.position = chunk.position;
+    read.unpositioned = chunk.position === undefined && (read.unpositioned || chunk.batch !== undefined);
+    if (chunk.watermark !== undefined && chunk.watermark > read.watermark) read.watermark = chunk.watermark;
     await deliver(chunk);
-    if (chunk.position !== undefined) position = chunk.position;
-    unpositioned = chunk.position === undefined && (unpositioned || chunk.batch !== undefined);
-    if (chunk.watermark !== undefined && chunk.watermark > watermark) watermark = chunk.watermark;
-    if (!unpositioned && now() >= deadline) {
-      stopped = true;
+    if (read.split) break;
+    if (!read.unpositioned && now() >= deadline) {
+      read.stopped = true;
       break;
     }
   }
-  const residual = stopped ? { position, watermark } : null;
-  return { residual, position, delayMs: residual ? delayMs : 0, ...(backlog !== undefined ? { backlog } : {}) };
-}
-
-function wait(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+  const residual = read.stopped ? { position: read.position, watermark: read.watermark } : null;
+  return { residual, position: read.position, delayMs: residual && !read.split ? delayMs : 0, ...(backlog !== undefined ? { backlog } : {}) };
 }

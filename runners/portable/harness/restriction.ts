@@ -13,6 +13,8 @@ export interface ReadRestriction {
   readonly position: JsonValue | null;
   /** The part's watermark (ms) after everything read so far: the watermark estimator's state. */
   readonly watermark: number;
+  /** Nothing is left to read (the primary of a checkpoint split: what its bundle read already). */
+  readonly done?: boolean;
 }
 
 /** The restriction of a part nothing has been read of. */
@@ -20,7 +22,7 @@ export const INITIAL_RESTRICTION: ReadRestriction = { position: null, watermark:
 
 /** A restriction as the bytes the runner carries. */
 export function encodeRestriction(r: ReadRestriction): Buffer {
-  return Buffer.from(JSON.stringify({ position: r.position, watermark: r.watermark }));
+  return Buffer.from(JSON.stringify({ position: r.position, watermark: r.watermark, ...(r.done ? { done: true } : {}) }));
 }
 
 /** The restriction `bytes` hold; throws RunnerProtocolError for bytes no Beamline harness wrote. */
@@ -31,7 +33,7 @@ export function decodeRestriction(bytes: Uint8Array): ReadRestriction {
   } catch {
     r = null;
   }
-  const o = r as { position?: JsonValue; watermark?: unknown } | null;
+  const o = r as { position?: JsonValue; watermark?: unknown; done?: unknown } | null;
   if (!o || typeof o !== "object" || !("position" in o) || typeof o.watermark !== "number") {
     throw new RunnerProtocolError({
       code: "BL_BAD_RESTRICTION",
@@ -40,5 +42,5 @@ export function decodeRestriction(bytes: Uint8Array): ReadRestriction {
       fix: "see the runner's log: it sent a restriction it did not get from Beamline's harness",
     });
   }
-  return { position: o.position ?? null, watermark: o.watermark };
+  return { position: o.position ?? null, watermark: o.watermark, ...(o.done === true ? { done: true } : {}) };
 }

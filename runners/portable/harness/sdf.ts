@@ -11,10 +11,10 @@ import type { JsonValue } from "../../../sdk/graph";
 import type { BoundedSource } from "../../../sdk/source";
 import type { Coder, KVPair, WindowedValue } from "../coders/coders";
 import { ByteWriter } from "../coders/wire";
-import { checkpointedRead } from "./checkpointed-read";
+import { checkpointedRead, ReadInProgress } from "./checkpointed-read";
 import { Elements, RowBatch, toRowBatch } from "./elements";
 import { residualRoot } from "./residual";
-import { decodeRestriction, encodeRestriction, INITIAL_RESTRICTION } from "./restriction";
+import { decodeRestriction, encodeRestriction, INITIAL_RESTRICTION, type ReadRestriction } from "./restriction";
 
 /** Beam's URNs of the splittable DoFn steps a runner sends to the harness. */
 export const SDF_URNS = {
@@ -67,6 +67,24 @@ export interface SdfOperator {
   process(input: string, b: Elements): Promise<void> | void;
 }
 
+/** A checkpoint split of the process step: the element being read stops where it is. */
+export interface SdfCheckpoint {
+  /** The element's index in the batch being processed; the elements after it are not processed (the runner keeps them). */
+  readonly index: number;
+  /** How many elements that batch holds. */
+  readonly count: number;
+  /** The element with what this bundle read of it (a restriction with nothing left): a `BundleApplication`. */
+  readonly primary: Record<string, unknown>;
+  /** The element with the rest of its part: a `DelayedBundleApplication`. */
+  readonly residual: Record<string, unknown>;
+}
+
+/** The process step's operator, which a runner's split can checkpoint while it reads. */
+export interface SdfProcessOperator extends SdfOperator {
+  /** Stops the read in progress where it is (Beam's checkpoint, a split at fraction 0); null when nothing is read or it cannot stop here. */
+  checkpoint(): SdfCheckpoint | null;
+}
+
 /** The same elements with each row replaced. */
 function mapRows(b: Elements, f: (row: any) => unknown): RowBatch {
   const rb = toRowBatch(b);
@@ -94,8 +112,17 @@ export function truncateSized(): SdfOperator {
 }
 
 /** Reads each sized part from its restriction for a bounded time; what remains goes back to the runner as a residual. */
-export function processSized(ctx: SdfProcessContext): SdfOperator {
+export function processSized(ctx: SdfProcessContext): SdfProcessOperator {
   const outputTags = Object.keys(ctx.outputs);
+  /** The element being read: its batch, index and read. */
+  let current: { rb: RowBatch; i: number; read: ReadInProgress } | null = null;
+  /** Row `i` of `rb` with `restriction` in place of its own, encoded as the input is. */
+  const withRestriction = (rb: RowBatch, i: number, restriction: ReadRestriction, size: number): Buffer => {
+    const { key: pair } = rb.rows[i] as SizedPart;
+    return encodeElementAt(ctx.inputCoder, rb, i, { key: { key: pair.key, value: encodeRestriction(restriction) }, value: size } satisfies SizedPart);
+  };
+  const residualOf = (rb: RowBatch, i: number, rest: ReadRestriction, size: number, delayMs: number) =>
+    residualRoot({ transformId: ctx.transformId, inputId: ctx.inputId, element: withRestriction(rb, i, rest, size), outputs: outputTags, watermark: rest.watermark, delayMs });
   return {
     process: async (_pc, b) => {
       const rb = toRowBatch(b);
@@ -105,28 +132,32 @@ export function processSized(ctx: SdfProcessContext): SdfOperator {
         const { key: pair } = rb.rows[i] as SizedPart;
         const part = JSON.parse(Buffer.from(pair.key).toString("utf8")) as JsonValue;
         const from = decodeRestriction(pair.value);
+        if (from.done) continue;
+        const read = new ReadInProgress(from);
+        current = { rb, i, read };
         let outcome;
         try {
-          outcome = await checkpointedRead(ctx.source, part, from, { budgetMs }, (chunk) =>
+          outcome = await checkpointedRead(ctx.source, part, from, { budgetMs, progress: read }, (chunk) =>
             chunk.batch ? ctx.emit(ctx.outputs[chunk.tag ?? "main"], chunk.batch) : undefined,
           );
         } catch (e) {
           throw wrapUserError(e, ctx.transform);
+        } finally {
+          current = null;
         }
         ctx.reached?.(part, outcome.position);
-        if (!outcome.residual) continue;
-        const element: SizedPart = { key: { key: pair.key, value: encodeRestriction(outcome.residual) }, value: outcome.backlog ?? UNKNOWN_SIZE };
-        ctx.residual(
-          residualRoot({
-            transformId: ctx.transformId,
-            inputId: ctx.inputId,
-            element: encodeElementAt(ctx.inputCoder, rb, i, element),
-            outputs: outputTags,
-            watermark: outcome.residual.watermark,
-            delayMs: outcome.delayMs,
-          }),
-        );
+        // A checkpoint split handed the rest of this element, and the elements after it, to the runner.
+        if (read.split) return;
+        if (outcome.residual) ctx.residual(residualOf(rb, i, outcome.residual, outcome.backlog ?? UNKNOWN_SIZE, outcome.delayMs));
       }
+    },
+    checkpoint: () => {
+      if (!current) return null;
+      const { rb, i, read } = current;
+      const rest = read.checkpoint();
+      if (!rest) return null;
+      const primary = { transformId: ctx.transformId, inputId: ctx.inputId, element: withRestriction(rb, i, { ...rest, done: true }, 0) };
+      return { index: i, count: rb.rows.length, primary, residual: residualOf(rb, i, rest, UNKNOWN_SIZE, 0) };
     },
   };
 }
