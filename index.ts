@@ -78,8 +78,8 @@ export { readCsv, writeCsv, type ReadCsvOptions, type WriteCsvOptions } from "./
 export { readJsonLines, writeJsonLines, type ReadJsonLinesOptions, type WriteJsonLinesOptions } from "./transforms/io/jsonl";
 export { readPubSub, type ReadPubSubOptions } from "./transforms/io/pubsub/read-pubsub";
 export { writePubSub, type WritePubSubOptions } from "./transforms/io/pubsub/write-pubsub";
-export { readArrow, writeArrow, type WriteArrowOptions } from "./transforms/io/arrow";
-export { readParquet, writeParquet, type ParquetCompression, type WriteParquetOptions } from "./transforms/io/parquet";
+export { readArrow, writeArrow, type ReadArrowOptions, type WriteArrowOptions } from "./transforms/io/arrow";
+export { readParquet, writeParquet, type ParquetCompression, type ReadParquetOptions, type WriteParquetOptions } from "./transforms/io/parquet";
 export { deadLetterSchema, type DeadLetter, type WithDeadLetters } from "./sdk/dead-letter";
 export type { Compression } from "./transforms/io/files/compression";
 export { readKafka, type KafkaRow, type ReadKafkaOptions, type KafkaFormat, type KafkaStartOffset, type KafkaEventTime, type KafkaRecordView } from "./transforms/io/kafka/source";

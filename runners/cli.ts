@@ -24,6 +24,8 @@ import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
 import { RESTART_STRATEGIES, restartStrategy, RestartStrategy } from "./direct/parallel/restart";
 import { formatCheckpointReport } from "./direct/checkpoint/report";
+import { STATE_BACKENDS } from "./direct/state/state-backend";
+import type { StateBackendKind } from "./direct/contract/operator";
 import type { RunEvent } from "./direct/contract/run-events";
 import { DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./direct/checkpoint/failures";
 import { formatRunEvent } from "./direct/run-event-lines";
@@ -42,6 +44,8 @@ export const RUNNER_OPTIONS = {
   restartStrategy: option.enum("what a run does when a worker thread dies (flink: execution retries; prism refuses it)", RESTART_STRATEGIES, { default: "none" as const }),
   restartAttempts: option.integer("restarts allowed by fixed-delay and exponential-backoff", { default: 3 }),
   restartDelay: option.integer("ms before a restart (the first, for exponential-backoff, which doubles it)", { default: 1000 }),
+  stateBackend: option.enum("direct: where stateful steps keep keyed state and timers: memory, or LMDB files on disk for state larger than memory (checkpointed incrementally)", STATE_BACKENDS, { default: "memory" as const }),
+  stateDir: option.string("direct, with --state-backend=disk: the directory under which each stateful step makes its state files, removed when the run ends (default: the OS's temp directory)", { default: "" }),
   checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints; flink: its checkpoint storage; prism refuses it)", { default: "" }),
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),
@@ -308,7 +312,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
     const observed = observability(values.metricsPort as number | undefined, values.uiPort as number | undefined, values.metricsHost as string, file, io);
     const interrupts = interruptions(io, checkpoint !== undefined);
     const result = await whileRunning(io, () =>
-      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed, ...interrupts.signals }),
+      runPipeline(pipeline, { runner: "direct", batchSize: values.batchSize as number, stateBackend: values.stateBackend as StateBackendKind, ...(values.stateDir ? { stateDir: values.stateDir as string } : {}), parallelism: values.parallelism as number, restartStrategy: restart, checkpoint, progress: io.progress, onEvent, ...observed, ...interrupts.signals }),
     ).finally(interrupts.remove);
     const seconds = ((Date.now() - started) / 1000).toFixed(2);
     const rows = [...result.metrics.rowsOut.values()].reduce((a, b) => a + b, 0);

@@ -56,10 +56,12 @@ export function checkpointLines(dir: string, now = Date.now()): string[] {
     .map((m) => ({ id: Number(m[1]), at: fs.statSync(path.join(dir, m[0])).mtimeMs }))
     .sort((a, b) => a.id - b.id);
   if (completed.length === 0 && unfinished.length === 0) return [`no checkpoints in ${dir}`];
-  const rows: string[][] = [["checkpoint", "completed", "age", "took", "size", "parallelism", "pipeline"]];
+  // "builds on": the checkpoints whose state an incremental one (the disk state backend) adds its changes to.
+  const rows: string[][] = [["checkpoint", "completed", "age", "took", "size", "builds on", "parallelism", "pipeline"]];
   for (const { id, manifest: m } of completed) {
     const size = Object.values(m.files).reduce((a, b) => a + b, 0);
-    rows.push([String(id), new Date(m.completedAt).toISOString(), formatAge(now - m.completedAt), `${m.durationMs} ms`, formatBytes(size), String(m.parallelism), m.fingerprint.slice(0, 12)]);
+    const bases = store.basesOf(id);
+    rows.push([String(id), new Date(m.completedAt).toISOString(), formatAge(now - m.completedAt), `${m.durationMs} ms`, formatBytes(size), bases.length > 0 ? bases.join(",") : "-", String(m.parallelism), m.fingerprint.slice(0, 12)]);
   }
   const lines = completed.length > 0 ? table(rows) : [];
   for (const u of unfinished) lines.push(`checkpoint ${u.id} never completed (started ${formatAge(now - u.at)} ago): a run in progress, or one that stopped; the next completed checkpoint removes it`);

@@ -17,7 +17,8 @@ import { changedFiles, CodeFiles, codeFiles } from "./checkpoint/code-fingerprin
 import { pipelineOrigin } from "../../sdk/definition";
 import { DirectoryLock } from "./checkpoint/dir-lock";
 import { CheckpointFailurePolicy, DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./checkpoint/failures";
-import type { OperatorRegistry } from "./contract/operator";
+import type { OperatorRegistry, StateBackendKind } from "./contract/operator";
+import { checkStateBackend } from "./state/state-backend";
 import { plan, Plan } from "./plan/planner";
 import type { RunEvents } from "./contract/run-events";
 import { BeamlineError } from "../../sdk/errors";
@@ -35,6 +36,13 @@ import { planData, planSvg } from "./plan/picture";
 export interface DirectRunnerOptions {
   /** Target rows per batch emitted by grouping operators. Default 65536. */
   readonly batchSize?: number;
+  /**
+   * Where stateful steps keep keyed state and timers: `"memory"` (default), or `"disk"`, LMDB files
+   * per step instance for state larger than memory, checkpointed incrementally.
+   */
+  readonly stateBackend?: StateBackendKind;
+  /** With the disk backend: the directory under which each step instance makes its files, removed when it ends. Default: the OS's temp directory. */
+  readonly stateDir?: string;
   /** Operators by URN; defaults to {@link defaultOperators}. */
   readonly operators?: OperatorRegistry;
   /**
@@ -122,6 +130,7 @@ export interface PipelineResult {
 export class DirectRunner {
   private readonly operators: OperatorRegistry;
   private readonly batchSize: number;
+  private readonly stateBackend: StateBackendKind;
   private readonly parallelism: number;
   private readonly customOperators: boolean;
   private readonly restartStrategy: RestartStrategy;
@@ -149,6 +158,7 @@ export class DirectRunner {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new OptionError({ code: "BL_BAD_BATCH_SIZE", value: options.batchSize, rule: "the batch size (rows per batch emitted by grouping steps) must be a positive integer", fix: "pass --batch-size=N (batchSize: N) with N >= 1, or leave it unset (default 65536)" });
     }
+    this.stateBackend = checkStateBackend(options.stateBackend);
     this.checkpoint = options.checkpoint;
     if (this.checkpoint && !(Number.isFinite(this.checkpoint.intervalMs) && this.checkpoint.intervalMs > 0)) {
       throw new OptionError({
@@ -241,7 +251,7 @@ export class DirectRunner {
           const checkpoints = cp ? { checkpoints: { coordinator: cp.coordinator, intervalMs: cp.intervalMs, restore, failures: cp.failures } } : {};
           let stopped = false;
           const onStopped = () => (stopped = true);
-          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, signal: this.signal, stop: this.options.stop, onStopped, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
+          const metrics = await runParallel(pipeline, parallel.spec, graph, p, { parallelism: parallel.parallelism, batchSize: this.batchSize, stateBackend: this.stateBackend, ...(this.options.stateDir ? { stateDir: this.options.stateDir } : {}), signal: this.signal, stop: this.options.stop, onStopped, operators: this.operators, live, ...sampling, ...checkpoints, ...(board ? { progress: board } : {}) });
           live.state = "done";
           return { state: stopped ? "STOPPED" : "DONE", metrics: directRunMetrics(metrics, live), plan: p, parallelism: parallel.parallelism, restarts, ...report() };
         } catch (e) {

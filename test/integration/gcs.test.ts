@@ -1,19 +1,24 @@
 /**
- * gs:// files against fake-gcs-server: globs (gzip too) read, sharded output published only when
- * complete, the committer's contract on Cloud Storage, and a checkpointed run killed (`kill -9`) and
- * resumed writing to gs:// with exact output.
+ * gs:// files against fake-gcs-server: every format (text, CSV, JSON Lines, Arrow IPC, Parquet) written
+ * to and read from gs://, globs and gzip, Arrow and Parquet read in parts by ranged requests, sharded
+ * output published only when complete, the committer's contract on Cloud Storage, a checkpointed run
+ * killed (`kill -9`) and resumed writing to gs:// with exact output, and the README's word count.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { Storage } from "@google-cloud/storage";
-import { buildPipeline, collect, create, DirectRunner, IOError, Pipeline, readArrow, readCsv, readJsonLines, readParquet, readText, schema, t, writeArrow, writeCsv, writeJsonLines, writeParquet, writeText } from "beamline";
+import { Float64, Table, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
+import { buildPipeline, collect, create, DirectRunner, IOError, Pipeline, readArrow, readCsv, readJsonLines, readParquet, readText, recordBatchToRows, schema, t, writeArrow, writeCsv, writeJsonLines, writeParquet, writeText } from "beamline";
 import wordcount from "../../examples/wordcount";
+import { ArrowSource, ParquetSource } from "../../transforms/io";
 import { FileCommitter } from "../../transforms/io/files";
+import { GcsStorage } from "../../transforms/io/files/gcs-storage";
 import { rng, tempDir } from "../helpers";
 import { outputLines } from "../runners/direct/parallel/files";
 import { killThenResume, startCli, startNode } from "../runners/direct/checkpoint/children";
 import { checkpointGolden } from "../runners/direct/checkpoint/pipelines";
+import { runShellCommands, shellSnippet } from "../readme-snippet";
 import { describeWithGcs } from "./services";
 
 const BUCKET = "beamline-test";
@@ -77,6 +82,19 @@ describeWithGcs("gs:// files on fake-gcs-server", (gcs) => {
     expect(expected).not.toContain("ignored: 3");
   }, 60_000);
 
+  test("the README's word count on the emulator runs as written: uploaded inputs, gs:// output, printed counts the same as on local files", async () => {
+    const local = path.join(root, "readme-local", "out");
+    await new DirectRunner({ parallelism: 1 }).run(buildPipeline(wordcount, { input: path.join(DATA, "*.txt"), output: local }));
+    const expected = outputLines(path.dirname(local), "out-");
+    const commands = shellSnippet("gcs-wordcount");
+    expect(commands).toHaveLength(3);
+    const r = runShellCommands(commands, { STORAGE_EMULATOR_HOST: gcs().storageEmulatorHost, METADATA_SERVER_DETECTION: undefined }, root);
+    expect(r.err).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.out.split("\n").filter((l) => l !== "").sort()).toEqual(expected);
+    expect((await storage.bucket("beamline-demo").getFiles({ prefix: "out/" }))[0].map((f) => f.name)).toEqual(["out/counts-00000-of-00001.txt"]);
+  }, 120_000);
+
   test("globs: * stays in one directory, ** and {a,b} cross them; gzip output is named .gz and reads back", async () => {
     await put("g/a.txt", "a\n");
     await put("g/b.txt", "b\n");
@@ -102,9 +120,10 @@ describeWithGcs("gs:// files on fake-gcs-server", (gcs) => {
     const p = new Pipeline();
     const read = p.apply("Read", readCsv(`gs://${BUCKET}/tab/*.csv*`, { schema: rows }));
     read.apply("WriteJson", writeJsonLines(`gs://${BUCKET}/tab-out/rows`, { compression: "gzip" }));
-    read.apply("WriteCsv", writeCsv(`gs://${BUCKET}/tab-out/copy`));
+    read.apply("WriteCsv", writeCsv(`gs://${BUCKET}/tab-out/copy`, { compression: "gzip" }));
     await new DirectRunner({ parallelism: 1 }).run(p);
     expect(await objectLines("tab-out/rows-")).toEqual(['{"name":"ada","n":1}', '{"name":"bob","n":2}', '{"name":"cy","n":3}']);
+    expect(await names("tab-out/copy-")).toEqual(["tab-out/copy-00000-of-00001.csv.gz"]);
     expect(await objectLines("tab-out/copy-")).toEqual(["ada,1", "bob,2", "cy,3", "name,n"]);
 
     const back = new Pipeline();
@@ -116,25 +135,68 @@ describeWithGcs("gs:// files on fake-gcs-server", (gcs) => {
     expect(() => new Pipeline().apply("Read", readJsonLines(`gs://${BUCKET}/tab-out/*.jsonl.gz`))).toThrow(expect.objectContaining({ code: "BL_IO_REMOTE_WHILE_BUILDING" }));
   }, 60_000);
 
-  test("Arrow and Parquet write gs:// shards, which read back (from a local copy) as the rows written", async () => {
-    const rows = Array.from({ length: 100 }, (_, i) => ({ name: `r${i}`, n: i }));
+  test("Arrow and Parquet write gs:// shards and read them back from a gs:// glob, split by record batch and row group; an Arrow stream reads too", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ name: `r${i}`, n: i }));
     const typed = schema({ name: t.string(), n: t.float64() });
     const p = new Pipeline();
     const input = p.apply("Rows", create(rows, { schema: typed }));
     input.apply("WriteArrow", writeArrow(`gs://${BUCKET}/columnar/rows`, { numShards: 2 }));
-    input.apply("WriteParquet", writeParquet(`gs://${BUCKET}/columnar/rows`, { numShards: 2 }));
+    input.apply("WriteParquet", writeParquet(`gs://${BUCKET}/columnar/rows`, { numShards: 2, rowGroupRows: 500 }));
+    input.apply("WriteOne", writeParquet(`gs://${BUCKET}/columnar/one`, { rowGroupRows: 500 }));
     await new DirectRunner({ parallelism: 1 }).run(p);
-    const names_ = await names("columnar/");
-    expect(names_.filter((n) => n.includes(".beamline-staging-"))).toEqual([]);
-    const local = path.join(root, "columnar");
-    fs.mkdirSync(local, { recursive: true });
-    for (const name of names_) await storage.bucket(BUCKET).file(name).download({ destination: path.join(local, path.basename(name)) });
-    for (const [suffix, read] of [[".arrow", readArrow], [".parquet", readParquet]] as const) {
-      const q = new Pipeline();
-      const out = collect(q.apply("Read", read(path.join(local, `rows-*${suffix}`))));
-      await new DirectRunner({ parallelism: 1 }).run(q);
-      expect([...out.rows].sort((a, b) => (a as { n: number }).n - (b as { n: number }).n)).toEqual(rows);
+    expect((await names("columnar/")).filter((n) => n.includes(".beamline-staging-"))).toEqual([]);
+    expect(await names("columnar/rows-")).toEqual(["arrow", "parquet"].flatMap((ext) => [0, 1].map((i) => `columnar/rows-0000${i}-of-00002.${ext}`)).sort());
+    const table = (from: number, to: number) => {
+      const slice = rows.slice(from, to);
+      return new Table({ name: vectorFromArray(slice.map((r) => r.name), new Utf8()), n: vectorFromArray(slice.map((r) => r.n), new Float64()) });
+    };
+    await put("columnar/stream.arrows", Buffer.from(tableToIPC(table(0, 2), "stream")));
+    await put("columnar/batches.arrow", Buffer.from(tableToIPC(table(0, 100).concat(table(100, 200), table(200, 300)), "file")));
+
+    const byN = (out: { rows: readonly unknown[] }) => [...out.rows].sort((a, b) => (a as { n: number }).n - (b as { n: number }).n);
+    const q = new Pipeline();
+    const arrowRows = collect(q.apply("ReadArrow", readArrow(`gs://${BUCKET}/columnar/rows-*.arrow`, { schema: typed })), "CollectArrow");
+    const parquetRows = collect(q.apply("ReadParquet", readParquet(`gs://${BUCKET}/columnar/rows-*.parquet`, { schema: typed })), "CollectParquet");
+    const streamRows = collect(q.apply("ReadStream", readArrow(`gs://${BUCKET}/columnar/stream.arrows`, { schema: typed })), "CollectStream");
+    await new DirectRunner({ parallelism: 2 }).run(q);
+    expect(byN(arrowRows)).toEqual(rows);
+    expect(byN(parquetRows)).toEqual(rows);
+    expect(streamRows.rows).toEqual(rows.slice(0, 2));
+
+    // One object read in parts: Arrow by ranges of record batches, Parquet by row group, each part by ranged requests.
+    const arrowSource = new ArrowSource(`gs://${BUCKET}/columnar/batches.arrow`, typed.arrow);
+    const arrowParts = await arrowSource.split(3);
+    expect(arrowParts).toEqual([0, 1, 2].map((i) => ({ file: `gs://${BUCKET}/columnar/batches.arrow`, first: i, end: i + 1 })));
+    const second: unknown[] = [];
+    for await (const chunk of arrowSource.read(arrowParts[1], null)) second.push(...recordBatchToRows(chunk.batch!.data));
+    expect(second).toEqual(rows.slice(100, 200));
+    const parquetSource = new ParquetSource(`gs://${BUCKET}/columnar/one-00000-of-00001.parquet`, typed.arrow);
+    const parquetParts = await parquetSource.split(1);
+    expect(parquetParts).toHaveLength(6);
+    // The bytes asked of Cloud Storage for one row group: its footer and its columns, a small part of the object.
+    const requested: number[] = [];
+    const realOpenRead = GcsStorage.prototype.openRead;
+    const openRead = jest.spyOn(GcsStorage.prototype, "openRead").mockImplementation(function (this: GcsStorage, file: string, start = 0, end?: number) {
+      requested.push((end ?? Infinity) - start);
+      return realOpenRead.call(this, file, start, end);
+    });
+    const third: unknown[] = [];
+    try {
+      for await (const chunk of parquetSource.read(parquetParts[2], null)) third.push(...recordBatchToRows(chunk.batch!.data));
+    } finally {
+      openRead.mockRestore();
     }
+    expect(third).toEqual(rows.slice(1000, 1500));
+    const objectSize = await new GcsStorage().size(`gs://${BUCKET}/columnar/one-00000-of-00001.parquet`);
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.reduce((a, b) => a + b, 0)).toBeLessThan(objectSize / 2);
+
+    // Without a schema, a gs:// read says to declare it; a missing object fails the run naming it.
+    expect(() => new Pipeline().apply("Read", readParquet(`gs://${BUCKET}/columnar/*.parquet`))).toThrow(expect.objectContaining({ code: "BL_IO_REMOTE_WHILE_BUILDING" }));
+    expect(() => new Pipeline().apply("Read", readArrow(`gs://${BUCKET}/columnar/*.arrow`))).toThrow(expect.objectContaining({ code: "BL_IO_REMOTE_WHILE_BUILDING" }));
+    const missing = new Pipeline();
+    missing.apply("Read", readArrow(`gs://${BUCKET}/columnar/none.arrow`, { schema: typed }));
+    await expect(new DirectRunner({ parallelism: 1 }).run(missing)).rejects.toMatchObject({ code: "BL_IO_NO_MATCH" });
   }, 60_000);
 
   test("a gs:// pattern that matches nothing fails the run with BL_IO_NO_MATCH", async () => {

@@ -154,5 +154,9 @@ describeWithPubSub("Pub/Sub on the pstest emulator", (emulator) => {
   test("readPubSub refuses a short name and both a topic and a subscription, with a fix", () => {
     expect(() => new Pipeline().apply("Read", readPubSub({ subscription: "events" }))).toThrow(expect.objectContaining({ code: "BL_PUBSUB_NAME" }));
     expect(() => new Pipeline().apply("Read", readPubSub({ subscription: "projects/p/subscriptions/s", topic: "projects/p/topics/t" }))).toThrow(expect.objectContaining({ code: "BL_PUBSUB_SOURCE" }));
+    for (const maxOutOfOrderness of [-1, "soon"]) {
+      expect(() => new Pipeline().apply("Read", readPubSub({ subscription: "projects/p/subscriptions/s", maxOutOfOrderness }))).toThrow(expect.objectContaining({ code: "BL_PUBSUB_OUT_OF_ORDERNESS", value: maxOutOfOrderness }));
+    }
+    expect(() => new Pipeline().apply("Read", readPubSub({ subscription: "projects/p/subscriptions/s", maxOutOfOrderness: "1m" }))).not.toThrow();
   });
 });

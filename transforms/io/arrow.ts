@@ -1,7 +1,9 @@
 /**
- * Arrow IPC files. `readArrow` reads the file format (random access by record batch) and the stream
- * format; the schema comes from the first file at pipeline construction. `writeArrow` writes the IPC
- * file format. Fields are read as nullable (Beamline schemas are all-nullable).
+ * Arrow IPC files, local or on `gs://`. `readArrow` reads the file format (random access by record
+ * batch: positional reads of a local file, ranged requests to Cloud Storage) and the stream format
+ * (streamed); the schema comes from the first file at pipeline construction unless it is declared (it
+ * must be for `gs://`). `writeArrow` writes the IPC file format. Fields are read as nullable (Beamline
+ * schemas are all-nullable).
  */
 import * as fs from "node:fs";
 import { pipeline as streamPipeline } from "node:stream/promises";
@@ -17,7 +19,8 @@ import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { CheckedFileSink, declareCheckedWrite } from "./checked-file-sink";
 import type { WrittenWithDeadLetters } from "./common";
 import { declareRead, nullableSchema, withSchema } from "./common";
-import { expandPattern, FilePattern, FileShardWriter, ioFailure, partFile, patternList, storageFor } from "./files";
+import type { RowSchema } from "../../sdk/schema";
+import { expandPattern, FilePattern, FileShardWriter, ioFailure, matchFiles, openRandomAccess, partFile, patternList, storageFor, type RandomAccessFile } from "./files";
 
 const MAGIC = Buffer.from("ARROW1");
 /** The end-of-stream marker of the IPC stream format. */
@@ -45,23 +48,27 @@ function notArrow(file: string, why: string): IOError {
 }
 
 /**
- * The number of record batches of an Arrow IPC file, from its footer; null for the stream format or
- * when the footer cannot be read alone (then the file is read as one part).
+ * The number of record batches of an Arrow IPC file (local or `gs://`), from its footer; null for the
+ * stream format or when the footer cannot be read (then the file is read as one part).
  */
-export function arrowBatchCountSync(file: string): number | null {
+export async function arrowBatchCount(file: string): Promise<number | null> {
+  let handle: RandomAccessFile;
   try {
-    const size = fs.statSync(file).size;
-    if (size < 18 || !readBytesSync(file, 0, 6).equals(MAGIC)) return null;
-    const tail = readBytesSync(file, size - 10, 10);
-    if (!tail.subarray(4).equals(MAGIC)) return null;
-    const footerLen = tail.readInt32LE(0);
-    if (footerLen <= 0 || footerLen + 18 > size) return null;
-    const footer = readBytesSync(file, size - 10 - footerLen, footerLen);
-    const reader = arrow.RecordBatchReader.from(new Uint8Array(Buffer.concat([MAGIC, Buffer.alloc(2), footer, tail])));
-    reader.open();
+    handle = await openRandomAccess(file);
+  } catch {
+    return null;
+  }
+  try {
+    const magic = Buffer.alloc(6);
+    await handle.read(magic, 0, 6, 0);
+    if (!magic.equals(MAGIC)) return null;
+    const reader = await arrow.RecordBatchReader.from(handle as unknown as fs.promises.FileHandle);
+    await reader.open();
     return reader.isFile() ? reader.numRecordBatches : null;
   } catch {
     return null;
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -123,7 +130,7 @@ class ArrowFileBlocks {
   private readonly pending = new Map<number, Promise<Uint8Array>>();
 
   constructor(
-    private readonly handle: fs.promises.FileHandle,
+    private readonly handle: RandomAccessFile,
     private readonly file: string,
     private readonly footer: NonNullable<arrow.RecordBatchFileReader["footer"]>,
     private readonly schema: Uint8Array,
@@ -174,9 +181,9 @@ export class ArrowSource implements BoundedSource {
 
   /** About `desiredParts` parts: whole files, or record-batch ranges of IPC files (streams stay whole). */
   async split(desiredParts: number): Promise<JsonValue[]> {
-    const files = expandPattern(this.pattern, this.where);
+    const files = await matchFiles(this.pattern, this.where);
     if (files.length >= desiredParts) return files.map((file) => ({ file }));
-    const counts = files.map((f) => arrowBatchCountSync(f) ?? 0);
+    const counts = await Promise.all(files.map(async (f) => (await arrowBatchCount(f)) ?? 0));
     const total = counts.reduce((a, b) => a + b, 0);
     const parts: JsonValue[] = [];
     files.forEach((file, k) => {
@@ -199,17 +206,13 @@ export class ArrowSource implements BoundedSource {
     const range = part as { first?: JsonValue; end?: JsonValue };
     const first = typeof range.first === "number" ? range.first : 0;
     const skip = from && typeof from === "object" && !Array.isArray(from) && typeof from.batch === "number" ? from.batch : first;
-    let handle: fs.promises.FileHandle;
-    try {
-      handle = await fs.promises.open(file, "r");
-    } catch (e) {
-      throw ioFailure(file, e, "read");
-    }
+    const handle = await openRandomAccess(file);
     try {
       const magic = Buffer.alloc(6);
       await handle.read(magic, 0, 6, 0);
       if (magic.equals(MAGIC)) {
-        const reader = await arrow.RecordBatchReader.from(handle);
+        // Arrow's reader takes anything shaped as a FileHandle and reads the footer through it.
+        const reader = await arrow.RecordBatchReader.from(handle as unknown as fs.promises.FileHandle);
         await reader.open();
         if (!reader.isFile()) throw notArrow(file, "a bad footer");
         const end = typeof range.end === "number" ? Math.min(range.end, reader.numRecordBatches) : reader.numRecordBatches;
@@ -233,7 +236,7 @@ export class ArrowSource implements BoundedSource {
           await blocks.close();
         }
       } else {
-        const reader = await arrow.RecordBatchReader.from(fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+        const reader = await arrow.RecordBatchReader.from(storageFor(file).openRead(file));
         let i = 0;
         for await (const b of reader) {
           i++;
@@ -250,22 +253,27 @@ export class ArrowSource implements BoundedSource {
   }
 }
 
+/** Options of {@link readArrow}. */
+export interface ReadArrowOptions<T = any> {
+  /** The row schema; read from the first file at construction when absent (required for `gs://` files, which are listed only when the pipeline runs). */
+  readonly schema?: RowSchema<T>;
+}
+
 class ReadArrow extends PTransform<PBegin, PCollection<any>> {
-  constructor(readonly pattern: FilePattern) {
+  constructor(readonly pattern: FilePattern, readonly options: ReadArrowOptions) {
     super("ReadArrow");
   }
   expand(_input: PBegin, ctx: ExpandContext): PCollection<any> {
     const where = `transform "${ctx.name}"`;
-    const first = expandPattern(this.pattern, where)[0];
-    const s = nullableSchema(readArrowSchemaSync(first));
+    const s = nullableSchema(this.options.schema?.arrow ?? readArrowSchemaSync(expandPattern(this.pattern, where)[0]));
     const source = new ArrowSource(this.pattern, s, where);
     return declareRead(ctx, { format: "arrow", pattern: patternList(this.pattern) }, s, source, false).main;
   }
 }
 
-/** Reads Arrow IPC files (file or stream format); the schema comes from the first file at construction. */
-export function readArrow<T = any>(pattern: FilePattern): PTransform<PBegin, PCollection<T>> {
-  return new ReadArrow(pattern);
+/** Reads Arrow IPC files (file or stream format), local or `gs://`; the schema is declared or comes from the first (local) file at construction. */
+export function readArrow<T = any>(pattern: FilePattern, options: ReadArrowOptions<T> = {}): PTransform<PBegin, PCollection<T>> {
+  return new ReadArrow(pattern, options);
 }
 
 /** Options of {@link writeArrow}. */

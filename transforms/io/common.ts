@@ -132,8 +132,9 @@ export function withSchema(batch: arrow.RecordBatch, s: arrow.Schema, where: str
   return makeRecordBatch(s, children.map((c, i) => retype(c, s.fields[i].type)), batch.numRows);
 }
 
+/** Whether two types are the same; both ways, as Arrow's comparison asks `b instanceof a.constructor` and a decoded `Float` is not an instance of the `Float64` a declared schema holds. */
 function sameType(a: arrow.DataType, b: arrow.DataType): boolean {
-  return arrow.util.compareTypes(a, b);
+  return arrow.util.compareTypes(a, b) || arrow.util.compareTypes(b, a);
 }
 
 function retype(data: arrow.Data, type: arrow.DataType): arrow.Data {

@@ -1,6 +1,8 @@
 /**
- * Parquet files through parquet-wasm (Arrow IPC ↔ Parquet). `readParquet` splits by row group and
- * takes the schema from the first file's footer at pipeline construction. `writeParquet` buffers a
+ * Parquet files through parquet-wasm (Arrow IPC ↔ Parquet), local or on `gs://`. `readParquet` splits
+ * by row group and reads a file as a lazily read Blob (a `gs://` object by ranged requests, so a part
+ * fetches its footer and its row group's bytes, not the whole object); the schema comes from the first
+ * file's footer at pipeline construction unless it is declared (it must be for `gs://`). `writeParquet` buffers a
  * shard's batches in memory and writes the file when the shard closes (row groups of 65536 rows,
  * Snappy compression by default).
  */
@@ -16,7 +18,8 @@ import { PBegin, PTransform, type ExpandContext } from "../../sdk/transform";
 import { CheckedFileSink, declareCheckedWrite } from "./checked-file-sink";
 import type { WrittenWithDeadLetters } from "./common";
 import { declareRead, nullableSchema, withSchema } from "./common";
-import { ByteFileWriter, expandPattern, FilePattern, FileShardWriter, ioFailure, partFile, patternList } from "./files";
+import type { RowSchema } from "../../sdk/schema";
+import { ByteFileWriter, expandPattern, FilePattern, FileShardWriter, ioFailure, matchFiles, openBlob, partFile, patternList, readWhole } from "./files";
 import { isWasmTrap, withParquetWasm, withParquetWasmSync } from "./parquet-wasm";
 
 
@@ -69,7 +72,7 @@ export class ParquetSource implements BoundedSource {
   /** One part per row group of every matched file. */
   async split(_desiredParts: number): Promise<JsonValue[]> {
     const parts: JsonValue[] = [];
-    for (const file of expandPattern(this.pattern, this.where)) {
+    for (const file of await matchFiles(this.pattern, this.where)) {
       const n = await this.decode(file, (pf) => pf.metadata().numRowGroups());
       for (let rg = 0; rg < n; rg++) parts.push({ file, rowGroup: rg });
     }
@@ -82,12 +85,7 @@ export class ParquetSource implements BoundedSource {
    * shared decoder is told apart by decoding this one alone with `alone`.
    */
   private async decode<T>(file: string, f: (pf: pw.ParquetFile) => T | Promise<T>, alone?: (bytes: Uint8Array) => T): Promise<T> {
-    let blob: Blob;
-    try {
-      blob = await fs.openAsBlob(file);
-    } catch (e) {
-      throw ioFailure(file, e, "read");
-    }
+    const blob = await openBlob(file);
     try {
       return await withParquetWasm(async (p) => {
         const pf = await p.ParquetFile.fromFile(blob);
@@ -103,12 +101,7 @@ export class ParquetSource implements BoundedSource {
       });
     } catch (e) {
       if (isWasmTrap(e) && alone) {
-        let bytes: Uint8Array;
-        try {
-          bytes = await fs.promises.readFile(file);
-        } catch (err) {
-          throw ioFailure(file, err, "read");
-        }
+        const bytes = await readWhole(file);
         try {
           return await withParquetWasm(() => alone(bytes));
         } catch (err) {
@@ -142,22 +135,27 @@ function describeFailure(e: unknown): string {
   return String((e as Error)?.message ?? e);
 }
 
+/** Options of {@link readParquet}. */
+export interface ReadParquetOptions<T = any> {
+  /** The row schema; read from the first file's footer at construction when absent (required for `gs://` files, which are listed only when the pipeline runs). */
+  readonly schema?: RowSchema<T>;
+}
+
 class ReadParquet extends PTransform<PBegin, PCollection<any>> {
-  constructor(readonly pattern: FilePattern) {
+  constructor(readonly pattern: FilePattern, readonly options: ReadParquetOptions) {
     super("ReadParquet");
   }
   expand(_input: PBegin, ctx: ExpandContext): PCollection<any> {
     const where = `transform "${ctx.name}"`;
-    const first = expandPattern(this.pattern, where)[0];
-    const s = nullableSchema(readParquetSchemaSync(first));
+    const s = nullableSchema(this.options.schema?.arrow ?? readParquetSchemaSync(expandPattern(this.pattern, where)[0]));
     const source = new ParquetSource(this.pattern, s, where);
     return declareRead(ctx, { format: "parquet", pattern: patternList(this.pattern) }, s, source, false).main;
   }
 }
 
-/** Reads Parquet files (one part per row group); the schema comes from the first file's footer at construction. */
-export function readParquet<T = any>(pattern: FilePattern): PTransform<PBegin, PCollection<T>> {
-  return new ReadParquet(pattern);
+/** Reads Parquet files (one part per row group), local or `gs://`; the schema is declared or comes from the first (local) file's footer at construction. */
+export function readParquet<T = any>(pattern: FilePattern, options: ReadParquetOptions<T> = {}): PTransform<PBegin, PCollection<T>> {
+  return new ReadParquet(pattern, options);
 }
 
 /** Parquet column compression. */

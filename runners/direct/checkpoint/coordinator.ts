@@ -4,12 +4,14 @@
  * every instance has written, the coordinator completes the checkpoint by writing its manifest,
  * last. Loading gathers every instance's snapshots of each transform, for {@link reshard}.
  */
+import * as path from "node:path";
 import * as v8 from "node:v8";
 import type { JsonValue } from "../../../sdk/graph";
 import { KEY_GROUPS } from "../data/key-groups";
 import { countsOf, type MetricCounts } from "../contract/run-metrics";
 import type { OperatorSnapshot } from "../contract/operator";
-import { CheckpointStore, type CompletedCheckpoint } from "./store";
+import { basesOf, rebuildChain, refsFile } from "./incremental";
+import { CheckpointStore, type CheckpointManifest, type CompletedCheckpoint } from "./store";
 
 /** Checkpointing options of a run. */
 export interface CheckpointOptions {
@@ -59,7 +61,12 @@ export function instanceFile(index: number): string {
 
 /** Writes instance `index`'s snapshots (by transform name) into checkpoint `id` of `store` (any thread); returns the file's size. */
 export function writeInstanceFile(store: CheckpointStore, id: number, index: number, snapshots: ReadonlyMap<string, OperatorSnapshot>): number {
-  return store.write(id, instanceFile(index), v8.serialize([...snapshots]));
+  const bases = basesOf(snapshots.values());
+  const refs = bases.length > 0 ? store.write(id, refsFile(index), JSON.stringify(bases)) : 0;
+  // State files operators wrote themselves (the disk backend's) count toward the checkpoint's size.
+  let own = 0;
+  for (const s of snapshots.values()) own += s.incremental?.bytes ?? 0;
+  return refs + own + store.write(id, instanceFile(index), v8.serialize([...snapshots]));
 }
 
 /** Takes the checkpoints of one run into a {@link CheckpointStore}. */
@@ -145,17 +152,27 @@ export class CheckpointCoordinator {
 
 /** Loads a completed checkpoint of `store`. */
 export function loadCheckpoint(store: CheckpointStore, latest: CompletedCheckpoint): LoadedCheckpoint {
+  const older = (id: number) => {
+    const manifest = store.manifestOf(id);
+    return manifest ? readSnapshots(store, id, manifest) : null;
+  };
+  const snapshots = rebuildChain(latest.id, readSnapshots(store, latest.id, latest.manifest), older, (id, name) => path.join(store.pathOf(id), name), latest.dir);
+  const counts = latest.manifest.extra.counts as unknown as MetricCounts | undefined;
+  return { id: latest.id, parallelism: latest.manifest.parallelism, snapshots, ...(counts ? { counts } : {}) };
+}
+
+/** Every instance's snapshots of each transform in checkpoint `id`, as written. */
+function readSnapshots(store: CheckpointStore, id: number, manifest: CheckpointManifest): Map<string, OperatorSnapshot[]> {
   const snapshots = new Map<string, OperatorSnapshot[]>();
-  for (let i = 0; i < latest.manifest.parallelism; i++) {
+  for (let i = 0; i < manifest.parallelism; i++) {
     const name = instanceFile(i);
-    if (!(name in latest.manifest.files)) continue;
-    const entries = v8.deserialize(store.read(latest.id, name)) as [string, OperatorSnapshot][];
+    if (!(name in manifest.files)) continue;
+    const entries = v8.deserialize(store.read(id, name)) as [string, OperatorSnapshot][];
     for (const [transform, snap] of entries) {
       let list = snapshots.get(transform);
       if (!list) snapshots.set(transform, (list = []));
       list.push(snap);
     }
   }
-  const counts = latest.manifest.extra.counts as unknown as MetricCounts | undefined;
-  return { id: latest.id, parallelism: latest.manifest.parallelism, snapshots, ...(counts ? { counts } : {}) };
+  return snapshots;
 }

@@ -7,6 +7,7 @@
  * instance, it restores finished.
  */
 import type { OperatorSnapshot } from "../contract/operator";
+import { KEY_GROUPS } from "../data/key-groups";
 
 /** Which state an instance of the restoring run takes. */
 export interface ReshardTarget {
@@ -33,5 +34,9 @@ export function reshard(snapshots: readonly OperatorSnapshot[], target: ReshardT
     if (common === undefined && s.common !== undefined) common = s.common;
     if (s.watermark !== undefined) watermark = watermark === undefined ? s.watermark : Math.min(watermark, s.watermark);
   }
-  return { keyed, items, ...(placed.length > 0 ? { placed } : {}), ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}), ...(finished ? { finished } : {}) };
+  // Keyed state written incrementally comes whole from a loaded chain (see incremental.ts): its form passes on.
+  const found = snapshots.find((s) => s.incremental)?.incremental;
+  // State files to replay hold every key group: the instance keeps those it owns.
+  const incremental = found?.replay ? { ...found, keyGroups: Array.from({ length: KEY_GROUPS }, (_, g) => g).filter((g) => target.ownsKeyGroup(g)) } : found;
+  return { keyed, items, ...(incremental ? { incremental } : {}), ...(placed.length > 0 ? { placed } : {}), ...(common !== undefined ? { common } : {}), ...(watermark !== undefined ? { watermark } : {}), ...(finished ? { finished } : {}) };
 }

@@ -41,6 +41,8 @@ export interface CompletedCheckpoint {
 }
 
 const CHK = /^chk-(\d+)$/;
+/** The files naming the checkpoints an instance's state builds on (`refsFile` in `incremental.ts`). */
+const REFS = /^refs-\d+\.json$/;
 
 /** Options of a {@link CheckpointStore}. */
 export interface CheckpointStoreOptions {
@@ -154,11 +156,34 @@ export class CheckpointStore {
     const ids = this.ids();
     const complete = ids.filter((id) => this.manifestOf(id) !== null);
     const keep = new Set(complete.slice(-this.retained));
+    // Checkpoints written incrementally build on older ones: those stay while a kept one needs them.
+    for (const queue = [...keep]; queue.length > 0; ) {
+      for (const base of this.basesOf(queue.pop()!)) if (!keep.has(base)) {
+        keep.add(base);
+        queue.push(base);
+      }
+    }
     const newest = complete.length > 0 ? complete[complete.length - 1] : -Infinity;
     for (const id of ids) {
       const incomplete = !complete.includes(id);
       if ((incomplete && id < newest) || (!incomplete && !keep.has(id))) fs.rmSync(this.pathOf(id), { recursive: true, force: true });
     }
+  }
+
+  /** The checkpoints checkpoint `id`'s state files build on (see `incremental.ts`), ascending. */
+  basesOf(id: number): number[] {
+    const bases = new Set<number>();
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.pathOf(id));
+    } catch {
+      return [];
+    }
+    for (const n of names) {
+      if (!REFS.test(n)) continue;
+      for (const b of JSON.parse(fs.readFileSync(path.join(this.pathOf(id), n), "utf8")) as number[]) bases.add(b);
+    }
+    return [...bases].sort((a, b) => a - b);
   }
 
   /** Completed checkpoints, oldest first. */

@@ -57,7 +57,19 @@ export interface DirectOptions {
   readonly instance?: { readonly index: number; readonly count: number };
   /** Whether the run takes checkpoints (sinks then commit only what completed checkpoints cover). */
   readonly checkpointed?: boolean;
+  /** Where stateful operators keep keyed state and timers: in memory (default) or in LMDB files on disk. */
+  readonly stateBackend?: StateBackendKind;
+  /** Under which directory the disk backend makes each operator instance's files (default: the OS's temp directory). */
+  readonly stateDir?: string;
+  /**
+   * In a checkpointed run: the path of a state file `name` an operator writes into checkpoint
+   * `checkpointId` itself (its snapshot names the file; see `OperatorSnapshot.incremental`).
+   */
+  readonly checkpointFile?: (checkpointId: number, name: string) => string;
 }
+
+/** The state backends of the direct runner. */
+export type StateBackendKind = "memory" | "disk";
 
 /**
  * An operator's state at a checkpoint, shaped so that a checkpoint taken at one parallelism restores
@@ -84,6 +96,22 @@ export interface OperatorSnapshot {
    * for output a sink staged). On every instance so: the restored operator is finished and runs no more.
    */
   readonly finished?: boolean;
+  /**
+   * Keyed state written incrementally (the disk backend): entries `[keyGroup, [entryId, value]]`, a
+   * removed entry's value undefined, in `keyed` or in the checkpoint's state file `file` (see
+   * `state/delta-file.ts`, `bytes` long). With a `base`, only the entries changed since completed
+   * checkpoint `base`; without, every entry. A load rebuilds the whole state from the chain (see
+   * `checkpoint/incremental.ts`): `of` names the checkpoint, `replay` the files to read in order (a
+   * `reset` file starts from nothing), `keyGroups` the key groups the restoring instance owns.
+   */
+  readonly incremental?: {
+    readonly base: number | null;
+    readonly file?: string;
+    readonly bytes?: number;
+    readonly of?: number;
+    readonly replay?: readonly { readonly file: string; readonly reset: boolean }[];
+    readonly keyGroups?: readonly number[];
+  };
 }
 
 /** One running transform. */

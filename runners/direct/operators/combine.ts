@@ -23,6 +23,8 @@ import { restorePanes, snapshotPanes } from "../panes/pane-snapshot";
 import type { FiredGroup } from "../panes/pane-data";
 import { paneTimeHooks } from "../panes/pane-time-hooks";
 import { WindowPanes } from "../panes/window-panes";
+import { DiskAccumulators, HeapAccumulators, type Accumulators } from "../state/accumulators";
+import { DiskStore, stateRoot } from "../state/disk-store";
 
 /** A combine's data of one key group's proto groups, for checkpoints (per member, in order). */
 interface CombineData {
@@ -69,8 +71,8 @@ interface AggState {
   /** Columnar state. */
   a?: GrowableColumn<Float64Array>;
   b?: GrowableColumn<Float64Array>;
-  /** Row-path accumulators. */
-  accs?: unknown[];
+  /** Row-path accumulators (custom combiners), on the heap or on disk. */
+  accs?: Accumulators;
   inputType: arrow.DataType | null;
 }
 
@@ -87,11 +89,18 @@ export function combineOperator(ctx: OperatorContext): Operator {
   let emitted = false;
 
   const combine = new CombineAccumulators(rt, t.uniqueName);
+  // Custom combiners' accumulators live on disk with the disk backend (built-in ones are typed arrays).
+  let store: DiskStore | null = null;
+  const newAccumulators = (agg: string): Accumulators => {
+    if (ctx.options.stateBackend !== "disk") return new HeapAccumulators();
+    store ??= new DiskStore(stateRoot(ctx.options.stateDir), t.uniqueName, false);
+    return new DiskAccumulators(store, `a${agg}\u0000`);
+  };
 
   const initial = (kind: string | undefined) => (kind === "min" ? Infinity : kind === "max" ? -Infinity : 0);
 
   function grow(agg: AggState, fn: CombineFn<any, any, any>, size: number): void {
-    if (agg.accs) while (agg.accs.length < size) agg.accs.push(combine.createOne(agg.name));
+    if (agg.accs) while (agg.accs.length < size) agg.accs.set(agg.accs.length, combine.createOne(agg.name));
     if (agg.a) while (agg.a.length < size) {
       agg.a.push(initial(fn.columnar));
       agg.b?.push(0);
@@ -116,7 +125,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
             if (agg.b) agg.b.data[m] = 0;
           }
         }
-        if (agg.accs) for (const m of protos) if (m < agg.accs.length) agg.accs[m] = combine.createOne(agg.name);
+        if (agg.accs) for (const m of protos) if (m < agg.accs.length) agg.accs.set(m, combine.createOne(agg.name));
       }
     },
   });
@@ -143,8 +152,8 @@ export function combineOperator(ctx: OperatorContext): Operator {
           }
           vals[f] = kind === "mean" ? (y === 0 ? null : x / y) : kind === "min" || kind === "max" ? (y === 0 ? null : x) : x;
         } else {
-          const accs = agg.accs ?? [];
-          vals[f] = combine.extractOne(agg.name, combine.mergeOne(agg.name, accs.length === 0 ? [] : members.map((m) => accs[m])));
+          const accs = agg.accs;
+          vals[f] = combine.extractOne(agg.name, combine.mergeOne(agg.name, !accs || accs.length === 0 ? [] : members.map((m) => accs.get(m))));
         }
       }
       outCols.push(vals);
@@ -232,7 +241,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
         if (agg.a || partialRows) {
           throw new SchemaError({ code: agg.a ? "BL_COMBINE_INPUT_CHANGED" : "BL_PARTIAL_ROWS_COLUMN", domain: "internal", where, value: agg.name, rule: agg.a ? "column type changed between batches" : "a pre-combined batch reached a combiner without a columnar kernel" });
         }
-        agg.accs ??= [];
+        agg.accs ??= newAccumulators(agg.name);
         grow(agg, fn, size);
         const accs = agg.accs;
         if (col) {
@@ -241,7 +250,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
             const g = ids[i];
             if (g < 0) continue;
             const v = read(i);
-            accs[g] = combine.addOne(agg.name, accs[g], v);
+            accs.set(g, combine.addOne(agg.name, accs.get(g), v));
           }
         } else {
           rowsOf ??= rowAccessor(rb);
@@ -249,7 +258,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
             const g = ids[i];
             if (g < 0) continue;
             const row = rowsOf(i);
-            accs[g] = combine.addOne(agg.name, accs[g], row);
+            accs.set(g, combine.addOne(agg.name, accs.get(g), row));
           }
         }
       }
@@ -266,7 +275,7 @@ export function combineOperator(ctx: OperatorContext): Operator {
         aggs: aggs.map((agg) => ({
           a: agg.a ? Float64Array.from(protos, (p) => agg.a!.data[p]) : null,
           b: agg.b ? Float64Array.from(protos, (p) => agg.b!.data[p]) : null,
-          accs: agg.accs ? protos.map((p) => agg.accs![p]) : null,
+          accs: agg.accs ? protos.map((p) => agg.accs!.get(p)) : null,
         })),
         types,
       }));
@@ -297,12 +306,15 @@ export function combineOperator(ctx: OperatorContext): Operator {
               if (agg.b && d.b) agg.b.data[p] = d.b[i];
             });
           } else if (d.accs) {
-            agg.accs ??= [];
+            agg.accs ??= newAccumulators(agg.name);
             grow(agg, fn, size);
-            protos.forEach((p, i) => (agg.accs![p] = d.accs![i]));
+            protos.forEach((p, i) => agg.accs!.set(p, d.accs![i]));
           }
         });
       });
+    },
+    async close() {
+      await store?.close();
     },
     finish() {
       // Combining nothing globally yields the combiner's empty result, as in Beam.

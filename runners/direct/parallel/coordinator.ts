@@ -15,7 +15,7 @@ import type { BoundedSource } from "../../../sdk/source";
 import type { CheckpointCoordinator, LoadedCheckpoint } from "../checkpoint/coordinator";
 import { PeriodicCheckpoints } from "../checkpoint/periodic";
 import type { CheckpointFailurePolicy } from "../checkpoint/failures";
-import type { OperatorRegistry } from "../contract/operator";
+import type { OperatorRegistry, StateBackendKind } from "../contract/operator";
 import { countsOf, type MetricCounts, type RunMetrics } from "../contract/run-metrics";
 import { InstanceCheckpointLink } from "./instance-checkpoints";
 import { restoredShare } from "./restored-state";
@@ -59,6 +59,10 @@ function stopRequested(signal: AbortSignal): Promise<"stop"> {
 export interface ParallelOptions {
   readonly parallelism: number;
   readonly batchSize: number;
+  /** Where stateful operators keep their state (see `DirectOptions.stateBackend`). Default memory. */
+  readonly stateBackend?: StateBackendKind;
+  /** With the disk backend: under which directory (see `DirectOptions.stateDir`). */
+  readonly stateDir?: string;
   /** Batches of `batchSize` rows in flight per link (counted in rows). Default 4. */
   readonly capacity?: number;
   /** Aligned checkpoints: taken every `intervalMs` through `coordinator`, and the checkpoint to restore first. */
@@ -155,6 +159,8 @@ export async function runParallel(pipeline: Pipeline, spec: PipelineSpec | undef
       type: "run",
       layout: lay,
       batchSize: options.batchSize,
+      ...(options.stateBackend ? { stateBackend: options.stateBackend } : {}),
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
       capacity: options.capacity ?? 4,
       outPorts: outPorts[index],
       inPorts: inPorts[index],

@@ -160,14 +160,18 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
       let open = inlets.size;
       if (open === 0) return;
       const idle = new Set<number>();
-      /** Sets the watermark, the minimum over the senders not idle; idle while every sender not ended is. */
+      /**
+       * Sets the watermark, the minimum over the senders not idle; idle while every sender not ended is.
+       * A sender at the maximum watermark is ending (its end follows): it is left out as an ended one,
+       * so that it does not lift the watermark past an idle sender's for the moment until its end comes.
+       */
       const publish = () => {
         let wm = MAX_TIMESTAMP;
         let idleMax = MIN_TIMESTAMP;
         let active = false;
         let idleOnes = false;
         for (const [sender, mark] of marks) {
-          if (done.has(sender)) continue;
+          if (done.has(sender) || mark >= MAX_TIMESTAMP) continue;
           if (idle.has(sender)) {
             idleOnes = true;
             if (mark > idleMax) idleMax = mark;

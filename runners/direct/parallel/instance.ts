@@ -8,7 +8,9 @@ import { WRITE_URN, type Sink } from "../../../sdk/sink";
 import type { GraphTransform } from "../../../sdk/graph";
 import { readsStringsAsBytes } from "../plan/strings-as-bytes";
 import { execute } from "../execution/executor";
+import * as path from "node:path";
 import type { InstanceCheckpoints } from "../contract/checkpoints";
+import { CheckpointStore } from "../checkpoint/store";
 import type { RunMetrics } from "../contract/run-metrics";
 import type { OperatorFactory, OperatorRegistry } from "../contract/operator";
 import { plan } from "../plan/planner";
@@ -113,7 +115,9 @@ export async function runInstance(pipeline: Pipeline, index: number, order: RunO
         }
       : undefined;
   try {
-    const execOptions = { batchSize: order.batchSize, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined };
+    const chk = order.checkpoints ? new CheckpointStore(order.checkpoints.dir) : null;
+    const checkpointFile = chk ? (id: number, name: string) => path.join(chk.pathOf(id), name) : undefined;
+    const execOptions = { batchSize: order.batchSize, stateBackend: order.stateBackend, stateDir: order.stateDir, instance: { index, count: lay.parallelism }, checkpointed: checkpoints !== undefined, checkpointFile };
     // process.exit in user code stops the instance, even when the code (or a dead-letter output) catches what it throws.
     const stop = new AbortController();
     const guard = exitGuardScope(index, (e) => stop.abort(e));

@@ -1,5 +1,6 @@
 /** Messages between the coordinator and its worker threads. */
 import type { MessagePort } from "node:worker_threads";
+import type { StateBackendKind } from "../contract/operator";
 import type { MetricCounts, RunMetrics } from "../contract/run-metrics";
 import type { InstanceSample } from "../../metrics/sample";
 import type { PipelineSpec } from "./bootstrap";
@@ -23,6 +24,9 @@ export interface RunOrder {
   readonly layout: Layout;
   /** Rows per emitted batch. */
   readonly batchSize: number;
+  /** Where stateful operators keep their state, and under which directory on disk. */
+  readonly stateBackend?: StateBackendKind;
+  readonly stateDir?: string;
   /** Credits of every link: batches of `batchSize` rows in flight (counted in rows). */
   readonly capacity: number;
   /** Ports to other workers: [edge id, receiving worker, port]. */

@@ -16,6 +16,10 @@ export interface Namespace {
   readonly keyId: string;
   readonly window: Window;
   readonly cells: Cells;
+  /** The handles of its cells, made once (see {@link StateTable.cells}). */
+  handles?: StateCells<StateSpecs>;
+  /** What the operator keeps per namespace (its view for the runtime), dropped with the namespace. */
+  scope?: unknown;
 }
 
 /** A state table as plain, structured-cloneable data. */
@@ -31,7 +35,6 @@ export function windowId(w: Window): string {
 /** The state cells of every key and window of one operator. */
 export class StateTable {
   private readonly windows = new Map<string, Map<string, Namespace>>();
-  private readonly handles = new WeakMap<Namespace, StateCells<StateSpecs>>();
 
   constructor(private readonly specs: StateSpecs) {}
 
@@ -47,12 +50,7 @@ export class StateTable {
 
   /** The handles of the declared cells of a namespace. */
   cells(ns: Namespace): StateCells<StateSpecs> {
-    let h = this.handles.get(ns);
-    if (!h) {
-      h = stateCells(this.specs, (name) => cellStorage(ns.cells, name)) as StateCells<StateSpecs>;
-      this.handles.set(ns, h);
-    }
-    return h;
+    return (ns.handles ??= stateCells(this.specs, (name) => cellStorage(ns.cells, name)) as StateCells<StateSpecs>);
   }
 
   /** The namespaces of a window. */

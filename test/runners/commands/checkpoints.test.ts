@@ -24,16 +24,28 @@ describe("beamline checkpoints", () => {
     const { code, out } = await runCli(["checkpoints", dir]);
     expect(code).toBe(0);
     const lines = out.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^checkpoint\s+completed\s+age\s+took\s+size\s+parallelism\s+pipeline$/);
+    expect(lines[0]).toMatch(/^checkpoint\s+completed\s+age\s+took\s+size\s+builds on\s+parallelism\s+pipeline$/);
     const rows = lines.slice(1, 1 + completed.length);
     expect(rows.map((l) => Number(l.split(/\s+/)[0]))).toEqual(completed.map((c) => c.id));
     const last = completed[completed.length - 1];
     const bytes = Object.values(last.manifest.files).reduce((a, b) => a + b, 0);
     expect(rows[rows.length - 1].split(/\s{2,}/)).toEqual([
-      String(last.id), new Date(last.manifest.completedAt).toISOString(), expect.stringMatching(/^\d+ s$/), `${last.manifest.durationMs} ms`, formatBytes(bytes), "1", last.manifest.fingerprint.slice(0, 12),
+      String(last.id), new Date(last.manifest.completedAt).toISOString(), expect.stringMatching(/^\d+ s$/), `${last.manifest.durationMs} ms`, formatBytes(bytes), "-", "1", last.manifest.fingerprint.slice(0, 12),
     ]);
     expect(lines[lines.length - 1]).toMatch(new RegExp(`^checkpoint ${last.id + 1} never completed \\(started \\d+ s ago\\)`));
     expect(r.checkpoints!.sizesBytes.length).toBeGreaterThanOrEqual(completed.length);
+  });
+
+  test("an incremental checkpoint (state on disk) names the checkpoints it builds on", async () => {
+    const dir = tempDir();
+    const store = new CheckpointStore(dir);
+    for (const [id, refs] of [[1, null], [2, "[1]"]] as const) {
+      store.begin(id);
+      if (refs) store.write(id, "refs-0.json", refs);
+      store.complete({ id, fingerprint: "f".repeat(64), parallelism: 1, keyGroups: 128, completedAt: 0, durationMs: 1, files: {}, extra: {} });
+    }
+    const rows = (await runCli(["checkpoints", dir])).out.trimEnd().split("\n").slice(1);
+    expect(rows.map((l) => l.split(/\s{2,}/)[5])).toEqual(["-", "1"]);
   });
 
   test("an empty directory has no checkpoints; a missing one, or no directory, is a clear error", async () => {

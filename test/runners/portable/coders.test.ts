@@ -8,7 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { Coder, CoderProto, coderFromProto, StateBackedIterable } from "../../../runners/portable/coders/coders";
 import { beamProtos, standardCodersYaml } from "../../../runners/portable/model/protos";
 import { ByteReader, ByteWriter } from "../../../runners/portable/coders/wire";
-import { GLOBAL_WINDOW } from "../../../sdk/window";
+import { GLOBAL_WINDOW } from "beamline";
 import { describeWith } from "./requirements";
 
 interface Spec {

@@ -17,6 +17,7 @@ export { GCS_SCHEME, isGcsPath } from "./gcs-path";
 export { storageFor } from "./storage-for";
 export type { FileStorage } from "./storage";
 export { openInput, readHeadSync } from "./read-input";
+export { openBlob, openRandomAccess, readWhole, type RandomAccessFile } from "./random-access";
 export { shardName } from "./shard-name";
 export { PUBLISHED_MARKER, STAGING_PREFIX, StagingArea, type StagedFile } from "./staging";
 export { MIN_SPLIT_BYTES, splitLineFiles, splitLineInput, type LineSplitOptions } from "./split-lines";

@@ -32,6 +32,8 @@ export interface PubSubReadConfig {
   readonly idAttribute?: string;
   readonly deadLetter: boolean;
   readonly maxMessages?: number;
+  /** The watermark's lag behind the largest event time read; unset: the earliest event time of the latest batch. */
+  readonly maxOutOfOrdernessMs?: number;
   /** The longest a message's ack deadline is extended at a time, in seconds (redelivery after a crash comes this long after). */
   readonly ackDeadlineSeconds: number;
   /** The transform's name, for dead letters and errors. */
@@ -170,7 +172,8 @@ export class PubSubSource implements BoundedSource {
           yield { tag: DEAD_LETTER_TAG, batch: { data: rowsToRecordBatch(letters, deadLetterSchema.arrow, this.config.transform), timestamps: new Float64Array(letters.length).fill(Date.now()), windows: GLOBAL_WINDOWS }, ...(rows.length === 0 ? { position: pos } : {}) };
         }
         if (rows.length > 0) {
-          const low = Math.min(...times);
+          const bound = this.config.maxOutOfOrdernessMs;
+          const low = bound === undefined ? Math.min(...times) : Math.max(...times) - bound;
           if (low > mark) mark = low;
           yield { batch: { data: rowsToRecordBatch(rows, this.config.schema, this.config.transform), timestamps: Float64Array.from(times), windows: GLOBAL_WINDOWS }, position: pos, watermark: mark };
         } else if (letters.length === 0) yield { position: pos };

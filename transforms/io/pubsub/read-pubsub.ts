@@ -8,6 +8,7 @@ import { OptionError } from "../../../sdk/errors";
 import type { PCollection } from "../../../sdk/pcollection";
 import { scalarSchema, t, type RowSchema } from "../../../sdk/schema";
 import { READ_URN } from "../../../sdk/source";
+import { durationMs } from "../../../sdk/time";
 import { PBegin, PTransform, type ExpandContext } from "../../../sdk/transform";
 import { resourceName } from "./pubsub-client";
 import { PubSubSource } from "./pubsub-source";
@@ -28,6 +29,13 @@ export interface ReadPubSubOptions<T = unknown> {
   readonly idAttribute?: string;
   /** Route messages that cannot be read (bad JSON, a bad timestamp attribute) to a `deadLetter` output instead of failing. */
   readonly deadLetter?: boolean;
+  /**
+   * How far behind the latest event time read a message may still arrive on time (ms or a duration such
+   * as `"1m"`): the watermark is then the largest event time read less this, as Flink's bounded
+   * out-of-orderness. Unset, it is the earliest event time of the latest batch pulled, which runs ahead
+   * when Pub/Sub delivers out of order (it does not keep publish order without ordering keys).
+   */
+  readonly maxOutOfOrderness?: number | string;
   /** Stop after this many messages (the read is then bounded); unbounded when unset. */
   readonly maxMessages?: number;
   /** How far ahead each message's ack deadline is extended while its checkpoint is pending, in seconds (10 to 600; 10 by default). */
@@ -77,6 +85,17 @@ function readPubSubOutputs<T>(o: ReadPubSubOptions<T>, ctx: ExpandContext): { ma
   if (!(Number.isInteger(ackDeadlineSeconds) && ackDeadlineSeconds >= 10 && ackDeadlineSeconds <= 600)) {
     throw new OptionError({ code: "BL_PUBSUB_ACK_DEADLINE", where, value: ackDeadlineSeconds, rule: "ackDeadlineSeconds must be an integer from 10 to 600 (Pub/Sub's limits)", fix: "pass ackDeadlineSeconds: 10 to 600, or leave it unset" });
   }
+  let maxOutOfOrdernessMs: number | undefined;
+  if (o.maxOutOfOrderness !== undefined) {
+    try {
+      maxOutOfOrdernessMs = durationMs(o.maxOutOfOrderness);
+    } catch {
+      maxOutOfOrdernessMs = Number.NaN;
+    }
+    if (!(maxOutOfOrdernessMs >= 0 && Number.isFinite(maxOutOfOrdernessMs))) {
+      throw new OptionError({ code: "BL_PUBSUB_OUT_OF_ORDERNESS", where, value: o.maxOutOfOrderness, rule: "maxOutOfOrderness is a non-negative duration", fix: 'pass e.g. 30000 or "1m", or leave it unset' });
+    }
+  }
   let subscription = o.subscription;
   if (o.topic !== undefined) {
     const topic = resourceName(o.topic, "topics", where);
@@ -93,6 +112,7 @@ function readPubSubOutputs<T>(o: ReadPubSubOptions<T>, ctx: ExpandContext): { ma
     idAttribute: o.idAttribute,
     deadLetter: o.deadLetter === true,
     maxMessages: o.maxMessages,
+    maxOutOfOrdernessMs,
     ackDeadlineSeconds,
     transform: ctx.name,
   });

@@ -80,3 +80,17 @@ describe("checkpoint store", () => {
     expect(() => new CheckpointStore(tempDir(), { retained: 0 })).toThrow(/--checkpoints-retained/);
   });
 });
+
+describe("checkpoint store: checkpoints written incrementally", () => {
+  test("retention keeps the checkpoints a kept one builds on (refs-<i>.json), and drops them once none does", () => {
+    const store = new CheckpointStore(tempDir(), { retained: 1 });
+    take(store, 1);
+    store.begin(2);
+    store.write(2, "refs-0.json", "[1]");
+    store.complete(manifest(2));
+    expect(store.basesOf(2)).toEqual([1]);
+    expect(store.completed().map((c) => c.id)).toEqual([1, 2]);
+    take(store, 3);
+    expect(store.completed().map((c) => c.id)).toEqual([3]);
+  });
+});

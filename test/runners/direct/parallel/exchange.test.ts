@@ -1,9 +1,10 @@
 import * as arrow from "apache-arrow";
-import { type ElementBatch, rowsToRecordBatch, schema, t } from "beamline";
+import { type ElementBatch, MAX_TIMESTAMP, MIN_TIMESTAMP, rowsToRecordBatch, schema, t } from "beamline";
 import { globalBatch } from "../../../../sdk/batch";
 import { encodedBytes, rowsOf } from "../../../../sdk/encoded-batch";
 import type { OperatorContext } from "../../../../runners/direct/contract/operator";
-import { exchangeOutOperator } from "../../../../runners/direct/parallel/exchange";
+import { exchangeInOperator, exchangeOutOperator } from "../../../../runners/direct/parallel/exchange";
+import type { SourceDriver } from "../../../../runners/direct/contract/operator";
 import type { ExchangeEdge } from "../../../../runners/direct/parallel/layout";
 import { LocalLink, type LinkMessage } from "../../../../runners/direct/parallel/links";
 
@@ -46,5 +47,38 @@ describe("the exchange into a single-placed sink", () => {
     const b = batchOf(0, 5);
     op.processBatch("main", b);
     expect(got).toEqual([b]);
+  });
+});
+
+describe("the exchange into a stage, from senders idle or ending", () => {
+  test("a sender at the maximum watermark before its end (a source instance with nothing to read) does not lift the watermark past an idle sender's", async () => {
+    const links = new Map([[0, new LocalLink(100)], [1, new LocalLink(100)]]);
+    const watermarks: number[] = [];
+    const driver = {
+      read: { cancelled: false, sleep: async () => true },
+      step: async (f: () => void | Promise<void>) => f(),
+      setWatermark: (w: number) => void watermarks.push(w),
+      setIdle: () => {},
+      advanceProcessingTime: async () => {},
+      barrier: async () => {},
+    } as unknown as SourceDriver;
+    const ctx = { transform: { uniqueName: "In" }, emit: () => {} } as unknown as OperatorContext;
+    const run = exchangeInOperator(ctx, links).run(driver);
+    const settle = () => new Promise((r) => setImmediate(r));
+    links.get(0)!.control({ t: "idle", idle: true }); // the reader: nothing pulled yet
+    links.get(1)!.control({ t: "watermark", watermark: MAX_TIMESTAMP }); // the instance with no part, finishing
+    await settle();
+    expect(watermarks[watermarks.length - 1]).toBe(MIN_TIMESTAMP);
+    links.get(1)!.control({ t: "end" });
+    await settle();
+    expect(watermarks[watermarks.length - 1]).toBe(MIN_TIMESTAMP);
+    links.get(0)!.control({ t: "idle", idle: false });
+    links.get(0)!.control({ t: "watermark", watermark: 5000 });
+    await settle();
+    expect(watermarks[watermarks.length - 1]).toBe(5000);
+    links.get(0)!.control({ t: "end" });
+    await run;
+    expect(watermarks[watermarks.length - 1]).toBe(MAX_TIMESTAMP);
+    expect(Math.max(...watermarks.slice(0, -1))).toBe(5000);
   });
 });
