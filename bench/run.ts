@@ -1,6 +1,7 @@
 /**
  * The benchmark harness: `npm run bench [-- --quick] [--case=wordcount,sum] [--impl=plain-js,beamline-direct]`;
- * `npm run bench -- --nexmark` runs the Nexmark queries instead (see nexmark.ts).
+ * `npm run bench -- --nexmark` runs the Nexmark queries instead (see nexmark.ts);
+ * `npm run bench -- --case=kafka-latency` runs the Kafka latency case (see kafka-latency.ts), only when named.
  *
  * For every case and implementation it starts one child process (so `peakRssMB` is that process's own),
  * and prints one JSON line to stdout: `{"case", "impl", "rows", "seconds", "rowsPerSec", "peakRssMB", ...}`.
@@ -20,6 +21,7 @@ import { runChild as runChildIn } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 import { ProvisioningError } from "../runners/portable/provision/cache";
 import { runNexmark } from "./nexmark";
+import { runKafkaLatency } from "./kafka-latency";
 
 const ROOT = path.resolve(__dirname, "..");
 const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
@@ -45,6 +47,9 @@ interface Measurement {
   /** Beamline checkpoints this often (ms). */
   readonly checkpointIntervalMs?: number;
 }
+
+/** The Kafka latency case's name (kafka-latency.ts); not part of the plan, run after it when `--case` names it. */
+const LATENCY_CASE = "kafka-latency";
 
 /** Beamline's direct runner at these parallelisms, each a measurement of its own (`beamline-direct-p<N>`). */
 const BEAMLINE_PARALLELISM = [1, 2];
@@ -254,6 +259,14 @@ async function main(): Promise<void> {
   const chosen = plan(args.quick).filter(
     (m) => (!args.cases || args.cases.some((c) => m.case.startsWith(c))) && (!args.impls || args.impls.some((i) => m.impl.startsWith(i))),
   );
+  // The latency case runs for minutes at a fixed rate: only when a --case prefix names it and not the
+  // throughput case (`--case=kafka` stays kafka-to-kafka alone).
+  const latency = args.cases?.some((c) => LATENCY_CASE.startsWith(c) && !"kafka-to-kafka".startsWith(c)) ?? false;
+  if (latency && chosen.length === 0) {
+    const lines = await runKafkaLatency(args.quick, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+    if (lines.some((l) => l.error !== undefined)) process.exitCode = 1;
+    return;
+  }
   if (chosen.length === 0) {
     process.stderr.write(`bench: no case and implementation match.\n${USAGE}\n`);
     process.exit(2);
@@ -275,6 +288,10 @@ async function main(): Promise<void> {
   }
   printSummary(lines, { quick: args.quick, seconds: (Date.now() - started) / 1000 });
   if (lines.some((l) => l.error !== undefined || l.sameOutputAsPlainJs === false)) process.exitCode = 1;
+  if (latency) {
+    const measured = await runKafkaLatency(args.quick, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+    if (measured.some((l) => l.error !== undefined)) process.exitCode = 1;
+  }
 }
 
 main().catch((e) => {
