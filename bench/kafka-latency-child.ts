@@ -20,6 +20,8 @@ export interface LatencyChildParams {
   readonly output: string;
   readonly semantics: "exactly-once" | "at-least-once";
   readonly parallelism: number;
+  /** A keyed step (a count per key in state) before the sink. */
+  readonly keyed: boolean;
   readonly checkpointIntervalMs: number;
   readonly checkpointDir: string;
   /** The run stops once this file exists. */
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     if (fs.existsSync(params.stopFile)) stop.abort();
   }, STOP_POLL_MS);
   try {
-    const pipeline = buildPipeline(kafkaLatencyPipeline, { brokers: params.brokers, input: params.input, output: params.output, semantics: params.semantics, shards: params.parallelism });
+    const pipeline = buildPipeline(kafkaLatencyPipeline, { brokers: params.brokers, input: params.input, output: params.output, semantics: params.semantics, shards: params.parallelism, keyed: params.keyed });
     const result = await new DirectRunner({
       parallelism: params.parallelism,
       checkpoint: { dir: params.checkpointDir, intervalMs: params.checkpointIntervalMs },

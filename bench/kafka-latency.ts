@@ -2,8 +2,8 @@
  * The Kafka latency case (`npm run bench -- --case=kafka-latency`): how long a record takes from its
  * arrival to its output on a Kafka → map → Kafka pipeline at a fixed rate, with checkpoints every second.
  *
- * The harness starts the bundled broker once. For each measurement (parallelism 1 and 2, exactly-once
- * and at-least-once, each rate) it creates a fresh input and output topic (3 partitions each), joins a
+ * The harness starts the bundled broker once. For each measurement (parallelism 1, 2, and 2 with a keyed
+ * step; exactly-once and at-least-once; at `--rate` records/s, default 5,000) it creates a fresh input and output topic (3 partitions each), joins a
  * kafkajs consumer to the output topic (`read_committed`), starts the pipeline in a child process
  * (kafka-latency-child.ts), and produces keyed records at a fixed rate from this process, each value
  * `"<seq> <Date.now() at send>"`. Once the first output record arrived, it waits a warm-up, then
@@ -13,7 +13,10 @@
  * Latency of a record = the time this process's consumer received it (`Date.now()` when kafkajs hands
  * over its batch) − the time this process's producer handed it to its client (the value's timestamp):
  * one clock, so no skew. Checkpoint figures over the window come from the run's Prometheus endpoint,
- * scraped at the window's start and end.
+ * scraped at the window's start and end: checkpoints completed, their mean duration (trigger to
+ * manifest), and `beamline_checkpoint_alignment_seconds_total` (time sources held their input for a
+ * barrier within one thread; an exchange between threads aligns by holding its links, which that
+ * metric does not count).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -32,8 +35,8 @@ const CASE = "kafka-latency";
 /** Partitions of each input and output topic. */
 const PARTITIONS = 3;
 const CHECKPOINT_INTERVAL_MS = 1000;
-/** Target records per second produced, one set of measurements each. */
-const RATES = [5000, 20_000];
+/** Records per second produced, unless `--rate` says otherwise: what this 2-core machine sustains beside the broker and other work. */
+const DEFAULT_RATE = 5000;
 /**
  * The timeline of a measurement (ms): a warm-up after the first output record; the measured window
  * (records sent during it are the sample; 5 s with `--quick`); production going on after it, so that
@@ -57,7 +60,13 @@ type Semantics = "exactly-once" | "at-least-once";
 interface Measurement {
   readonly parallelism: number;
   readonly semantics: Semantics;
+  readonly keyed: boolean;
   readonly rate: number;
+}
+
+/** A measurement's name on its JSON line: `beamline-direct-p<N>[-keyed][-at-least-once]`. */
+function implName(m: Measurement): string {
+  return `beamline-direct-p${m.parallelism}${m.keyed ? "-keyed" : ""}${m.semantics === "at-least-once" ? "-at-least-once" : ""}`;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -119,10 +128,10 @@ class Receipts {
   duplicates = 0;
 
   add(value: string, now: number): void {
-    // "out <seq> <send ms>"
-    const space = value.indexOf(" ", 4);
-    const seq = Number(value.slice(4, space));
-    const sentAt = Number(value.slice(space + 1));
+    // "out <seq> <send ms>[ <count per key>]"
+    const [, seqText, sentText] = value.split(" ", 3);
+    const seq = Number(seqText);
+    const sentAt = Number(sentText);
     if (seq >= this.latency.length) {
       const grown = new Float64Array(Math.max(seq + 1, this.latency.length * 2)).fill(NaN);
       grown.set(this.latency);
@@ -156,7 +165,7 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 
 /** One measurement: topics, consumer, child, producer; its JSON line. */
 async function measure(kafka: Kafka, brokers: string, m: Measurement, windowMs: number, tmp: string): Promise<LatencyLine> {
-  const impl = `beamline-direct-p${m.parallelism}${m.semantics === "at-least-once" ? "-at-least-once" : ""}`;
+  const impl = implName(m);
   const name = `${impl}-${m.rate}`;
   const input = `latency-in-${name}`;
   const output = `latency-out-${name}`;
@@ -169,7 +178,7 @@ async function measure(kafka: Kafka, brokers: string, m: Measurement, windowMs: 
   }
   const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
   const params: LatencyChildParams = {
-    brokers, input, output, semantics: m.semantics, parallelism: m.parallelism, checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+    brokers, input, output, semantics: m.semantics, parallelism: m.parallelism, keyed: m.keyed, checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
     checkpointDir: path.join(dir, "checkpoints"), stopFile: path.join(dir, "stop"), metricsUrlFile: path.join(dir, "metrics-url"),
   };
   const receipts = new Receipts();
@@ -236,6 +245,7 @@ async function measure(kafka: Kafka, brokers: string, m: Measurement, windowMs: 
       rows: to - from,
       parallelism: m.parallelism,
       semantics: m.semantics,
+      keyed: m.keyed,
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       partitions: PARTITIONS,
       targetRatePerSec: m.rate,
@@ -287,10 +297,12 @@ function printLatencySummary(lines: readonly LatencyLine[]): void {
  * Runs the case: every measurement's JSON line goes to `emit` as it is made; the broker is stopped at
  * the end, also on failure. Resolves to the lines.
  */
-export async function runKafkaLatency(quick: boolean, emit: (line: LatencyLine) => void): Promise<LatencyLine[]> {
+export async function runKafkaLatency({ quick, rate = null }: { quick: boolean; rate?: number | null }, emit: (line: LatencyLine) => void): Promise<LatencyLine[]> {
   const plan: Measurement[] = [];
-  for (const rate of quick ? RATES.slice(0, 1) : RATES) {
-    for (const parallelism of [1, 2]) for (const semantics of ["exactly-once", "at-least-once"] as const) plan.push({ parallelism, semantics, rate });
+  // Without a keyed step each thread runs the whole chain and barriers have one input to align; with
+  // it at parallelism 2 rows change threads by key, and every keyed instance aligns barriers from both.
+  for (const [parallelism, keyed] of [[1, false], [2, false], [2, true]] as const) {
+    for (const semantics of ["exactly-once", "at-least-once"] as const) plan.push({ parallelism, semantics, keyed, rate: rate ?? DEFAULT_RATE });
   }
   const lines: LatencyLine[] = [];
   let broker: KafkaBroker;
@@ -299,7 +311,7 @@ export async function runKafkaLatency(quick: boolean, emit: (line: LatencyLine) 
   } catch (e) {
     if (!(e instanceof ProvisioningError)) throw e;
     for (const m of plan) {
-      const line = { case: CASE, impl: `beamline-direct-p${m.parallelism}`, rows: 0, semantics: m.semantics, targetRatePerSec: m.rate, skipped: `no Kafka broker: ${e.message}` };
+      const line = { case: CASE, impl: implName(m), rows: 0, semantics: m.semantics, targetRatePerSec: m.rate, skipped: `no Kafka broker: ${e.message}` };
       lines.push(line);
       emit(line);
     }
@@ -314,7 +326,7 @@ export async function runKafkaLatency(quick: boolean, emit: (line: LatencyLine) 
       try {
         line = await measure(kafka, broker.bootstrapServers, m, quick ? TIMELINE.quickWindowMs : TIMELINE.windowMs, tmp);
       } catch (e) {
-        line = { case: CASE, impl: `beamline-direct-p${m.parallelism}${m.semantics === "at-least-once" ? "-at-least-once" : ""}`, rows: 0, semantics: m.semantics, targetRatePerSec: m.rate, error: e instanceof Error ? e.message : String(e) };
+        line = { case: CASE, impl: implName(m), rows: 0, semantics: m.semantics, targetRatePerSec: m.rate, error: e instanceof Error ? e.message : String(e) };
       }
       lines.push(line);
       emit(line);

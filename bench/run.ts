@@ -72,21 +72,25 @@ interface Args {
   readonly cases: string[] | null;
   readonly impls: string[] | null;
   readonly timeoutSeconds: number;
+  /** The Kafka latency case's records per second (default: kafka-latency.ts's). */
+  readonly rate: number | null;
 }
 
-const USAGE = "usage: npm run bench [-- --quick] [--case=<name prefix>,...] [--impl=<name prefix>,...] [--timeout=<seconds per child>]";
+const USAGE = "usage: npm run bench [-- --quick] [--case=<name prefix>,...] [--impl=<name prefix>,...] [--timeout=<seconds per child>] [--rate=<records/s of kafka-latency>]";
 
 function parseArgs(argv: readonly string[]): Args {
   let quick = false;
   let cases: string[] | null = null;
   let impls: string[] | null = null;
   let timeoutSeconds = 0;
+  let rate: number | null = null;
   for (const a of argv) {
     const [name, value] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, ""];
     if (name === "--quick") quick = true;
     else if (name === "--case" && value) cases = value.split(",");
     else if (name === "--impl" && value) impls = value.split(",");
     else if (name === "--timeout" && Number(value) > 0) timeoutSeconds = Number(value);
+    else if (name === "--rate" && Number.isInteger(Number(value)) && Number(value) > 0) rate = Number(value);
     else if (name === "--help" || name === "-h") {
       process.stderr.write(`${USAGE}\n`);
       process.exit(0);
@@ -95,7 +99,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(2);
     }
   }
-  return { quick, cases, impls, timeoutSeconds: timeoutSeconds || (quick ? 60 : 240) };
+  return { quick, cases, impls, timeoutSeconds: timeoutSeconds || (quick ? 60 : 240), rate };
 }
 
 /** The measurements of a run, in order. Sizes: see bench/README.md. */
@@ -263,7 +267,7 @@ async function main(): Promise<void> {
   // throughput case (`--case=kafka` stays kafka-to-kafka alone).
   const latency = args.cases?.some((c) => LATENCY_CASE.startsWith(c) && !"kafka-to-kafka".startsWith(c)) ?? false;
   if (latency && chosen.length === 0) {
-    const lines = await runKafkaLatency(args.quick, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+    const lines = await runKafkaLatency({ quick: args.quick, rate: args.rate }, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
     if (lines.some((l) => l.error !== undefined)) process.exitCode = 1;
     return;
   }
@@ -289,7 +293,7 @@ async function main(): Promise<void> {
   printSummary(lines, { quick: args.quick, seconds: (Date.now() - started) / 1000 });
   if (lines.some((l) => l.error !== undefined || l.sameOutputAsPlainJs === false)) process.exitCode = 1;
   if (latency) {
-    const measured = await runKafkaLatency(args.quick, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+    const measured = await runKafkaLatency({ quick: args.quick, rate: args.rate }, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
     if (measured.some((l) => l.error !== undefined)) process.exitCode = 1;
   }
 }
