@@ -282,6 +282,11 @@ async function measure(kafka: Kafka, brokers: string, m: Measurement, windowMs: 
   }
 }
 
+/** The start of a line for a measurement that gave no figures (skipped, or failed). */
+function unmeasured(m: Measurement): LatencyLine {
+  return { case: CASE, impl: implName(m), rows: 0, semantics: m.semantics, targetRatePerSec: m.rate };
+}
+
 /** Prints the case's summary to stderr. */
 function printLatencySummary(lines: readonly LatencyLine[]): void {
   const out = ["", `== ${CASE}: ms from the producer's send to the consumer's receipt (read_committed), checkpoints every ${CHECKPOINT_INTERVAL_MS} ms ==`];
@@ -311,28 +316,31 @@ export async function runKafkaLatency({ quick, rate = null }: { quick: boolean; 
   } catch (e) {
     if (!(e instanceof ProvisioningError)) throw e;
     for (const m of plan) {
-      const line = { case: CASE, impl: implName(m), rows: 0, semantics: m.semantics, targetRatePerSec: m.rate, skipped: `no Kafka broker: ${e.message}` };
+      const line = { ...unmeasured(m), skipped: `no Kafka broker: ${e.message}` };
       lines.push(line);
       emit(line);
     }
     return lines;
   }
-  if (!workerBundle(path.join(__dirname, "kafka-latency-pipeline.ts"))) process.stderr.write("bench: no worker bundle for the latency pipeline; workers load it through tsx\n");
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-latency-"));
+  let tmp: string | null = null;
   try {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-latency-"));
+    tmp = root;
+    // Built before measuring, as run.ts does for its parallel cases: no measurement includes the one-time build.
+    if (!workerBundle(path.join(__dirname, "kafka-latency-pipeline.ts"))) process.stderr.write("bench: no worker bundle for the latency pipeline; workers load it through tsx\n");
     const kafka = new Kafka({ clientId: "beamline-latency", brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
     for (const m of plan) {
       let line: LatencyLine;
       try {
-        line = await measure(kafka, broker.bootstrapServers, m, quick ? TIMELINE.quickWindowMs : TIMELINE.windowMs, tmp);
+        line = await measure(kafka, broker.bootstrapServers, m, quick ? TIMELINE.quickWindowMs : TIMELINE.windowMs, root);
       } catch (e) {
-        line = { case: CASE, impl: implName(m), rows: 0, semantics: m.semantics, targetRatePerSec: m.rate, error: e instanceof Error ? e.message : String(e) };
+        line = { ...unmeasured(m), error: e instanceof Error ? e.message : String(e) };
       }
       lines.push(line);
       emit(line);
     }
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     await broker.stop();
   }
   printLatencySummary(lines);
