@@ -148,6 +148,21 @@ describe("Pub/Sub on Dataflow, against Beam Python's native transforms", () => {
   }, 60_000);
 });
 
+test("a read of a topic names the topic and no subscription: Dataflow pulls a subscription of its own on it", async () => {
+  const { definePipeline, readPubSub, writeJsonLines } = await import("beamline");
+  const topicRead = definePipeline({
+    options: {},
+    build(p) {
+      p.apply("Topic", readPubSub({ topic: "projects/beamline-fixture/topics/clicks", format: "bytes" })).apply("Keep", writeJsonLines("gs://beamline-fixture/out"));
+    },
+  });
+  const pipeline = buildPipeline(topicRead, {});
+  const s = streamingWhenUnbounded(pipeline, dataflowSettings(SAME_OPTIONS, { jobBase: "topic", version: "0.1.0" }));
+  const proto = beamProtos().decode("pipeline.Pipeline", (await prepareDataflowPipeline(pipeline, s, { file: FILE, options: {} })).bytes);
+  const [read] = byUrn(proto.components.transforms, PUBSUB_READ_URN);
+  expect(beamProtos().decode("pipeline.PubSubReadPayload", read.spec.payload)).toMatchObject({ topic: "projects/beamline-fixture/topics/clicks", subscription: "", withAttributes: false });
+}, 60_000);
+
 describe("the streaming job of a Pub/Sub pipeline, against Beam Python's", () => {
   let ours: any;
   beforeAll(async () => {

@@ -251,6 +251,7 @@ export class PubSubSource implements BoundedSource {
       const parsed = parseMessage(format, { id: "", data: data[i], publishTime: timestamps[i] });
       if (parsed instanceof BeamlineError) {
         if (!this.config.deadLetter) throw parsed;
+        // The runner gives no delivery count: the offset is -1.
         letters.push(recordDeadLetter(this.config.transform, { topic: this.config.topic ?? this.config.subscription, partition: 0, offset: -1 }, data[i], "IOError", parsed.rule));
         letterTimes.push(timestamps[i]);
         continue;
