@@ -64,7 +64,6 @@ interface TransformProto {
   outputs: Record<string, string>;
 }
 
-/** A registered descriptor, able to run any number of bundles (one at a time). */
 /** A source whose messages a runner pulls itself (the "parseMessages" role): Pub/Sub's. */
 interface MessageParser {
   parseDelivered(data: readonly Uint8Array[], timestamps: Float64Array): { tag: string; batch: ElementBatch }[];
@@ -75,6 +74,7 @@ interface MessageEncoder {
   encodeMessages(batch: ElementBatch): Uint8Array[];
 }
 
+/** A registered descriptor, able to run any number of bundles (one at a time). */
 export class BundleProcessor {
   private readonly coders = new Map<string, Coder>();
   private readonly transforms: Record<string, TransformProto>;
