@@ -25,6 +25,7 @@ import { CombineLifting, combineLifting, isCombineComposite, translateCombine } 
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport, UNBOUNDED_SOURCE } from "./translate-teststream";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import type { Protos } from "./model/protos";
+import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
 
 /** Side input access pattern Beamline uses: the whole PCollection in the window. */
@@ -53,6 +54,8 @@ export interface TranslateOptions {
   readonly combineLifting?: CombineLifting;
   /** The job's parallelism, when the run sets it: sources split into {@link readParts} of it. */
   readonly parallelism?: number;
+  /** Translates the transforms the runner runs natively (see translate-native.ts). */
+  readonly native?: NativeTranslation;
 }
 
 /** Parts a source is split into on a portable runner: four per parallel worker (so uneven parts even out), eight when the parallelism is the runner's own. */
@@ -294,6 +297,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       composite(t, t.subtransforms.map(visit));
       return name;
     }
+    if (options.native?.(name, t, nativeContext)) return name;
     const main = t.inputs.main;
     const mainPc = main ? graph.pcollections[main] : undefined;
     switch (t.urn) {
@@ -475,6 +479,17 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
     coders: coders.coders,
     addCoder: (urn: string, components?: string[]) => coders.add(urn, components),
     visit,
+  };
+  const nativeContext: NativeTranslationContext = {
+    graph,
+    protos,
+    environmentId: env,
+    transforms,
+    pcollections,
+    addCoder: (urn, components) => coders.add(urn, components),
+    addPCollection,
+    addDoFn: (id, role, graphName, inputs, outputs) => pardo(id, role, graphName, inputs, outputs),
+    unsupported: (message) => unsupported.push(message),
   };
   const roots = graph.roots.map(visit);
 
