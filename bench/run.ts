@@ -1,6 +1,7 @@
 /**
  * The benchmark harness: `npm run bench [-- --quick] [--case=wordcount,sum] [--impl=plain-js,beamline-direct]`;
- * `npm run bench -- --nexmark` runs the Nexmark queries instead (see nexmark.ts).
+ * `npm run bench -- --nexmark` runs the Nexmark queries instead (see nexmark.ts);
+ * `npm run bench -- --case=kafka-latency` runs the Kafka latency case (see kafka-latency.ts), only when named.
  *
  * For every case and implementation it starts one child process (so `peakRssMB` is that process's own),
  * and prints one JSON line to stdout: `{"case", "impl", "rows", "seconds", "rowsPerSec", "peakRssMB", ...}`.
@@ -20,6 +21,7 @@ import { runChild as runChildIn } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 import { ProvisioningError } from "../runners/portable/provision/cache";
 import { runNexmark } from "./nexmark";
+import { runKafkaLatency } from "./kafka-latency";
 
 const ROOT = path.resolve(__dirname, "..");
 const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
@@ -46,6 +48,9 @@ interface Measurement {
   readonly checkpointIntervalMs?: number;
 }
 
+/** The Kafka latency case's name (kafka-latency.ts); not part of the plan, run after it when `--case` names it. */
+const LATENCY_CASE = "kafka-latency";
+
 /** Beamline's direct runner at these parallelisms, each a measurement of its own (`beamline-direct-p<N>`). */
 const BEAMLINE_PARALLELISM = [1, 2];
 
@@ -67,21 +72,25 @@ interface Args {
   readonly cases: string[] | null;
   readonly impls: string[] | null;
   readonly timeoutSeconds: number;
+  /** The Kafka latency case's records per second (default: kafka-latency.ts's). */
+  readonly rate: number | null;
 }
 
-const USAGE = "usage: npm run bench [-- --quick] [--case=<name prefix>,...] [--impl=<name prefix>,...] [--timeout=<seconds per child>]";
+const USAGE = "usage: npm run bench [-- --quick] [--case=<name prefix>,...] [--impl=<name prefix>,...] [--timeout=<seconds per child>] [--rate=<records/s of kafka-latency>]";
 
 function parseArgs(argv: readonly string[]): Args {
   let quick = false;
   let cases: string[] | null = null;
   let impls: string[] | null = null;
   let timeoutSeconds = 0;
+  let rate: number | null = null;
   for (const a of argv) {
     const [name, value] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, ""];
     if (name === "--quick") quick = true;
     else if (name === "--case" && value) cases = value.split(",");
     else if (name === "--impl" && value) impls = value.split(",");
     else if (name === "--timeout" && Number(value) > 0) timeoutSeconds = Number(value);
+    else if (name === "--rate" && Number.isInteger(Number(value)) && Number(value) > 0) rate = Number(value);
     else if (name === "--help" || name === "-h") {
       process.stderr.write(`${USAGE}\n`);
       process.exit(0);
@@ -90,7 +99,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(2);
     }
   }
-  return { quick, cases, impls, timeoutSeconds: timeoutSeconds || (quick ? 60 : 240) };
+  return { quick, cases, impls, timeoutSeconds: timeoutSeconds || (quick ? 60 : 240), rate };
 }
 
 /** The measurements of a run, in order. Sizes: see bench/README.md. */
@@ -254,6 +263,14 @@ async function main(): Promise<void> {
   const chosen = plan(args.quick).filter(
     (m) => (!args.cases || args.cases.some((c) => m.case.startsWith(c))) && (!args.impls || args.impls.some((i) => m.impl.startsWith(i))),
   );
+  // The latency case runs for minutes at a fixed rate: only when a --case prefix names it and not the
+  // throughput case (`--case=kafka` stays kafka-to-kafka alone).
+  const latency = args.cases?.some((c) => LATENCY_CASE.startsWith(c) && !"kafka-to-kafka".startsWith(c)) ?? false;
+  if (latency && chosen.length === 0) {
+    const lines = await runKafkaLatency({ quick: args.quick, rate: args.rate }, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+    if (lines.some((l) => l.error !== undefined)) process.exitCode = 1;
+    return;
+  }
   if (chosen.length === 0) {
     process.stderr.write(`bench: no case and implementation match.\n${USAGE}\n`);
     process.exit(2);
@@ -275,6 +292,10 @@ async function main(): Promise<void> {
   }
   printSummary(lines, { quick: args.quick, seconds: (Date.now() - started) / 1000 });
   if (lines.some((l) => l.error !== undefined || l.sameOutputAsPlainJs === false)) process.exitCode = 1;
+  if (latency) {
+    const measured = await runKafkaLatency({ quick: args.quick, rate: args.rate }, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+    if (measured.some((l) => l.error !== undefined)) process.exitCode = 1;
+  }
 }
 
 main().catch((e) => {

@@ -23,6 +23,7 @@ import { countersFromMetrics } from "./job-metrics";
 import { dataflowJobRequest, PipelineEnvironments } from "./job-request";
 import { DataflowJobMessage, DataflowJobsApi } from "./jobs-api";
 import { dataflowSettings, DataflowRunOptions, DataflowSettings } from "./options";
+import { pubsubTranslation } from "./pubsub-translation";
 import { pipelineUrl, sha256Hex, stageBundle, stagePipeline, STAGED_PIPELINE_NAME } from "./staging";
 
 /** Options of the Dataflow runner: the Dataflow options and how the run reports. */
@@ -77,8 +78,8 @@ function defaultMessageSink(m: DataflowJobMessage): void {
   if (/ERROR|WARNING/.test(m.messageImportance ?? "")) process.stderr.write(`[dataflow ${(m.messageImportance ?? "").replace("JOB_MESSAGE_", "").toLowerCase()}] ${m.messageText}\n`);
 }
 
-/** The translated pipeline, its bytes, and the request inputs that do not need staging. */
-async function prepare(pipeline: Pipeline, s: DataflowSettings, definition: NonNullable<DataflowRunnerOptions["definition"]>) {
+/** The translated pipeline (the proto staged, and its bytes), and the request inputs that do not need staging. */
+export async function prepareDataflowPipeline(pipeline: Pipeline, s: DataflowSettings, definition: NonNullable<DataflowRunnerOptions["definition"]>) {
   const graph = pipeline.graph();
   const fingerprint = pipeline.fingerprint();
   const protos = beamProtos();
@@ -87,18 +88,23 @@ async function prepare(pipeline: Pipeline, s: DataflowSettings, definition: NonN
   const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
   const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
   // Throws one UnsupportedFeatureError listing everything Dataflow cannot run: nothing is staged yet.
-  const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner: "dataflow", testStreams, windowExpiration });
+  const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner: "dataflow", testStreams, windowExpiration, native: pubsubTranslation(s.streaming) });
   const bytes = protos.encode("pipeline.Pipeline", proto);
   const components = proto.components as { transforms: PipelineEnvironments["components"]["transforms"]; environments: Record<string, { urn: string; capabilities?: string[] }> };
   const environments = Object.fromEntries(Object.entries(components.environments).map(([id, e]) => [id, { ...e, image: s.sdkContainerImage }]));
   const staged: StagedPipeline = { module: bundle.stagedName, options: definition.options };
-  return { bundle, bytes, environments: { components: { transforms: components.transforms, environments } }, pipelineOption: JSON.stringify(staged) };
+  return { proto, bundle, bytes, environments: { components: { transforms: components.transforms, environments } }, pipelineOption: JSON.stringify(staged) };
+}
+
+/** `s`, streaming when `pipeline` has an unbounded PCollection (Beam's DataflowRunner switches such jobs to streaming too). */
+export function streamingWhenUnbounded(pipeline: Pipeline, s: DataflowSettings): DataflowSettings {
+  return s.streaming || Object.values(pipeline.graph().pcollections).every((pc) => pc.bounded) ? s : { ...s, streaming: true };
 }
 
 /** Runs `pipeline` on Dataflow. */
 export async function runDataflow(pipeline: Pipeline, o: DataflowRunnerOptions = {}): Promise<DataflowRunResult> {
   const definition = o.definition;
-  const s = dataflowSettings(o, { jobBase: definition ? path.basename(definition.file).replace(/\.[cm]?[jt]s$/, "") : "pipeline", version: beamlineSdk().version });
+  const given = dataflowSettings(o, { jobBase: definition ? path.basename(definition.file).replace(/\.[cm]?[jt]s$/, "") : "pipeline", version: beamlineSdk().version });
   if (!definition) {
     throw new OptionError({
       code: "BL_DATAFLOW_NEEDS_PIPELINE_FILE",
@@ -107,7 +113,9 @@ export async function runDataflow(pipeline: Pipeline, o: DataflowRunnerOptions =
       fix: "run it with `beamline run <file> --runner=dataflow …`, or pass `definition: { file, options }`",
     });
   }
-  const prepared = await prepare(pipeline, s, definition);
+  // A pipeline reading unbounded data (Pub/Sub) runs as a streaming job, as Beam's DataflowRunner infers it.
+  const s = streamingWhenUnbounded(pipeline, given);
+  const prepared = await prepareDataflowPipeline(pipeline, s, definition);
   const stagedPipeline = { url: pipelineUrl(s.stagingLocation, s.jobName), name: STAGED_PIPELINE_NAME, sha256: sha256Hex(prepared.bytes) };
   const bundleFile = { url: stagedUrl(s.stagingLocation, prepared.bundle.stagedName), name: prepared.bundle.stagedName, sha256: prepared.bundle.sha256 };
   const request = dataflowJobRequest({

@@ -26,6 +26,7 @@ import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec,
 import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, type UnboundedReads } from "./translate-read";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import type { Protos } from "./model/protos";
+import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
 
 /** Side input access pattern Beamline uses: the whole PCollection in the window. */
@@ -59,6 +60,8 @@ export interface TranslateOptions {
   readonly unboundedReads?: UnboundedReads;
   /** The job's parallelism, when the run sets it: sources split into {@link readParts} of it. */
   readonly parallelism?: number;
+  /** Translates the transforms the runner runs natively (see translate-native.ts). */
+  readonly native?: NativeTranslation;
 }
 
 /** Parts a source is split into on a portable runner: four per parallel worker (so uneven parts even out), eight when the parallelism is the runner's own. */
@@ -300,6 +303,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       composite(t, t.subtransforms.map(visit));
       return name;
     }
+    if (options.native?.(name, t, nativeContext)) return name;
     const main = t.inputs.main;
     const mainPc = main ? graph.pcollections[main] : undefined;
     switch (t.urn) {
@@ -488,6 +492,17 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
     coders: coders.coders,
     addCoder: (urn: string, components?: string[]) => coders.add(urn, components),
     visit,
+  };
+  const nativeContext: NativeTranslationContext = {
+    graph,
+    protos,
+    environmentId: env,
+    transforms,
+    pcollections,
+    addCoder: (urn, components) => coders.add(urn, components),
+    addPCollection,
+    addDoFn: (id, role, graphName, inputs, outputs) => pardo(id, role, graphName, inputs, outputs),
+    unsupported: (message) => unsupported.push(message),
   };
   const roots = graph.roots.map(visit);
 

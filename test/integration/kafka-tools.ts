@@ -6,23 +6,37 @@ import { ensureKafka } from "../../runners/services/kafka/kafka";
 /** One record as the console consumer prints it. */
 export interface Read {
   readonly partition: number;
+  readonly offset: number;
   readonly headers: string;
   readonly key: string;
   readonly value: string;
 }
 
-/** Runs Kafka's Java console consumer over `topic` from the beginning, read_committed, until no record came for `idleMs`. */
+/**
+ * Runs Kafka's Java console consumer over `topic` from the beginning, read_committed, until no record
+ * came for `idleMs`. It commits no offsets, so a rebalance would make it read records again: a record
+ * read twice (the same partition and offset) fails here, not as a record a sink wrote twice.
+ */
 export function consoleConsume(bootstrap: string, topic: string, idleMs = 4000): Read[] {
   const cp = ensureKafka().join(path.delimiter);
   const r = spawnSync("java", [
     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer",
     "--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--isolation-level", "read_committed", "--timeout-ms", String(idleMs),
-    "--formatter-property", "print.partition=true", "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true",
+    "--formatter-property", "print.partition=true", "--formatter-property", "print.offset=true", "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true",
   ], { encoding: "utf8", maxBuffer: 256 << 20, timeout: 120_000 });
   if (r.status !== 0 && !/Processed a total/.test(r.stderr)) throw new Error(`console consumer failed: ${r.stderr}`);
-  return r.stdout.split("\n").filter((l) => l.startsWith("Partition:")).map((l) => {
-    const [p, headers, key, value] = l.split("\t");
-    return { partition: Number(p.slice("Partition:".length)), headers, key, value };
+  const read = r.stdout.split("\n").filter((l) => l.startsWith("Partition:")).map((l) => {
+    const [p, o, headers, key, value] = l.split("\t");
+    return { partition: Number(p.slice("Partition:".length)), offset: Number(o.slice("Offset:".length)), headers, key, value };
   });
+  const seen = new Set<string>();
+  const again = read.filter((x) => {
+    const at = `${x.partition}@${x.offset}`;
+    if (seen.has(at)) return true;
+    seen.add(at);
+    return false;
+  });
+  if (again.length > 0) throw new Error(`the console consumer read ${again.length} records of ${topic} twice (the same partition and offset, e.g. partition ${again[0].partition} offset ${again[0].offset}): a consumer re-read, not records the topic holds twice`);
+  return read;
 }
 

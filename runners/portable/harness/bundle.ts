@@ -68,6 +68,16 @@ interface TransformProto {
   outputs: Record<string, string>;
 }
 
+/** A source whose messages a runner pulls itself (the "parseMessages" role): Pub/Sub's. */
+interface MessageParser {
+  parseDelivered(data: readonly Uint8Array[], timestamps: Float64Array): { tag: string; batch: ElementBatch }[];
+}
+
+/** A sink whose messages a runner publishes itself (the "encodeMessages" role): Pub/Sub's. */
+interface MessageEncoder {
+  encodeMessages(batch: ElementBatch): Uint8Array[];
+}
+
 /** A registered descriptor, able to run any number of bundles (one at a time). */
 export class BundleProcessor {
   private readonly coders = new Map<string, Coder>();
@@ -508,6 +518,37 @@ export class BundleProcessor {
       }
       case "writeSeed":
         return { process: () => this.emit(outPc("main"), globalRows([{ key: 0, value: [] }])) };
+      case "parseMessages": {
+        const source = this.runtime.fn<MessageParser>(payload.transform);
+        return {
+          process: async (_pc, b) => {
+            const rb = toRowBatch(b);
+            let parsed: { tag: string; batch: ElementBatch }[];
+            try {
+              parsed = source.parseDelivered(rb.rows as Uint8Array[], rb.timestamps);
+            } catch (e) {
+              throw wrapUserError(e, payload.transform);
+            }
+            for (const p of parsed) await this.emit(outPc(p.tag), p.batch);
+          },
+        };
+      }
+      case "encodeMessages": {
+        const sink = this.runtime.fn<MessageEncoder>(payload.transform);
+        const schema = this.schemaOf(gt.inputs.main);
+        return {
+          process: (_pc, b) => {
+            const batch = toElementBatch(b, schema, `input of transform "${payload.transform}"`);
+            let rows: Uint8Array[];
+            try {
+              rows = sink.encodeMessages(batch);
+            } catch (e) {
+              throw wrapUserError(e, payload.transform);
+            }
+            return this.emit(outPc("main"), { rows, timestamps: batch.timestamps, windows: batch.windows, ...(batch.panes ? { panes: batch.panes } : {}) });
+          },
+        };
+      }
       case "commit": {
         const sink = this.runtime.fn<Sink>(payload.transform);
         return {

@@ -24,7 +24,11 @@ export type BeamlineDoFnRole =
   /** Commits everything staged for the sink and emits the written files. */
   | "commit"
   /** Passes elements on unchanged (a redistribution point left to the runner). */
-  | "identity";
+  | "identity"
+  /** Parses the messages the runner's native read of `transform` delivers (their data, as bytes) into the source's rows and dead letters. */
+  | "parseMessages"
+  /** Encodes each row as the message the runner's native write of sink `transform` publishes. */
+  | "encodeMessages";
 
 /** The payload of a Beamline DoFn. */
 export interface BeamlineDoFnPayload {

@@ -8,7 +8,7 @@
  */
 import type * as arrow from "apache-arrow";
 import type { Message, PubSub, Subscription } from "@google-cloud/pubsub";
-import { GLOBAL_WINDOWS } from "../../../sdk/batch";
+import { GLOBAL_WINDOWS, type ElementBatch } from "../../../sdk/batch";
 import { DEAD_LETTER_TAG, deadLetterSchema, recordDeadLetter } from "../../../sdk/dead-letter";
 import { BeamlineError, IOError } from "../../../sdk/errors";
 import type { JsonValue } from "../../../sdk/graph";
@@ -16,6 +16,7 @@ import { rowsToRecordBatch } from "../../../sdk/rows";
 import { MAX_TIMESTAMP } from "../../../sdk/time";
 import type { BoundedSource, PartPosition, ReadContext, SourceChunk } from "../../../sdk/source";
 import { acquirePubsubClient, pubsubRequest, resourceName } from "./pubsub-client";
+import { parseMessage } from "./pubsub-message";
 
 /** How long ids are remembered for de-duplication, and held ids for dropping redeliveries (Beam's ten minutes). */
 const REMEMBER_MS = 10 * 60_000;
@@ -232,30 +233,36 @@ export class PubSubSource implements BoundedSource {
 
   /** A message's row and event time, or the error that makes it a dead letter. */
   private decode(m: Message): { row: unknown; time: number } | BeamlineError {
-    let time = m.publishTime.getTime();
-    const ta = this.config.timestampAttribute;
-    if (ta) {
-      const raw = m.attributes?.[ta];
-      const parsed = raw === undefined ? NaN : /^-?\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-      if (!Number.isFinite(parsed)) return badMessage(m, `its timestamp attribute "${ta}" is ${raw === undefined ? "missing" : `"${raw}", neither milliseconds since the epoch nor an RFC 3339 time`}`, `publish it with attribute ${ta} set to the event time`);
-      time = parsed;
+    return parseMessage(this.config, { id: m.id, data: m.data, attributes: m.attributes, publishTime: m.publishTime.getTime() });
+  }
+
+  /**
+   * Parses messages pulled by the runner itself (Dataflow's native read), each with its event time as
+   * the runner gave it (the publish time, or the timestamp attribute's, which the runner read): the
+   * rows of the main output and, with `deadLetter`, the dead letters of messages that cannot be read.
+   */
+  parseDelivered(data: readonly Uint8Array[], timestamps: Float64Array): { tag: string; batch: ElementBatch }[] {
+    const format = { ...this.config, timestampAttribute: undefined };
+    const rows: unknown[] = [];
+    const times: number[] = [];
+    const letters: ReturnType<typeof recordDeadLetter>[] = [];
+    const letterTimes: number[] = [];
+    for (let i = 0; i < data.length; i++) {
+      const parsed = parseMessage(format, { id: "", data: data[i], publishTime: timestamps[i] });
+      if (parsed instanceof BeamlineError) {
+        if (!this.config.deadLetter) throw parsed;
+        // The runner gives no delivery count: the offset is -1.
+        letters.push(recordDeadLetter(this.config.transform, { topic: this.config.topic ?? this.config.subscription, partition: 0, offset: -1 }, data[i], "IOError", parsed.rule));
+        letterTimes.push(timestamps[i]);
+        continue;
+      }
+      rows.push(parsed.row);
+      times.push(parsed.time);
     }
-    if (this.config.format === "bytes") return { row: new Uint8Array(m.data), time };
-    const text = m.data.toString("utf8");
-    if (this.config.format === "string") return { row: text, time };
-    let row: unknown;
-    try {
-      row = JSON.parse(text);
-    } catch (e) {
-      return badMessage(m, `its data is not valid JSON (${(e as Error).message})`, "publish JSON, or read with format \"string\"");
-    }
-    try {
-      rowsToRecordBatch([row], this.config.schema, this.config.transform);
-    } catch (e) {
-      if (e instanceof BeamlineError) return badMessage(m, `its row does not fit the schema: ${e.rule}`, e.fix ?? "publish rows that fit the schema");
-      throw e;
-    }
-    return { row, time };
+    const out: { tag: string; batch: ElementBatch }[] = [];
+    if (rows.length > 0) out.push({ tag: "main", batch: { data: rowsToRecordBatch(rows, this.config.schema, this.config.transform), timestamps: Float64Array.from(times), windows: GLOBAL_WINDOWS } });
+    if (letters.length > 0) out.push({ tag: DEAD_LETTER_TAG, batch: { data: rowsToRecordBatch(letters, deadLetterSchema.arrow, this.config.transform), timestamps: Float64Array.from(letterTimes), windows: GLOBAL_WINDOWS } });
+    return out;
   }
 }
 
@@ -266,10 +273,6 @@ function partKey(part: JsonValue): string {
 function position(from: JsonValue | null): PubSubPosition {
   const p = from as Partial<PubSubPosition> | null;
   return { delivered: typeof p?.delivered === "number" ? p.delivered : 0, held: Array.isArray(p?.held) ? p!.held : [], seen: Array.isArray(p?.seen) ? p!.seen : [] };
-}
-
-function badMessage(m: Message, rule: string, fix: string): IOError {
-  return new IOError({ code: "BL_PUBSUB_BAD_MESSAGE", where: `Pub/Sub message ${m.id}`, value: m.data.toString("utf8").slice(0, 200), rule: `the message cannot be read: ${rule}`, fix: `${fix}; or pass { deadLetter: true } to route such messages to a dead-letter output` });
 }
 
 function pubsubFailure(subscription: string, e: unknown): IOError {

@@ -119,6 +119,18 @@ function readPubSubOutputs<T>(o: ReadPubSubOptions<T>, ctx: ExpandContext): { ma
   const bounded = o.maxMessages !== undefined;
   const outputs: Record<string, { schema: typeof schema; bounded: boolean }> = { main: { schema, bounded } };
   if (o.deadLetter) outputs[DEAD_LETTER_TAG] = { schema: deadLetterSchema.arrow, bounded };
-  const payload = { source: "pubsub", subscription: subscription!, format, deadLetter: o.deadLetter === true, ...(o.topic ? { topic: o.topic } : {}) };
+  // The payload holds every option as given, so a runner reading Pub/Sub natively (Dataflow) translates it from the graph.
+  const payload = {
+    source: "pubsub",
+    subscription: subscription!,
+    format,
+    deadLetter: o.deadLetter === true,
+    ...(o.topic ? { topic: o.topic } : {}),
+    ...(o.timestampAttribute !== undefined ? { timestampAttribute: o.timestampAttribute } : {}),
+    ...(o.idAttribute !== undefined ? { idAttribute: o.idAttribute } : {}),
+    ...(o.maxMessages !== undefined ? { maxMessages: o.maxMessages } : {}),
+    ...(maxOutOfOrdernessMs !== undefined ? { maxOutOfOrdernessMs } : {}),
+    ...(o.ackDeadlineSeconds !== undefined ? { ackDeadlineSeconds: o.ackDeadlineSeconds } : {}),
+  };
   return ctx.primitive({ urn: READ_URN, payload, inputs: {}, outputs, fn: source }) as { main: PCollection<T>; deadLetter?: PCollection<DeadLetter> };
 }

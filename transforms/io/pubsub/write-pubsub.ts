@@ -15,8 +15,8 @@ import { rowAccessor } from "../../../sdk/rows";
 import type { Committer, Sink, SinkWriter } from "../../../sdk/sink";
 import { PTransform, type ExpandContext } from "../../../sdk/transform";
 import { declareWrite } from "../common";
-import { toJson } from "../to-json";
 import { acquirePubsubClient, resourceName } from "./pubsub-client";
+import { encodePubsubMessage, messageOf } from "./pubsub-message";
 
 /** Options of {@link writePubSub}. */
 export interface WritePubSubOptions<T = unknown> {
@@ -48,6 +48,14 @@ export class PubSubSink implements Sink<JsonValue> {
   }
 
   async abortLingering(): Promise<void> {}
+
+  /** Each row as a message in `PubsubMessage` wire form, for a runner that publishes them itself (Dataflow's native write). */
+  encodeMessages(batch: ElementBatch): Uint8Array[] {
+    const row = rowAccessor(batch.data);
+    const out: Uint8Array[] = new Array(batch.data.numRows);
+    for (let i = 0; i < out.length; i++) out[i] = encodePubsubMessage(messageOf(row(i), this.options));
+    return out;
+  }
 }
 
 /** How long a writer keeps its client after a flush with nothing more written (it is opened again on the next write). */
@@ -75,15 +83,8 @@ class PubSubWriter implements SinkWriter<JsonValue> {
   write(batch: ElementBatch): void | Promise<void> {
     const data = batch.data;
     const row = rowAccessor(data);
-    const { attributes, orderingKey } = this.options;
     for (let i = 0; i < data.numRows; i++) {
-      const v = row(i);
-      const message = {
-        data: Buffer.from(v instanceof Uint8Array ? v : typeof v === "string" ? v : toJson(v)),
-        ...(attributes ? { attributes: attributes(v) } : {}),
-        ...(orderingKey ? { orderingKey: orderingKey(v) } : {}),
-      };
-      this.inFlight.push(this.topic.publishMessage(message));
+      this.inFlight.push(this.topic.publishMessage(messageOf(row(i), this.options)));
     }
     // Hold back the reader when too much is in flight.
     if (this.inFlight.length >= 10_000) return this.flush();
@@ -136,6 +137,8 @@ class WritePubSub<T> extends PTransform<PCollection<T>, PCollection<{ file: stri
     super("WritePubSub");
   }
   expand(input: PCollection<T>, ctx: ExpandContext): PCollection<{ file: string }> {
-    return declareWrite(ctx, input, { format: "pubsub", topic: this.options.topic }, new PubSubSink(this.options));
+    // The payload says what a runner publishing natively must know: the topic, and whether rows set attributes or an ordering key.
+    const { topic, attributes, orderingKey } = this.options;
+    return declareWrite(ctx, input, { format: "pubsub", topic, attributes: attributes !== undefined, orderingKey: orderingKey !== undefined }, new PubSubSink(this.options));
   }
 }
