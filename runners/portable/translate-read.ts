@@ -29,6 +29,14 @@ export function splittableReadProblem(source: BoundedSource): string | null {
   return `an unbounded source that ${needs.join(" and ")}: Beamline's harness reads unbounded sources as splittable DoFns but does not keep parts on stable instances yet — run it on the direct runner, or bound it (readKafka with stopAt: "end")`;
 }
 
+/**
+ * Why an unbounded read is refused when the runner did not inspect its sources for a splittable read
+ * (runners other than Beam's job services, such as Dataflow, which reads Pub/Sub natively).
+ */
+export function uninspectedUnboundedRead(runner: string): string {
+  return `an unbounded source (the ${runner} runner does not read unbounded sources through Beamline's harness) — run it on Prism or Flink, or on the direct runner, or bound it (generateSequence with \`to\`, periodicImpulse with \`stop\`)`;
+}
+
 /** What translation needs to know of a pipeline's unbounded reads. */
 export interface UnboundedReads {
   /** The reads the harness cannot read, with the reason. */

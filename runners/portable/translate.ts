@@ -23,7 +23,7 @@ import { CODER_URNS } from "./coders/coders";
 import { arrowToBeamSchema } from "./coders/beamschema";
 import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport } from "./translate-teststream";
-import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, type UnboundedReads } from "./translate-read";
+import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
@@ -55,7 +55,8 @@ export interface TranslateOptions {
   readonly combineLifting?: CombineLifting;
   /**
    * What `inspectUnboundedReads` found of the unbounded reads: those the harness cannot read as
-   * splittable DoFns are refused, every other is translated as one.
+   * splittable DoFns are refused, every other is translated as one. Absent: every unbounded read is
+   * refused (the runner does not read them through the harness).
    */
   readonly unboundedReads?: UnboundedReads;
   /** The job's parallelism, when the run sets it: sources split into {@link readParts} of it. */
@@ -350,7 +351,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         // An unbounded read is a splittable DoFn: the runner expands it into Beam's SDF steps, and
         // resumes the residual each bundle leaves.
         const unbounded = !graph.pcollections[t.outputs.main].bounded;
-        const problem = unbounded ? options.unboundedReads?.problems[name] : undefined;
+        const problem = !unbounded ? undefined : options.unboundedReads ? options.unboundedReads.problems[name] : uninspectedUnboundedRead(options.runner);
         if (problem) unsupported.push(`${name}: ${problem}`);
         if (unbounded) requirements.add(SPLITTABLE_DOFN_REQUIREMENT);
         const finalizes = unbounded && (options.unboundedReads?.finalizing.includes(name) ?? false);

@@ -67,6 +67,14 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
     expect(pipeline.requirements).toEqual(expect.arrayContaining([SPLITTABLE_DOFN_REQUIREMENT, BUNDLE_FINALIZATION_REQUIREMENT]));
   });
 
+  test("a runner that does not inspect its unbounded reads (Dataflow) refuses them, saying where they run", () => {
+    const p = new Pipeline();
+    p.apply("Ticks", generateSequence({ from: 0 }));
+    const error = refusal(() => translate(p.graph(), beamProtos(), { environment: ENV, fingerprint: p.fingerprint(), runner: "dataflow" }));
+    expect(error?.code).toBe("BL_PORTABLE_UNSUPPORTED");
+    expect(error!.value).toEqual([expect.stringMatching(/^Ticks: an unbounded source \(the dataflow runner does not read unbounded sources through Beamline's harness\) — run it on Prism or Flink/)]);
+  });
+
   test("a bounded read stays a plain DoFn reading each part to its end", () => {
     const p = new Pipeline();
     p.apply("Ticks", generateSequence({ from: 0, to: 10 }));
