@@ -154,7 +154,13 @@ export interface PeriodicImpulseOptions {
   readonly applyWindowing?: boolean;
 }
 
-/** The source of {@link periodicImpulse}; its position is the number of impulses emitted. */
+/** Where a periodic impulse resumes: the next impulse's number, and the time of impulse 0 (so a resumed read keeps the schedule). */
+interface ImpulsePosition {
+  readonly next: number;
+  readonly start: number;
+}
+
+/** The source of {@link periodicImpulse}; its position is the number of impulses emitted and the time of the first. */
 export class ImpulseSource implements BoundedSource {
   readonly boundedness: "bounded" | "unbounded";
   constructor(private readonly o: PeriodicImpulseOptions) {
@@ -168,9 +174,11 @@ export class ImpulseSource implements BoundedSource {
   async *read(_part: JsonValue, position: JsonValue | null, ctx?: ReadContext): AsyncIterable<SourceChunk> {
     const clock = () => (ctx ? ctx.processingTime() : Date.now());
     const interval = durationMs(this.o.interval);
-    const start = this.o.start !== undefined ? toMs(this.o.start) : clock();
+    // A position of an earlier version is the bare count of impulses emitted.
+    const resumed = position !== null && typeof position === "object" ? (position as unknown as ImpulsePosition) : null;
+    const start = this.o.start !== undefined ? toMs(this.o.start) : (resumed?.start ?? clock());
     const stop = this.o.stop !== undefined ? toMs(this.o.stop) : Infinity;
-    for (let k = typeof position === "number" ? position : 0; ; k++) {
+    for (let k = resumed?.next ?? (typeof position === "number" ? position : 0); ; k++) {
       const at = start + k * interval;
       if (at > stop) return;
       const wait = at - clock();
@@ -179,7 +187,7 @@ export class ImpulseSource implements BoundedSource {
       }
       if (ctx?.cancelled) return;
       const data = numberBatch(new Float64Array([at]));
-      yield { batch: { data, timestamps: new Float64Array([at]), windows: GLOBAL_WINDOWS }, position: k + 1, watermark: at };
+      yield { batch: { data, timestamps: new Float64Array([at]), windows: GLOBAL_WINDOWS }, position: { next: k + 1, start }, watermark: at };
     }
   }
 }

@@ -16,6 +16,7 @@ import { beamProtos } from "./model/protos";
 import { EnvironmentSpec, translate } from "./translate";
 import { windowExpirationTransforms } from "./translate-stateful";
 import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";
+import { inspectUnboundedReads } from "./translate-read";
 import { WorkerPool } from "./harness/workerpool";
 import { detectRunner } from "./detect";
 import { PortableJobView } from "./job-view";
@@ -67,6 +68,8 @@ export interface PortableRunnerOptions {
   readonly uiHost?: string;
   /** Receives the web page's URL once it is served. */
   readonly onUiServer?: (url: string) => void;
+  /** Cancels the run (an unbounded pipeline runs until cancelled): the job is cancelled and the run rejects with BL_CANCELLED. */
+  readonly signal?: AbortSignal;
 }
 
 /** The result of a portable run. */
@@ -123,7 +126,10 @@ export class PortableRunner {
     let name = o.runnerName ?? "portable";
     let view: PortableJobView | null = null;
     let ui: { readonly server: MetricsServer; stopPolling(): void } | null = null;
+    // Cancelled by the caller's signal or by Ctrl-C: the job is cancelled, and the run rejects with BL_CANCELLED.
+    let cancelRequested = false;
     const onSigint = () => {
+      cancelRequested = true;
       if (jobId) void client.cancel(jobId).catch(() => {});
     };
     try {
@@ -134,7 +140,8 @@ export class PortableRunner {
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
       const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
       const parallelism = typeof o.pipelineOptions?.parallelism === "number" ? o.pipelineOptions.parallelism : undefined;
-      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism });
+      const unboundedReads = inspectUnboundedReads(graph, (n) => pipeline.fn(n));
+      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReads });
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
       // Flink's batch translation drops pane information; its streaming one follows triggers and panes
@@ -152,6 +159,8 @@ export class PortableRunner {
       const prep = await client.prepare(proto, options, jobName);
       if (prep.artifactStagingEndpoint?.url) await client.stageArtifacts(prep.artifactStagingEndpoint.url, prep.stagingSessionToken, artifacts);
       jobId = await client.run(prep.preparationId);
+      o.signal?.addEventListener("abort", onSigint, { once: true });
+      if (o.signal?.aborted) onSigint();
       if (view && ui) {
         const watched = view;
         watched.jobId = jobId;
@@ -189,12 +198,14 @@ export class PortableRunner {
         throw workerFailure(name, jobId, outcome.text);
       }
       const state = outcome;
+      if (cancelRequested && state !== "DONE") throw cancelled(name, jobId, state);
       if (state !== "DONE") throw jobFailure(name, jobId, state, failures, messages);
       return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {
       ui?.stopPolling();
       await ui?.server.close();
       process.removeListener("SIGINT", onSigint);
+      o.signal?.removeEventListener("abort", onSigint);
       client.close();
       reports?.stop();
       if (pool) await pool.stop();
@@ -216,6 +227,11 @@ function workerFailure(runner: string, jobId: string, text: string): BeamlineErr
     rule: `a worker the runner started failed, and the job was cancelled: ${text.trim().split("\n").slice(0, 12).join("\n")}`,
     fix: "see the worker's error above; a worker the runner rejects (not registered) was started with arguments the runner does not match",
   });
+}
+
+/** The error of a run its caller cancelled. */
+function cancelled(runner: string, jobId: string, state: string): BeamlineError {
+  return new BeamlineError({ code: "BL_CANCELLED", domain: "user", where: `${runner} job ${jobId}`, value: state, rule: "the run was cancelled", fix: "run it again to completion" });
 }
 
 function defaultMessageSink(m: JobMessage): void {

@@ -195,11 +195,3 @@ export function testStreamRunOptions(runner: string, testStreams: Readonly<Recor
   if (Object.keys(testStreams).length === 0) return {};
   return runner === "flink" ? { streaming: true, max_bundle_size: 1, parallelism: 1 } : { streaming: true };
 }
-
-/**
- * Why an unbounded source is refused on portable runners: they read sources through an impulse and a
- * DoFn that reads to the end, and an unbounded read needs a splittable DoFn (restrictions, checkpoints
- * with residuals, watermark estimates), which Beamline's harness does not implement.
- */
-export const UNBOUNDED_SOURCE =
-  "an unbounded source (portable runs read a source to its end in one DoFn; reading an unbounded one needs a splittable DoFn, which Beamline's harness does not implement) — bound it (generateSequence with `to`, periodicImpulse with `stop`), script it with testStream(), or run it on the direct runner";

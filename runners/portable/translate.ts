@@ -22,7 +22,8 @@ import { DEFAULT_WINDOWING, WindowingStrategy } from "../../sdk/window";
 import { CODER_URNS } from "./coders/coders";
 import { arrowToBeamSchema } from "./coders/beamschema";
 import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
-import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport, UNBOUNDED_SOURCE } from "./translate-teststream";
+import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport } from "./translate-teststream";
+import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
@@ -52,6 +53,12 @@ export interface TranslateOptions {
   readonly testStreams?: Readonly<Record<string, readonly TestStreamScriptEvent[]>>;
   /** Who lifts combines; by default Prism itself, and Beamline for every other runner (see `combineLifting`). */
   readonly combineLifting?: CombineLifting;
+  /**
+   * What `inspectUnboundedReads` found of the unbounded reads: those the harness cannot read as
+   * splittable DoFns are refused, every other is translated as one. Absent: every unbounded read is
+   * refused (the runner does not read them through the harness).
+   */
+  readonly unboundedReads?: UnboundedReads;
   /** The job's parallelism, when the run sets it: sources split into {@link readParts} of it. */
   readonly parallelism?: number;
   /** Translates the transforms the runner runs natively (see translate-native.ts). */
@@ -341,7 +348,14 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
           }
           return name;
         }
-        if (!graph.pcollections[t.outputs.main].bounded) unsupported.push(`${name}: ${UNBOUNDED_SOURCE}`);
+        // An unbounded read is a splittable DoFn: the runner expands it into Beam's SDF steps, and
+        // resumes the residual each bundle leaves.
+        const unbounded = !graph.pcollections[t.outputs.main].bounded;
+        const problem = !unbounded ? undefined : options.unboundedReads ? options.unboundedReads.problems[name] : uninspectedUnboundedRead(options.runner);
+        if (problem) unsupported.push(`${name}: ${problem}`);
+        if (unbounded) requirements.add(SPLITTABLE_DOFN_REQUIREMENT);
+        const finalizes = unbounded && (options.unboundedReads?.finalizing.includes(name) ?? false);
+        if (finalizes) requirements.add(BUNDLE_FINALIZATION_REQUIREMENT);
         const impulse = `${name}/Impulse`;
         const impulseOut = `${name}/Impulse.out`;
         transforms[impulse] = { uniqueName: impulse, spec: { urn: "beam:transform:impulse:v1" }, inputs: {}, outputs: { out: impulseOut } };
@@ -359,7 +373,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         addPCollection(spreadOut, coders.add(CODER_URNS.bytes), globalWs, true);
         transforms[spread] = { uniqueName: spread, spec: { urn: RESHUFFLE_URN }, subtransforms: [spreadIdentity], inputs: { main: partsOut }, outputs: { main: spreadOut } };
         const reader = `${name}/Read`;
-        pardo(reader, "readPart", name, { main: spreadOut }, { ...t.outputs });
+        pardo(reader, "readPart", name, { main: spreadOut }, { ...t.outputs }, {}, unbounded ? { restrictionCoderId: coders.add(CODER_URNS.bytes), requestsFinalization: finalizes } : {});
         transforms[name] = { uniqueName: name, subtransforms: [impulse, splitter, spread, reader], inputs: {}, outputs: { ...t.outputs } };
         return name;
       }

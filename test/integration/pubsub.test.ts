@@ -10,7 +10,7 @@ import { create, DirectRunner, Pipeline, readPubSub, writePubSub, writeText } fr
 import { rng, tempDir } from "../helpers";
 import { outputLines } from "../runners/direct/parallel/files";
 import { killThenResume, startCli } from "../runners/direct/checkpoint/children";
-import { describeWithPubSub } from "./services";
+import { describeWithPubSub, pubsubClientOn } from "./services";
 
 const PROJECT = "beamline-test";
 const PIPELINE = path.join(__dirname, "pubsub-pipelines.ts");
@@ -21,10 +21,7 @@ describeWithPubSub("Pub/Sub on the pstest emulator", (emulator) => {
 
   beforeAll(async () => {
     // For the runs in this process (the ones in child processes get env()).
-    process.env.PUBSUB_EMULATOR_HOST = emulator().host;
-    process.env.METADATA_SERVER_DETECTION = "none";
-    const { PubSub: Client } = await import("@google-cloud/pubsub");
-    client = new Client({ projectId: PROJECT, apiEndpoint: emulator().host, emulatorMode: true });
+    client = await pubsubClientOn(emulator(), PROJECT);
   });
 
   afterAll(async () => {

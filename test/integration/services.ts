@@ -84,6 +84,14 @@ export async function gcsBucketOn(gcs: GcsEmulator, bucket: string): Promise<imp
   return storage;
 }
 
+/** Points this process's Pub/Sub code at the emulator (and away from the metadata server); returns a client of it for `project`. */
+export async function pubsubClientOn(pubsub: PubSubEmulator, project: string): Promise<import("@google-cloud/pubsub").PubSub> {
+  process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
+  process.env.METADATA_SERVER_DETECTION = "none";
+  const { PubSub } = await import("@google-cloud/pubsub");
+  return new PubSub({ projectId: project, apiEndpoint: pubsub.host, emulatorMode: true });
+}
+
 /** A suite around a Pub/Sub emulator (pstest). */
 export function describeWithPubSub(name: string, body: (pubsub: () => PubSubEmulator) => void): void {
   describeWithService(["go"], name, () => startPubSubEmulator(), body);

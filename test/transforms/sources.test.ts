@@ -1,5 +1,6 @@
 /** Generated sources: sequences (bounded, paced, unbounded until cancelled) and the periodic impulse. */
 import { collect, generateSequence, MIN_TIMESTAMP, periodicImpulse, Pipeline, runPipeline } from "beamline";
+import { ImpulseSource } from "../../transforms/sources";
 
 test("a bounded sequence yields each number once, at the minimum timestamp, split into parts", async () => {
   const p = new Pipeline();
@@ -54,4 +55,22 @@ test("bad options fail at construction with the value and a fix", () => {
   expect(() => generateSequence({ from: 10, to: 5 })).toThrow(/to must be an integer at or after from \(10\)/);
   expect(() => generateSequence({ ratePerSecond: 0 })).toThrow(/ratePerSecond must be positive/);
   expect(() => periodicImpulse({ interval: 0 })).toThrow(/positive duration/);
+});
+
+test("a periodic impulse without a start resumed from a position keeps its schedule: the next impulse, at first + k * interval", async () => {
+  const source = new ImpulseSource({ interval: 20 });
+  const first: { at: number; position: unknown }[] = [];
+  for await (const chunk of source.read(0, null)) {
+    first.push({ at: chunk.batch!.timestamps[0], position: chunk.position });
+    if (first.length === 3) break;
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  const resumed: number[] = [];
+  for await (const chunk of source.read(0, first[2].position as never)) {
+    resumed.push(chunk.batch!.timestamps[0]);
+    if (resumed.length === 2) break;
+  }
+  const t0 = first[0].at;
+  expect(first.map((f) => f.at)).toEqual([t0, t0 + 20, t0 + 40]);
+  expect(resumed).toEqual([t0 + 60, t0 + 80]);
 });

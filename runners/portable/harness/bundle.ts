@@ -30,7 +30,9 @@ import { ByteReader, ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
 import { userMetricInfos } from "./metrics";
+import { processSized, SDF_URNS, pairWithRestriction, splitAndSize, truncateSized, type SdfCheckpoint } from "./sdf";
 import { BagCache, CrossBundleStateCache } from "./state";
+import { BundleProgress } from "./finalization";
 import { StatefulDoFn, StatefulOperator } from "./stateful";
 
 /** What the harness needs of the pipeline: its graph and its runtime objects by transform name. */
@@ -53,6 +55,8 @@ interface Operator {
   process(input: string, b: Elements): Promise<void> | void;
   /** Once per bundle, after all input. */
   finish?(): Promise<void> | void;
+  /** A splittable read's checkpoint: stops the element it reads where it is (see SdfProcessOperator). */
+  checkpoint?(): SdfCheckpoint | null;
   /** The timer families whose firings a stateful DoFn receives on the timer data channel. */
   readonly timers?: { readonly channel: DataChannel; readonly families: string[]; fire(family: string, data: Buffer): Promise<void> };
 }
@@ -91,6 +95,10 @@ export class BundleProcessor {
   private writers: DataWriter[] = [];
   /** Elements read per data source and the split point a channel split set, if any. */
   private sources = new Map<string, { read: number; stopAt: number }>();
+  /** Residuals of the current bundle's splittable reads (`DelayedBundleApplication`s). */
+  private residuals: Record<string, unknown>[] = [];
+  /** Positions the current bundle's reads reached on sources that publish their progress, for its finalization. */
+  private progress = new BundleProgress();
 
   constructor(
     private readonly descriptor: any,
@@ -142,6 +150,8 @@ export class BundleProcessor {
     this.metrics_ = new Map();
     this.writers = [];
     this.sources = new Map();
+    this.residuals = [];
+    this.progress = new BundleProgress();
     this.consumers = new Map();
     for (const [id, t] of Object.entries(this.transforms)) {
       for (const pc of Object.values(t.inputs ?? {})) {
@@ -217,6 +227,16 @@ export class BundleProcessor {
     return this.monitoringInfos();
   }
 
+  /** What the current (or finished) bundle left for the runner to resume: its splittable reads' residuals. */
+  residualRoots(): Record<string, unknown>[] {
+    return this.residuals;
+  }
+
+  /** The progress the current (or finished) bundle made on sources that publish it, to publish once the runner finalizes the bundle. */
+  bundleProgress(): BundleProgress {
+    return this.progress;
+  }
+
   /** Elements seen per PCollection in the current bundle. */
   counts(): Record<string, number> {
     return Object.fromEntries(this.counts_);
@@ -254,13 +274,29 @@ export class BundleProcessor {
 
   /**
    * Answers a split request: splits each requested data source at the first element not yet read at
-   * or after the requested fraction of the remainder. Returns the channel splits (empty to decline).
+   * or after the requested fraction of the remainder. A checkpoint (fraction 0) of a data source
+   * feeding a splittable read stops the element being read where it is: this bundle keeps what it
+   * read (the primary), the runner gets the rest of the element (the residual) and the elements after
+   * it. Returns the roots and channel splits (none to decline).
    */
   split(request: { desiredSplits?: Record<string, { fractionOfRemainder: number; estimatedInputElements?: number }> }): any {
     const channelSplits: any[] = [];
+    const primaryRoots: Record<string, unknown>[] = [];
+    const residualRoots: Record<string, unknown>[] = [];
     for (const [id, desired] of Object.entries(request.desiredSplits ?? {})) {
       const src = this.sources.get(id);
-      if (!src || !desired.estimatedInputElements) continue;
+      if (!src) continue;
+      const checkpoint = desired.fractionOfRemainder > 0 ? null : this.checkpointReadOf(id);
+      if (checkpoint) {
+        // The batch being read came in whole, and is the last the data source passed on.
+        const at = src.read - checkpoint.count + checkpoint.index;
+        src.stopAt = at + 1;
+        primaryRoots.push(checkpoint.primary);
+        residualRoots.push(checkpoint.residual);
+        channelSplits.push({ transformId: id, lastPrimaryElement: at, firstResidualElement: at + 1 });
+        continue;
+      }
+      if (!desired.estimatedInputElements) continue;
       const total = Math.min(desired.estimatedInputElements, src.stopAt);
       const remaining = total - src.read;
       if (remaining <= 1) continue;
@@ -269,7 +305,18 @@ export class BundleProcessor {
       src.stopAt = at;
       channelSplits.push({ transformId: id, lastPrimaryElement: at - 1, firstResidualElement: at });
     }
-    return { primaryRoots: [], residualRoots: [], channelSplits };
+    return { primaryRoots, residualRoots, channelSplits };
+  }
+
+  /** Checkpoints the splittable read the data source `id` feeds, if one is reading. */
+  private checkpointReadOf(id: string): SdfCheckpoint | null {
+    for (const pc of Object.values(this.transforms[id].outputs)) {
+      for (const c of this.consumers.get(pc) ?? []) {
+        const checkpoint = this.ops.get(c.transform)?.checkpoint?.();
+        if (checkpoint) return checkpoint;
+      }
+    }
+    return null;
   }
 
   /** Calls teardown on every DoFn set up by this processor. */
@@ -312,11 +359,13 @@ export class BundleProcessor {
         const fn = windowFnFromProto(this.protos, payload.windowFn);
         return { process: (_pc, b) => this.emit(outs[0], assign(fn, b)) };
       }
+      case SDF_URNS.pairWithRestriction:
+      case SDF_URNS.splitAndSize:
+      case SDF_URNS.processSized:
+      case SDF_URNS.truncateSized:
+        return this.sdfOperator(id, t);
       case "beam:transform:pardo:v1": {
-        const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
-        if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
-        const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
-        checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
+        const { p, payload } = this.beamlineDoFn(t);
         const transform = this.runtime.graph.transforms[payload.transform];
         if (payload.role === "pardo" && transform && isStatefulParDo(transform)) {
           return this.statefulOperator(id, t, payload, p);
@@ -328,10 +377,66 @@ export class BundleProcessor {
           code: "BL_UNKNOWN_TRANSFORM",
           where: `transform "${t.uniqueName}"`,
           value: t.spec.urn,
-          rule: "Beamline's harness runs Beamline's DoFns, combine phases, window assignment, flatten and Beam's primitives it sends data through, not this transform",
+          rule: "Beamline's harness runs Beamline's DoFns (its source reads as splittable DoFns), combine phases, window assignment, flatten and Beam's primitives it sends data through, not this transform",
           fix: "run this transform in an environment of the SDK that defines it, or leave it to the runner",
         });
     }
+  }
+
+  /** The ParDoPayload of a transform running a Beamline DoFn, and the DoFn's own payload (its fingerprint checked). */
+  private beamlineDoFn(t: TransformProto): { p: any; payload: BeamlineDoFnPayload } {
+    const p = this.protos.decode("pipeline.ParDoPayload", t.spec.payload ?? Buffer.alloc(0));
+    if (p.doFn.urn !== BEAMLINE_DOFN_URN) throw foreignFunction(t.uniqueName, "DoFn", p.doFn.urn);
+    const payload = JSON.parse(Buffer.from(p.doFn.payload).toString("utf8")) as BeamlineDoFnPayload;
+    checkFingerprint({ where: `transform "${t.uniqueName}"`, rebuilt: this.runtime.fingerprint, submitted: payload.fingerprint });
+    return { p, payload };
+  }
+
+  /** A step of a source read the runner expanded as a splittable DoFn. */
+  private sdfOperator(id: string, t: TransformProto): Operator {
+    const { p, payload } = this.beamlineDoFn(t);
+    if (payload.role !== "readPart") {
+      throw new RunnerProtocolError({
+        code: "BL_NOT_SPLITTABLE",
+        where: `transform "${t.uniqueName}"`,
+        value: payload.role,
+        rule: "Beamline's splittable DoFns are its source reads (role readPart)",
+        fix: "see the runner's log: it expanded a DoFn that names no restriction coder",
+      });
+    }
+    const step = { transform: payload.transform, source: this.runtime.fn<BoundedSource>(payload.transform), outputs: t.outputs, emit: (pc: string, b: Elements) => this.emit(pc, b) };
+    switch (t.spec.urn) {
+      case SDF_URNS.pairWithRestriction:
+        return pairWithRestriction(step);
+      case SDF_URNS.splitAndSize:
+        return splitAndSize(step);
+      case SDF_URNS.truncateSized:
+        return truncateSized();
+      default: {
+        const inputId = Object.keys(t.inputs).find((tag) => !(tag in (p.sideInputs ?? {})))!;
+        const inputCoder = this.windowedCoderOf(t.inputs[inputId]);
+        return processSized({
+          ...step,
+          transformId: id,
+          inputId,
+          inputCoder,
+          residual: (root) => this.residuals.push(root),
+          reached: (part, position) => this.progress.reached(step.source, { part, position }),
+        });
+      }
+    }
+  }
+
+  /** The windowed value coder elements of PCollection `pc` travel with: its data source's, else its coder in its windows. */
+  private windowedCoderOf(pc: string): Coder<WindowedValue> {
+    for (const t of Object.values(this.transforms)) {
+      if (t.spec.urn !== "beam:runner:source:v1" || !Object.values(t.outputs).includes(pc)) continue;
+      return this.coder(this.protos.decode("fn.RemoteGrpcPort", t.spec.payload ?? Buffer.alloc(0)).coderId) as Coder<WindowedValue>;
+    }
+    const proto = this.descriptor.pcollections[pc];
+    const id = `beamline:windowed:${pc}`;
+    this.descriptor.coders[id] ??= { spec: { urn: CODER_URNS.windowedValue }, componentCoderIds: [proto.coderId, this.descriptor.windowingStrategies[proto.windowingStrategyId].windowCoderId] };
+    return this.coder(id) as Coder<WindowedValue>;
   }
 
   private async beamlineOperator(id: string, t: TransformProto, payload: BeamlineDoFnPayload, sideTags: string[]): Promise<Operator> {

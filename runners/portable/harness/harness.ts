@@ -11,6 +11,7 @@ import { BundleProcessor, PipelineRuntime } from "./bundle";
 import { CHANNEL_OPTIONS, clientFor, DataChannel, StateChannel } from "./channels";
 import { MonitoringShortIds } from "./metrics";
 import { CrossBundleStateCache } from "./state";
+import { PendingFinalizations } from "./finalization";
 
 /** Where a harness connects. */
 export interface HarnessEndpoints {
@@ -37,6 +38,8 @@ export class SdkHarness {
   private readonly stateChannels = new Map<string, StateChannel>();
   /** User state kept across bundles under the runner's cache tokens. */
   private readonly stateCache = new CrossBundleStateCache();
+  /** Bundles whose sources publish their progress once the runner finalizes them. */
+  private readonly finalizations = new PendingFinalizations();
   /** Short ids of the monitoring infos this harness reported. */
   private readonly shortIds = new MonitoringShortIds();
   private closed = false;
@@ -145,7 +148,9 @@ export class SdkHarness {
           const monitoringInfos = await proc.process(id, req.processBundle.cacheTokens ?? []);
           if (process.env.BEAMLINE_HARNESS_DEBUG) process.stderr.write(`harness: ${id} done, elements per PCollection ${JSON.stringify(proc.counts())}\n`);
           pool.push(proc);
-          return { instructionId: id, processBundle: { monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos), requiresFinalization: false } };
+          const residualRoots = proc.residualRoots();
+          const requiresFinalization = this.finalizations.add(id, proc.bundleProgress());
+          return { instructionId: id, processBundle: { residualRoots, monitoringInfos, monitoringData: this.shortIds.data(monitoringInfos), requiresFinalization } };
         } catch (e) {
           const err = e instanceof Error ? e : new InvariantError({ code: "BL_NON_ERROR_THROWN", where: `bundle ${id}`, value: e, rule: "a bundle fails with an Error (user functions' throws are wrapped as UserCodeError)" });
           // The runner may drop what the failed bundle wrote: cached state could be ahead of it.
@@ -166,8 +171,13 @@ export class SdkHarness {
         const proc = this.active.get(req.processBundleSplit.instructionId);
         return { instructionId: id, processBundleSplit: proc ? proc.split(req.processBundleSplit) : {} };
       }
-      case "finalizeBundle":
+      case "finalizeBundle": {
+        // The runner committed the bundle: its sources publish the progress it made. A failure is
+        // reported, and the run goes on (the next finalization publishes later positions).
+        const bundle = req.finalizeBundle.instructionId as string;
+        for (const e of await this.finalizations.finalize(bundle)) this.log("WARN", `publishing the progress of bundle ${bundle} failed: ${errorText(e)}`, bundle);
         return { instructionId: id, finalizeBundle: {} };
+      }
       case "monitoringInfos":
         return { instructionId: id, monitoringInfos: { monitoringInfo: this.shortIds.metadata(req.monitoringInfos.monitoringInfoId ?? []) } };
       case "harnessMonitoringInfos":
@@ -187,6 +197,7 @@ export class SdkHarness {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.finalizations.clear();
     for (const pool of this.idle.values()) for (const p of pool) await p.teardown().catch(() => {});
     for (const c of this.dataChannels.values()) c.close();
     for (const c of this.stateChannels.values()) c.close();

@@ -3,7 +3,7 @@
  * encoded for what each runner decodes (self-delimiting elements for Prism; outer-context elements for
  * Java runners, with Beamline's own value coder sent as bytes), and refusals where a runner cannot run it.
  */
-import { generateSequence, periodicImpulse, Pipeline, taggedTestStream, testStream, timestamped } from "beamline";
+import { Pipeline, taggedTestStream, testStream, timestamped } from "beamline";
 import { coderFromProto } from "../../../runners/portable/coders/coders";
 import { beamProtos } from "../../../runners/portable/model/protos";
 import { translate } from "../../../runners/portable/translate";
@@ -141,17 +141,6 @@ describeWith(["mvn", "java"], "TestStream translation", () => {
     const f = await translated(mixed, "flink").then(() => null, (x: unknown) => x as Error & { value?: string[] });
     expect(f!.value).toEqual([expect.stringContaining("S: TestStream with tagged outputs of different element types")]);
     await expect(translated(mixed, "prism")).resolves.toBeDefined();
-  });
-
-  test("other unbounded sources are refused on every portable runner, saying why and what to do", async () => {
-    for (const runner of ["prism", "flink"]) {
-      const p = new Pipeline();
-      p.apply("Ticks", generateSequence({ from: 0 }));
-      p.apply("Beats", periodicImpulse({ interval: "1s" }));
-      const e = await translated(p, runner).then(() => null, (x: unknown) => x as Error & { code?: string; value?: string[] });
-      expect(e?.code).toBe("BL_PORTABLE_UNSUPPORTED");
-      expect(e!.value).toEqual([expect.stringMatching(/^Ticks: an unbounded source .*splittable DoFn.*generateSequence with `to`/), expect.stringMatching(/^Beats: an unbounded source/)]);
-    }
   });
 
   test("TestStream pipelines run in streaming mode; on Flink one element per bundle at parallelism 1", () => {

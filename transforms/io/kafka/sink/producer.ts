@@ -95,7 +95,9 @@ export class ClusterProducer {
       try {
         await cluster.addTargetTopic(topic);
         const leaders = cluster.findLeaderForPartitions(topic, [...pending.keys()]);
-        await Promise.all(Object.entries(leaders).map(async ([nodeId, partitions]) => {
+        // Every leader's request settles before a failure is retried: a request still in flight when another
+        // failed has taken its sequence numbers, and sending its records again would write them twice.
+        const sent = await Promise.allSettled(Object.entries(leaders).map(async ([nodeId, partitions]) => {
           const broker = await cluster.findBroker({ nodeId });
           const topicData = [{ topic, partitions: partitions.map((partition) => ({ partition, firstSequence: 0, messages: pending.get(partition)! })) }];
           await eos.acquireBrokerLock(broker);
@@ -116,6 +118,8 @@ export class ClusterProducer {
             eos.releaseBrokerLock(broker);
           }
         }));
+        const failed = sent.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
         if (pending.size > 0) throw Object.assign(new Error(`no leader known for partitions ${[...pending.keys()].join(", ")} of ${topic}`), { retriable: true });
       } catch (e) {
         // Reconnect and refresh what may be stale; failing to is the next attempt's business.

@@ -1,0 +1,94 @@
+/**
+ * Unbounded reads on portable runners: translated as splittable DoFns (the read DoFn's ParDoPayload
+ * names a restriction coder, and the pipeline declares Beam's splittable DoFn requirement); a source
+ * that publishes its progress asks for bundle finalization; sources that need stable part assignment
+ * are refused before submission, naming the transform, why, and what to do instead.
+ */
+import { generateSequence, periodicImpulse, Pipeline, readKafka, readPubSub } from "beamline";
+import { beamProtos } from "../../../runners/portable/model/protos";
+import { translate } from "../../../runners/portable/translate";
+import { BUNDLE_FINALIZATION_REQUIREMENT, inspectUnboundedReads, SPLITTABLE_DOFN_REQUIREMENT } from "../../../runners/portable/translate-read";
+import { describeWith } from "./requirements";
+
+const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
+
+/** The pipeline as the job service receives it, translated as the portable runner does (its unbounded reads inspected first). */
+function translated(p: Pipeline, runner: string): any {
+  const protos = beamProtos();
+  const unboundedReads = inspectUnboundedReads(p.graph(), (n) => p.fn(n));
+  const { pipeline } = translate(p.graph(), protos, { environment: ENV, fingerprint: p.fingerprint(), runner, unboundedReads });
+  return protos.decode("pipeline.Pipeline", protos.encode("pipeline.Pipeline", pipeline));
+}
+
+/** What `f` throws (null when it does not). */
+function refusal(f: () => unknown): (Error & { code?: string; value?: string[] }) | null {
+  try {
+    f();
+    return null;
+  } catch (e) {
+    return e as Error & { code?: string; value?: string[] };
+  }
+}
+
+/** The ParDoPayload of transform `name`. */
+function parDo(pipeline: any, name: string): any {
+  return beamProtos().decode("pipeline.ParDoPayload", pipeline.components.transforms[name].spec.payload);
+}
+
+describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
+  test("an unbounded sequence and periodic impulse read each part with a splittable DoFn whose restriction travels as bytes", () => {
+    for (const runner of ["prism", "flink"]) {
+      const p = new Pipeline();
+      p.apply("Ticks", generateSequence({ from: 0 }));
+      p.apply("Beats", periodicImpulse({ interval: "1s" }));
+      const pipeline = translated(p, runner);
+      for (const name of ["Ticks", "Beats"]) {
+        const read = parDo(pipeline, `${name}/Read`);
+        expect(read.restrictionCoderId).not.toBe("");
+        expect(pipeline.components.coders[read.restrictionCoderId].spec.urn).toBe("beam:coder:bytes:v1");
+        const out = pipeline.components.transforms[`${name}/Read`].outputs.main;
+        expect(pipeline.components.pcollections[out].isBounded).toBe("UNBOUNDED");
+        // The parts are still split once and spread by the runner before they are read.
+        expect(pipeline.components.transforms[name].subtransforms).toEqual([`${name}/Impulse`, `${name}/Split`, `${name}/Spread`, `${name}/Read`]);
+      }
+      expect(pipeline.requirements).toContain(SPLITTABLE_DOFN_REQUIREMENT);
+      expect(pipeline.requirements).not.toContain(BUNDLE_FINALIZATION_REQUIREMENT);
+      expect(parDo(pipeline, "Ticks/Read").requestsFinalization).toBe(false);
+    }
+  });
+
+  test("an unbounded Pub/Sub read, which acknowledges what the runner committed, asks for bundle finalization", () => {
+    const p = new Pipeline();
+    p.apply("Clicks", readPubSub({ subscription: "projects/p/subscriptions/clicks" }));
+    const pipeline = translated(p, "prism");
+    const read = parDo(pipeline, "Clicks/Read");
+    expect(read.restrictionCoderId).not.toBe("");
+    expect(read.requestsFinalization).toBe(true);
+    expect(pipeline.requirements).toEqual(expect.arrayContaining([SPLITTABLE_DOFN_REQUIREMENT, BUNDLE_FINALIZATION_REQUIREMENT]));
+  });
+
+  test("a runner that does not inspect its unbounded reads (Dataflow) refuses them, saying where they run", () => {
+    const p = new Pipeline();
+    p.apply("Ticks", generateSequence({ from: 0 }));
+    const error = refusal(() => translate(p.graph(), beamProtos(), { environment: ENV, fingerprint: p.fingerprint(), runner: "dataflow" }));
+    expect(error?.code).toBe("BL_PORTABLE_UNSUPPORTED");
+    expect(error!.value).toEqual([expect.stringMatching(/^Ticks: an unbounded source \(the dataflow runner does not read unbounded sources through Beamline's harness\) — run it on Prism or Flink/)]);
+  });
+
+  test("a bounded read stays a plain DoFn reading each part to its end", () => {
+    const p = new Pipeline();
+    p.apply("Ticks", generateSequence({ from: 0, to: 10 }));
+    const pipeline = translated(p, "prism");
+    expect(parDo(pipeline, "Ticks/Read").restrictionCoderId).toBe("");
+    expect(pipeline.requirements).not.toContain(SPLITTABLE_DOFN_REQUIREMENT);
+  });
+
+  test("an unbounded Kafka read is refused, saying what the harness lacks and what to do", () => {
+    const p = new Pipeline();
+    p.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"] }));
+    p.apply("Ticks", generateSequence({ from: 0 }));
+    const error = refusal(() => translated(p, "prism"));
+    expect(error?.code).toBe("BL_PORTABLE_UNSUPPORTED");
+    expect(error!.value).toEqual([expect.stringMatching(/^Clicks: an unbounded source that reads each part on one stable instance and discovers new parts while it runs: .*run it on the direct runner, or bound it \(readKafka with stopAt: "end"\)/)]);
+  });
+});
