@@ -175,13 +175,14 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
     this.enqueue();
   }
 
-  /** Waits until every send started or chained is acknowledged; throws the first that failed. */
+  /** Waits until every send started or chained is acknowledged; throws the first that failed (also when an earlier call saw it). */
   private async settle(): Promise<void> {
     while (this.sending) {
       const s = this.sending;
       this.sending = null;
       await s;
     }
+    if (this.failure) throw this.failure.error;
   }
 
   /** Arms the linger timer while records are buffered (once: it runs from the write that buffered the oldest). */
