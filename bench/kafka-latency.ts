@@ -15,8 +15,8 @@
  * one clock, so no skew. Checkpoint figures over the window come from the run's Prometheus endpoint,
  * scraped at the window's start and end: checkpoints completed, their mean duration (trigger to
  * manifest), and `beamline_checkpoint_alignment_seconds_total` (time sources held their input for a
- * barrier within one thread; an exchange between threads aligns by holding its links, which that
- * metric does not count).
+ * barrier within one thread, and time an exchange between threads held the links whose barrier came
+ * first, counted for the transform it feeds).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";

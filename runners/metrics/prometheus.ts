@@ -27,7 +27,7 @@ const TRANSFORM_COUNTERS: readonly [string, string, TransformField, number][] = 
   ["beamline_processing_seconds_total", "Time a transform spent processing batches, watermarks and timers.", "processingMs", 1 / 1000],
   ["beamline_backpressure_seconds_total", "Time a source waited for room downstream.", "backpressureMs", 1 / 1000],
   ["beamline_dead_letter_rows_total", "Rows a transform sent to its dead-letter output (records it could not read or process).", "deadLetterRows", 1],
-  ["beamline_checkpoint_alignment_seconds_total", "Time a source held its input while a checkpoint's barrier aligned downstream.", "alignmentMs", 1 / 1000],
+  ["beamline_checkpoint_alignment_seconds_total", "Time a transform's input was held while a checkpoint's barriers aligned: by a source within a thread, or by the links into it from other threads.", "alignmentMs", 1 / 1000],
 ];
 
 /** Keeps the last value of `f` for `ms`, so that the collectors of one scrape read the run once. */

@@ -195,9 +195,10 @@ export interface SourceDriver {
   advanceProcessingTime(to: number): Promise<void>;
   /**
    * For a source that receives barriers: checkpoint `id`'s barrier arrived on every input it has (in
-   * order after their data); resolves once the step that passes it on has run.
+   * order after their data); resolves once the step that passes it on has run. `alignedMs`: how long
+   * the inputs that delivered it first were held until the last did (counted as the source's alignment).
    */
-  barrier(id: number): Promise<void>;
+  barrier(id: number, alignedMs?: number): Promise<void>;
 }
 
 /** A source operator: has no inputs; the executor calls `run` to produce its data. */

@@ -101,10 +101,12 @@ function sourceDriver(env: SourceEnv, node: ExecNode, stream: number, read: Read
         clock.simulated!.waitFor(stream, to);
         await moveClock(clock.simulated!, wakeups);
       }),
-    barrier: (id) =>
-      lock.step(() => {
+    barrier: (id, alignedMs) => {
+      if (alignedMs) env.metrics.add(node, FIELD.alignmentMs, alignedMs);
+      return lock.step(() => {
         if (barriers.begin(id)) node.sourceBarrier = id;
-      }),
+      });
+    },
   };
   return driver;
 }

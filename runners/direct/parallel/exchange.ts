@@ -5,8 +5,8 @@
  * input; into a liftable combine it pre-combines, and sends the partial rows it holds before each of
  * those. Exchange-in is a source on a receiving worker: it emits what its senders send, its watermark
  * is the minimum over the senders' that are not idle (while they all are, it is idle and its watermark
- * the largest of theirs), it aligns their
- * barriers, and it ends when every sender has ended.
+ * the largest of theirs), it aligns their barriers (counting the time from a checkpoint's first
+ * barrier to its last as alignment), and it ends when every sender has ended.
  */
 import type * as arrow from "apache-arrow";
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
@@ -147,7 +147,8 @@ export function exchangeOutOperator(
 /**
  * The exchange-in source of an edge, receiving through `inlets` (by sending worker). It aligns
  * checkpoint barriers: a link that delivered barrier k delivers nothing more until every link that
- * has not ended delivered it too; then the barrier passes on.
+ * has not ended delivered it too; then the barrier passes on, with the time from its first arrival to
+ * its last (the links' alignment; taken on barrier events only, never per batch).
  */
 export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<number, Inlet>): SourceOperator {
   return {
@@ -186,12 +187,13 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
         driver.setWatermark(active || !idleOnes ? wm : idleMax);
       };
       const done = new Set<number>();
-      let aligning: { id: number; arrived: Set<number>; release: () => void; released: Promise<void> } | null = null;
+      /** The checkpoint whose barrier is aligning: the links it arrived on, since when (`performance.now()`). */
+      let aligning: { id: number; arrived: Set<number>; since: number; release: () => void; released: Promise<void> } | null = null;
       const passIfAligned = async (): Promise<void> => {
         const a = aligning;
         if (!a || ![...inlets.keys()].every((s) => a.arrived.has(s) || done.has(s))) return;
         aligning = null;
-        await driver.barrier(a.id);
+        await driver.barrier(a.id, performance.now() - a.since);
         a.release();
       };
       const ended = new Promise<void>((resolve, reject) => {
@@ -207,7 +209,7 @@ export function exchangeInOperator(ctx: OperatorContext, inlets: ReadonlyMap<num
               if (!aligning || aligning.id < c.checkpoint) {
                 let release = () => {};
                 const released = new Promise<void>((r) => (release = r));
-                aligning = { id: c.checkpoint, arrived: new Set(), release, released };
+                aligning = { id: c.checkpoint, arrived: new Set(), since: performance.now(), release, released };
               }
               const a = aligning;
               a.arrived.add(sender);

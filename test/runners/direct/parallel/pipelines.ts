@@ -222,3 +222,32 @@ export const exitsInWorker = definePipeline({
       .apply("Write", writeText(output));
   },
 });
+
+/**
+ * Numbers at 20,000 a second from one reader (rebalanced over the threads), keyed and summed per key
+ * after an exchange by key; the worker thread's map sleeps `delayMs` at its first row, so the barriers
+ * it forwards to the exchange come that much later than the calling thread's.
+ */
+export const slowSenderSums = definePipeline({
+  options: {
+    output: option.string("output prefix", { default: "out/slow-sender" }),
+    delayMs: option.integer("how long the worker's map sleeps at its first row", { default: 400 }),
+  },
+  build(p, { output, delayMs }) {
+    let slept = false;
+    p.apply("Numbers", generateSequence({ to: 10_000, ratePerSecond: 20_000 }))
+      .map(
+        (n: number) => {
+          if (!isMainThread && !slept) {
+            slept = true;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
+          }
+          return { k: n % 10, v: n };
+        },
+        { name: "SlowOnWorker" },
+      )
+      .apply("Sum", groupBy<{ k: number; v: number }>("k").aggregate({ total: sum("v") }))
+      .map((r: Record<string, unknown>) => JSON.stringify(r), { name: "Json" })
+      .apply("Write", writeText(output));
+  },
+});

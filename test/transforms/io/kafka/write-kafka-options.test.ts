@@ -34,6 +34,8 @@ describe("writeKafka options", () => {
     ["headers", { headers: { a: 1 } }, "headers names a field"],
     ["partitioner", { partitioner: "random" }, "writeKafka has no option partitioner"],
     ["deadLetter", { deadLetter: "yes" }, "deadLetter is true or false"],
+    ["lingerMs", { lingerMs: -1 }, "lingerMs is a whole number"],
+    ["lingerMs", { lingerMs: 2.5 }, "lingerMs is a whole number"],
   ])("%s: %j is refused with its rule and a fix", (option, change, rule) => {
     const e = optionError({ ...base, ...change });
     expect(e.rule).toContain(rule);
@@ -42,9 +44,10 @@ describe("writeKafka options", () => {
     expect(e.message).toContain(option === "brokers" ? "localhost" : option);
   });
 
-  test("defaults: one shard, a prefix from the topic, event time as timestamp, a 15-minute transaction timeout", () => {
+  test("defaults: one shard, a prefix from the topic, event time as timestamp, a 15-minute transaction timeout, a 5 ms linger", () => {
     const s = checkWriteKafkaOptions(base);
-    expect(s).toMatchObject({ shards: 1, transactionalIdPrefix: "beamline-out", timestamp: "eventTime", transactionTimeoutMs: 900_000 });
+    expect(s).toMatchObject({ shards: 1, transactionalIdPrefix: "beamline-out", timestamp: "eventTime", transactionTimeoutMs: 900_000, lingerMs: 5 });
+    expect(checkWriteKafkaOptions({ ...base, lingerMs: 0 }).lingerMs).toBe(0);
   });
 
   test("declares a write primitive whose payload records the sink's settings", () => {

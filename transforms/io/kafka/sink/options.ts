@@ -36,6 +36,14 @@ export interface WriteKafkaOptions extends KafkaConnectionOptions {
    */
   readonly transactionTimeoutMs?: number;
   /**
+   * How long (ms) records wait to be sent while the writer's buffer is not half full (about half a
+   * megabyte), as the Kafka producer's `linger.ms`: once the oldest buffered record waited this long,
+   * the buffer is sent (after the send in flight, if one is). Default 5 (the producer's default since
+   * Kafka 4.0); 0 sends after each write. At-least-once it bounds how long a record waits before it is
+   * readable; exactly-once records go into the open transaction sooner, and are read once its checkpoint commits.
+   */
+  readonly lingerMs?: number;
+  /**
    * Route rows the sink cannot write (a record larger than the topic's `max.message.bytes`, a key that
    * is not a string or bytes, a bad timestamp or headers field) to a `deadLetter` output instead of
    * failing the run; `writeKafka` then returns `{ written, deadLetter }`.
@@ -46,10 +54,13 @@ export interface WriteKafkaOptions extends KafkaConnectionOptions {
 /** The default transaction timeout: the broker's default `transaction.max.timeout.ms`. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
 
+/** The default `lingerMs`: the Kafka producer's default `linger.ms` since Kafka 4.0 (KIP-1030). */
+export const DEFAULT_LINGER_MS = 5;
+
 /** Kafka's rule for topic names (and the one this sink applies to transactional id prefixes). */
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
-const KNOWN = new Set(["brokers", "clientId", "ssl", "sasl", "connectionTimeoutMs", "requestTimeoutMs", "topic", "key", "value", "headers", "timestamp", "semantics", "transactionalIdPrefix", "shards", "transactionTimeoutMs", "deadLetter"]);
+const KNOWN = new Set(["brokers", "clientId", "ssl", "sasl", "connectionTimeoutMs", "requestTimeoutMs", "topic", "key", "value", "headers", "timestamp", "semantics", "transactionalIdPrefix", "shards", "transactionTimeoutMs", "lingerMs", "deadLetter"]);
 
 /** The checked options, with defaults filled in. */
 export interface KafkaSinkSettings {
@@ -63,6 +74,7 @@ export interface KafkaSinkSettings {
   readonly transactionalIdPrefix: string;
   readonly shards: number;
   readonly transactionTimeoutMs: number;
+  readonly lingerMs: number;
   readonly deadLetter: boolean;
 }
 
@@ -102,6 +114,10 @@ export function checkWriteKafkaOptions(options: WriteKafkaOptions): KafkaSinkSet
   if (!Number.isInteger(timeout) || timeout < 1000 || timeout > 3_600_000) {
     throw bad("transactionTimeoutMs", timeout, "the transaction timeout is a whole number of milliseconds from 1000 to 3600000, and at most the broker's transaction.max.timeout.ms (15 min by default)", "pass transactionTimeoutMs: 900000, or leave it unset");
   }
+  const linger = options.lingerMs ?? DEFAULT_LINGER_MS;
+  if (typeof linger !== "number" || !Number.isInteger(linger) || linger < 0 || linger > 60_000) {
+    throw bad("lingerMs", linger, "lingerMs is a whole number of milliseconds from 0 to 60000", `pass lingerMs: ${DEFAULT_LINGER_MS} (the default), or 0 to send after each write`);
+  }
   if (options.deadLetter !== undefined && typeof options.deadLetter !== "boolean") {
     throw bad("deadLetter", options.deadLetter, "deadLetter is true or false", "pass deadLetter: true to route rows the sink cannot write to a dead-letter output");
   }
@@ -117,6 +133,7 @@ export function checkWriteKafkaOptions(options: WriteKafkaOptions): KafkaSinkSet
     transactionalIdPrefix: prefix,
     shards,
     transactionTimeoutMs: timeout,
+    lingerMs: linger,
     deadLetter: options.deadLetter ?? false,
   };
 }

@@ -5,7 +5,9 @@
  * producer id and epoch to the committer, and the next records go under `n + 1`. Ids are used in
  * order, without gaps, each for one transaction, so recovery can fence what a killed attempt left open
  * by claiming ids from the restored one until it finds one never used. At-least-once, an idempotent
- * producer sends, and the barrier waits until everything sent is acknowledged.
+ * producer sends, and the barrier waits until everything sent is acknowledged. Either way records are
+ * sent when the buffer is half full, at a barrier, or once the oldest of them waited `lingerMs` (the
+ * writer's own timer, as the Kafka producer's `linger.ms`), one send at a time.
  */
 import type { ElementBatch } from "../../../../sdk/batch";
 import type { SinkWriter } from "../../../../sdk/sink";
@@ -34,8 +36,16 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
   private bufferBytes = 0;
   /** The claim of the next transaction's producer, under way since the last barrier. */
   private claiming: Promise<ClusterProducer> | null = null;
-  /** The send in flight, if any. */
+  /** The last send started or chained after the one in flight (sends go one at a time), if any. */
   private sending: Promise<void> | null = null;
+  /** How many sends are in flight or chained. */
+  private inFlight = 0;
+  /** The first send that failed: the next `write` throws it (a barrier's flush does anyway). */
+  private failure: { readonly error: unknown } | null = null;
+  /** Sends the buffer once its oldest record waited `lingerMs`. */
+  private lingerTimer: NodeJS.Timeout | null = null;
+  /** The buffer lingered while a send was in flight: it goes as soon as that send is acknowledged. */
+  private lingered = false;
   /** Records sent in the open transaction (exactly-once) or since the last barrier. */
   private records = 0;
   private readonly where: string;
@@ -58,6 +68,7 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
 
   async write(batch: ElementBatch): Promise<void> {
     if (batch.data.numRows === 0) return;
+    if (this.failure) throw this.failure.error;
     const encoder = this.encoder ?? (await this.open());
     const records = encoder.encode(batch);
     await this.begin();
@@ -68,9 +79,11 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
       this.bufferBytes += size;
     }
     if (this.bufferBytes >= this.sendLimit / 2) await this.flush(false);
+    this.linger();
   }
 
   async prepareCommit(): Promise<KafkaCommittable[]> {
+    this.stopLinger();
     await this.flush();
     if (!this.transactional) {
       this.records = 0;
@@ -96,11 +109,12 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
   }
 
   async abort(): Promise<void> {
-    await this.sending?.catch(() => {});
-    this.sending = null;
-    this.claiming = null; // a claimed id without a transaction on the broker: nothing to abort
+    this.stopLinger();
     this.buffer = [];
     this.bufferBytes = 0;
+    await this.settle().catch(() => {});
+    this.failure = null;
+    this.claiming = null; // a claimed id without a transaction on the broker: nothing to abort
     this.records = 0;
     const producer = this.producer;
     if (!producer || !this.transactional) return;
@@ -147,29 +161,79 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
   }
 
   /**
-   * Sends what is buffered once the send before it is acknowledged; with `wait` false it returns as
-   * soon as the send started (one send is in flight while the next records are encoded), and a failure
-   * surfaces at the next flush.
+   * Sends what is buffered. With `wait` (a barrier) it returns once everything sent is acknowledged;
+   * without (a full buffer) once the send before is acknowledged and this one started (one send is in
+   * flight while the next records are encoded), and a failure surfaces at the next call.
    */
   private async flush(wait = true): Promise<void> {
+    if (wait) {
+      this.enqueue();
+      return this.settle();
+    }
     const previous = this.sending;
-    this.sending = null;
     if (previous) await previous;
+    this.enqueue();
+  }
+
+  /** Waits until every send started or chained is acknowledged; throws the first that failed (also when an earlier call saw it). */
+  private async settle(): Promise<void> {
+    while (this.sending) {
+      const s = this.sending;
+      this.sending = null;
+      await s;
+    }
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Arms the linger timer while records are buffered (once: it runs from the write that buffered the oldest). */
+  private linger(): void {
+    if (this.lingerTimer || this.buffer.length === 0) return;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = null;
+      if (this.inFlight > 0) this.lingered = true;
+      else this.enqueue();
+    }, this.settings.lingerMs);
+    this.lingerTimer.unref(); // what it would send, a barrier or the end of the run sends
+  }
+
+  private stopLinger(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    this.lingered = false;
+  }
+
+  /**
+   * Starts sending the buffered records once the sends before them are acknowledged (so one send is in
+   * flight at a time, in order); returns at once. A lingered buffer goes as soon as the last send is acknowledged.
+   */
+  private enqueue(): void {
+    this.lingered = false;
     if (this.buffer.length === 0) return;
     const records = this.buffer;
     this.buffer = [];
     this.bufferBytes = 0;
     const producer = this.producer!;
-    const sent = this.connection.use(() => producer.send(this.settings.topic, records)).then(
+    const send = () =>
+      this.connection.use(() => producer.send(this.settings.topic, records)).then(
+        () => {
+          this.records += records.length;
+        },
+        (e: unknown) => {
+          throw kafkaFailure(e, this.where, `sending ${records.length} records to ${this.settings.topic}`);
+        },
+      );
+    this.inFlight++;
+    const sent = (this.sending ?? Promise.resolve()).then(send).then(
       () => {
-        this.records += records.length;
+        if (--this.inFlight === 0 && this.lingered && !this.failure) this.enqueue();
       },
       (e: unknown) => {
-        throw kafkaFailure(e, this.where, `sending ${records.length} records to ${this.settings.topic}`);
+        this.inFlight--;
+        this.failure ??= { error: e };
+        throw e;
       },
     );
-    if (wait) return sent;
-    sent.catch(() => {}); // awaited by the next flush; marked handled meanwhile
+    sent.catch(() => {}); // awaited by the next flush or abort; marked handled meanwhile
     this.sending = sent;
   }
 }
