@@ -124,7 +124,8 @@ export class KafkaSource implements BoundedSource {
         yield { position: { next } };
       }
       const now = () => ctx?.processingTime() ?? Date.now();
-      const marks = new PartitionWatermark(s.maxOutOfOrdernessMs, s.idleTimeoutMs, now());
+      // A resumed read (a portable runner's next bundle) counts the idle timeout from the part's last data.
+      const marks = new PartitionWatermark(s.maxOutOfOrdernessMs, s.idleTimeoutMs, ctx?.lastDataAt ?? now());
       const fetchFrom = (offset: number) => {
         const batch = withRetries(() => session.fetcher.fetch(topic, partition, offset), ctx, s.where, what, () => session.cluster.refreshMetadata());
         batch.catch(() => {}); // awaited below, unless the read ends first
