@@ -308,6 +308,11 @@ export class BundleProcessor {
     return { primaryRoots, residualRoots, channelSplits };
   }
 
+  /** Stops every splittable read in progress where it is (the harness closes: what they did not read is the runner's to resume). */
+  stopReads(): void {
+    for (const id of this.sources.keys()) this.checkpointReadOf(id);
+  }
+
   /** Checkpoints the splittable read the data source `id` feeds, if one is reading. */
   private checkpointReadOf(id: string): SdfCheckpoint | null {
     for (const pc of Object.values(this.transforms[id].outputs)) {
