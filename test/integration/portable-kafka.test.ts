@@ -1,10 +1,11 @@
 /**
  * Kafka on portable runners, against a real broker: a bounded readKafka (stopAt end) of three
- * partitions, counted per page and written to Kafka at-least-once, is exact, with its undecodable
- * records on the dead-letter topic; an unbounded readKafka → fixed windows → count → writeKafka
- * at-least-once, fed while it runs and cancelled once its windows completed, wrote every window's
- * count (a repeat only ever identical), with a partition that went idle holding no window back; and
- * the consumer group's offsets, committed on bundle finalization, reached the end of every partition.
+ * partitions, counted per page and written to Kafka at-least-once, is exact on Prism, with its
+ * undecodable records on the dead-letter topic; an unbounded readKafka → fixed windows → count →
+ * writeKafka at-least-once, fed while it runs and cancelled once its windows completed, wrote every
+ * window's count (a repeat only ever identical) on Prism and on Flink, with partitions that went idle
+ * holding no window back; on Prism the consumer group's offsets, committed on bundle finalization,
+ * reached the end of every partition (Beam's Flink runner sends no bundle finalization here).
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from "kafkajs";
 import { BeamlineError, count, fixedWindows, formatTimestamp, groupBy, map, Pipeline, readKafka, schema, t, windowInto, writeKafka } from "beamline";
@@ -89,12 +90,19 @@ describeWithKafka("Kafka on portable runners", (broker) => {
     for (let i = 0; i < messages.length; i += 500) await producer.send({ topic: name, messages: messages.slice(i, i + 500) });
   }
 
-  /** The end offset of each partition of `name`, and the offsets group `groupId` committed there. */
+  /** The end offset of each partition of `name`, and the offsets group `groupId` committed there (asked again while the group's coordinator is still being found, for at most 10 s). */
   async function offsets(name: string, groupId: string): Promise<{ ends: number[]; committed: number[] }> {
-    const ends = (await admin.fetchTopicOffsets(name)).sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
-    const [group] = await admin.fetchOffsets({ groupId, topics: [name] });
-    const committed = group.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
-    return { ends, committed };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ends = (await admin.fetchTopicOffsets(name)).sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
+        const [group] = await admin.fetchOffsets({ groupId, topics: [name] });
+        const committed = group.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+        return { ends, committed };
+      } catch (e) {
+        if (attempt >= 20 || !(e as { retriable?: boolean }).retriable) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   /** How many records `name` holds. */
@@ -130,7 +138,7 @@ describeWithKafka("Kafka on portable runners", (broker) => {
    * go idle after 1 s and stop holding the watermark). Once every window of the clicks is written and
    * the group's offsets reached every partition's end, the run is cancelled.
    */
-  async function unboundedWindows(endpoint: string, runner: string, prefix: string): Promise<void> {
+  async function unboundedWindows(endpoint: string, runner: string, prefix: string, finalizes: boolean): Promise<void> {
     const input = `${prefix}-clicks`;
     const output = `${prefix}-counts`;
     const groupId = `${prefix}-group`;
@@ -159,10 +167,12 @@ describeWithKafka("Kafka on portable runners", (broker) => {
       await produce(input, n / 2, n);
       await producer.send({ topic: input, messages: [{ key: "late", value: JSON.stringify({ user: "late", page: "ahead", ts: BASE + n * SPACING_MS + 60_000 }), partition: 0 }] });
       await until("every window's count", 90_000, async () => ended !== undefined || (await records(output)) >= expected.size);
-      await until("the group's offsets at every partition's end", 30_000, async () => {
-        const o = await offsets(input, groupId);
-        return ended !== undefined || (o.committed.length === 3 && o.committed.every((c, i) => c === o.ends[i]));
-      });
+      if (finalizes) {
+        await until("the group's offsets at every partition's end", 30_000, async () => {
+          const o = await offsets(input, groupId);
+          return ended !== undefined || (o.committed.length === 3 && o.committed.every((c, i) => c === o.ends[i]));
+        });
+      }
     } finally {
       abort.abort();
     }
@@ -170,8 +180,9 @@ describeWithKafka("Kafka on portable runners", (broker) => {
     expect((end as BeamlineError).code).toBe("BL_CANCELLED");
     expect(countsRead(bootstrap(), output, (r) => `${r.page}|${r.window}`)).toEqual(expected);
     const o = await offsets(input, groupId);
-    expect(o.committed).toEqual(o.ends);
     expect(o.ends.every((e) => e > 0)).toBe(true);
+    // Offsets are committed on bundle finalization only, which Beam's Flink runner did not send here.
+    expect(o.committed).toEqual(finalizes ? o.ends : [-1, -1, -1]);
   }
 
   describeWithPrism("Prism", (prism) => {
@@ -180,15 +191,13 @@ describeWithKafka("Kafka on portable runners", (broker) => {
     }, 240_000);
 
     test("an unbounded read, windowed, counted and written at-least-once, cancelled once its windows completed: every window's count, offsets committed to the group", async () => {
-      await unboundedWindows(prism().jobEndpoint, "prism", "prism-unbounded");
+      await unboundedWindows(prism().jobEndpoint, "prism", "prism-unbounded", true);
     }, 300_000);
   });
 
-  if (process.env.BEAMLINE_KAFKA_FLINK === "1") {
-    describeWithFlinkJobServer("Flink", (flink) => {
-      test("an unbounded read, windowed, counted and written at-least-once, cancelled once its windows completed: every window's count, offsets committed to the group", async () => {
-        await unboundedWindows(flink().jobEndpoint, "flink", "flink-unbounded");
-      }, 300_000);
-    });
-  }
+  describeWithFlinkJobServer("Flink", (flink) => {
+    test("an unbounded read, windowed, counted and written at-least-once, cancelled once its windows completed: every window's count", async () => {
+      await unboundedWindows(flink().jobEndpoint, "flink", "flink-unbounded", false);
+    }, 300_000);
+  });
 });
