@@ -6,10 +6,8 @@
  * new asks the runner to wait before resuming it.
  */
 import * as arrow from "apache-arrow";
-import { MIN_TIMESTAMP } from "beamline";
-import { GLOBAL_WINDOWS } from "../../../sdk/batch";
+import { GLOBAL_WINDOWS, MIN_TIMESTAMP, type BoundedSource, type ReadContext, type SourceChunk } from "beamline";
 import type { JsonValue } from "../../../sdk/graph";
-import type { BoundedSource, ReadContext, SourceChunk } from "../../../sdk/source";
 import { coderFromProto, CODER_URNS, type Coder, type WindowedValue } from "../../../runners/portable/coders/coders";
 import { ByteReader } from "../../../runners/portable/coders/wire";
 import { checkpointedRead, EMPTY_READ_DELAY_MS } from "../../../runners/portable/harness/checkpointed-read";
