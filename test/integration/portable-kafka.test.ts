@@ -1,6 +1,6 @@
 /**
  * Kafka on portable runners, against a real broker: a bounded readKafka (stopAt end) of three
- * partitions, counted per page and written to Kafka at-least-once, is exact on Prism, with its
+ * partitions, counted per page and written to Kafka at-least-once, is exact on Prism and Flink, with its
  * undecodable records on the dead-letter topic; an unbounded readKafka → fixed windows → count →
  * writeKafka at-least-once, fed while it runs and cancelled once its windows completed, wrote every
  * window's count (a repeat only ever identical) on Prism and on Flink, with partitions that went idle
@@ -196,6 +196,10 @@ describeWithKafka("Kafka on portable runners", (broker) => {
   });
 
   describeWithFlinkJobServer("Flink", (flink) => {
+    test("a bounded read of 3 partitions, counted per page and written at-least-once, is exact; undecodable records reach the dead-letter topic", async () => {
+      await boundedCounts(flink().jobEndpoint, "flink", "flink-bounded");
+    }, 240_000);
+
     test("an unbounded read, windowed, counted and written at-least-once, cancelled once its windows completed: every window's count", async () => {
       await unboundedWindows(flink().jobEndpoint, "flink", "flink-unbounded", false);
     }, 300_000);
