@@ -1,7 +1,8 @@
 /**
  * Kafka on portable runners, against a real broker: a bounded readKafka (stopAt end) of three
  * partitions, counted per page and written to Kafka at-least-once, is exact on Prism and Flink, with its
- * undecodable records on the dead-letter topic; an unbounded readKafka → fixed windows → count →
+ * undecodable records on the dead-letter topic, and written exactly-once (a bounded input keeps
+ * the two-phase path) is exact read read_committed on Prism; an unbounded readKafka → fixed windows → count →
  * writeKafka at-least-once, fed while it runs and cancelled once its windows completed, wrote every
  * window's count (a repeat only ever identical) on Prism and on Flink, with partitions that went idle
  * holding no window back; on Prism the consumer group's offsets, committed on bundle finalization,
@@ -111,7 +112,7 @@ describeWithKafka("Kafka on portable runners", (broker) => {
   }
 
   /** A bounded read of 3 partitions (3000 clicks and 4 records that are not JSON), counted per page and written at-least-once: exact. */
-  async function boundedCounts(endpoint: string, runner: string, prefix: string): Promise<void> {
+  async function boundedCounts(endpoint: string, runner: string, prefix: string, semantics: "at-least-once" | "exactly-once" = "at-least-once"): Promise<void> {
     const input = `${prefix}-clicks`;
     await topic(input, 3);
     await topic(`${prefix}-counts`, 1);
@@ -122,8 +123,8 @@ describeWithKafka("Kafka on portable runners", (broker) => {
     const clicks = p.apply("Read", readKafka({ brokers: bootstrap(), topics: [input], format: "json", schema: Click, eventTime: "ts", stopAt: "end", deadLetter: true }));
     clicks.main
       .apply("PerPage", groupBy("page").aggregate({ clicks: count() }))
-      .apply("Write", writeKafka({ brokers: bootstrap(), topic: `${prefix}-counts`, key: "page", semantics: "at-least-once" }));
-    clicks.deadLetter.apply("Letters", writeKafka({ brokers: bootstrap(), topic: `${prefix}-letters`, semantics: "at-least-once" }));
+      .apply("Write", writeKafka({ brokers: bootstrap(), topic: `${prefix}-counts`, key: "page", semantics }));
+    clicks.deadLetter.apply("Letters", writeKafka({ brokers: bootstrap(), topic: `${prefix}-letters`, semantics }));
     await new PortableRunner({ jobEndpoint: endpoint, runnerName: runner }).run(p);
     expect(countsRead(bootstrap(), `${prefix}-counts`, (r) => r.page)).toEqual(expectedCounts(0, 3000, null));
     // Each undecodable record once (a repeat, at-least-once, names the same record).
@@ -188,6 +189,10 @@ describeWithKafka("Kafka on portable runners", (broker) => {
   describeWithPrism("Prism", (prism) => {
     test("a bounded read of 3 partitions, counted per page and written at-least-once, is exact; undecodable records reach the dead-letter topic", async () => {
       await boundedCounts(prism().jobEndpoint, "prism", "prism-bounded");
+    }, 240_000);
+
+    test("a bounded read counted and written exactly-once (the two-phase path: transactions committed once the input ended) is exact", async () => {
+      await boundedCounts(prism().jobEndpoint, "prism", "prism-bounded-eo", "exactly-once");
     }, 240_000);
 
     test("an unbounded read, windowed, counted and written at-least-once, cancelled once its windows completed: every window's count, offsets committed to the group", async () => {
