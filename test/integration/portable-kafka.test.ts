@@ -135,9 +135,11 @@ describeWithKafka("Kafka on portable runners", (broker) => {
 
   /**
    * An unbounded read of 3 partitions, windowed, counted and written at-least-once: half the clicks fed
-   * before the run, half while it runs, then one click far ahead on one partition only (the other two
-   * go idle after 1 s and stop holding the watermark). Once every window of the clicks is written and
-   * the group's offsets reached every partition's end, the run is cancelled.
+   * before the run, half while it runs (sooner than the idle timeout after the first output, so no
+   * partition is idle when they come), then one click far ahead on one partition only: the other two
+   * go idle 10 s after their last click and stop holding the watermark, so the last windows close.
+   * Once every window of the clicks is written (and, where the runner finalizes bundles, the group's
+   * offsets reached every partition's end), the run is cancelled.
    */
   async function unboundedWindows(endpoint: string, runner: string, prefix: string, finalizes: boolean): Promise<void> {
     const input = `${prefix}-clicks`;
@@ -148,7 +150,7 @@ describeWithKafka("Kafka on portable runners", (broker) => {
     await topic(output, 1);
     await produce(input, 0, n / 2);
     const p = new Pipeline();
-    p.apply("Read", readKafka({ brokers: bootstrap(), topics: [input], format: "json", schema: Click, eventTime: "ts", idleTimeout: "1s", groupId }))
+    p.apply("Read", readKafka({ brokers: bootstrap(), topics: [input], format: "json", schema: Click, eventTime: "ts", idleTimeout: "10s", groupId }))
       .apply("Windows", windowInto(fixedWindows(WINDOW_MS)))
       .apply("PerPage", groupBy("page").aggregate({ clicks: count() }))
       .apply("WithWindow", map((row: { page: string; clicks: number }, ctx) => ({ page: row.page, window: formatTimestamp(ctx.window.start), clicks: row.clicks })))
@@ -167,7 +169,10 @@ describeWithKafka("Kafka on portable runners", (broker) => {
       expect(ended).toBeUndefined();
       await produce(input, n / 2, n);
       await producer.send({ topic: input, messages: [{ key: "late", value: JSON.stringify({ user: "late", page: "ahead", ts: BASE + n * SPACING_MS + 60_000 }), partition: 0 }] });
-      await until("every window's count", 90_000, async () => ended !== undefined || (await records(output)) >= expected.size);
+      await until("every window's count", 90_000, async () => ended !== undefined || (await records(output)) >= expected.size).catch((e: Error) => {
+        const missing = [...expected.keys()].filter((k) => !countsRead(bootstrap(), output, (r) => `${r.page}|${r.window}`).has(k));
+        throw new Error(`${e.message}: ${missing.length} of ${expected.size} counts missing (${missing.slice(0, 8).join(", ")})`);
+      });
       if (finalizes) {
         await until("the group's offsets at every partition's end", 30_000, async () => {
           const o = await offsets(input, groupId);
