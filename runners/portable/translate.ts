@@ -25,6 +25,7 @@ import { CombineLifting, combineLifting, isCombineComposite, translateCombine } 
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport } from "./translate-teststream";
 import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
+import { paneProblems } from "./translate-panes";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
@@ -169,7 +170,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const transforms: Record<string, Record<string, unknown>> = {};
   const pcollections: Record<string, Record<string, unknown>> = {};
   const windowingStrategies: Record<string, Record<string, unknown>> = {};
-  const unsupported: string[] = [];
+  // Groupings whose panes the runner would compute differently from the model are refused, never run wrong.
+  const unsupported: string[] = paneProblems(graph, options.runner);
   const env = ENVIRONMENT_ID;
 
   // PCollections consumed by a GroupByKey travel as KV; GBK outputs as KV<K, Iterable<V>>.

@@ -75,6 +75,26 @@ function grouped(events: TestStream<string>, options: Parameters<typeof windowIn
   return p;
 }
 
+/** One element in each of two 15-second windows, the watermark before each: early-count scenarios. */
+function earlyCountEvents(): TestStream<string> {
+  return testStream<string>().advanceWatermarkTo(10 * S).addElements(timestamped("a", 11 * S)).advanceWatermarkTo(20 * S).addElements(timestamped("b", 21 * S)).advanceWatermarkToInfinity();
+}
+
+/** On-time data, then data behind the watermark: late within 280 s of lateness, and droppably late. */
+function lateDataEvents(): TestStream<string> {
+  return testStream<string>()
+    .advanceWatermarkTo(10 * S)
+    .addElements("a", "b", "c")
+    .advanceWatermarkTo(20 * S)
+    .addElements("d")
+    .addElements("e")
+    .advanceWatermarkTo(300 * S)
+    .addElements(timestamped("late", 290 * S))
+    .addElements(timestamped("last", 310 * S))
+    .addElements(timestamped("too-late", 2 * S))
+    .advanceWatermarkToInfinity();
+}
+
 /** One scenario: its name, whether it advances processing time, and its pipeline writing to `out`. */
 export interface Scenario {
   readonly name: string;
@@ -171,12 +191,7 @@ export const SCENARIOS: readonly Scenario[] = [
     processingTime: false,
     build: (out) =>
       grouped(
-        testStream<string>()
-          .advanceWatermarkTo(10 * S)
-          .addElements(timestamped("a", 11 * S))
-          .advanceWatermarkTo(20 * S)
-          .addElements(timestamped("b", 21 * S))
-          .advanceWatermarkToInfinity(),
+        earlyCountEvents(),
         { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "discarding" },
         out,
       ),
@@ -186,18 +201,35 @@ export const SCENARIOS: readonly Scenario[] = [
     processingTime: false,
     build: (out) =>
       grouped(
-        testStream<string>()
-          .advanceWatermarkTo(10 * S)
-          .addElements("a", "b", "c")
-          .advanceWatermarkTo(20 * S)
-          .addElements("d")
-          .addElements("e")
-          .advanceWatermarkTo(300 * S)
-          .addElements(timestamped("late", 290 * S))
-          .addElements(timestamped("last", 310 * S))
-          .addElements(timestamped("too-late", 2 * S))
-          .advanceWatermarkToInfinity(),
+        lateDataEvents(),
         { allowedLateness: 280 * S },
+        out,
+      ),
+  },
+  {
+    name: "early-count-accumulating",
+    processingTime: false,
+    build: (out) => grouped(
+        earlyCountEvents(),
+        { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "accumulating" },
+        out,
+      ),
+  },
+  {
+    name: "early-count-discarding-if-nonempty",
+    processingTime: false,
+    build: (out) => grouped(
+        earlyCountEvents(),
+        { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "discarding", onTimeBehavior: "fireIfNonEmpty" },
+        out,
+      ),
+  },
+  {
+    name: "late-data-dropped",
+    processingTime: false,
+    build: (out) => grouped(
+        lateDataEvents(),
+        {},
         out,
       ),
   },

@@ -1,0 +1,120 @@
+/**
+ * Groupings whose panes a portable runner would compute differently from the direct runner are refused
+ * before submission, naming the grouping, the runner's behaviour and a shape that runs correctly; the
+ * shapes the runners compute as the direct runner does translate.
+ */
+import {
+  afterCount,
+  afterWatermark,
+  combinePerKey,
+  create,
+  fixedWindows,
+  globalWindows,
+  groupByKey,
+  map,
+  Pipeline,
+  repeatedly,
+  sessions,
+  sum,
+  testStream,
+  windowInto,
+  type WindowIntoOptions,
+  type WindowFnSpec,
+} from "beamline";
+import { beamProtos } from "../../../runners/portable/model/protos";
+import { translate } from "../../../runners/portable/translate";
+import { readTestStreamScripts } from "../../../runners/portable/translate-teststream";
+import { describeWith } from "./requirements";
+
+const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
+
+/** A keyed sum (a combine, so a GroupByKey inside it) under `windowFn` and `options`. */
+function summed(windowFn: WindowFnSpec, options: WindowIntoOptions): Pipeline {
+  const p = new Pipeline();
+  p.apply("Events", testStream<number>().addElements(1, 2).advanceWatermarkToInfinity())
+    .apply("Windows", windowInto(windowFn, options))
+    .apply("Key", map((x: number) => ({ key: "k", value: x })))
+    .apply("Sum", combinePerKey(sum()));
+  return p;
+}
+
+/** What translating `p` for `runner` refuses (the unsupported list), or null when it translates. */
+async function refused(p: Pipeline, runner: string): Promise<string[] | null> {
+  const testStreams = await readTestStreamScripts(p.graph(), (n) => p.fn(n));
+  try {
+    translate(p.graph(), beamProtos(), { environment: ENV, fingerprint: p.fingerprint(), runner, testStreams });
+    return null;
+  } catch (e) {
+    expect((e as { code?: string }).code).toBe("BL_PORTABLE_UNSUPPORTED");
+    return (e as { value: string[] }).value;
+  }
+}
+
+const FIXED = fixedWindows(60_000);
+const EARLY_COUNT = afterWatermark({ early: afterCount(1) });
+
+describeWith(["mvn", "java"], "pane refusals on portable runners", () => {
+  test("allowed lateness on windows that end is refused on Prism and Flink, with the runner's behaviour and the fix", async () => {
+    const p = summed(FIXED, { allowedLateness: 5_000 });
+    for (const runner of ["prism", "flink"]) {
+      const got = await refused(p, runner);
+      expect(got).toHaveLength(1);
+      expect(got![0]).toMatch(/^Sum\/.*: allowed lateness: /);
+      expect(got![0]).toContain("use allowedLateness 0");
+    }
+    expect((await refused(p, "prism"))![0]).toContain("apache/beam#36069");
+    expect((await refused(p, "flink"))![0]).toContain("on time");
+  });
+
+  test("the same lateness in the global window, and fixed windows without lateness, translate on both", async () => {
+    for (const runner of ["prism", "flink"]) {
+      expect(await refused(summed(globalWindows(), { allowedLateness: 5_000, trigger: repeatedly(afterCount(2)), accumulation: "accumulating" }), runner)).toBeNull();
+      expect(await refused(summed(FIXED, {}), runner)).toBeNull();
+      expect(await refused(summed(FIXED, { trigger: EARLY_COUNT, accumulation: "accumulating" }), runner)).toBeNull();
+    }
+  });
+
+  test("a discarding trigger with early firings is refused unless the on-time pane fires only when non-empty", async () => {
+    for (const runner of ["prism", "flink"]) {
+      const got = await refused(summed(FIXED, { trigger: EARLY_COUNT, accumulation: "discarding" }), runner);
+      expect(got).toHaveLength(1);
+      expect(got![0]).toContain('set onTimeBehavior: "fireIfNonEmpty"');
+      expect(await refused(summed(FIXED, { trigger: repeatedly(afterCount(2)), accumulation: "discarding" }), runner)).toBeNull();
+      expect(await refused(summed(FIXED, { trigger: EARLY_COUNT, accumulation: "discarding", onTimeBehavior: "fireIfNonEmpty" }), runner)).toBeNull();
+    }
+  });
+
+  test("merging windows and earliest or latest timestamps are refused on Prism only", async () => {
+    const merged = summed(sessions("2m"), {});
+    expect(await refused(merged, "prism")).toEqual([expect.stringContaining("merging windows (sessions)")]);
+    expect(await refused(merged, "flink")).toBeNull();
+    const earliest = summed(FIXED, { timestampCombiner: "earliest" });
+    expect(await refused(earliest, "prism")).toEqual([expect.stringContaining('timestamp combiner "earliest"')]);
+    expect(await refused(earliest, "flink")).toBeNull();
+  });
+
+  test("each grouping is named: a GroupByKey and a combine under refused shapes give one message each", async () => {
+    const p = new Pipeline();
+    const keyed = p
+      .apply("Events", testStream<number>().addElements(1).advanceWatermarkToInfinity())
+      .apply("Windows", windowInto(FIXED, { allowedLateness: 1_000 }))
+      .apply("Key", map((x: number) => ({ key: "k", value: x })));
+    keyed.apply("Group", groupByKey<string, number>());
+    keyed.apply("Sum", combinePerKey(sum()));
+    const got = (await refused(p, "flink"))!;
+    expect(got.map((m) => m.split(":")[0]).sort()).toEqual(["Group", expect.stringMatching(/^Sum\//)]);
+  });
+
+  test("allowed lateness on a bounded input translates: no data comes late", async () => {
+    const p = new Pipeline();
+    p.apply("Numbers", create([1, 2, 3]))
+      .apply("Windows", windowInto(FIXED, { allowedLateness: 5_000 }))
+      .apply("Key", map((x: number) => ({ key: "k", value: x })))
+      .apply("Sum", combinePerKey(sum()));
+    for (const runner of ["prism", "flink"]) expect(await refused(p, runner)).toBeNull();
+  });
+
+  test("a runner Beamline does not know is not second-guessed", async () => {
+    expect(await refused(summed(sessions("2m"), { allowedLateness: 5_000, timestampCombiner: "latest" }), "test")).toBeNull();
+  });
+});
