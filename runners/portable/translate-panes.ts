@@ -6,7 +6,8 @@
  * (test/integration/portable-teststream.test.ts and portable-semantics.test.ts hold both sides to it).
  *
  * - Prism (apache/beam#31438, #36069, #36142): merging windows (a merged session's on-time pane comes
- *   out early; a trigger that keeps state is refused at Prepare); allowed lateness on unbounded windows that end
+ *   out early; a trigger that keeps state is refused at Prepare); processing-time triggers (they fire
+ *   late, so on-time panes come out early first); allowed lateness on windows that end, bounded or not
  *   (a window that closes with data fires one more late pane repeating its data, and an on-time pane is
  *   not marked last when the watermark passes the window's end and its lateness at once); an earliest
  *   or latest timestamp combiner on windows that end (the output timestamp stays at the earliest
@@ -14,14 +15,15 @@
  * - Flink (Beam's Java ReduceFnRunner): allowed lateness on unbounded windows that end (the first pane of a window
  *   whose data all came after the watermark passed its end is on time there, as its own watermark hold
  *   keeps the output watermark before the window's end; the model, and the direct runner, call it late).
- * - Both: a discarding trigger that fires early on windows that end, with Beam's default on-time
- *   behaviour (the direct runner's empty on-time pane after an early pane took the data is not emitted:
- *   Prism ignores the on-time behaviour, and Beam's Flink runner under FIRE_ALWAYS adds empty on-time
- *   panes to windows whose on-time pane had data, so Beamline asks both for FIRE_IF_NONEMPTY).
+ * - A trigger that fires early on windows that end: Prism ignores the on-time behaviour (it fires the
+ *   on-time pane when the window holds data, accumulated or new), so it is right only for discarding
+ *   with fireIfNonEmpty and accumulating with the default; Beam's Flink runner, asked for FIRE_IF_NONEMPTY (under
+ *   FIRE_ALWAYS it adds empty on-time panes to windows whose on-time pane had data), skips the on-time
+ *   pane of a window with no data since its last early pane, in accumulating mode too.
  */
 import type { GraphTransform, PipelineGraph } from "../../sdk/graph";
 import { GROUP_BY_KEY_URN } from "../../sdk/kv";
-import type { TriggerSpec } from "../../sdk/trigger";
+import { usesProcessingTime, type TriggerSpec } from "../../sdk/trigger";
 import { isMerging, type WindowingStrategy } from "../../sdk/window";
 
 /** Whether a trigger holds an `afterWatermark` (so it fires an on-time pane) and may fire before it (an early pane). */
@@ -62,9 +64,14 @@ export function windowingProblems(runner: string, ws: WindowingStrategy, bounded
         "merging windows (sessions): Prism's triggers do not handle merging windows (apache/beam#31438): a merged session's on-time pane comes out early, and a trigger that keeps state is refused; run it on the direct runner or on Flink",
       );
     }
-    if (ws.allowedLateness > 0 && !bounded) {
+    if (ws.allowedLateness > 0) {
       problems.push(
-        "allowed lateness: Prism's triggers are incomplete (apache/beam#36069, #36142): a window that closes with data fires one more late pane repeating its data, and an on-time pane is not marked last when the watermark passes the window's end and its lateness at once; use allowedLateness 0 (late data is dropped, as on the direct runner), or run it on the direct runner",
+        "allowed lateness: Prism's triggers are incomplete (apache/beam#36069, #36142): a window that closes with data fires one more late pane repeating its data, and an on-time pane is not marked last when the watermark passes the window's end and its lateness at once (in a bounded pipeline too); use allowedLateness 0 (late data is dropped, as on the direct runner), or run it on the direct runner",
+      );
+    }
+    if (usesProcessingTime(ws.trigger)) {
+      problems.push(
+        "a processing-time trigger: Prism fires processing-time triggers late (as a TestStream ends), so panes Beam fires on time come out early first; use event-time and count triggers, or run it on the direct runner",
       );
     }
     if (ws.timestampCombiner !== "end_of_window") {
@@ -78,9 +85,18 @@ export function windowingProblems(runner: string, ws: WindowingStrategy, bounded
       "allowed lateness: Beam's Flink runner times the first pane of a window whose data all came after the watermark passed its end as on time (its watermark hold keeps the output watermark before the window's end), where the model calls it late; use allowedLateness 0 (late data is dropped, as on the direct runner), or run it on the direct runner",
     );
   }
-  if ((runner === "prism" || runner === "flink") && ws.accumulation === "discarding" && ws.onTimeBehavior !== "fireIfNonEmpty" && firesEarlyThenOnTime(ws.trigger)) {
+  // Prism ignores the on-time behaviour: it fires the on-time pane when the window holds data, accumulated
+  // or new, so it matches the model exactly when discarding goes with fireIfNonEmpty.
+  if (runner === "prism" && (ws.accumulation === "discarding") !== (ws.onTimeBehavior === "fireIfNonEmpty") && firesEarlyThenOnTime(ws.trigger)) {
     problems.push(
-      `a discarding trigger with early firings and the on-time pane fired even when empty: ${runner === "prism" ? "Prism ignores the on-time behaviour" : "Beam's Flink runner adds empty on-time panes to windows whose on-time pane had data"}, so the empty on-time pane after an early pane took the data is not emitted; set onTimeBehavior: "fireIfNonEmpty", use accumulation: "accumulating", or run it on the direct runner`,
+      ws.accumulation === "discarding"
+        ? 'a discarding trigger with early firings and the on-time pane fired even when empty: Prism ignores the on-time behaviour, so the empty on-time pane after an early pane took the data is not emitted; set onTimeBehavior: "fireIfNonEmpty", use accumulation: "accumulating", or run it on the direct runner'
+        : 'an accumulating trigger with early firings and the on-time pane fired only with new data: Prism ignores the on-time behaviour and fires the on-time pane with the accumulated data; leave onTimeBehavior at its default (fireAlways), or run it on the direct runner',
+    );
+  }
+  if (runner === "flink" && ws.onTimeBehavior !== "fireIfNonEmpty" && firesEarlyThenOnTime(ws.trigger)) {
+    problems.push(
+      'a trigger with early firings and the on-time pane fired even when it holds no new data: Beam\'s Flink runner, asked for FIRE_IF_NONEMPTY, skips the on-time pane of a window with no data since its last early pane (accumulated data included), and under FIRE_ALWAYS adds empty on-time panes to windows whose on-time pane had data; set onTimeBehavior: "fireIfNonEmpty", or run it on the direct runner',
     );
   }
   return problems;

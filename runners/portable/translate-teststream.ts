@@ -36,6 +36,8 @@ export interface TestStreamSupport {
   readonly refused?: string;
   /** Why the runner takes at most one TestStream per pipeline, if it does. */
   readonly oneStream?: string;
+  /** Why, if it does, the runner advances a TestStream's tagged outputs under one watermark. */
+  readonly sharedWatermark?: string;
 }
 
 /** What each portable runner does with TestStreams; unknown job services are taken to behave like Prism. */
@@ -50,6 +52,8 @@ export function testStreamSupport(runner: string): TestStreamSupport {
         processingTime: true,
         elements: "nested",
         oneStream: "Prism's element manager holds a single TestStream handler, its one source of processing time and of event order; tag one TestStream's outputs instead (taggedTestStream)",
+        sharedWatermark:
+          "Prism advances a TestStream's tagged outputs under one watermark, the furthest any output reached, so those elements are late or dropped there, and a side input's window may never be ready; advance the outputs' watermarks together, or run it on the direct runner",
       };
   }
 }

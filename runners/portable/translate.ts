@@ -26,6 +26,7 @@ import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec,
 import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import { paneProblems } from "./translate-panes";
+import { sharedWatermarkProblem } from "./teststream-watermarks";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
@@ -342,10 +343,13 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
           const script = options.testStreams?.[name];
           const coderIds = Object.fromEntries(Object.entries(t.outputs).map(([tag, pc]) => [tag, pcollections[pc].coderId as string]));
           const streams = Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)).length;
-          const problem = testStreamProblem(script, testStreamSupport(options.runner), options.runner, streams, new Set(Object.values(coderIds)).size === 1);
+          const support = testStreamSupport(options.runner);
+          const problem =
+            testStreamProblem(script, support, options.runner, streams, new Set(Object.values(coderIds)).size === 1) ??
+            (script && support.sharedWatermark ? sharedWatermarkProblem(graph, name, script, support.sharedWatermark) : null);
           if (problem || !script) unsupported.push(`${name}: ${problem}`);
           else {
-            const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support: testStreamSupport(options.runner) };
+            const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support };
             transforms[name] = { uniqueName: name, spec: testStreamSpec(script, coderIds, ctx), inputs: {}, outputs: { ...t.outputs } };
           }
           return name;

@@ -1,9 +1,9 @@
 /**
  * Beam's own tests of event-time semantics (TestStreamTest, LeaderBoardTest), re-expressed as pipelines
  * with Beam's expected values in test/semantics/scenarios/, run on Prism: the same pipelines and the
- * same assertions the direct runner is held to (test/semantics/). Each scenario must pass, except where
- * Prism differs from Beam's model or refuses the pipeline; each such case is listed in KNOWN with its
- * reason and the exact outcome, so a Prism that changes either way fails the test.
+ * same assertions the direct runner is held to (test/semantics/). Each scenario must pass, or be refused
+ * before submission where Prism would compute other results than the model (KNOWN lists each refusal
+ * with the part of its message that says why), so a translation that changes either way fails the test.
  */
 import { AssertionFailedError, assertThat, type AssertionFailure, Pipeline, schema, t, testStream } from "beamline";
 import { PortableRunner } from "../../runners/portable/runner";
@@ -32,21 +32,17 @@ interface Failure {
   readonly reason?: string;
 }
 
-/** A known difference from the direct runner: the outcome Prism gives, and why. */
+/** A scenario Prism does not pass: the outcome (a refusal before submission), and why. */
 interface Known {
   readonly outcome: Outcome;
   readonly why: string;
-  /**
-   * Set when Prism fires the listed panes on some runs only: any of the listed failures, or none, may
-   * come (`true`); or, with `"rows"`, any failure of the listed assertions, whatever rows it names
-   * (Prism's processing-time firings as a TestStream ends race with its watermark: a pane may hold
-   * more or fewer of the elements).
-   */
-  readonly varies?: true | "rows";
 }
 
 /** Allowed lateness on windows that end: refused on Prism (extra closing late panes, on-time panes not marked last). */
 const PRISM_LATENESS = "Prism's triggers are incomplete (apache/beam#36069, #36142): the portable translation refuses allowed lateness on windows that end before submission, naming the grouping";
+
+/** Processing-time triggers on windows that end: refused on Prism. */
+const PRISM_PROCESSING_TIME = "Prism fires processing-time triggers late (as a TestStream ends), so panes Beam fires on time come out early first: the portable translation refuses processing-time triggers on windows that end";
 
 /** Merging windows: refused on Prism (its triggers do not handle them). */
 const PRISM_MERGING = "Prism's triggers do not handle merging windows (apache/beam#31438): the portable translation refuses session-windowed groupings before submission";
@@ -62,11 +58,7 @@ const PRISM_ONE_TESTSTREAM = "Prism drives at most one TestStream per pipeline, 
 
 /** A TestStream's tagged outputs share one watermark on Prism. */
 const PRISM_TAGGED_WATERMARK =
-  "Prism advances a TestStream's tagged outputs under one watermark, the furthest any output reached, so an output's data behind another output's watermark is droppably late (the letters, and `slow`'s element, are dropped); and its count trigger fires per element (the numbers' early panes hold one element each, with no empty on-time pane)";
-
-/** The one Prism job that does not finish. */
-const PRISM_SIDE_INPUT_HANG =
-  "Prism does not finish the pipeline: the main output's elements wait for their side input's window, which (with the tagged outputs under one watermark, see test_multiple_outputs_with_watermark_advancement) Prism never makes ready; the job is left to Prism, stopped with it";
+  "Prism advances a TestStream's tagged outputs under one watermark, the furthest any output reached, so an output's data behind another output's watermark is late or dropped there (and a side input's window never ready): the portable translation refuses such a script before submission when the output reaches windows that end";
 
 /** Where Prism differs from Beam's model (or cannot run a scenario), by Beam test; every other scenario passes. */
 const KNOWN: Record<string, Known> = {
@@ -75,11 +67,12 @@ const KNOWN: Record<string, Known> = {
     why: "Prism drives at most one TestStream per pipeline, so the portable translation refuses two before submission, naming both",
   },
   "TestStreamTest.testMultipleStreams, with processing time": { outcome: {"refused": "several TestStreams in one pipeline (Prism's element manager holds a single TestStream handler"}, why: PRISM_ONE_TESTSTREAM },
-  "test_stream_test.TestStreamTest.test_multiple_outputs_with_watermark_advancement, with late data": { outcome: {"failed": [{"assertion": "containsInAnyOrder(1 row(s)) in all panes of window [1970-01-01T00:00:00.000Z, 1970-01-01T00:00:15.000Z)", "missing": [100], "unexpected": []}]}, why: PRISM_TAGGED_WATERMARK },
+  "test_stream_test.TestStreamTest.test_multiple_outputs_with_watermark_advancement, with late data": { outcome: { refused: "Prism advances a TestStream's tagged outputs under one watermark" }, why: PRISM_TAGGED_WATERMARK },
   "TestStreamTest.testMultipleStreams, interleaved processing time": { outcome: {"refused": "several TestStreams in one pipeline (Prism's element manager holds a single TestStream handler"}, why: PRISM_ONE_TESTSTREAM },
-  "test_stream_test.TestStreamTest.test_basic_execution_sideinputs_fixed_windows": { outcome: {"error": "did not finish within"}, why: PRISM_SIDE_INPUT_HANG },
+  "test_stream_test.TestStreamTest.test_basic_execution_sideinputs_fixed_windows": { outcome: { refused: "Prism advances a TestStream's tagged outputs under one watermark" }, why: PRISM_TAGGED_WATERMARK },
   "TestStreamTest.testLateDataAccumulating": { outcome: { refused: "allowed lateness: Prism's triggers are incomplete" }, why: PRISM_LATENESS },
   "TestStreamTest.testDiscardingMode": { outcome: { refused: "allowed lateness: Prism's triggers are incomplete" }, why: PRISM_LATENESS },
+  "TestStreamTest.testEarlyPanesOfWindow": { outcome: { refused: "a processing-time trigger: Prism fires processing-time triggers late" }, why: PRISM_PROCESSING_TIME },
   "TestStreamTest.testFirstElementLate": { outcome: { refused: "allowed lateness: Prism's triggers are incomplete" }, why: PRISM_LATENESS },
   "LeaderBoardTest.testTeamScoresOnTime": { outcome: { refused: "allowed lateness: Prism's triggers are incomplete" }, why: PRISM_LATENESS },
   "LeaderBoardTest.testTeamScoresSpeculative": { outcome: { refused: "allowed lateness: Prism's triggers are incomplete" }, why: PRISM_LATENESS },
@@ -189,8 +182,6 @@ describeWithPrism("Prism: Beam's event-time semantics tests", (prism) => {
       // A refusal or an error is matched by the part of its message that says why.
       if ("refused" in want && "refused" in got) expect(got.refused).toContain(want.refused);
       else if ("error" in want && "error" in got) expect(got.error).toContain(want.error);
-      else if (KNOWN[s.beam]?.varies === "rows" && "failed" in want) expect("passed" in got || ("failed" in got && got.failed.every((f) => want.failed.some((w) => w.assertion === f.assertion)))).toBe(true);
-      else if (KNOWN[s.beam]?.varies && "failed" in want) expect("passed" in got || ("failed" in got && got.failed.every((f) => want.failed.some((w) => JSON.stringify(w) === JSON.stringify(f))))).toBe(true);
       else expect(got).toEqual("failed" in want ? { failed: want.failed.map((f) => ({ ...f, missing: sorted(f.missing), unexpected: sorted(f.unexpected) })) } : want);
     }, 60_000);
   }

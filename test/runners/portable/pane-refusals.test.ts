@@ -5,6 +5,7 @@
  */
 import {
   afterCount,
+  afterProcessingTime,
   afterWatermark,
   combinePerKey,
   create,
@@ -70,18 +71,26 @@ describeWith(["mvn", "java"], "pane refusals on portable runners", () => {
     for (const runner of ["prism", "flink"]) {
       expect(await refused(summed(globalWindows(), { allowedLateness: 5_000, trigger: repeatedly(afterCount(2)), accumulation: "accumulating" }), runner)).toBeNull();
       expect(await refused(summed(FIXED, {}), runner)).toBeNull();
-      expect(await refused(summed(FIXED, { trigger: EARLY_COUNT, accumulation: "accumulating" }), runner)).toBeNull();
+      expect(await refused(summed(FIXED, { trigger: EARLY_COUNT, accumulation: "discarding", onTimeBehavior: "fireIfNonEmpty" }), runner)).toBeNull();
     }
   });
 
-  test("a discarding trigger with early firings is refused unless the on-time pane fires only when non-empty", async () => {
+  test("early firings are refused where the runner's on-time pane differs: on Prism discarding with the default on-time behaviour or accumulating with fireIfNonEmpty, on Flink without fireIfNonEmpty", async () => {
     for (const runner of ["prism", "flink"]) {
       const got = await refused(summed(FIXED, { trigger: EARLY_COUNT, accumulation: "discarding" }), runner);
       expect(got).toHaveLength(1);
       expect(got![0]).toContain('set onTimeBehavior: "fireIfNonEmpty"');
       expect(await refused(summed(FIXED, { trigger: repeatedly(afterCount(2)), accumulation: "discarding" }), runner)).toBeNull();
+      expect(await refused(summed(FIXED, { trigger: afterWatermark({ late: afterCount(1) }), accumulation: "discarding" }), runner)).toBeNull();
       expect(await refused(summed(FIXED, { trigger: EARLY_COUNT, accumulation: "discarding", onTimeBehavior: "fireIfNonEmpty" }), runner)).toBeNull();
     }
+    const accumulating = summed(FIXED, { trigger: EARLY_COUNT, accumulation: "accumulating" });
+    expect(await refused(accumulating, "prism")).toBeNull();
+    expect(await refused(accumulating, "flink")).toEqual([expect.stringContaining("accumulated data included")]);
+    // Prism fires the on-time pane with accumulated data whatever the on-time behaviour says.
+    const ifNonEmpty = summed(FIXED, { trigger: EARLY_COUNT, accumulation: "accumulating", onTimeBehavior: "fireIfNonEmpty" });
+    expect(await refused(ifNonEmpty, "prism")).toEqual([expect.stringContaining("leave onTimeBehavior at its default")]);
+    expect(await refused(ifNonEmpty, "flink")).toBeNull();
   });
 
   test("merging windows and earliest or latest timestamps are refused on Prism only", async () => {
@@ -105,13 +114,20 @@ describeWith(["mvn", "java"], "pane refusals on portable runners", () => {
     expect(got.map((m) => m.split(":")[0]).sort()).toEqual(["Group", expect.stringMatching(/^Sum\//)]);
   });
 
-  test("allowed lateness on a bounded input translates: no data comes late", async () => {
+  test("allowed lateness on a bounded input translates on Flink (no data comes late); Prism still misses the last pane flag", async () => {
     const p = new Pipeline();
     p.apply("Numbers", create([1, 2, 3]))
       .apply("Windows", windowInto(FIXED, { allowedLateness: 5_000 }))
       .apply("Key", map((x: number) => ({ key: "k", value: x })))
       .apply("Sum", combinePerKey(sum()));
-    for (const runner of ["prism", "flink"]) expect(await refused(p, runner)).toBeNull();
+    expect(await refused(p, "flink")).toBeNull();
+    expect(await refused(p, "prism")).toEqual([expect.stringContaining("in a bounded pipeline too")]);
+  });
+
+  test("processing-time triggers on windows that end are refused on Prism; in the global window they translate", async () => {
+    const early = afterWatermark({ early: afterProcessingTime("5m") });
+    expect(await refused(summed(FIXED, { trigger: early, accumulation: "accumulating" }), "prism")).toEqual([expect.stringContaining("a processing-time trigger: Prism")]);
+    expect(await refused(summed(globalWindows(), { trigger: repeatedly(afterProcessingTime("5m")), accumulation: "accumulating" }), "prism")).toBeNull();
   });
 
   test("a runner Beamline does not know is not second-guessed", async () => {
