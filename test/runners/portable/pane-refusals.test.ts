@@ -22,12 +22,8 @@ import {
   type WindowIntoOptions,
   type WindowFnSpec,
 } from "beamline";
-import { beamProtos } from "../../../runners/portable/model/protos";
-import { translate } from "../../../runners/portable/translate";
-import { readTestStreamScripts } from "../../../runners/portable/translate-teststream";
+import { refused } from "./refused";
 import { describeWith } from "./requirements";
-
-const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
 
 /** A keyed sum (a combine, so a GroupByKey inside it) under `windowFn` and `options`. */
 function summed(windowFn: WindowFnSpec, options: WindowIntoOptions): Pipeline {
@@ -37,18 +33,6 @@ function summed(windowFn: WindowFnSpec, options: WindowIntoOptions): Pipeline {
     .apply("Key", map((x: number) => ({ key: "k", value: x })))
     .apply("Sum", combinePerKey(sum()));
   return p;
-}
-
-/** What translating `p` for `runner` refuses (the unsupported list), or null when it translates. */
-async function refused(p: Pipeline, runner: string): Promise<string[] | null> {
-  const testStreams = await readTestStreamScripts(p.graph(), (n) => p.fn(n));
-  try {
-    translate(p.graph(), beamProtos(), { environment: ENV, fingerprint: p.fingerprint(), runner, testStreams });
-    return null;
-  } catch (e) {
-    expect((e as { code?: string }).code).toBe("BL_PORTABLE_UNSUPPORTED");
-    return (e as { value: string[] }).value;
-  }
 }
 
 const FIXED = fixedWindows(60_000);

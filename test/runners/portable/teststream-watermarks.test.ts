@@ -5,13 +5,10 @@
  * and runners that keep a watermark per output take it as it is.
  */
 import { fixedWindows, map, Pipeline, taggedTestStream, timestamped, windowInto } from "beamline";
-import { beamProtos } from "../../../runners/portable/model/protos";
-import { translate } from "../../../runners/portable/translate";
 import { readTestStreamScripts } from "../../../runners/portable/translate-teststream";
 import { tagsBehindSharedWatermark } from "../../../runners/portable/teststream-watermarks";
+import { refused } from "./refused";
 import { describeWith } from "./requirements";
-
-const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
 
 /** A stream whose `slow` output adds an element at 5 s once `fast` is at 20 s (its own watermark at 0), each output mapped, `slow` windowed when `windowed`. */
 function pipeline(windowed: boolean, together = false): Pipeline {
@@ -22,17 +19,6 @@ function pipeline(windowed: boolean, together = false): Pipeline {
   fast.apply("Fast", map((x: string) => x.toUpperCase()));
   (windowed ? slow.apply("Windows", windowInto(fixedWindows(10_000))) : slow).apply("Slow", map((x: string) => x.toUpperCase()));
   return p;
-}
-
-async function refused(p: Pipeline, runner: string): Promise<string[] | null> {
-  const testStreams = await readTestStreamScripts(p.graph(), (n) => p.fn(n));
-  try {
-    translate(p.graph(), beamProtos(), { environment: ENV, fingerprint: p.fingerprint(), runner, testStreams });
-    return null;
-  } catch (e) {
-    expect((e as { code?: string }).code).toBe("BL_PORTABLE_UNSUPPORTED");
-    return (e as { value: string[] }).value;
-  }
 }
 
 describeWith(["mvn", "java"], "tagged TestStreams under one shared watermark", () => {
