@@ -4,6 +4,7 @@
  * shapes the runners compute as the direct runner does translate.
  */
 import {
+  buildPipeline,
   afterCount,
   afterProcessingTime,
   afterWatermark,
@@ -22,6 +23,7 @@ import {
   type WindowIntoOptions,
   type WindowFnSpec,
 } from "beamline";
+import teamScoresExample from "../../../examples/team-scores";
 import { refused } from "./refused";
 import { describeWith } from "./requirements";
 
@@ -112,6 +114,16 @@ describeWith(["mvn", "java"], "pane refusals on portable runners", () => {
     const early = afterWatermark({ early: afterProcessingTime("5m") });
     expect(await refused(summed(FIXED, { trigger: early, accumulation: "accumulating" }), "prism")).toEqual([expect.stringContaining("a processing-time trigger: Prism")]);
     expect(await refused(summed(globalWindows(), { trigger: repeatedly(afterProcessingTime("5m")), accumulation: "accumulating" }), "prism")).toBeNull();
+  });
+
+  test("examples/team-scores (early processing-time and late firings, 30 s of lateness, a bounded sequence) is refused on Prism and Flink, naming its grouping", async () => {
+    const p = buildPipeline(teamScoresExample, {});
+    const grouping = (runner: string) => refused(p, runner).then((list) => (list ?? []).filter((m) => m.startsWith("TeamScores/")));
+    const prism = await grouping("prism");
+    expect(prism.join("\n")).toContain("allowed lateness: Prism");
+    expect(prism.join("\n")).toContain("a processing-time trigger: Prism");
+    const flink = await grouping("flink");
+    expect(flink).toEqual([expect.stringContaining("early firings and the on-time pane fired even when it holds no new data")]);
   });
 
   test("a runner Beamline does not know is not second-guessed", async () => {
