@@ -8,6 +8,7 @@
 import type { PipelineGraph } from "../../sdk/graph";
 import { MIN_TIMESTAMP } from "../../sdk/time";
 import type { TestStreamScriptEvent } from "./translate-teststream";
+import { consumers, firstDownstream } from "./graph-reach";
 
 /** The output tags of a script with an element behind the furthest watermark of any output but not behind its own output's. */
 export function tagsBehindSharedWatermark(script: readonly TestStreamScriptEvent[]): Set<string> {
@@ -28,21 +29,8 @@ export function tagsBehindSharedWatermark(script: readonly TestStreamScriptEvent
 
 /** Whether a PCollection, or any PCollection computed from it, is in windows that end (not the global window). */
 function reachesEndingWindows(graph: PipelineGraph, pc: string): boolean {
-  const consumers = new Map<string, string[]>();
-  for (const t of Object.values(graph.transforms)) {
-    if (t.subtransforms.length > 0) continue;
-    for (const input of Object.values(t.inputs)) consumers.set(input, [...(consumers.get(input) ?? []), ...Object.values(t.outputs)]);
-  }
-  const seen = new Set<string>();
-  const todo = [pc];
-  while (todo.length > 0) {
-    const id = todo.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    if (graph.windowingStrategies[graph.pcollections[id].windowing].windowFn.kind !== "global") return true;
-    todo.push(...(consumers.get(id) ?? []));
-  }
-  return false;
+  const ending = (id: string) => graph.windowingStrategies[graph.pcollections[id].windowing].windowFn.kind !== "global";
+  return ending(pc) || firstDownstream(pc, consumers(graph, true), (t) => (Object.values(t.outputs).some(ending) ? true : null)) !== null;
 }
 
 /** Why TestStream `name`'s script gives other results under one shared watermark (`why`: the runner's behaviour), or null when it does not. */

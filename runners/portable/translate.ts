@@ -27,6 +27,7 @@ import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspect
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import { paneProblems } from "./translate-panes";
 import { sharedWatermarkProblem } from "./teststream-watermarks";
+import { multiStageProblems } from "./teststream-stages";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
@@ -173,6 +174,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const windowingStrategies: Record<string, Record<string, unknown>> = {};
   // Groupings whose panes the runner would compute differently from the model are refused, never run wrong.
   const unsupported: string[] = paneProblems(graph, options.runner);
+  const multiStage = testStreamSupport(options.runner).multiStage;
+  if (multiStage) unsupported.push(...multiStageProblems(graph, Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)), multiStage));
   const env = ENVIRONMENT_ID;
 
   // PCollections consumed by a GroupByKey travel as KV; GBK outputs as KV<K, Iterable<V>>.
@@ -345,7 +348,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
           const streams = Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)).length;
           const support = testStreamSupport(options.runner);
           const problem =
-            testStreamProblem(script, support, options.runner, streams, new Set(Object.values(coderIds)).size === 1) ??
+            testStreamProblem(script, support, options.runner, streams, Object.keys(coderIds).length) ??
             (script && support.sharedWatermark ? sharedWatermarkProblem(graph, name, script, support.sharedWatermark) : null);
           if (problem || !script) unsupported.push(`${name}: ${problem}`);
           else {
