@@ -40,6 +40,8 @@ export interface TestStreamSupport {
   readonly oneOutput?: string;
   /** Why, if it does not, the runner gives other results when a TestStream's data meets itself after different numbers of GroupByKeys. */
   readonly multiStage?: string;
+  /** Why, if it does not, the runner cannot take elements in windows the end of the global window cuts short. */
+  readonly cutWindows?: string;
   /** Why, if it does, the runner advances a TestStream's tagged outputs under one watermark. */
   readonly sharedWatermark?: string;
 }
@@ -52,6 +54,7 @@ export function testStreamSupport(runner: string): TestStreamSupport {
         processingTime: false,
         elements: "outer",
         oneOutput: "Beam's Flink runner translates a TestStream with one output only, and fails the job with several; give each output its own pipeline, or run it on Prism or the direct runner",
+        cutWindows: "Beam's Flink runner fails the job: its TimestampCombiner finds the element after the cut window's last timestamp; run it on Prism or the direct runner",
         multiStage:
           "Beam's Flink runner does not let every stage settle before a TestStream's next event, so later raw elements can come before the grouped result of earlier ones and the DoFn's state differs; run it on Prism or the direct runner",
       };

@@ -28,6 +28,7 @@ import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } fro
 import { paneProblems } from "./translate-panes";
 import { sharedWatermarkProblem } from "./teststream-watermarks";
 import { multiStageProblems } from "./teststream-stages";
+import { cutWindowProblem } from "./teststream-window-ends";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
@@ -349,7 +350,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
           const support = testStreamSupport(options.runner);
           const problem =
             testStreamProblem(script, support, options.runner, streams, Object.keys(coderIds).length) ??
-            (script && support.sharedWatermark ? sharedWatermarkProblem(graph, name, script, support.sharedWatermark) : null);
+            (script && support.sharedWatermark ? sharedWatermarkProblem(graph, name, script, support.sharedWatermark) : null) ??
+            (script && support.cutWindows ? cutWindowProblem(graph, name, script, support.cutWindows) : null);
           if (problem || !script) unsupported.push(`${name}: ${problem}`);
           else {
             const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support };
