@@ -2,8 +2,7 @@
  * TestStream elements in a fixed window cut short by the end of the global window are refused on Flink
  * (whose runner fails such a job), not on Prism; elements in whole windows translate on both.
  */
-import { fixedWindows, groupByKey, map, Pipeline, testStream, timestamped, windowInto } from "beamline";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP } from "../../../sdk/time";
+import { fixedWindows, GLOBAL_WINDOW_MAX_TIMESTAMP, groupByKey, map, Pipeline, testStream, timestamped, windowInto } from "beamline";
 import { refused } from "./refused";
 import { describeWith } from "./requirements";
 
