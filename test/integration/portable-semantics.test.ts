@@ -191,14 +191,14 @@ function failureOf(f: AssertionFailure): Failure {
   return { ...base, reason: f.report.split("\n")[0].split(" — ").slice(1).join(" — ") };
 }
 
-/** How long a scenario's job may run before its outcome is that it did not finish. */
-const JOB_TIMEOUT_MS = 20_000;
+/** How long a scenario's job may run before its outcome is that it did not finish (Flink's first job starts its task slots, which takes longer under load). */
+const JOB_TIMEOUT_MS: Record<string, number> = { prism: 20_000, flink: 90_000 };
 
 /** Runs `p` on `runner` and says what came of it. */
 async function outcomeOn(endpoint: string, p: Pipeline, runner = "prism"): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() => resolve({ error: `did not finish within ${JOB_TIMEOUT_MS / 1000} s` }), JOB_TIMEOUT_MS);
+    timer = setTimeout(() => resolve({ error: `did not finish within ${JOB_TIMEOUT_MS[runner] / 1000} s` }), JOB_TIMEOUT_MS[runner]);
   });
   try {
     return await Promise.race([run(endpoint, p, runner), timeout]);
