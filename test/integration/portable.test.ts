@@ -7,7 +7,7 @@
  * Each suite starts its services once and stops them after.
  */
 import * as path from "node:path";
-import { create, customWindows, generateSequence, runPipeline, Pipeline, windowInto, writeText } from "beamline";
+import { create, customWindows, runPipeline, Pipeline, testStream, windowInto, writeText } from "beamline";
 import { main } from "../../runners/cli";
 import { clusterJobs } from "../../runners/flink/flink";
 import { JobFailedError, PortableRunner, type PortableResult } from "../../runners/portable/runner";
@@ -111,7 +111,9 @@ describeWithPrism("Prism", (prism) => {
 
   test("features the runner lacks are refused before submission, all in one error", async () => {
     const p = new Pipeline();
-    p.apply("Ticks", generateSequence({ from: 0 }));
+    // Prism drives one TestStream per pipeline: the second is refused with the first.
+    p.apply("Ticks", testStream<string>().addElements("tick"));
+    p.apply("Tocks", testStream<string>().addElements("tock"));
     p.apply("Pairs", create([{ key: "a", value: 1 }])).apply("Halves", windowInto(customWindows("halves", (ts) => [{ start: ts - (ts % 500), end: ts - (ts % 500) + 500 }])));
     p.apply("Nums", create([1])).apply("Write", writeText(path.join(tempDir(), "never")));
     const runner = new PortableRunner({ jobEndpoint: prism().jobEndpoint, runnerName: "prism" });
@@ -119,8 +121,9 @@ describeWithPrism("Prism", (prism) => {
     expect(e).not.toBeNull();
     expect(e!.code).toBe("BL_PORTABLE_UNSUPPORTED");
     expect(e!.message).toContain("Ticks");
+    expect(e!.message).toContain("Tocks");
     expect(e!.message).toContain('custom "halves"');
-    expect((e!.value as string[]).length).toBe(2);
+    expect((e!.value as string[]).length).toBe(3);
   }, 60_000);
 });
 
