@@ -7,8 +7,7 @@
  */
 import type { PubSub } from "@google-cloud/pubsub";
 import type { JsonValue } from "../../sdk/graph";
-import { scalarSchema, t } from "../../sdk/schema";
-import type { SourceChunk } from "../../sdk/source";
+import { scalarSchema, t, type SourceChunk } from "beamline";
 import { pubsubRequest } from "../../transforms/io/pubsub/pubsub-client";
 import { PubSubSource } from "../../transforms/io/pubsub/pubsub-source";
 import { describeWithPubSub, pubsubClientOn } from "./services";
