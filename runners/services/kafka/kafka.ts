@@ -75,6 +75,9 @@ function kafkaSettings(brokerPort: number, controllerPort: number, dataDir: stri
     "share.coordinator.state.topic.replication.factor": 1,
     "share.coordinator.state.topic.min.isr": 1,
     "group.initial.rebalance.delay.ms": 0,
+    // Records are kept whatever their timestamps: pipelines here write event times near the epoch, which
+    // time-based retention (7 days by default) would delete at the next retention check, every 5 minutes.
+    "log.retention.ms": -1,
   };
 }
 
