@@ -36,13 +36,28 @@ export interface TestStreamSupport {
   readonly refused?: string;
   /** Why the runner takes at most one TestStream per pipeline, if it does. */
   readonly oneStream?: string;
+  /** Why, if it does, the runner takes a TestStream with one output only. */
+  readonly oneOutput?: string;
+  /** Why, if it does not, the runner gives other results when a TestStream's data meets itself after different numbers of GroupByKeys. */
+  readonly multiStage?: string;
+  /** Why, if it does not, the runner cannot take elements in windows the end of the global window cuts short. */
+  readonly cutWindows?: string;
+  /** Why, if it does, the runner advances a TestStream's tagged outputs under one watermark. */
+  readonly sharedWatermark?: string;
 }
 
 /** What each portable runner does with TestStreams; unknown job services are taken to behave like Prism. */
 export function testStreamSupport(runner: string): TestStreamSupport {
   switch (runner) {
     case "flink":
-      return { processingTime: false, elements: "outer" };
+      return {
+        processingTime: false,
+        elements: "outer",
+        oneOutput: "Beam's Flink runner translates a TestStream with one output only, and fails the job with several; give each output its own pipeline, or run it on Prism or the direct runner",
+        cutWindows: "Beam's Flink runner fails the job: its TimestampCombiner finds the element after the cut window's last timestamp; run it on Prism or the direct runner",
+        multiStage:
+          "Beam's Flink runner does not let every stage settle before a TestStream's next event, so later raw elements can come before the grouped result of earlier ones and the DoFn's state differs; run it on Prism or the direct runner",
+      };
     case "dataflow":
       return { processingTime: false, elements: "outer", refused: "Dataflow does not run TestStreams" };
     default:
@@ -50,6 +65,8 @@ export function testStreamSupport(runner: string): TestStreamSupport {
         processingTime: true,
         elements: "nested",
         oneStream: "Prism's element manager holds a single TestStream handler, its one source of processing time and of event order; tag one TestStream's outputs instead (taggedTestStream)",
+        sharedWatermark:
+          "Prism advances a TestStream's tagged outputs under one watermark, the furthest any output reached, so those elements are late or dropped there, and a side input's window may never be ready; advance the outputs' watermarks together, or run it on the direct runner",
       };
   }
 }
@@ -107,21 +124,19 @@ export interface TestStreamTranslationContext {
 
 /**
  * Why a script cannot run on a runner, or null when it can. `streams` is how many TestStreams the
- * pipeline has; `sameCoder`, whether all the stream's outputs share one element coder.
+ * pipeline has; `outputs`, how many outputs the stream has.
  */
 export function testStreamProblem(
   script: readonly TestStreamScriptEvent[] | undefined,
   support: TestStreamSupport,
   runner: string,
   streams = 1,
-  sameCoder = true,
+  outputs = 1,
 ): string | null {
   if (support.refused) return `TestStream (${support.refused})`;
   if (!script) return "TestStream (its script was not read before translation)";
   if (streams > 1 && support.oneStream) return `several TestStreams in one pipeline (${support.oneStream})`;
-  if (!sameCoder && support.elements === "outer") {
-    return `TestStream with tagged outputs of different element types (Beam's TestStreamPayload names one coder for every output, and Beam's ${runner} runner decodes the elements with it; give the outputs one type, or run on Prism or the direct runner)`;
-  }
+  if (outputs > 1 && support.oneOutput) return `TestStream with ${outputs} tagged outputs (${support.oneOutput})`;
   if (!support.processingTime && script.some((e) => e.kind === "processingTime")) {
     return `TestStream advancing processing time (Beam's ${runner} runner cannot advance processing time in a TestStream; drive processing-time triggers on Prism or the direct runner)`;
   }

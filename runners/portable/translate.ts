@@ -26,6 +26,10 @@ import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec,
 import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
 import { unboundedWriteProblem } from "./translate-write";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
+import { paneProblems } from "./translate-panes";
+import { sharedWatermarkProblem } from "./teststream-watermarks";
+import { multiStageProblems } from "./teststream-stages";
+import { cutWindowProblem } from "./teststream-window-ends";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
 import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
@@ -169,7 +173,10 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const transforms: Record<string, Record<string, unknown>> = {};
   const pcollections: Record<string, Record<string, unknown>> = {};
   const windowingStrategies: Record<string, Record<string, unknown>> = {};
-  const unsupported: string[] = [];
+  // Groupings whose panes the runner would compute differently from the model are refused, never run wrong.
+  const unsupported: string[] = paneProblems(graph, options.runner);
+  const multiStage = testStreamSupport(options.runner).multiStage;
+  if (multiStage) unsupported.push(...multiStageProblems(graph, Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)), multiStage));
   const env = ENVIRONMENT_ID;
 
   // PCollections consumed by a GroupByKey travel as KV; GBK outputs as KV<K, Iterable<V>>.
@@ -340,10 +347,14 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
           const script = options.testStreams?.[name];
           const coderIds = Object.fromEntries(Object.entries(t.outputs).map(([tag, pc]) => [tag, pcollections[pc].coderId as string]));
           const streams = Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)).length;
-          const problem = testStreamProblem(script, testStreamSupport(options.runner), options.runner, streams, new Set(Object.values(coderIds)).size === 1);
+          const support = testStreamSupport(options.runner);
+          const problem =
+            testStreamProblem(script, support, options.runner, streams, Object.keys(coderIds).length) ??
+            (script && support.sharedWatermark ? sharedWatermarkProblem(graph, name, script, support.sharedWatermark) : null) ??
+            (script && support.cutWindows ? cutWindowProblem(graph, name, script, support.cutWindows) : null);
           if (problem || !script) unsupported.push(`${name}: ${problem}`);
           else {
-            const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support: testStreamSupport(options.runner) };
+            const ctx = { protos, coders: coders.coders, addCoder: (urn: string) => coders.add(urn), support };
             transforms[name] = { uniqueName: name, spec: testStreamSpec(script, coderIds, ctx), inputs: {}, outputs: { ...t.outputs } };
           }
           return name;

@@ -20,21 +20,16 @@ export interface Read {
  */
 export function consoleConsume(bootstrap: string, topic: string, idleMs = 4000): Read[] {
   const cp = ensureKafka().join(path.delimiter);
-  let read: Read[] = [];
-  // It sometimes ends having read nothing of a topic that holds records (its group not yet joined
-  // when the idle time runs out): an empty read is tried twice more.
-  for (let attempt = 0; attempt < 3 && read.length === 0; attempt++) {
-    const r = spawnSync("java", [
-      "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer",
-      "--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--isolation-level", "read_committed", "--timeout-ms", String(idleMs),
-      "--formatter-property", "print.partition=true", "--formatter-property", "print.offset=true", "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true",
-    ], { encoding: "utf8", maxBuffer: 256 << 20, timeout: 120_000 });
-    if (r.status !== 0 && !/Processed a total/.test(r.stderr)) throw new Error(`console consumer failed: ${r.stderr}`);
-    read = r.stdout.split("\n").filter((l) => l.startsWith("Partition:")).map((l) => {
-      const [p, o, headers, key, value] = l.split("\t");
-      return { partition: Number(p.slice("Partition:".length)), offset: Number(o.slice("Offset:".length)), headers, key, value };
-    });
-  }
+  const r = spawnSync("java", [
+    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", cp, "org.apache.kafka.tools.consumer.ConsoleConsumer",
+    "--bootstrap-server", bootstrap, "--topic", topic, "--from-beginning", "--isolation-level", "read_committed", "--timeout-ms", String(idleMs),
+    "--formatter-property", "print.partition=true", "--formatter-property", "print.offset=true", "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true",
+  ], { encoding: "utf8", maxBuffer: 256 << 20, timeout: 120_000 });
+  if (r.status !== 0 && !/Processed a total/.test(r.stderr)) throw new Error(`console consumer failed: ${r.stderr}`);
+  const read = r.stdout.split("\n").filter((l) => l.startsWith("Partition:")).map((l) => {
+    const [p, o, headers, key, value] = l.split("\t");
+    return { partition: Number(p.slice("Partition:".length)), offset: Number(o.slice("Offset:".length)), headers, key, value };
+  });
   // A record at a partition and offset already read is the consumer reading again, not a second record.
   const seen = new Set<string>();
   return read.filter((x) => {

@@ -14,8 +14,8 @@ import { outputLines } from "./pipelines";
 import { SCENARIOS, scenarioOutput } from "./teststream-pipelines";
 import { describeWithFlinkJobServer, describeWithPrism } from "./services";
 
-/** Scenarios Flink runs exactly as the direct runner does; `droppably-late` has an element the model drops. */
-const EXACT_ON_FLINK = ["on-time", "droppably-late"];
+/** Scenarios Flink runs exactly as the direct runner does; `late-data-dropped` has strings and elements the model drops. */
+const EXACT_ON_FLINK = ["early-count-accumulating-if-nonempty", "late-data-dropped"];
 
 describeWithFlinkJobServer("a Flink job server reached as the portable runner", (server) => {
   test("TestStream scenarios give the direct runner's panes, as under the flink name", async () => {
@@ -32,8 +32,9 @@ describeWithFlinkJobServer("a Flink job server reached as the portable runner", 
   }, 240_000);
 
   test("restart strategies Flink cannot follow are refused before submission", async () => {
+    const EXACT = SCENARIOS.find((x) => x.name === EXACT_ON_FLINK[0])!;
     const e = await new PortableRunner({ jobEndpoint: server().jobEndpoint, runnerName: "portable", restart: { kind: "exponential-backoff", attempts: 3, delayMs: 100 } })
-      .run(SCENARIOS[0].build(scenarioOutput(tempDir(), SCENARIOS[0].name)))
+      .run(EXACT.build(scenarioOutput(tempDir(), EXACT.name)))
       .then(() => null, (x: unknown) => x as { code?: string; message: string });
     expect(e?.code).toBe("BL_UNSUPPORTED_RUN_OPTION");
     expect(e?.message).toContain("fixed-delay");

@@ -9,6 +9,7 @@ import {
   afterProcessingTime,
   afterWatermark,
   combinePerKey,
+  create,
   ElementInfo,
   fixedWindows,
   groupByKey,
@@ -19,6 +20,7 @@ import {
   timestamped,
   TestStream,
   windowInto,
+  withTimestamps,
   writeText,
 } from "beamline";
 import { users } from "../semantics/scenarios/leaderboard";
@@ -44,15 +46,15 @@ function pane(info: ElementInfo): string {
   return `${info.window.start} ${info.pane.timing} ${info.pane.index} ${info.pane.isFirst ? "F" : "-"}${info.pane.isLast ? "L" : "-"}`;
 }
 
-/** Team score sums in 20-minute windows, early firings 5 minutes and late firings 10 minutes (processing time) after a pane's first element, accumulating. */
-function teamScores(events: TestStream<GameAction>, out: string): Pipeline {
+/** Team score sums in 20-minute windows, early firings 5 minutes and late firings 10 minutes (processing time) after a pane's first element, accumulating, late data allowed for `allowedLateness` (an hour unless given). */
+function teamScores(events: TestStream<GameAction>, out: string, allowedLateness = HOUR): Pipeline {
   const p = new Pipeline();
   p.apply("Events", events)
     .apply(
       "TeamWindows",
       windowInto(fixedWindows(TEAM_WINDOW), {
         trigger: afterWatermark({ early: afterProcessingTime("5m"), late: afterProcessingTime("10m") }),
-        allowedLateness: HOUR,
+        allowedLateness,
         accumulation: "accumulating",
       }),
     )
@@ -69,6 +71,53 @@ function grouped(events: TestStream<string>, options: Parameters<typeof windowIn
   p.apply("Events", events)
     .apply("Windows", windowInto(fixedWindows(15 * S), options))
     .apply("Key", map((x: string) => ({ key: "k", value: x })))
+    .apply("Group", groupByKey<string, string>())
+    .apply("Format", map((g: { key: string; values: string[] }, info: ElementInfo) => `${pane(info)} ${g.key} [${[...g.values].sort().join(",")}]`))
+    .apply("Write", writeText(out));
+  return p;
+}
+
+/** One element in each of two 15-second windows, the watermark before each: early-count scenarios. */
+function earlyCountEvents(): TestStream<string> {
+  return testStream<string>().advanceWatermarkTo(10 * S).addElements(timestamped("a", 11 * S)).advanceWatermarkTo(20 * S).addElements(timestamped("b", 21 * S)).advanceWatermarkToInfinity();
+}
+
+/** On-time data, then data behind the watermark: late within 280 s of lateness, and droppably late. */
+function lateDataEvents(): TestStream<string> {
+  return testStream<string>()
+    .advanceWatermarkTo(10 * S)
+    .addElements("a", "b", "c")
+    .advanceWatermarkTo(20 * S)
+    .addElements("d")
+    .addElements("e")
+    .advanceWatermarkTo(300 * S)
+    .addElements(timestamped("late", 290 * S))
+    .addElements(timestamped("last", 310 * S))
+    .addElements(timestamped("too-late", 2 * S))
+    .advanceWatermarkToInfinity();
+}
+
+/** LeaderBoard's speculative scenario: processing time advances between elements of one window. */
+function speculativeEvents(): TestStream<GameAction> {
+  return testStream<GameAction>()
+    .advanceWatermarkTo(0)
+    .addElements(event("blueOne", 3, 3 * S), event("blueOne", 2, MINUTE))
+    .advanceProcessingTime("10m")
+    .addElements(event("redTwo", 5, 3 * MINUTE))
+    .advanceProcessingTime("12m")
+    .addElements(event("blueTwo", 3, 22 * S))
+    .advanceProcessingTime("10m")
+    .addElements(event("redOne", 4, 4 * MINUTE), event("blueTwo", 2, 2 * MINUTE))
+    .advanceWatermarkToInfinity();
+}
+
+/** Values stamped into 15-second windows from a bounded source, with lateness allowed (nothing can come late): one line per pane. */
+function boundedLateness(out: string): Pipeline {
+  const p = new Pipeline();
+  p.apply("Values", create([{ v: "a", at: 1 * S }, { v: "b", at: 3 * S }, { v: "c", at: 17 * S }]))
+    .apply("Stamp", withTimestamps<{ v: string; at: number }>("at"))
+    .apply("Windows", windowInto(fixedWindows(15 * S), { allowedLateness: 60 * S }))
+    .apply("Key", map((x: { v: string }) => ({ key: "k", value: x.v })))
     .apply("Group", groupByKey<string, string>())
     .apply("Format", map((g: { key: string; values: string[] }, info: ElementInfo) => `${pane(info)} ${g.key} [${[...g.values].sort().join(",")}]`))
     .apply("Write", writeText(out));
@@ -101,20 +150,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: "speculative",
     processingTime: true,
-    build: (out) =>
-      teamScores(
-        testStream<GameAction>()
-          .advanceWatermarkTo(0)
-          .addElements(event("blueOne", 3, 3 * S), event("blueOne", 2, MINUTE))
-          .advanceProcessingTime("10m")
-          .addElements(event("redTwo", 5, 3 * MINUTE))
-          .advanceProcessingTime("12m")
-          .addElements(event("blueTwo", 3, 22 * S))
-          .advanceProcessingTime("10m")
-          .addElements(event("redOne", 4, 4 * MINUTE), event("blueTwo", 2, 2 * MINUTE))
-          .advanceWatermarkToInfinity(),
-        out,
-      ),
+    build: (out) => teamScores(speculativeEvents(), out),
   },
   {
     name: "unobservably-late",
@@ -171,12 +207,7 @@ export const SCENARIOS: readonly Scenario[] = [
     processingTime: false,
     build: (out) =>
       grouped(
-        testStream<string>()
-          .advanceWatermarkTo(10 * S)
-          .addElements(timestamped("a", 11 * S))
-          .advanceWatermarkTo(20 * S)
-          .addElements(timestamped("b", 21 * S))
-          .advanceWatermarkToInfinity(),
+        earlyCountEvents(),
         { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "discarding" },
         out,
       ),
@@ -186,18 +217,55 @@ export const SCENARIOS: readonly Scenario[] = [
     processingTime: false,
     build: (out) =>
       grouped(
-        testStream<string>()
-          .advanceWatermarkTo(10 * S)
-          .addElements("a", "b", "c")
-          .advanceWatermarkTo(20 * S)
-          .addElements("d")
-          .addElements("e")
-          .advanceWatermarkTo(300 * S)
-          .addElements(timestamped("late", 290 * S))
-          .addElements(timestamped("last", 310 * S))
-          .addElements(timestamped("too-late", 2 * S))
-          .advanceWatermarkToInfinity(),
+        lateDataEvents(),
         { allowedLateness: 280 * S },
+        out,
+      ),
+  },
+  {
+    name: "early-count-accumulating",
+    processingTime: false,
+    build: (out) => grouped(
+        earlyCountEvents(),
+        { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "accumulating" },
+        out,
+      ),
+  },
+  {
+    name: "early-count-discarding-if-nonempty",
+    processingTime: false,
+    build: (out) => grouped(
+        earlyCountEvents(),
+        { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "discarding", onTimeBehavior: "fireIfNonEmpty" },
+        out,
+      ),
+  },
+  {
+    name: "early-count-accumulating-if-nonempty",
+    processingTime: false,
+    build: (out) => grouped(earlyCountEvents(), { trigger: afterWatermark({ early: afterCount(1) }), accumulation: "accumulating", onTimeBehavior: "fireIfNonEmpty" }, out),
+  },
+  {
+    name: "speculative-no-lateness",
+    processingTime: true,
+    build: (out) => teamScores(speculativeEvents(), out, 0),
+  },
+  {
+    name: "bounded-lateness",
+    processingTime: false,
+    build: boundedLateness,
+  },
+  {
+    name: "default-fire-always",
+    processingTime: false,
+    build: (out) => grouped(earlyCountEvents(), { onTimeBehavior: "fireAlways" }, out),
+  },
+  {
+    name: "late-data-dropped",
+    processingTime: false,
+    build: (out) => grouped(
+        lateDataEvents(),
+        {},
         out,
       ),
   },

@@ -75,6 +75,10 @@ function kafkaSettings(brokerPort: number, controllerPort: number, dataDir: stri
     "share.coordinator.state.topic.replication.factor": 1,
     "share.coordinator.state.topic.min.isr": 1,
     "group.initial.rebalance.delay.ms": 0,
+    // Records are kept whatever their timestamps: pipelines here write event times near the epoch, which
+    // time-based retention (7 days by default) deletes at the broker's first retention check, 30 s after
+    // it starts (then every 5 minutes): a topic written before then reads empty after.
+    "log.retention.ms": -1,
   };
 }
 

@@ -57,7 +57,7 @@ interface LiveRead {
   readonly client: PubSub;
   /** Lets go of the client (the last user closes it). */
   release(): Promise<void>;
-  /** Delivered messages not yet acknowledged, by delivery number, oldest first. */
+  /** Delivered messages not yet acknowledged, by delivery number (a dropped duplicate: the number delivered when it came), oldest first. */
   readonly pending: { seq: number; message: Message }[];
   readonly held: Map<string, number>;
   ended: boolean;
@@ -101,7 +101,7 @@ export class PubSubSource implements BoundedSource {
     const start = position(from);
     let delivered = start.delivered;
     const now = Date.now();
-    /** Held by the restored checkpoint: dropped (and acknowledged) when they come again. */
+    /** Held by the position read from: dropped when they come again (and acknowledged with the next completed checkpoint). */
     const restoredHeld = new Map(start.held.filter(([, at]) => now - at < REMEMBER_MS));
     const seen = new Map((start.seen ?? []).filter(([, at]) => now - at < REMEMBER_MS));
     const state: LiveRead = { subscription, client, release, pending: [], held: new Map(restoredHeld), ended: false };
@@ -138,17 +138,20 @@ export class PubSubSource implements BoundedSource {
         const rows: unknown[] = [];
         const times: number[] = [];
         const letters: ReturnType<typeof recordDeadLetter>[] = [];
-        const drop: Message[] = [];
         while (queue.length > 0 && delivered < max) {
           const m = queue.shift()!;
+          // A message that comes again is dropped, and acknowledged once a checkpoint holding every
+          // message delivered so far completes: its first delivery's effects may be in no completed
+          // checkpoint yet (a read retried from its last position, or a redelivery after a lease
+          // extension came late), and acknowledging it now would lose them in a crash before one is.
           if (restoredHeld.has(m.id)) {
-            drop.push(m);
+            state.pending.push({ seq: delivered, message: m });
             continue;
           }
           if (this.config.idAttribute) {
             const id = m.attributes?.[this.config.idAttribute] ?? m.id;
             if (seen.has(id)) {
-              drop.push(m);
+              state.pending.push({ seq: delivered, message: m });
               continue;
             }
             seen.set(id, Date.now());
@@ -167,7 +170,6 @@ export class PubSubSource implements BoundedSource {
         }
         // Leftovers past maxMessages go back for other readers.
         if (delivered >= max) for (const m of queue.splice(0)) m.nack();
-        if (drop.length > 0) await this.acknowledge(client, path, drop, state);
         const pos = this.positionOf(delivered, state, seen);
         if (letters.length > 0) {
           yield { tag: DEAD_LETTER_TAG, batch: { data: rowsToRecordBatch(letters, deadLetterSchema.arrow, this.config.transform), timestamps: new Float64Array(letters.length).fill(Date.now()), windows: GLOBAL_WINDOWS }, ...(rows.length === 0 ? { position: pos } : {}) };

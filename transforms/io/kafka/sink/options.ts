@@ -39,8 +39,8 @@ export interface WriteKafkaOptions extends KafkaConnectionOptions {
    * How long (ms) records wait to be sent while the writer's buffer is not half full (about half a
    * megabyte), as the Kafka producer's `linger.ms`: once the oldest buffered record waited this long,
    * the buffer is sent (after the send in flight, if one is). Default 5 (the producer's default since
-   * Kafka 4.0); 0 sends after each write. At-least-once it bounds how long a record waits before it is
-   * readable; exactly-once records go into the open transaction sooner, and are read once its checkpoint commits.
+   * Kafka 4.0); 0 sends after each write. At-least-once only: it bounds how long a record waits before
+   * it is readable. Exactly-once records are read once their checkpoint commits, and are sent at the barrier.
    */
   readonly lingerMs?: number;
   /**

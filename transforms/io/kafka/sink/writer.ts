@@ -5,9 +5,11 @@
  * producer id and epoch to the committer, and the next records go under `n + 1`. Ids are used in
  * order, without gaps, each for one transaction, so recovery can fence what a killed attempt left open
  * by claiming ids from the restored one until it finds one never used. At-least-once, an idempotent
- * producer sends, and the barrier waits until everything sent is acknowledged. Either way records are
- * sent when the buffer is half full, at a barrier, or once the oldest of them waited `lingerMs` (the
- * writer's own timer, as the Kafka producer's `linger.ms`), one send at a time.
+ * producer sends, and the barrier waits until everything sent is acknowledged. Records are sent when
+ * the buffer is half full, at a barrier, or, at-least-once, once the oldest of them waited `lingerMs`
+ * (the writer's own timer, as the Kafka producer's `linger.ms`), one send at a time. Exactly-once
+ * records do not linger: a transaction opens on the broker only when its records are sent, so it
+ * stays open from the barrier (or a full buffer) to the commit, not the whole checkpoint interval.
  */
 import type { ElementBatch } from "../../../../sdk/batch";
 import type { SinkWriter } from "../../../../sdk/sink";
@@ -185,9 +187,9 @@ export class KafkaWriter implements SinkWriter<KafkaCommittable> {
     if (this.failure) throw this.failure.error;
   }
 
-  /** Arms the linger timer while records are buffered (once: it runs from the write that buffered the oldest). */
+  /** Arms the linger timer while records are buffered, at-least-once (once: it runs from the write that buffered the oldest). */
   private linger(): void {
-    if (this.lingerTimer || this.buffer.length === 0) return;
+    if (this.transactional || this.lingerTimer || this.buffer.length === 0) return;
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = null;
       if (this.inFlight > 0) this.lingered = true;
