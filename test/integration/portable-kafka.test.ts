@@ -6,12 +6,13 @@
  * writeKafka at-least-once, fed while it runs and cancelled once its windows completed, wrote every
  * window's count (a repeat only ever identical) on Prism and on Flink, with partitions that went idle
  * holding no window back; on Prism the consumer group's offsets, committed on bundle finalization,
- * reached the end of every partition (Beam's Flink runner sends no bundle finalization here).
+ * reached the end of every partition (Flink runs here without checkpointing, and Beam's Flink runner
+ * finalizes bundles only when a checkpoint completes: see flink-kafka-checkpoints.test.ts).
  */
-import { Kafka, logLevel, Partitioners, type Admin, type Producer } from "kafkajs";
 import { BeamlineError, count, fixedWindows, formatTimestamp, groupBy, map, Pipeline, readKafka, schema, t, windowInto, writeKafka } from "beamline";
 import { PortableRunner } from "../../runners/portable/runner";
 import { consoleConsume } from "./kafka-tools";
+import { kafkaClients, until } from "./kafka-clients";
 import { describeWithFlinkJobServer, describeWithKafka, describeWithPrism } from "./services";
 
 const Click = schema({ user: t.string(), page: t.string(), ts: t.float64() });
@@ -50,36 +51,14 @@ function countsRead(bootstrap: string, topic: string, keyOf: (row: any) => strin
   return out;
 }
 
-/** Polls `f` every 250 ms until it is true, for at most `ms`; fails naming `what`. */
-async function until(what: string, ms: number, f: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describeWithKafka("Kafka on portable runners", (broker) => {
   const bootstrap = () => broker().bootstrapServers;
-  let admin: Admin;
-  let producer: Producer;
-
-  beforeAll(async () => {
-    const kafka = new Kafka({ brokers: [bootstrap()], logLevel: logLevel.NOTHING });
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
-    await producer.connect();
-  });
-
-  afterAll(async () => {
-    await producer?.disconnect();
-    await admin?.disconnect();
-  });
+  const { admin, producer } = kafkaClients(bootstrap);
 
   /** Creates `topic` with `partitions` partitions. */
   async function topic(name: string, partitions: number): Promise<void> {
-    await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+    await admin().createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
   }
 
   /** Produces clicks `from` to `to` (excluded) to `name`, keyed by user (so spread over the partitions). */
@@ -88,15 +67,15 @@ describeWithKafka("Kafka on portable runners", (broker) => {
       const c = click(from + k);
       return { key: c.user, value: JSON.stringify(c) };
     });
-    for (let i = 0; i < messages.length; i += 500) await producer.send({ topic: name, messages: messages.slice(i, i + 500) });
+    for (let i = 0; i < messages.length; i += 500) await producer().send({ topic: name, messages: messages.slice(i, i + 500) });
   }
 
   /** The end offset of each partition of `name`, and the offsets group `groupId` committed there (asked again while the group's coordinator is still being found, for at most 10 s). */
   async function offsets(name: string, groupId: string): Promise<{ ends: number[]; committed: number[] }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const ends = (await admin.fetchTopicOffsets(name)).sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
-        const [group] = await admin.fetchOffsets({ groupId, topics: [name] });
+        const ends = (await admin().fetchTopicOffsets(name)).sort((a, b) => a.partition - b.partition).map((p) => Number(p.high));
+        const [group] = await admin().fetchOffsets({ groupId, topics: [name] });
         const committed = group.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
         return { ends, committed };
       } catch (e) {
@@ -108,7 +87,7 @@ describeWithKafka("Kafka on portable runners", (broker) => {
 
   /** How many records `name` holds. */
   async function records(name: string): Promise<number> {
-    return (await admin.fetchTopicOffsets(name)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    return (await admin().fetchTopicOffsets(name)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
   }
 
   /** A bounded read of 3 partitions (3000 clicks and 4 records that are not JSON), counted per page and written at-least-once: exact. */
@@ -118,7 +97,7 @@ describeWithKafka("Kafka on portable runners", (broker) => {
     await topic(`${prefix}-counts`, 1);
     await topic(`${prefix}-letters`, 1);
     await produce(input, 0, 3000);
-    await producer.send({ topic: input, messages: ["not json", "{", "[1,2]", "{\"page\": 1}"].map((value, i) => ({ key: `bad${i}`, value })) });
+    await producer().send({ topic: input, messages: ["not json", "{", "[1,2]", "{\"page\": 1}"].map((value, i) => ({ key: `bad${i}`, value })) });
     const p = new Pipeline();
     const clicks = p.apply("Read", readKafka({ brokers: bootstrap(), topics: [input], format: "json", schema: Click, eventTime: "ts", stopAt: "end", deadLetter: true }));
     clicks.main
@@ -168,7 +147,7 @@ describeWithKafka("Kafka on portable runners", (broker) => {
       await until("the first windows' counts", 150_000, async () => ended !== undefined || (await records(output)) > 0);
       expect(ended).toBeUndefined();
       await produce(input, n / 2, n);
-      await producer.send({ topic: input, messages: [{ key: "late", value: JSON.stringify({ user: "late", page: "ahead", ts: BASE + n * SPACING_MS + 60_000 }), partition: 0 }] });
+      await producer().send({ topic: input, messages: [{ key: "late", value: JSON.stringify({ user: "late", page: "ahead", ts: BASE + n * SPACING_MS + 60_000 }), partition: 0 }] });
       await until("every window's count", 90_000, async () => ended !== undefined || (await records(output)) >= expected.size).catch((e: Error) => {
         const missing = [...expected.keys()].filter((k) => !countsRead(bootstrap(), output, (r) => `${r.page}|${r.window}`).has(k));
         throw new Error(`${e.message}: ${missing.length} of ${expected.size} counts missing (${missing.slice(0, 8).join(", ")})`);
