@@ -391,7 +391,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         if (t.outputs[DEAD_LETTER_TAG] !== undefined) unsupported.push(`${name}: a sink's dead-letter output (deadLetter: true) runs on the direct runner only`);
         if (!mainPc!.bounded) {
           // An unbounded input never ends: each bundle writes and flushes, where the sink allows it.
-          const problem = unboundedWriteProblem(payloadOf(t, WRITE_URN)!);
+          const problem = unboundedWriteProblem(payloadOf(t, WRITE_URN)!, options.runner);
           if (problem) unsupported.push(`${name}: ${problem}`);
           const writer = `${name}/WriteBundles`;
           pardo(writer, "writeBundle", name, { main }, { ...t.outputs });

@@ -231,15 +231,16 @@ export const exitsInWorker = definePipeline({
 export const slowSenderSums = definePipeline({
   options: {
     output: option.string("output prefix", { default: "out/slow-sender" }),
-    delayMs: option.integer("how long the worker's map sleeps at its first row", { default: 400 }),
+    delayMs: option.integer("how long the worker's map sleeps at its 1000th row", { default: 400 }),
   },
   build(p, { output, delayMs }) {
-    let slept = false;
+    // The worker sleeps at its 1000th row, some 100 ms into the read, when checkpoints (every few ms)
+    // are under way: sleeping at its first row could come before any barrier on a loaded machine.
+    let rows = 0;
     p.apply("Numbers", generateSequence({ to: 10_000, ratePerSecond: 20_000 }))
       .map(
         (n: number) => {
-          if (!isMainThread && !slept) {
-            slept = true;
+          if (!isMainThread && ++rows === 1000) {
             Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
           }
           return { k: n % 10, v: n };
