@@ -256,6 +256,23 @@ describe("file sinks of an unbounded Pub/Sub read on Dataflow", () => {
     expect(fs.existsSync(file)).toBe(false);
   }, 60_000);
 
+  test("examples/pubsub-clicks.ts is refused as it stands, for the three reasons README's Dataflow section names", async () => {
+    const clicks = path.resolve(__dirname, "../../../examples/pubsub-clicks.ts");
+    const file = path.join(dir, "clicks.json");
+    const err: string[] = [];
+    const code = await main(["run", clicks, "--runner=dataflow", "--project=beamline-fixture", "--region=us-central1", "--temp-location=gs://beamline-fixture/tmp", `--dataflow-job-file=${file}`], { out: () => {}, err: (t) => err.push(t) });
+    const text = err.join("\n");
+    expect(code).toBe(1);
+    expect(text).toContain("the dataflow runner cannot execute 3 part(s)");
+    expect(text).toMatch(/ReadClicks: readPubSub maxOutOfOrderness: /);
+    expect(text).toMatch(/ReadClicks: readPubSub deadLetter with timestampAttribute: /);
+    expect(text).toMatch(/WriteDeadLetters: writeJsonLines \(a file sink\) — a transactional sink of an unbounded input: .* — publish the rows with writePubSub/);
+    expect(fs.existsSync(file)).toBe(false);
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Google Cloud Dataflow"), readme.indexOf("### Reading Kafka")).replace(/\s+/g, " ");
+    expect(section).toContain("`examples/pubsub-clicks.ts` is written for the local runners and is refused on Dataflow as it stands: to run it there, drop `maxOutOfOrderness` and `timestampAttribute`");
+  }, 60_000);
+
   test("the refusal is of files fed by the unbounded read: the same sinks of a bounded input are translated", async () => {
     const { definePipeline, create, map, writeCsv, writeText } = await import("beamline");
     const bounded = definePipeline({
