@@ -85,7 +85,7 @@ describe("--state-dir, checked before the run", () => {
     expect(fs.existsSync(stateDir)).toBe(false);
   });
 
-  test("on the command line: a file as --state-dir, and --state-dir without --state-backend=disk, each fail clearly", async () => {
+  test("on the command line: a file as --state-dir, --state-dir without --state-backend=disk, and either given to dataflow, each fail clearly", async () => {
     const root = tempDir("beamline-state-dir-");
     const file = path.join(root, "file");
     fs.writeFileSync(file, "");
@@ -95,7 +95,10 @@ describe("--state-dir, checked before the run", () => {
     const alone = await runCli([...visits(path.join(root, "o")), `--state-dir=${path.join(root, "s")}`]);
     expect(alone.code).toBe(1);
     expect(alone.err).toMatch(/error \[BL_STATE_DIR_WITHOUT_DISK\]: .* add --state-backend=disk/);
-    for (const r of [onFile, alone]) expect(r.err).not.toMatch(/internal error|\n\s+at /);
+    const dataflow = await runCli([...visits(path.join(root, "o")), "--runner=dataflow", "--project=p", "--region=europe-west1", "--temp-location=gs://b/tmp", "--state-backend=disk", `--state-dir=${path.join(root, "s")}`]);
+    expect(dataflow.code).toBe(1);
+    expect(dataflow.err).toMatch(/error \[BL_UNSUPPORTED_RUN_OPTION\]: the dataflow runner: .*--state-backend \(it is the direct runner's.*--state-dir \(it is the direct runner's/);
+    for (const r of [onFile, alone, dataflow]) expect(r.err).not.toMatch(/internal error|\n\s+at /);
     expect(fs.readdirSync(root)).toEqual(["file"]);
   }, 60_000);
 });
