@@ -18,6 +18,8 @@ const NOT_ON_DATAFLOW: Record<string, string> = {
   environmentConfig: "Dataflow runs Beamline's SDK image (--sdk-container-image)",
   parallelism: "Dataflow scales workers itself (--max-workers bounds them)",
   batchSize: "it is the direct runner's",
+  stateBackend: "it is the direct runner's (Dataflow keeps its own state)",
+  stateDir: "it is the direct runner's (Dataflow keeps its own state)",
   restartStrategy: "Dataflow retries failed work itself",
   restartAttempts: "Dataflow retries failed work itself",
   restartDelay: "Dataflow retries failed work itself",
