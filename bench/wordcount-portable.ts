@@ -1,0 +1,66 @@
+/**
+ * Word count on Beamline's portable runners: `examples/wordcount.ts` built as on the direct runner,
+ * submitted to Prism or to Beam's Flink job server with an embedded Flink (`[local]`), Beamline's SDK
+ * harness serving it from this process (LOOPBACK). The job service is started by the measurement and
+ * counted in it (as Beam Java's run counts its JVM and its embedded Flink); its start, the submission
+ * and the job's running time are reported apart.
+ */
+import * as path from "node:path";
+import wordcount from "../examples/wordcount";
+import { buildPipeline } from "../sdk/definition";
+import { startFlinkJobServer } from "../runners/flink/flink";
+import { startPrism } from "../runners/prism/prism";
+import type { JobService } from "../runners/portable/launch";
+import { PortableRunner } from "../runners/portable/runner";
+import { Impl } from "./measure";
+import { watchPeakRss } from "./process-peak";
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+/** Runs the word count on the job service `start` starts; the service is stopped after. */
+function onJobService(runner: "prism" | "flink", start: () => Promise<JobService>): Impl {
+  return async ({ input, outDir, rows, parallelism }) => {
+    const begun = now();
+    const service = await start();
+    const servicePeak = service.child.pid === undefined ? null : watchPeakRss(service.child.pid);
+    const serviceStarted = now();
+    let runningAt = NaN;
+    let jobDone = NaN;
+    let jobServiceRssMB = 0;
+    try {
+      const p = buildPipeline(wordcount, { input, output: path.join(outDir, "wordcount"), shards: 1 });
+      await new PortableRunner({
+        jobEndpoint: service.jobEndpoint,
+        runnerName: runner,
+        pipelineOptions: runner === "flink" ? { parallelism: parallelism ?? 1 } : {},
+        onState: (state) => {
+          if (state === "RUNNING" && Number.isNaN(runningAt)) runningAt = now();
+        },
+      }).run(p);
+      jobDone = now();
+    } finally {
+      jobServiceRssMB = servicePeak?.stop() ?? 0;
+      await service.stop();
+    }
+    const harnessRssMB = process.resourceUsage().maxRSS / 1024;
+    return {
+      rows,
+      // The work ran in two processes: the job service (and Flink inside it) and this one (the SDK harness).
+      peakRssMB: harnessRssMB + jobServiceRssMB,
+      report: {
+        jobServiceStartSeconds: round(serviceStarted - begun),
+        // From before the job service starts until the job runs; then until it is done (the service's stop is in neither).
+        ...(Number.isNaN(runningAt) ? {} : { startupSeconds: round(runningAt - begun), runningSeconds: round(jobDone - runningAt) }),
+        harnessRssMB: Math.round(harnessRssMB * 10) / 10,
+        jobServiceRssMB: Math.round(jobServiceRssMB * 10) / 10,
+      },
+    };
+  };
+}
+
+/** Beamline on Prism. */
+export const beamlinePrism: Impl = onJobService("prism", () => startPrism());
+
+/** Beamline on an embedded Flink through Beam's Flink job server, at the measurement's parallelism. */
+export const beamlineFlink: Impl = onJobService("flink", () => startFlinkJobServer({ flinkMaster: "[local]" }));
