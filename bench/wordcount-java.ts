@@ -60,16 +60,17 @@ export const beamJavaFlink: Impl = async ({ input, outDir, rows, parallelism }) 
     java.once("error", reject);
     java.once("exit", (c) => resolve(c));
   });
-  const peakRssMB = peak?.stop() ?? 0;
+  const jvm = peak?.stop() ?? { peakRssMB: 0, cpuSeconds: 0 };
   const jvmSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const text = fs.readFileSync(log, "utf8");
   if (code !== 0) throw new Error(`bench: Beam Java's WordCount exited with code ${code}:\n${text.split("\n").filter(Boolean).slice(-15).join("\n")}`);
   const job = flinkJobTimes(text);
   return {
     rows,
-    peakRssMB,
+    peakRssMB: jvm.peakRssMB,
     report: {
       jvmSeconds: round(jvmSeconds),
+      jvmCpuSeconds: jvm.cpuSeconds,
       ...(job ? { startupSeconds: round(job.runningAtMs / 1000), runningSeconds: round((job.finishedAtMs - job.runningAtMs) / 1000) } : {}),
     },
   };

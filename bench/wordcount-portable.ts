@@ -27,7 +27,7 @@ function onJobService(runner: "prism" | "flink", start: () => Promise<JobService
     const serviceStarted = now();
     let runningAt = NaN;
     let jobDone = NaN;
-    let jobServiceRssMB = 0;
+    let jobService = { peakRssMB: 0, cpuSeconds: 0 };
     try {
       const p = buildPipeline(wordcount, { input, output: path.join(outDir, "wordcount"), shards: 1 });
       await new PortableRunner({
@@ -40,20 +40,22 @@ function onJobService(runner: "prism" | "flink", start: () => Promise<JobService
       }).run(p);
       jobDone = now();
     } finally {
-      jobServiceRssMB = servicePeak?.stop() ?? 0;
+      jobService = servicePeak?.stop() ?? jobService;
       await service.stop();
     }
     const harnessRssMB = process.resourceUsage().maxRSS / 1024;
     return {
       rows,
       // The work ran in two processes: the job service (and Flink inside it) and this one (the SDK harness).
-      peakRssMB: harnessRssMB + jobServiceRssMB,
+      peakRssMB: harnessRssMB + jobService.peakRssMB,
       report: {
         jobServiceStartSeconds: round(serviceStarted - begun),
         // From before the job service starts until the job runs; then until it is done (the service's stop is in neither).
         ...(Number.isNaN(runningAt) ? {} : { startupSeconds: round(runningAt - begun), runningSeconds: round(jobDone - runningAt) }),
         harnessRssMB: Math.round(harnessRssMB * 10) / 10,
-        jobServiceRssMB: Math.round(jobServiceRssMB * 10) / 10,
+        jobServiceRssMB: Math.round(jobService.peakRssMB * 10) / 10,
+        // The CPU time of the job service (Prism, or the JVM with Flink), beside the child's own `cpuSeconds` (the SDK harness).
+        jobServiceCpuSeconds: jobService.cpuSeconds,
       },
     };
   };

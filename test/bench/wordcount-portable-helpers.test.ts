@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { foldWordCounts, verifyFoldedWordCounts } from "../../bench/folded-word-counts";
 import { flinkJobTimes } from "../../bench/wordcount-java";
-import { vmHwmMB, watchPeakRss } from "../../bench/process-peak";
+import { cpuSecondsOfStat, vmHwmMB, watchPeakRss } from "../../bench/process-peak";
 
 describe("case-folded word counts", () => {
   test("merge the counts of words that differ only in case, and count the lines as written", () => {
@@ -55,8 +55,17 @@ describe("a process's peak RSS", () => {
     expect(vmHwmMB("Name:\tzombie\n")).toBeUndefined();
   });
 
-  (process.platform === "linux" ? test : test.skip)("of a running process is at least its resident set now", () => {
+  test("and CPU time are fields 14 and 15 of /proc/<pid>/stat, after a command name that may hold spaces and parentheses", () => {
+    const stat = "24512 (java (x) y) S 24500 24512 1 0 -1 4194560 5000 0 0 0 1234 56 0 0 20 0 30 0 100 9000000 2000 18446744073709551615";
+    expect(cpuSecondsOfStat(stat)).toBeCloseTo(12.9);
+    expect(cpuSecondsOfStat("1 (x) S")).toBeUndefined();
+  });
+
+  (process.platform === "linux" ? test : test.skip)("of a running process are at least its resident set and the CPU it has used now", () => {
     const watch = watchPeakRss(process.pid, 10);
-    expect(watch.stop()).toBeGreaterThanOrEqual(process.memoryUsage().rss / 1024 / 1024 - 1);
+    const used = process.cpuUsage();
+    const { peakRssMB, cpuSeconds } = watch.stop();
+    expect(peakRssMB).toBeGreaterThanOrEqual(process.memoryUsage().rss / 1024 / 1024 - 1);
+    expect(cpuSeconds).toBeGreaterThanOrEqual((used.user + used.system) / 1e6 - 0.02);
   });
 });
