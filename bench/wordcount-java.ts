@@ -22,6 +22,9 @@ export function wordCountClasspath(): string[] {
   return [mavenJar(BEAM_EXAMPLES, cacheDir(`beam-examples-java-${FLINK_JOB_SERVER_BEAM_VERSION}`)), ...ensureFlinkJobServer()];
 }
 
+/** The JVM option that prefixes each slf4j-simple log line with the ms since the logger started. */
+export const LOG_TIMES = "-Dorg.slf4j.simpleLogger.showDateTime=true";
+
 /**
  * When the Flink job of a run went from CREATED to RUNNING and from RUNNING to FINISHED, in ms since
  * the JVM's logger started: slf4j-simple with `showDateTime` prefixes each line with those ms.
@@ -45,7 +48,7 @@ export const beamJavaFlink: Impl = async ({ input, outDir, rows, parallelism }) 
   const log = path.join(outDir, ".java.log");
   const args = [
     ...JAVA_OPENS,
-    "-Dorg.slf4j.simpleLogger.showDateTime=true",
+    LOG_TIMES,
     "-cp", wordCountClasspath().join(path.delimiter),
     "org.apache.beam.examples.WordCount",
     "--runner=FlinkRunner", "--flinkMaster=[local]", `--parallelism=${parallelism ?? 1}`,
