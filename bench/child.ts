@@ -1,5 +1,5 @@
 /**
- * The child process of one measurement: `node --import tsx bench/child.ts <kind> <impl> '<params json>'`.
+ * The child process of one measurement: `node --require ./runners/load/register.js bench/child.ts <kind> <impl> '<params json>'`.
  * Started by `run.ts`, one process per implementation and case, so that its peak RSS is its own.
  */
 import { CaseParams, Impl, ImplOutput, measureAndReport } from "./measure";

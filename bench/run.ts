@@ -17,7 +17,7 @@ import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wor
 import { KAFKA_PARTITIONS, kafkaInput, kafkaOutputTopic, stopKafka } from "./kafka-to-kafka";
 import type { ChildResult } from "./measure";
 import { printSummary } from "./summary";
-import { runChild as runChildIn } from "./run-child";
+import { LOAD_TS, runChild as runChildIn } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 import { ProvisioningError } from "../runners/portable/provision/cache";
 import { runNexmark } from "./nexmark";
@@ -202,7 +202,7 @@ function command(m: Measurement, params: string): string[] {
     const script = { wordcount: "wordcount.js", "wordcount-portable": "", "sum-per-key": "sum_per_key.js", windowed: "windowed.js", kafka: "" }[m.kind];
     return [...node, path.join(BEAM_DIR, script), params];
   }
-  return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+(?=-|$)/, ""), params];
+  return [...node, ...LOAD_TS, path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+(?=-|$)/, ""), params];
 }
 
 /** Whether an implementation is another project's (Apache Beam's): its failure is a skipped line, not an error of Beamline's. */
