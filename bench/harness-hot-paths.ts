@@ -1,7 +1,7 @@
 /**
  * Two steps of Beamline's SDK harness timed alone, in one process, so that a change to either can be
  * measured without a runner (whose share, and the machine's load, blur a whole run):
- * `node --import tsx bench/harness-hot-paths.ts [--words=1000000] [--repeat=5]`.
+ * `node --require ./runners/load/register.js bench/harness-hot-paths.ts [--words=1000000] [--repeat=5]`.
  *
  * - `precombine`: the words of the bench's generated text (`bench/data/words-<N>.txt`) as the
  *   `{key: {value: word}, value: word}` rows that `countPerElement`'s KeyBy makes, in batches of 8192,

@@ -1,6 +1,6 @@
 /**
  * The per-element cost of Beamline's portable data plane on Prism:
- * `node --import tsx bench/portable-overhead.ts [--rows=2000000] [--cpu-prof]`.
+ * `node --require ./runners/load/register.js bench/portable-overhead.ts [--rows=2000000] [--cpu-prof]`.
  *
  * Two pipelines over `generateSequence({ to: rows })`, each ending in a filter that keeps nothing:
  * `fused` maps every number inside one fused stage (the elements never leave the SDK harness), and
