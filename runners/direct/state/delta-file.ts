@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
-import { makeDirectory } from "./state-dir";
+import { makeDirectory } from "../../../sdk/make-directory";
 
 /** One entry of a delta: its key group, id and value (undefined: removed). */
 export type DeltaEntry = [keyGroup: number, entry: [id: string, value: unknown]];

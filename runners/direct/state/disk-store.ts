@@ -15,7 +15,8 @@ import * as v8 from "node:v8";
 import type { Database, RootDatabase } from "lmdb";
 import { IOError } from "../../../sdk/errors";
 import { writeDeltaFile, type DeltaEntry } from "./delta-file";
-import { directoryFailure, makeDirectory } from "./state-dir";
+import { makeDirectory } from "../../../sdk/make-directory";
+import { directoryFailure } from "./state-dir";
 
 /** Longest entry id kept as is; longer ids are kept by a hash (LMDB keys are at most 1978 bytes). */
 const MAX_ID = 400;

@@ -5,37 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OptionError } from "../../../sdk/errors";
-
-/** Whether `p` is a directory (following symbolic links); false when it is anything else or nothing. */
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Makes directory `dir` and its missing parents, or throws the first failure. Node's
- * `mkdirSync(dir, { recursive: true })` never returns (it spins, in C++) when a parent exists but
- * answers ENOENT for a child it cannot hold (any path under `/proc`): this walk visits each level
- * once, so it always ends.
- */
-export function makeDirectory(dir: string): void {
-  const missing: string[] = [];
-  for (let d = path.resolve(dir); !isDirectory(d); d = path.dirname(d)) {
-    missing.push(d);
-    if (path.dirname(d) === d) break;
-  }
-  for (const d of missing.reverse()) {
-    try {
-      fs.mkdirSync(d);
-    } catch (e) {
-      // Made meanwhile by another instance: as good as made here.
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !isDirectory(d)) throw e;
-    }
-  }
-}
+import { makeDirectory } from "../../../sdk/make-directory";
 
 /** Why `e` (thrown making or writing in a directory) means it cannot hold state files, in words. */
 export function directoryFailure(e: unknown): string {

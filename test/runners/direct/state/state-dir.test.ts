@@ -105,7 +105,7 @@ describe("--state-dir, checked before the run", () => {
 
 PROC("state directories under /proc (where Node's recursive mkdir never returned)", () => {
   test("makeDirectory throws ENOENT at once", async () => {
-    const script = `require(${JSON.stringify(path.join(ROOT, "runners/direct/state/state-dir.ts"))}).makeDirectory("/proc/beamline-nope/state")`;
+    const script = `require(${JSON.stringify(path.join(ROOT, "sdk/make-directory.ts"))}).makeDirectory("/proc/beamline-nope/state")`;
     const r = await node(["--import", "tsx", "-e", `try { ${script}; console.log("made") } catch (e) { console.log(e.code) }`], 30_000);
     expect(r.killed).toBe(false);
     expect(r.out.trim()).toBe("ENOENT");
@@ -119,6 +119,19 @@ PROC("state directories under /proc (where Node's recursive mkdir never returned
     expect(r.err).toMatch(/error \[BL_BAD_STATE_DIR\]: "\/proc\/beamline-nope" — .*ENOENT.*--state-dir=DIR/);
     expect(r.err).not.toMatch(/internal error/);
   }, 50_000);
+
+  test("beamline run --checkpoint-dir=/proc/… and --output=/proc/… fail at once, naming the path", async () => {
+    const out = path.join(tempDir("beamline-state-dir-"), "fv");
+    const checkpoints = await node([CLI, ...visits(out), "--checkpoint-dir=/proc/beamline-nope/cp", "--parallelism=1"], 40_000);
+    expect(checkpoints.killed).toBe(false);
+    expect(checkpoints.code).toBe(1);
+    expect(checkpoints.err).toMatch(/BL_CHECKPOINT_DIR.*\/proc\/beamline-nope\/cp/s);
+    const output = await node([CLI, ...visits("/proc/beamline-nope/fv"), "--parallelism=1"], 40_000);
+    expect(output.killed).toBe(false);
+    expect(output.code).toBe(1);
+    expect(output.err).toMatch(/\/proc\/beamline-nope/);
+    for (const r of [checkpoints, output]) expect(r.err).not.toMatch(/internal error/);
+  }, 90_000);
 
   test.each([1, 2])("a state directory that fails inside the disk backend at parallelism %i ends the run at once with BL_STATE_STORE_FAILED", async (parallelism) => {
     const root = tempDir("beamline-state-dir-");
