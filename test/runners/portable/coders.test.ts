@@ -8,8 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { Coder, CoderProto, coderFromProto, StateBackedIterable } from "../../../runners/portable/coders/coders";
 import { beamProtos, standardCodersYaml } from "../../../runners/portable/model/protos";
 import { ByteReader, ByteWriter, instantOf, readTimestamp, writeTimestamp } from "../../../runners/portable/coders/wire";
-import { GLOBAL_WINDOW } from "beamline";
-import { GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
+import { GLOBAL_WINDOW, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "beamline";
 import { describeWith } from "./requirements";
 
 interface Spec {
