@@ -37,3 +37,7 @@ test("Beamline's own closures are fast-property objects and keep their names; a 
 test("through tsx alone the same closure is a dictionary-mode object (what the loader avoids)", () => {
   expect(JSON.parse(runUserFile(CELLS, ["--require", "tsx/cjs"])).own).toBe(false);
 });
+
+test("`node --require beamline/register` loads a user's script that imports beamline", () => {
+  expect(runUserFile(`import { runPipeline } from "beamline";\nconsole.log(typeof runPipeline);\n`, ["--require", "beamline/register"])).toBe("function");
+});
