@@ -74,7 +74,7 @@ export interface FlinkJobServer extends Service {
 }
 
 /** Starts Beam's Flink job server for `flinkVersion` (default {@link DEFAULT_FLINK_VERSION}) on free ports. */
-export async function startFlinkJobServer(options: { flinkMaster?: string; flinkVersion?: string; logFile?: string; timeoutMs?: number } = {}): Promise<FlinkJobServer> {
+export async function startFlinkJobServer(options: { flinkMaster?: string; flinkVersion?: string; logFile?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<FlinkJobServer> {
   requireJava("the Flink job server");
   const cp = ensureFlinkJobServer(options.flinkVersion);
   const port = await freePort();
@@ -96,6 +96,7 @@ export async function startFlinkJobServer(options: { flinkMaster?: string; flink
       `--artifacts-dir=${cacheDir("flink-job-server-artifacts")}`,
     ],
     logFile,
+    options.env,
   );
   try {
     await waitForPort(svc, port, options.timeoutMs ?? 120_000);

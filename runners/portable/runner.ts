@@ -1,7 +1,8 @@
 /**
  * The portable runner: translates a pipeline to the Runner API, submits it to a Beam job service,
  * serves Beamline's SDK harness to the runner (LOOPBACK: a worker pool in this process; EXTERNAL: a
- * worker pool elsewhere; PROCESS: a boot command the runner starts per worker), and follows the job
+ * worker pool elsewhere; PROCESS: a boot command the runner starts per worker; DOCKER: Beamline's SDK
+ * image, a container the runner starts per worker), and follows the job
  * until it ends — its messages and any user function's error reach the caller.
  */
 import * as os from "node:os";
@@ -26,7 +27,7 @@ import { PortableCheckpointing, PortableRestart, runnerSettings } from "./runner
 import { WORKER_REPORTS_ENV, watchWorkerReports, WorkerReportWatch } from "./worker-reports";
 
 /** How the runner starts Beamline's SDK harness. */
-export type EnvironmentType = "LOOPBACK" | "EXTERNAL" | "PROCESS";
+export type EnvironmentType = "LOOPBACK" | "EXTERNAL" | "PROCESS" | "DOCKER";
 
 /** Options of {@link PortableRunner}. */
 export interface PortableRunnerOptions {
@@ -41,9 +42,9 @@ export interface PortableRunnerOptions {
   readonly checkpoint?: PortableCheckpointing;
   /** What the runner does when the job fails (Flink: execution retries); refused by runners without it. */
   readonly restart?: PortableRestart;
-  /** LOOPBACK (default), EXTERNAL or PROCESS. */
+  /** LOOPBACK (default), EXTERNAL, PROCESS or DOCKER. */
   readonly environmentType?: EnvironmentType;
-  /** EXTERNAL: the worker pool's `host:port`; PROCESS: the boot command (default: Beamline's own). */
+  /** EXTERNAL: the worker pool's `host:port`; PROCESS: the boot command (default: Beamline's own); DOCKER: the SDK image. */
   readonly environmentConfig?: string;
   /** The job's name. */
   readonly jobName?: string;
@@ -113,6 +114,11 @@ export class PortableRunner {
       const command = o.environmentConfig || BOOT_SCRIPT;
       reports = watchWorkerReports(os.tmpdir());
       environment = { urn: "beam:env:process:v1", payload: protos.encode("pipeline.ProcessPayload", { command, env: { [WORKER_REPORTS_ENV]: reports.dir } }), dependencies };
+    } else if (envType === "DOCKER") {
+      // The container shares no files with this machine: its boot fetches the staged bundle from the runner.
+      if (!o.definition) throw missingConfig("DOCKER", "the pipeline file its workers rebuild the pipeline from (run it with `beamline run <file>`, or pass `definition`)");
+      if (!o.environmentConfig) throw missingConfig("DOCKER", "the SDK harness image built from containers/sdk/Dockerfile (see README, \"Flink in containers\")");
+      environment = { urn: "beam:env:docker:v1", payload: protos.encode("pipeline.DockerPayload", { containerImage: o.environmentConfig }), dependencies };
     } else {
       let address = o.environmentConfig;
       if (envType === "LOOPBACK") {
