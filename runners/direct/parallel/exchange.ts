@@ -15,9 +15,9 @@ import { takeRecordBatch } from "../../../sdk/columns";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import { faultPoint } from "../faults/fault-points";
 import type { BarrierForwarder, SourceDriver, SourceOperator } from "../contract/operator";
-import { encodeKeys, int32Keys, keyColumns, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../data/keys";
+import { encodeKeys, keyColumns, utf8KeyAt, utf8Keys, type KeyPrimitive, type Utf8Keys } from "../data/keys";
 import type { Operator, OperatorContext } from "../contract/operator";
-import { hashKey, KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "../data/key-groups";
+import { KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "../data/key-groups";
 import type { ExchangeEdge } from "./layout";
 import { PreCombiner } from "../precombine/pre-combiner";
 import { FLUSH_GROUPS, PartialTable } from "../precombine/partial-table";
@@ -46,18 +46,6 @@ export function utf8KeyGroupAt(keys: Utf8Keys, i: number): number {
 }
 
 /**
- * @internal Each row's receiving worker (into `target`, counted in `counts`) for a null-free int32 key
- * column: the worker of {@link keyGroupOf} of each key, without making an array of the keys.
- */
-export function int32Targets(keys: Int32Array, parallelism: number, target: Uint16Array, counts: Int32Array): void {
-  for (let i = 0; i < keys.length; i++) {
-    const w = workerOfKeyGroup(hashKey(keys[i]) % KEY_GROUPS, parallelism);
-    target[i] = w;
-    counts[w]++;
-  }
-}
-
-/**
  * The exchange-out operator of an edge on worker `self`, sending through `outlets` (by receiving
  * worker). `encode`: for a funnel into a sink whose batches encode apart from its writer, the sink's
  * encoding, so that every instance encodes its own rows and the writer only appends bytes.
@@ -76,23 +64,16 @@ export function exchangeOutOperator(
   const all = [...outlets.values()];
   const preCombiner = edge.lift ? new PreCombiner(edge.lift) : null;
   const partials = edge.lift ? new PartialTable(edge.lift) : null;
-  /**
-   * Routes rows by key group; `owned`: the batch's buffers are the operator's to give away. `keys`: as
-   * `encodeKeys` gives them, or a null-free int32 key column's values, or a utf8 key column's bytes
-   * (both grouped as their encoded keys would be, without making them).
-   */
-  const exchangeOut = (batch: ElementBatch, keys: readonly KeyPrimitive[] | Int32Array | Utf8Keys, owned: boolean) => {
+  /** Routes rows by key group; `owned`: the batch's buffers are the operator's to give away. */
+  const exchangeOut = (batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys, owned: boolean) => {
     const n = keys.length;
     const target = new Uint16Array(n);
     const counts = new Int32Array(parallelism);
-    if (keys instanceof Int32Array) int32Targets(keys, parallelism, target, counts);
-    else {
-      const utf8 = "bytes" in keys ? keys : null;
-      for (let i = 0; i < n; i++) {
-        const w = workerOfKeyGroup(utf8 ? utf8KeyGroupAt(utf8, i) : keyGroupOf((keys as readonly KeyPrimitive[])[i]), parallelism);
-        target[i] = w;
-        counts[w]++;
-      }
+    const utf8 = "bytes" in keys ? keys : null;
+    for (let i = 0; i < n; i++) {
+      const w = workerOfKeyGroup(utf8 ? utf8KeyGroupAt(utf8, i) : keyGroupOf((keys as readonly KeyPrimitive[])[i]), parallelism);
+      target[i] = w;
+      counts[w]++;
     }
     for (let w = 0; w < parallelism; w++) {
       if (counts[w] === 0) continue;
@@ -111,7 +92,7 @@ export function exchangeOutOperator(
     if (!out) return;
     const n = out.data.numRows;
     const columns = keyColumns(out.data, edge.keyFields, where);
-    exchangeOut(out, int32Keys(columns, n) ?? utf8Keys(columns, n) ?? encodeKeys(columns, n), true);
+    exchangeOut(out, utf8Keys(columns, n) ?? encodeKeys(columns, n), true);
   };
   return {
     processBatch(_tag, batch) {
@@ -139,7 +120,7 @@ export function exchangeOutOperator(
             if (partials.size >= FLUSH_GROUPS) flush();
             return;
           }
-          exchangeOut(batch, keys ?? int32Keys(columns, n) ?? keysOf(), false);
+          exchangeOut(batch, keysOf(), false);
           return;
         }
       }

@@ -3,8 +3,7 @@ import { type ElementBatch, MAX_TIMESTAMP, MIN_TIMESTAMP, rowsToRecordBatch, sch
 import { globalBatch } from "../../../../sdk/batch";
 import { encodedBytes, rowsOf } from "../../../../sdk/encoded-batch";
 import type { OperatorContext } from "../../../../runners/direct/contract/operator";
-import { exchangeInOperator, exchangeOutOperator, int32Targets } from "../../../../runners/direct/parallel/exchange";
-import { keyGroupOf, workerOfKeyGroup } from "../../../../runners/direct/data/key-groups";
+import { exchangeInOperator, exchangeOutOperator } from "../../../../runners/direct/parallel/exchange";
 import type { SourceDriver } from "../../../../runners/direct/contract/operator";
 import type { ExchangeEdge } from "../../../../runners/direct/parallel/layout";
 import { LocalLink, type LinkMessage } from "../../../../runners/direct/parallel/links";
@@ -48,30 +47,6 @@ describe("the exchange into a single-placed sink", () => {
     const b = batchOf(0, 5);
     op.processBatch("main", b);
     expect(got).toEqual([b]);
-  });
-});
-
-describe("the exchange by key", () => {
-  test("an int32 key column routes each row to the worker of its key's group, as the encoded key does", () => {
-    const keys = Int32Array.from([0, 1, -1, 7, 2147483647, -2147483648, 123456, 42, 42, -9]);
-    for (const parallelism of [2, 3]) {
-      const target = new Uint16Array(keys.length);
-      const counts = new Int32Array(parallelism);
-      int32Targets(keys, parallelism, target, counts);
-      expect([...target]).toEqual([...keys].map((k) => workerOfKeyGroup(keyGroupOf(k), parallelism)));
-      expect(counts.reduce((a, b) => a + b, 0)).toBe(keys.length);
-    }
-  });
-
-  test("rows keyed by an int32 column reach the worker of their key group", () => {
-    const edge: ExchangeEdge = { id: 0, pcollection: "pc", consumer: "Sum", tag: "main", routing: "hash", keyFields: ["id"], senders: [0, 1], receivers: [0, 1], lift: null };
-    const links = new Map([[0, new LocalLink(1000)], [1, new LocalLink(1000)]]);
-    const got = new Map<number, number[]>([[0, []], [1, []]]);
-    for (const [w, link] of links) link.start((m) => void (m.kind === "data" && got.get(w)!.push(...(m.body.data.getChild("id")!.toArray() as Int32Array))), (e) => { throw e; });
-    const op = exchangeOutOperator({ count: () => {} } as unknown as OperatorContext, edge, links, 2, 0);
-    op.processBatch("main", batchOf(-50, 200));
-    const ids = Array.from({ length: 200 }, (_, i) => i - 50);
-    for (const w of [0, 1]) expect(got.get(w)).toEqual(ids.filter((k) => workerOfKeyGroup(keyGroupOf(k), 2) === w));
   });
 });
 
