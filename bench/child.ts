@@ -1,5 +1,5 @@
 /**
- * The child process of one measurement: `node --import tsx bench/child.ts <kind> <impl> '<params json>'`.
+ * The child process of one measurement: `node --require ./runners/load/register.js bench/child.ts <kind> <impl> '<params json>'`.
  * Started by `run.ts`, one process per implementation and case, so that its peak RSS is its own.
  */
 import { CaseParams, Impl, ImplOutput, measureAndReport } from "./measure";
@@ -7,12 +7,19 @@ import * as kafkaToKafka from "./kafka-to-kafka";
 import * as sumPerKey from "./sum-per-key";
 import * as windowed from "./windowed";
 import * as wordcount from "./wordcount";
+import { verifyFoldedWordCounts } from "./folded-word-counts";
+import { beamJavaFlink } from "./wordcount-java";
+import { beamlineFlink, beamlinePrism } from "./wordcount-portable";
 
 /** The kinds of case and their implementations, with how each output is checked. */
 export const KINDS: Record<string, { impls: Record<string, Impl>; verify: (p: CaseParams) => Promise<ImplOutput> }> = {
   wordcount: {
     impls: { "beamline-direct": wordcount.beamlineDirect, "plain-js": wordcount.plainJs },
     verify: wordcount.verifyWordCounts,
+  },
+  "wordcount-portable": {
+    impls: { "plain-js": wordcount.plainJs, "beamline-prism": beamlinePrism, "beamline-flink": beamlineFlink, "beam-java-flink": beamJavaFlink },
+    verify: verifyFoldedWordCounts,
   },
   "sum-per-key": {
     impls: { "beamline-direct": sumPerKey.beamlineDirect, "plain-js": sumPerKey.plainJs },

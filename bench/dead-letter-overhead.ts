@@ -1,5 +1,5 @@
 /**
- * What dead letters cost on the element-wise hot path: `node --import tsx bench/dead-letter-overhead.ts`.
+ * What dead letters cost on the element-wise hot path: `node --require ./runners/load/register.js bench/dead-letter-overhead.ts`.
  *
  * Runs the shared ParDo invoker (what both runners run) over batches of 65 536 rows, for map, flatMap,
  * filter and a DoFn, without failure handling, with `deadLetter: true` and no failing row, and with one

@@ -5,7 +5,7 @@
  * exact (keys, rows and the sum 0+1+…+(keys-1)), and with `--checkpoint-interval` the checkpoints the
  * run completed and their sizes — or how the child died (the memory backend runs out of heap).
  *
- *   node --import tsx bench/disk-state.ts [--keys=10000000] [--heap=512] [--backends=memory,disk] [--timers] [--checkpoint-interval=MS]
+ *   node --require ./runners/load/register.js bench/disk-state.ts [--keys=10000000] [--heap=512] [--backends=memory,disk] [--timers] [--checkpoint-interval=MS]
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,6 +15,7 @@ import { buildPipeline } from "../sdk/definition";
 import { DirectRunner } from "../runners/direct/runner";
 import type { StateBackendKind } from "../runners/direct/contract/operator";
 import { statePerKeyPipeline } from "./pipelines";
+import { LOAD_TS } from "./run-child";
 
 interface ChildParams {
   readonly backend: StateBackendKind;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `beamline-bench-state-${backend}-`));
     const params: ChildParams = { backend, keys, outDir, timers, checkpointIntervalMs: interval ? Number(interval) : null };
     const started = Date.now();
-    const proc = spawn(process.execPath, [`--max-old-space-size=${heap}`, "--import", "tsx", __filename, "--child", JSON.stringify(params)], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [`--max-old-space-size=${heap}`, ...LOAD_TS, __filename, "--child", JSON.stringify(params)], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     proc.stdout.on("data", (d) => (out += d));

@@ -1,6 +1,6 @@
 /**
  * The child process of one Kafka latency measurement:
- * `node --import tsx bench/kafka-latency-child.ts '<params json>'`, started by kafka-latency.ts.
+ * `node --require ./runners/load/register.js bench/kafka-latency-child.ts '<params json>'`, started by kafka-latency.ts.
  *
  * Runs {@link kafkaLatencyPipeline} on the direct runner with aligned checkpoints, serving its metrics
  * on a free loopback port (the URL written to `metricsUrlFile`, for the harness to scrape), until the

@@ -28,7 +28,7 @@ import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 import type { LatencyChildParams, LatencyChildResult } from "./kafka-latency-child";
 import { percentiles } from "./percentiles";
 import { metricSum } from "./prometheus-text";
-import { runChild } from "./run-child";
+import { LOAD_TS, runChild } from "./run-child";
 
 const ROOT = path.resolve(__dirname, "..");
 const CASE = "kafka-latency";
@@ -205,7 +205,7 @@ async function measure(kafka: Kafka, brokers: string, m: Measurement, windowMs: 
     process.stderr.write(`bench: ${CASE} / ${impl} at ${m.rate} records/s\n`);
     const resultFile = path.join(dir, "result.json");
     const childStarted = Date.now();
-    child = runChild<LatencyChildResult>(ROOT, ["--import", "tsx", path.join(__dirname, "kafka-latency-child.ts"), JSON.stringify(params)], resultFile, CHILD_TIMEOUT_S);
+    child = runChild<LatencyChildResult>(ROOT, [...LOAD_TS, path.join(__dirname, "kafka-latency-child.ts"), JSON.stringify(params)], resultFile, CHILD_TIMEOUT_S);
     void child.then((r) => (childEnded = "failure" in r ? r.failure : "the run ended before it was stopped"));
     const trouble = () => childEnded ?? consumerFailure ?? (rate?.failure ? `the producer failed: ${rate.failure.message}` : null);
 

@@ -4,7 +4,7 @@
  * (kafkajs's own decoding is the limit of both). Starts the bundled broker, fills a topic with small
  * keyed records (default 1,000,000 over 3 partitions), and prints one JSON line per reader.
  *
- *   node --import tsx bench/kafka-read.ts [--records=1000000] [--partitions=3] [--parallelism=1]
+ *   node --require ./runners/load/register.js bench/kafka-read.ts [--records=1000000] [--partitions=3] [--parallelism=1]
  */
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { collect, combineGlobally, count, DirectRunner, Pipeline, readKafka } from "../index";

@@ -4,7 +4,7 @@
  * each run by the `beamline` command; rows/s is rows over the run's own reported time, and the topic
  * is read back to check every row arrived.
  *
- *   node --import tsx bench/kafka-sink.ts [rows]
+ *   node --require ./runners/load/register.js bench/kafka-sink.ts [rows]
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

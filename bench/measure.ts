@@ -35,8 +35,11 @@ export interface ImplOutput {
   readonly report?: Record<string, unknown>;
 }
 
-/** An implementation of a case: the rows it read, and fields to add to its JSON line. */
-export type Impl = (params: CaseParams) => Promise<{ readonly rows: number; readonly report?: Record<string, unknown> }>;
+/**
+ * An implementation of a case: the rows it read, and fields to add to its JSON line; `peakRssMB` when
+ * the work ran in processes other than the child (a JVM, a job service): theirs, instead of the child's.
+ */
+export type Impl = (params: CaseParams) => Promise<{ readonly rows: number; readonly peakRssMB?: number; readonly report?: Record<string, unknown> }>;
 
 /** The fields a child reports (the parent adds case, impl and its own fields). */
 export interface ChildResult extends ImplOutput {
@@ -60,7 +63,7 @@ export async function measureAndReport(impl: Impl, params: CaseParams, verify: (
   const cpuSeconds = (used.user + used.system) / 1e6;
   if (out.rows !== params.rows) throw new Error(`bench: the implementation read ${out.rows} rows; the input has ${params.rows}`);
   // Reading the output back, to compare implementations, is not timed (nor counted in peakRssMB).
-  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  const peakRssMB = out.peakRssMB ?? process.resourceUsage().maxRSS / 1024;
   const checked = await verify(params);
   const report = out.report || checked.report ? { ...out.report, ...checked.report } : undefined;
   const result: ChildResult = { ...checked, seconds, cpuSeconds, peakRssMB, ...(report ? { report } : {}) };

@@ -1,5 +1,5 @@
 /**
- * The child process of one Nexmark measurement: `node --import tsx bench/nexmark-child.ts '{"query","events","parallelism"}'`.
+ * The child process of one Nexmark measurement: `node --require ./runners/load/register.js bench/nexmark-child.ts '{"query","events","parallelism"}'`.
  * Runs the query on Beamline's direct runner and writes `{events, seconds, cpuSeconds, results, peakRssMB}` to the
  * file named by `BENCH_RESULT_FILE`.
  */

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { FLINK_EVENTS_PER_SEC_PER_CORE, FLINK_SOURCE } from "./nexmark-flink";
 import { BEAM_JAVA_VERSION, ensureBeamJava, runBeamJava } from "./nexmark-java";
 import { NEXMARK_QUERIES } from "./nexmark-pipelines";
-import { runChild } from "./run-child";
+import { LOAD_TS, runChild } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -74,7 +74,7 @@ interface ChildOutput {
 /** Runs one Beamline measurement in a child process. */
 async function runBeamline(query: string, events: number, parallelism: number, timeoutSeconds: number, tmp: string): Promise<ChildOutput | { failure: string }> {
   const resultFile = path.join(tmp, `q${query}-p${parallelism}.json`);
-  const args = [`--max-old-space-size=${CHILD_HEAP_MB}`, "--import", "tsx", path.join(__dirname, "nexmark-child.ts"), JSON.stringify({ query, events, parallelism })];
+  const args = [`--max-old-space-size=${CHILD_HEAP_MB}`, ...LOAD_TS, path.join(__dirname, "nexmark-child.ts"), JSON.stringify({ query, events, parallelism })];
   const r = await runChild<ChildOutput>(ROOT, args, resultFile, timeoutSeconds);
   return "failure" in r ? r : r.result;
 }

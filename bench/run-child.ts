@@ -4,6 +4,10 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** Node options that load a child's TypeScript as `beamline` does (runners/load/register.js). */
+export const LOAD_TS = ["--require", path.join(__dirname, "..", "runners", "load", "register.js")];
 
 /** Runs one child; resolves to its result, or to the reason it gave none. */
 export function runChild<T>(cwd: string, args: string[], resultFile: string, timeoutSeconds: number): Promise<{ result: T; wallSeconds: number } | { failure: string }> {

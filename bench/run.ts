@@ -17,15 +17,20 @@ import { countLabel, eventsArrowFile, eventsCsvFile, kvArrowFile, kvCsvFile, wor
 import { KAFKA_PARTITIONS, kafkaInput, kafkaOutputTopic, stopKafka } from "./kafka-to-kafka";
 import type { ChildResult } from "./measure";
 import { printSummary } from "./summary";
-import { runChild as runChildIn } from "./run-child";
+import { LOAD_TS, runChild as runChildIn } from "./run-child";
 import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 import { ProvisioningError } from "../runners/portable/provision/cache";
 import { runNexmark } from "./nexmark";
 import { runKafkaLatency } from "./kafka-latency";
+import { wordCountClasspath } from "./wordcount-java";
+import { ensureFlinkJobServer } from "../runners/flink/flink";
+import { ensurePrism } from "../runners/prism/prism";
 
 const ROOT = path.resolve(__dirname, "..");
 const BEAM_DIR = path.join(__dirname, "peers", "apache-beam");
 const BEAM_VERSION = "2.49.0";
+/** The shortest time a portable word count measurement is given (Flink's start alone took 20–45 s under load). */
+const PORTABLE_TIMEOUT_SECONDS = 300;
 /** Heap limit of every child, so that no benchmark can take the machine's memory. */
 const CHILD_HEAP_MB = 4096;
 
@@ -34,7 +39,7 @@ interface Measurement {
   readonly case: string;
   readonly impl: string;
   /** `wordcount`, `sum-per-key` or `windowed` (the child's dispatch key, and the Beam baseline's script). */
-  readonly kind: "wordcount" | "sum-per-key" | "windowed" | "kafka";
+  readonly kind: "wordcount" | "wordcount-portable" | "sum-per-key" | "windowed" | "kafka";
   readonly rows: number;
   /** Makes (on first use) and returns the input file (Kafka: the input topic). */
   readonly input: () => Promise<string>;
@@ -102,8 +107,8 @@ function parseArgs(argv: readonly string[]): Args {
   return { quick, cases, impls, timeoutSeconds: timeoutSeconds || (quick ? 60 : 240), rate };
 }
 
-/** The measurements of a run, in order. Sizes: see bench/README.md. */
-function plan(quick: boolean): Measurement[] {
+/** The measurements of a run, in order (`named`: whether --case chose cases). Sizes: see bench/README.md. */
+function plan(quick: boolean, named: boolean): Measurement[] {
   const beam = `apache-beam-${BEAM_VERSION}`;
   const out: Measurement[] = [];
   const wordcount = (name: string, rows: number, beamRows: number) => {
@@ -114,6 +119,23 @@ function plan(quick: boolean): Measurement[] {
   };
   wordcount("wordcount-1M", 1_000_000, 1_000_000);
   if (!quick) wordcount("wordcount-10M", 10_000_000, 5_000_000);
+  // The word count on Prism and on an embedded Flink, beside Beam Java's own on the same Flink; a 1k-word
+  // run shows each one's fixed cost (job service or JVM start, submission). See wordcount-portable.ts.
+  const portable = (rows: number, parallelisms: readonly number[]) => {
+    const name = `wordcount-portable-${countLabel(rows)}`;
+    const input = () => wordsFile(rows);
+    out.push({ case: name, impl: "plain-js", kind: "wordcount-portable", rows, input });
+    out.push({ case: name, impl: "beamline-prism", kind: "wordcount-portable", rows, input });
+    for (const parallelism of parallelisms) out.push({ case: name, impl: `beamline-flink-p${parallelism}`, kind: "wordcount-portable", rows, input, parallelism });
+    for (const parallelism of parallelisms) out.push({ case: name, impl: `beam-java-flink-p${parallelism}`, kind: "wordcount-portable", rows, input, parallelism });
+  };
+  // --quick leaves them out (they start JVMs) unless --case asks for some case by name.
+  if (quick) {
+    if (named) portable(100_000, [1]);
+  } else {
+    portable(1_000, [1]);
+    portable(1_000_000, [1, 2]);
+  }
   const kvRows = quick ? 1_000_000 : 10_000_000;
   const kvBeamRows = quick ? 300_000 : 2_000_000;
   for (const keys of [1000, 1_000_000]) {
@@ -177,11 +199,14 @@ function ensureBeam(): { ok: true } | { ok: false; reason: string } {
 function command(m: Measurement, params: string): string[] {
   const node = [`--max-old-space-size=${CHILD_HEAP_MB}`];
   if (m.impl.startsWith("apache-beam")) {
-    const script = { wordcount: "wordcount.js", "sum-per-key": "sum_per_key.js", windowed: "windowed.js", kafka: "" }[m.kind];
+    const script = { wordcount: "wordcount.js", "wordcount-portable": "", "sum-per-key": "sum_per_key.js", windowed: "windowed.js", kafka: "" }[m.kind];
     return [...node, path.join(BEAM_DIR, script), params];
   }
-  return [...node, "--import", "tsx", path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+(?=-|$)/, ""), params];
+  return [...node, ...LOAD_TS, path.join(__dirname, "child.ts"), m.kind, m.impl.replace(/-p\d+(?=-|$)/, ""), params];
 }
+
+/** Whether an implementation is another project's (Apache Beam's): its failure is a skipped line, not an error of Beamline's. */
+const isPeer = (impl: string) => impl.startsWith("apache-beam") || impl.startsWith("beam-java");
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -191,6 +216,8 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
     const beam = ensureBeam();
     if (!beam.ok) return { ...base, ...m.extra, skipped: beam.reason };
   }
+  const tools = provisioned.get(m.impl.replace(/-p\d+$/, ""));
+  if (tools && !tools.ok) return { ...base, ...m.extra, [isPeer(m.impl) ? "skipped" : "error"]: tools.reason };
   let input: string;
   let kafka: { brokers: string; outputTopic: string } | undefined;
   try {
@@ -204,8 +231,10 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
   const resultFile = path.join(tmp, `${m.case}-${m.impl}.json`);
   process.stderr.write(`bench: ${m.case} / ${m.impl} (${m.rows} rows of ${path.relative(ROOT, input)})\n`);
   try {
-    const r = await runChildIn<ChildResult>(ROOT, command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs, ...kafka })), resultFile, timeoutSeconds);
-    if ("failure" in r) return { ...base, ...m.extra, [m.impl.startsWith("apache-beam") ? "skipped" : "error"]: r.failure };
+    // The portable word count starts JVMs and Flink: at least PORTABLE_TIMEOUT_SECONDS, whatever --quick gives.
+    const timeout = m.kind === "wordcount-portable" ? Math.max(timeoutSeconds, PORTABLE_TIMEOUT_SECONDS) : timeoutSeconds;
+    const r = await runChildIn<ChildResult>(ROOT, command(m, JSON.stringify({ input, outDir, rows: m.rows, parallelism: m.parallelism ?? 1, checkpointIntervalMs: m.checkpointIntervalMs, ...kafka })), resultFile, timeout);
+    if ("failure" in r) return { ...base, ...m.extra, [isPeer(m.impl) ? "skipped" : "error"]: r.failure };
     const { seconds, cpuSeconds, peakRssMB, outputRows, checksum } = r.result;
     return {
       case: m.case,
@@ -229,6 +258,29 @@ async function measure(m: Measurement, timeoutSeconds: number, tmp: string): Pro
   }
 }
 
+/** What the portable word count's implementations need, provisioned before any measurement (so none is timed). */
+const PROVISION: Record<string, () => unknown> = {
+  "beamline-prism": () => ensurePrism(),
+  "beamline-flink": () => ensureFlinkJobServer(),
+  "beam-java-flink": () => wordCountClasspath(),
+};
+const provisioned = new Map<string, { ok: true } | { ok: false; reason: string }>();
+
+/** Installs (or finds in the cache) Prism, the Flink job server and Beam Java's examples for the chosen measurements. */
+function provision(chosen: readonly Measurement[]): void {
+  for (const impl of new Set(chosen.map((m) => m.impl.replace(/-p\d+$/, "")))) {
+    const step = PROVISION[impl];
+    if (!step || provisioned.has(impl)) continue;
+    try {
+      step();
+      provisioned.set(impl, { ok: true });
+    } catch (e) {
+      if (!(e instanceof ProvisioningError)) throw e;
+      provisioned.set(impl, { ok: false, reason: `could not be provisioned: ${e.message}` });
+    }
+  }
+}
+
 /** Whether two results of a case computed the same output (when they read the same rows). */
 function agreement(line: ResultLine, earlier: readonly ResultLine[]): Record<string, boolean> {
   const plain = earlier.find((e) => e.case === line.case && e.impl === "plain-js" && e.seconds !== undefined);
@@ -239,6 +291,7 @@ function agreement(line: ResultLine, earlier: readonly ResultLine[]): Record<str
 /** The module of each kind's Beamline pipeline definition (what a worker thread loads). */
 const PIPELINE_MODULES: Record<Measurement["kind"], string> = {
   wordcount: path.join(ROOT, "examples", "wordcount.ts"),
+  "wordcount-portable": path.join(ROOT, "examples", "wordcount.ts"),
   "sum-per-key": path.join(__dirname, "pipelines.ts"),
   windowed: path.join(__dirname, "pipelines.ts"),
   kafka: path.join(__dirname, "kafka-to-kafka.ts"),
@@ -260,7 +313,7 @@ async function main(): Promise<void> {
   // `--nexmark` runs the Nexmark queries instead (see nexmark.ts); without it the run is unchanged.
   if (process.argv.includes("--nexmark")) return runNexmark(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
-  const chosen = plan(args.quick).filter(
+  const chosen = plan(args.quick, args.cases !== null).filter(
     (m) => (!args.cases || args.cases.some((c) => m.case.startsWith(c))) && (!args.impls || args.impls.some((i) => m.impl.startsWith(i))),
   );
   // The latency case runs for minutes at a fixed rate: only when a --case prefix names it and not the
@@ -276,6 +329,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   prepareWorkers(chosen);
+  provision(chosen);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-bench-"));
   const started = Date.now();
   const lines: ResultLine[] = [];

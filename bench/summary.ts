@@ -34,7 +34,8 @@ export function printSummary(lines: readonly ResultLine[], run: { quick: boolean
     for (const l of of) {
       const what = l.skipped !== undefined ? `skipped: ${l.skipped}` : l.error !== undefined ? `ERROR: ${l.error}` : `${pad(fmtRate(l.rowsPerSec ?? 0), 10)} ${pad(`${l.seconds} s`, 10)} peak RSS ${l.peakRssMB} MB`;
       const check = l.sameOutputAsPlainJs === false ? "  OUTPUT DIFFERS FROM plain-js" : "";
-      out.push(`  ${pad(l.impl, 20)} ${pad(`${l.rows} rows`, 16)} ${what}${check}`);
+      const phases = typeof l.runningSeconds === "number" ? `  (start-up ${l.startupSeconds} s, job running ${l.runningSeconds} s)` : "";
+      out.push(`  ${pad(l.impl, 20)} ${pad(`${l.rows} rows`, 16)} ${what}${check}${phases}`);
     }
     const plain = of.find((l) => l.impl === "plain-js");
     const beam = of.find((l) => l.impl.startsWith("apache-beam"));
@@ -43,6 +44,11 @@ export function printSummary(lines: readonly ResultLine[], run: { quick: boolean
       const name = beamline.impl.replace("beamline-direct-", "beamline ");
       out.push(`  ${pad(`${name} / plain-js:`, 28)} ${ratio(beamline, plain)}`);
       if (beam) out.push(`  ${pad(`${name} / apache-beam:`, 28)} ${ratio(beamline, beam)}${beam.rows !== beamline.rows && beam.rowsPerSec ? ` (apache-beam on ${beam.rows} rows)` : ""}`);
+    }
+    // The portable word count: Beamline on Flink against Beam Java on the same Flink, at each parallelism.
+    for (const flink of of.filter((l) => l.impl.startsWith("beamline-flink-p"))) {
+      const java = of.find((l) => l.impl === flink.impl.replace("beamline-flink", "beam-java-flink"));
+      if (java) out.push(`  ${pad(`${flink.impl} / ${java.impl}:`, 28)} ${ratio(flink, java)}`);
     }
     const p1 = beamlines.find((l) => l.parallelism === 1);
     const p2 = beamlines.find((l) => l.parallelism === 2);

@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { eventsArrowFile, kvArrowFile, wordsFile } from "./data";
+import { LOAD_TS } from "./run-child";
 import { median, ProbeEvent, threadTime, ThreadTime } from "./thread-time";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -36,7 +37,7 @@ function runOnce(kind: string, params: object, tmp: string): Promise<ProbeEvent[
   const probeFile = path.join(tmp, "probe.jsonl");
   const resultFile = path.join(tmp, "result.json");
   fs.rmSync(probeFile, { force: true });
-  const args = ["--max-old-space-size=4096", "--require", PROBE, "--import", "tsx", path.join(__dirname, "child.ts"), kind, "beamline-direct", JSON.stringify(params)];
+  const args = ["--max-old-space-size=4096", "--require", PROBE, ...LOAD_TS, path.join(__dirname, "child.ts"), kind, "beamline-direct", JSON.stringify(params)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", 2, 2], env: { ...process.env, BENCH_RESULT_FILE: resultFile, THREAD_PROBE_FILE: probeFile } });
     const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);

@@ -18,6 +18,10 @@
  * acknowledged only once the checkpoint holding its count completes, so a killed run resumed loses
  * none; counts are published at least once (a window published again after a crash repeats its
  * message, attributes and all).
+ *
+ * This is written for the local runners (direct, and the portable ones): `--runner=dataflow` refuses it
+ * as it stands (its `maxOutOfOrderness`, its dead letters with `timestampAttribute`, and its dead-letter
+ * files, which a streaming job never commits); README's "Google Cloud Dataflow" says what to change.
  */
 import { count, definePipeline, fixedWindows, formatTimestamp, groupBy, map, option, readPubSub, schema, t, windowInto, writeJsonLines, writePubSub } from "beamline";
 

@@ -45,7 +45,7 @@ export const RUNNER_OPTIONS = {
   restartAttempts: option.integer("restarts allowed by fixed-delay and exponential-backoff", { default: 3 }),
   restartDelay: option.integer("ms before a restart (the first, for exponential-backoff, which doubles it)", { default: 1000 }),
   stateBackend: option.enum("direct: where stateful steps keep keyed state and timers: memory, or LMDB files on disk for state larger than memory (checkpointed incrementally)", STATE_BACKENDS, { default: "memory" as const }),
-  stateDir: option.string("direct, with --state-backend=disk: the directory under which each stateful step makes its state files, removed when the run ends (default: the OS's temp directory)", { default: "" }),
+  stateDir: option.string("direct, with --state-backend=disk: the directory under which each stateful step makes its state files, removed when the run ends; made when missing (default: the OS's temp directory)", { default: "" }),
   checkpointDir: option.string("directory for aligned checkpoints (none: the run takes no checkpoints; flink: its checkpoint storage; prism refuses it)", { default: "" }),
   checkpointInterval: option.integer("ms between checkpoints, with --checkpoint-dir", { default: 1000 }),
   checkpointsRetained: option.integer("completed checkpoints kept in --checkpoint-dir", { default: 3 }),

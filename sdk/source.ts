@@ -51,6 +51,12 @@ export interface ReadContext {
    * that do not collect it.
    */
   reportBacklog?(partition: string, backlog: { readonly records?: number; readonly bytes?: number }): void;
+  /**
+   * When (processing time, ms) the part last delivered data, for a read that resumes a part an earlier
+   * call read (a portable runner reads a part bundle by bundle): a source's idle timeout counts from
+   * there rather than from this call's start. Absent for a part's first read.
+   */
+  readonly lastDataAt?: number;
 }
 
 /** A source: bounded (it ends) or unbounded (it reports watermarks and may run forever). */

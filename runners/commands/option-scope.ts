@@ -1,8 +1,9 @@
 /**
  * Which runner options belong to which runner on the command line: Dataflow's options mean nothing to
  * the other runners, and the local runners' settings (checkpoints, restarts, threads, job services,
- * local ports) mean nothing to Dataflow. A run given options of another runner is refused, listing them
- * all, rather than run with them silently ignored.
+ * local ports) mean nothing to Dataflow, and the direct runner's own settings (batch size, state backend,
+ * checkpoint retention) mean nothing to the portable runners. A run given options of another runner is
+ * refused, listing them all, rather than run with them silently ignored.
  */
 import { OptionError } from "../../sdk/errors";
 
@@ -18,6 +19,8 @@ const NOT_ON_DATAFLOW: Record<string, string> = {
   environmentConfig: "Dataflow runs Beamline's SDK image (--sdk-container-image)",
   parallelism: "Dataflow scales workers itself (--max-workers bounds them)",
   batchSize: "it is the direct runner's",
+  stateBackend: "it is the direct runner's (Dataflow keeps its own state)",
+  stateDir: "it is the direct runner's (Dataflow keeps its own state)",
   restartStrategy: "Dataflow retries failed work itself",
   restartAttempts: "Dataflow retries failed work itself",
   restartDelay: "Dataflow retries failed work itself",
@@ -31,6 +34,16 @@ const NOT_ON_DATAFLOW: Record<string, string> = {
   metricsHost: "the job's metrics are in the Dataflow console",
   uiPort: "the job's page is in the Dataflow console",
   injectFaults: "it is the direct runner's soak test",
+};
+
+/** The options the portable runners (flink, prism, portable) do not take, with why. */
+const NOT_ON_PORTABLE: Record<string, string> = {
+  batchSize: "it is the direct runner's; the runner sizes its own bundles",
+  stateBackend: "it is the direct runner's; the runner keeps its own state (Flink: in its state backend, checkpointed with --checkpoint-dir)",
+  stateDir: "it is the direct runner's; the runner keeps its own state",
+  checkpointsRetained: "it is the direct runner's; Flink keeps its own completed checkpoints",
+  tolerableCheckpointFailures: "it is the direct runner's",
+  forceCodeChange: "it goes with the direct runner's --resume",
 };
 
 /** `--kebab-case` of an option's name. */
@@ -51,6 +64,18 @@ export function optionsOfOtherRunners(runner: string, given: (flagName: string) 
       rule: `the dataflow runner does not take ${wrong.map((w) => `${flag(w)} (${NOT_ON_DATAFLOW[w]})`).join(", ")}`,
       fix: "leave them out",
     });
+  }
+  if (runner !== "direct") {
+    const local = Object.keys(NOT_ON_PORTABLE).filter(isGiven);
+    if (local.length > 0) {
+      return new OptionError({
+        code: "BL_UNSUPPORTED_RUN_OPTION",
+        where: `the ${runner} runner`,
+        value: local.map(flag),
+        rule: `the ${runner} runner does not take ${local.map((w) => `${flag(w)} (${NOT_ON_PORTABLE[w]})`).join(", ")}`,
+        fix: "leave them out, or run with --runner=direct",
+      });
+    }
   }
   const wrong = DATAFLOW_ONLY.filter(isGiven);
   if (wrong.length === 0) return null;

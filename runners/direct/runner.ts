@@ -19,6 +19,7 @@ import { DirectoryLock } from "./checkpoint/dir-lock";
 import { CheckpointFailurePolicy, DEFAULT_TOLERABLE_CHECKPOINT_FAILURES } from "./checkpoint/failures";
 import type { OperatorRegistry, StateBackendKind } from "./contract/operator";
 import { checkStateBackend } from "./state/state-backend";
+import { checkStateDir, checkStateDirWanted } from "./state/state-dir";
 import { plan, Plan } from "./plan/planner";
 import type { RunEvents } from "./contract/run-events";
 import { BeamlineError } from "../../sdk/errors";
@@ -41,7 +42,10 @@ export interface DirectRunnerOptions {
    * per step instance for state larger than memory, checkpointed incrementally.
    */
   readonly stateBackend?: StateBackendKind;
-  /** With the disk backend: the directory under which each step instance makes its files, removed when it ends. Default: the OS's temp directory. */
+  /**
+   * With the disk backend (only): the directory under which each step instance makes its files, removed
+   * when it ends; made when missing, and checked writable before the run starts. Default: the OS's temp directory.
+   */
   readonly stateDir?: string;
   /** Operators by URN; defaults to {@link defaultOperators}. */
   readonly operators?: OperatorRegistry;
@@ -159,6 +163,8 @@ export class DirectRunner {
       throw new OptionError({ code: "BL_BAD_BATCH_SIZE", value: options.batchSize, rule: "the batch size (rows per batch emitted by grouping steps) must be a positive integer", fix: "pass --batch-size=N (batchSize: N) with N >= 1, or leave it unset (default 65536)" });
     }
     this.stateBackend = checkStateBackend(options.stateBackend);
+    checkStateDirWanted(options.stateDir, this.stateBackend);
+    if (options.stateDir !== undefined) checkStateDir(options.stateDir);
     this.checkpoint = options.checkpoint;
     if (this.checkpoint && !(Number.isFinite(this.checkpoint.intervalMs) && this.checkpoint.intervalMs > 0)) {
       throw new OptionError({

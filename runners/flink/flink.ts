@@ -38,7 +38,7 @@ export function checkFlinkVersion(flinkVersion: string): string {
 }
 
 /** The module openings Flink needs on Java 17 (as Flink's own scripts pass them). */
-const JAVA_OPENS = [
+export const JAVA_OPENS = [
   "java.base/java.lang", "java.base/java.lang.reflect", "java.base/java.net", "java.base/java.io", "java.base/java.nio",
   "java.base/sun.nio.ch", "java.base/java.text", "java.base/java.time", "java.base/java.util",
   "java.base/java.util.concurrent", "java.base/java.util.concurrent.atomic", "java.base/java.util.concurrent.locks",

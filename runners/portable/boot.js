@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 "use strict";
-// The PROCESS environment's boot command: Beamline runs from its TypeScript sources through tsx.
-require("tsx/cjs/api").register();
+// The PROCESS environment's boot command: Beamline runs from its TypeScript sources, compiled on load.
+require("../load/register.js");
 const { boot } = require("./boot.ts");
 boot(process.argv.slice(2)).then(
   () => process.exit(0),

@@ -1,10 +1,12 @@
 /**
  * Unbounded source reads on portable runners: read as splittable DoFns (the read DoFn names a
  * restriction coder, the runner expands it into Beam's SDF steps, and Beamline's harness reads each
- * part for a bounded time per bundle and hands back the rest as a residual). Sources that need more of
- * the runner than that are refused before submission, saying why; those that publish their progress
- * (offsets, acknowledgements) ask for bundle finalization, and publish it once the runner committed a
- * bundle.
+ * part for a bounded time per bundle and hands back the rest as a residual). Each part is its own
+ * restriction, which the runner carries with its position and watermark wherever it resumes it, so a
+ * source whose parts must each be read by one instance (`slotOf`: Kafka partitions) needs no more of
+ * the runner; its parts are those `split` finds when the job starts (`discover` is not called, so
+ * partitions added later are not read). Sources that publish their progress (offsets,
+ * acknowledgements) ask for bundle finalization, and publish it once the runner committed a bundle.
  */
 import type { PipelineGraph } from "../../sdk/graph";
 import { READ_URN, type BoundedSource } from "../../sdk/source";
@@ -17,19 +19,6 @@ export const SPLITTABLE_DOFN_REQUIREMENT = "beam:requirement:pardo:splittable_do
 export const BUNDLE_FINALIZATION_REQUIREMENT = "beam:requirement:pardo:finalization:v1";
 
 /**
- * Why an unbounded source cannot be read as a splittable DoFn by Beamline's harness, or null when it
- * can. One whose parts are pinned to instances (`slotOf`) or grow while it runs (`discover`) needs
- * the runner to keep that assignment, which the harness does not do yet.
- */
-export function splittableReadProblem(source: BoundedSource): string | null {
-  const needs: string[] = [];
-  if (source.slotOf) needs.push("reads each part on one stable instance");
-  if (source.discover) needs.push("discovers new parts while it runs");
-  if (needs.length === 0) return null;
-  return `an unbounded source that ${needs.join(" and ")}: Beamline's harness reads unbounded sources as splittable DoFns but does not keep parts on stable instances yet — run it on the direct runner, or bound it (readKafka with stopAt: "end")`;
-}
-
-/**
  * Why an unbounded read is refused when the runner did not inspect its sources for a splittable read
  * (runners other than Beam's job services, such as Dataflow, which reads Pub/Sub natively).
  */
@@ -39,8 +28,6 @@ export function uninspectedUnboundedRead(runner: string): string {
 
 /** What translation needs to know of a pipeline's unbounded reads. */
 export interface UnboundedReads {
-  /** The reads the harness cannot read, with the reason. */
-  readonly problems: Readonly<Record<string, string>>;
   /** The reads whose source publishes its progress (`checkpointCompleted`): their DoFn asks for bundle finalization. */
   readonly finalizing: readonly string[];
 }
@@ -50,15 +37,12 @@ export interface UnboundedReads {
  * gives a transform's runtime object.
  */
 export function inspectUnboundedReads(graph: PipelineGraph, fn: (transform: string) => unknown): UnboundedReads {
-  const problems: Record<string, string> = {};
   const finalizing: string[] = [];
   for (const t of Object.values(graph.transforms)) {
     if (t.urn !== READ_URN || isTestStream(graph, t.uniqueName)) continue;
     if (graph.pcollections[t.outputs.main]?.bounded !== false) continue;
     const source = fn(t.uniqueName) as BoundedSource;
-    const problem = splittableReadProblem(source);
-    if (problem) problems[t.uniqueName] = problem;
     if (source.checkpointCompleted) finalizing.push(t.uniqueName);
   }
-  return { problems, finalizing };
+  return { finalizing };
 }

@@ -24,6 +24,7 @@ import { arrowToBeamSchema } from "./coders/beamschema";
 import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport } from "./translate-teststream";
 import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
+import { unboundedWriteProblem } from "./translate-write";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import { paneProblems } from "./translate-panes";
 import { sharedWatermarkProblem } from "./teststream-watermarks";
@@ -58,9 +59,8 @@ export interface TranslateOptions {
   /** Who lifts combines; by default Prism itself, and Beamline for every other runner (see `combineLifting`). */
   readonly combineLifting?: CombineLifting;
   /**
-   * What `inspectUnboundedReads` found of the unbounded reads: those the harness cannot read as
-   * splittable DoFns are refused, every other is translated as one. Absent: every unbounded read is
-   * refused (the runner does not read them through the harness).
+   * What `inspectUnboundedReads` found of the unbounded reads, each translated as a splittable DoFn.
+   * Absent: every unbounded read is refused (the runner does not read them through the harness).
    */
   readonly unboundedReads?: UnboundedReads;
   /** The job's parallelism, when the run sets it: sources split into {@link readParts} of it. */
@@ -362,8 +362,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         // An unbounded read is a splittable DoFn: the runner expands it into Beam's SDF steps, and
         // resumes the residual each bundle leaves.
         const unbounded = !graph.pcollections[t.outputs.main].bounded;
-        const problem = !unbounded ? undefined : options.unboundedReads ? options.unboundedReads.problems[name] : uninspectedUnboundedRead(options.runner);
-        if (problem) unsupported.push(`${name}: ${problem}`);
+        if (unbounded && !options.unboundedReads) unsupported.push(`${name}: ${uninspectedUnboundedRead(options.runner)}`);
         if (unbounded) requirements.add(SPLITTABLE_DOFN_REQUIREMENT);
         const finalizes = unbounded && (options.unboundedReads?.finalizing.includes(name) ?? false);
         if (finalizes) requirements.add(BUNDLE_FINALIZATION_REQUIREMENT);
@@ -390,6 +389,15 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       }
       case WRITE_URN: {
         if (t.outputs[DEAD_LETTER_TAG] !== undefined) unsupported.push(`${name}: a sink's dead-letter output (deadLetter: true) runs on the direct runner only`);
+        if (!mainPc!.bounded) {
+          // An unbounded input never ends: each bundle writes and flushes, where the sink allows it.
+          const problem = unboundedWriteProblem(payloadOf(t, WRITE_URN)!, options.runner);
+          if (problem) unsupported.push(`${name}: ${problem}`);
+          const writer = `${name}/WriteBundles`;
+          pardo(writer, "writeBundle", name, { main }, { ...t.outputs });
+          transforms[name] = { uniqueName: name, subtransforms: [writer], inputs: { ...t.inputs }, outputs: { ...t.outputs } };
+          return name;
+        }
         // Key rows by shard with each row's timestamp, window and pane beside it (sinks receive them, as on
         // the direct runner), rewindow into the global window, group, write each shard, gather with a seed
         // (so the sink commits even when no row came, as on the direct runner), commit.

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import type { Storage } from "@google-cloud/storage";
 import { BeamlineError, buildPipeline, runPipeline, UnsupportedFeatureError } from "beamline";
 import wordcount from "../../examples/wordcount";
+import pubsub from "../runners/dataflow/fixtures/pubsub";
 import unsupported from "../runners/dataflow/fixtures/unsupported";
 import { FakeDataflow, startFakeDataflow } from "../runners/dataflow/fake-dataflow";
 import { startCli } from "../runners/direct/checkpoint/children";
@@ -152,6 +153,28 @@ describeWithGcs("the Dataflow runner on fake-gcs-server and a fake Dataflow", (g
     expect(e).toBeInstanceOf(UnsupportedFeatureError);
     expect((e as UnsupportedFeatureError).value).toHaveLength(2);
     const [files] = await storage.bucket(BUCKET).getFiles({ prefix: "refused/" });
+    expect(files).toEqual([]);
+    expect(f.calls).toEqual([]);
+  }, 60_000);
+
+  test("file sinks of an unbounded Pub/Sub read are refused, each named with its sink, before anything is staged", async () => {
+    const f = await fake(["JOB_STATE_DONE"]);
+    const staging = `gs://${BUCKET}/files-refused/staging`;
+    const e = await runPipeline(buildPipeline(pubsub, { files: true }), {
+      runner: "dataflow",
+      ...OPTIONS,
+      stagingLocation: staging,
+      dataflowEndpoint: f.url,
+      definition: { file: path.join(__dirname, "..", "runners", "dataflow", "fixtures", "pubsub.ts"), options: { files: true } },
+    }).then(() => null, (x: unknown) => x);
+    expect(e).toBeInstanceOf(UnsupportedFeatureError);
+    const fix = /a transactional sink of an unbounded input: on the dataflow runner .* — publish the rows with writePubSub \(Dataflow's native Pub\/Sub write\), or run it on the direct runner/;
+    expect((e as UnsupportedFeatureError).value).toEqual([
+      expect.stringMatching(new RegExp(`^ClickFiles: writeCsv \\(a file sink\\) — ${fix.source}`)),
+      expect.stringMatching(new RegExp(`^LetterFiles: writeJsonLines \\(a file sink\\) — ${fix.source}`)),
+      expect.stringMatching(new RegExp(`^LineFiles: writeText \\(a file sink\\) — ${fix.source}`)),
+    ]);
+    const [files] = await storage.bucket(BUCKET).getFiles({ prefix: "files-refused/" });
     expect(files).toEqual([]);
     expect(f.calls).toEqual([]);
   }, 60_000);

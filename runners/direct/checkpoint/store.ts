@@ -10,6 +10,7 @@ import { BeamlineError, IOError } from "../../../sdk/errors";
 import { faultPoint } from "../faults/fault-points";
 import type { JsonValue } from "../../../sdk/graph";
 import { fsyncDir, writeAtomic, writeDurable } from "./atomic-file";
+import { makeDirectory } from "../../../sdk/make-directory";
 
 /** The file that makes a checkpoint complete. */
 export const MANIFEST = "_manifest.json";
@@ -70,7 +71,7 @@ export class CheckpointStore {
       });
     }
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
     } catch (e) {
       throw new IOError({
         code: "BL_CHECKPOINT_DIR",
@@ -118,7 +119,7 @@ export class CheckpointStore {
   begin(id: number): void {
     const dir = this.pathOf(id);
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   }
 
   /** Writes a state file of checkpoint `id` durably; returns its size. */

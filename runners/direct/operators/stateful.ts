@@ -16,7 +16,7 @@ import { valueKey, type StateSpecs, type TimerSpecs } from "../../../sdk/state";
 import { MAX_TIMESTAMP, MIN_TIMESTAMP } from "../../../sdk/time";
 import type { Window } from "../../../sdk/window";
 import { KeyScope, StatefulDoFn, StatefulDoFnRunner } from "../../runtime/stateful/dofn-runner";
-import { expiryOf } from "../../runtime/stateful/timers";
+import { expiryOf, type TimerSetting, type TimerSink } from "../../runtime/stateful/timers";
 import type { Operator, OperatorContext, OperatorSnapshot } from "../contract/operator";
 import { keyGroupOf } from "../data/key-groups";
 import { MinHeap } from "../state/heap";
@@ -93,23 +93,12 @@ export function statefulOperator(ctx: OperatorContext): StatefulOperator {
     return table.namespace(key, keyId, window);
   };
 
+  const wakeAt = (at: number) => ctx.wakeAt(at);
   /** The runtime's view of a namespace: its cells, and its timers in the timer table. */
   const scopeOf = (ns: Namespace): KeyScope => {
     let s = ns.scope as KeyScope | undefined;
     if (!s) {
-      const wid = windowId(ns.window);
-      s = {
-        key: ns.key,
-        window: ns.window,
-        state: table.cells(ns),
-        timers: {
-          set: (setting) => {
-            timers.set({ ...setting, key: ns.key, keyId: ns.keyId, window: ns.window });
-            if (setting.domain === "processing") ctx.wakeAt(setting.at);
-          },
-          clear: (timerName) => timers.clear(wid, ns.keyId, timerName),
-        },
-      };
+      s = { key: ns.key, window: ns.window, state: table.cells(ns), timers: new NamespaceTimers(ns, timers, wakeAt) };
       ns.scope = s;
     }
     return s;
@@ -404,4 +393,20 @@ function restoredState(from: OperatorSnapshot, gcTime: (w: Window) => number): S
     for (const w of part.windows) addWindow(w);
   }
   return s;
+}
+
+/** The timers of one namespace in the operator's timer table (a class: one is made per key and window). */
+class NamespaceTimers implements TimerSink {
+  constructor(
+    private readonly ns: Namespace,
+    private readonly table: TimerTable | DiskTimerTable,
+    private readonly wakeAt: (at: number) => void,
+  ) {}
+  set(setting: TimerSetting): void {
+    this.table.set({ ...setting, key: this.ns.key, keyId: this.ns.keyId, window: this.ns.window });
+    if (setting.domain === "processing") this.wakeAt(setting.at);
+  }
+  clear(timerName: string): void {
+    this.table.clear(windowId(this.ns.window), this.ns.keyId, timerName);
+  }
 }

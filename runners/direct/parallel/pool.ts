@@ -13,20 +13,25 @@ import { errorFromRemote } from "./remote-error";
 /** The worker threads' entry file (plain JavaScript that registers tsx). */
 export const WORKER_ENTRY = path.join(__dirname, "worker-entry.js");
 
+/** Whether a module a Node option preloads compiles TypeScript: tsx, or Beamline's runners/load/register.js. */
+const compilesTs = (module: string) => /^tsx(\/|$)/.test(module) || /(^|[\\/])runners[\\/]load[\\/]register\.js$/.test(module);
+
 /**
- * The parent's Node options without those that load tsx (`--import tsx`, `--require tsx/cjs`, ...):
- * a worker loading a pre-built bundle compiles nothing, and registering tsx costs it tens of ms.
+ * The parent's Node options without those that load TypeScript (`--import tsx`, `--require tsx/cjs`,
+ * `--require …/runners/load/register.js`, ...): a worker loading a pre-built bundle compiles nothing,
+ * and registering a compiler costs it tens of ms.
  */
 export function withoutTsx(execArgv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i];
     const loads = /^--(import|require|loader|experimental-loader)$/.test(a) || a === "-r";
-    if (loads && /^tsx(\/|$)/.test(execArgv[i + 1] ?? "")) {
+    if (loads && compilesTs(execArgv[i + 1] ?? "")) {
       i++;
       continue;
     }
-    if (/^--(import|require|loader|experimental-loader)=tsx(\/|$)/.test(a)) continue;
+    const inline = /^--(?:import|require|loader|experimental-loader)=(.*)$/.exec(a);
+    if (inline && compilesTs(inline[1])) continue;
     out.push(a);
   }
   return out;

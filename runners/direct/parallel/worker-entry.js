@@ -1,12 +1,12 @@
 "use strict";
 // The entry of a Beamline worker thread: a pre-built bundle of the worker and the pipeline module when
 // the coordinator has one (see worker-bundle.ts); otherwise the TypeScript sources, compiled on load
-// by tsx, which this registers before loading the worker's main module.
+// (see runners/load/register.js), which this registers before loading the worker's main module.
 const { workerData } = require("node:worker_threads");
 const bundle = workerData && workerData.spec && workerData.spec.bundle;
 if (bundle) {
   require(bundle);
 } else {
-  require("tsx/cjs/api").register();
+  require("../../load/register.js");
   require("./worker.ts");
 }

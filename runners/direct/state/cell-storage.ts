@@ -10,18 +10,27 @@ export type Cells = Map<string, unknown[]>;
 
 const EMPTY: readonly unknown[] = [];
 
+/** The storage of cell `name` in `cells` (a class: one is made per cell of every key and window). */
+class MapCellStorage implements CellStorage {
+  constructor(
+    private readonly cells: Cells,
+    private readonly name: string,
+  ) {}
+  read(): readonly unknown[] {
+    return this.cells.get(this.name) ?? EMPTY;
+  }
+  append(value: unknown): void {
+    const items = this.cells.get(this.name);
+    if (items) items.push(value);
+    else this.cells.set(this.name, [value]);
+  }
+  replace(values: unknown[]): void {
+    if (values.length === 0) this.cells.delete(this.name);
+    else this.cells.set(this.name, values);
+  }
+}
+
 /** The storage of cell `name` in `cells`. */
 export function cellStorage(cells: Cells, name: string): CellStorage {
-  return {
-    read: () => cells.get(name) ?? EMPTY,
-    append(value) {
-      const items = cells.get(name);
-      if (items) items.push(value);
-      else cells.set(name, [value]);
-    },
-    replace(values) {
-      if (values.length === 0) cells.delete(name);
-      else cells.set(name, values);
-    },
-  };
+  return new MapCellStorage(cells, name);
 }

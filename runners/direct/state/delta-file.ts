@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
+import { makeDirectory } from "../../../sdk/make-directory";
 
 /** One entry of a delta: its key group, id and value (undefined: removed). */
 export type DeltaEntry = [keyGroup: number, entry: [id: string, value: unknown]];
@@ -16,7 +17,7 @@ const CHUNK = 2048;
 
 /** Writes `entries` to `file` durably, a chunk at a time; returns how many and the file's size. */
 export function writeDeltaFile(file: string, entries: Iterable<DeltaEntry>): { count: number; bytes: number } {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirectory(path.dirname(file));
   const fd = fs.openSync(file, "w");
   let count = 0;
   let bytes = 0;

@@ -13,7 +13,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import type { Database, RootDatabase } from "lmdb";
+import { IOError } from "../../../sdk/errors";
 import { writeDeltaFile, type DeltaEntry } from "./delta-file";
+import { makeDirectory } from "../../../sdk/make-directory";
+import { directoryFailure } from "./state-dir";
 
 /** Longest entry id kept as is; longer ids are kept by a hash (LMDB keys are at most 1978 bytes). */
 const MAX_ID = 400;
@@ -73,14 +76,29 @@ export class DiskStore {
    * takes checkpoints (without, changes are not recorded and {@link delta} writes every entry).
    */
   constructor(root: string, label: string, private readonly tracksChanges = true) {
-    fs.mkdirSync(root, { recursive: true });
-    removeOrphans(root);
-    this.dir = fs.mkdtempSync(path.join(root, `beamline-state-${process.pid}-${label.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 40)}-`));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { open } = require("lmdb") as typeof import("lmdb");
-    this.env = open({ path: this.dir, noSync: true, noMetaSync: true, compression: false, maxDbs: 16, mapSize: 2 ** 36 });
-    this.entries = this.env.openDB<Buffer, string>({ name: "entries", encoding: "binary" });
-    this.changed = this.env.openDB<[number, number, string], string>({ name: "changed", encoding: "msgpack" });
+    let dir: string | undefined;
+    try {
+      makeDirectory(root);
+      removeOrphans(root);
+      dir = fs.mkdtempSync(path.join(root, `beamline-state-${process.pid}-${label.replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 40)}-`));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { open } = require("lmdb") as typeof import("lmdb");
+      this.env = open({ path: dir, noSync: true, noMetaSync: true, compression: false, maxDbs: 16, mapSize: 2 ** 36 });
+      this.entries = this.env.openDB<Buffer, string>({ name: "entries", encoding: "binary" });
+      this.changed = this.env.openDB<[number, number, string], string>({ name: "changed", encoding: "msgpack" });
+    } catch (e) {
+      if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+      throw new IOError({
+        code: "BL_STATE_STORE_FAILED",
+        domain: "external",
+        where: `transform "${label}"`,
+        value: root,
+        rule: `the disk state backend could not open its files under the state directory: ${directoryFailure(e)}`,
+        fix: "pass --state-dir=DIR naming a writable directory with free space, or run with --state-backend=memory",
+        cause: e,
+      });
+    }
+    this.dir = dir;
   }
 
   /** Runs `f` in one write transaction (writes inside are not committed one by one); inside one already, just runs it. */

@@ -56,7 +56,7 @@ export class DiskStateTable {
     if (!h) {
       const id = namespaceId(windowId(ns.window), ns.keyId);
       const changed = (s: CellStorage): CellStorage => ({
-        read: s.read,
+        read: () => s.read(),
         append: (v) => {
           this.dirty.add(id);
           s.append(v);

@@ -34,13 +34,26 @@ export function instantOf(ms: number): bigint {
   return BigInt(Math.floor(ms));
 }
 
-/** Writes a timestamp (ms) as Beam's instant: big-endian int64 with the sign bit flipped. */
+/** 2^32, the weight of an int64's high word. */
+const HIGH = 4294967296;
+/** Beyond this many ms (2^53), timestamps are not exact doubles; Beam's bounds lie there. */
+const SAFE = 2 ** 53;
+
+/**
+ * Writes a timestamp (ms) as Beam's instant: big-endian int64 with the sign bit flipped. Every
+ * timestamp whose ms are below 2^53 in magnitude (all but Beam's bounds) is written from two 32-bit
+ * words, without a BigInt.
+ */
 export function writeTimestamp(w: ByteWriter, ms: number): void {
+  const f = Math.floor(ms);
+  if (f > -SAFE && f < SAFE) return w.flippedInt64(f);
   w.int64(BigInt.asIntN(64, BigInt.asUintN(64, instantOf(ms)) ^ SIGN));
 }
 
 /** Reads Beam's instant encoding as ms, mapping Beam's bounds to Beamline's constants. */
 export function readTimestamp(r: ByteReader): number {
+  const fast = r.flippedInt64();
+  if (fast !== null) return fast;
   const v = BigInt.asIntN(64, BigInt.asUintN(64, r.int64()) ^ SIGN);
   if (v <= TS_MIN) return MIN_TIMESTAMP;
   if (v >= TS_MAX) return MAX_TIMESTAMP;
@@ -111,6 +124,15 @@ export class ByteWriter {
     this.reserve(2);
     this.buf.writeInt16BE(v, this.len);
     this.len += 2;
+  }
+
+  /** A big-endian 64-bit integer with its sign bit flipped (Beam's instant), of an integer below 2^53 in magnitude. */
+  flippedInt64(v: number): void {
+    this.reserve(8);
+    const hi = Math.floor(v / HIGH);
+    this.buf.writeUInt32BE((hi ^ 0x80000000) >>> 0, this.len);
+    this.buf.writeUInt32BE(v - hi * HIGH, this.len + 4);
+    this.len += 8;
   }
 
   /** A big-endian 64-bit integer. */
@@ -231,6 +253,19 @@ export class ByteReader {
     this.need(2);
     const v = this.buf.readInt16BE(this.pos);
     this.pos += 2;
+    return v;
+  }
+
+  /**
+   * A big-endian 64-bit integer with its sign bit flipped (Beam's instant) as a number, when it lies in
+   * [-2^53, 2^53); null, reading nothing, when it does not (read it with {@link int64}).
+   */
+  flippedInt64(): number | null {
+    this.need(8);
+    const hi = (this.buf.readUInt32BE(this.pos) ^ 0x80000000) | 0;
+    if (hi < -0x200000 || hi >= 0x200000) return null;
+    const v = hi * HIGH + this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
     return v;
   }
 

@@ -15,7 +15,7 @@ import { rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
 import { DEFAULT_METRICS_NAMESPACE, MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
 import { MIN_TIMESTAMP } from "../../../sdk/time";
-import type { Sink } from "../../../sdk/sink";
+import type { Sink, SinkWriter } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
 import type { JsonValue } from "../../../sdk/graph";
 import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } from "../../../sdk/window";
@@ -308,6 +308,11 @@ export class BundleProcessor {
     return { primaryRoots, residualRoots, channelSplits };
   }
 
+  /** Stops every splittable read in progress where it is (the harness closes: what they did not read is the runner's to resume). */
+  stopReads(): void {
+    for (const id of this.sources.keys()) this.checkpointReadOf(id);
+  }
+
   /** Checkpoints the splittable read the data source `id` feeds, if one is reading. */
   private checkpointReadOf(id: string): SdfCheckpoint | null {
     for (const pc of Object.values(this.transforms[id].outputs)) {
@@ -513,6 +518,44 @@ export class BundleProcessor {
             }
             // Each shard's committables travel as one list; the seed's is empty.
             await this.emit(outPc("main"), { ...globalRows(staged.map((value) => ({ key: 0, value }))) });
+          },
+        };
+      }
+      case "writeBundle": {
+        // A sink that publishes what it prepares (at-least-once): one writer per operator, flushed at the
+        // end of every bundle, so the runner gets a bundle's response only once its records are acknowledged.
+        const sink = this.runtime.fn<Sink>(payload.transform);
+        const count = sink.numShards ?? 1;
+        const schema = this.schemaOf(gt.inputs.main);
+        let writer: SinkWriter | null = null;
+        let wrote = false;
+        /** Drops the writer after a failure (a retried bundle starts a new one) and rethrows it as the transform's. */
+        const fail = async (e: unknown): Promise<never> => {
+          const failed = writer;
+          writer = null;
+          wrote = false;
+          await failed?.abort().catch(() => {});
+          throw wrapUserError(e, payload.transform);
+        };
+        return {
+          process: async (_pc, b) => {
+            const batch = toElementBatch(b, schema, `input of transform "${payload.transform}"`);
+            try {
+              writer ??= await sink.createWriter({ index: Math.floor(Math.random() * count), count, transform: payload.transform });
+              await writer.write(batch);
+              wrote = true;
+            } catch (e) {
+              await fail(e);
+            }
+          },
+          finish: async () => {
+            if (!writer || !wrote) return;
+            wrote = false;
+            try {
+              await sink.committer.commit(await writer.prepareCommit(null));
+            } catch (e) {
+              await fail(e);
+            }
           },
         };
       }

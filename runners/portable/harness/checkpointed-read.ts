@@ -3,11 +3,15 @@
  * stops at the position after the last chunk delivered and returns what remains (the residual
  * restriction, with the part's watermark so far), or nothing when the part ended. While the source
  * waits for data (its `sleep`), the read waits with it until the time is up; the residual then asks
- * the runner to wait out the rest of the source's sleep before resuming.
+ * the runner to wait out the rest of the source's sleep before resuming; a read that delivered no data
+ * in its whole budget (a Kafka partition with nothing new) asks for {@link EMPTY_READ_DELAY_MS}.
  */
 import type { SourceChunk, BoundedSource, ReadContext } from "../../../sdk/source";
 import type { JsonValue } from "../../../sdk/graph";
 import type { ReadRestriction } from "./restriction";
+
+/** How long (ms) the runner waits before resuming a part whose read delivered no data in its budget and asked for no wait of its own. */
+export const EMPTY_READ_DELAY_MS = 200;
 
 /** How a checkpointed read ended. */
 export interface CheckpointedReadOutcome {
@@ -30,6 +34,10 @@ export class ReadInProgress {
   position: JsonValue | null;
   /** The part's watermark after that chunk. */
   watermark: number;
+  /** When the part last delivered data (or this read began, for a part's first read). */
+  lastDataAt: number | undefined;
+  /** The part's source said it is idle, and no data came since. */
+  idle: boolean;
   /** Data was delivered after the last position the source reported: the read cannot stop before the next one. */
   unpositioned = false;
   /** Whether the read was told to stop (its budget spent, or a checkpoint split). */
@@ -41,6 +49,13 @@ export class ReadInProgress {
   constructor(from: ReadRestriction) {
     this.position = from.position;
     this.watermark = from.watermark;
+    this.lastDataAt = from.lastDataAt;
+    this.idle = from.idle === true;
+  }
+
+  /** What remains to read from where the read is, with the watermark estimator's state. */
+  rest(): ReadRestriction {
+    return { position: this.position, watermark: this.watermark, ...(this.lastDataAt !== undefined ? { lastDataAt: this.lastDataAt } : {}), ...(this.idle ? { idle: true } : {}) };
   }
 
   /**
@@ -52,7 +67,7 @@ export class ReadInProgress {
     this.stopped = true;
     this.split = true;
     for (const wake of this.wakers.splice(0)) wake();
-    return { position: this.position, watermark: this.watermark };
+    return this.rest();
   }
 
   /** Waits `ms`, or less when the read is stopped meanwhile. */
@@ -98,7 +113,10 @@ export async function checkpointedRead(
   const read = options.progress ?? new ReadInProgress(from);
   let backlog: number | undefined;
   let delayMs = 0;
+  let delivered = false;
+  read.lastDataAt ??= now();
   const ctx: ReadContext = {
+    lastDataAt: read.lastDataAt,
     processingTime: now,
     get cancelled() {
       if (now() >= deadline) read.stopped = true;
@@ -124,6 +142,11 @@ export async function checkpointedRead(
     if (chunk.position !== undefined) read.position = chunk.position;
     read.unpositioned = chunk.position === undefined && (read.unpositioned || chunk.batch !== undefined);
     if (chunk.watermark !== undefined && chunk.watermark > read.watermark) read.watermark = chunk.watermark;
+    if (chunk.batch && chunk.batch.data.numRows > 0) {
+      delivered = true;
+      read.lastDataAt = now();
+      read.idle = false;
+    } else if (chunk.idle) read.idle = true;
     await deliver(chunk);
     if (read.split) break;
     if (!read.unpositioned && now() >= deadline) {
@@ -131,6 +154,7 @@ export async function checkpointedRead(
       break;
     }
   }
-  const residual = read.stopped ? { position: read.position, watermark: read.watermark } : null;
-  return { residual, position: read.position, delayMs: residual && !read.split ? delayMs : 0, ...(backlog !== undefined ? { backlog } : {}) };
+  const residual = read.stopped ? read.rest() : null;
+  const wait = residual && !read.split ? (delayMs > 0 || delivered ? delayMs : EMPTY_READ_DELAY_MS) : 0;
+  return { residual, position: read.position, delayMs: wait, ...(backlog !== undefined ? { backlog } : {}) };
 }

@@ -41,6 +41,37 @@ function mapRows(b: Elements, f: (row: any) => unknown): RowBatch {
   return { ...rb, rows: rb.rows.map(f) };
 }
 
+/**
+ * A string equal for two keys exactly when their encodings by Beamline's value coder are equal (the
+ * identity a shuffle groups by). Strings, numbers and objects of them (the struct keys of
+ * `groupBy` and `countPerElement`) are spelled out without being encoded — numbers as the coder writes
+ * them, a double, so -0 is not 0 — every part length-prefixed or terminated, so that no two keys share an
+ * id; other keys are told apart by their encoding.
+ */
+export function groupKeyId(key: unknown): string {
+  const scalar = scalarId(key);
+  if (scalar !== null) return scalar;
+  // The value coder writes any object but these by its own keys, in order (see writeValue in coders.ts).
+  if (key !== null && typeof key === "object" && !(key instanceof Uint8Array) && !(key instanceof Date) && !Array.isArray(key)) {
+    const names = Object.keys(key);
+    let id = `o${names.length}`;
+    for (const name of names) {
+      const v = scalarId((key as Record<string, unknown>)[name]);
+      if (v === null) return `e${encodeOne(valueCoder, key).toString("latin1")}`;
+      id += `|${name.length}:${name}${v}`;
+    }
+    return id;
+  }
+  return `e${encodeOne(valueCoder, key).toString("latin1")}`;
+}
+
+/** The id of a string or number key (length-prefixed, or `;`-terminated); null for other values. */
+function scalarId(v: unknown): string | null {
+  if (typeof v === "string") return `s${v.length}:${v}`;
+  if (typeof v === "number") return Object.is(v, -0) ? "n-0;" : `n${v};`;
+  return null;
+}
+
 /** Folds rows into per-key, per-window accumulators and emits them when the bundle ends. */
 function precombine(aggs: CombineAccumulators, emit: PhaseEmit, timing: PrecombineTiming): CombinePhase {
   let groups = new Map<string, { key: unknown; window: Window; timestamp: number; acc: Accumulators }>();
@@ -60,7 +91,7 @@ function precombine(aggs: CombineAccumulators, emit: PhaseEmit, timing: Precombi
       for (let i = 0; i < rb.rows.length; i++) {
         const { key, value } = rb.rows[i] as { key: unknown; value: unknown };
         const window = windowAt(rb.windows, i);
-        const id = `${window.global ? "g" : `${window.start}:${window.end}`}|${encodeOne(valueCoder, key).toString("latin1")}`;
+        const id = `${window.global ? "g" : `${window.start}:${window.end}`}|${groupKeyId(key)}`;
         let g = groups.get(id);
         const ts = rb.timestamps[i];
         if (!g) groups.set(id, (g = { key, window, timestamp: ts, acc: aggs.create() }));

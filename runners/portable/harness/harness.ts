@@ -198,6 +198,8 @@ export class SdkHarness {
     if (this.closed) return;
     this.closed = true;
     this.finalizations.clear();
+    // A read in progress stops now rather than at the end of its budget (a cancelled job's bundle).
+    for (const proc of this.active.values()) proc.stopReads();
     for (const pool of this.idle.values()) for (const p of pool) await p.teardown().catch(() => {});
     for (const c of this.dataChannels.values()) c.close();
     for (const c of this.stateChannels.values()) c.close();

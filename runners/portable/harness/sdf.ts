@@ -33,6 +33,21 @@ export const MIN_PART_BUDGET_MS = 100;
 /** The size a runner is given for a restriction whose source reports no backlog. */
 const UNKNOWN_SIZE = 1;
 
+/**
+ * The largest watermark any part of a source reached in this process. An idle part (its source said
+ * it has nothing to read for now) reports that as its own, so it does not hold the read's watermark
+ * back while other parts advance, and the read's watermark is the largest of its parts' once every
+ * part is idle: Flink's idleness, as the direct runner applies it.
+ */
+const largestWatermark = new WeakMap<BoundedSource, number>();
+
+/** The residual restriction `rest` of a part of `source`, raised to the source's largest watermark when the part is idle. */
+export function idleAware(source: BoundedSource, rest: ReadRestriction): ReadRestriction {
+  const largest = Math.max(largestWatermark.get(source) ?? rest.watermark, rest.watermark);
+  largestWatermark.set(source, largest);
+  return rest.idle && largest > rest.watermark ? { ...rest, watermark: largest } : rest;
+}
+
 /** An element of the process step: the part (JSON bytes) and its restriction, with the restriction's size. */
 type SizedPart = KVPair<KVPair<Uint8Array, Uint8Array>, number>;
 
@@ -148,7 +163,7 @@ export function processSized(ctx: SdfProcessContext): SdfProcessOperator {
         ctx.reached?.(part, outcome.position);
         // A checkpoint split handed the rest of this element, and the elements after it, to the runner.
         if (read.split) return;
-        if (outcome.residual) ctx.residual(residualOf(rb, i, outcome.residual, outcome.backlog ?? UNKNOWN_SIZE, outcome.delayMs));
+        if (outcome.residual) ctx.residual(residualOf(rb, i, idleAware(ctx.source, outcome.residual), outcome.backlog ?? UNKNOWN_SIZE, outcome.delayMs));
       }
     },
     checkpoint: () => {

@@ -21,6 +21,8 @@ export type BeamlineDoFnRole =
   | "writeShard"
   /** Emits, on the impulse, an empty staging entry, so the sink of `transform` commits even when no row came. */
   | "writeSeed"
+  /** Writes each bundle's rows through the sink of `transform` (one that publishes what it prepares) and flushes them before the bundle ends. */
+  | "writeBundle"
   /** Commits everything staged for the sink and emits the written files. */
   | "commit"
   /** Passes elements on unchanged (a redistribution point left to the runner). */

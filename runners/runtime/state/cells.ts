@@ -23,11 +23,11 @@ export function cellHandle(name: string, spec: StateSpec<unknown>, storage: Cell
   const cell = new CellContents(storage);
   switch (spec.kind) {
     case "value":
-      return valueCell(cell);
+      return new ValueCell(cell);
     case "bag":
-      return bagCell(cell);
+      return new BagCell(cell);
     case "combining":
-      return combiningCell(cell, spec.combineFn!);
+      return new CombiningCell(cell, spec.combineFn!);
     case "map":
       return mapCell(cell);
     case "set":
@@ -44,37 +44,63 @@ export function stateCells(specs: StateSpecs, storageOf: (name: string) => CellS
   return out;
 }
 
-function valueCell<T>(cell: CellContents): ValueState<T> {
-  return {
-    read: () => cell.read()[0] as T | undefined,
-    write: (v) => cell.replace([v]),
-    clear: () => cell.replace([]),
-  };
+// Value, bag and combining cells are classes, their methods on the prototype: a stateful DoFn makes a
+// handle per key and window, which closures would cost a few hundred bytes of heap each.
+
+class ValueCell<T> implements ValueState<T> {
+  constructor(private readonly cell: CellContents) {}
+  read(): T | undefined {
+    return this.cell.read()[0] as T | undefined;
+  }
+  write(v: T): void {
+    this.cell.replace([v]);
+  }
+  clear(): void {
+    this.cell.replace([]);
+  }
 }
 
-function bagCell<T>(cell: CellContents): BagState<T> {
-  return {
-    add: (v) => cell.append(v),
-    read: () => [...cell.read()] as T[],
-    isEmpty: () => cell.empty,
-    clear: () => cell.replace([]),
-  };
+class BagCell<T> implements BagState<T> {
+  constructor(private readonly cell: CellContents) {}
+  add(v: T): void {
+    this.cell.append(v);
+  }
+  read(): T[] {
+    return [...this.cell.read()] as T[];
+  }
+  isEmpty(): boolean {
+    return this.cell.empty;
+  }
+  clear(): void {
+    this.cell.replace([]);
+  }
 }
 
-function combiningCell<I, A, O>(cell: CellContents, fn: CombineFn<I, A, O>): CombiningState<I, A, O> {
-  const accumulator = (): A => {
-    const accs = cell.read() as A[];
-    if (accs.length === 0) return fn.createAccumulator();
-    return accs.length === 1 ? accs[0] : fn.mergeAccumulators([...accs]);
-  };
-  return {
-    add: (input) => cell.replace([fn.addInput(accumulator(), input)]),
-    addAccumulator: (acc) => cell.append(acc),
-    read: () => fn.extractOutput(accumulator()),
-    readAccumulator: accumulator,
-    isEmpty: () => cell.empty,
-    clear: () => cell.replace([]),
-  };
+class CombiningCell<I, A, O> implements CombiningState<I, A, O> {
+  constructor(
+    private readonly cell: CellContents,
+    private readonly fn: CombineFn<I, A, O>,
+  ) {}
+  readAccumulator(): A {
+    const accs = this.cell.read() as A[];
+    if (accs.length === 0) return this.fn.createAccumulator();
+    return accs.length === 1 ? accs[0] : this.fn.mergeAccumulators([...accs]);
+  }
+  add(input: I): void {
+    this.cell.replace([this.fn.addInput(this.readAccumulator(), input)]);
+  }
+  addAccumulator(acc: A): void {
+    this.cell.append(acc);
+  }
+  read(): O {
+    return this.fn.extractOutput(this.readAccumulator());
+  }
+  isEmpty(): boolean {
+    return this.cell.empty;
+  }
+  clear(): void {
+    this.cell.replace([]);
+  }
 }
 
 /** A map cell's live entries by canonical key: the last write of a key wins, keys keep their first position. */

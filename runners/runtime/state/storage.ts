@@ -27,7 +27,8 @@ interface View {
  * extended), a replace drops them all. Every change to the cell goes through it.
  */
 export class CellContents {
-  private readonly views = new Map<string, View>();
+  /** Made with the first view: most cells (values, bags) never have one. */
+  private views: Map<string, View> | null = null;
 
   constructor(private readonly storage: CellStorage) {}
 
@@ -43,16 +44,18 @@ export class CellContents {
 
   /** Adds a value at the end, extending the views. */
   append(value: unknown): void {
-    for (const [name, view] of this.views) {
-      if (view.extend) view.extend(view.value as never, value);
-      else this.views.delete(name);
+    if (this.views) {
+      for (const [name, view] of this.views) {
+        if (view.extend) view.extend(view.value as never, value);
+        else this.views.delete(name);
+      }
     }
     this.storage.append(value);
   }
 
   /** Replaces the contents, dropping the views. */
   replace(values: unknown[]): void {
-    this.views.clear();
+    this.views?.clear();
     this.storage.replace(values);
   }
 
@@ -62,6 +65,7 @@ export class CellContents {
    * modified by the caller.
    */
   view<T>(name: string, make: (items: readonly unknown[]) => T, extend?: (view: T, appended: unknown) => void): T {
+    this.views ??= new Map();
     let v = this.views.get(name);
     if (!v) this.views.set(name, (v = { value: make(this.storage.read()), extend: extend as View["extend"] }));
     return v.value as T;

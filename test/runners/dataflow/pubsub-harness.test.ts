@@ -99,6 +99,13 @@ describe("the Beamline DoFns around Dataflow's native Pub/Sub transforms, in Bea
     expect(letter).toMatchObject({ transform: "ReadClicks", errorName: "IOError", element: JSON.stringify("not json"), topic: "projects/beamline-fixture/subscriptions/clicks" });
     expect(letter.message).toMatch(/^the message cannot be read: its data is not valid JSON/);
     expect(out.deadLetter[0].timestamp).toBe(2_000);
+    // The dead letters are published to a topic of their own (a streaming job on Dataflow writes no files):
+    // each becomes a PubsubMessage whose data is the letter as JSON (its raw bytes in base64), at the letter's time.
+    const published = await runTransform(buildPipeline(pubsub, values), values, "KeepLetters/Encode", out.deadLetter);
+    expect(published.main).toHaveLength(1);
+    expect(published.main[0].timestamp).toBe(2_000);
+    const message = PUBSUB_MESSAGE.toObject(PUBSUB_MESSAGE.decode(published.main[0].value as Uint8Array));
+    expect(JSON.parse(Buffer.from(message.data).toString("utf8"))).toEqual({ ...letter, raw: Buffer.from("not json").toString("base64") });
   }, 60_000);
 
   test("without deadLetter, a message that cannot be read fails the bundle with the read's error", async () => {

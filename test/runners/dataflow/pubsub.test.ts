@@ -2,12 +2,14 @@
  * Pub/Sub on Dataflow: the staged pipeline proto's native Pub/Sub transforms and the streaming job
  * request, field by field against what Beam Python 2.78's DataflowRunner stages and writes for the same
  * pipeline (fixtures/beam-python-pubsub-*.json, made offline by capture-beam-python-pubsub-job.py),
- * with the differences that must exist; streaming inferred from the unbounded read as Beam does; and
- * everything the native transforms cannot express refused in the one error, before anything is staged.
+ * with the differences that must exist; streaming inferred from the unbounded read as Beam does;
+ * everything the native transforms cannot express refused in the one error, before anything is staged;
+ * and file sinks of the unbounded read refused the same way (a streaming job never commits them).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPipeline, runPipeline, UnsupportedFeatureError } from "beamline";
+import { main } from "../../../runners/cli";
 import { BEAMLINE_DOFN_URN } from "../../../runners/portable/model/payloads";
 import { beamProtos } from "../../../runners/portable/model/protos";
 import { prepareDataflowPipeline, streamingWhenUnbounded } from "../../../runners/dataflow/runner";
@@ -136,24 +138,29 @@ describe("Pub/Sub on Dataflow, against Beam Python's native transforms", () => {
     expect(proto.requirements).toEqual(PYTHON_PIPELINE.requirements);
   });
 
-  test("JSON rows with dead letters: the parse DoFn has both outputs; attributes are set by the encoding, not the payload", async () => {
+  test("JSON rows with dead letters: the parse DoFn has both outputs, the dead letters are published natively; attributes are set by the encoding, not the payload", async () => {
     const json = await stagedProto({ json: true });
     const parse = json.components.transforms["ReadClicks/Parse"];
     expect(Object.keys(parse.outputs).sort()).toEqual(["deadLetter", "main"]);
     expect(json.components.coders[json.components.pcollections[parse.outputs.main].coderId].spec.urn).toBe("beam:coder:row:v1");
     const [read] = byUrn(json.components.transforms, PUBSUB_READ_URN);
     expect(beamProtos().decode("pipeline.PubSubReadPayload", read.spec.payload)).toMatchObject({ subscription: "projects/beamline-fixture/subscriptions/clicks", timestampAttribute: "", idAttribute: "id", withAttributes: false });
-    const [write] = byUrn(json.components.transforms, PUBSUB_WRITE_URN);
-    expect(beamProtos().decode("pipeline.PubSubWritePayload", write.spec.payload).topic).toBe("projects/beamline-fixture/topics/upper");
+    const topic = (id: string) => beamProtos().decode("pipeline.PubSubWritePayload", json.components.transforms[id].spec.payload).topic;
+    expect(byUrn(json.components.transforms, PUBSUB_WRITE_URN).map((t) => t.uniqueName).sort()).toEqual(["KeepLetters/Write", "WriteClicks/Write"]);
+    expect(topic("WriteClicks/Write")).toBe("projects/beamline-fixture/topics/upper");
+    // The dead letters go to a topic of their own, encoded from the parse's dead-letter output: files
+    // written from an unbounded read are refused on Dataflow (see the last describe).
+    expect(topic("KeepLetters/Write")).toBe("projects/beamline-fixture/topics/letters");
+    expect(json.components.transforms["KeepLetters/Encode"].inputs).toEqual({ main: parse.outputs.deadLetter });
   }, 60_000);
 });
 
 test("a read of a topic names the topic and no subscription: Dataflow pulls a subscription of its own on it", async () => {
-  const { definePipeline, readPubSub, writeJsonLines } = await import("beamline");
+  const { definePipeline, readPubSub, writePubSub } = await import("beamline");
   const topicRead = definePipeline({
     options: {},
     build(p) {
-      p.apply("Topic", readPubSub({ topic: "projects/beamline-fixture/topics/clicks", format: "bytes" })).apply("Keep", writeJsonLines("gs://beamline-fixture/out"));
+      p.apply("Topic", readPubSub({ topic: "projects/beamline-fixture/topics/clicks", format: "bytes" })).apply("Keep", writePubSub({ topic: "projects/beamline-fixture/topics/kept" }));
     },
   });
   const pipeline = buildPipeline(topicRead, {});
@@ -207,7 +214,7 @@ describe("Pub/Sub that Dataflow's native transforms cannot express", () => {
       expect.stringMatching(/^Bounded: readPubSub ackDeadlineSeconds: .*remove ackDeadlineSeconds$/),
       expect.stringMatching(/^WriteBounded: writePubSub orderingKey: .*remove orderingKey/),
       expect.stringMatching(/^Timed: readPubSub deadLetter with timestampAttribute: .*drop one of the two/),
-      expect.stringMatching(/^Publish: the output of writePubSub is read by Files: .*no output/),
+      expect.stringMatching(/^Publish: the output of writePubSub is read by Listed: .*no output/),
     ]);
     expect(fs.existsSync(file)).toBe(false);
   }, 60_000);
@@ -226,5 +233,57 @@ describe("Pub/Sub that Dataflow's native transforms cannot express", () => {
     expect(e?.value).toEqual([expect.stringMatching(/^Publish: writePubSub in a batch job: .*pass --streaming$/)]);
     const r = await run(true);
     expect(r.request.type).toBe("JOB_TYPE_STREAMING");
+  }, 60_000);
+});
+
+describe("file sinks of an unbounded Pub/Sub read on Dataflow", () => {
+  test("beamline run --runner=dataflow refuses each one, naming the sink, the rule and the fix, before anything is staged or written", async () => {
+    const file = path.join(dir, "files.json");
+    const err: string[] = [];
+    const code = await main(["run", FILE, "--runner=dataflow", "--project=beamline-fixture", "--region=us-central1", "--temp-location=gs://beamline-fixture/tmp", "--files", `--dataflow-job-file=${file}`], { out: () => {}, err: (t) => err.push(t) });
+    const text = err.join("\n");
+    expect(code).toBe(1);
+    expect(text).toContain("error [BL_PORTABLE_UNSUPPORTED]");
+    expect(text).toContain("the dataflow runner cannot execute 3 part(s)");
+    const rule = "a transactional sink of an unbounded input: on the dataflow runner a sink's output is committed once its input ends, which an unbounded input never does, so nothing would ever be written";
+    const fix = "publish the rows with writePubSub (Dataflow's native Pub/Sub write), or run it on the direct runner";
+    for (const [transform, sink] of [["ClickFiles", "writeCsv"], ["LetterFiles", "writeJsonLines"], ["LineFiles", "writeText"]]) {
+      expect(text).toContain(`${transform}: ${sink} (a file sink) — ${rule} — ${fix}`);
+    }
+    // The reads themselves are fine on Dataflow: only the sinks are refused.
+    expect(text).not.toMatch(/Read(Clicks|Lines):/);
+    // Nothing was staged or written: the job file comes after translation, staging after the job file.
+    expect(fs.existsSync(file)).toBe(false);
+  }, 60_000);
+
+  test("examples/pubsub-clicks.ts is refused as it stands, for the three reasons README's Dataflow section names", async () => {
+    const clicks = path.resolve(__dirname, "../../../examples/pubsub-clicks.ts");
+    const file = path.join(dir, "clicks.json");
+    const err: string[] = [];
+    const code = await main(["run", clicks, "--runner=dataflow", "--project=beamline-fixture", "--region=us-central1", "--temp-location=gs://beamline-fixture/tmp", `--dataflow-job-file=${file}`], { out: () => {}, err: (t) => err.push(t) });
+    const text = err.join("\n");
+    expect(code).toBe(1);
+    expect(text).toContain("the dataflow runner cannot execute 3 part(s)");
+    expect(text).toMatch(/ReadClicks: readPubSub maxOutOfOrderness: /);
+    expect(text).toMatch(/ReadClicks: readPubSub deadLetter with timestampAttribute: /);
+    expect(text).toMatch(/WriteDeadLetters: writeJsonLines \(a file sink\) — a transactional sink of an unbounded input: .* — publish the rows with writePubSub/);
+    expect(fs.existsSync(file)).toBe(false);
+    const readme = fs.readFileSync(path.resolve(__dirname, "../../../README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Google Cloud Dataflow"), readme.indexOf("### Reading Kafka")).replace(/\s+/g, " ");
+    expect(section).toContain("`examples/pubsub-clicks.ts` is written for the local runners and is refused on Dataflow as it stands: to run it there, drop `maxOutOfOrderness` and `timestampAttribute`");
+  }, 60_000);
+
+  test("the refusal is of files fed by the unbounded read: the same sinks of a bounded input are translated", async () => {
+    const { definePipeline, create, map, writeCsv, writeText } = await import("beamline");
+    const bounded = definePipeline({
+      options: {},
+      build(p) {
+        const words = p.apply("Words", create(["a", "b"]));
+        words.apply("LineFiles", writeText("gs://beamline-fixture/lines"));
+        words.apply("Rows", map((w: string) => ({ word: w }))).apply("RowFiles", writeCsv("gs://beamline-fixture/rows"));
+      },
+    });
+    const r = await runPipeline(buildPipeline(bounded, {}), { runner: "dataflow", ...SAME_OPTIONS, dataflowJobFile: path.join(dir, "bounded-files.json"), definition: { file: FILE, options: {} } });
+    expect(r.request.type).toBe("JOB_TYPE_BATCH");
   }, 60_000);
 });

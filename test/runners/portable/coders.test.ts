@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { Coder, CoderProto, coderFromProto, StateBackedIterable } from "../../../runners/portable/coders/coders";
 import { beamProtos, standardCodersYaml } from "../../../runners/portable/model/protos";
-import { ByteReader, ByteWriter } from "../../../runners/portable/coders/wire";
-import { GLOBAL_WINDOW } from "beamline";
+import { ByteReader, ByteWriter, instantOf, readTimestamp, writeTimestamp } from "../../../runners/portable/coders/wire";
+import { GLOBAL_WINDOW, GLOBAL_WINDOW_MAX_TIMESTAMP, MAX_TIMESTAMP, MIN_TIMESTAMP } from "beamline";
 import { describeWith } from "./requirements";
 
 interface Spec {
@@ -166,4 +166,36 @@ test("a timer whose count of windows is more than its bytes is refused, not deco
   const garbled = Buffer.from(good);
   garbled.writeInt32BE(1000, 4);
   expect(() => timer.decode(new ByteReader(garbled), true)).toThrow(/a timer's count of windows is more than the \d+ byte\(s\) left/);
+});
+
+describe("Beam's instant encoding of timestamps", () => {
+  const SIGN = 1n << 63n;
+  /** What the encoding is by definition: the instant as a big-endian int64 with its sign bit flipped. */
+  const reference = (ms: number) => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(BigInt.asIntN(64, BigInt.asUintN(64, instantOf(ms)) ^ SIGN));
+    return b;
+  };
+  const MS = [
+    0, 1, -1, 123.9, -1.5, 1_733_580_000_000, -62_135_596_800_000, 2 ** 31, -(2 ** 31), 2 ** 32 - 1, 2 ** 32, -(2 ** 32), -(2 ** 32) - 1,
+    2 ** 53 - 1, -(2 ** 53) + 1, -(2 ** 53), 2 ** 53, 2 ** 60, -(2 ** 60), MIN_TIMESTAMP, MAX_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP + 1,
+  ];
+
+  test("writes every timestamp, near zero, past 32 bits and at Beam's bounds, as the int64 definition says", () => {
+    for (const ms of MS) {
+      const w = new ByteWriter();
+      writeTimestamp(w, ms);
+      expect([ms, w.finish().toString("hex")]).toEqual([ms, reference(ms).toString("hex")]);
+    }
+  });
+
+  test("reads back the floor of every timestamp, Beam's bounds as Beamline's constants", () => {
+    for (const ms of MS) {
+      const expected = ms <= MIN_TIMESTAMP ? MIN_TIMESTAMP : ms >= MAX_TIMESTAMP ? MAX_TIMESTAMP : ms === GLOBAL_WINDOW_MAX_TIMESTAMP || ms === GLOBAL_WINDOW_MAX_TIMESTAMP + 1 ? ms : Math.floor(ms);
+      const r = new ByteReader(Buffer.concat([reference(ms), Buffer.from([7])]));
+      expect([ms, readTimestamp(r)]).toEqual([ms, expected]);
+      // Exactly eight bytes were read, whichever way.
+      expect(r.byte()).toBe(7);
+    }
+  });
 });

@@ -12,7 +12,8 @@ import { beamProtos } from "../../../runners/portable/model/protos";
 import { translate } from "../../../runners/portable/translate";
 import { BEAMLINE_COMBINE_FN_URN, COMBINE_URNS } from "../../../runners/portable/model/payloads";
 import type { CombineLifting } from "../../../runners/portable/translate-combine";
-import { combinePhase } from "../../../runners/portable/harness/combine-phases";
+import { combinePhase, groupKeyId } from "../../../runners/portable/harness/combine-phases";
+import { encodeOne, valueCoder } from "../../../runners/portable/coders/coders";
 import type { RowBatch } from "../../../runners/portable/harness/elements";
 import { describeWith } from "./requirements";
 
@@ -101,6 +102,28 @@ test("precombine keeps windows apart, each accumulator timed by its earliest inp
   expect(b.rows.map((r: any) => r.value.total)).toEqual([5, 2]);
   expect(b.windows.kind === "interval" && [...b.windows.start]).toEqual([0, 60]);
   expect([...b.timestamps]).toEqual([1000, 1001]);
+});
+
+test("precombine groups plain string and number keys as their coder encodings do: \"1\" is not 1, -0 is not 0", async () => {
+  const keys: unknown[] = ["1", 1, 0, -0, "a", "a", 1, "", 2.5, "n1", NaN, NaN];
+  const input: RowBatch = { rows: keys.map((key) => ({ key, value: { region: "x", amount: 1 } })), timestamps: new Float64Array(keys.length), windows: { kind: "global" } };
+  const out = await run(COMBINE_URNS.precombine, input);
+  const groups = out[0].rows as { key: unknown; value: { n: number } }[];
+  expect(groups.map((g) => [Object.is(g.key, -0) ? "-0" : g.key, g.value.n])).toEqual([["1", 1], [1, 2], [0, 1], ["-0", 1], ["a", 2], ["", 1], [2.5, 1], ["n1", 1], [NaN, 2]]);
+});
+
+test("a group key's id is equal for two keys exactly when their value-coder encodings are", () => {
+  const keys: unknown[] = [
+    "1", 1, 0, -0, "", "n1", "s1", "e", "s1:1", 2 ** 53, 1e-7, NaN, Infinity, true, null, undefined, 10n, [1], ["1"], new Uint8Array([49]), new Date(0),
+    {}, { a: 1 }, { a: "1" }, { a: -0 }, { a: 0 }, { value: "ab" }, { value: "ab" }, { value: "a", b: "" }, { value: "a|1:b" }, { a: 1, b: 2 }, { b: 2, a: 1 },
+    { a: [1] }, { a: null }, { a: { b: 1 } }, { "": "" }, { "1:a": "" },
+  ];
+  for (const a of keys) {
+    for (const b of keys) {
+      const sameEncoding = encodeOne(valueCoder, a).equals(encodeOne(valueCoder, b));
+      expect([a, b, groupKeyId(a) === groupKeyId(b)]).toEqual([a, b, sameEncoding]);
+    }
+  }
 });
 
 test("a throwing CombineFn fails with the combine's name and the offending value", async () => {

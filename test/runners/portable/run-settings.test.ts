@@ -8,6 +8,9 @@ import { runnerKindOf } from "../../../runners/portable/detect";
 import { runnerSettings } from "../../../runners/portable/runner-settings";
 import { jobFailure } from "../../../runners/portable/runner";
 import { wrapUserError } from "../../../sdk/errors";
+import * as path from "node:path";
+import { main } from "../../../runners/cli";
+import { optionsOfOtherRunners } from "../../../runners/commands/option-scope";
 
 test("the runner kind comes from the options interfaces the job service lists", () => {
   expect(runnerKindOf([{ name: "job_name", group: "org.apache.beam.sdk.options.PipelineOptions" }, { name: "flink_master", group: "org.apache.beam.runners.flink.FlinkPipelineOptions" }])).toBe("flink");
@@ -61,4 +64,17 @@ test("a failed job's message names the user function's error and gives its fix o
   expect(e.message).toContain("no twos here");
   expect(e.message.split(user.fix!).length - 1).toBe(1);
   expect(e.fix).toBe(user.fix);
+});
+
+test("the direct runner's own settings given to a portable runner are refused on the command line before anything starts, each named with why", async () => {
+  const err: string[] = [];
+  const code = await main(["run", path.join(__dirname, "../../../examples/wordcount.ts"), "--runner=flink", "--batch-size=10", "--state-backend=disk", "--state-dir=/tmp/x", "--checkpoints-retained=5"], { out: () => {}, err: (t) => err.push(t) });
+  expect(code).toBe(1);
+  const text = err.join("\n");
+  expect(text).toContain("BL_UNSUPPORTED_RUN_OPTION");
+  for (const flag of ["--batch-size", "--state-backend", "--state-dir", "--checkpoints-retained"]) expect(text).toContain(flag);
+  expect(text).toContain("--runner=direct");
+  // Only what the direct runner alone takes: its options shared with Flink go on to the runner.
+  expect(optionsOfOtherRunners("flink", (f) => f === "checkpoint-dir" || f === "parallelism")).toBeNull();
+  expect(optionsOfOtherRunners("direct", (f) => f === "batch-size")).toBeNull();
 });

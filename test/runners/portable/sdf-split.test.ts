@@ -97,7 +97,7 @@ describeWith(["mvn", "java"], "checkpoint splits of a splittable read in the har
     expect(restrictionOf(split.primaryRoots[0].element)).toMatchObject({ position: k, done: true });
     expect(split.residualRoots[0].application).toMatchObject({ transformId: "process", inputId: "main" });
     const rest = restrictionOf(split.residualRoots[0].application.element);
-    expect(rest).toEqual({ position: k, watermark: expect.any(Number) });
+    expect(rest).toEqual({ position: k, watermark: expect.any(Number), lastDataAt: expect.any(Number) });
     // The bundle ended without spending its budget, and left no residual of its own (the split gave it).
     expect(first.tookMs).toBeLessThan(500);
     expect(first.res.processBundle.residualRoots ?? []).toEqual([]);

@@ -85,7 +85,7 @@ test("a checkpointed read stops after its budget at the last position delivered,
   expect(Date.now() - started).toBeLessThan(1000);
   expect(first.length).toBeGreaterThan(20);
   expect(first).toEqual(first.map((_, i) => i));
-  expect(a.residual).toEqual({ position: first.length, watermark: (first.length - 1) * 10 });
+  expect(a.residual).toEqual({ position: first.length, watermark: (first.length - 1) * 10, lastDataAt: expect.any(Number) });
   const second: number[] = [];
   const b = await checkpointedRead(source, { from: 0, to: null }, a.residual!, { budgetMs: 200 }, (c) => void second.push(...Array.from(c.batch!.data.getChildAt(0)!.toArray() as Float64Array)));
   expect(second[0]).toBe(first.length);
@@ -126,7 +126,7 @@ test("the process step hands back a residual: the same part and window, the rema
   expect(Buffer.from(wv.value.key.key).equals(PART)).toBe(true);
   expect(wv.timestamp).toBe(MIN_TIMESTAMP);
   expect(wv.windows).toEqual([expect.objectContaining({ global: true })]);
-  expect(restriction).toEqual({ position: one.values.length, watermark: last });
+  expect(restriction).toEqual({ position: one.values.length, watermark: last, lastDataAt: expect.any(Number) });
   // The position reached is recorded for the bundle's finalization.
   expect(one.reached).toEqual([{ part: { from: 0, to: null }, position: one.values.length }]);
   const two = await processOnce(source, sizedElement(wv.value.key.value), 200);

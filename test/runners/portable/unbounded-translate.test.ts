@@ -1,10 +1,11 @@
 /**
  * Unbounded reads on portable runners: translated as splittable DoFns (the read DoFn's ParDoPayload
  * names a restriction coder, and the pipeline declares Beam's splittable DoFn requirement); a source
- * that publishes its progress asks for bundle finalization; sources that need stable part assignment
- * are refused before submission, naming the transform, why, and what to do instead.
+ * that publishes its progress asks for bundle finalization. Writes of unbounded input run bundle by
+ * bundle where the sink publishes what it prepares (writeKafka at-least-once); others are refused
+ * before submission, naming the transform, why, and what to do instead.
  */
-import { generateSequence, periodicImpulse, Pipeline, readKafka, readPubSub } from "beamline";
+import { generateSequence, periodicImpulse, Pipeline, readKafka, readPubSub, writeKafka, writeText } from "beamline";
 import { beamProtos } from "../../../runners/portable/model/protos";
 import { translate } from "../../../runners/portable/translate";
 import { BUNDLE_FINALIZATION_REQUIREMENT, inspectUnboundedReads, SPLITTABLE_DOFN_REQUIREMENT } from "../../../runners/portable/translate-read";
@@ -83,12 +84,39 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
     expect(pipeline.requirements).not.toContain(SPLITTABLE_DOFN_REQUIREMENT);
   });
 
-  test("an unbounded Kafka read is refused, saying what the harness lacks and what to do", () => {
+  test("an unbounded Kafka read is a splittable DoFn asking for bundle finalization (its offsets are committed to the group there)", () => {
     const p = new Pipeline();
-    p.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"] }));
-    p.apply("Ticks", generateSequence({ from: 0 }));
-    const error = refusal(() => translated(p, "prism"));
+    p.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"], groupId: "g" }));
+    for (const runner of ["prism", "flink"]) {
+      const pipeline = translated(p, runner);
+      const read = parDo(pipeline, "Clicks/Read");
+      expect(read.restrictionCoderId).not.toBe("");
+      expect(read.requestsFinalization).toBe(true);
+      expect(pipeline.requirements).toEqual(expect.arrayContaining([SPLITTABLE_DOFN_REQUIREMENT, BUNDLE_FINALIZATION_REQUIREMENT]));
+    }
+  });
+
+  test("writeKafka at-least-once of an unbounded input writes every bundle; exactly-once, and other sinks of unbounded input, are refused with the reason and the fix", () => {
+    const atLeastOnce = new Pipeline();
+    atLeastOnce.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"] })).apply("Out", writeKafka({ brokers: "127.0.0.1:9092", topic: "out", semantics: "at-least-once" }));
+    const pipeline = translated(atLeastOnce, "prism");
+    expect(pipeline.components.transforms.Out.subtransforms).toEqual(["Out/WriteBundles"]);
+    const payload = JSON.parse(Buffer.from(parDo(pipeline, "Out/WriteBundles").doFn.payload).toString("utf8"));
+    expect(payload).toMatchObject({ role: "writeBundle", transform: "Out" });
+    // A bounded input keeps the two-phase path: shard, group, write, gather, commit.
+    const bounded = new Pipeline();
+    bounded.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"], stopAt: "end" })).apply("Out", writeKafka({ brokers: "127.0.0.1:9092", topic: "out", semantics: "exactly-once" }));
+    expect(translated(bounded, "prism").components.transforms.Out.subtransforms).toContain("Out/Commit");
+
+    const exactly = new Pipeline();
+    const clicks = exactly.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"] }));
+    clicks.apply("Out", writeKafka({ brokers: "127.0.0.1:9092", topic: "out", semantics: "exactly-once" }));
+    clicks.apply("Files", writeText("/tmp/never/out"));
+    const error = refusal(() => translated(exactly, "flink"));
     expect(error?.code).toBe("BL_PORTABLE_UNSUPPORTED");
-    expect(error!.value).toEqual([expect.stringMatching(/^Clicks: an unbounded source that reads each part on one stable instance and discovers new parts while it runs: .*run it on the direct runner, or bound it \(readKafka with stopAt: "end"\)/)]);
+    expect(error!.value).toEqual([
+      expect.stringMatching(/^Out: writeKafka exactly-once of an unbounded input: Beam's portable runners give Beamline's two-phase sink no stable input .*pass semantics: "at-least-once" .*or run it on the direct runner$/),
+      expect.stringMatching(/^Files: writeText \(a file sink\) — a transactional sink of an unbounded input: on the flink runner .* never does.* — write the rows with writeKafka and semantics: "at-least-once", or run it on the direct runner, or bound the input$/),
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import fg from "fast-glob";
 import type { FileStorage } from "./storage";
+import { makeDirectory } from "../../../sdk/make-directory";
 
 /** The local file system. */
 export class LocalStorage implements FileStorage {
@@ -43,7 +44,7 @@ export class LocalStorage implements FileStorage {
     return fs.promises.writeFile(file, text);
   }
   async ensureDir(dir: string): Promise<void> {
-    await fs.promises.mkdir(dir, { recursive: true });
+    makeDirectory(dir);
   }
   move(from: string, to: string): Promise<void> {
     return fs.promises.rename(from, to);
@@ -52,7 +53,7 @@ export class LocalStorage implements FileStorage {
     return fs.promises.rm(file, { force: true });
   }
   async makeTempDir(dir: string, namePrefix: string): Promise<string> {
-    await fs.promises.mkdir(dir, { recursive: true });
+    makeDirectory(dir);
     return fs.promises.mkdtemp(path.join(dir, namePrefix));
   }
   async list(dir: string): Promise<string[]> {

@@ -35,7 +35,9 @@ class WriteKafka<T> extends PTransform<PCollection<T>, PCollection<{ file: strin
  * would need a stable-input shuffle and per-record sequence ids kept in state). Records are read
  * `read_committed` once their checkpoint completes; `at-least-once` sends with an idempotent producer.
  * Records are sent when a writer's buffer is half full, at a barrier, or, at-least-once, once they
- * waited `lingerMs` (default 5 ms, as the Kafka producer's `linger.ms`).
+ * waited `lingerMs` (default 5 ms, as the Kafka producer's `linger.ms`). On portable runners (Prism,
+ * Flink) an unbounded input needs `at-least-once` (each bundle's records are flushed before the bundle
+ * ends); exactly-once of an unbounded input is refused there before submission.
  * With `deadLetter: true` it returns `{ written, deadLetter }`: rows it cannot write go to `deadLetter`
  * as they are written, before the barrier that covers them, so a restored run neither repeats nor
  * loses them; without it such a row fails the run.

@@ -3,9 +3,10 @@
  * and committed, so what the run emitted before it is published even when no periodic checkpoint came,
  * the run resolves STOPPED, and a resumed run continues exactly where it stopped.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPipeline, DirectRunner } from "beamline";
-import { tempDir } from "../../../helpers";
+import { tempDir, until } from "../../../helpers";
 import { startCli } from "../checkpoint/children";
 import { outputLines } from "./files";
 import { endlessNumbers } from "./pipelines";
@@ -31,6 +32,12 @@ function numbersWritten(dir: string): number[] {
   return lines;
 }
 
+/** Resolves `ms` after the command's run formatted its first number (however long starting took). */
+async function underWay(dir: string, ms: number): Promise<void> {
+  await until(async () => fs.existsSync(path.join(dir, "n.started")) || undefined, 60_000, "the run under way");
+  await new Promise((r) => setTimeout(r, ms));
+}
+
 describe("stopping a checkpointed run", () => {
   test.each([1, 2])("at parallelism %i: a final checkpoint publishes what came before it; a resumed run continues the numbers without a gap or a repeat", async (parallelism) => {
     const dir = tempDir();
@@ -54,7 +61,7 @@ describe("stopping a checkpointed run", () => {
     const file = path.join(__dirname, "stop-cli-pipeline.ts");
     const args = [`--output=${path.join(dir, "n")}`, `--checkpoint-dir=${path.join(dir, "cp")}`, "--checkpoint-interval=60000", "--parallelism=2"];
     const child = startCli(file, args);
-    await new Promise((r) => setTimeout(r, 2500));
+    await underWay(dir, 1000);
     child.process.kill("SIGINT");
     const exit = await child.exit;
     expect(exit.err).toMatch(/stopping: a final checkpoint/);
@@ -67,7 +74,7 @@ describe("stopping a checkpointed run", () => {
     const dir = tempDir();
     const file = path.join(__dirname, "stop-cli-pipeline.ts");
     const child = startCli(file, [`--output=${path.join(dir, "n")}`, "--parallelism=1"]);
-    await new Promise((r) => setTimeout(r, 2500));
+    await underWay(dir, 500);
     child.process.kill("SIGINT");
     const exit = await child.exit;
     expect(exit.err).toMatch(/cancelled: nothing after the last completed checkpoint is committed/);

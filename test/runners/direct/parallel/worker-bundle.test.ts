@@ -16,6 +16,7 @@ describe("pre-bundled workers", () => {
     expect(withoutTsx(["--require", "tsx/cjs", "--import=tsx", "--loader=tsx/esm", "--import", "./other.mjs"])).toEqual(["--import", "./other.mjs"]);
     expect(withoutTsx(["-r", "tsx/cjs", "--stack-trace-limit=50"])).toEqual(["--stack-trace-limit=50"]);
     expect(withoutTsx(["--import", "tsxlike"])).toEqual(["--import", "tsxlike"]);
+    expect(withoutTsx(["--require", "/x/runners/load/register.js", "--require=/x/runners/load/register.js", "--require", "/x/register.js"])).toEqual(["--require", "/x/register.js"]);
   });
 
   test("options a worker refuses are read from Node's message", () => {

@@ -3,7 +3,7 @@
  * option, its rule and the fix; rows the sink cannot write (a key of the wrong type, a record larger
  * than the topic accepts) fail naming the row, before anything is sent.
  */
-import { create, deadLetterSchema, IOError, type DeadLetter, OptionError, Pipeline, rowsToRecordBatch, schema, SchemaError, t, writeKafka, type WriteKafkaOptions } from "beamline";
+import { create, deadLetterSchema, GLOBAL_WINDOW_MAX_TIMESTAMP, IOError, MIN_TIMESTAMP, type DeadLetter, OptionError, Pipeline, rowsToRecordBatch, schema, SchemaError, t, writeKafka, type WriteKafkaOptions } from "beamline";
 import { globalBatch } from "../../../../sdk/batch";
 import { checkWriteKafkaOptions } from "../../../../transforms/io/kafka/sink/options";
 import { partitionForKey } from "../../../../transforms/io/kafka/sink/partitioner";
@@ -84,6 +84,18 @@ describe("rows as Kafka records", () => {
     expect(JSON.parse(records[1].value!.toString())).toEqual({ id: "日本", n: 2, tag: "y" });
     expect(records[0].headers!.tag.toString()).toBe("x");
     expect(records.map((r) => r.timestamp)).toEqual([1_700_000_000_000, 1_700_000_000_500]);
+  });
+
+  test("elements without a real time (the minimum, the global window's end, as an aggregate in the global window has on Beam's runners) get the time of writing", () => {
+    const enc = new RecordEncoder(settings({ key: "id" }), layout, "test");
+    const b = batch([{ id: "a", n: 1, tag: "" }, { id: "b", n: 2, tag: "" }, { id: "c", n: 3, tag: "" }]);
+    const before = Date.now();
+    const records = enc.encode({ ...b, timestamps: new Float64Array([MIN_TIMESTAMP, GLOBAL_WINDOW_MAX_TIMESTAMP, 1_700_000_000_000]) });
+    for (const r of records.slice(0, 2)) {
+      expect(r.timestamp).toBeGreaterThanOrEqual(before);
+      expect(r.timestamp).toBeLessThanOrEqual(Date.now());
+    }
+    expect(records[2].timestamp).toBe(1_700_000_000_000);
   });
 
   test("a headers field of name → value objects becomes each record's headers; a header value of another type fails naming the row", () => {

@@ -209,7 +209,7 @@ export class RecordEncoder {
       const ts = batch.timestamps;
       // Elements without a real time (bounded sources' minimum, the global window's end) get the time of writing.
       const now = Date.now();
-      return (i) => (ts[i] >= 0 && ts[i] <= GLOBAL_WINDOW_MAX_TIMESTAMP ? Math.floor(ts[i]) : now);
+      return (i) => (ts[i] >= 0 && ts[i] < GLOBAL_WINDOW_MAX_TIMESTAMP ? Math.floor(ts[i]) : now);
     }
     const read = dataReader(this.field(batch.data, option, "timestamp"));
     return (i) => {

@@ -4,8 +4,10 @@
  * from its position (the next offset) with fetches bounded in bytes: one fetch ahead of the rows
  * going downstream, and the next only when the read operator pulls again. Each fetch becomes one Arrow batch and one chunk with the position after it and
  * the partition's watermark; undecodable records go to the dead-letter output. New partitions and
- * topics are discovered while running; when a checkpoint completes, its positions are committed to
- * the consumer group, if one is named.
+ * topics are discovered while running (on the direct runner; a portable runner reads the partitions
+ * `split` found at the start, each as a restriction, resuming a read bundle by bundle with the time
+ * of its last data so `idleTimeout` counts across bundles); when a checkpoint completes (a portable
+ * runner: a bundle is finalized), its positions are committed to the consumer group, if one is named.
  */
 import type * as arrow from "apache-arrow";
 import { GLOBAL_WINDOWS } from "../../../../sdk/batch";
@@ -124,7 +126,8 @@ export class KafkaSource implements BoundedSource {
         yield { position: { next } };
       }
       const now = () => ctx?.processingTime() ?? Date.now();
-      const marks = new PartitionWatermark(s.maxOutOfOrdernessMs, s.idleTimeoutMs, now());
+      // A resumed read (a portable runner's next bundle) counts the idle timeout from the part's last data.
+      const marks = new PartitionWatermark(s.maxOutOfOrdernessMs, s.idleTimeoutMs, ctx?.lastDataAt ?? now());
       const fetchFrom = (offset: number) => {
         const batch = withRetries(() => session.fetcher.fetch(topic, partition, offset), ctx, s.where, what, () => session.cluster.refreshMetadata());
         batch.catch(() => {}); // awaited below, unless the read ends first

@@ -1,0 +1,42 @@
+/**
+ * Writes of unbounded input on portable runners. Beamline's two-phase sinks commit once a checkpoint
+ * holds what they prepared (the direct runner), or, on a portable runner, once the write's input ended
+ * (shard → group in the global window → write → gather → commit): an unbounded input never ends, so
+ * that path would never write. A sink that publishes what it prepares (`semantics: "at-least-once"`,
+ * as `writeKafka`'s: an idempotent producer, nothing for a committer to do) instead writes each bundle
+ * and flushes at the bundle's end, before the runner gets the bundle's response; any other sink of an
+ * unbounded input is refused before submission, naming the sink, saying why and what to do.
+ */
+import type { WritePayload } from "../../sdk/sink";
+
+/** The user-facing function of each file format's sink. */
+const FILE_SINKS: Readonly<Record<string, string>> = { text: "writeText", csv: "writeCsv", jsonl: "writeJsonLines", parquet: "writeParquet", arrow: "writeArrow" };
+
+/** Whether the sink of a write with `payload` publishes what it prepares, so each bundle can write and flush on its own. */
+export function writesPerBundle(payload: WritePayload): boolean {
+  return payload.semantics === "at-least-once";
+}
+
+/** The sink of a write with `payload` as users wrote it: `writeText`, `writeTo(kind)`, …. */
+function sinkName(payload: WritePayload): string {
+  if (payload.format !== undefined && FILE_SINKS[payload.format]) return `${FILE_SINKS[payload.format]} (a file sink)`;
+  if (payload.sink !== undefined) return `writeTo (sink "${payload.sink}")`;
+  return `a sink of format "${payload.format}"`;
+}
+
+/**
+ * Why a write with `payload` of an unbounded input cannot run on `runner`, or null when it can (see
+ * {@link writesPerBundle}). Dataflow's native Pub/Sub write is translated before this is asked.
+ */
+export function unboundedWriteProblem(payload: WritePayload, runner: string): string | null {
+  if (writesPerBundle(payload)) return null;
+  if (payload.sink === "kafka") {
+    return 'writeKafka exactly-once of an unbounded input: Beam\'s portable runners give Beamline\'s two-phase sink no stable input and no callback once a checkpoint holds a bundle\'s output, so its transactions could not be committed exactly once — pass semantics: "at-least-once" (an idempotent producer, records flushed at the end of every bundle; a retried bundle writes its records again), or run it on the direct runner';
+  }
+  const rule = `a transactional sink of an unbounded input: on the ${runner} runner a sink's output is committed once its input ends, which an unbounded input never does, so nothing would ever be written`;
+  const fix =
+    runner === "dataflow"
+      ? "publish the rows with writePubSub (Dataflow's native Pub/Sub write), or run it on the direct runner, whose checkpoints commit files as a stream goes"
+      : 'write the rows with writeKafka and semantics: "at-least-once", or run it on the direct runner, or bound the input';
+  return `${sinkName(payload)} — ${rule} — ${fix}`;
+}
