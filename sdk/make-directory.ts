@@ -27,8 +27,10 @@ export function makeDirectory(dir: string): void {
     try {
       fs.mkdirSync(d);
     } catch (e) {
-      // Made meanwhile by another instance: as good as made here.
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !isDirectory(d)) throw e;
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      // A file where a directory must be: what Node's recursive mkdir reports, ENOTDIR.
+      if (!isDirectory(d)) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR", errno: -20, syscall: "mkdir", path: d });
+      // Otherwise made meanwhile by another instance: as good as made here.
     }
   }
 }

@@ -38,16 +38,42 @@ export function withoutTsx(execArgv: readonly string[]): string[] {
 }
 
 /**
- * Starts one worker. With a bundle to load it leaves out the parent's tsx options; should Node refuse
- * an inherited option when given explicitly (some are per process), the worker inherits them all.
+ * The options a worker refuses, named in Node's ERR_WORKER_INVALID_EXEC_ARGV message ("...flags: a, b"):
+ * V8 and per-process options such as `--max-old-space-size`, which hold for the whole process anyway.
+ */
+export function refusedOptions(message: string): string[] {
+  const at = message.lastIndexOf(": ");
+  return at < 0 ? [] : message.slice(at + 2).split(", ").filter((a) => a.startsWith("-"));
+}
+
+/** The parent's options a worker loading a bundle is started with, once found (per process). */
+let bundleExecArgv: string[] | null = null;
+
+/** The options this process starts workers that load a bundle with; null until one has started without inheriting the parent's. */
+export function bundledWorkerExecArgv(): readonly string[] | null {
+  return bundleExecArgv;
+}
+
+/**
+ * Starts one worker. With a bundle to load it leaves out the parent's tsx options, and the options a
+ * worker refuses (which the process has already applied: V8's heap limits and the like); should Node
+ * still refuse the rest, the worker inherits them all (and loads tsx, at a cost of tens of ms).
  */
 function startWorker(init: WorkerInit): Worker {
-  const execArgv = withoutTsx(process.execArgv);
+  let execArgv = bundleExecArgv ?? withoutTsx(process.execArgv);
   if (init.spec.bundle && execArgv.length < process.execArgv.length) {
-    try {
-      return new Worker(WORKER_ENTRY, { workerData: init, execArgv });
-    } catch (e) {
-      if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const worker = new Worker(WORKER_ENTRY, { workerData: init, execArgv });
+        bundleExecArgv = execArgv;
+        return worker;
+      } catch (e) {
+        if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw e;
+        const refused = new Set(refusedOptions((e as Error).message));
+        const kept = execArgv.filter((a) => !refused.has(a));
+        if (kept.length === execArgv.length) break;
+        execArgv = kept;
+      }
     }
   }
   return new Worker(WORKER_ENTRY, { workerData: init });

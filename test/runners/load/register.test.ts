@@ -20,20 +20,24 @@ function runUserFile(script: string, loader: string[] = ["--require", REGISTER])
   return r.stdout.trim();
 }
 
-/** A user's file that makes a value-state cell with Beamline's runtime and says whether its methods are fast-property closures. */
+/** A user's file that makes a map-state cell (its methods closures made per cell) with Beamline's runtime and says whether they are fast-property objects. */
 const CELLS = `
 import { stateCells } from ${JSON.stringify(path.join(ROOT, "runners/runtime/state/cells"))};
 import { state } from "beamline";
-const handles = stateCells({ n: state.value<number>() }, () => ({ read: () => [], append() {}, replace() {} })) as any;
+const handles = stateCells({ m: state.map<string, number>() }, () => ({ read: () => [], append() {}, replace() {} })) as any;
 const fast = new Function("f", "return %HasFastProperties(f)");
 const userClosure = ((x: number) => ({ f: () => x }))(1).f;
-console.log(JSON.stringify({ own: fast(handles.n.read), name: handles.n.read.name, user: typeof userClosure }));
+console.log(JSON.stringify({ own: fast(handles.m.keys), name: handles.m.keys.name, user: typeof userClosure }));
 `;
 
 test("Beamline's own closures are fast-property objects and keep their names; a user's TypeScript file still loads", () => {
-  expect(JSON.parse(runUserFile(CELLS))).toEqual({ own: true, name: "read", user: "function" });
+  expect(JSON.parse(runUserFile(CELLS))).toEqual({ own: true, name: "keys", user: "function" });
 });
 
 test("through tsx alone the same closure is a dictionary-mode object (what the loader avoids)", () => {
   expect(JSON.parse(runUserFile(CELLS, ["--require", "tsx/cjs"])).own).toBe(false);
+});
+
+test("`node --require beamline/register` loads a user's script that imports beamline", () => {
+  expect(runUserFile(`import { runPipeline } from "beamline";\nconsole.log(typeof runPipeline);\n`, ["--require", "beamline/register"])).toBe("function");
 });

@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildPipeline } from "beamline";
 import { pipelineSpec } from "../../../../runners/direct/parallel/bootstrap";
-import { startWorkers, withoutTsx } from "../../../../runners/direct/parallel/pool";
+import { refusedOptions, startWorkers, withoutTsx } from "../../../../runners/direct/parallel/pool";
 import { WORKER_BUNDLE_ENV, workerBundle } from "../../../../runners/direct/parallel/worker-bundle";
 import { tempDir } from "../../../helpers";
 import { numbers } from "./pipelines";
@@ -18,6 +19,20 @@ describe("pre-bundled workers", () => {
     expect(withoutTsx(["--require", "/x/runners/load/register.js", "--require=/x/runners/load/register.js", "--require", "/x/register.js"])).toEqual(["--require", "/x/register.js"]);
   });
 
+  test("options a worker refuses are read from Node's message", () => {
+    expect(refusedOptions("Initiated Worker with invalid execArgv flags: --max-old-space-size=4096, --no-opt")).toEqual(["--max-old-space-size=4096", "--no-opt"]);
+    expect(refusedOptions("something else")).toEqual([]);
+  });
+
+  test("under per-process options such as --max-old-space-size, workers loading a bundle still leave tsx out", () => {
+    const child = path.join(__dirname, "worker-options-child.ts");
+    const r = spawnSync(process.execPath, ["--max-old-space-size=512", "--enable-source-maps", "--import", "tsx", child], { cwd: path.resolve(__dirname, "../../../.."), encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout) as { bundle: string | null; execArgv: string[] | null };
+    expect(out.bundle).not.toBeNull();
+    // Without leaving the refused option out, Node refuses the list and the worker inherits tsx (execArgv null).
+    expect(out.execArgv).toEqual(["--enable-source-maps"]);
+  });
 
   test("a pipeline module is bundled once into the cache, and workers start from the bundle", async () => {
     const bundle = workerBundle(PIPELINES);
