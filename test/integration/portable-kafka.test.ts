@@ -7,7 +7,7 @@
  * window's count (a repeat only ever identical) on Prism and on Flink, with partitions that went idle
  * holding no window back; on Prism the consumer group's offsets, committed on bundle finalization,
  * reached the end of every partition (Flink runs here without checkpointing, and Beam's Flink runner
- * finalizes bundles only when a checkpoint completes: see flink-kafka-checkpoints.test.ts).
+ * finalizes bundles only when a Flink checkpoint completes).
  */
 import { BeamlineError, count, fixedWindows, formatTimestamp, groupBy, map, Pipeline, readKafka, schema, t, windowInto, writeKafka } from "beamline";
 import { PortableRunner } from "../../runners/portable/runner";
