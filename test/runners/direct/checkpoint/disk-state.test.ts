@@ -72,14 +72,24 @@ describe("keyed state and timers on disk (--state-backend=disk)", () => {
   }, 240_000);
 
   test("killed once an incremental checkpoint completed, resumed on two threads in memory: the same lines", async () => {
-    const dir = path.join(root, "chk-fault");
-    const out = path.join(root, "fault");
-    const args = [`--input=${input}`, `--output=${path.join(out, "g")}`, `--checkpoint-dir=${dir}`, "--checkpoint-interval=20"];
-    const killed = await startCli(FILE, [...args, "--parallelism=1", "--state-backend=disk"], { BEAMLINE_FAULT: "checkpoint-complete:3" }).exit;
-    expect(killed.signal).toBe("SIGKILL");
-    const store = new CheckpointStore(dir);
-    // A checkpoint after the first held only what changed since the one before.
-    expect(store.completed().some((c) => store.basesOf(c.id).length > 0)).toBe(true);
+    // Killed at the Nth completed checkpoint: the first N for which a completed checkpoint held only
+    // what changed since the one before (on a loaded machine the first checkpoints can all come
+    // before any row reached the keyed state, and then build on nothing).
+    let dir = "";
+    let out = "";
+    let args: string[] = [];
+    const tried: string[] = [];
+    for (const n of [3, 5, 8, 12]) {
+      dir = path.join(root, `chk-fault-${n}`);
+      out = path.join(root, `fault-${n}`);
+      args = [`--input=${input}`, `--output=${path.join(out, "g")}`, `--checkpoint-dir=${dir}`, "--checkpoint-interval=20"];
+      const killed = await startCli(FILE, [...args, "--parallelism=1", "--state-backend=disk"], { BEAMLINE_FAULT: `checkpoint-complete:${n}` }).exit;
+      const store = new CheckpointStore(dir);
+      const incremental = store.completed().some((c) => store.basesOf(c.id).length > 0);
+      tried.push(`${n}: ${killed.signal ?? `exit ${killed.code}`}, incremental ${incremental}`);
+      if (killed.signal === "SIGKILL" && incremental) break;
+    }
+    expect(tried[tried.length - 1]).toMatch(/SIGKILL, incremental true$/);
     const resumed = await startCli(FILE, [...args, "--parallelism=2", "--state-backend=memory", "--resume"]).exit;
     expect(resumed.err).toMatch(/done on the direct runner/);
     expect(outputLines(out, "g-")).toEqual(golden);

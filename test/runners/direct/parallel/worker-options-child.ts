@@ -2,7 +2,7 @@
  * Started by worker-bundle.test.ts as `node --max-old-space-size=… --import tsx` (options a worker
  * refuses, and tsx): starts the workers of a bundled pipeline and prints the options they started with.
  */
-import { buildPipeline } from "../../../../sdk/definition";
+import { buildPipeline } from "beamline";
 import { pipelineSpec } from "../../../../runners/direct/parallel/bootstrap";
 import { bundledWorkerExecArgv, startWorkers } from "../../../../runners/direct/parallel/pool";
 import { numbers } from "./pipelines";
