@@ -7,7 +7,10 @@
  * and flushes at the bundle's end, before the runner gets the bundle's response; any other sink of an
  * unbounded input is refused before submission, naming the sink, saying why and what to do.
  */
+import type { PipelineGraph } from "../../sdk/graph";
 import type { WritePayload } from "../../sdk/sink";
+import { consumers } from "./graph-reach";
+import { isTestStream } from "./translate-teststream";
 
 /** The user-facing function of each file format's sink. */
 const FILE_SINKS: Readonly<Record<string, string>> = { text: "writeText", csv: "writeCsv", jsonl: "writeJsonLines", parquet: "writeParquet", arrow: "writeArrow" };
@@ -39,4 +42,26 @@ export function unboundedWriteProblem(payload: WritePayload, runner: string): st
       ? "publish the rows with writePubSub (Dataflow's native Pub/Sub write), or run it on the direct runner, whose checkpoints commit files as a stream goes"
       : 'write the rows with writeKafka and semantics: "at-least-once", or run it on the direct runner, or bound the input';
   return `${sinkName(payload)} — ${rule} — ${fix}`;
+}
+
+/**
+ * The PCollections that never end: those downstream of an unbounded source other than a TestStream.
+ * A TestStream's script ends (the runner drives it to the end of time), so a sink it feeds commits
+ * when its input ends, as a bounded one does.
+ */
+export function endlessCollections(graph: PipelineGraph): Set<string> {
+  const readers = consumers(graph, false);
+  const endless = new Set<string>();
+  const todo: string[] = [];
+  for (const [name, t] of Object.entries(graph.transforms)) {
+    if (t.subtransforms.length > 0 || Object.keys(t.inputs).length > 0 || isTestStream(graph, name)) continue;
+    for (const pc of Object.values(t.outputs)) if (!graph.pcollections[pc].bounded) todo.push(pc);
+  }
+  while (todo.length > 0) {
+    const pc = todo.pop()!;
+    if (endless.has(pc)) continue;
+    endless.add(pc);
+    for (const t of readers.get(pc) ?? []) todo.push(...Object.values(t.outputs));
+  }
+  return endless;
 }

@@ -24,7 +24,7 @@ import { arrowToBeamSchema } from "./coders/beamschema";
 import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport } from "./translate-teststream";
 import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
-import { unboundedWriteProblem } from "./translate-write";
+import { endlessCollections, unboundedWriteProblem } from "./translate-write";
 import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import { paneProblems } from "./translate-panes";
 import { sharedWatermarkProblem } from "./teststream-watermarks";
@@ -175,6 +175,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const windowingStrategies: Record<string, Record<string, unknown>> = {};
   // Groupings whose panes the runner would compute differently from the model are refused, never run wrong.
   const unsupported: string[] = paneProblems(graph, options.runner);
+  /** PCollections that never end (see `endlessCollections`), computed on the first write. */
+  let endless: Set<string> | undefined;
   const multiStage = testStreamSupport(options.runner).multiStage;
   if (multiStage) unsupported.push(...multiStageProblems(graph, Object.keys(graph.transforms).filter((n) => isTestStream(graph, n)), multiStage));
   const env = ENVIRONMENT_ID;
@@ -389,8 +391,8 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       }
       case WRITE_URN: {
         if (t.outputs[DEAD_LETTER_TAG] !== undefined) unsupported.push(`${name}: a sink's dead-letter output (deadLetter: true) runs on the direct runner only`);
-        if (!mainPc!.bounded) {
-          // An unbounded input never ends: each bundle writes and flushes, where the sink allows it.
+        if (!mainPc!.bounded && (endless ??= endlessCollections(graph)).has(main!)) {
+          // An unbounded input that never ends: each bundle writes and flushes, where the sink allows it.
           const problem = unboundedWriteProblem(payloadOf(t, WRITE_URN)!, options.runner);
           if (problem) unsupported.push(`${name}: ${problem}`);
           const writer = `${name}/WriteBundles`;

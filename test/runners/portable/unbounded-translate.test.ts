@@ -5,10 +5,11 @@
  * bundle where the sink publishes what it prepares (writeKafka at-least-once); others are refused
  * before submission, naming the transform, why, and what to do instead.
  */
-import { generateSequence, periodicImpulse, Pipeline, readKafka, readPubSub, writeKafka, writeText } from "beamline";
+import { generateSequence, periodicImpulse, Pipeline, readKafka, readPubSub, testStream, writeKafka, writeText } from "beamline";
 import { beamProtos } from "../../../runners/portable/model/protos";
 import { translate } from "../../../runners/portable/translate";
 import { BUNDLE_FINALIZATION_REQUIREMENT, inspectUnboundedReads, SPLITTABLE_DOFN_REQUIREMENT } from "../../../runners/portable/translate-read";
+import { refused } from "./refused";
 import { describeWith } from "./requirements";
 
 const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
@@ -118,5 +119,16 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
       expect.stringMatching(/^Out: writeKafka exactly-once of an unbounded input: Beam's portable runners give Beamline's two-phase sink no stable input .*pass semantics: "at-least-once" .*or run it on the direct runner$/),
       expect.stringMatching(/^Files: writeText \(a file sink\) — a transactional sink of an unbounded input: on the flink runner .* never does.* — write the rows with writeKafka and semantics: "at-least-once", or run it on the direct runner, or bound the input$/),
     ]);
+  });
+
+  test("a file sink fed by a TestStream is not refused (its script ends, so the sink commits when its input ends), where one fed by an endless source is", async () => {
+    for (const runner of ["prism", "flink"]) {
+      const scripted = new Pipeline();
+      scripted.apply("Events", testStream<string>().addElements("a", "b").advanceWatermarkToInfinity()).apply("Files", writeText("/tmp/never/scripted"));
+      expect(await refused(scripted, runner)).toBeNull();
+      const endless = new Pipeline();
+      endless.apply("Ticks", generateSequence({ ratePerSecond: 10 })).map((n: number) => String(n), { name: "Format" }).apply("Files", writeText("/tmp/never/endless"));
+      expect(await refused(endless, runner)).toEqual(expect.arrayContaining([expect.stringMatching(/^Files: writeText \(a file sink\) — a transactional sink of an unbounded input/)]));
+    }
   });
 });
