@@ -117,7 +117,7 @@ export class PortableRunner {
     } else if (envType === "DOCKER") {
       // The container shares no files with this machine: its boot fetches the staged bundle from the runner.
       if (!o.definition) throw missingConfig("DOCKER", "the pipeline file its workers rebuild the pipeline from (run it with `beamline run <file>`, or pass `definition`)");
-      if (!o.environmentConfig) throw missingConfig("DOCKER", "the SDK harness image built from containers/sdk/Dockerfile (see README, \"Flink in containers\")");
+      if (!o.environmentConfig) throw missingConfig("DOCKER", "the SDK harness image built from containers/sdk/Dockerfile (see README, \"Portable runners: Flink and Prism\")");
       environment = { urn: "beam:env:docker:v1", payload: protos.encode("pipeline.DockerPayload", { containerImage: o.environmentConfig }), dependencies };
     } else {
       let address = o.environmentConfig;
