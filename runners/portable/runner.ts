@@ -142,11 +142,11 @@ export class PortableRunner {
       await client.waitForReady(o.connectTimeoutMs ?? 60_000);
       const runner = await detectRunner(client);
       name = o.runnerName && o.runnerName !== runner ? `${o.runnerName} (${runner})` : runner;
-      const settings = runnerSettings(runner, { checkpoint: o.checkpoint, restart: o.restart });
+      const unboundedReads = inspectUnboundedReads(graph, (n) => pipeline.fn(n));
+      const settings = runnerSettings(runner, { checkpoint: o.checkpoint, restart: o.restart, endless: unboundedReads.all.length > 0 });
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
       const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
       const parallelism = typeof o.pipelineOptions?.parallelism === "number" ? o.pipelineOptions.parallelism : undefined;
-      const unboundedReads = inspectUnboundedReads(graph, (n) => pipeline.fn(n));
       const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReads });
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };

@@ -27,6 +27,12 @@ test("a checkpoint directory and a fixed-delay restart become Flink's checkpoint
     number_of_execution_retries: 4,
     execution_retry_delay: 250,
   });
+  // A job that reads an unbounded source keeps its sources open: Flink completes checkpoints past an impulse only while its task runs.
+  expect(runnerSettings("flink", { checkpoint: { dir: "/tmp/ckpt", intervalMs: 5000 }, endless: true })).toEqual({
+    checkpointing_interval: 5000,
+    state_backend: "filesystem",
+    state_backend_storage_path: "file:///tmp/ckpt",
+  });
   expect(runnerSettings("flink", { restart: { kind: "none" } })).toEqual({ number_of_execution_retries: 0 });
   expect(runnerSettings("prism", {})).toEqual({});
   expect(runnerSettings("prism", { restart: { kind: "none" } })).toEqual({});
