@@ -188,8 +188,9 @@ export async function startFlinkCluster(options: { slots?: number; flinkVersion?
   };
   const timeoutMs = options.timeoutMs ?? 120_000;
   const registered = async () => {
-    const r = await fetch(`http://127.0.0.1:${rest}/taskmanagers`, { signal: AbortSignal.timeout(5000) }).then((x) => x.json() as Promise<{ taskmanagers: { id: string }[] }>).catch(() => null);
-    return r ? r.taskmanagers.map((t) => t.id) : null;
+    const r = await fetch(`http://127.0.0.1:${rest}/taskmanagers`, { signal: AbortSignal.timeout(5000) }).then((x) => x.json() as Promise<{ taskmanagers?: { id: string }[] }>).catch(() => null);
+    // While the JobManager starts, the route may answer with an error document instead.
+    return r?.taskmanagers ? r.taskmanagers.map((t) => t.id) : null;
   };
   /** Starts a TaskManager and waits until the JobManager lists one it did not list before. */
   const startTaskManager = async (): Promise<Service> => {

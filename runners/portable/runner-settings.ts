@@ -44,6 +44,11 @@ export function runnerSettings(kind: RunnerKind, settings: { checkpoint?: Portab
     // endless job keeps them open: once an impulse's source task ended, Beam's Flink runner completed no
     // further checkpoint (the task never acknowledged one), so no bundle was ever finalized.
     if (!settings.endless) out.shutdown_sources_after_idle_ms = 0;
+    // A bundle open when a checkpoint comes is finished before the barrier goes downstream, so its
+    // output goes on at once. Otherwise Beam's Flink runner finishes it while snapshotting and holds
+    // its output until that operator starts another bundle: after an impulse (one element, ever) the
+    // read's split parts stayed held for good, and the job read nothing.
+    out.finish_bundle_before_checkpointing = true;
   }
   if (restart) {
     if (kind !== "flink") {

@@ -24,6 +24,7 @@ test("a checkpoint directory and a fixed-delay restart become Flink's checkpoint
     state_backend: "filesystem",
     state_backend_storage_path: "file:///tmp/ckpt",
     shutdown_sources_after_idle_ms: 0,
+    finish_bundle_before_checkpointing: true,
     number_of_execution_retries: 4,
     execution_retry_delay: 250,
   });
@@ -32,6 +33,7 @@ test("a checkpoint directory and a fixed-delay restart become Flink's checkpoint
     checkpointing_interval: 5000,
     state_backend: "filesystem",
     state_backend_storage_path: "file:///tmp/ckpt",
+    finish_bundle_before_checkpointing: true,
   });
   expect(runnerSettings("flink", { restart: { kind: "none" } })).toEqual({ number_of_execution_retries: 0 });
   expect(runnerSettings("prism", {})).toEqual({});
