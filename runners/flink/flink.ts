@@ -227,19 +227,31 @@ export async function startFlinkCluster(options: { slots?: number; flinkVersion?
 
 /** Jobs the session cluster ran, from its REST API (`/jobs/overview`). */
 export async function clusterJobs(restEndpoint: string): Promise<{ jid: string; name: string; state: string }[]> {
-  const r = await fetch(`http://${restEndpoint}/jobs/overview`);
+  const r = await fetch(`http://${restEndpoint}/jobs/overview`, { signal: AbortSignal.timeout(10_000) });
   const body = (await r.json()) as { jobs: { jid: string; name: string; state: string }[] };
   return body.jobs;
 }
 
 /**
- * Cancels every job of the session cluster that has not ended, through its REST API. Cancelling a job
- * through Beam's Flink job server ends the job server's invocation but leaves the job running on a
- * session cluster (where, with checkpointing, it restarts for ever once its LOOPBACK harness is gone).
+ * Cancels the jobs of the session cluster that have not ended (those named `name` when given), through
+ * its REST API; resolves to their ids. Cancelling a job through Beam's Flink job server ends the job
+ * server's invocation but leaves the job running on a session cluster (where, with checkpointing, it
+ * restarts for ever once its LOOPBACK harness is gone).
  */
-export async function cancelClusterJobs(restEndpoint: string): Promise<string[]> {
+export async function cancelClusterJobs(restEndpoint: string, name?: string): Promise<string[]> {
   const ended = new Set(["FINISHED", "CANCELED", "FAILED"]);
-  const live = (await clusterJobs(restEndpoint)).filter((j) => !ended.has(j.state));
+  const live = (await clusterJobs(restEndpoint)).filter((j) => !ended.has(j.state) && (name === undefined || j.name === name));
   for (const j of live) await fetch(`http://${restEndpoint}/jobs/${j.jid}?mode=cancel`, { method: "PATCH", signal: AbortSignal.timeout(10_000) });
+  // Flink answers at once and cancels meanwhile: wait (at most CANCEL_WAIT_MS) until the jobs ended.
+  const ids = new Set(live.map((j) => j.jid));
+  const deadline = Date.now() + CANCEL_WAIT_MS;
+  while (ids.size > 0 && Date.now() < deadline) {
+    const left = (await clusterJobs(restEndpoint)).filter((j) => ids.has(j.jid) && !ended.has(j.state));
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return live.map((j) => j.jid);
 }
+
+/** How long (ms) {@link cancelClusterJobs} waits for the cancelled jobs to end. */
+const CANCEL_WAIT_MS = 15_000;

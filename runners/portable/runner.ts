@@ -71,6 +71,11 @@ export interface PortableRunnerOptions {
   readonly onUiServer?: (url: string) => void;
   /** Cancels the run (an unbounded pipeline runs until cancelled): the job is cancelled and the run rejects with BL_CANCELLED. */
   readonly signal?: AbortSignal;
+  /**
+   * Called with the job's name once a job the run cancelled ended on the job service: ends what the
+   * service's cancel does not reach (the job Beam's Flink job server submitted to a session cluster).
+   */
+  readonly afterCancel?: (jobName: string) => Promise<unknown>;
 }
 
 /** The result of a portable run. */
@@ -201,10 +206,14 @@ export class PortableRunner {
       if (typeof outcome !== "string") {
         following.abort();
         await Promise.race([client.cancel(jobId).catch(() => {}), new Promise((r) => setTimeout(r, CANCEL_TIMEOUT_MS).unref())]);
+        await o.afterCancel?.(jobName).catch(() => {});
         throw workerFailure(name, jobId, outcome.text);
       }
       const state = outcome;
-      if (cancelRequested && state !== "DONE") throw cancelled(name, jobId, state);
+      if (cancelRequested && state !== "DONE") {
+        await o.afterCancel?.(jobName).catch(() => {});
+        throw cancelled(name, jobId, state);
+      }
       if (state !== "DONE") throw jobFailure(name, jobId, state, failures, messages);
       return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {

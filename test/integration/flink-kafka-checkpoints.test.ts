@@ -7,10 +7,8 @@
  * and loses no record's result: each is there at least once, read read_committed, and the repeats
  * (what the restored run read again after that checkpoint) are counted.
  */
-import { BeamlineError, map, Pipeline, readKafka, schema, t, writeKafka } from "beamline";
-import { PortableRunner } from "../../runners/portable/runner";
-import { cancelClusterJobs, FlinkCluster } from "../../runners/flink/flink";
-import type { PortableRunnerOptions } from "../../runners/portable/runner";
+import { BeamlineError, map, Pipeline, readKafka, runPipeline, schema, t, writeKafka, type PortableRunOptions } from "beamline";
+import { clusterJobs, FlinkCluster } from "../../runners/flink/flink";
 import { tempDir } from "../helpers";
 import { consoleConsume } from "./kafka-tools";
 import { kafkaClients, until } from "./kafka-clients";
@@ -78,15 +76,23 @@ describeWithKafka("Kafka on a Flink session cluster with checkpoints", (broker) 
   }
 
   /**
-   * Runs `p` on the cluster with checkpoints every second until `body` returns (or throws), then cancels
-   * it (through the job server, and through Flink's REST API, which the job server's cancel does not
-   * reach); resolves to what `body` returned. `ended()` says whether the run ended by itself meanwhile.
+   * Runs `p` on the cluster (through the suite's job server, `--flink-master` the cluster) with
+   * checkpoints every second until `body` returns (or throws), then cancels the run; resolves to what
+   * `body` returned. `ended()` says whether the run ended by itself meanwhile. The cancelled run leaves
+   * no job of the cluster running (Beam's job server cancels only its own invocation; the runner
+   * cancels the cluster's job through Flink's REST API).
    */
-  async function whileRunning<T>(p: Pipeline, s: FlinkClusterServices, options: Partial<PortableRunnerOptions>, body: (ended: () => boolean) => Promise<T>): Promise<T> {
+  async function whileRunning<T>(p: Pipeline, s: FlinkClusterServices, options: Partial<PortableRunOptions>, body: (ended: () => boolean) => Promise<T>): Promise<T> {
     const abort = new AbortController();
-    const run = new PortableRunner({ jobEndpoint: s.server.jobEndpoint, runnerName: "flink", signal: abort.signal, onMessage: () => {}, checkpoint: { dir: tempDir(), intervalMs: 1000 }, ...options })
-      .run(p)
-      .then(() => null, (e: unknown) => e);
+    const run = runPipeline(p, {
+      runner: "flink",
+      jobEndpoint: s.server.jobEndpoint,
+      flinkMaster: s.cluster.restEndpoint,
+      signal: abort.signal,
+      onMessage: () => {},
+      checkpoint: { dir: tempDir(), intervalMs: 1000 },
+      ...options,
+    }).then(() => null, (e: unknown) => e);
     let end: unknown = undefined;
     void run.then((e) => (end = e));
     try {
@@ -96,7 +102,8 @@ describeWithKafka("Kafka on a Flink session cluster with checkpoints", (broker) 
     } finally {
       abort.abort();
       expect(((await run) as BeamlineError).code).toBe("BL_CANCELLED");
-      await cancelClusterJobs(s.cluster.restEndpoint);
+      const live = (await clusterJobs(s.cluster.restEndpoint)).filter((j) => !["CANCELED", "FINISHED", "FAILED"].includes(j.state));
+      expect(live).toEqual([]);
     }
   }
 
