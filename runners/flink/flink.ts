@@ -168,6 +168,10 @@ export async function startFlinkCluster(options: { slots?: number; flinkVersion?
     "taskmanager.memory.jvm-overhead.max": "192m",
     "parallelism.default": 1,
     "io.tmp.dirs": path.join(dir, "tmp"),
+    // Classes come from the cluster's own classpath (the job server's jars, which the job's jar holds
+    // too), not from each job's jar: loaded by a job's class loader, Beam's gRPC threads outlived it and
+    // logged IllegalAccessErrors once Flink released that loader at the job's end.
+    "classloader.resolve-order": "parent-first",
     // How soon the JobManager takes a TaskManager that stopped answering for lost (Flink's defaults: 10 s, 50 s).
     ...(options.heartbeatTimeoutMs ? { "heartbeat.interval": Math.max(100, Math.floor(options.heartbeatTimeoutMs / 5)), "heartbeat.timeout": options.heartbeatTimeoutMs } : {}),
   };

@@ -66,6 +66,10 @@ describeWithFlinkCluster("Flink session cluster: Beamline's settings on the job"
     expect(config["execution-config"]["restart-strategy"]).toMatch(/fixed delay \(PT0\.5S\)\. #2 restart attempts/);
     // A Beam option of Flink's passed with --runner-option (object reuse is off by default).
     expect(config["execution-config"]["object-reuse-mode"]).toBe(true);
+    // Flink released the job's class loader quietly: no thread of a class it loaded outlived it (that
+    // logged a dozen IllegalAccessErrors at every job's end, a few hundred ms after it finished).
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(fs.readFileSync(cluster.taskManager.logFile, "utf8")).not.toContain("IllegalAccessError");
   }, 180_000);
 
   test("--runner-option is checked against the options the job service describes, before any job is submitted", async () => {
