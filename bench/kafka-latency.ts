@@ -326,7 +326,7 @@ export async function runKafkaLatency({ quick, rate = null }: { quick: boolean; 
   try {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-latency-"));
     tmp = root;
-    // Built before measuring, as run.ts does for its parallel cases: no measurement includes the one-time build.
+    // Built before measuring, as throughput.ts does for its parallel cases: no measurement includes the one-time build.
     if (!workerBundle(path.join(__dirname, "kafka-latency-pipeline.ts"))) process.stderr.write("bench: no worker bundle for the latency pipeline; workers load it through tsx\n");
     const kafka = new Kafka({ clientId: "beamline-latency", brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
     for (const m of plan) {
