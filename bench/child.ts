@@ -1,6 +1,6 @@
 /**
  * The child process of one measurement: `node --require ./runners/load/register.js bench/child.ts <kind> <impl> '<params json>'`.
- * Started by `run.ts`, one process per implementation and case, so that its peak RSS is its own.
+ * Started by `throughput.ts`, one process per implementation and case, so that its peak RSS is its own.
  */
 import { CaseParams, Impl, ImplOutput, measureAndReport } from "./measure";
 import * as kafkaToKafka from "./kafka-to-kafka";

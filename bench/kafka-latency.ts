@@ -288,7 +288,7 @@ function unmeasured(m: Measurement): LatencyLine {
 }
 
 /** Prints the case's summary to stderr. */
-function printLatencySummary(lines: readonly LatencyLine[]): void {
+export function printLatencySummary(lines: readonly LatencyLine[]): void {
   const out = ["", `== ${CASE}: ms from the producer's send to the consumer's receipt (read_committed), checkpoints every ${CHECKPOINT_INTERVAL_MS} ms ==`];
   for (const l of lines) {
     const what = l.error !== undefined ? `ERROR: ${String(l.error)}` : l.skipped !== undefined ? `skipped: ${String(l.skipped)}`
@@ -300,7 +300,7 @@ function printLatencySummary(lines: readonly LatencyLine[]): void {
 
 /**
  * Runs the case: every measurement's JSON line goes to `emit` as it is made; the broker is stopped at
- * the end, also on failure. Resolves to the lines.
+ * the end, also on failure. Resolves to the lines (the caller prints `printLatencySummary`).
  */
 export async function runKafkaLatency({ quick, rate = null }: { quick: boolean; rate?: number | null }, emit: (line: LatencyLine) => void): Promise<LatencyLine[]> {
   const plan: Measurement[] = [];
@@ -326,7 +326,7 @@ export async function runKafkaLatency({ quick, rate = null }: { quick: boolean; 
   try {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-latency-"));
     tmp = root;
-    // Built before measuring, as run.ts does for its parallel cases: no measurement includes the one-time build.
+    // Built before measuring, as throughput.ts does for its parallel cases: no measurement includes the one-time build.
     if (!workerBundle(path.join(__dirname, "kafka-latency-pipeline.ts"))) process.stderr.write("bench: no worker bundle for the latency pipeline; workers load it through tsx\n");
     const kafka = new Kafka({ clientId: "beamline-latency", brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
     for (const m of plan) {
@@ -343,6 +343,5 @@ export async function runKafkaLatency({ quick, rate = null }: { quick: boolean; 
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     await broker.stop();
   }
-  printLatencySummary(lines);
   return lines;
 }

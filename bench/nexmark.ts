@@ -1,5 +1,5 @@
 /**
- * The Nexmark part of the benchmark: `npm run bench -- --nexmark [--events=N] [--query=0,5,...] [--timeout=<s>]`.
+ * The Nexmark part of the benchmark: `npm run bench -- --nexmark [--quick] [--events=N] [--query=0,5,...] [--timeout=<s>]`.
  *
  * For each query it runs Beamline's direct runner at parallelism 1 and 2 and Beam Java's Nexmark
  * launcher on its direct runner, each in a child process over a bounded run of N generated events
@@ -20,7 +20,9 @@ import { workerBundle } from "../runners/direct/parallel/worker-bundle";
 const ROOT = path.resolve(__dirname, "..");
 const CHILD_HEAP_MB = 4096;
 const PARALLELISM = [1, 2];
-const USAGE = "usage: npm run bench -- --nexmark [--events=<N>] [--query=<q>,...] [--timeout=<seconds per child>]";
+const USAGE = "usage: npm run bench -- --nexmark [--quick] [--events=<N>] [--query=<q>,...] [--timeout=<seconds per child>]";
+/** Events per run: the full run's, and `--quick`'s (unless `--events` says otherwise). */
+const EVENTS = { full: 1_000_000, quick: 20_000 };
 
 /** A measurement's JSON line. */
 interface NexmarkLine {
@@ -46,13 +48,15 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  let events = 1_000_000;
+  let events: number | null = null;
+  let quick = false;
   let queries: readonly string[] = NEXMARK_QUERIES;
   let timeoutSeconds = 600;
   for (const a of argv) {
     const [name, value] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, ""];
     if (name === "--nexmark") continue;
-    if (name === "--events" && Number.isSafeInteger(Number(value)) && Number(value) > 0) events = Number(value);
+    if (name === "--quick") quick = true;
+    else if (name === "--events" && Number.isSafeInteger(Number(value)) && Number(value) > 0) events = Number(value);
     else if (name === "--query" && value && value.split(",").every((q) => (NEXMARK_QUERIES as readonly string[]).includes(q))) queries = value.split(",");
     else if (name === "--timeout" && Number(value) > 0) timeoutSeconds = Number(value);
     else {
@@ -60,7 +64,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(2);
     }
   }
-  return { events, queries, timeoutSeconds };
+  return { events: events ?? (quick ? EVENTS.quick : EVENTS.full), queries, timeoutSeconds };
 }
 
 interface ChildOutput {
@@ -108,8 +112,16 @@ function printTable(lines: readonly NexmarkLine[], queries: readonly string[], e
   }
 }
 
-/** Runs the Nexmark benchmark with the command line's arguments. */
-export async function runNexmark(argv: readonly string[]): Promise<void> {
+/** A finished Nexmark run: its JSON lines, whether a Beamline run failed, and its closing table. */
+export interface NexmarkRun {
+  readonly lines: readonly NexmarkLine[];
+  readonly failed: boolean;
+  /** Prints the closing table to stderr. */
+  readonly printSummary: () => void;
+}
+
+/** Runs the Nexmark benchmark with the command line's arguments, printing each JSON line to stdout as it is made. */
+export async function runNexmark(argv: readonly string[]): Promise<NexmarkRun> {
   const args = parseArgs(argv);
   if (!workerBundle(path.join(__dirname, "nexmark-pipelines.ts"))) process.stderr.write("bench: no worker bundle for bench/nexmark-pipelines.ts; workers load it through tsx\n");
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-nexmark-"));
@@ -143,6 +155,5 @@ export async function runNexmark(argv: readonly string[]): Promise<void> {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  printTable(lines, args.queries, args.events);
-  if (lines.some((l) => l.error !== undefined)) process.exitCode = 1;
+  return { lines, failed: lines.some((l) => l.error !== undefined), printSummary: () => printTable(lines, args.queries, args.events) };
 }

@@ -3,7 +3,7 @@
  * second and peak RSS, and Beamline's throughput relative to plain JS and to Apache Beam (rows per
  * second over rows per second, so runs on different input sizes compare).
  */
-import type { ResultLine } from "./run";
+import type { ResultLine } from "./throughput";
 
 const BEAMLINE = "beamline-direct-p";
 

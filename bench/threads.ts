@@ -19,7 +19,7 @@ import { median, ProbeEvent, threadTime, ThreadTime } from "./thread-time";
 const ROOT = path.resolve(__dirname, "..");
 const PROBE = path.join(__dirname, "thread-probe.cjs");
 
-/** The cases, as bench/run.ts runs them in a full run. */
+/** The cases, as bench/throughput.ts runs them in a full run. */
 const CASES: Record<string, { kind: string; rows: number; input: () => Promise<string> }> = {
   "wordcount-10M": { kind: "wordcount", rows: 10_000_000, input: () => wordsFile(10_000_000) },
   "sum-per-key-1k": { kind: "sum-per-key", rows: 10_000_000, input: () => kvArrowFile(10_000_000, 1000) },
