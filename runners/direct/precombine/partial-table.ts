@@ -17,7 +17,7 @@ import { concatRecordBatches, makeRecordBatch, takeRecordBatch } from "../../../
 import { int32Keys, utf8Keys, type KeyPrimitive } from "../data/keys";
 import { KeyTable } from "../data/key-table";
 import { countRowsInto, foldColumn } from "../../runtime/combine/kernels";
-import { firstRowOfWindows, groupInt32, groupInWindows, groupUtf8 } from "./key-grouping";
+import { DenseSlots, firstRowOfWindows, groupDenseInt32, groupInt32, groupInWindows, groupUtf8, holdInt32Groups, toHeldIds } from "./key-grouping";
 import type { LiftableKernel, LiftedCombine } from "./lifted-combine";
 import { partialRowsSchema } from "./partial-rows";
 import { MAX_WINDOWS, windowIndexes, windowSteps } from "./window-numbers";
@@ -54,10 +54,18 @@ export class PartialTable {
   /** Per aggregated field, then input rows: the group's value. */
   private values: Float64Array[] = [];
   private layout: Layout | null = null;
-  /** Per-batch storage, kept from batch to batch: row groups, new groups' first rows, window numbers. */
+  /** Key tables of windows gone with a flush, cleared, for the next windows. */
+  private readonly spare: KeyTable[] = [];
+  /**
+   * Per-batch storage, kept from batch to batch: row groups, new groups' first rows, window numbers,
+   * the batch's own groups' first rows and held groups (see {@link groupDenseInt32}).
+   */
   private ids = new Int32Array(0);
   private fresh = new Int32Array(0);
   private windowOf = new Int32Array(0);
+  private firsts = new Int32Array(0);
+  private held = new Int32Array(0);
+  private readonly dense = new DenseSlots();
   private readonly firstOfWindow = new Int32Array(MAX_WINDOWS);
   private readonly windowTables: KeyTable[] = [];
 
@@ -85,18 +93,18 @@ export class PartialTable {
       inputs.push((col.data[0].values as Float64Array).subarray(0, n));
     }
     if (this.ids.length < n) {
-      this.ids = new Int32Array(Math.max(n, 2 * this.ids.length));
-      this.fresh = new Int32Array(this.ids.length);
+      const size = Math.max(n, 2 * this.ids.length);
+      [this.ids, this.fresh, this.windowOf, this.firsts, this.held] = [0, 1, 2, 3, 4].map(() => new Int32Array(size));
     }
     const { ids, fresh } = this;
     // Rows of interval windows: each row's window as a small index, the held key table of each.
     let windowOf: Int32Array | null = null;
+    let windows = 1;
     const tables = this.windowTables;
     if (batch.windows.kind === "interval") {
-      if (this.windowOf.length < n) this.windowOf = new Int32Array(ids.length);
       windowOf = this.windowOf;
       const { start, end } = batch.windows;
-      const windows = this.lift.windowStep ? windowSteps(start, n, this.lift.windowStep, windowOf) : windowIndexes(start, end, n, windowOf);
+      windows = this.lift.windowStep ? windowSteps(start, n, this.lift.windowStep, windowOf) : windowIndexes(start, end, n, windowOf);
       if (windows < 0) return null;
       firstRowOfWindows(windowOf, n, windows, this.firstOfWindow);
       tables.length = windows;
@@ -115,7 +123,12 @@ export class PartialTable {
     const before = this.groups;
     this.reserve(before + n);
     let m: number;
-    if (windowOf === null && ints) m = groupInt32(ints, n, tables[0], ids, fresh, before);
+    // Narrow integer keys: grouped in the batch by direct indexing, then each group looked up once.
+    const local = ints ? groupDenseInt32(ints, windowOf, windows, n, this.dense, ids, this.firsts) : -1;
+    if (local >= 0) {
+      m = holdInt32Groups(ints!, this.firsts, local, windowOf, tables, this.held, fresh, before);
+      toHeldIds(ids, this.held, n);
+    } else if (windowOf === null && ints) m = groupInt32(ints, n, tables[0], ids, fresh, before);
     else if (windowOf === null && utf8) m = groupUtf8(utf8, n, tables[0], ids, fresh, before);
     else {
       const keys = ints || utf8 ? null : typeof batchKeys === "function" ? batchKeys() : batchKeys;
@@ -143,9 +156,14 @@ export class PartialTable {
     columns.forEach((index, c) => (children[index] = column(c, children[index].type)));
     children.push(column(columns.length, flushed.fields[flushed.fields.length - 1].type));
     const out: ElementBatch = { data: makeRecordBatch(flushed, children, m), ...concatMetadata(this.kept) };
-    for (const t of this.tables.values()) t.clear();
-    // Window tables go with their windows (a window seldom recurs after a flush); the global one stays.
-    for (const w of this.tables.keys()) if (w !== "") this.tables.delete(w);
+    // Window tables go with their windows (a window seldom recurs after a flush), kept for the next
+    // ones; the global one stays.
+    for (const [w, t] of this.tables) {
+      t.clear();
+      if (w === "") continue;
+      this.tables.delete(w);
+      this.spare.push(t);
+    }
     this.groups = 0;
     this.kept = [];
     return out;
@@ -153,7 +171,7 @@ export class PartialTable {
 
   private tableOf(window: string): KeyTable {
     let t = this.tables.get(window);
-    if (!t) this.tables.set(window, (t = new KeyTable()));
+    if (!t) this.tables.set(window, (t = this.spare.pop() ?? new KeyTable()));
     return t;
   }
 

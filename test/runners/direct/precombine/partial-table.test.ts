@@ -108,6 +108,40 @@ describe("partial rows held across batches", () => {
     }
   });
 
+  test("int32 keys fold to the same groups whether a batch's keys are indexed directly (a narrow range) or looked up (a wide one), across flushes", () => {
+    const intSchema = new arrow.Schema([new arrow.Field("k", new arrow.Int32(), false), new arrow.Field("v", new arrow.Float64(), false)]);
+    const intLift: LiftedCombine = { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"], windowStep: 10 };
+    const intBatch = (keys: number[], starts: number[]): ElementBatch => ({
+      ...globalBatch(makeRecordBatch(intSchema, [
+        arrow.makeData({ type: new arrow.Int32(), length: keys.length, nullCount: 0, data: Int32Array.from(keys) }),
+        arrow.makeData({ type: new arrow.Float64(), length: keys.length, nullCount: 0, data: Float64Array.from(keys, (_, i) => i + 1) }),
+      ], keys.length)),
+      windows: { kind: "interval", start: Float64Array.from(starts), end: Float64Array.from(starts, (s) => s + 10) },
+    });
+    const rowByRow = (batches: [number[], number[]][]) => {
+      const groups = new Map<string, { k: number; v: number; rows: number; start: number }>();
+      for (const [keys, starts] of batches) {
+        keys.forEach((k, i) => {
+          const g = groups.get(`${starts[i]}/${k}`);
+          if (g) Object.assign(g, { v: g.v + i + 1, rows: g.rows + 1 });
+          else groups.set(`${starts[i]}/${k}`, { k, v: i + 1, rows: 1, start: starts[i] });
+        });
+      }
+      return [...groups.values()];
+    };
+    const narrow: [number[], number[]] = [[3, 4, 3, 3, 4, 5, 3, 4], [0, 0, 10, 0, 10, 0, 0, 0]];
+    const wide: [number[], number[]] = [[4, 2e9, 3, -2e9, 2e9], [0, 0, 10, 10, 0]];
+    const again: [number[], number[]] = [[5, 4, 3, 5], [10, 0, 10, 0]];
+    const later: [number[], number[]] = [[4, 4, 3, 4, 9], [30, 30, 30, 40, 30]];
+    const table = new PartialTable(intLift);
+    const notMade = () => { throw new Error("int32 keys are read from their column"); };
+    for (const [keys, starts] of [narrow, wide, again]) expect(table.fold(intBatch(keys, starts), notMade)).not.toBeNull();
+    expect(flushed(table)).toEqual(rowByRow([narrow, wide, again]));
+    // After a flush the windows' tables serve other windows, emptied: nothing of the last flush remains.
+    for (const [keys, starts] of [later, wide, later]) table.fold(intBatch(keys, starts), notMade);
+    expect(flushed(table)).toEqual(rowByRow([later, wide, later]));
+  });
+
   test("a batch whose folded field has nulls, or whose rows span too many windows, is refused and leaves the table as it was", () => {
     const table = new PartialTable(lift);
     expect(fold(table, batch([["a", "1", 1, 1, 1], ["b", "2", 2, 2, 2]]))).toBe(2);
