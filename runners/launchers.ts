@@ -4,7 +4,7 @@
  * none. The choice lives here, above the portable runner and the launchers it is given.
  */
 import type { JobServiceLauncher, PortableRunnerName } from "./portable/launch";
-import { checkFlinkVersion, DEFAULT_FLINK_VERSION, startFlinkJobServer } from "./flink/flink";
+import { cancelClusterJobs, checkFlinkVersion, DEFAULT_FLINK_VERSION, startFlinkJobServer } from "./flink/flink";
 import { startPrism } from "./prism/prism";
 
 /**
@@ -22,4 +22,15 @@ export function launcherFor(runner: PortableRunnerName, options: { flinkMaster?:
     case "portable":
       return undefined;
   }
+}
+
+/**
+ * What ends a cancelled job beyond the job service's own cancel: on a Flink session cluster (a
+ * `flinkMaster` other than `[local]`), the job of that name is cancelled through Flink's REST API, which
+ * Beam's Flink job server does not do.
+ */
+export function afterCancelFor(runner: PortableRunnerName, options: { flinkMaster?: string } = {}): ((jobName: string) => Promise<unknown>) | undefined {
+  const master = options.flinkMaster;
+  if (runner !== "flink" || !master || master === "[local]") return undefined;
+  return (jobName) => cancelClusterJobs(master, jobName);
 }

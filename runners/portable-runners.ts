@@ -4,7 +4,7 @@
  * loads gRPC and Beam's protos, so {@link runPipeline} imports it only for these runners.
  */
 import type { Runner, RunResult } from "../sdk/runner";
-import { launcherFor } from "./launchers";
+import { afterCancelFor, launcherFor } from "./launchers";
 import { userMetricResults, type UserMetric } from "./portable/harness/metrics";
 import type { MetricQueryResults, MetricsFilter } from "../sdk/metrics";
 import { runPortable, type PortableRunnerName } from "./portable/launch";
@@ -45,7 +45,7 @@ export function portableRunner(name: PortableRunnerName): Runner<PortableRunOpti
         environmentType,
         environmentConfig,
         parallelism,
-        runnerOptions,
+        runnerOptions: { afterCancel: afterCancelFor(name, { flinkMaster }), ...runnerOptions },
       });
       const results = userMetricResults(r.metrics);
       return { state: r.state, runner: name, jobId: r.jobId, messages: r.messages, userMetrics: r.metrics, metrics: { counters: countersOf(r.metrics), query: (filter) => results.query(filter) } };

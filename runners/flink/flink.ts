@@ -120,8 +120,11 @@ export interface FlinkCluster {
   /** The JobManager's REST endpoint, `127.0.0.1:port` (also what `--flink-master` takes). */
   readonly restEndpoint: string;
   readonly jobManager: Service;
+  /** The TaskManager started with the cluster. */
   readonly taskManager: Service;
-  /** Stops both processes. */
+  /** Starts another TaskManager (one that replaces a killed one: the same ports); resolves once it registered with the JobManager. */
+  startTaskManager(): Promise<Service>;
+  /** Stops every process of the cluster. */
   stop(): Promise<void>;
 }
 
@@ -130,7 +133,7 @@ export interface FlinkCluster {
  * loopback ports into a fresh directory, starts the JobManager (standalone session entry point) and a
  * TaskManager as separate JVMs, and waits until the TaskManager has registered.
  */
-export async function startFlinkCluster(options: { slots?: number; flinkVersion?: string; timeoutMs?: number } = {}): Promise<FlinkCluster> {
+export async function startFlinkCluster(options: { slots?: number; flinkVersion?: string; timeoutMs?: number; heartbeatTimeoutMs?: number } = {}): Promise<FlinkCluster> {
   requireJava("the Flink session cluster");
   const cp = ensureFlinkClusterClasspath(options.flinkVersion).join(path.delimiter);
   const [rpc, rest, blob, tmRpc, tmData] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
@@ -165,6 +168,8 @@ export async function startFlinkCluster(options: { slots?: number; flinkVersion?
     "taskmanager.memory.jvm-overhead.max": "192m",
     "parallelism.default": 1,
     "io.tmp.dirs": path.join(dir, "tmp"),
+    // How soon the JobManager takes a TaskManager that stopped answering for lost (Flink's defaults: 10 s, 50 s).
+    ...(options.heartbeatTimeoutMs ? { "heartbeat.interval": Math.max(100, Math.floor(options.heartbeatTimeoutMs / 5)), "heartbeat.timeout": options.heartbeatTimeoutMs } : {}),
   };
   fs.mkdirSync(path.join(dir, "tmp"), { recursive: true });
   fs.writeFileSync(path.join(conf, "flink-conf.yaml"), Object.entries(settings).map(([k, v]) => `${k}: ${v}`).join("\n") + "\n");
@@ -176,40 +181,77 @@ export async function startFlinkCluster(options: { slots?: number; flinkVersion?
       "-cp", cp, main, "--configDir", conf, ...extra,
     ], path.join(dir, log), { ...process.env, FLINK_CONF_DIR: conf });
   const jobManager = jvm("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "jobmanager.log");
-  let taskManager: Service | null = null;
+  const taskManagers: Service[] = [];
   const stop = async () => {
-    await taskManager?.stop();
+    for (const tm of taskManagers) await tm.stop();
     await jobManager.stop();
   };
-  try {
-    await waitForPort(jobManager, rest, options.timeoutMs ?? 120_000);
-    taskManager = jvm("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "taskmanager.log");
-    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const registered = async () => {
+    const r = await fetch(`http://127.0.0.1:${rest}/taskmanagers`, { signal: AbortSignal.timeout(5000) }).then((x) => x.json() as Promise<{ taskmanagers?: { id: string }[] }>).catch(() => null);
+    // While the JobManager starts, the route may answer with an error document instead.
+    return r?.taskmanagers ? r.taskmanagers.map((t) => t.id) : null;
+  };
+  /** Starts a TaskManager and waits until the JobManager lists one it did not list before. */
+  const startTaskManager = async (): Promise<Service> => {
+    const before = new Set((await registered()) ?? []);
+    const tm = jvm("org.apache.flink.runtime.taskexecutor.TaskManagerRunner", `taskmanager-${taskManagers.length + 1}.log`);
+    taskManagers.push(tm);
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const overview = await fetch(`http://127.0.0.1:${rest}/overview`).then((r) => r.json() as Promise<{ taskmanagers: number }>).catch(() => null);
-      if (overview && overview.taskmanagers > 0) break;
-      if (taskManager.child.exitCode !== null || Date.now() > deadline) {
+      const ids = await registered();
+      if (ids && ids.some((id) => !before.has(id))) return tm;
+      if (tm.child.exitCode !== null || tm.child.signalCode !== null || Date.now() > deadline) {
         throw new ProvisioningError({
           code: "BL_SERVICE_START",
           domain: "external",
           retriable: true,
           value: "flink taskmanager",
           rule: "the TaskManager did not register with the JobManager",
-          fix: `see ${taskManager.logFile}`,
+          fix: `see ${tm.logFile}`,
         });
       }
       await new Promise((r) => setTimeout(r, 500));
     }
+  };
+  let taskManager: Service;
+  try {
+    await waitForPort(jobManager, rest, timeoutMs);
+    taskManager = await startTaskManager();
   } catch (e) {
     await stop();
     throw e;
   }
-  return { restEndpoint: `127.0.0.1:${rest}`, jobManager, taskManager: taskManager!, stop };
+  return { restEndpoint: `127.0.0.1:${rest}`, jobManager, taskManager, startTaskManager, stop };
 }
 
 /** Jobs the session cluster ran, from its REST API (`/jobs/overview`). */
 export async function clusterJobs(restEndpoint: string): Promise<{ jid: string; name: string; state: string }[]> {
-  const r = await fetch(`http://${restEndpoint}/jobs/overview`);
+  const r = await fetch(`http://${restEndpoint}/jobs/overview`, { signal: AbortSignal.timeout(10_000) });
   const body = (await r.json()) as { jobs: { jid: string; name: string; state: string }[] };
   return body.jobs;
 }
+
+/**
+ * Cancels the jobs of the session cluster that have not ended (those named `name` when given), through
+ * its REST API; resolves to their ids. Cancelling a job through Beam's Flink job server ends the job
+ * server's invocation but leaves the job running on a session cluster (where, with checkpointing, it
+ * restarts for ever once its LOOPBACK harness is gone).
+ */
+export async function cancelClusterJobs(restEndpoint: string, name?: string): Promise<string[]> {
+  const ended = new Set(["FINISHED", "CANCELED", "FAILED"]);
+  const live = (await clusterJobs(restEndpoint)).filter((j) => !ended.has(j.state) && (name === undefined || j.name === name));
+  for (const j of live) await fetch(`http://${restEndpoint}/jobs/${j.jid}?mode=cancel`, { method: "PATCH", signal: AbortSignal.timeout(10_000) });
+  // Flink answers at once and cancels meanwhile: wait (at most CANCEL_WAIT_MS) until the jobs ended.
+  const ids = new Set(live.map((j) => j.jid));
+  const deadline = Date.now() + CANCEL_WAIT_MS;
+  while (ids.size > 0 && Date.now() < deadline) {
+    const left = (await clusterJobs(restEndpoint)).filter((j) => ids.has(j.jid) && !ended.has(j.state));
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return live.map((j) => j.jid);
+}
+
+/** How long (ms) {@link cancelClusterJobs} waits for the cancelled jobs to end. */
+const CANCEL_WAIT_MS = 15_000;

@@ -22,8 +22,12 @@ export interface PortableRestart {
   readonly delayMs?: number;
 }
 
-/** The pipeline options (snake_case, Beam's names) that carry the settings to the `kind` runner; throws an OptionError for a setting it cannot honour. */
-export function runnerSettings(kind: RunnerKind, settings: { checkpoint?: PortableCheckpointing; restart?: PortableRestart }): Record<string, unknown> {
+/**
+ * The pipeline options (snake_case, Beam's names) that carry the settings to the `kind` runner; throws
+ * an OptionError for a setting it cannot honour. `endless`: the job reads an unbounded source, so it
+ * runs until cancelled.
+ */
+export function runnerSettings(kind: RunnerKind, settings: { checkpoint?: PortableCheckpointing; restart?: PortableRestart; endless?: boolean }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const { checkpoint, restart } = settings;
   if (checkpoint) {
@@ -36,8 +40,15 @@ export function runnerSettings(kind: RunnerKind, settings: { checkpoint?: Portab
     out.state_backend = "filesystem";
     out.state_backend_storage_path = `file://${path.resolve(checkpoint.dir)}`;
     // With checkpointing, Beam keeps idle sources open for ever unless told otherwise, and a bounded
-    // job would never end; Flink checkpoints past finished tasks, so the sources may end with their input.
-    out.shutdown_sources_after_idle_ms = 0;
+    // job would never end: its sources end with their input (Flink checkpoints past finished tasks). An
+    // endless job keeps them open: once an impulse's source task ended, Beam's Flink runner completed no
+    // further checkpoint (the task never acknowledged one), so no bundle was ever finalized.
+    if (!settings.endless) out.shutdown_sources_after_idle_ms = 0;
+    // A bundle open when a checkpoint comes is finished before the barrier goes downstream, so its
+    // output goes on at once. Otherwise Beam's Flink runner finishes it while snapshotting and holds
+    // its output until that operator starts another bundle: after an impulse (one element, ever) the
+    // read's split parts stayed held for good, and the job read nothing.
+    out.finish_bundle_before_checkpointing = true;
   }
   if (restart) {
     if (kind !== "flink") {

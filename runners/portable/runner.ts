@@ -71,6 +71,11 @@ export interface PortableRunnerOptions {
   readonly onUiServer?: (url: string) => void;
   /** Cancels the run (an unbounded pipeline runs until cancelled): the job is cancelled and the run rejects with BL_CANCELLED. */
   readonly signal?: AbortSignal;
+  /**
+   * Called with the job's name once a job the run cancelled ended on the job service: ends what the
+   * service's cancel does not reach (the job Beam's Flink job server submitted to a session cluster).
+   */
+  readonly afterCancel?: (jobName: string) => Promise<unknown>;
 }
 
 /** The result of a portable run. */
@@ -142,11 +147,11 @@ export class PortableRunner {
       await client.waitForReady(o.connectTimeoutMs ?? 60_000);
       const runner = await detectRunner(client);
       name = o.runnerName && o.runnerName !== runner ? `${o.runnerName} (${runner})` : runner;
-      const settings = runnerSettings(runner, { checkpoint: o.checkpoint, restart: o.restart });
+      const unboundedReads = inspectUnboundedReads(graph, (n) => pipeline.fn(n));
+      const settings = runnerSettings(runner, { checkpoint: o.checkpoint, restart: o.restart, endless: unboundedReads.all.length > 0 });
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
       const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
       const parallelism = typeof o.pipelineOptions?.parallelism === "number" ? o.pipelineOptions.parallelism : undefined;
-      const unboundedReads = inspectUnboundedReads(graph, (n) => pipeline.fn(n));
       const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReads });
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
@@ -201,10 +206,14 @@ export class PortableRunner {
       if (typeof outcome !== "string") {
         following.abort();
         await Promise.race([client.cancel(jobId).catch(() => {}), new Promise((r) => setTimeout(r, CANCEL_TIMEOUT_MS).unref())]);
+        await o.afterCancel?.(jobName).catch(() => {});
         throw workerFailure(name, jobId, outcome.text);
       }
       const state = outcome;
-      if (cancelRequested && state !== "DONE") throw cancelled(name, jobId, state);
+      if (cancelRequested && state !== "DONE") {
+        await o.afterCancel?.(jobName).catch(() => {});
+        throw cancelled(name, jobId, state);
+      }
       if (state !== "DONE") throw jobFailure(name, jobId, state, failures, messages);
       return { state: "DONE", jobId, messages, metrics: (await client.metrics(jobId)) ?? [] };
     } finally {

@@ -28,6 +28,8 @@ export function uninspectedUnboundedRead(runner: string): string {
 
 /** What translation needs to know of a pipeline's unbounded reads. */
 export interface UnboundedReads {
+  /** Every unbounded read: a job with one never ends by itself. */
+  readonly all: readonly string[];
   /** The reads whose source publishes its progress (`checkpointCompleted`): their DoFn asks for bundle finalization. */
   readonly finalizing: readonly string[];
 }
@@ -37,12 +39,14 @@ export interface UnboundedReads {
  * gives a transform's runtime object.
  */
 export function inspectUnboundedReads(graph: PipelineGraph, fn: (transform: string) => unknown): UnboundedReads {
+  const all: string[] = [];
   const finalizing: string[] = [];
   for (const t of Object.values(graph.transforms)) {
     if (t.urn !== READ_URN || isTestStream(graph, t.uniqueName)) continue;
     if (graph.pcollections[t.outputs.main]?.bounded !== false) continue;
+    all.push(t.uniqueName);
     const source = fn(t.uniqueName) as BoundedSource;
     if (source.checkpointCompleted) finalizing.push(t.uniqueName);
   }
-  return { finalizing };
+  return { all, finalizing };
 }

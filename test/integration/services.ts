@@ -50,10 +50,13 @@ export interface FlinkClusterServices {
   stop(): Promise<void>;
 }
 
-/** A suite around a Flink session cluster (JobManager and TaskManager processes, two slots) and a job server submitting to it. */
-export function describeWithFlinkCluster(name: string, body: (services: () => FlinkClusterServices) => void): void {
+/**
+ * A suite around a Flink session cluster (JobManager and TaskManager processes, two slots) and a job
+ * server submitting to it; `heartbeatTimeoutMs`: how soon the JobManager takes a silent TaskManager for lost.
+ */
+export function describeWithFlinkCluster(name: string, body: (services: () => FlinkClusterServices) => void, options: { heartbeatTimeoutMs?: number } = {}): void {
   describeWithService(["mvn", "java"], name, async () => {
-    const cluster = await startFlinkCluster({ slots: 2 });
+    const cluster = await startFlinkCluster({ slots: 2, ...options });
     try {
       const server = await startFlinkJobServer({ flinkMaster: cluster.restEndpoint });
       return { cluster, server, stop: async () => (await server.stop(), await cluster.stop()) };

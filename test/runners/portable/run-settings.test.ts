@@ -24,8 +24,16 @@ test("a checkpoint directory and a fixed-delay restart become Flink's checkpoint
     state_backend: "filesystem",
     state_backend_storage_path: "file:///tmp/ckpt",
     shutdown_sources_after_idle_ms: 0,
+    finish_bundle_before_checkpointing: true,
     number_of_execution_retries: 4,
     execution_retry_delay: 250,
+  });
+  // A job that reads an unbounded source keeps its sources open: Flink completes checkpoints past an impulse only while its task runs.
+  expect(runnerSettings("flink", { checkpoint: { dir: "/tmp/ckpt", intervalMs: 5000 }, endless: true })).toEqual({
+    checkpointing_interval: 5000,
+    state_backend: "filesystem",
+    state_backend_storage_path: "file:///tmp/ckpt",
+    finish_bundle_before_checkpointing: true,
   });
   expect(runnerSettings("flink", { restart: { kind: "none" } })).toEqual({ number_of_execution_retries: 0 });
   expect(runnerSettings("prism", {})).toEqual({});
