@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as arrow from "apache-arrow";
-import { buildPipeline, DirectRunner, recordBatchToRows } from "beamline";
-import { globalBatch, type ElementBatch } from "../../../../sdk/batch";
+import { buildPipeline, DirectRunner, type ElementBatch, recordBatchToRows } from "beamline";
+import { globalBatch } from "../../../../sdk/batch";
 import { vectorFromValues, makeRecordBatch } from "../../../../sdk/columns";
 import { encodeKeys, utf8Keys } from "../../../../runners/direct/data/keys";
 import type { LiftedCombine } from "../../../../runners/direct/precombine/lifted-combine";
