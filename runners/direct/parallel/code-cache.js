@@ -5,7 +5,9 @@
 // that it holds every function the run compiled, not just the bundle's top level): the worker calls
 // the function at `Symbol.for("beamline.writeCodeCache")` on globalThis, set here, before reporting
 // done. V8 refuses a cache made from other source or by another V8 or other flags; the next worker
-// then writes it anew. Plain JavaScript: it runs before anything compiles TypeScript.
+// then writes it anew. A bundle that imports dynamically (`import(...)`) is loaded by `require`, with
+// no cache: a script compiled here could not import. Plain JavaScript: it runs before anything
+// compiles TypeScript.
 const fs = require("node:fs");
 const path = require("node:path");
 const vm = require("node:vm");
@@ -19,8 +21,13 @@ function codeCacheFile(bundle) {
   return `${bundle}.v8cache`;
 }
 
+/** A dynamic import in code (a call of `import`, not a method of that name). */
+const DYNAMIC_IMPORT = /(?<![\w$.])import\s*\(/;
+
 /** Runs `bundle` as `require` would (a CommonJS module of its own), compiled with its code cache when V8 accepts it. */
 function loadWithCodeCache(bundle) {
+  const source = fs.readFileSync(bundle, "utf8");
+  if (DYNAMIC_IMPORT.test(source)) return require(bundle);
   const file = codeCacheFile(bundle);
   let cachedData;
   try {
@@ -28,7 +35,7 @@ function loadWithCodeCache(bundle) {
   } catch {
     // No cache yet: this worker writes one after its run.
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(bundle, "utf8")), { filename: bundle, cachedData });
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     globalThis[WRITE_CODE_CACHE] = () => {
       delete globalThis[WRITE_CODE_CACHE];
@@ -38,7 +45,11 @@ function loadWithCodeCache(bundle) {
         fs.renameSync(tmp, file);
       } catch {
         // A cache is an optimization: without one, the next worker compiles as this one did.
-        fs.rmSync(tmp, { force: true });
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch {
+          // Nothing more to tidy.
+        }
       }
     };
   }

@@ -8,6 +8,7 @@ import { WORKER_BUNDLE_ENV, workerBundle } from "../../../../runners/direct/para
 import { tempDir } from "../../../helpers";
 import { numbers } from "./pipelines";
 import { squares } from "./code-cache-pipeline";
+import { importing } from "./dynamic-import-pipeline";
 import { outputLines } from "./files";
 
 const PIPELINES = path.join(__dirname, "pipelines.ts");
@@ -82,6 +83,16 @@ describe("pre-bundled workers", () => {
     await run("third");
     expect(fs.readFileSync(cache).equals(Buffer.from("not a code cache"))).toBe(false);
     expect(fs.readFileSync(cache).length).toBeGreaterThan(1000);
+  });
+
+  test("a bundle that imports dynamically is loaded without a code cache, and its imports work in the worker", async () => {
+    const bundle = workerBundle(path.join(__dirname, "dynamic-import-pipeline.ts"))!;
+    expect(bundle).not.toBeNull();
+    expect(fs.readFileSync(bundle, "utf8")).toMatch(/import\("node:os"\)/);
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 2 }).run(buildPipeline(importing, { output: path.join(dir, "out") }));
+    expect(outputLines(dir, "out")).toHaveLength(100);
+    expect(fs.existsSync(`${bundle}.v8cache`)).toBe(false);
   });
 
   test(`${WORKER_BUNDLE_ENV}=0 turns bundling off`, () => {
