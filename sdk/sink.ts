@@ -109,6 +109,18 @@ export interface Sink<C extends Committable = Committable> {
    * `encoded-batch.ts`), which its writers must take as well. Undefined when they cannot.
    */
   readonly encode?: (batch: arrow.RecordBatch) => Uint8Array;
+  /**
+   * A writer of shard `shard` of a stable input (one a runner hands the sink only once a checkpoint
+   * holds it, and again in the same order after a failure), which writes it exactly once by numbering
+   * the shard's rows; undefined when the sink cannot.
+   */
+  readonly sequencedWriter?: (shard: number) => SequencedWriter;
+}
+
+/** Writes one shard of a stable input exactly once (see `Sink.sequencedWriter`). */
+export interface SequencedWriter {
+  /** Writes the rows of `batch`, numbered from `first`, that were not written before; resolves to how many it wrote. */
+  write(batch: ElementBatch, first: number): Promise<number>;
 }
 
 /**

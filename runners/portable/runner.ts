@@ -152,7 +152,7 @@ export class PortableRunner {
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
       const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
       const parallelism = typeof o.pipelineOptions?.parallelism === "number" ? o.pipelineOptions.parallelism : undefined;
-      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReads });
+      const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReads, stableInput: runner === "flink" && o.checkpoint !== undefined });
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
       // Flink's batch translation drops pane information; its streaming one follows triggers and panes

@@ -4,8 +4,11 @@
  * (shard → group in the global window → write → gather → commit): an unbounded input never ends, so
  * that path would never write. A sink that publishes what it prepares (`semantics: "at-least-once"`,
  * as `writeKafka`'s: an idempotent producer, nothing for a committer to do) instead writes each bundle
- * and flushes at the bundle's end, before the runner gets the bundle's response; any other sink of an
- * unbounded input is refused before submission, naming the sink, saying why and what to do.
+ * and flushes at the bundle's end, before the runner gets the bundle's response. Where the runner gives
+ * stable input (Flink with checkpointing), an exactly-once sink with a sequenced writer (writeKafka's)
+ * writes it exactly once: shard → global window → a stateful DoFn with `requires_stable_input` that
+ * numbers each shard's rows (Beam's KafkaExactlyOnceSink). Any other sink of an unbounded input is
+ * refused before submission, naming the sink, saying why and what to do.
  */
 import type { PipelineGraph } from "../../sdk/graph";
 import type { WritePayload } from "../../sdk/sink";
@@ -34,7 +37,8 @@ function sinkName(payload: WritePayload): string {
 export function unboundedWriteProblem(payload: WritePayload, runner: string): string | null {
   if (writesPerBundle(payload)) return null;
   if (payload.sink === "kafka") {
-    return 'writeKafka exactly-once of an unbounded input: Beam\'s portable runners give Beamline\'s two-phase sink no stable input and no callback once a checkpoint holds a bundle\'s output, so its transactions could not be committed exactly once — pass semantics: "at-least-once" (an idempotent producer, records flushed at the end of every bundle; a retried bundle writes its records again), or run it on the direct runner';
+    const flink = runner === "flink" ? "run with --checkpoint-dir (Flink then gives stable input)" : "run it on Flink with --checkpoint-dir";
+    return `writeKafka exactly-once of an unbounded input: the ${runner} runner gives no stable input here (input replayed unchanged after a failure, handed over only once a checkpoint holds it), which Beamline's exactly-once Kafka writes on portable runners need — ${flink}, or pass semantics: "at-least-once" (an idempotent producer, records flushed at the end of every bundle; a retried bundle writes its records again), or run it on the direct runner`;
   }
   const rule = `a transactional sink of an unbounded input: on the ${runner} runner a sink's output is committed once its input ends, which an unbounded input never does, so nothing would ever be written`;
   const fix =
@@ -64,4 +68,12 @@ export function endlessCollections(graph: PipelineGraph): Set<string> {
     for (const t of readers.get(pc) ?? []) todo.push(...Object.values(t.outputs));
   }
   return endless;
+}
+
+/** Beam's requirement of a pipeline with a ParDo that needs stable input. */
+export const STABLE_INPUT_REQUIREMENT = "beam:requirement:pardo:stable_input:v1";
+
+/** Whether a write with `payload` of an unbounded input writes exactly once through its sink's sequenced writer, where the runner gives stable input. */
+export function writesSequenced(payload: WritePayload): boolean {
+  return payload.sink === "kafka" && payload.semantics === "exactly-once";
 }

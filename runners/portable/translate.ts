@@ -24,15 +24,15 @@ import { arrowToBeamSchema } from "./coders/beamschema";
 import { CombineLifting, combineLifting, isCombineComposite, translateCombine } from "./translate-combine";
 import { isTestStream, testStreamProblem, TestStreamScriptEvent, testStreamSpec, testStreamSupport } from "./translate-teststream";
 import { BUNDLE_FINALIZATION_REQUIREMENT, SPLITTABLE_DOFN_REQUIREMENT, uninspectedUnboundedRead, type UnboundedReads } from "./translate-read";
-import { endlessCollections, unboundedWriteProblem } from "./translate-write";
-import { STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
+import { endlessCollections, STABLE_INPUT_REQUIREMENT, unboundedWriteProblem, writesSequenced } from "./translate-write";
+import { BAG_USER_STATE_URN, STATEFUL_PARDO_REQUIREMENT, statefulParDoFields, statefulProblems } from "./translate-stateful";
 import { paneProblems } from "./translate-panes";
 import { sharedWatermarkProblem } from "./teststream-watermarks";
 import { multiStageProblems } from "./teststream-stages";
 import { cutWindowProblem } from "./teststream-window-ends";
 import type { Protos } from "./model/protos";
 import type { NativeTranslation, NativeTranslationContext } from "./translate-native";
-import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole } from "./model/payloads";
+import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, BeamlineDoFnRole, SEQUENCE_STATE, STABLE_WRITER_STATE } from "./model/payloads";
 
 /** Side input access pattern Beamline uses: the whole PCollection in the window. */
 export const ITERABLE_SIDE_INPUT_URN = "beam:side_input:iterable:v1";
@@ -67,6 +67,12 @@ export interface TranslateOptions {
   readonly parallelism?: number;
   /** Translates the transforms the runner runs natively (see translate-native.ts). */
   readonly native?: NativeTranslation;
+  /**
+   * The runner gives a ParDo that asks for it stable input (Flink with checkpointing: it hands the
+   * DoFn only input a completed checkpoint holds): exactly-once sinks of unbounded input write through
+   * their sequenced writers (see translate-write.ts).
+   */
+  readonly stableInput?: boolean;
 }
 
 /** Parts a source is split into on a portable runner: four per parallel worker (so uneven parts even out), eight when the parallelism is the runner's own. */
@@ -391,6 +397,39 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       }
       case WRITE_URN: {
         if (t.outputs[DEAD_LETTER_TAG] !== undefined) unsupported.push(`${name}: a sink's dead-letter output (deadLetter: true) runs on the direct runner only`);
+        if (!mainPc!.bounded && (endless ??= endlessCollections(graph)).has(main!) && options.stableInput && writesSequenced(payloadOf(t, WRITE_URN)!)) {
+          // Stable input keyed by shard, numbered in each shard's state and written exactly once.
+          const key = `${name}/KeyByShard`;
+          const keyed = `${key}.out`;
+          pardo(key, "writeKey", name, { main }, { main: keyed });
+          const keyedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.kv, [elementCoder(mainPc!), coders.add(CODER_URNS.value)])]);
+          addPCollection(keyed, keyedCoder, graph.windowingStrategies[mainPc!.windowing], false);
+          // Into the global window, so a shard's counter is one cell whatever the rows' windows.
+          const ws = `${name}/Rewindow`;
+          const wsOut = `${ws}.out`;
+          transforms[ws] = {
+            uniqueName: ws,
+            spec: { urn: WINDOW_INTO_URN, payload: protos.encode("pipeline.WindowIntoPayload", { windowFn: { urn: "beam:window_fn:global_windows:v1" } }) },
+            inputs: { main: keyed },
+            outputs: { out: wsOut },
+            environmentId: env,
+          };
+          addPCollection(wsOut, keyedCoder, globalWs, false);
+          const protocol = { urn: BAG_USER_STATE_URN };
+          const valueState = { readModifyWriteSpec: { coderId: coders.add(CODER_URNS.value) }, protocol };
+          // Numbered in a stateful stage of its own; written by a stable-input stage that reads no state.
+          const number = `${name}/Number`;
+          const numbered = `${number}.out`;
+          pardo(number, "writeNumber", name, { main: wsOut }, { main: numbered }, {}, { stateSpecs: { [SEQUENCE_STATE]: valueState } });
+          const numberedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.kv, [elementCoder(mainPc!), coders.add(CODER_URNS.value)]), coders.add(CODER_URNS.varint)])]);
+          addPCollection(numbered, numberedCoder, globalWs, false);
+          const writer = `${name}/WriteSequenced`;
+          pardo(writer, "writeSequenced", name, { main: numbered }, { ...t.outputs }, {}, { requiresStableInput: true, stateSpecs: { [STABLE_WRITER_STATE]: valueState } });
+          requirements.add(STATEFUL_PARDO_REQUIREMENT);
+          requirements.add(STABLE_INPUT_REQUIREMENT);
+          transforms[name] = { uniqueName: name, subtransforms: [key, ws, number, writer], inputs: { ...t.inputs }, outputs: { ...t.outputs } };
+          return name;
+        }
         if (!mainPc!.bounded && (endless ??= endlessCollections(graph)).has(main!)) {
           // An unbounded input that never ends: each bundle writes and flushes, where the sink allows it.
           const problem = unboundedWriteProblem(payloadOf(t, WRITE_URN)!, options.runner);

@@ -2,10 +2,10 @@
  * Kafka on a Flink session cluster with Flink's checkpointing: an unbounded readKafka with a consumer
  * group, run with `--checkpoint-dir` and `--checkpoint-interval`, commits the group's offsets once
  * Flink's checkpoints complete (Beam's Flink runner finalizes bundles then); and Kafka → Kafka
- * at-least-once (an idempotent producer, each bundle flushed before it ends), whose TaskManager
- * process is killed (SIGKILL) mid-run and replaced, restores from Flink's last completed checkpoint
- * and loses no record's result: each is there at least once, read read_committed, and the repeats
- * (what the restored run read again after that checkpoint) are counted.
+ * exactly-once (Flink gives the writer stable input: each shard's rows numbered in its state and
+ * written in transactions that commit the shard's next number), whose TaskManager process is killed
+ * (SIGKILL) mid-run and replaced, restores from Flink's last completed checkpoint and leaves every
+ * record's result exactly once, read read_committed.
  */
 import { BeamlineError, map, Pipeline, readKafka, runPipeline, schema, t, writeKafka, type PortableRunOptions } from "beamline";
 import { clusterJobs, FlinkCluster } from "../../runners/flink/flink";
@@ -60,12 +60,12 @@ describeWithKafka("Kafka on a Flink session cluster with checkpoints", (broker) 
     return consoleConsume(bootstrap(), topic, 2000).map((r) => Number((JSON.parse(r.value) as { id: string }).id));
   }
 
-  /** Reads `input` (as group `groupId`), doubles each id, writes `output` at-least-once. */
-  function doubling(input: string, output: string, groupId: string): Pipeline {
+  /** Reads `input` (as group `groupId`), doubles each id, writes `output` with `semantics` (exactly-once: in 2 shards, transactional ids `<output>-eos-seq-<shard>`). */
+  function doubling(input: string, output: string, groupId: string, semantics: "at-least-once" | "exactly-once" = "at-least-once"): Pipeline {
     const p = new Pipeline();
     p.apply("Read", readKafka({ brokers: bootstrap(), topics: [input], format: "json", schema: Item, eventTime: "ts", groupId }))
       .apply("Double", map((row: { id: number }) => ({ id: String(row.id), twice: row.id * 2 })))
-      .apply("Write", writeKafka({ brokers: bootstrap(), topic: output, key: "id", semantics: "at-least-once" }));
+      .apply("Write", writeKafka({ brokers: bootstrap(), topic: output, key: "id", semantics, shards: 2, transactionalIdPrefix: `${output}-eos` }));
     return p;
   }
 
@@ -133,39 +133,45 @@ describeWithKafka("Kafka on a Flink session cluster with checkpoints", (broker) 
       expect(ids.size).toBe(1000);
     }, 240_000);
 
-    test("Kafka → Kafka at-least-once with the TaskManager process killed mid-run: the job restores from Flink's checkpoint, and read_committed output holds every record's result, repeats counted", async () => {
+    test("Kafka → Kafka exactly-once with the TaskManager process killed mid-run: the job restores from Flink's checkpoint, and read_committed output holds every record's result exactly once", async () => {
       const { cluster } = services();
       const input = "kill-items";
       const output = "kill-out";
       await topic(input, 3);
       await topic(output, 2);
       await produce(input, 0, 2000);
-      const p = doubling(input, output, "kill-group");
+      const p = doubling(input, output, "kill-group", "exactly-once");
+      /**
+       * Rows the sink wrote exactly once: each shard's transactions commit the shard's next row number as
+       * its group's offset. Null while a group's coordinator is not ready to answer.
+       */
+      const written = async (): Promise<number | null> => {
+        let n = 0;
+        for (const shard of [0, 1]) {
+          const groups = await admin().fetchOffsets({ groupId: `${output}-eos-seq-${shard}`, topics: [output] }).catch(() => null);
+          if (!groups) return null;
+          n += Math.max(0, Number(groups[0].partitions.find((q) => q.partition === 0)?.offset ?? -1));
+        }
+        return n;
+      };
       const { restored } = await whileRunning(p, services(), { restart: { kind: "fixed-delay", attempts: 10, delayMs: 1000 } }, async (ended) => {
-        await until("the first results", 120_000, async () => ended() || (await admin().fetchTopicOffsets(output)).some((o) => Number(o.high) > 0));
+        await until("the first committed results", 120_000, async () => ended() || ((await written()) ?? 0) > 0);
         await produce(input, 2000, 4000);
         await new Promise((r) => setTimeout(r, 1500));
         cluster.taskManager.child.kill("SIGKILL");
         await cluster.startTaskManager();
         await produce(input, 4000, 6000);
-        // Every record read is in a completed checkpoint once the group's offsets reach the ends, and a
-        // bundle's results are flushed before it completes. (Polled through kafkajs: the console consumer
-        // runs synchronously and would stall the LOOPBACK harness in this process.)
-        await until("the group's offsets at every partition's end", 120_000, async () => {
-          if (ended()) return true;
-          const o = await offsets(input, "kill-group").catch(() => null);
-          return o !== null && o.ends.reduce((a, b) => a + b, 0) === 6000 && o.committed.every((c, i) => c === o.ends[i]);
-        });
+        // Polled through kafkajs: the console consumer runs synchronously and would stall the LOOPBACK
+        // harness in this process.
+        await until("6000 rows written", 150_000, async () => ended() || ((await written()) ?? 0) >= 6000);
         return checkpointCounts(cluster);
       });
       // The job restarted from a completed checkpoint (not from scratch).
       expect(restored).toBeGreaterThan(0);
       const ids = resultIds(output);
-      const seen = new Set(ids);
-      // Nothing lost; a repeat is a result written again after the restore (at-least-once).
-      expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
-      const repeats = ids.length - seen.size;
-      process.stderr.write(`killed TaskManager: ${ids.length} results of 6000 records, ${repeats} repeated, restored from a checkpoint ${restored} time(s)\n`);
+      expect(ids.length).toBe(6000);
+      expect([...new Set(ids)].sort((a, b) => a - b)).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+      expect(await written()).toBe(6000);
     }, 300_000);
   }, { heartbeatTimeoutMs: 15_000 });
 });

@@ -15,13 +15,14 @@ import { rowsToRecordBatch } from "../../../sdk/rows";
 import { inferSchema } from "../../../sdk/schema";
 import { DEFAULT_METRICS_NAMESPACE, MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
 import { MIN_TIMESTAMP } from "../../../sdk/time";
-import type { Sink, SinkWriter } from "../../../sdk/sink";
+import type { SequencedWriter, Sink, SinkWriter } from "../../../sdk/sink";
+import type { ValueState } from "../../../sdk/state";
 import type { BoundedSource } from "../../../sdk/source";
 import type { JsonValue } from "../../../sdk/graph";
 import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } from "../../../sdk/window";
 import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, WindowedValue } from "../coders/coders";
 import type { Protos } from "../model/protos";
-import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS } from "../model/payloads";
+import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS, SEQUENCE_STATE } from "../model/payloads";
 import { combinePhaseOf } from "./combine-phases";
 import { foreignFunction } from "./payload-checks";
 import { checkFingerprint } from "../../runtime/fingerprint";
@@ -31,7 +32,7 @@ import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } f
 import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
 import { userMetricInfos } from "./metrics";
 import { processSized, SDF_URNS, pairWithRestriction, splitAndSize, truncateSized, type SdfCheckpoint } from "./sdf";
-import { BagCache, CrossBundleStateCache } from "./state";
+import { BagCache, CrossBundleStateCache, UserStateCache } from "./state";
 import { BundleProgress } from "./finalization";
 import { StatefulDoFn, StatefulOperator } from "./stateful";
 
@@ -90,6 +91,8 @@ export class BundleProcessor {
   private counts_ = new Map<string, number>();
   /** Bags of earlier bundles still current in this one (null when the runner gave no cache token). */
   private bagCache: BagCache | null = null;
+  /** The sequenced writers of each writeSequenced operator, by shard. */
+  private readonly sequencedWriters = new Map<string, Map<number, SequencedWriter>>();
   /** User metrics of the current bundle, by graph transform. */
   private metrics_ = new Map<string, MetricsCell>();
   private writers: DataWriter[] = [];
@@ -556,6 +559,82 @@ export class BundleProcessor {
             } catch (e) {
               await fail(e);
             }
+          },
+        };
+      }
+      case "writeNumber": {
+        const input = this.descriptor.pcollections[t.inputs.main];
+        let kv = this.descriptor.coders[input.coderId];
+        while (kv.spec.urn === CODER_URNS.lengthPrefix) kv = this.descriptor.coders[kv.componentCoderIds[0]];
+        const keyCoder = this.coder(kv.componentCoderIds[0]);
+        const window = encodeOne(this.coder(this.descriptor.windowingStrategies[input.windowingStrategyId].windowCoderId), GLOBAL_WINDOW);
+        const stateUrl = this.descriptor.stateApiServiceDescriptor?.url;
+        const state = new UserStateCache(id, { [SEQUENCE_STATE]: { kind: "value" } }, {
+          channel: () => {
+            if (!stateUrl) throw missingEndpoint(t.uniqueName, "state", [SEQUENCE_STATE]);
+            return this.channels.state(stateUrl);
+          },
+          instructionId: () => this.instruction,
+          cache: () => this.bagCache,
+        });
+        return {
+          process: async (_pc, b) => {
+            const rb = toRowBatch(b);
+            const rows = rb.rows as { key: number; value: unknown }[];
+            for (const shard of new Set(rows.map((r) => Number(r.key)))) {
+              const w = new ByteWriter();
+              keyCoder.encode(shard, w, true);
+              await state.load(`${shard}`, window, w.finish());
+            }
+            const numbered: { key: number; value: { key: unknown; value: number } }[] = [];
+            for (const r of rows) {
+              const shard = Number(r.key);
+              const next = state.cells(`${shard}`)[SEQUENCE_STATE] as ValueState<number>;
+              const n = next.read() ?? 0;
+              next.write(n + 1);
+              numbered.push({ key: shard, value: { key: r.value, value: n } });
+            }
+            return this.emit(outPc("main"), { ...rb, rows: numbered });
+          },
+          finish: () => state.flush(),
+        };
+      }
+      case "writeSequenced": {
+        const sink = this.runtime.fn<Sink>(payload.transform);
+        const schema = this.schemaOf(gt.inputs.main);
+        // One writer per shard for the operator's life: it claims the shard's transactional id once.
+        let writers = this.sequencedWriters.get(id);
+        if (!writers) this.sequencedWriters.set(id, (writers = new Map()));
+        const writerOf = (shard: number): SequencedWriter => {
+          let w = writers!.get(shard);
+          if (!w) writers!.set(shard, (w = sink.sequencedWriter!(shard)));
+          return w;
+        };
+        /** Writes `values`, numbered from `first` on, through shard `shard`'s writer. */
+        const write = async (shard: number, first: number, values: { key: unknown; value: ElementMetadata }[]) => {
+          try {
+            const rows = values.map((v) => v.key);
+            const s = schema ?? inferSchema(rows, `input of transform "${payload.transform}"`);
+            await writerOf(shard).write(withMetadata(rowsToRecordBatch(rows, s, `transform "${payload.transform}"`), values.map((v) => v.value)), first);
+          } catch (e) {
+            throw wrapUserError(e, payload.transform);
+          }
+        };
+        // Reads no state (see STABLE_WRITER_STATE): the rows carry their numbers.
+        return {
+          process: async (_pc, b) => {
+            const rb = toRowBatch(b);
+            // Each shard's rows in arrival order (the order the runner replays them in), as runs of consecutive numbers.
+            const runs = new Map<number, { first: number; values: { key: unknown; value: ElementMetadata }[] }[]>();
+            for (const r of rb.rows as { key: number; value: { key: { key: unknown; value: ElementMetadata }; value: number } }[]) {
+              const shard = Number(r.key);
+              let l = runs.get(shard);
+              if (!l) runs.set(shard, (l = []));
+              const last = l[l.length - 1];
+              if (last && last.first + last.values.length === r.value.value) last.values.push(r.value.key);
+              else l.push({ first: r.value.value, values: [r.value.key] });
+            }
+            for (const [shard, l] of runs) for (const run of l) await write(shard, run.first, run.values);
           },
         };
       }

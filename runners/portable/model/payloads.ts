@@ -23,6 +23,16 @@ export type BeamlineDoFnRole =
   | "writeSeed"
   /** Writes each bundle's rows through the sink of `transform` (one that publishes what it prepares) and flushes them before the bundle ends. */
   | "writeBundle"
+  /**
+   * Numbers each shard's rows (keyed by shard) with a counter kept in the shard's state
+   * ({@link SEQUENCE_STATE}), emitting each row with its number, for a `writeSequenced` DoFn.
+   */
+  | "writeNumber"
+  /**
+   * Writes numbered rows of a stable input (the runner hands them over once a checkpoint holds them, and
+   * again in order after a failure) through the sink's sequenced writer, each row exactly once.
+   */
+  | "writeSequenced"
   /** Commits everything staged for the sink and emits the written files. */
   | "commit"
   /** Passes elements on unchanged (a redistribution point left to the runner). */
@@ -31,6 +41,17 @@ export type BeamlineDoFnRole =
   | "parseMessages"
   /** Encodes each row as the message the runner's native write of sink `transform` publishes. */
   | "encodeMessages";
+
+/** The state cell (a value: the number of the shard's next row) of a `writeNumber` DoFn. */
+export const SEQUENCE_STATE = "next";
+
+/**
+ * The state cell a `writeSequenced` DoFn declares and never reads: declaring it makes the runner key
+ * the writer's input by shard and start a stage with the writer, apart from the numbering. A state
+ * request in a stable-input bundle would never be answered on Beam's Flink runner, which holds its state
+ * lock while it replays the input a checkpoint released.
+ */
+export const STABLE_WRITER_STATE = "unread";
 
 /** The payload of a Beamline DoFn. */
 export interface BeamlineDoFnPayload {

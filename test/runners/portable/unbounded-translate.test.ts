@@ -15,10 +15,10 @@ import { describeWith } from "./requirements";
 const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };
 
 /** The pipeline as the job service receives it, translated as the portable runner does (its unbounded reads inspected first). */
-function translated(p: Pipeline, runner: string): any {
+function translated(p: Pipeline, runner: string, stableInput = false): any {
   const protos = beamProtos();
   const unboundedReads = inspectUnboundedReads(p.graph(), (n) => p.fn(n));
-  const { pipeline } = translate(p.graph(), protos, { environment: ENV, fingerprint: p.fingerprint(), runner, unboundedReads });
+  const { pipeline } = translate(p.graph(), protos, { environment: ENV, fingerprint: p.fingerprint(), runner, unboundedReads, stableInput });
   return protos.decode("pipeline.Pipeline", protos.encode("pipeline.Pipeline", pipeline));
 }
 
@@ -97,7 +97,7 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
     }
   });
 
-  test("writeKafka at-least-once of an unbounded input writes every bundle; exactly-once, and other sinks of unbounded input, are refused with the reason and the fix", () => {
+  test("writeKafka at-least-once of an unbounded input writes every bundle; exactly-once without stable input, and other sinks of unbounded input, are refused with the reason and the fix", () => {
     const atLeastOnce = new Pipeline();
     atLeastOnce.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"] })).apply("Out", writeKafka({ brokers: "127.0.0.1:9092", topic: "out", semantics: "at-least-once" }));
     const pipeline = translated(atLeastOnce, "prism");
@@ -116,7 +116,7 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
     const error = refusal(() => translated(exactly, "flink"));
     expect(error?.code).toBe("BL_PORTABLE_UNSUPPORTED");
     expect(error!.value).toEqual([
-      expect.stringMatching(/^Out: writeKafka exactly-once of an unbounded input: Beam's portable runners give Beamline's two-phase sink no stable input .*pass semantics: "at-least-once" .*or run it on the direct runner$/),
+      expect.stringMatching(/^Out: writeKafka exactly-once of an unbounded input: the flink runner gives no stable input here .*run with --checkpoint-dir .*pass semantics: "at-least-once" .*or run it on the direct runner$/),
       expect.stringMatching(/^Files: writeText \(a file sink\) — a transactional sink of an unbounded input: on the flink runner .* never does.* — write the rows with writeKafka and semantics: "at-least-once", or run it on the direct runner, or bound the input$/),
     ]);
   });
@@ -130,5 +130,29 @@ describeWith(["mvn", "java"], "Unbounded reads on portable runners", () => {
       endless.apply("Ticks", generateSequence({ ratePerSecond: 10 })).map((n: number) => String(n), { name: "Format" }).apply("Files", writeText("/tmp/never/endless"));
       expect(await refused(endless, runner)).toEqual(expect.arrayContaining([expect.stringMatching(/^Files: writeText \(a file sink\) — a transactional sink of an unbounded input/)]));
     }
+  });
+
+  test("writeKafka exactly-once of an unbounded input, where the runner gives stable input, numbers each shard's rows in a stateful DoFn that requires stable input", () => {
+    const p = new Pipeline();
+    p.apply("Clicks", readKafka({ brokers: "127.0.0.1:9092", topics: ["clicks"] })).apply("Out", writeKafka({ brokers: "127.0.0.1:9092", topic: "out", semantics: "exactly-once" }));
+    const pipeline = translated(p, "flink", true);
+    expect(pipeline.components.transforms.Out.subtransforms).toEqual(["Out/KeyByShard", "Out/Rewindow", "Out/Number", "Out/WriteSequenced"]);
+    // Numbered by a counter in each shard's state, in a stage that does not need stable input.
+    const number = parDo(pipeline, "Out/Number");
+    expect(number.requiresStableInput).toBeFalsy();
+    expect(Object.keys(number.stateSpecs)).toEqual(["next"]);
+    expect(JSON.parse(Buffer.from(number.doFn.payload).toString("utf8"))).toMatchObject({ role: "writeNumber", transform: "Out" });
+    // Written from stable input by a DoFn whose one state cell only keys its input and is never read.
+    const writer = parDo(pipeline, "Out/WriteSequenced");
+    expect(writer.requiresStableInput).toBe(true);
+    expect(Object.keys(writer.stateSpecs)).toEqual(["unread"]);
+    expect(JSON.parse(Buffer.from(writer.doFn.payload).toString("utf8"))).toMatchObject({ role: "writeSequenced", transform: "Out" });
+    // Keyed by shard in the global window: one counter per shard.
+    for (const step of ["Out/Number", "Out/WriteSequenced"]) {
+      const input = pipeline.components.pcollections[pipeline.components.transforms[step].inputs.main];
+      expect(pipeline.components.coders[input.coderId].spec.urn).toBe("beam:coder:kv:v1");
+      expect(pipeline.components.windowingStrategies[input.windowingStrategyId].windowFn.urn).toBe("beam:window_fn:global_windows:v1");
+    }
+    expect(pipeline.requirements).toEqual(expect.arrayContaining(["beam:requirement:pardo:stable_input:v1", "beam:requirement:pardo:stateful:v1"]));
   });
 });

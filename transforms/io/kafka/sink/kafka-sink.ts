@@ -5,11 +5,12 @@
  * completes, and recovery commits the restored checkpoint's transactions again and fences the ids
  * used after it.
  */
-import type { Committer, Sink, SinkRecovery, SinkWriter, WriterContext } from "../../../../sdk/sink";
+import type { Committer, SequencedWriter, Sink, SinkRecovery, SinkWriter, WriterContext } from "../../../../sdk/sink";
 import { IdleConnection } from "./connection-pool";
 import type { KafkaSinkSettings } from "./options";
 import { abortFrom, commitTransaction, fenceTransactionalId, type KafkaCommittable } from "./transactions";
 import { KafkaWriter } from "./writer";
+import { SequencedShardWriter } from "./sequenced-writer";
 import { rejectedRowsOf } from "../../rejected-rows";
 
 /** A Kafka sink, exactly-once or at-least-once. */
@@ -40,7 +41,11 @@ export class KafkaSink implements Sink<KafkaCommittable> {
         });
       },
     };
+    if (settings.semantics === "exactly-once") this.sequencedWriter = (shard) => new SequencedShardWriter(settings, this.connection(), shard);
   }
+
+  /** Exactly-once: a writer of a stable input's shard (see sequenced-writer.ts). */
+  readonly sequencedWriter?: (shard: number) => SequencedWriter;
 
   async createWriter(context: WriterContext): Promise<SinkWriter<KafkaCommittable>> {
     const rejected = rejectedRowsOf(context, this.settings.deadLetter, `WriteKafka(${this.settings.topic})`);

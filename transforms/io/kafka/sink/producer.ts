@@ -45,6 +45,8 @@ interface EosManager {
   getProducerId(): string | number;
   getProducerEpoch(): number;
   abort(): Promise<void>;
+  commit(): Promise<void>;
+  sendOffsets(o: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
   isInTransaction(): boolean;
 }
 
@@ -153,6 +155,16 @@ export class ClusterProducer {
     };
     const send = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find((k) => k.description === "private:Broker:sendRequest");
     await (broker as unknown as Record<symbol, (r: unknown) => Promise<unknown>>)[send!](framed);
+  }
+
+  /** Adds `offset` of `topic`/`partition` for consumer group `groupId` to the open transaction (TxnOffsetCommit): committed with it, or not at all. */
+  async sendOffset(groupId: string, topic: string, partition: number, offset: number): Promise<void> {
+    await this.eos.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: String(offset) }] }] });
+  }
+
+  /** Commits the open transaction (EndTxn). */
+  async commit(): Promise<void> {
+    await this.eos.commit();
   }
 
   /** Aborts the open transaction, if any. */
