@@ -19,6 +19,7 @@ import { checkpointLines } from "./commands/checkpoints";
 import { optionsOfOtherRunners } from "./commands/option-scope";
 import { parseFaultSeed, runUnderFaults } from "./commands/inject-faults";
 import { workerPoolCommand } from "./commands/worker-pool";
+import { parseRunnerOptions } from "./portable/runner-options";
 import { planDot, planSvg } from "./direct/plan/picture";
 import { defaultOperators } from "./direct/operators/registry";
 import { plan } from "./direct/plan/planner";
@@ -39,6 +40,7 @@ export const RUNNER_OPTIONS = {
   flinkVersion: option.string(`flink: the Flink version of the job server (and embedded Flink) Beamline starts; available: ${FLINK_VERSIONS.join(", ")}`, { default: DEFAULT_FLINK_VERSION }),
   environmentType: option.enum("flink, prism, portable: how the runner starts Beamline's SDK harness", ["LOOPBACK", "EXTERNAL", "PROCESS", "DOCKER"] as const, { default: "LOOPBACK" as const }),
   environmentConfig: option.string("EXTERNAL: the worker pool's HOST:PORT; PROCESS: the boot command; DOCKER: the SDK harness image", { default: "" }),
+  runnerOption: option.list("flink, prism, portable: a Beam pipeline option for the runner as NAME=VALUE, by Beam's name (e.g. max_bundle_size=100 on Flink); repeatable; checked against the options the job service describes", { default: [] }),
   batchSize: option.integer("rows per batch emitted by grouping steps", { default: 65536, min: 1 }),
   parallelism: option.integer("worker threads running the pipeline (1: run in the main thread)", { default: os.availableParallelism(), min: 1 }),
   restartStrategy: option.enum("what a run does when a worker thread dies (flink: execution retries; prism refuses it)", RESTART_STRATEGIES, { default: "none" as const }),
@@ -277,6 +279,7 @@ export async function main(argv: readonly string[], io: CliIO = stdio): Promise<
         environmentType: values.environmentType,
         environmentConfig: values.environmentConfig as string,
         parallelism: given("parallelism") ? (values.parallelism as number) : undefined,
+        pipelineOptions: parseRunnerOptions(values.runnerOption as string[]),
         checkpoint: checkpointDir ? { dir: checkpointDir, intervalMs: values.checkpointInterval as number, resume: values.resume as boolean } : undefined,
         restart: given("restart-strategy") ? { kind: values.restartStrategy as RestartStrategy["kind"], attempts: values.restartAttempts as number, delayMs: values.restartDelay as number } : undefined,
         definition: { file: path.resolve(file), options: pipelineValues },

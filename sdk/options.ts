@@ -6,7 +6,7 @@ import { OptionError } from "./errors";
 
 /** One option's declaration. */
 export interface OptionSpec<T = unknown> {
-  readonly kind: "string" | "number" | "integer" | "boolean" | "enum";
+  readonly kind: "string" | "number" | "integer" | "boolean" | "enum" | "list";
   readonly description: string;
   readonly default?: T;
   readonly required?: boolean;
@@ -56,6 +56,10 @@ export const option = {
   boolean<E extends Extra<boolean>>(description: string, extra?: E): OptionSpec<boolean> & E {
     return { kind: "boolean", description, ...(extra as E) };
   },
+  /** A repeatable string option: each `--name=value` adds a value (in code: an array of strings). */
+  list<E extends Extra<string[]>>(description: string, extra?: E): OptionSpec<string[]> & E {
+    return { kind: "list", description, ...(extra as E) };
+  },
   /** One of a fixed set of strings. */
   enum<C extends string, E extends Extra<C>>(description: string, choices: readonly C[], extra?: E): OptionSpec<C> & E {
     return { kind: "enum", description, choices, ...(extra as E) };
@@ -95,6 +99,10 @@ export function convertOption(name: string, spec: OptionSpec, raw: unknown): unk
       if (raw === "true" || raw === "1" || raw === "yes") return true;
       if (raw === "false" || raw === "0" || raw === "no") return false;
       throw bad("must be true or false", `pass ${flag} or ${flag}=false`);
+    case "list":
+      if (typeof raw === "string") return [raw];
+      if (!Array.isArray(raw) || raw.some((v) => typeof v !== "string")) throw bad("must be a list of strings", `pass ${flag}=<text>, once per value`);
+      return raw;
     case "enum":
       if (typeof raw !== "string" || !spec.choices!.includes(raw)) {
         throw bad(`must be one of ${spec.choices!.join(", ")}`, `pass e.g. ${flag}=${spec.choices![0]}`);
@@ -141,7 +149,7 @@ export function parseOptions<S extends OptionSpecs>(
         fix: `pass --${kebab(name)}=<value>`,
       });
     }
-    raw[name] = value;
+    raw[name] = specs[name].kind === "list" ? [...((raw[name] as string[] | undefined) ?? []), value] : value;
   }
   return { values: resolveOptions(raw, specs), positional };
 }
@@ -169,7 +177,7 @@ export function resolveOptions<S extends OptionSpecs>(given: Record<string, unkn
 }
 
 /** The edit distance between two strings (insertions, deletions, substitutions, and swaps of neighbours). */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
@@ -197,10 +205,10 @@ function unknownOption(flag: string, specs: OptionSpecs): OptionError {
 export function formatOptionHelp(title: string, specs: OptionSpecs): string {
   const lines = [`${title}:`];
   for (const [name, spec] of Object.entries(specs)) {
-    const kind = spec.kind === "enum" ? spec.choices!.join("|") : spec.kind;
+    const kind = spec.kind === "enum" ? spec.choices!.join("|") : spec.kind === "list" ? "string" : spec.kind;
     const flag = `  --${kebab(name)}=<${kind}>`;
     // An empty default means "none": the description says what happens without the option.
-    const extra = spec.required ? " (required)" : spec.default !== undefined && spec.default !== "" ? ` (default: ${String(spec.default)})` : "";
+    const extra = spec.required ? " (required)" : spec.default !== undefined && spec.default !== "" && !(Array.isArray(spec.default) && spec.default.length === 0) ? ` (default: ${String(spec.default)})` : "";
     lines.push(`${flag.padEnd(40)} ${spec.description}${extra}`);
   }
   return lines.join("\n");

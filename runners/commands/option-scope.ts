@@ -34,6 +34,12 @@ const NOT_ON_DATAFLOW: Record<string, string> = {
   metricsHost: "the job's metrics are in the Dataflow console",
   uiPort: "the job's page is in the Dataflow console",
   injectFaults: "it is the direct runner's soak test",
+  runnerOption: "it passes Beam options to a portable runner's job service; Dataflow's settings are its own flags",
+};
+
+/** The options the direct runner does not take, with why. */
+const NOT_ON_DIRECT: Record<string, string> = {
+  runnerOption: "it passes Beam options to a portable runner's job service",
 };
 
 /** The options the portable runners (flink, prism, portable) do not take, with why. */
@@ -51,32 +57,27 @@ function flag(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** The refusal of options `wrong` on `runner`, each with why (from `why`). */
+function refusal(runner: string, wrong: readonly string[], why: Record<string, string>, fix: string): OptionError {
+  return new OptionError({
+    code: "BL_UNSUPPORTED_RUN_OPTION",
+    where: `the ${runner} runner`,
+    value: wrong.map(flag),
+    rule: `the ${runner} runner does not take ${wrong.map((w) => `${flag(w)} (${why[w]})`).join(", ")}`,
+    fix,
+  });
+}
+
 /** The error for options given on the command line (`given` asks by the flag's name, `checkpoint-dir`) that `runner` does not take, or null. */
 export function optionsOfOtherRunners(runner: string, given: (flagName: string) => boolean): OptionError | null {
   const isGiven = (name: string) => given(flag(name).slice(2));
   if (runner === "dataflow") {
     const wrong = Object.keys(NOT_ON_DATAFLOW).filter(isGiven);
-    if (wrong.length === 0) return null;
-    return new OptionError({
-      code: "BL_UNSUPPORTED_RUN_OPTION",
-      where: "the dataflow runner",
-      value: wrong.map(flag),
-      rule: `the dataflow runner does not take ${wrong.map((w) => `${flag(w)} (${NOT_ON_DATAFLOW[w]})`).join(", ")}`,
-      fix: "leave them out",
-    });
+    return wrong.length === 0 ? null : refusal(runner, wrong, NOT_ON_DATAFLOW, "leave them out");
   }
-  if (runner !== "direct") {
-    const local = Object.keys(NOT_ON_PORTABLE).filter(isGiven);
-    if (local.length > 0) {
-      return new OptionError({
-        code: "BL_UNSUPPORTED_RUN_OPTION",
-        where: `the ${runner} runner`,
-        value: local.map(flag),
-        rule: `the ${runner} runner does not take ${local.map((w) => `${flag(w)} (${NOT_ON_PORTABLE[w]})`).join(", ")}`,
-        fix: "leave them out, or run with --runner=direct",
-      });
-    }
-  }
+  const [table, fix] = runner === "direct" ? [NOT_ON_DIRECT, "leave them out, or run with --runner=flink, prism or portable"] : [NOT_ON_PORTABLE, "leave them out, or run with --runner=direct"];
+  const local = Object.keys(table).filter(isGiven);
+  if (local.length > 0) return refusal(runner, local, table, fix);
   const wrong = DATAFLOW_ONLY.filter(isGiven);
   if (wrong.length === 0) return null;
   return new OptionError({

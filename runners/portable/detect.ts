@@ -4,8 +4,6 @@
  * runner does differently per runner (TestStream encoding, streaming mode, combine lifting, Flink's
  * own settings) follows the detected kind, never the name the run was started under.
  */
-import type { JobClient } from "./jobclient";
-
 /** The runner behind a job service: `flink`, `spark`, or `prism` (also every service that lists no runner options). */
 export type RunnerKind = "flink" | "spark" | "prism";
 
@@ -14,9 +12,4 @@ export function runnerKindOf(options: readonly { readonly name?: string; readonl
   if (options.some((o) => /\.flink\./.test(o.group ?? ""))) return "flink";
   if (options.some((o) => /\.spark\./.test(o.group ?? ""))) return "spark";
   return "prism";
-}
-
-/** Asks the job service which runner it fronts; a service that does not answer the question is taken for Prism-like. */
-export async function detectRunner(client: JobClient): Promise<RunnerKind> {
-  return runnerKindOf((await client.describeOptions()) ?? []);
 }

@@ -144,12 +144,12 @@ export class JobClient {
   }
 
   /**
-   * The pipeline options the job service's runner takes (`name`, and `group`: the options interface),
-   * or null when the service does not serve DescribePipelineOptions.
+   * The pipeline options the job service's runner takes (`name`, `type`, and `group`: the options
+   * interface), or null when the service does not serve DescribePipelineOptions.
    */
-  async describeOptions(): Promise<{ name: string; group: string }[] | null> {
+  async describeOptions(): Promise<{ name: string; type?: string; group: string }[] | null> {
     try {
-      const r = await promisify<{ options?: { name: string; group: string }[] }>((cb) => this.client.DescribePipelineOptions({}, cb), "DescribePipelineOptions", this.endpoint);
+      const r = await promisify<{ options?: { name: string; type?: string; group: string }[] }>((cb) => this.client.DescribePipelineOptions({}, cb), "DescribePipelineOptions", this.endpoint);
       return r.options ?? [];
     } catch (e) {
       if (e instanceof JobServiceError && (e.cause as grpc.ServiceError | undefined)?.code === grpc.status.UNIMPLEMENTED) return null;

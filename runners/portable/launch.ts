@@ -53,15 +53,15 @@ export async function runPortable(pipeline: Pipeline, o: LaunchOptions): Promise
     jobEndpoint = s.jobEndpoint;
   }
   try {
-    const pipelineOptions: Record<string, unknown> = {};
+    const pipelineOptions: Record<string, unknown> = { ...o.runnerOptions?.pipelineOptions };
     if (o.parallelism) pipelineOptions.parallelism = o.parallelism;
     return await new PortableRunner({
       jobEndpoint,
       runnerName: o.runner,
       environmentType: o.environmentType,
       environmentConfig: o.environmentConfig,
-      pipelineOptions,
       ...o.runnerOptions,
+      pipelineOptions,
     }).run(pipeline);
   } finally {
     await service?.stop();

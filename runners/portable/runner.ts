@@ -19,7 +19,8 @@ import { windowExpirationTransforms } from "./translate-stateful";
 import { readTestStreamScripts, testStreamRunOptions } from "./translate-teststream";
 import { inspectUnboundedReads } from "./translate-read";
 import { WorkerPool } from "./harness/workerpool";
-import { detectRunner } from "./detect";
+import { runnerKindOf } from "./detect";
+import { checkRunnerOptions } from "./runner-options";
 import { PortableJobView } from "./job-view";
 import { serveUi } from "../metrics/ui";
 import type { MetricsServer } from "../metrics/server";
@@ -48,7 +49,11 @@ export interface PortableRunnerOptions {
   readonly environmentConfig?: string;
   /** The job's name. */
   readonly jobName?: string;
-  /** Extra Beam pipeline options (e.g. `parallelism`), sent as `beam:option:<name>:v1`. */
+  /**
+   * Beam pipeline options for the runner by Beam's names (e.g. `{ max_bundle_size: 100 }`), sent as
+   * `beam:option:<name>:v1`; checked against the options the job service describes (an unknown name,
+   * a value of the wrong type, or one Beamline sets from its own settings is refused).
+   */
   readonly pipelineOptions?: Record<string, unknown>;
   /** Files to stage as artifacts of the environment (PROCESS environments read them back). */
   readonly artifacts?: readonly LocalArtifact[];
@@ -145,20 +150,23 @@ export class PortableRunner {
     };
     try {
       await client.waitForReady(o.connectTimeoutMs ?? 60_000);
-      const runner = await detectRunner(client);
+      // A service that does not describe its options is taken for Prism-like; one that does is asked which runner it fronts.
+      const described = await client.describeOptions();
+      const runner = runnerKindOf(described ?? []);
+      const userOptions = checkRunnerOptions(o.pipelineOptions ?? {}, described, runner);
       name = o.runnerName && o.runnerName !== runner ? `${o.runnerName} (${runner})` : runner;
       const unboundedReads = inspectUnboundedReads(graph, (n) => pipeline.fn(n));
       const settings = runnerSettings(runner, { checkpoint: o.checkpoint, restart: o.restart, endless: unboundedReads.all.length > 0 });
       const testStreams = await readTestStreamScripts(graph, (n) => pipeline.fn(n));
       const windowExpiration = windowExpirationTransforms(graph, (n) => pipeline.fn(n));
-      const parallelism = typeof o.pipelineOptions?.parallelism === "number" ? o.pipelineOptions.parallelism : undefined;
+      const parallelism = typeof userOptions.parallelism === "number" ? userOptions.parallelism : undefined;
       const { pipeline: proto } = translate(graph, protos, { environment, fingerprint, runner, testStreams, windowExpiration, parallelism, unboundedReads, stableInput: runner === "flink" && o.checkpoint !== undefined });
       const jobName = o.jobName ?? `beamline-${fingerprint.slice(0, 8)}-${Date.now()}`;
       const options: Record<string, unknown> = { "beam:option:job_name:v1": jobName };
       // Flink's batch translation drops pane information; its streaming one follows triggers and panes
       // as the direct runner does (and still ends when the bounded input is done).
       const streaming = runner === "flink" ? { streaming: true } : {};
-      const extra = { ...streaming, ...testStreamRunOptions(runner, testStreams), ...settings, ...beamlineOptions, ...o.pipelineOptions };
+      const extra = { ...streaming, ...testStreamRunOptions(runner, testStreams), ...settings, ...beamlineOptions, ...userOptions };
       for (const [k, v] of Object.entries(extra)) options[`beam:option:${k}:v1`] = v;
       if (o.uiPort !== undefined) {
         view = new PortableJobView(graph, name);

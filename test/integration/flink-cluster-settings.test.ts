@@ -43,7 +43,7 @@ describeWithFlinkCluster("Flink session cluster: Beamline's settings on the job"
     const dir = tempDir();
     const code = await main(
       ["run", WORDCOUNT, `--input=${input}`, "--runner=portable", `--job-endpoint=${server.jobEndpoint}`, "--parallelism=2", `--checkpoint-dir=${tempDir()}`, "--checkpoint-interval=2000",
-        "--restart-strategy=fixed-delay", "--restart-attempts=2", "--restart-delay=500", `--output=${path.join(dir, "counts")}`],
+        "--restart-strategy=fixed-delay", "--restart-attempts=2", "--restart-delay=500", "--runner-option=object_reuse=true", "--runner-option=max_bundle_size=500", `--output=${path.join(dir, "counts")}`],
       io,
     );
     expect([code, err.join("\n")]).toEqual([0, expect.stringContaining("done on the portable")]);
@@ -53,7 +53,7 @@ describeWithFlinkCluster("Flink session cluster: Beamline's settings on the job"
     expect(jobs).toHaveLength(1);
     const job = await rest<{ vertices: { id: string; name: string; parallelism: number }[] }>(cluster, `/jobs/${jobs[0].jid}`);
     const checkpoints = await rest<{ interval: number }>(cluster, `/jobs/${jobs[0].jid}/checkpoints/config`);
-    const config = await rest<{ "execution-config": { "restart-strategy": string } }>(cluster, `/jobs/${jobs[0].jid}/config`);
+    const config = await rest<{ "execution-config": { "restart-strategy": string; "object-reuse-mode": boolean } }>(cluster, `/jobs/${jobs[0].jid}/config`);
     // Every vertex but the impulses (one element each, which Flink runs as single sources) at parallelism 2.
     const parallel = job.vertices.filter((v) => !v.name.startsWith("Source: Impulse"));
     expect(parallel.length).toBeGreaterThan(3);
@@ -64,5 +64,21 @@ describeWithFlinkCluster("Flink session cluster: Beamline's settings on the job"
     expect(subtasks.subtasks.map((t) => t.metrics["read-records"] > 0)).toEqual([true, true]);
     expect(checkpoints.interval).toBe(2000);
     expect(config["execution-config"]["restart-strategy"]).toMatch(/fixed delay \(PT0\.5S\)\. #2 restart attempts/);
+    // A Beam option of Flink's passed with --runner-option (object reuse is off by default).
+    expect(config["execution-config"]["object-reuse-mode"]).toBe(true);
   }, 180_000);
+
+  test("--runner-option is checked against the options the job service describes, before any job is submitted", async () => {
+    const { cluster, server } = services();
+    const before = (await clusterJobs(cluster.restEndpoint)).length;
+    const run = async (...options: string[]) => {
+      const err: string[] = [];
+      const code = await main(["run", WORDCOUNT, "--runner=portable", `--job-endpoint=${server.jobEndpoint}`, `--output=${path.join(tempDir(), "counts")}`, ...options], { out: () => {}, err: (t) => err.push(t) });
+      return [code, err.join("\n")];
+    };
+    expect(await run("--runner-option=max_bundel_size=10")).toEqual([1, expect.stringMatching(/BL_UNKNOWN_RUNNER_OPTION.*max_bundel_size.*did you mean max_bundle_size\?/s)]);
+    expect(await run("--runner-option=max_bundle_size=ten")).toEqual([1, expect.stringMatching(/BL_BAD_RUNNER_OPTION.*the runner takes an integer for max_bundle_size/s)]);
+    expect(await run("--runner-option=checkpointing_interval=10")).toEqual([1, expect.stringMatching(/BL_RUNNER_OPTION_SET_BY_BEAMLINE.*use --checkpoint-interval with --checkpoint-dir/s)]);
+    expect((await clusterJobs(cluster.restEndpoint)).length).toBe(before);
+  }, 60_000);
 });
