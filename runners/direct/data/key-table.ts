@@ -29,11 +29,11 @@ const encoder = new TextEncoder();
 
 /** String keys by their UTF-8 bytes: open addressing, the bytes kept in one growing arena. */
 class Utf8Table {
-  // Per slot: the key's hash, id + 1 (0: empty), and where its bytes are in the arena.
-  private hashes = new Int32Array(64);
-  private ids = new Int32Array(64);
-  private offsets = new Int32Array(64);
-  private lengths = new Int32Array(64);
+  /**
+   * Per slot, side by side (so that a probe touches one cache line): the key's hash, id + 1 (0:
+   * empty), and where its bytes are in the arena (offset, length).
+   */
+  private slots = new Int32Array(4 * 64);
   private mask = 63;
   size = 0;
   private arena = new Uint8Array(1024);
@@ -43,20 +43,7 @@ class Utf8Table {
   private scratch = new Uint8Array(64);
 
   get(bytes: Uint8Array, start: number, end: number): number {
-    const h = hashBytes(bytes, start, end);
-    const len = end - start;
-    const mask = this.mask;
-    const arena = this.arena;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const id = this.ids[s];
-      if (id === EMPTY) return -1;
-      if (this.hashes[s] === h && this.lengths[s] === len) {
-        const o = this.offsets[s] - start;
-        let j = start;
-        while (j < end && arena[o + j] === bytes[j]) j++;
-        if (j === end) return id - 1;
-      }
-    }
+    return this.find(bytes, start, end, hashBytes(bytes, start, end));
   }
 
   /** Adds a key that is not in the table. */
@@ -71,34 +58,22 @@ class Utf8Table {
   }
 
   delete(bytes: Uint8Array, start: number, end: number): void {
-    const h = hashBytes(bytes, start, end);
-    const len = end - start;
+    const s = this.slotOf(bytes, start, end, hashBytes(bytes, start, end));
+    if (s < 0) return;
+    const slots = this.slots;
     const mask = this.mask;
-    let s = h & mask;
-    for (; ; s = (s + 1) & mask) {
-      if (this.ids[s] === EMPTY) return;
-      if (this.hashes[s] === h && this.lengths[s] === len) {
-        const o = this.offsets[s] - start;
-        let j = start;
-        while (j < end && this.arena[o + j] === bytes[j]) j++;
-        if (j === end) break;
-      }
-    }
     this.size--;
-    this.garbage += len;
+    this.garbage += slots[4 * s + 3];
     // Backward-shift deletion, as in the integer table.
     for (let hole = s, j = (s + 1) & mask; ; j = (j + 1) & mask) {
-      if (this.ids[j] === EMPTY) {
-        this.ids[hole] = EMPTY;
+      if (slots[4 * j + 1] === EMPTY) {
+        slots[4 * hole + 1] = EMPTY;
         break;
       }
-      const home = this.hashes[j] & mask;
+      const home = slots[4 * j] & mask;
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!between) {
-        this.hashes[hole] = this.hashes[j];
-        this.ids[hole] = this.ids[j];
-        this.offsets[hole] = this.offsets[j];
-        this.lengths[hole] = this.lengths[j];
+        slots.copyWithin(4 * hole, 4 * j, 4 * j + 4);
         hole = j;
       }
     }
@@ -107,7 +82,7 @@ class Utf8Table {
 
   /** Removes every key, keeping the storage. */
   clear(): void {
-    this.ids.fill(EMPTY);
+    this.slots.fill(EMPTY);
     this.size = 0;
     this.used = 0;
     this.garbage = 0;
@@ -123,25 +98,47 @@ class Utf8Table {
     return this.scratch;
   }
 
+  /** The id of the key with these bytes and hash `h`, or -1. */
+  private find(bytes: Uint8Array, start: number, end: number, h: number): number {
+    const s = this.slotOf(bytes, start, end, h);
+    return s < 0 ? -1 : this.slots[4 * s + 1] - 1;
+  }
+
+  /** The slot of the key with these bytes and hash `h`, or -1. */
+  private slotOf(bytes: Uint8Array, start: number, end: number, h: number): number {
+    const len = end - start;
+    const mask = this.mask;
+    const slots = this.slots;
+    const arena = this.arena;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const at = 4 * s;
+      if (slots[at + 1] === EMPTY) return -1;
+      if (slots[at] === h && slots[at + 3] === len) {
+        const o = slots[at + 2] - start;
+        let j = start;
+        while (j < end && arena[o + j] === bytes[j]) j++;
+        if (j === end) return s;
+      }
+    }
+  }
+
   private put(h: number, id: number, offset: number, len: number): void {
     const mask = this.mask;
+    const slots = this.slots;
     let s = h & mask;
-    while (this.ids[s] !== EMPTY) s = (s + 1) & mask;
-    this.hashes[s] = h;
-    this.ids[s] = id + 1;
-    this.offsets[s] = offset;
-    this.lengths[s] = len;
+    while (slots[4 * s + 1] !== EMPTY) s = (s + 1) & mask;
+    const at = 4 * s;
+    slots[at] = h;
+    slots[at + 1] = id + 1;
+    slots[at + 2] = offset;
+    slots[at + 3] = len;
   }
 
   private grow(): void {
-    const { hashes, ids, offsets, lengths } = this;
-    const n = hashes.length * 2;
-    this.hashes = new Int32Array(n);
-    this.ids = new Int32Array(n);
-    this.offsets = new Int32Array(n);
-    this.lengths = new Int32Array(n);
-    this.mask = n - 1;
-    for (let s = 0; s < ids.length; s++) if (ids[s] !== EMPTY) this.put(hashes[s], ids[s] - 1, offsets[s], lengths[s]);
+    const old = this.slots;
+    this.slots = new Int32Array(2 * old.length);
+    this.mask = 2 * this.mask + 1;
+    for (let at = 0; at < old.length; at += 4) if (old[at + 1] !== EMPTY) this.put(old[at], old[at + 1] - 1, old[at + 2], old[at + 3]);
   }
 
   private growArena(extra: number): void {
@@ -153,13 +150,14 @@ class Utf8Table {
   /** Rewrites the arena with the live keys' bytes only. */
   private compact(): void {
     const old = this.arena;
+    const slots = this.slots;
     const next = new Uint8Array(Math.max(1024, 2 * (this.used - this.garbage)));
     let used = 0;
-    for (let s = 0; s < this.ids.length; s++) {
-      if (this.ids[s] === EMPTY) continue;
-      next.set(old.subarray(this.offsets[s], this.offsets[s] + this.lengths[s]), used);
-      this.offsets[s] = used;
-      used += this.lengths[s];
+    for (let at = 0; at < slots.length; at += 4) {
+      if (slots[at + 1] === EMPTY) continue;
+      next.set(old.subarray(slots[at + 2], slots[at + 2] + slots[at + 3]), used);
+      slots[at + 2] = used;
+      used += slots[at + 3];
     }
     this.arena = next;
     this.used = used;

@@ -2,11 +2,11 @@
  * The exchange operators. Exchange-out consumes an edge's PCollection on a sending worker and routes
  * each batch to the receiving workers' links (by key group, to worker 0, to all, or round-robin),
  * forwarding its input watermark, checkpoint barriers in order with the data and, at the end, end of
- * input; into a liftable combine it pre-combines, and sends the partial rows it holds before each of
- * those. Exchange-in is a source on a receiving worker: it emits what its senders send, its watermark
- * is the minimum over the senders' that are not idle (while they all are, it is idle and its watermark
- * the largest of theirs), it aligns their barriers (counting the time from a checkpoint's first
- * barrier to its last as alignment), and it ends when every sender has ended.
+ * input; into a liftable combine it folds batches into the partial rows it holds, and sends those
+ * before each of these. Exchange-in is a source on a receiving worker: it emits what its senders
+ * send, its watermark is the minimum over the senders' that are not idle (while they all are, it is
+ * idle and its watermark the largest of theirs), it aligns their barriers (counting the time from a
+ * checkpoint's first barrier to its last as alignment), and it ends when every sender has ended.
  */
 import type * as arrow from "apache-arrow";
 import { ElementBatch, takeMetadata } from "../../../sdk/batch";
@@ -20,7 +20,7 @@ import type { Operator, OperatorContext } from "../contract/operator";
 import { KEY_GROUPS, keyGroupOf, workerOfKeyGroup } from "../data/key-groups";
 import type { ExchangeEdge } from "./layout";
 import { PreCombiner } from "../precombine/pre-combiner";
-import { FLUSH_GROUPS, PartialTable } from "../precombine/partial-table";
+import { FLUSH_GROUPS } from "../precombine/partial-table";
 import type { Inlet, LinkMessage, Outlet } from "./links";
 
 /** The rows of `batch` at `indices` as a batch of their own (fresh buffers, which the caller owns). */
@@ -63,7 +63,7 @@ export function exchangeOutOperator(
   let next = self % Math.max(1, receivers.length);
   const all = [...outlets.values()];
   const preCombiner = edge.lift ? new PreCombiner(edge.lift) : null;
-  const partials = edge.lift ? new PartialTable(edge.lift) : null;
+  const partials = preCombiner?.table ?? null;
   /** Routes rows by key group; `owned`: the batch's buffers are the operator's to give away. */
   const exchangeOut = (batch: ElementBatch, keys: readonly KeyPrimitive[] | Utf8Keys, owned: boolean) => {
     const n = keys.length;
@@ -114,9 +114,9 @@ export function exchangeOutOperator(
           const columns = keyColumns(batch.data, edge.keyFields, where);
           let keys: KeyPrimitive[] | null = null;
           const keysOf = () => (keys ??= encodeKeys(columns, n));
-          const pre = preCombiner?.apply(batch, keysOf) ?? null;
-          if (pre && partials) {
-            ctx.count("preCombinedRows", n - partials.add(pre));
+          const folded = preCombiner?.apply(batch, keysOf) ?? null;
+          if (folded !== null && partials) {
+            ctx.count("preCombinedRows", folded);
             if (partials.size >= FLUSH_GROUPS) flush();
             return;
           }

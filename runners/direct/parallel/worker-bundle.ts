@@ -219,7 +219,8 @@ function prune(dir: string, current: string): void {
   };
   try {
     for (const f of fs.readdirSync(dir)) {
-      if (f !== current && f !== `${current}.map` && /^worker-.*\.js(\.map)?$/.test(f) && older(path.join(dir, f), KEEP_OLD_BUNDLE_MS)) fs.rmSync(path.join(dir, f), { force: true });
+      const own = f === current || f.startsWith(`${current}.`);
+      if (!own && /^worker-.*\.js(\.map|\.v8cache)?$/.test(f) && older(path.join(dir, f), KEEP_OLD_BUNDLE_MS)) fs.rmSync(path.join(dir, f), { force: true });
     }
     const cache = path.dirname(dir);
     for (const e of fs.readdirSync(cache)) {

@@ -13,6 +13,16 @@ import { CheckpointOrder, instanceMetrics, RunOrder, WorkerInit, WorkerMessage }
 import { errorToRemote } from "./remote-error";
 import type { InstanceSample } from "../../metrics/sample";
 
+/**
+ * Writes the code cache of the bundle this worker loaded, with every function its run compiled, when
+ * it found none it could use (see `code-cache.js`, which leaves the function on globalThis).
+ */
+function writeCodeCache(): void {
+  const key = Symbol.for("beamline.writeCodeCache");
+  const write = (globalThis as Record<symbol, unknown>)[key];
+  if (typeof write === "function") write();
+}
+
 function post(m: WorkerMessage): void {
   parentPort!.postMessage(m);
 }
@@ -35,7 +45,10 @@ parentPort!.on("message", (order: RunOrder | CheckpointOrder) => {
   if (order.checkpoints) checkpoints = new InstanceCheckpointLink(order.checkpoints, init.index, (id, bytes, counts) => post({ type: "ack", id, bytes, counts }), (id, e) => post({ type: "declined", id, error: errorToRemote(e) }));
   const report = (sample: InstanceSample) => post({ type: "metrics", sample });
   runInstance(pipeline, init.index, order, { report, ...(checkpoints ? { checkpoints } : {}) }).then(
-    (m) => post({ type: "done", metrics: instanceMetrics(m) }),
+    (m) => {
+      writeCodeCache();
+      post({ type: "done", metrics: instanceMetrics(m) });
+    },
     failed,
   );
 });

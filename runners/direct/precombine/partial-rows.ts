@@ -1,6 +1,6 @@
 /**
- * The column of input rows per row that a pre-combined batch carries: a batch collapsed before an
- * exchange has one more float64 column, named by its schema's {@link PARTIAL_ROWS_METADATA}, saying
+ * The column of input rows per row that a pre-combined batch carries: the partial rows an exchange
+ * sends (see `partial-table.ts`) have one more float64 column, named by its schema's {@link PARTIAL_ROWS_METADATA}, saying
  * how many input rows each row stands for (what a count or a mean's count adds up). The receiving
  * combine takes it off ({@link splitPartialRows}) and folds partial rows weighted by it.
  */

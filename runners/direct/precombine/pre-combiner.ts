@@ -1,40 +1,43 @@
 /**
- * The pre-combiner of one exchange: pre-combines its batches (see `pre-combine.ts`) while that pays,
- * and backs off after a batch whose keys were nearly all distinct.
+ * The pre-combiner of one exchange: folds its batches into the partial rows it holds (see
+ * `partial-table.ts`) while that pays, and backs off after a batch whose keys were nearly all new.
  */
-import type * as arrow from "apache-arrow";
 import type { ElementBatch } from "../../../sdk/batch";
-import { PreCombineScratch } from "./key-grouping";
 import type { LiftedCombine } from "./lifted-combine";
-import { partialRowsSchema } from "./partial-rows";
-import { preCombine, type BatchKeys, type PreCombined } from "./pre-combine";
+import { PartialTable, type BatchKeys } from "./partial-table";
 
-/** Batches sent as they are after a pre-combine that was not worth it, before trying again. */
+/** A batch of which more than this share of rows started a new group did not pay for folding. */
+const MAX_KEPT = 0.7;
+
+/** Batches sent as they are after a fold that was not worth it, before trying again. */
 const BACK_OFF = 16;
 
 /**
- * Pre-combines the batches of one exchange while it pays: after a batch whose keys were nearly all
- * distinct (many keys, few repeats), the next {@link BACK_OFF} batches go out as they are.
+ * Folds the batches of one exchange into its held partial rows while it pays: after a batch whose
+ * keys were nearly all new to the table (many keys, few repeats), the next {@link BACK_OFF} batches
+ * go out as they are.
  */
 export class PreCombiner {
   private skip = 0;
-  private readonly schemas = new WeakMap<arrow.Schema, arrow.Schema>();
-  /** Key tables (one per window of a batch) and the dense ids, reused from batch to batch. */
-  private readonly scratch = new PreCombineScratch();
+  /** The partial rows held, which the exchange flushes. */
+  readonly table: PartialTable;
 
-  constructor(readonly lift: LiftedCombine) {}
+  constructor(lift: LiftedCombine) {
+    this.table = new PartialTable(lift);
+  }
 
-  /** The collapsed batch and its keys, or null to send the batch as it is (`keys`: see {@link preCombine}). */
-  apply(batch: ElementBatch, keys: BatchKeys): PreCombined | null {
+  /**
+   * Folds `batch` in (`keys`: see {@link BatchKeys}); returns how many of its rows folded into a
+   * group that another row started, or null to send the batch as it is.
+   */
+  apply(batch: ElementBatch, keys: BatchKeys): number | null {
     if (this.skip > 0) {
       this.skip--;
       return null;
     }
-    const input = batch.data.schema;
-    let schema = this.schemas.get(input);
-    if (!schema) this.schemas.set(input, (schema = partialRowsSchema(input)));
-    const out = preCombine(batch, keys, this.lift, schema, this.scratch);
-    if (!out) this.skip = BACK_OFF;
-    return out;
+    const n = batch.data.numRows;
+    const started = this.table.fold(batch, keys);
+    if (started === null || started > n * MAX_KEPT) this.skip = BACK_OFF;
+    return started === null ? null : n - started;
   }
 }

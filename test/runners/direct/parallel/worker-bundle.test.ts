@@ -1,12 +1,15 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildPipeline } from "beamline";
+import { buildPipeline, DirectRunner } from "beamline";
 import { pipelineSpec } from "../../../../runners/direct/parallel/bootstrap";
 import { refusedOptions, startWorkers, withoutTsx } from "../../../../runners/direct/parallel/pool";
 import { WORKER_BUNDLE_ENV, workerBundle } from "../../../../runners/direct/parallel/worker-bundle";
 import { tempDir } from "../../../helpers";
 import { numbers } from "./pipelines";
+import { squares } from "./code-cache-pipeline";
+import { importing } from "./dynamic-import-pipeline";
+import { outputLines } from "./files";
 
 const PIPELINES = path.join(__dirname, "pipelines.ts");
 
@@ -56,6 +59,40 @@ describe("pre-bundled workers", () => {
     const foreign = path.join(dir, "foreign.ts");
     fs.writeFileSync(foreign, 'import * as arrow from "apache-arrow";\nexport const t = new arrow.Int32();\n');
     expect(workerBundle(foreign)).toBeNull();
+  });
+
+  test("a worker writes the bundle's code cache after its run, later workers compile with it, and one V8 refuses is written anew", async () => {
+    const bundle = workerBundle(path.join(__dirname, "code-cache-pipeline.ts"))!;
+    expect(bundle).not.toBeNull();
+    const cache = `${bundle}.v8cache`;
+    fs.rmSync(cache, { force: true });
+    const dir = tempDir();
+    const run = async (name: string) => {
+      await new DirectRunner({ parallelism: 2 }).run(buildPipeline(squares, { output: path.join(dir, name) }));
+      expect(outputLines(dir, name).map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i * i));
+    };
+    await run("first");
+    const written = fs.readFileSync(cache);
+    expect(written.length).toBeGreaterThan(0);
+    const mtime = fs.statSync(cache).mtimeMs;
+    // Accepted: the next worker compiles with it and leaves it as it is.
+    await run("second");
+    expect(fs.statSync(cache).mtimeMs).toBe(mtime);
+    // Refused (not V8's data): the run is unchanged, and its worker writes a cache V8 takes.
+    fs.writeFileSync(cache, "not a code cache");
+    await run("third");
+    expect(fs.readFileSync(cache).equals(Buffer.from("not a code cache"))).toBe(false);
+    expect(fs.readFileSync(cache).length).toBeGreaterThan(1000);
+  });
+
+  test("a bundle that imports dynamically is loaded without a code cache, and its imports work in the worker", async () => {
+    const bundle = workerBundle(path.join(__dirname, "dynamic-import-pipeline.ts"))!;
+    expect(bundle).not.toBeNull();
+    expect(fs.readFileSync(bundle, "utf8")).toMatch(/import\("node:os"\)/);
+    const dir = tempDir();
+    await new DirectRunner({ parallelism: 2 }).run(buildPipeline(importing, { output: path.join(dir, "out") }));
+    expect(outputLines(dir, "out")).toHaveLength(100);
+    expect(fs.existsSync(`${bundle}.v8cache`)).toBe(false);
   });
 
   test(`${WORKER_BUNDLE_ENV}=0 turns bundling off`, () => {

@@ -1,10 +1,12 @@
 import * as path from "node:path";
 import * as arrow from "apache-arrow";
-import { buildPipeline, DirectRunner, recordBatchToRows } from "beamline";
+import { buildPipeline, DirectRunner, type ElementBatch, recordBatchToRows } from "beamline";
 import { globalBatch } from "../../../../sdk/batch";
 import { vectorFromValues, makeRecordBatch } from "../../../../sdk/columns";
-import { encodeKeys } from "../../../../runners/direct/data/keys";
-import { preCombine } from "../../../../runners/direct/precombine/pre-combine";
+import { encodeKeys, utf8Keys } from "../../../../runners/direct/data/keys";
+import type { LiftedCombine } from "../../../../runners/direct/precombine/lifted-combine";
+import { PartialTable, type BatchKeys } from "../../../../runners/direct/precombine/partial-table";
+import { PreCombiner } from "../../../../runners/direct/precombine/pre-combiner";
 import { splitPartialRows } from "../../../../runners/direct/precombine/partial-rows";
 import { utf8KeyGroupAt } from "../../../../runners/direct/parallel/exchange";
 import { keyGroupOf } from "../../../../runners/direct/data/key-groups";
@@ -14,6 +16,12 @@ import { outputLines } from "../parallel/files";
 import { countAndMean, liftable, recurringKeys, windowedCounts, wordCounts } from "./lift-pipelines";
 
 /** Rows the exchanges folded into others before sending them (counted for the combines they feed, never under an internal name). */
+/** A batch folded alone into a partial table and flushed: its partial rows, or null when refused. */
+function foldAlone(batch: ElementBatch, keys: BatchKeys, lift: LiftedCombine): ElementBatch | null {
+  const table = new PartialTable(lift);
+  return table.fold(batch, keys) === null ? null : table.flush();
+}
+
 function preCombined(counters: Map<string, Map<string, number>>): number {
   let n = 0;
   for (const [name, cs] of counters) {
@@ -84,7 +92,7 @@ describe("combining before the hash exchange", () => {
     expect(outputLines(dir, "p2").map(key).sort()).toEqual(one);
   });
 
-  test("preCombine groups rows by key and window, each partial row in its rows' window", () => {
+  test("rows fold by key and window, each partial row in its rows' window", () => {
     const schema = new arrow.Schema([new arrow.Field("k", new arrow.Int32(), true), new arrow.Field("v", new arrow.Float64(), true)]);
     const data = makeRecordBatch(schema, [
       vectorFromValues([1, 1, 2, 1, 1], schema.fields[0].type, "t").data[0],
@@ -95,47 +103,47 @@ describe("combining before the hash exchange", () => {
       timestamps: Float64Array.from([1, 2, 3, 1500, 1600]),
       windows: { kind: "interval" as const, start: Float64Array.from([0, 0, 0, 1000, 1000]), end: Float64Array.from([1000, 1000, 1000, 2000, 2000]) },
     };
-    const out = preCombine(batch, [1, 1, 2, 1, 1], { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"] })!;
-    const { data: rows, partialRows } = splitPartialRows(out.batch.data);
+    const out = foldAlone(batch, [1, 1, 2, 1, 1], { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"] })!;
+    const { data: rows, partialRows } = splitPartialRows(out.data);
     expect(recordBatchToRows(rows)).toEqual([{ k: 1, v: 3 }, { k: 2, v: 3 }, { k: 1, v: 9 }]);
     expect([...partialRows!]).toEqual([2, 1, 2]);
-    expect(out.batch.windows).toEqual({ kind: "interval", start: Float64Array.from([0, 0, 1000]), end: Float64Array.from([1000, 1000, 2000]) });
-    // Keys too far apart to index directly go through a key table per window, to the same grouping.
+    expect(out.windows).toEqual({ kind: "interval", start: Float64Array.from([0, 0, 1000]), end: Float64Array.from([1000, 1000, 2000]) });
+    // Keys far apart, the same grouping.
     const wide = makeRecordBatch(schema, [
       vectorFromValues([1, 1, 2e9, 1, 1], schema.fields[0].type, "t").data[0],
       vectorFromValues([1, 2, 3, 4, 5], schema.fields[1].type, "t").data[0],
     ], 5);
-    const outWide = preCombine({ ...batch, data: wide }, [1, 1, 2e9, 1, 1], { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"] })!;
-    expect(recordBatchToRows(splitPartialRows(outWide.batch.data).data)).toEqual([{ k: 1, v: 3 }, { k: 2e9, v: 3 }, { k: 1, v: 9 }]);
-    expect(outWide.batch.windows).toEqual(out.batch.windows);
+    const outWide = foldAlone({ ...batch, data: wide }, [1, 1, 2e9, 1, 1], { fields: [null, "v"], kinds: ["count", "sum"], keyFields: ["k"] })!;
+    expect(recordBatchToRows(splitPartialRows(outWide.data).data)).toEqual([{ k: 1, v: 3 }, { k: 2e9, v: 3 }, { k: 1, v: 9 }]);
+    expect(outWide.windows).toEqual(out.windows);
     // Numbered by their starts' distance in steps of the window size: the same groups, gaps between windows included.
     const gappy = { ...batch, windows: { kind: "interval" as const, start: Float64Array.from([2000, 0, 2000, 0, 0]), end: Float64Array.from([3000, 1000, 3000, 1000, 1000]) } };
     const lifted = { fields: [null, "v"], kinds: ["count", "sum"] as ("count" | "sum")[], keyFields: ["k"] };
-    const byStep = preCombine(gappy, [1, 1, 2, 1, 1], { ...lifted, windowStep: 1000 })!;
-    const byBounds = preCombine(gappy, [1, 1, 2, 1, 1], lifted)!;
-    expect(recordBatchToRows(byStep.batch.data)).toEqual(recordBatchToRows(byBounds.batch.data));
-    expect(byStep.batch.windows).toEqual(byBounds.batch.windows);
-    const split = splitPartialRows(byStep.batch.data);
+    const byStep = foldAlone(gappy, [1, 1, 2, 1, 1], { ...lifted, windowStep: 1000 })!;
+    const byBounds = foldAlone(gappy, [1, 1, 2, 1, 1], lifted)!;
+    expect(recordBatchToRows(byStep.data)).toEqual(recordBatchToRows(byBounds.data));
+    expect(byStep.windows).toEqual(byBounds.windows);
+    const split = splitPartialRows(byStep.data);
     expect(recordBatchToRows(split.data)).toEqual([{ k: 1, v: 1 }, { k: 1, v: 11 }, { k: 2, v: 3 }]);
     expect([...split.partialRows!]).toEqual([1, 3, 1]);
-    expect([...byStep.batch.windows.kind === "interval" ? byStep.batch.windows.start : []]).toEqual([2000, 0, 2000]);
+    expect([...byStep.windows.kind === "interval" ? byStep.windows.start : []]).toEqual([2000, 0, 2000]);
   });
 
-  test("a pre-combined batch carries its input rows per row, which the receiver takes off again", () => {
+  test("partial rows carry their input rows per row, which the receiver takes off again", () => {
     const schema = new arrow.Schema([new arrow.Field("k", new arrow.Utf8(), true), new arrow.Field("v", new arrow.Float64(), true)]);
     const b = globalBatch(makeRecordBatch(schema, [
       vectorFromValues(["a", "b", "a", "a"], schema.fields[0].type, "t").data[0],
       vectorFromValues([1, 2, 3, 4], schema.fields[1].type, "t").data[0],
     ], 4));
-    const out = preCombine(b, ["a", "b", "a", "a"], { fields: [null, "v"], kinds: ["count", "mean"] })!;
-    const { data, partialRows } = splitPartialRows(out.batch.data);
+    const out = foldAlone(b, ["a", "b", "a", "a"], { fields: [null, "v"], kinds: ["count", "mean"] })!;
+    const { data, partialRows } = splitPartialRows(out.data);
     expect([...partialRows!]).toEqual([3, 1]);
     expect(data.schema.fields.map((f) => f.name)).toEqual(["k", "v"]);
     expect(recordBatchToRows(data)).toEqual([{ k: "a", v: 8 }, { k: "b", v: 2 }]);
     expect(splitPartialRows(b.data)).toEqual({ data: b.data, partialRows: null });
   });
 
-  test("preCombine keeps each key's first row elsewhere, and leaves batches with nulls or few repeats alone", () => {
+  test("the pre-combiner keeps each key's first row elsewhere, sends batches with nulls as they are, and backs off after one of few repeats", () => {
     const schema = new arrow.Schema([
       new arrow.Field("k", new arrow.Utf8(), true),
       new arrow.Field("note", new arrow.Utf8(), true),
@@ -149,50 +157,55 @@ describe("combining before the hash exchange", () => {
         vectorFromValues(v, schema.fields[2].type, "t").data[0],
         vectorFromValues(w, schema.fields[3].type, "t").data[0],
       ], k.length));
-    const lift = { fields: ["v", "w"], kinds: ["sum", "max"] as const };
+    const lift = { fields: ["v", "w"], kinds: ["sum", "max"] as ("sum" | "max")[] };
     const b = batchOf(["a", "b", "a", "a", "b", "c"], ["1", "2", "3", "4", "5", "6"], [1, 2, 3, 4, 5, 6], [9, -1, 2, 10, -3, 0]);
-    const out = preCombine(b, encodeKeys([b.data.getChild("k")!], 6), { fields: lift.fields, kinds: [...lift.kinds] })!;
-    expect(recordBatchToRows(splitPartialRows(out.batch.data).data)).toEqual([
+    const pre = new PreCombiner(lift);
+    // Six rows, three groups: three rows folded into others.
+    expect(pre.apply(b, encodeKeys([b.data.getChild("k")!], 6))).toBe(3);
+    expect(pre.apply(batchOf(["a", "a"], ["1", "2"], [1, null], [1, 2]), ["a", "a"])).toBeNull();
+    expect(recordBatchToRows(splitPartialRows(pre.table.flush()!.data).data)).toEqual([
       { k: "a", note: "1", v: 8, w: 10 },
       { k: "b", note: "2", v: 7, w: -1 },
       { k: "c", note: "6", v: 6, w: 0 },
     ]);
-    expect(out.keys).toEqual(["a", "b", "c"]);
-    const withNull = batchOf(["a", "a"], ["1", "2"], [1, null], [1, 2]);
-    expect(preCombine(withNull, ["a", "a"], { fields: ["v"], kinds: ["sum"] })).toBeNull();
+    // A batch of keys all new folds, but does not pay: the next 16 batches go out as they are.
+    const fresh = new PreCombiner(lift);
     const distinct = batchOf(["a", "b", "c"], ["1", "2", "3"], [1, 2, 3], [1, 2, 3]);
-    expect(preCombine(distinct, ["a", "b", "c"], { fields: ["v"], kinds: ["sum"] })).toBeNull();
+    expect(fresh.apply(distinct, ["a", "b", "c"])).toBe(0);
+    for (let i = 0; i < 16; i++) expect(fresh.apply(b, encodeKeys([b.data.getChild("k")!], 6))).toBeNull();
+    expect(fresh.table.size).toBe(3);
+    expect(fresh.apply(b, encodeKeys([b.data.getChild("k")!], 6))).toBe(6);
   });
 
-  test("a batch collapsed by its utf8 key column gives the collapsed keys as bytes, in the key groups of their strings", () => {
+  test("partial rows of a utf8 key go to the key groups of their strings", () => {
     const words = ["a", "", "straße", "b", "a", "日本", "b", "a", "x\u{1F600}", "", "straße", "日本", "x\u{1F600}"];
     const schema = new arrow.Schema([new arrow.Field("k", new arrow.Utf8(), true), new arrow.Field("v", new arrow.Float64(), true)]);
     const b = globalBatch(makeRecordBatch(schema, [
       vectorFromValues(words, schema.fields[0].type, "t").data[0],
       vectorFromValues(words.map((_, i) => i), schema.fields[1].type, "t").data[0],
     ], words.length));
-    const out = preCombine(b, () => encodeKeys([b.data.getChild("k")!], words.length), { fields: [null], kinds: ["count"], keyFields: ["k"] })!;
+    const notMade = () => { throw new Error("utf8 keys are read from their column"); };
+    const out = foldAlone(b, notMade, { fields: [null], kinds: ["count"], keyFields: ["k"] })!;
     const distinct = [...new Set(words)];
-    expect(Array.isArray(out.keys)).toBe(false);
-    expect(out.keys.length).toBe(distinct.length);
-    const groups = distinct.map((_, i) => utf8KeyGroupAt(out.keys as Parameters<typeof utf8KeyGroupAt>[0], i));
-    expect(groups).toEqual(distinct.map((w) => keyGroupOf(w)));
+    const keys = utf8Keys([out.data.getChild("k")!], out.data.numRows)!;
+    expect(keys.length).toBe(distinct.length);
+    expect(distinct.map((_, i) => utf8KeyGroupAt(keys, i))).toEqual(distinct.map((w) => keyGroupOf(w)));
     for (const w of ["wordcount", "Zebra-42", "ü", "\u007f"]) {
       const one = globalBatch(makeRecordBatch(schema, [vectorFromValues([w, w], schema.fields[0].type, "t").data[0], vectorFromValues([1, 2], schema.fields[1].type, "t").data[0]], 2));
-      const pre = preCombine(one, () => [w, w], { fields: [null], kinds: ["count"], keyFields: ["k"] })!;
-      expect(utf8KeyGroupAt(pre.keys as Parameters<typeof utf8KeyGroupAt>[0], 0)).toBe(keyGroupOf(w));
+      const two = foldAlone(one, notMade, { fields: [null], kinds: ["count"], keyFields: ["k"] })!;
+      expect(utf8KeyGroupAt(utf8Keys([two.data.getChild("k")!], 1)!, 0)).toBe(keyGroupOf(w));
     }
   });
 
-  test("int32 keys are grouped the same by direct indexing (a narrow range) and by hashing (a wide one)", () => {
+  test("int32 keys are folded straight from their column, narrow and wide ranges alike", () => {
     const schema = new arrow.Schema([new arrow.Field("k", new arrow.Int32(), true), new arrow.Field("v", new arrow.Float64(), true)]);
     const sums = (keys: number[]) => {
       const b = globalBatch(makeRecordBatch(schema, [
         arrow.makeData({ type: new arrow.Int32(), length: keys.length, nullCount: 0, data: Int32Array.from(keys) }),
         arrow.makeData({ type: new arrow.Float64(), length: keys.length, nullCount: 0, data: Float64Array.from(keys, (_, i) => i) }),
       ], keys.length));
-      const out = preCombine(b, () => { throw new Error("int32 keys are read from their column"); }, { fields: ["v"], kinds: ["sum"], keyFields: ["k"] });
-      return out && { rows: recordBatchToRows(splitPartialRows(out.batch.data).data), keys: out.keys, partial: [...splitPartialRows(out.batch.data).partialRows!] };
+      const out = foldAlone(b, () => { throw new Error("int32 keys are read from their column"); }, { fields: ["v"], kinds: ["sum"], keyFields: ["k"] });
+      return out && { rows: recordBatchToRows(splitPartialRows(out.data).data), partial: [...splitPartialRows(out.data).partialRows!] };
     };
     const expected = (keys: number[]) => {
       const m = new Map<number, number>();
@@ -201,14 +214,9 @@ describe("combining before the hash exchange", () => {
     };
     // A narrow range, negative keys included: in order of first appearance.
     const narrow = [-3, 5, -3, 0, 5, 5, -3, 2, 0, 5];
-    expect(sums(narrow)).toEqual({ rows: expected(narrow), keys: [-3, 5, 0, 2], partial: [3, 4, 2, 1] });
-    // The extremes of int32 (a span too wide to index): the same result through the hash table.
+    expect(sums(narrow)).toEqual({ rows: expected(narrow), partial: [3, 4, 2, 1] });
+    // The extremes of int32.
     const wide = [2147483647, -2147483648, 7, 2147483647, 7, -2147483648, 7, 7];
-    expect(sums(wide)).toEqual({ rows: expected(wide), keys: [2147483647, -2147483648, 7], partial: [2, 2, 4] });
-    // A span just over the direct-indexing limit, and one just under it.
-    const over = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 1 << 16 : i % 4));
-    expect(sums(over)!.rows).toEqual(expected(over));
-    const under = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? (1 << 16) - 1 : i % 4));
-    expect(sums(under)!.rows).toEqual(expected(under));
+    expect(sums(wide)).toEqual({ rows: expected(wide), partial: [2, 2, 4] });
   });
 });
