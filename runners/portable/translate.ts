@@ -310,6 +310,29 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
   const composite = (t: GraphTransform, subs: string[]) => {
     transforms[t.uniqueName] = { uniqueName: t.uniqueName, subtransforms: subs, inputs: { ...t.inputs }, outputs: { ...t.outputs } };
   };
+  /**
+   * The first steps of write `name` of `main`: key each row by shard with its timestamp, window and pane
+   * beside it (`reified`: the coder of row and metadata), then rewindow into the global window (`wsOut`).
+   */
+  const shardIntoGlobalWindow = (name: string, main: string, mainPc: GraphPCollection) => {
+    const key = `${name}/KeyByShard`;
+    const keyed = `${key}.out`;
+    pardo(key, "writeKey", name, { main }, { main: keyed });
+    const reified = coders.add(CODER_URNS.kv, [elementCoder(mainPc), coders.add(CODER_URNS.value)]);
+    const keyedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), reified]);
+    addPCollection(keyed, keyedCoder, graph.windowingStrategies[mainPc.windowing], mainPc.bounded);
+    const ws = `${name}/Rewindow`;
+    const wsOut = `${ws}.out`;
+    transforms[ws] = {
+      uniqueName: ws,
+      spec: { urn: WINDOW_INTO_URN, payload: protos.encode("pipeline.WindowIntoPayload", { windowFn: { urn: "beam:window_fn:global_windows:v1" } }) },
+      inputs: { main: keyed },
+      outputs: { out: wsOut },
+      environmentId: env,
+    };
+    addPCollection(wsOut, keyedCoder, globalWs, mainPc.bounded);
+    return { key, ws, wsOut, reified };
+  };
 
   const visit = (name: string): string => {
     const t = graph.transforms[name];
@@ -398,30 +421,16 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
       case WRITE_URN: {
         if (t.outputs[DEAD_LETTER_TAG] !== undefined) unsupported.push(`${name}: a sink's dead-letter output (deadLetter: true) runs on the direct runner only`);
         if (!mainPc!.bounded && (endless ??= endlessCollections(graph)).has(main!) && options.stableInput && writesSequenced(payloadOf(t, WRITE_URN)!)) {
-          // Stable input keyed by shard, numbered in each shard's state and written exactly once.
-          const key = `${name}/KeyByShard`;
-          const keyed = `${key}.out`;
-          pardo(key, "writeKey", name, { main }, { main: keyed });
-          const keyedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.kv, [elementCoder(mainPc!), coders.add(CODER_URNS.value)])]);
-          addPCollection(keyed, keyedCoder, graph.windowingStrategies[mainPc!.windowing], false);
-          // Into the global window, so a shard's counter is one cell whatever the rows' windows.
-          const ws = `${name}/Rewindow`;
-          const wsOut = `${ws}.out`;
-          transforms[ws] = {
-            uniqueName: ws,
-            spec: { urn: WINDOW_INTO_URN, payload: protos.encode("pipeline.WindowIntoPayload", { windowFn: { urn: "beam:window_fn:global_windows:v1" } }) },
-            inputs: { main: keyed },
-            outputs: { out: wsOut },
-            environmentId: env,
-          };
-          addPCollection(wsOut, keyedCoder, globalWs, false);
+          // Stable input keyed by shard (in the global window, so a shard's counter is one cell whatever
+          // the rows' windows), numbered in each shard's state and written exactly once.
+          const { key, ws, wsOut, reified } = shardIntoGlobalWindow(name, main!, mainPc!);
           const protocol = { urn: BAG_USER_STATE_URN };
           const valueState = { readModifyWriteSpec: { coderId: coders.add(CODER_URNS.value) }, protocol };
           // Numbered in a stateful stage of its own; written by a stable-input stage that reads no state.
           const number = `${name}/Number`;
           const numbered = `${number}.out`;
           pardo(number, "writeNumber", name, { main: wsOut }, { main: numbered }, {}, { stateSpecs: { [SEQUENCE_STATE]: valueState } });
-          const numberedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.kv, [elementCoder(mainPc!), coders.add(CODER_URNS.value)]), coders.add(CODER_URNS.varint)])]);
+          const numberedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), coders.add(CODER_URNS.kv, [reified, coders.add(CODER_URNS.varint)])]);
           addPCollection(numbered, numberedCoder, globalWs, false);
           const writer = `${name}/WriteSequenced`;
           pardo(writer, "writeSequenced", name, { main: numbered }, { ...t.outputs }, {}, { requiresStableInput: true, stateSpecs: { [STABLE_WRITER_STATE]: valueState } });
@@ -442,23 +451,7 @@ export function translate(graph: PipelineGraph, protos: Protos, options: Transla
         // Key rows by shard with each row's timestamp, window and pane beside it (sinks receive them, as on
         // the direct runner), rewindow into the global window, group, write each shard, gather with a seed
         // (so the sink commits even when no row came, as on the direct runner), commit.
-        const key = `${name}/KeyByShard`;
-        const keyed = `${key}.out`;
-        pardo(key, "writeKey", name, { main }, { main: keyed });
-        const rowCoder = elementCoder(mainPc!);
-        const reified = coders.add(CODER_URNS.kv, [rowCoder, coders.add(CODER_URNS.value)]);
-        const keyedCoder = coders.add(CODER_URNS.kv, [coders.add(CODER_URNS.varint), reified]);
-        addPCollection(keyed, keyedCoder, graph.windowingStrategies[mainPc!.windowing], mainPc!.bounded);
-        const ws = `${name}/Rewindow`;
-        const wsOut = `${ws}.out`;
-        transforms[ws] = {
-          uniqueName: ws,
-          spec: { urn: WINDOW_INTO_URN, payload: protos.encode("pipeline.WindowIntoPayload", { windowFn: { urn: "beam:window_fn:global_windows:v1" } }) },
-          inputs: { main: keyed },
-          outputs: { out: wsOut },
-          environmentId: env,
-        };
-        addPCollection(wsOut, keyedCoder, globalWs, mainPc!.bounded);
+        const { key, ws, wsOut, reified } = shardIntoGlobalWindow(name, main!, mainPc!);
         const group = `${name}/GroupShards`;
         const groupedOut = `${group}.out`;
         gbk(group, wsOut, groupedOut);

@@ -25,11 +25,7 @@ async function rest<T>(cluster: FlinkCluster, route: string): Promise<T> {
 
 describeWithKafka("Kafka on a Flink session cluster with checkpoints", (broker) => {
   const bootstrap = () => broker().bootstrapServers;
-  const { admin, producer } = kafkaClients(bootstrap);
-
-  async function topic(name: string, partitions: number): Promise<void> {
-    await admin().createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
-  }
+  const { admin, producer, topic } = kafkaClients(bootstrap);
 
   async function produce(name: string, from: number, to: number): Promise<void> {
     const messages = Array.from({ length: to - from }, (_, k) => ({ key: `k${(from + k) % 17}`, value: JSON.stringify({ id: from + k, ts: BASE + (from + k) * 10 }) }));

@@ -10,8 +10,11 @@ export async function until(what: string, ms: number, f: () => Promise<boolean> 
   }
 }
 
-/** An admin and an idempotent producer on the suite's broker, connected before its tests and closed after them. */
-export function kafkaClients(bootstrap: () => string): { admin: () => Admin; producer: () => Producer } {
+/**
+ * An admin and an idempotent producer on the suite's broker, connected before its tests and closed
+ * after them, and `topic(name, partitions)`, which creates a topic and waits for its leaders.
+ */
+export function kafkaClients(bootstrap: () => string): { admin: () => Admin; producer: () => Producer; topic: (name: string, partitions: number) => Promise<void> } {
   let admin: Admin | undefined;
   let producer: Producer | undefined;
   beforeAll(async () => {
@@ -25,5 +28,8 @@ export function kafkaClients(bootstrap: () => string): { admin: () => Admin; pro
     await producer?.disconnect();
     await admin?.disconnect();
   });
-  return { admin: () => admin!, producer: () => producer! };
+  const topic = async (name: string, partitions: number): Promise<void> => {
+    await admin!.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+  };
+  return { admin: () => admin!, producer: () => producer!, topic };
 }

@@ -54,12 +54,7 @@ function countsRead(bootstrap: string, topic: string, keyOf: (row: any) => strin
 
 describeWithKafka("Kafka on portable runners", (broker) => {
   const bootstrap = () => broker().bootstrapServers;
-  const { admin, producer } = kafkaClients(bootstrap);
-
-  /** Creates `topic` with `partitions` partitions. */
-  async function topic(name: string, partitions: number): Promise<void> {
-    await admin().createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
-  }
+  const { admin, producer, topic } = kafkaClients(bootstrap);
 
   /** Produces clicks `from` to `to` (excluded) to `name`, keyed by user (so spread over the partitions). */
   async function produce(name: string, from: number, to: number): Promise<void> {
