@@ -83,9 +83,9 @@ class OutputCollector {
   flush(input: ElementBatch | null): ElementBatch | null {
     const n = this.count;
     if (n === 0) return null;
-    const rows = n === this.rows.length ? this.rows : this.rows.slice(0, n);
-    if (!this.schema) this.schema = inferSchema(rows, `output "${this.tag}" of ${this.where}`);
-    const data = rowsToRecordBatch(rows, this.schema, `output "${this.tag}" of ${this.where}`, { keepStrings: this.keepStrings });
+    if (!this.schema) this.schema = inferSchema(n === this.rows.length ? this.rows : this.rows.slice(0, n), `output "${this.tag}" of ${this.where}`);
+    // The first n rows of the reused array: copying them out would allocate an array per batch.
+    const data = rowsToRecordBatch(this.rows, this.schema, `output "${this.tag}" of ${this.where}`, { keepStrings: this.keepStrings, count: n });
     let timestamps: Float64Array;
     let windows: WindowColumn;
     let panes;

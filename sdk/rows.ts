@@ -10,10 +10,11 @@ import { describeSchema, isScalarSchema } from "./schema";
 /**
  * Builds a record batch of `schema` from rows (objects, or bare values for a scalar schema), validating
  * each value; missing fields and undefined become null. Throws a SchemaError naming `where`, the row,
- * the field, the value, the expected schema and a fix. `keepStrings`: see `WriteContext.keepStrings`.
+ * the field, the value, the expected schema and a fix. `keepStrings`: see `WriteContext.keepStrings`;
+ * `count`: only the first `count` rows (default all).
  */
-export function rowsToRecordBatch(rows: readonly unknown[], schema: arrow.Schema, where: string, options: { keepStrings?: boolean } = {}): arrow.RecordBatch {
-  const n = rows.length;
+export function rowsToRecordBatch(rows: readonly unknown[], schema: arrow.Schema, where: string, options: { keepStrings?: boolean; count?: number } = {}): arrow.RecordBatch {
+  const n = options.count ?? rows.length;
   const get = (i: number) => rows[i];
   const ctx = { where, path: "", rowOf: (i: number) => i, expected: describeSchema(schema), keepStrings: options.keepStrings };
   if (isScalarSchema(schema)) {

@@ -18,6 +18,20 @@ describe("create", () => {
     expect(Number.isNaN((c.rows[1] as { x: number }).x)).toBe(true);
   });
 
+  test("a flatMap whose later batch emits fewer rows than an earlier one emits exactly its own", async () => {
+    // Two input batches: the first fans out to 7 rows, the second to 2 (the output rows' array is reused).
+    const first = arrow.tableFromArrays({ n: Int32Array.from([3, 4]), x: Int32Array.from([10, 11]) });
+    const second = arrow.tableFromArrays({ n: Int32Array.from([2]), x: Int32Array.from([12]) });
+    const table = new arrow.Table([...first.batches, ...second.batches]);
+    const p = new Pipeline();
+    const out = collect(
+      p.apply(fromArrow(table)).flatMap((r) => Array.from({ length: r.n as number }, (_, i) => `${r.x}.${i}`)),
+      "Out",
+    );
+    await runPipeline(p);
+    expect(sorted(out.rows as string[])).toEqual(["10.0", "10.1", "10.2", "11.0", "11.1", "11.2", "11.3", "12.0", "12.1"]);
+  });
+
   test("declared schemas are enforced at construction, with the row and field", () => {
     const p = new Pipeline();
     const S = schema({ id: t.int64(), name: t.string() });

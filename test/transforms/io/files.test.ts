@@ -78,6 +78,25 @@ describe("readLineChunks", () => {
       expect(resumed[0]).toEqual({ text: "line 21000 ✓", line: 21001 });
     }
   });
+  test("lines short and long, with and without CR, read back byte for byte across chunks", async () => {
+    const f = path.join(tmpDir(), "mixed-lengths.txt");
+    // Lengths on both sides of the reader's short-line copy (64 bytes), multi-byte characters, CRLF on some.
+    const expected = Array.from({ length: 5000 }, (_, i) => `${i}:${"é".repeat(i % 9)}${"x".repeat((i * 37) % 140)}`);
+    const crlfAt = (i: number) => i % 3 === 0;
+    fs.writeFileSync(f, expected.map((t, i) => t + (crlfAt(i) ? "\r\n" : "\n")).join(""));
+    const got: string[] = [];
+    const gotCrlf: boolean[] = [];
+    for await (const c of readLineChunks(f, { maxLines: 777 })) {
+      expect(c.offsets.length).toBe(c.count + 1);
+      expect(c.offsets[c.count]).toBe(c.bytes.length);
+      for (let i = 0; i < c.count; i++) {
+        got.push(lineAt(c, i));
+        gotCrlf.push(c.crlf[i] === 1);
+      }
+    }
+    expect(got).toEqual(expected);
+    expect(gotCrlf).toEqual(expected.map((_, i) => crlfAt(i)));
+  });
   test("a file far larger than one chunk streams in bounded chunks", async () => {
     const f = path.join(tmpDir(), "big.txt");
     const fd = fs.openSync(f, "w");

@@ -76,8 +76,10 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
 
   let out = new Uint8Array(1 << 16);
   let outLen = 0;
-  let offs: number[] = [0];
-  let crlf: number[] = [];
+  // Offsets (count + 1 of them) and CRLF flags of the chunk's lines, grown by doubling and reused.
+  let offs = new Int32Array(1024);
+  let crlf = new Uint8Array(1024);
+  let count = 0;
   let invalid: number[] = [];
   /** Whether the lines being pushed may hold invalid UTF-8 (their block failed the check). */
   let suspect = false;
@@ -95,27 +97,36 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
       next.set(out.subarray(0, outLen));
       out = next;
     }
-    if (suspect && !isUtf8(buf.subarray(s, e))) invalid.push(crlf.length);
-    buf.copy(out, outLen, s, e);
+    if (suspect && !isUtf8(buf.subarray(s, e))) invalid.push(count);
+    // Short lines byte by byte: copying through a view would allocate one per line.
+    if (len < 64) for (let i = 0; i < len; i++) out[outLen + i] = buf[s + i];
+    else out.set(buf.subarray(s, e), outLen);
     outLen += len;
-    offs.push(outLen);
-    crlf.push(cr ? 1 : 0);
+    if (count + 1 === crlf.length) {
+      const grownOffs = new Int32Array(offs.length * 2);
+      grownOffs.set(offs);
+      offs = grownOffs;
+      const grownCrlf = new Uint8Array(crlf.length * 2);
+      grownCrlf.set(crlf);
+      crlf = grownCrlf;
+    }
+    crlf[count] = cr ? 1 : 0;
+    offs[++count] = outLen;
     nextLine++;
   };
   const emit = (endOffset: number): LineChunk => {
     const chunk: LineChunk = {
       file,
       firstLine: chunkFirstLine,
-      count: crlf.length,
+      count,
       bytes: out.slice(0, outLen),
-      offsets: Int32Array.from(offs),
-      crlf: Uint8Array.from(crlf),
+      offsets: offs.slice(0, count + 1),
+      crlf: crlf.slice(0, count),
       endOffset,
       invalidUtf8: invalid,
     };
     outLen = 0;
-    offs = [0];
-    crlf = [];
+    count = 0;
     invalid = [];
     chunkFirstLine = nextLine;
     return chunk;
@@ -145,7 +156,7 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
         const cr = nl > pos && buf[nl - 1] === 13;
         push(buf, pos, cr ? nl - 1 : nl, cr);
         pos = nl + 1;
-        if (crlf.length >= maxLines || outLen >= maxBytes) yield emit(consumed + pos);
+        if (count >= maxLines || outLen >= maxBytes) yield emit(consumed + pos);
       }
       consumed += pos;
       carry = pos < buf.length ? buf.subarray(pos) : null;
@@ -158,5 +169,5 @@ export async function* readLineChunks(file: string, opts: LineReadOptions = {}):
     push(carry, 0, carry.length, false);
     consumed += carry.length;
   }
-  if (crlf.length > 0) yield emit(consumed);
+  if (count > 0) yield emit(consumed);
 }
