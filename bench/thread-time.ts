@@ -105,6 +105,16 @@ export function threadTime(events: readonly ProbeEvent[], cores: number): Thread
   };
 }
 
+/**
+ * The most a higher parallelism can gain over a run at one thread on `cores` cores, unless it spends
+ * less CPU in all than that run (more threads do not: each adds its own start-up, compilation and
+ * garbage collection): `p1`'s quiet estimate over its total CPU shared by the cores. Above 1 only
+ * while `p1` leaves part of the cores unused; its helper threads use part of them.
+ */
+export function scalingCeiling(p1: ThreadTime, cores: number): number {
+  return p1.quietEstimate / (p1.total / cores);
+}
+
 /** The median of some numbers (the mean of the middle two for an even count). */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { eventsArrowFile, kvArrowFile, wordsFile } from "./data";
 import { LOAD_TS } from "./run-child";
-import { median, ProbeEvent, threadTime, ThreadTime } from "./thread-time";
+import { median, ProbeEvent, scalingCeiling, threadTime, ThreadTime } from "./thread-time";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROBE = path.join(__dirname, "thread-probe.cjs");
@@ -84,6 +84,10 @@ async function main(): Promise<void> {
       if (by.has(1) && by.has(2)) {
         const est = (p: number) => median(by.get(p)!.map((t) => t.quietEstimate));
         process.stderr.write(`  p2 / p1 on a quiet ${cores}-core machine: ${(est(1) / est(2)).toFixed(2)}\n`);
+      }
+      if (by.has(1)) {
+        const ceiling = median(by.get(1)!.map((t) => scalingCeiling(t, cores)));
+        process.stderr.write(`  ceiling: no parallelism exceeds ${ceiling.toFixed(2)}× p1 on ${cores} cores unless it spends less CPU in all than p1 (p1's quiet estimate / (p1's total CPU / ${cores}))\n`);
       }
     }
   } finally {

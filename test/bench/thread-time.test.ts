@@ -1,4 +1,4 @@
-import { median, threadTime, type ProbeEvent } from "../../bench/thread-time";
+import { median, scalingCeiling, threadTime, type ProbeEvent } from "../../bench/thread-time";
 
 /** A probe line with defaults. */
 function ev(event: string, tid: number, cpu: number, extra: Partial<ProbeEvent> = {}): ProbeEvent {
@@ -33,6 +33,17 @@ describe("thread time", () => {
     const events = [ev("start", 1, 0, { threads: { 1: 0, 7: 0 } }), ev("end", 1, 400, { threads: { 1: 400, 7: 300 } })];
     expect(threadTime(events, 2)).toMatchObject({ mainCpu: 400, helpers: 300, criticalPath: 400, quietEstimate: 400 });
     expect(threadTime(events, 1).quietEstimate).toBe(700);
+  });
+
+  test("the scaling ceiling: what a run at one thread leaves of the cores", () => {
+    // main 400 ms, helpers 300 ms on 2 cores: a run spending at least 700 ms takes at least 350 ms.
+    const p1 = threadTime([ev("start", 1, 0, { threads: { 1: 0, 7: 0 } }), ev("end", 1, 400, { threads: { 1: 400, 7: 300 } })], 2);
+    expect(scalingCeiling(p1, 2)).toBeCloseTo(400 / 350);
+    // no helpers: two cores could double it
+    const alone = threadTime([ev("start", 1, 0, { threads: { 1: 0 } }), ev("end", 1, 400, { threads: { 1: 400 } })], 2);
+    expect(scalingCeiling(alone, 2)).toBe(2);
+    // on one core nothing can gain
+    expect(scalingCeiling(threadTime([ev("start", 1, 0, { threads: { 1: 0, 7: 0 } }), ev("end", 1, 400, { threads: { 1: 400, 7: 300 } })], 1), 1)).toBe(1);
   });
 
   test("a probe file without the measured span is refused", () => {

@@ -473,9 +473,17 @@ export class WindowPanes {
   private fire(groups: readonly number[], final = false): void {
     if (groups.length === 0) return;
     const wm = this.watermark;
-    const out: FiredGroup[] = [];
-    const toClear: number[] = [];
+    // Panes go out a batch at a time: a million windows firing at once never live as one array.
+    const batch = this.ctx.options.batchSize;
+    let out: FiredGroup[] = [];
+    let toClear: number[] = [];
     for (const g of groups) {
+      if (out.length >= batch) {
+        this.data.emit(out);
+        out = [];
+        if (toClear.length > 0) this.data.clear(toClear);
+        toClear = [];
+      }
       const eow = this.end.data[g] - 1;
       const previous = this.timing.data[g];
       const timing = previous === ON_TIME || previous === LATE || this.createdLate.data[g] ? LATE : wm > eow ? ON_TIME : EARLY;
