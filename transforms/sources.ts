@@ -181,8 +181,8 @@ export class ImpulseSource implements BoundedSource {
     for (let k = resumed?.next ?? (typeof position === "number" ? position : 0); ; k++) {
       const at = start + k * interval;
       if (at > stop) return;
-      const wait = at - clock();
-      if (wait > 0) {
+      // A timer may wake a millisecond early by the clock it is checked against: wait until it reads `at`.
+      for (let wait = at - clock(); wait > 0; wait = at - clock()) {
         if (!(await pause(ctx, wait))) return;
       }
       if (ctx?.cancelled) return;

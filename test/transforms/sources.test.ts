@@ -74,3 +74,24 @@ test("a periodic impulse without a start resumed from a position keeps its sched
   expect(first.map((f) => f.at)).toEqual([t0, t0 + 20, t0 + 40]);
   expect(resumed).toEqual([t0 + 60, t0 + 80]);
 });
+
+test("a periodic impulse is never emitted before its time, even when a sleep wakes early", async () => {
+  // A clock whose sleeps end a millisecond short of what they were asked for, as timers may by the wall clock.
+  let now = 1_000;
+  const ctx = {
+    processingTime: () => now,
+    sleep: async (ms: number) => {
+      now += Math.max(1, ms - 1);
+      return true;
+    },
+    cancelled: false,
+  };
+  const source = new ImpulseSource({ interval: 100, start: 1_050 });
+  const emitted: { at: number; clock: number }[] = [];
+  for await (const chunk of source.read(0, null, ctx as never)) {
+    emitted.push({ at: chunk.batch!.timestamps[0], clock: now });
+    if (emitted.length === 3) break;
+  }
+  expect(emitted.map((e) => e.at)).toEqual([1_050, 1_150, 1_250]);
+  for (const e of emitted) expect(e.clock).toBeGreaterThanOrEqual(e.at);
+});
