@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import { count } from "../index";
 import { words } from "../examples/wordcount";
 import { combinePhase } from "../runners/portable/harness/combine-phases";
-import type { RowBatch } from "../runners/portable/harness/elements";
+import type { RowBatch } from "../runners/portable/harness/elements/elements";
 import { COMBINE_URNS } from "../runners/portable/model/payloads";
 import { ByteReader, ByteWriter, readTimestamp, writeTimestamp } from "../runners/portable/coders/wire";
 import type { CombineRuntime } from "../sdk/combine";

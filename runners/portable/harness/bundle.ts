@@ -4,37 +4,39 @@
  * through it — element counts and progress as monitoring infos, channel splits on request.
  */
 import type * as arrow from "apache-arrow";
-import { GLOBAL_WINDOWS, paneAt, paneFlags, PaneTiming, type ElementBatch } from "../../../sdk/batch";
-import { wrapUserError } from "../../../sdk/errors";
 import type { PipelineGraph } from "../../../sdk/graph";
 import { ParDoInvoker } from "../../../sdk/invoker";
 import type { ParDoFn } from "../../../sdk/pardo";
 import { isStatefulParDo } from "../../../sdk/payload";
 import { graphSchema } from "../../../sdk/pipeline";
-import { rowsToRecordBatch } from "../../../sdk/rows";
-import { inferSchema } from "../../../sdk/schema";
-import { DEFAULT_METRICS_NAMESPACE, MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
-import { MIN_TIMESTAMP } from "../../../sdk/time";
-import type { SequencedWriter, Sink, SinkWriter } from "../../../sdk/sink";
-import type { ValueState } from "../../../sdk/state";
+import { MetricsCell, withMetricsContainer } from "../../../sdk/metrics";
+import type { SequencedWriter } from "../../../sdk/sink";
 import type { BoundedSource } from "../../../sdk/source";
-import type { JsonValue } from "../../../sdk/graph";
-import { assignWindows, GLOBAL_WINDOW, sideInputWindow, Window, WindowFnSpec } from "../../../sdk/window";
+import { assignWindows, WindowFnSpec } from "../../../sdk/window";
 import { Coder, CoderProto, coderFromProto, CODER_URNS, encodeOne, TimerValue, WindowedValue } from "../coders/coders";
 import type { Protos } from "../model/protos";
-import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS, SEQUENCE_STATE } from "../model/payloads";
+import { BEAMLINE_DOFN_URN, BeamlineDoFnPayload, COMBINE_URNS } from "../model/payloads";
 import { combinePhaseOf } from "./combine-phases";
 import { foreignFunction } from "./payload-checks";
 import { checkFingerprint } from "../../runtime/fingerprint";
 import { InvariantError, RunnerProtocolError } from "../model/errors";
-import { ByteReader, ByteWriter } from "../coders/wire";
+import { ByteWriter } from "../coders/wire";
 import { timerStreamId, type DataChannel, type DataWriter, type StateChannel } from "./channels";
-import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toElementBatch, toRowBatch } from "./elements";
+import { decodeElements, Elements, encodeElements, RowBatch, sizeOf, toRowBatch } from "./elements/elements";
 import { userMetricInfos } from "./metrics";
 import { processSized, SDF_URNS, pairWithRestriction, splitAndSize, truncateSized, type SdfCheckpoint } from "./sdf";
-import { BagCache, CrossBundleStateCache, UserStateCache } from "./state";
+import { BagCache, CrossBundleStateCache, UserStateCache, type StateAccess } from "./state";
 import { BundleProgress } from "./finalization";
 import { StatefulDoFn, StatefulOperator } from "./stateful";
+import { writeBundle } from "./roles/bundle-writes";
+import { identity } from "./roles/identity";
+import { encodeMessages, parseMessages } from "./roles/messages";
+import { pardo } from "./roles/pardo";
+import { readPart, splitRead } from "./roles/reads";
+import type { RoleContext, RoleOperator, RoleStep } from "./roles/role-context";
+import { writeNumber, writeSequenced } from "./roles/sequenced-writes";
+import { writeKey } from "./roles/shard-keys";
+import { commit, writeSeed, writeShard } from "./roles/staged-writes";
 
 /** What the harness needs of the pipeline: its graph and its runtime objects by transform name. */
 export interface PipelineRuntime {
@@ -49,13 +51,7 @@ export interface BundleChannels {
   state(url: string): StateChannel;
 }
 
-interface Operator {
-  /** Once per bundle, before data. */
-  start?(): Promise<void> | void;
-  /** Elements on an input PCollection. */
-  process(input: string, b: Elements): Promise<void> | void;
-  /** Once per bundle, after all input. */
-  finish?(): Promise<void> | void;
+interface Operator extends RoleOperator {
   /** A splittable read's checkpoint: stops the element it reads where it is (see SdfProcessOperator). */
   checkpoint?(): SdfCheckpoint | null;
   /** The timer families whose firings a stateful DoFn receives on the timer data channel. */
@@ -67,16 +63,6 @@ interface TransformProto {
   spec: { urn: string; payload?: Buffer };
   inputs: Record<string, string>;
   outputs: Record<string, string>;
-}
-
-/** A source whose messages a runner pulls itself (the "parseMessages" role): Pub/Sub's. */
-interface MessageParser {
-  parseDelivered(data: readonly Uint8Array[], timestamps: Float64Array): { tag: string; batch: ElementBatch }[];
-}
-
-/** A sink whose messages a runner publishes itself (the "encodeMessages" role): Pub/Sub's. */
-interface MessageEncoder {
-  encodeMessages(batch: ElementBatch): Uint8Array[];
 }
 
 /** A registered descriptor, able to run any number of bundles (one at a time). */
@@ -102,6 +88,8 @@ export class BundleProcessor {
   private residuals: Record<string, unknown>[] = [];
   /** Positions the current bundle's reads reached on sources that publish their progress, for its finalization. */
   private progress = new BundleProgress();
+  /** What the operators of Beamline DoFns' roles use of this processor. */
+  private readonly roles: RoleContext;
 
   constructor(
     private readonly descriptor: any,
@@ -113,6 +101,33 @@ export class BundleProcessor {
   ) {
     this.transforms = descriptor.transforms;
     this.order = topologicalOrder(this.transforms);
+    this.roles = {
+      graph: runtime.graph,
+      fn: <T>(transform: string) => this.runtime.fn<T>(transform),
+      descriptor,
+      coder: (id) => this.coder(id),
+      schemaOf: (pc) => this.schemaOf(pc),
+      emit: (pc, b) => this.emit(pc, b),
+      channels,
+      instructionId: () => this.instruction,
+      userState: (transformId, transform, specs) => new UserStateCache(transformId, specs, this.stateAccess(transform, Object.keys(specs))),
+      metricsOf: (transform) => this.metricsOf(transform),
+      setups: this.setups,
+      sequencedWriters: this.sequencedWriters,
+    };
+  }
+
+  /** How transform `transform` reaches the runner's state: the descriptor's state endpoint (an error naming its state `names` without one). */
+  private stateAccess(transform: string, names: string[]): StateAccess {
+    const stateUrl = this.descriptor.stateApiServiceDescriptor?.url;
+    return {
+      channel: () => {
+        if (!stateUrl) throw missingEndpoint(transform, "state", names);
+        return this.channels.state(stateUrl);
+      },
+      instructionId: () => this.instruction,
+      cache: () => this.bagCache,
+    };
   }
 
   private coder(id: string): Coder {
@@ -447,285 +462,36 @@ export class BundleProcessor {
     return this.coder(id) as Coder<WindowedValue>;
   }
 
-  private async beamlineOperator(id: string, t: TransformProto, payload: BeamlineDoFnPayload, sideTags: string[]): Promise<Operator> {
-    const graph = this.runtime.graph;
-    const gt = graph.transforms[payload.transform];
-    const outPc = (tag: string) => t.outputs[tag];
+  /** The operator of a Beamline DoFn of `payload.role` (see roles/). */
+  private beamlineOperator(id: string, t: TransformProto, payload: BeamlineDoFnPayload, sideTags: string[]): Operator | Promise<Operator> {
+    const step: RoleStep = { id, t, payload, sideTags };
     switch (payload.role) {
       case "identity":
-        return { process: (_pc, b) => this.emit(outPc("main"), b) };
-      case "splitRead": {
-        const source = this.runtime.fn<BoundedSource>(payload.transform);
-        return {
-          process: async (_pc, b) => {
-            const impulse = toRowBatch(b);
-            let parts: JsonValue[];
-            try {
-              parts = await source.split(payload.parts ?? 1);
-            } catch (e) {
-              throw wrapUserError(e, payload.transform);
-            }
-            const rows = parts.map((p) => Buffer.from(JSON.stringify(p)));
-            await this.emit(outPc("main"), { rows, timestamps: new Float64Array(rows.length).fill(impulse.timestamps[0]), windows: GLOBAL_WINDOWS });
-          },
-        };
-      }
-      case "readPart": {
-        const source = this.runtime.fn<BoundedSource>(payload.transform);
-        return {
-          process: async (_pc, b) => {
-            try {
-              for (const bytes of toRowBatch(b).rows as Uint8Array[]) {
-                const part = JSON.parse(Buffer.from(bytes).toString("utf8")) as JsonValue;
-                for await (const chunk of source.read(part, null)) if (chunk.batch) await this.emit(outPc(chunk.tag ?? "main"), chunk.batch);
-              }
-            } catch (e) {
-              throw wrapUserError(e, payload.transform);
-            }
-          },
-        };
-      }
-      case "writeKey": {
-        const sink = this.runtime.fn<Sink>(payload.transform);
-        const count = sink.numShards ?? 1;
-        let next = Math.floor(Math.random() * count);
-        return {
-          process: (_pc, b) => {
-            const rb = toRowBatch(b);
-            const shard = next;
-            next = (next + 1) % count;
-            // A batch is never split across shards, as on the direct runner.
-            return this.emit(outPc("main"), { ...rb, rows: rb.rows.map((row, i) => ({ key: shard, value: { key: row, value: elementMetadata(rb, i) } })) });
-          },
-        };
-      }
-      case "writeShard": {
-        const sink = this.runtime.fn<Sink>(payload.transform);
-        const count = sink.numShards ?? 1;
-        const schema = this.schemaOf(gt.inputs.main);
-        return {
-          process: async (_pc, b) => {
-            const rb = toRowBatch(b);
-            const staged: unknown[] = [];
-            for (const g of rb.rows as { key: number; values: { key: unknown; value: ElementMetadata }[] }[]) {
-              const w = await sink.createWriter({ index: Number(g.key), count });
-              try {
-                const rows = g.values.map((v) => v.key);
-                const s = schema ?? inferSchema(rows, `input of transform "${payload.transform}"`);
-                await w.write(withMetadata(rowsToRecordBatch(rows, s, `transform "${payload.transform}"`), g.values.map((v) => v.value)));
-                staged.push(await w.prepareCommit(null));
-              } catch (e) {
-                await w.abort().catch(() => {});
-                throw wrapUserError(e, payload.transform);
-              }
-            }
-            // Each shard's committables travel as one list; the seed's is empty.
-            await this.emit(outPc("main"), { ...globalRows(staged.map((value) => ({ key: 0, value }))) });
-          },
-        };
-      }
-      case "writeBundle": {
-        // A sink that publishes what it prepares (at-least-once): one writer per operator, flushed at the
-        // end of every bundle, so the runner gets a bundle's response only once its records are acknowledged.
-        const sink = this.runtime.fn<Sink>(payload.transform);
-        const count = sink.numShards ?? 1;
-        const schema = this.schemaOf(gt.inputs.main);
-        let writer: SinkWriter | null = null;
-        let wrote = false;
-        /** Drops the writer after a failure (a retried bundle starts a new one) and rethrows it as the transform's. */
-        const fail = async (e: unknown): Promise<never> => {
-          const failed = writer;
-          writer = null;
-          wrote = false;
-          await failed?.abort().catch(() => {});
-          throw wrapUserError(e, payload.transform);
-        };
-        return {
-          process: async (_pc, b) => {
-            const batch = toElementBatch(b, schema, `input of transform "${payload.transform}"`);
-            try {
-              writer ??= await sink.createWriter({ index: Math.floor(Math.random() * count), count, transform: payload.transform });
-              await writer.write(batch);
-              wrote = true;
-            } catch (e) {
-              await fail(e);
-            }
-          },
-          finish: async () => {
-            if (!writer || !wrote) return;
-            wrote = false;
-            try {
-              await sink.committer.commit(await writer.prepareCommit(null));
-            } catch (e) {
-              await fail(e);
-            }
-          },
-        };
-      }
-      case "writeNumber": {
-        const input = this.descriptor.pcollections[t.inputs.main];
-        let kv = this.descriptor.coders[input.coderId];
-        while (kv.spec.urn === CODER_URNS.lengthPrefix) kv = this.descriptor.coders[kv.componentCoderIds[0]];
-        const keyCoder = this.coder(kv.componentCoderIds[0]);
-        const window = encodeOne(this.coder(this.descriptor.windowingStrategies[input.windowingStrategyId].windowCoderId), GLOBAL_WINDOW);
-        const stateUrl = this.descriptor.stateApiServiceDescriptor?.url;
-        const state = new UserStateCache(id, { [SEQUENCE_STATE]: { kind: "value" } }, {
-          channel: () => {
-            if (!stateUrl) throw missingEndpoint(t.uniqueName, "state", [SEQUENCE_STATE]);
-            return this.channels.state(stateUrl);
-          },
-          instructionId: () => this.instruction,
-          cache: () => this.bagCache,
-        });
-        return {
-          process: async (_pc, b) => {
-            const rb = toRowBatch(b);
-            const rows = rb.rows as { key: number; value: unknown }[];
-            for (const shard of new Set(rows.map((r) => Number(r.key)))) {
-              const w = new ByteWriter();
-              keyCoder.encode(shard, w, true);
-              await state.load(`${shard}`, window, w.finish());
-            }
-            const numbered: { key: number; value: { key: unknown; value: number } }[] = [];
-            for (const r of rows) {
-              const shard = Number(r.key);
-              const next = state.cells(`${shard}`)[SEQUENCE_STATE] as ValueState<number>;
-              const n = next.read() ?? 0;
-              next.write(n + 1);
-              numbered.push({ key: shard, value: { key: r.value, value: n } });
-            }
-            return this.emit(outPc("main"), { ...rb, rows: numbered });
-          },
-          finish: () => state.flush(),
-        };
-      }
-      case "writeSequenced": {
-        const sink = this.runtime.fn<Sink>(payload.transform);
-        const schema = this.schemaOf(gt.inputs.main);
-        // One writer per shard for the operator's life: it claims the shard's transactional id once.
-        let writers = this.sequencedWriters.get(id);
-        if (!writers) this.sequencedWriters.set(id, (writers = new Map()));
-        const writerOf = (shard: number): SequencedWriter => {
-          let w = writers!.get(shard);
-          if (!w) writers!.set(shard, (w = sink.sequencedWriter!(shard)));
-          return w;
-        };
-        /** Writes `values`, numbered from `first` on, through shard `shard`'s writer. */
-        const write = async (shard: number, first: number, values: { key: unknown; value: ElementMetadata }[]) => {
-          try {
-            const rows = values.map((v) => v.key);
-            const s = schema ?? inferSchema(rows, `input of transform "${payload.transform}"`);
-            await writerOf(shard).write(withMetadata(rowsToRecordBatch(rows, s, `transform "${payload.transform}"`), values.map((v) => v.value)), first);
-          } catch (e) {
-            throw wrapUserError(e, payload.transform);
-          }
-        };
-        // Reads no state (see STABLE_WRITER_STATE): the rows carry their numbers.
-        return {
-          process: async (_pc, b) => {
-            const rb = toRowBatch(b);
-            // Each shard's rows in arrival order (the order the runner replays them in), as runs of consecutive numbers.
-            const runs = new Map<number, { first: number; values: { key: unknown; value: ElementMetadata }[] }[]>();
-            for (const r of rb.rows as { key: number; value: { key: { key: unknown; value: ElementMetadata }; value: number } }[]) {
-              const shard = Number(r.key);
-              let l = runs.get(shard);
-              if (!l) runs.set(shard, (l = []));
-              const last = l[l.length - 1];
-              if (last && last.first + last.values.length === r.value.value) last.values.push(r.value.key);
-              else l.push({ first: r.value.value, values: [r.value.key] });
-            }
-            for (const [shard, l] of runs) for (const run of l) await write(shard, run.first, run.values);
-          },
-        };
-      }
+        return identity(this.roles, step);
+      case "splitRead":
+        return splitRead(this.roles, step);
+      case "readPart":
+        return readPart(this.roles, step);
+      case "writeKey":
+        return writeKey(this.roles, step);
+      case "writeShard":
+        return writeShard(this.roles, step);
+      case "writeBundle":
+        return writeBundle(this.roles, step);
+      case "writeNumber":
+        return writeNumber(this.roles, step);
+      case "writeSequenced":
+        return writeSequenced(this.roles, step);
       case "writeSeed":
-        return { process: () => this.emit(outPc("main"), globalRows([{ key: 0, value: [] }])) };
-      case "parseMessages": {
-        const source = this.runtime.fn<MessageParser>(payload.transform);
-        return {
-          process: async (_pc, b) => {
-            const rb = toRowBatch(b);
-            let parsed: { tag: string; batch: ElementBatch }[];
-            try {
-              parsed = source.parseDelivered(rb.rows as Uint8Array[], rb.timestamps);
-            } catch (e) {
-              throw wrapUserError(e, payload.transform);
-            }
-            for (const p of parsed) await this.emit(outPc(p.tag), p.batch);
-          },
-        };
-      }
-      case "encodeMessages": {
-        const sink = this.runtime.fn<MessageEncoder>(payload.transform);
-        const schema = this.schemaOf(gt.inputs.main);
-        return {
-          process: (_pc, b) => {
-            const batch = toElementBatch(b, schema, `input of transform "${payload.transform}"`);
-            let rows: Uint8Array[];
-            try {
-              rows = sink.encodeMessages(batch);
-            } catch (e) {
-              throw wrapUserError(e, payload.transform);
-            }
-            return this.emit(outPc("main"), { rows, timestamps: batch.timestamps, windows: batch.windows, ...(batch.panes ? { panes: batch.panes } : {}) });
-          },
-        };
-      }
-      case "commit": {
-        const sink = this.runtime.fn<Sink>(payload.transform);
-        return {
-          process: async (_pc, b) => {
-            const rb = toRowBatch(b);
-            const staged = (rb.rows as { values: unknown[][] }[]).flatMap((g) => g.values.flat());
-            // No shard wrote (no row came): prepare every shard's empty writer, as the direct runner
-            // does, so the sink commits what it holds for an empty input (an assertion is checked).
-            if (staged.length === 0) {
-              const count = sink.numShards ?? 1;
-              for (let index = 0; index < count; index++) staged.push(...(await (await sink.createWriter({ index, count })).prepareCommit(null)));
-            }
-            const files = await sink.committer.commit(staged as any);
-            await this.emit(outPc("main"), globalRows(files.map((file) => ({ file }))));
-          },
-        };
-      }
-      case "pardo": {
-        const outputSchemas: Record<string, arrow.Schema | null> = {};
-        for (const [tag, pc] of Object.entries(gt.outputs)) outputSchemas[tag] = this.schemaOf(pc);
-        let invoker = this.setups.get(id);
-        if (!invoker) {
-          // Retries and dead letters are reported as counters of the transform, as on the direct runner.
-          const count = (counter: string, n: number) => this.metricsOf(payload.transform).addCounter(DEFAULT_METRICS_NAMESPACE, counter, n);
-          invoker = new ParDoInvoker(payload.transform, this.runtime.fn<ParDoFn>(payload.transform), outputSchemas, undefined, undefined, count);
-          await invoker.setup();
-          this.setups.set(id, invoker);
-        }
-        const inv = invoker;
-        const inputSchema = this.schemaOf(gt.inputs.main);
-        const sides = sideTags.map((tag) => {
-          const pc = t.inputs[tag];
-          const gpc = graph.pcollections[gt.inputs[tag]];
-          return { tag, name: tag.slice(5), pc, windowFn: graph.windowingStrategies[gpc.windowing].windowFn, schema: gpc ? graphSchema(gpc) : null, fetched: new Map<string, RowBatch>() };
-        });
-        const mainPc = t.inputs.main;
-        const emit = (tag: string, out: Elements) => {
-          const r = this.emit(outPc(tag), out);
-          if (r) pending.push(r);
-        };
-        let pending: (Promise<void> | void)[] = [];
-        return {
-          process: async (pc, b) => {
-            if (pc !== mainPc) return;
-            const batch = toElementBatch(b, inputSchema, `input of transform "${payload.transform}"`);
-            for (const s of sides) await this.loadSide(id, s, batch);
-            pending = [];
-            withMetricsContainer(this.metricsOf(payload.transform), () => inv.processBatch(batch, emit));
-            for (const p of pending) await p;
-          },
-          // The harness cannot tell the end of a ParDo's input: the end of a bundle stands for it, and
-          // the dead-letter guard checks its ratio over everything this harness processed so far.
-          finish: () => inv.finish(),
-        };
-      }
+        return writeSeed(this.roles, step);
+      case "parseMessages":
+        return parseMessages(this.roles, step);
+      case "encodeMessages":
+        return encodeMessages(this.roles, step);
+      case "commit":
+        return commit(this.roles, step);
+      case "pardo":
+        return pardo(this.roles, step);
     }
   }
 
@@ -747,7 +513,6 @@ export class BundleProcessor {
     const timerUrl = this.descriptor.timerApiServiceDescriptor?.url;
     const timerChannel = timerUrl ? this.channels.data(timerUrl) : null;
     if (Object.keys(timerCoders).length > 0 && !timerChannel) throw missingEndpoint(t.uniqueName, "timer", Object.keys(timerCoders));
-    const stateUrl = this.descriptor.stateApiServiceDescriptor?.url;
     const op = new StatefulOperator({
       name: payload.transform,
       transformId: id,
@@ -756,14 +521,7 @@ export class BundleProcessor {
       windowCoder: this.coder(ws.windowCoderId),
       timerCoders,
       allowedLateness: Number(ws.allowedLateness ?? 0),
-      state: {
-        channel: () => {
-          if (!stateUrl) throw missingEndpoint(t.uniqueName, "state", Object.keys(p.stateSpecs ?? {}));
-          return this.channels.state(stateUrl);
-        },
-        instructionId: () => this.instruction,
-        cache: () => this.bagCache,
-      },
+      state: this.stateAccess(t.uniqueName, Object.keys(p.stateSpecs ?? {})),
       timerChannel,
       outputs: t.outputs,
       emit: (pc, b) => this.emit(pc, b),
@@ -776,89 +534,6 @@ export class BundleProcessor {
       ...(timerChannel && op.timerFamilies.length > 0 ? { timers: { channel: timerChannel, families: op.timerFamilies, fire: (family: string, data: Buffer) => op.fire(family, data) } } : {}),
     };
   }
-
-  /** Fetches the side input windows a batch needs through the state API and hands them to the invoker. */
-  private async loadSide(
-    transformId: string,
-    s: { tag: string; name: string; pc: string; windowFn: WindowFnSpec; schema: arrow.Schema | null; fetched: Map<string, RowBatch> },
-    batch: import("../../../sdk/batch").ElementBatch,
-  ): Promise<void> {
-    const inv = this.setups.get(transformId)!;
-    const needed = new Map<string, Window>();
-    const n = batch.data.numRows;
-    for (let i = 0; i < n; i++) {
-      const main: Window = batch.windows.kind === "global" ? GLOBAL_WINDOW : { start: batch.windows.start[i], end: batch.windows.end[i], global: false };
-      const w = sideInputWindow(s.windowFn, main);
-      needed.set(w.global ? "g" : `${w.start}:${w.end}`, w);
-    }
-    let changed = false;
-    const pcProto = this.descriptor.pcollections[s.pc];
-    const ws = this.descriptor.windowingStrategies[pcProto.windowingStrategyId];
-    const windowCoder = this.coder(ws.windowCoderId);
-    const elementCoder = this.coder(pcProto.coderId);
-    for (const [key, w] of needed) {
-      if (s.fetched.has(key)) continue;
-      const stateKey = {
-        iterableSideInput: { transformId, sideInputId: s.tag, window: encodeOne(windowCoder, w) },
-      };
-      const bytes = await this.channels.state(this.descriptor.stateApiServiceDescriptor.url).readAll(this.instruction, stateKey);
-      const rows: unknown[] = [];
-      const r = new ByteReader(bytes);
-      while (!r.done) rows.push(elementCoder.decode(r, true));
-      const windows = w.global
-        ? ({ kind: "global" } as const)
-        : ({ kind: "interval", start: new Float64Array(rows.length).fill(w.start), end: new Float64Array(rows.length).fill(w.end) } as const);
-      s.fetched.set(key, { rows, timestamps: new Float64Array(rows.length), windows });
-      changed = true;
-    }
-    if (!changed && s.fetched.size > 0) return;
-    const batches = [...s.fetched.values()]
-      .filter((rb) => rb.rows.length > 0)
-      .map((rb) => toElementBatch(rb, s.schema, `side input "${s.name}"`));
-    inv.setSideInput(s.name, { windowFn: s.windowFn, batches });
-  }
-}
-
-/** An element's timestamp, window (start and end, NaN for the global window) and pane (flags, index, non-speculative index), as a sink write carries it through the shuffle. */
-type ElementMetadata = [number, number, number, number, number, number];
-
-function elementMetadata(rb: RowBatch, i: number): ElementMetadata {
-  const w = rb.windows;
-  const [start, end] = w.kind === "global" ? [NaN, NaN] : [w.start[i], w.end[i]];
-  const p = rb.panes;
-  if (!p) return [rb.timestamps[i], start, end, NO_PANE_FLAGS, 0, 0];
-  const pane = paneAt(p, i);
-  return [rb.timestamps[i], start, end, p.flags[i], pane.index, pane.nonSpeculativeIndex];
-}
-
-/** The flags of {@link NO_FIRING}: unknown timing, first and last. */
-const NO_PANE_FLAGS = paneFlags(PaneTiming.Unknown, true, true);
-
-/** A shard's rows with the timestamps, windows and panes they had before the shuffle. */
-function withMetadata(data: arrow.RecordBatch, meta: readonly ElementMetadata[]): ElementBatch {
-  const n = meta.length;
-  const timestamps = new Float64Array(n);
-  const start = new Float64Array(n);
-  const end = new Float64Array(n);
-  const flags = new Uint8Array(n);
-  const index = new Int32Array(n);
-  const nonSpeculative = new Int32Array(n);
-  let global = true;
-  for (let i = 0; i < n; i++) {
-    const m = meta[i];
-    timestamps[i] = m[0];
-    start[i] = m[1];
-    end[i] = m[2];
-    if (!Number.isNaN(m[1])) global = false;
-    flags[i] = m[3];
-    index[i] = m[4];
-    nonSpeculative[i] = m[5];
-  }
-  return { data, timestamps, windows: global ? GLOBAL_WINDOWS : { kind: "interval", start, end }, panes: { flags, index, nonSpeculative } };
-}
-
-function globalRows(rows: unknown[]): RowBatch {
-  return { rows, timestamps: new Float64Array(rows.length).fill(MIN_TIMESTAMP), windows: { kind: "global" } };
 }
 
 function sliceRows(rb: RowBatch, n: number): RowBatch {

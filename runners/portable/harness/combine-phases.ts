@@ -15,7 +15,7 @@ import { windowAt } from "../../../sdk/batch";
 import { encodeOne, valueCoder } from "../coders/coders";
 import type { Protos } from "../model/protos";
 import { BEAMLINE_COMBINE_FN_URN, BeamlineCombineFnPayload, COMBINE_URNS } from "../model/payloads";
-import { Elements, RowBatch, toRowBatch } from "./elements";
+import { Elements, RowBatch, toRowBatch } from "./elements/elements";
 import { foreignFunction } from "./payload-checks";
 import { checkFingerprint } from "../../runtime/fingerprint";
 import { InvariantError } from "../model/errors";

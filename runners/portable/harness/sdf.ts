@@ -12,7 +12,7 @@ import type { BoundedSource } from "../../../sdk/source";
 import type { Coder, KVPair, WindowedValue } from "../coders/coders";
 import { ByteWriter } from "../coders/wire";
 import { checkpointedRead, ReadInProgress } from "./checkpointed-read";
-import { Elements, RowBatch, toRowBatch } from "./elements";
+import { Elements, RowBatch, toRowBatch } from "./elements/elements";
 import { residualRoot } from "./residual";
 import { decodeRestriction, encodeRestriction, INITIAL_RESTRICTION, type ReadRestriction } from "./restriction";
 

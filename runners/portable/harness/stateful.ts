@@ -13,7 +13,7 @@ import { Coder, encodeOne, TimerValue } from "../coders/coders";
 import { NO_FIRING } from "../../../sdk/batch";
 import { ByteReader, ByteWriter } from "../coders/wire";
 import type { DataChannel } from "./channels";
-import { Elements, RowBatch, toRowBatch } from "./elements";
+import { Elements, RowBatch, toRowBatch } from "./elements/elements";
 import { StateAccess, UserStateCache } from "./state";
 import { WINDOW_EXPIRATION_TIMER } from "../model/payloads";
 

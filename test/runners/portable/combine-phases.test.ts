@@ -14,7 +14,7 @@ import { BEAMLINE_COMBINE_FN_URN, COMBINE_URNS } from "../../../runners/portable
 import type { CombineLifting } from "../../../runners/portable/translate-combine";
 import { combinePhase, groupKeyId } from "../../../runners/portable/harness/combine-phases";
 import { encodeOne, valueCoder } from "../../../runners/portable/coders/coders";
-import type { RowBatch } from "../../../runners/portable/harness/elements";
+import type { RowBatch } from "../../../runners/portable/harness/elements/elements";
 import { describeWith } from "./requirements";
 
 const ENV = { urn: "beam:env:external:v1", payload: new Uint8Array() };

@@ -5,7 +5,7 @@
  */
 import { GLOBAL_WINDOW_MAX_TIMESTAMP, MIN_TIMESTAMP } from "beamline";
 import { CoderProto, coderFromProto, valueCoder, windowedValueCoder, WindowedValue, Coder } from "../../../runners/portable/coders/coders";
-import { decodeElements, encodeElements, RowBatch } from "../../../runners/portable/harness/elements";
+import { decodeElements, encodeElements, RowBatch } from "../../../runners/portable/harness/elements/elements";
 import { ByteWriter } from "../../../runners/portable/coders/wire";
 
 const coders: Record<string, CoderProto> = {

@@ -11,7 +11,7 @@ import type { JsonValue } from "../../../sdk/graph";
 import { coderFromProto, CODER_URNS, type Coder, type WindowedValue } from "../../../runners/portable/coders/coders";
 import { ByteReader } from "../../../runners/portable/coders/wire";
 import { checkpointedRead, EMPTY_READ_DELAY_MS } from "../../../runners/portable/harness/checkpointed-read";
-import { type RowBatch } from "../../../runners/portable/harness/elements";
+import { type RowBatch } from "../../../runners/portable/harness/elements/elements";
 import { decodeRestriction, encodeRestriction, INITIAL_RESTRICTION, type ReadRestriction } from "../../../runners/portable/harness/restriction";
 import { processSized } from "../../../runners/portable/harness/sdf";
 import { PartitionWatermark } from "../../../transforms/io/kafka/source/watermarks";

@@ -8,7 +8,7 @@ import { MIN_TIMESTAMP } from "beamline";
 import { coderFromProto, CODER_URNS, type Coder, type WindowedValue } from "../../../runners/portable/coders/coders";
 import { ByteReader } from "../../../runners/portable/coders/wire";
 import { checkpointedRead } from "../../../runners/portable/harness/checkpointed-read";
-import { toRowBatch, type Elements, type RowBatch } from "../../../runners/portable/harness/elements";
+import { toRowBatch, type Elements, type RowBatch } from "../../../runners/portable/harness/elements/elements";
 import { residualRoot } from "../../../runners/portable/harness/residual";
 import { decodeRestriction, encodeRestriction, INITIAL_RESTRICTION } from "../../../runners/portable/harness/restriction";
 import { processSized } from "../../../runners/portable/harness/sdf";

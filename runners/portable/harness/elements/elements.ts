@@ -4,13 +4,13 @@
  * (what the data channel and the sink steps use), converted only where a step needs the other form.
  */
 import type * as arrow from "apache-arrow";
-import { ElementBatch, GLOBAL_WINDOWS, paneAt, PaneColumn, paneFlags, PaneTiming, windowAt, WindowColumn } from "../../../sdk/batch";
-import { recordBatchToRows, rowsToRecordBatch } from "../../../sdk/rows";
-import { inferSchema } from "../../../sdk/schema";
-import type { Window } from "../../../sdk/window";
-import { Coder, WindowedValue } from "../coders/coders";
-import { NO_FIRING, type PaneInfo } from "../../../sdk/batch";
-import { ByteReader, ByteWriter } from "../coders/wire";
+import { ElementBatch, GLOBAL_WINDOWS, paneAt, PaneColumn, paneFlags, PaneTiming, windowAt, WindowColumn } from "../../../../sdk/batch";
+import { recordBatchToRows, rowsToRecordBatch } from "../../../../sdk/rows";
+import { inferSchema } from "../../../../sdk/schema";
+import type { Window } from "../../../../sdk/window";
+import { Coder, WindowedValue } from "../../coders/coders";
+import { NO_FIRING, type PaneInfo } from "../../../../sdk/batch";
+import { ByteReader, ByteWriter } from "../../coders/wire";
 
 /** Decoded values with per-row timestamps, windows and panes. */
 export interface RowBatch {
