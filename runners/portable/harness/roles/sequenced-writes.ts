@@ -4,8 +4,6 @@
  * through the sink's sequenced writers.
  */
 import { wrapUserError } from "../../../../sdk/errors";
-import { rowsToRecordBatch } from "../../../../sdk/rows";
-import { inferSchema } from "../../../../sdk/schema";
 import type { SequencedWriter, Sink } from "../../../../sdk/sink";
 import type { ValueState } from "../../../../sdk/state";
 import { GLOBAL_WINDOW } from "../../../../sdk/window";
@@ -14,7 +12,7 @@ import { ByteWriter } from "../../coders/wire";
 import { SEQUENCE_STATE } from "../../model/payloads";
 import { toRowBatch } from "../elements/elements";
 import type { RoleContext, RoleOperator, RoleStep } from "./role-context";
-import { withMetadata, type ElementMetadata } from "./shard-keys";
+import { shardBatch, type ElementMetadata } from "./shard-keys";
 
 /** Numbers each shard's rows (keyed by shard) from the shard's {@link SEQUENCE_STATE} on, emitting each row with its number. */
 export function writeNumber(ctx: RoleContext, { id, t }: RoleStep): RoleOperator {
@@ -63,9 +61,7 @@ export function writeSequenced(ctx: RoleContext, { id, payload }: RoleStep): Rol
   /** Writes `values`, numbered from `first` on, through shard `shard`'s writer. */
   const write = async (shard: number, first: number, values: { key: unknown; value: ElementMetadata }[]) => {
     try {
-      const rows = values.map((v) => v.key);
-      const s = schema ?? inferSchema(rows, `input of transform "${payload.transform}"`);
-      await writerOf(shard).write(withMetadata(rowsToRecordBatch(rows, s, `transform "${payload.transform}"`), values.map((v) => v.value)), first);
+      await writerOf(shard).write(shardBatch(values, schema, payload.transform), first);
     } catch (e) {
       throw wrapUserError(e, payload.transform);
     }

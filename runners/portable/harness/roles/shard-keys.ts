@@ -1,10 +1,12 @@
 /**
  * The first step of a sink write (the "writeKey" role): each row keyed by a shard of the sink with its
  * timestamp, window and pane beside it, so that the writers after the shuffle get them back
- * ({@link withMetadata}).
+ * ({@link shardBatch}).
  */
 import type * as arrow from "apache-arrow";
 import { GLOBAL_WINDOWS, paneAt, paneFlags, PaneTiming, type ElementBatch } from "../../../../sdk/batch";
+import { rowsToRecordBatch } from "../../../../sdk/rows";
+import { inferSchema } from "../../../../sdk/schema";
 import type { Sink } from "../../../../sdk/sink";
 import { toRowBatch, type RowBatch } from "../elements/elements";
 import type { RoleContext, RoleOperator, RoleStep } from "./role-context";
@@ -40,9 +42,11 @@ function elementMetadata(rb: RowBatch, i: number): ElementMetadata {
 /** The flags of {@link NO_FIRING}: unknown timing, first and last. */
 const NO_PANE_FLAGS = paneFlags(PaneTiming.Unknown, true, true);
 
-/** A shard's rows with the timestamps, windows and panes they had before the shuffle. */
-export function withMetadata(data: arrow.RecordBatch, meta: readonly ElementMetadata[]): ElementBatch {
-  const n = meta.length;
+/** A shard's rows (each with its metadata, as {@link writeKey} keyed them) as a batch of `schema` (inferred when null) with the timestamps, windows and panes they had before the shuffle. */
+export function shardBatch(values: readonly { key: unknown; value: ElementMetadata }[], schema: arrow.Schema | null, transform: string): ElementBatch {
+  const rows = values.map((v) => v.key);
+  const data = rowsToRecordBatch(rows, schema ?? inferSchema(rows, `input of transform "${transform}"`), `transform "${transform}"`);
+  const n = values.length;
   const timestamps = new Float64Array(n);
   const start = new Float64Array(n);
   const end = new Float64Array(n);
@@ -51,7 +55,7 @@ export function withMetadata(data: arrow.RecordBatch, meta: readonly ElementMeta
   const nonSpeculative = new Int32Array(n);
   let global = true;
   for (let i = 0; i < n; i++) {
-    const m = meta[i];
+    const m = values[i].value;
     timestamps[i] = m[0];
     start[i] = m[1];
     end[i] = m[2];

@@ -4,13 +4,11 @@
  * came), "commit" commits everything staged and emits the written files.
  */
 import { wrapUserError } from "../../../../sdk/errors";
-import { rowsToRecordBatch } from "../../../../sdk/rows";
-import { inferSchema } from "../../../../sdk/schema";
 import type { Sink } from "../../../../sdk/sink";
 import { MIN_TIMESTAMP } from "../../../../sdk/time";
 import { toRowBatch, type RowBatch } from "../elements/elements";
 import type { RoleContext, RoleOperator, RoleStep } from "./role-context";
-import { withMetadata, type ElementMetadata } from "./shard-keys";
+import { shardBatch, type ElementMetadata } from "./shard-keys";
 
 /** Writes each shard's rows (grouped by shard) through one writer of the sink, and emits what each staged. */
 export function writeShard(ctx: RoleContext, { t, payload }: RoleStep): RoleOperator {
@@ -25,9 +23,7 @@ export function writeShard(ctx: RoleContext, { t, payload }: RoleStep): RoleOper
       for (const g of rb.rows as { key: number; values: { key: unknown; value: ElementMetadata }[] }[]) {
         const w = await sink.createWriter({ index: Number(g.key), count });
         try {
-          const rows = g.values.map((v) => v.key);
-          const s = schema ?? inferSchema(rows, `input of transform "${payload.transform}"`);
-          await w.write(withMetadata(rowsToRecordBatch(rows, s, `transform "${payload.transform}"`), g.values.map((v) => v.value)));
+          await w.write(shardBatch(g.values, schema, payload.transform));
           staged.push(await w.prepareCommit(null));
         } catch (e) {
           await w.abort().catch(() => {});
@@ -35,7 +31,7 @@ export function writeShard(ctx: RoleContext, { t, payload }: RoleStep): RoleOper
         }
       }
       // Each shard's committables travel as one list; the seed's is empty.
-      await ctx.emit(t.outputs.main, { ...globalRows(staged.map((value) => ({ key: 0, value }))) });
+      await ctx.emit(t.outputs.main, globalRows(staged.map((value) => ({ key: 0, value }))));
     },
   };
 }
