@@ -56,3 +56,9 @@ export function parseArgs(argv: readonly string[]): { args: HarnessArgs } | { he
   const latency = all || (cases?.some((c) => LATENCY_CASE.startsWith(c) && !"kafka-to-kafka".startsWith(c)) ?? false);
   return { args: { all, quick, cases, impls, latency, timeoutSeconds: timeoutSeconds || (quick ? 60 : 240), rate } };
 }
+
+/** The value of `--name=value` on this process's command line, or `fallback` (the small scripts' own options). */
+export function flagValue(name: string, fallback: string): string {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a ? a.slice(name.length + 3) : fallback;
+}

@@ -19,6 +19,7 @@ import { DirectRunner } from "../runners/direct/runner";
 import type { StateBackendKind } from "../runners/direct/contract/operator";
 import { countLabel } from "./data";
 import { statePerKeyPipeline } from "./pipelines";
+import { flagValue } from "./args";
 import { LOAD_TS } from "./run-child";
 
 interface ChildParams {
@@ -113,21 +114,16 @@ export function printDiskStateSummary(lines: readonly DiskStateLine[]): void {
   process.stderr.write(`${out.join("\n")}\n\n`);
 }
 
-function arg(name: string, fallback: string): string {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? a.slice(name.length + 3) : fallback;
-}
-
 /** The script's command line: runs the backends, then prints the summary; exits 1 when the run failed. */
 async function main(): Promise<void> {
-  const interval = arg("checkpoint-interval", "");
+  const interval = flagValue("checkpoint-interval", "");
   const options: DiskStateOptions = {
-    keys: Number(arg("keys", "10000000")),
-    heapMB: Number(arg("heap", "512")),
-    backends: arg("backends", "memory,disk").split(",") as StateBackendKind[],
+    keys: Number(flagValue("keys", "10000000")),
+    heapMB: Number(flagValue("heap", "512")),
+    backends: flagValue("backends", "memory,disk").split(",") as StateBackendKind[],
     timers: process.argv.includes("--timers"),
     checkpointIntervalMs: interval ? Number(interval) : null,
-    timeoutSeconds: Number(arg("timeout", "0")),
+    timeoutSeconds: Number(flagValue("timeout", "0")),
   };
   const lines = await runDiskState(options, (line) => process.stdout.write(`${JSON.stringify(line)}\n`));
   printDiskStateSummary(lines);

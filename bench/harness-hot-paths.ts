@@ -18,14 +18,14 @@ import type { RowBatch } from "../runners/portable/harness/elements/elements";
 import { COMBINE_URNS } from "../runners/portable/model/payloads";
 import { ByteReader, ByteWriter, readTimestamp, writeTimestamp } from "../runners/portable/coders/wire";
 import type { CombineRuntime } from "../sdk/combine";
+import { flagValue } from "./args";
 import { countLabel, wordsFile } from "./data";
 
 const BATCH = 8192;
 
 function option(name: string, fallback: number): number {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  const v = a ? Number(a.slice(name.length + 3)) : fallback;
-  if (!(Number.isInteger(v) && v > 0)) throw new Error(`bench: --${name} takes a positive integer (got ${a})`);
+  const v = Number(flagValue(name, String(fallback)));
+  if (!(Number.isInteger(v) && v > 0)) throw new Error(`bench: --${name} takes a positive integer (got ${flagValue(name, "")})`);
   return v;
 }
 

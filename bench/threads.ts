@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { eventsArrowFile, kvArrowFile, wordsFile } from "./data";
+import { flagValue } from "./args";
 import { LOAD_TS } from "./run-child";
 import { median, ProbeEvent, scalingCeiling, threadTime, ThreadTime } from "./thread-time";
 
@@ -26,11 +27,6 @@ const CASES: Record<string, { kind: string; rows: number; input: () => Promise<s
   "sum-per-key-1M": { kind: "sum-per-key", rows: 10_000_000, input: () => kvArrowFile(10_000_000, 1_000_000) },
   "windowed-aggregation": { kind: "windowed", rows: 10_000_000, input: () => eventsArrowFile(10_000_000) },
 };
-
-function option(name: string, fallback: string): string {
-  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? a.slice(name.length + 3) : fallback;
-}
 
 /** Runs one child under the probe; its events. */
 function runOnce(kind: string, params: object, tmp: string): Promise<ProbeEvent[]> {
@@ -52,10 +48,10 @@ function runOnce(kind: string, params: object, tmp: string): Promise<ProbeEvent[
 const ms = (x: number) => Math.round(x);
 
 async function main(): Promise<void> {
-  const cases = option("case", Object.keys(CASES).join(",")).split(",");
-  const runs = Number(option("runs", "3"));
-  const parallelisms = option("parallelism", "1,2").split(",").map(Number);
-  const cores = Number(option("cores", "2"));
+  const cases = flagValue("case", Object.keys(CASES).join(",")).split(",");
+  const runs = Number(flagValue("runs", "3"));
+  const parallelisms = flagValue("parallelism", "1,2").split(",").map(Number);
+  const cores = Number(flagValue("cores", "2"));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-threads-"));
   try {
     for (const name of cases) {
