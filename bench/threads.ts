@@ -47,16 +47,26 @@ function runOnce(kind: string, params: object, tmp: string): Promise<ProbeEvent[
 
 const ms = (x: number) => Math.round(x);
 
+/** A mistake on the command line: reported as its message alone. */
+class UsageError extends Error {}
+
+/** `value` of option `--name` as a positive integer, or a UsageError naming both. */
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`bench:threads: --${name} takes positive integers (got "${value}"), e.g. --${name}=2`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const cases = flagValue("case", Object.keys(CASES).join(",")).split(",");
-  const runs = Number(flagValue("runs", "3"));
-  const parallelisms = flagValue("parallelism", "1,2").split(",").map(Number);
-  const cores = Number(flagValue("cores", "2"));
+  const runs = positiveInteger("runs", flagValue("runs", "3"));
+  const parallelisms = flagValue("parallelism", "1,2").split(",").map((p) => positiveInteger("parallelism", p));
+  const cores = positiveInteger("cores", flagValue("cores", "2"));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "beamline-threads-"));
   try {
     for (const name of cases) {
       const c = CASES[name];
-      if (!c) throw new Error(`bench:threads: no case "${name}" (${Object.keys(CASES).join(", ")})`);
+      if (!c) throw new UsageError(`bench:threads: no case "${name}" (${Object.keys(CASES).join(", ")})`);
       const input = await c.input();
       const by = new Map<number, ThreadTime[]>(parallelisms.map((p) => [p, []]));
       // Alternating parallelisms, so that a change of load on the machine touches both alike.
@@ -92,6 +102,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
+  process.stderr.write(`${e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(e instanceof UsageError ? 2 : 1);
 });
